@@ -1,0 +1,332 @@
+import crypto from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Router from '@koa/router';
+import Koa, { type Context, type Next } from 'koa';
+import type Provider from 'oidc-provider';
+import { type Clock, systemClock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/knex.ts';
+import { pendingMigrations } from './db/migrate.ts';
+import { DEMO_CLIENT_ID, demoRoutes } from './flows/demo/routes.ts';
+import { signInRoutes } from './flows/signin/routes.ts';
+import { serveAssets } from './http/assets.ts';
+import { CSRF_COOKIE } from './http/csrf.ts';
+import { AppError, httpMessageKey } from './http/errors.ts';
+import { securityHeaders } from './http/headers.ts';
+import { createMetrics, type Metrics } from './http/metrics.ts';
+import { createViews, render, type Views } from './http/views.ts';
+import { isLocale, negotiateLocale, translator } from './i18n/index.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { ClientCache, ensureBuiltinClient } from './oidc/clients.ts';
+import { InternalClient } from './oidc/internal-client.ts';
+import { ensureKeys, type KeySet, loadKeySet, rotateKeys } from './oidc/keys.ts';
+import { createProvider } from './oidc/provider.ts';
+import type { SecretBox } from './security/secrets.ts';
+import { sweepExpired } from './store/oidc.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  box: SecretBox;
+  clock: Clock;
+  logger: Logger;
+  views: Views;
+  metrics: Metrics;
+  clients: ClientCache;
+  provider(): Provider;
+  keySet(): KeySet;
+  issuerOrigin: string;
+  secureCookies: boolean;
+  localUrl(): string;
+}
+
+export interface CreateAppOptions {
+  config: Config;
+  db: Db;
+  box: SecretBox;
+  clock?: Clock;
+  logger?: Logger;
+  /** Start the background sweeper and key poller (off in most tests, which call them directly). */
+  background?: boolean;
+}
+
+export interface TobiraApp {
+  deps: AppDeps;
+  koa: Koa;
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  setLocalUrl(url: string): void;
+  /** Reloads keys when another instance rotated them; returns whether anything changed. */
+  syncKeys(): Promise<boolean>;
+  rotateKeys(): Promise<string[]>;
+  sweep(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const KEY_POLL_MS = 10_000;
+const SWEEP_MS = 60_000;
+
+const ROUTE_LABELS: Array<[RegExp, string]> = [
+  [/^\/\.well-known\/openid-configuration$/, 'discovery'],
+  [/^\/jwks$/, 'jwks'],
+  [/^\/auth(\/[^/]+)?$/, 'authorization'],
+  [/^\/token$/, 'token'],
+  [/^\/token\/introspection$/, 'introspection'],
+  [/^\/token\/revocation$/, 'revocation'],
+  [/^\/me$/, 'userinfo'],
+  [/^\/request$/, 'par'],
+  [/^\/session\/end(\/.*)?$/, 'end_session'],
+];
+
+function routeLabel(ctx: Context): string {
+  if (ctx._matchedRoute) return String(ctx._matchedRoute);
+  for (const [re, label] of ROUTE_LABELS) if (re.test(ctx.path)) return label;
+  return 'other';
+}
+
+export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
+  const { config, db, box } = opts;
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const views = createViews(config.production);
+  const metrics = createMetrics();
+  const clients = new ClientCache(db, box);
+  const issuerOrigin = new URL(config.issuer).origin;
+  const secureCookies = config.issuer.startsWith('https:');
+  let localUrl = `http://127.0.0.1:${config.port}`;
+
+  await ensureKeys(db, box, clock.now());
+  let keySet = await loadKeySet(db, box, clock.now());
+
+  const deps: AppDeps = {
+    config,
+    db,
+    box,
+    clock,
+    logger,
+    views,
+    metrics,
+    clients,
+    provider: () => provider,
+    keySet: () => keySet,
+    issuerOrigin,
+    secureCookies,
+    localUrl: () => localUrl,
+  };
+
+  const build = () => {
+    const p = createProvider({
+      config,
+      db,
+      views,
+      keys: keySet,
+      loadClient: async (id) => (await clients.get(id))?.payload,
+    });
+    p.on('grant.success', (ctx) => metrics.tokens.inc({ grant: String(ctx.oidc.params?.grant_type ?? 'unknown') }));
+    p.on('server_error', (_ctx, err) => logger.error({ err }, 'provider error'));
+    return p;
+  };
+  let provider = build();
+  let providerCallback = provider.callback();
+
+  const publicJwks = () =>
+    keySet.jwks.keys.map((k) => {
+      const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = k as Record<string, string>;
+      return pub as crypto.JsonWebKey;
+    });
+
+  let demoRp: InternalClient | undefined;
+  if (!config.production) {
+    const redirectPath = '/demo/callback';
+    const secret = await ensureBuiltinClient(
+      db,
+      box,
+      {
+        clientId: DEMO_CLIENT_ID,
+        name: 'Tobira demo',
+        redirectUris: [`${config.issuer}${redirectPath}`],
+        postLogoutRedirectUris: [`${config.issuer}/demo`],
+        grantTypes: ['authorization_code'],
+        firstParty: true,
+      },
+      clock.now(),
+    );
+    demoRp = new InternalClient({
+      clientId: DEMO_CLIENT_ID,
+      clientSecret: secret,
+      issuer: config.issuer,
+      redirectPath,
+      box,
+      localUrl: () => localUrl,
+      jwks: publicJwks,
+    });
+  }
+
+  const app = new Koa({ proxy: config.trustProxy });
+  app.silent = true;
+
+  // Request id, access log and metrics. Never logs a query string: it can carry codes and tokens.
+  app.use(async (ctx: Context, next: Next) => {
+    const started = process.hrtime.bigint();
+    const incoming = ctx.get('x-request-id');
+    const requestId = /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : crypto.randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.set('X-Request-Id', requestId);
+    try {
+      await next();
+    } finally {
+      const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
+      const route = routeLabel(ctx);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.httpRequests.inc({ route, method: ctx.method, status: String(status) });
+      metrics.httpDuration.observe({ route }, seconds);
+      logger.info({ requestId, method: ctx.method, path: ctx.path, route, status, ms: Math.round(seconds * 1000) }, 'request');
+    }
+  });
+
+  app.use(securityHeaders(secureCookies));
+
+  // Locale, translator and request facts for every page.
+  app.use(async (ctx: Context, next: Next) => {
+    const locale = negotiateLocale(
+      {
+        uiLocales: typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : null,
+        cookie: ctx.cookies.get('tobira.lang') ?? null,
+        acceptLanguage: ctx.get('accept-language'),
+      },
+      config.defaultLocale,
+    );
+    ctx.state.locale = locale;
+    ctx.state.t = translator(locale);
+    ctx.state.dev = !config.production;
+    ctx.state.meta = { ip: ctx.ip, userAgent: ctx.get('user-agent').slice(0, 512) };
+    // The CSRF token is made on first use, so responses that render no form set no cookie.
+    let csrfToken: string | undefined;
+    Object.defineProperty(ctx.state, 'csrf', {
+      configurable: true,
+      enumerable: true,
+      get() {
+        if (csrfToken) return csrfToken;
+        let seed = ctx.cookies.get(CSRF_COOKIE);
+        if (!seed || !/^[A-Za-z0-9_-]{32}$/.test(seed)) {
+          seed = crypto.randomBytes(24).toString('base64url');
+          ctx.cookies.set(CSRF_COOKIE, seed, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/' });
+        }
+        csrfToken = box.hmac('csrf', seed);
+        return csrfToken;
+      },
+    });
+    await next();
+  });
+
+  // Errors: expected ones render in the user's language; anything else is logged and shown as a plain 500.
+  app.use(async (ctx: Context, next: Next) => {
+    try {
+      await next();
+    } catch (err) {
+      const known = err instanceof AppError;
+      const status = known ? err.status : 500;
+      if (!known) logger.error({ err, requestId: ctx.state.requestId }, 'unhandled error');
+      const message = known ? ctx.state.t(err.messageKey, err.params) : ctx.state.t('error.http.500');
+      if (ctx.path.startsWith('/api/')) {
+        ctx.status = status;
+        ctx.body = { error: known ? err.code : 'server_error', error_description: message };
+        return;
+      }
+      render(ctx, views, 'error', { message, requestId: ctx.state.requestId }, status);
+    }
+  });
+
+  const assets = serveAssets();
+  const base = new Router();
+  base.get('/', (ctx) => render(ctx, views, 'home'));
+  base.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  base.get('/readyz', async (ctx) => {
+    try {
+      await db.raw('select 1');
+      const pending = await pendingMigrations(db);
+      ctx.status = pending ? 503 : 200;
+      ctx.body = { status: pending ? 'migrations pending' : 'ready', pendingMigrations: pending };
+    } catch {
+      ctx.status = 503;
+      ctx.body = { status: 'database unreachable' };
+    }
+  });
+  base.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+  base.get('/lang/:locale', (ctx) => {
+    const l = ctx.params.locale;
+    if (!isLocale(l)) throw new AppError('locale.unknown', 404, 'error.http.404');
+    ctx.cookies.set('tobira.lang', l, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: secureCookies,
+      path: '/',
+      maxAge: 365 * 24 * 3600_000,
+    });
+    const ret = typeof ctx.query.return === 'string' ? ctx.query.return : '/';
+    ctx.redirect(ret.startsWith('/') && !ret.startsWith('//') && !ret.startsWith('/\\') ? ret : '/');
+  });
+  base.get('/reset', (ctx) => render(ctx, views, 'reset/coming'));
+
+  app.use(assets);
+  app.use(base.routes());
+  app.use(base.allowedMethods());
+  const signin = signInRoutes(deps);
+  app.use(signin.routes());
+  if (demoRp) app.use(demoRoutes(deps, demoRp).routes());
+
+  // Everything else is the OpenID Provider's.
+  app.use(async (ctx: Context) => {
+    ctx.respond = false;
+    await providerCallback(ctx.req, ctx.res);
+  });
+
+  const timers: NodeJS.Timeout[] = [];
+  const tobira: TobiraApp = {
+    deps,
+    koa: app,
+    handler: app.callback(),
+    setLocalUrl(url) {
+      localUrl = url;
+    },
+    async syncKeys() {
+      const next = await loadKeySet(db, box, clock.now());
+      if (next.fingerprint === keySet.fingerprint) return false;
+      keySet = next;
+      provider = build();
+      providerCallback = provider.callback();
+      logger.info({ keys: next.jwks.keys.length }, 'signing keys reloaded');
+      return true;
+    },
+    async rotateKeys() {
+      const kids = await rotateKeys(db, box, clock.now());
+      await tobira.syncKeys();
+      return kids;
+    },
+    async sweep() {
+      let total = 0;
+      for (;;) {
+        const n = await db.transaction((trx) => sweepExpired(trx, clock.now()));
+        total += n;
+        if (n < 500) return total;
+      }
+    },
+    async close() {
+      for (const t of timers) clearInterval(t);
+    },
+  };
+
+  if (opts.background) {
+    const guard = (name: string, fn: () => Promise<unknown>) => () => {
+      fn().catch((err) => logger.warn({ err }, `${name} failed`));
+    };
+    timers.push(setInterval(guard('key sync', tobira.syncKeys), KEY_POLL_MS).unref());
+    timers.push(setInterval(guard('sweep', tobira.sweep), SWEEP_MS).unref());
+  }
+
+  return tobira;
+}

@@ -1,0 +1,58 @@
+import { systemClock } from './clock.ts';
+import { runCommand, USAGE } from './commands.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { sendControl } from './control.ts';
+import { createDb } from './db/knex.ts';
+import { migrateLatest } from './db/migrate.ts';
+import { resolveSecretKey } from './secret-key.ts';
+import { SecretBox } from './security/secrets.ts';
+
+async function readStdin(): Promise<string | undefined> {
+  if (process.stdin.isTTY) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (!argv.length || argv[0] === '--help' || argv[0] === 'help') {
+    process.stdout.write(USAGE);
+    return argv.length ? 0 : 2;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  const stdin = argv.includes('--password-stdin') ? await readStdin() : undefined;
+
+  if (!config.databaseUrl) {
+    const forwarded = await sendControl(config.dataDir, argv, stdin);
+    if (forwarded) {
+      process.stdout.write(forwarded.stdout);
+      process.stderr.write(forwarded.stderr);
+      return forwarded.code;
+    }
+  }
+  const box = new SecretBox(resolveSecretKey(config).key);
+  const db = createDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir, poolMax: 2 });
+  try {
+    if (argv[0] !== 'migrate') await migrateLatest(db);
+    const r = await runCommand(argv, stdin, { db, box, clock: systemClock });
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    return r.code;
+  } finally {
+    await db.destroy();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2)).catch((err) => {
+  process.stderr.write(`tobira: ${(err as Error).message}\n`);
+  return 1;
+});

@@ -1,0 +1,327 @@
+import { parseArgs } from 'node:util';
+import type { Clock } from './clock.ts';
+import type { Db } from './db/knex.ts';
+import { migrateLatest } from './db/migrate.ts';
+import { addClient, ClientSpecError, GRANT_TYPES, type GrantType } from './oidc/clients.ts';
+import { rotateKeys } from './oidc/keys.ts';
+import { parseCliValue, policyFromSettings, validatePolicyValue } from './policy/settings.ts';
+import { hashSecret } from './security/passwords.ts';
+import type { SecretBox } from './security/secrets.ts';
+import { recordAudit } from './store/audit.ts';
+import { listClients } from './store/clients.ts';
+import { addMember, createGroup, findGroupByName, listGroups } from './store/groups.ts';
+import { readSettings, writeSetting } from './store/settings.ts';
+import { createUser, DuplicateError, findUserByLogin, listUsers, setPasswordHash } from './store/users.ts';
+
+export interface CommandContext {
+  db: Db;
+  box: SecretBox;
+  clock: Clock;
+  /** Present when the command runs inside a server (through the control socket). */
+  onClientsChanged?: () => void;
+  onKeysChanged?: () => Promise<unknown>;
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export const USAGE = `Usage: tobira <command> [options]   (add --json for machine-readable output)
+
+  migrate                                   apply database migrations
+  user add LOGIN [--name N] [--email E] [--admin] [--password-stdin]
+  user set-password LOGIN --password-stdin
+  user list
+  group add NAME
+  group add-member GROUP LOGIN
+  group list
+  client add CLIENT_ID --redirect-uri URI [--redirect-uri URI...] [--public]
+             [--grant-type T...] [--first-party] [--post-logout-redirect-uri URI...]
+             [--backchannel-logout-uri URI] [--name NAME] [--scope "S1 S2"]
+  client list
+  policy show
+  policy set KEY VALUE                      VALUE is JSON (true, 2, ["a"]) or a plain string
+  keys rotate                               add new signing keys; old ones stay published until expiry
+`;
+
+class UsageError extends Error {}
+
+const MAX_PASSWORD = 256;
+
+function passwordFromStdin(stdin: string | undefined): string {
+  if (stdin === undefined) throw new UsageError('--password-stdin: no input on standard input');
+  const pw = stdin.replace(/\r?\n$/, '');
+  const len = [...pw].length;
+  if (len < 8) throw new UsageError('password: at least 8 characters are required');
+  if (len > MAX_PASSWORD) throw new UsageError(`password: at most ${MAX_PASSWORD} characters are allowed`);
+  return pw;
+}
+
+/** Runs one CLI command against a database. Shared by the `tobira` process and the server's control socket. */
+export async function runCommand(argv: string[], stdin: string | undefined, cx: CommandContext): Promise<CommandResult> {
+  const out: string[] = [];
+  const jsonOut = argv.includes('--json');
+  const print = (human: string, json: unknown) => out.push(jsonOut ? JSON.stringify(json) : human);
+  try {
+    const code = await dispatch(argv, stdin, cx, print);
+    return { code, stdout: out.length ? `${out.join('\n')}\n` : '', stderr: '' };
+  } catch (err) {
+    let message: string;
+    let code = 1;
+    if (err instanceof UsageError || err instanceof ClientSpecError) {
+      message = err.message;
+      code = 2;
+    } else if (err instanceof DuplicateError) {
+      message = `already exists: ${err.message}`;
+      code = 3;
+    } else if (err instanceof NotFound) {
+      message = err.message;
+      code = 4;
+    } else if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      message = (err as Error).message;
+      code = 2;
+    } else {
+      message = `unexpected error: ${(err as Error).message}`;
+    }
+    const stderr = jsonOut ? `${JSON.stringify({ error: message })}\n` : `tobira: ${message}\n${code === 2 ? `\n${USAGE}` : ''}`;
+    return { code, stdout: out.join('\n'), stderr };
+  }
+}
+
+class NotFound extends Error {}
+
+async function dispatch(
+  argv: string[],
+  stdin: string | undefined,
+  cx: CommandContext,
+  print: (human: string, json: unknown) => void,
+): Promise<number> {
+  const { db, box, clock } = cx;
+  const [cmd, sub] = argv;
+  const audit = (activity: string, subjectId: string | null, details?: Record<string, unknown>) =>
+    recordAudit(db, { at: clock.now(), actorId: 'cli', subjectId, activity, result: 'succeeded', details });
+  type Options = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+  const args = (rest: string[], options: Options = {}) => {
+    const r = parseArgs({ args: rest, options: { json: { type: 'boolean' }, ...options }, allowPositionals: true, strict: true });
+    return { values: r.values as Record<string, string | string[] | boolean | undefined>, positionals: r.positionals };
+  };
+
+  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    print(USAGE.trimEnd(), { usage: USAGE });
+    return 0;
+  }
+
+  if (cmd === 'migrate') {
+    args(argv.slice(1));
+    const applied = await migrateLatest(db);
+    print(applied.length ? `applied: ${applied.join(', ')}` : 'already up to date', { applied });
+    return 0;
+  }
+
+  if (cmd === 'user' && sub === 'add') {
+    const { values, positionals } = args(argv.slice(2), {
+      name: { type: 'string' },
+      email: { type: 'string' },
+      admin: { type: 'boolean' },
+      'password-stdin': { type: 'boolean' },
+    });
+    const login = positionals[0];
+    if (!login || positionals.length > 1) throw new UsageError('user add: exactly one LOGIN is required');
+    if (!/^[\p{L}\p{N}._@+-]{1,256}$/u.test(login)) {
+      throw new UsageError('LOGIN: use letters, digits and . _ @ + - (at most 256 characters)');
+    }
+    const email = values.email as string | undefined;
+    if (email !== undefined && (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254)) {
+      throw new UsageError('--email: expected an email address');
+    }
+    const name = values.name as string | undefined;
+    if (name !== undefined && [...name].length > 200) throw new UsageError('--name: at most 200 characters');
+    const passwordHash = values['password-stdin'] ? await hashSecret(passwordFromStdin(stdin)) : null;
+    const user = await createUser(
+      db,
+      { login, displayName: name, email, roles: values.admin ? ['admin'] : [], passwordHash },
+      clock.now(),
+    );
+    await audit('admin.user.create', user.id, { via: 'cli', roles: user.roles });
+    print(`created user ${user.login} (${user.id})`, { id: user.id, login: user.login, roles: user.roles });
+    return 0;
+  }
+
+  if (cmd === 'user' && sub === 'set-password') {
+    const { values, positionals } = args(argv.slice(2), { 'password-stdin': { type: 'boolean' } });
+    if (!values['password-stdin']) throw new UsageError('user set-password: --password-stdin is required');
+    const login = positionals[0];
+    if (!login) throw new UsageError('user set-password: LOGIN is required');
+    const pw = passwordFromStdin(stdin);
+    const user = await findUserByLogin(db, login);
+    if (!user) throw new NotFound(`no such user: ${login}`);
+    await setPasswordHash(db, user.id, await hashSecret(pw), clock.now());
+    await audit('admin.user.set_password', user.id, { via: 'cli' });
+    print(`password set for ${user.login}`, { id: user.id, login: user.login });
+    return 0;
+  }
+
+  if (cmd === 'user' && sub === 'list') {
+    args(argv.slice(2));
+    const users = await listUsers(db);
+    const rows = users.map((u) => ({
+      id: u.id,
+      login: u.login,
+      name: u.displayName,
+      email: u.email,
+      status: u.status,
+      roles: u.roles,
+    }));
+    print(
+      rows.length
+        ? rows.map((r) => `${r.login}\t${r.status}\t${r.roles.join(',') || '-'}\t${r.name}`).join('\n')
+        : 'no users yet',
+      rows,
+    );
+    return 0;
+  }
+
+  if (cmd === 'group' && sub === 'add') {
+    const { positionals } = args(argv.slice(2));
+    const name = positionals[0];
+    if (!name || positionals.length > 1 || [...name].length > 100) {
+      throw new UsageError('group add: exactly one NAME of at most 100 characters');
+    }
+    const g = await createGroup(db, name, clock.now());
+    await audit('admin.group.create', null, { group: name, via: 'cli' });
+    print(`created group ${g.name}`, { id: g.id, name: g.name });
+    return 0;
+  }
+
+  if (cmd === 'group' && sub === 'add-member') {
+    const { positionals } = args(argv.slice(2));
+    const [groupName, login] = positionals;
+    if (!groupName || !login || positionals.length > 2) throw new UsageError('group add-member: GROUP and LOGIN are required');
+    const group = await findGroupByName(db, groupName);
+    if (!group) throw new NotFound(`no such group: ${groupName}`);
+    const user = await findUserByLogin(db, login);
+    if (!user) throw new NotFound(`no such user: ${login}`);
+    const added = await addMember(db, group.id, user.id);
+    if (added) await audit('admin.group.add_member', user.id, { group: group.name, via: 'cli' });
+    print(added ? `added ${user.login} to ${group.name}` : `${user.login} is already in ${group.name}`, {
+      group: group.name,
+      login: user.login,
+      added,
+    });
+    return 0;
+  }
+
+  if (cmd === 'group' && sub === 'list') {
+    args(argv.slice(2));
+    const groups = await listGroups(db);
+    print(groups.map((g) => `${g.name}\t${g.members}`).join('\n') || 'no groups yet', groups.map((g) => ({ name: g.name, members: g.members })));
+    return 0;
+  }
+
+  if (cmd === 'client' && sub === 'add') {
+    const { values, positionals } = args(argv.slice(2), {
+      'redirect-uri': { type: 'string', multiple: true },
+      'post-logout-redirect-uri': { type: 'string', multiple: true },
+      'backchannel-logout-uri': { type: 'string' },
+      public: { type: 'boolean' },
+      'grant-type': { type: 'string', multiple: true },
+      'first-party': { type: 'boolean' },
+      name: { type: 'string' },
+      scope: { type: 'string' },
+    });
+    const clientId = positionals[0];
+    if (!clientId || positionals.length > 1) throw new UsageError('client add: exactly one CLIENT_ID is required');
+    const grantTypes = (values['grant-type'] as string[] | undefined) ?? undefined;
+    for (const g of grantTypes ?? []) {
+      if (!(GRANT_TYPES as readonly string[]).includes(g)) {
+        throw new UsageError(`--grant-type: "${g}" is not one of ${GRANT_TYPES.join(', ')}`);
+      }
+    }
+    const secret = await addClient(
+      db,
+      box,
+      {
+        clientId,
+        redirectUris: (values['redirect-uri'] as string[] | undefined) ?? [],
+        postLogoutRedirectUris: values['post-logout-redirect-uri'] as string[] | undefined,
+        backchannelLogoutUri: values['backchannel-logout-uri'] as string | undefined,
+        public: !!values.public,
+        grantTypes: grantTypes as GrantType[] | undefined,
+        firstParty: !!values['first-party'],
+        name: values.name as string | undefined,
+        scope: values.scope as string | undefined,
+      },
+      clock.now(),
+    );
+    cx.onClientsChanged?.();
+    await audit('admin.client.create', null, { clientId, via: 'cli' });
+    print(
+      secret
+        ? `created client ${clientId}\nclient_secret: ${secret}\n(shown once: store it now)`
+        : `created public client ${clientId}`,
+      { client_id: clientId, client_secret: secret ?? null },
+    );
+    return 0;
+  }
+
+  if (cmd === 'client' && sub === 'list') {
+    args(argv.slice(2));
+    const clients = await listClients(db);
+    const rows = clients.map((c) => ({
+      client_id: c.clientId,
+      first_party: c.firstParty,
+      grant_types: c.metadata.grant_types,
+      redirect_uris: c.metadata.redirect_uris,
+    }));
+    print(rows.map((r) => `${r.client_id}\t${(r.grant_types as string[]).join(',')}`).join('\n') || 'no clients', rows);
+    return 0;
+  }
+
+  if (cmd === 'policy' && sub === 'show') {
+    args(argv.slice(2));
+    const policy = policyFromSettings(await readSettings(db));
+    print(
+      Object.entries(policy)
+        .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
+        .join('\n'),
+      policy,
+    );
+    return 0;
+  }
+
+  if (cmd === 'policy' && sub === 'set') {
+    const { positionals } = args(argv.slice(2));
+    const [key, raw] = positionals;
+    if (!key || raw === undefined || positionals.length > 2) throw new UsageError('policy set: KEY and VALUE are required');
+    const check = validatePolicyValue(key, parseCliValue(raw));
+    if (!check.ok) throw new UsageError(check.message);
+    const before = policyFromSettings(await readSettings(db)) as Record<string, unknown>;
+    await db.transaction(async (trx) => {
+      await writeSetting(trx, key, check.value, clock.now(), 'cli');
+      await recordAudit(trx, {
+        at: clock.now(),
+        actorId: 'cli',
+        activity: 'admin.policy.update',
+        result: 'succeeded',
+        details: { key, before: before[key], after: check.value },
+      });
+    });
+    print(`${key} = ${JSON.stringify(check.value)}`, { key, value: check.value });
+    return 0;
+  }
+
+  if (cmd === 'keys' && sub === 'rotate') {
+    args(argv.slice(2));
+    const kids = await rotateKeys(db, box, clock.now());
+    await cx.onKeysChanged?.();
+    await audit('admin.keys.rotate', null, { kids });
+    print(`new signing keys: ${kids.join(', ')}; previous keys stay published until what they signed expires`, {
+      kids,
+    });
+    return 0;
+  }
+
+  throw new UsageError(`unknown command: ${argv.filter((a) => a !== '--json').slice(0, 2).join(' ') || '(none)'}`);
+}

@@ -1,0 +1,198 @@
+import { z } from 'zod';
+
+export type Locale = 'en' | 'ja';
+export const LOCALES: readonly Locale[] = ['en', 'ja'];
+
+export interface Config {
+  readonly production: boolean;
+  readonly issuer: string;
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  /** 32 raw bytes; undefined until resolved (generated into DATA_DIR when allowed). */
+  readonly secretKey: Buffer | undefined;
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly twilio:
+    | { readonly accountSid: string; readonly authToken: string; readonly from: string }
+    | undefined;
+  readonly logLevel: string;
+  readonly defaultLocale: Locale;
+  readonly trustProxy: boolean;
+  readonly organizationCountry: string;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Every variable Tobira reads, with its default and what it expects (the README's table mirrors this). */
+export const VARIABLES: ReadonlyArray<{ name: string; default: string; expects: string }> = [
+  { name: 'NODE_ENV', default: 'development', expects: '"production" for production mode' },
+  { name: 'ISSUER', default: 'http://localhost:3000', expects: 'the public URL, http(s)://host[:port][/path]' },
+  { name: 'PORT', default: '3000', expects: 'a TCP port, 0-65535' },
+  { name: 'HOST', default: '0.0.0.0', expects: 'the address to listen on' },
+  { name: 'DATABASE_URL', default: '(unset: embedded PGlite)', expects: 'postgres://user:pass@host:port/db' },
+  { name: 'DATA_DIR', default: './data', expects: 'a writable directory' },
+  {
+    name: 'SECRET_KEY',
+    default: '(generated into DATA_DIR)',
+    expects: '32 random bytes in base64 (openssl rand -base64 32)',
+  },
+  { name: 'SMTP_URL', default: '(unset: development outbox)', expects: 'smtp[s]://user:pass@host:port' },
+  { name: 'MAIL_FROM', default: 'Tobira <no-reply@localhost>', expects: 'an RFC 5322 address' },
+  { name: 'TWILIO_ACCOUNT_SID', default: '(unset: development outbox)', expects: 'AC followed by 32 hex digits' },
+  { name: 'TWILIO_AUTH_TOKEN', default: '(unset)', expects: 'the account auth token' },
+  { name: 'TWILIO_FROM', default: '(unset)', expects: 'an E.164 number or messaging service SID' },
+  { name: 'LOG_LEVEL', default: 'info', expects: LOG_LEVELS.join(', ') },
+  { name: 'DEFAULT_LOCALE', default: 'en', expects: 'en or ja' },
+  { name: 'TRUST_PROXY', default: 'false', expects: 'true to trust X-Forwarded-* from the reverse proxy' },
+  {
+    name: 'ORGANIZATION_COUNTRY',
+    default: 'JP',
+    expects: 'ISO 3166-1 alpha-2 country code (default allowed phone destination)',
+  },
+];
+
+const bool = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return false;
+      if (/^(1|true|yes)$/i.test(v)) return true;
+      if (/^(0|false|no)$/i.test(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `${name}: expected true or false, got "${v}"` });
+      return z.NEVER;
+    });
+
+function isLocalHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+}
+
+/**
+ * Reads the environment once. Every problem is collected and reported together, each naming the
+ * variable and what it expects, so an operator fixes them in one round.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const problems: string[] = [];
+  const production = env.NODE_ENV === 'production';
+  const get = (k: string) => {
+    const v = env[k];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+
+  const issuerRaw = get('ISSUER') ?? 'http://localhost:3000';
+  let issuer = issuerRaw.replace(/\/+$/, '');
+  try {
+    const u = new URL(issuerRaw);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+      problems.push(`ISSUER: expected an http(s) URL, got "${issuerRaw}"`);
+    } else if (u.search || u.hash) {
+      problems.push('ISSUER: must not contain a query or fragment');
+    } else if (production && u.protocol === 'http:' && !isLocalHost(u.hostname)) {
+      problems.push('ISSUER: production requires https (http is allowed only for localhost)');
+    }
+    issuer = `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    problems.push(`ISSUER: expected an http(s) URL, got "${issuerRaw}"`);
+  }
+
+  let port = 3000;
+  const portRaw = get('PORT');
+  if (portRaw !== undefined) {
+    if (!/^\d{1,5}$/.test(portRaw) || Number(portRaw) > 65535) {
+      problems.push(`PORT: expected a TCP port 0-65535, got "${portRaw}"`);
+    } else port = Number(portRaw);
+  }
+
+  const databaseUrl = get('DATABASE_URL');
+  if (databaseUrl !== undefined) {
+    try {
+      const u = new URL(databaseUrl);
+      if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+        problems.push('DATABASE_URL: expected postgres://user:pass@host:port/db');
+      }
+    } catch {
+      problems.push('DATABASE_URL: expected postgres://user:pass@host:port/db');
+    }
+  }
+
+  let secretKey: Buffer | undefined;
+  const secretRaw = get('SECRET_KEY');
+  if (secretRaw !== undefined) {
+    const buf = /^[A-Za-z0-9+/=_-]+$/.test(secretRaw) ? Buffer.from(secretRaw, 'base64') : Buffer.alloc(0);
+    if (buf.length !== 32) {
+      problems.push('SECRET_KEY: expected 32 random bytes in base64 (openssl rand -base64 32)');
+    } else secretKey = buf;
+  } else if (production && databaseUrl !== undefined) {
+    problems.push(
+      'SECRET_KEY: required in production with DATABASE_URL, so that every instance shares it (openssl rand -base64 32)',
+    );
+  }
+
+  const smtpUrl = get('SMTP_URL');
+  if (smtpUrl !== undefined) {
+    try {
+      const u = new URL(smtpUrl);
+      if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') problems.push('SMTP_URL: expected smtp:// or smtps://');
+    } catch {
+      problems.push('SMTP_URL: expected smtp[s]://user:pass@host:port');
+    }
+  }
+  const mailFrom = get('MAIL_FROM') ?? 'Tobira <no-reply@localhost>';
+  if (/[\r\n]/.test(mailFrom) || !/@/.test(mailFrom)) problems.push('MAIL_FROM: expected an email address');
+
+  const sid = get('TWILIO_ACCOUNT_SID');
+  const token = get('TWILIO_AUTH_TOKEN');
+  const from = get('TWILIO_FROM');
+  let twilio: Config['twilio'];
+  if (sid || token || from) {
+    if (!sid || !/^AC[0-9a-fA-F]{32}$/.test(sid))
+      problems.push('TWILIO_ACCOUNT_SID: expected AC followed by 32 hex digits');
+    if (!token) problems.push('TWILIO_AUTH_TOKEN: required when Twilio is configured');
+    if (!from || !/^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/.test(from))
+      problems.push('TWILIO_FROM: expected an E.164 number (+81...) or a messaging service SID (MG...)');
+    if (sid && token && from) twilio = { accountSid: sid, authToken: token, from };
+  }
+
+  const logLevel = get('LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+    problems.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}`);
+
+  const defaultLocale = (get('DEFAULT_LOCALE') ?? 'en') as Locale;
+  if (!LOCALES.includes(defaultLocale)) problems.push(`DEFAULT_LOCALE: expected one of ${LOCALES.join(', ')}`);
+
+  const tp = bool('TRUST_PROXY').safeParse(env.TRUST_PROXY);
+  if (!tp.success) problems.push(...tp.error.issues.map((i) => i.message));
+
+  const organizationCountry = (get('ORGANIZATION_COUNTRY') ?? 'JP').toUpperCase();
+  if (!/^[A-Z]{2}$/.test(organizationCountry))
+    problems.push('ORGANIZATION_COUNTRY: expected an ISO 3166-1 alpha-2 code such as JP or US');
+
+  if (problems.length) throw new ConfigError(problems);
+
+  return Object.freeze({
+    production,
+    issuer,
+    port,
+    host: get('HOST') ?? '0.0.0.0',
+    databaseUrl,
+    dataDir: get('DATA_DIR') ?? './data',
+    secretKey,
+    smtpUrl,
+    mailFrom,
+    twilio,
+    logLevel,
+    defaultLocale,
+    trustProxy: tp.success ? tp.data : false,
+    organizationCountry,
+  });
+}

@@ -1,0 +1,37 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import knexFactory, { type Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
+
+export type Db = Knex;
+export type Tx = Knex | Knex.Transaction;
+
+export interface DbOptions {
+  databaseUrl?: string;
+  /** Directory for the embedded database; undefined means in memory (tests). */
+  dataDir?: string;
+  poolMax?: number;
+}
+
+/** Postgres when a URL is given, otherwise embedded PGlite (on disk under dataDir, or in memory). */
+export function createDb(opts: DbOptions): Db {
+  if (opts.databaseUrl) {
+    return knexFactory({
+      client: 'pg',
+      connection: opts.databaseUrl,
+      pool: { min: 0, max: opts.poolMax ?? 10 },
+      acquireConnectionTimeout: 10_000,
+    });
+  }
+  let connection: object = {};
+  if (opts.dataDir) {
+    const dir = path.resolve(opts.dataDir, 'pgdata');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    connection = { filename: dir };
+  }
+  return knexFactory({ client: ClientPgLite as any, dialect: 'postgres', connection } as Knex.Config);
+}
+
+export function isEmbedded(db: Db): boolean {
+  return db.client.config.client !== 'pg';
+}

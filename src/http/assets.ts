@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Context, Next } from 'koa';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** An allow-list of files served under /assets/ (no directory walking, no bundler). */
+const FILES: Record<string, { file: string; type: string }> = {
+  '/assets/tobira.css': { file: 'public/tobira.css', type: 'text/css; charset=utf-8' },
+};
+
+export function registerAsset(urlPath: string, file: string, type: string): void {
+  FILES[urlPath] = { file, type };
+}
+
+export function serveAssets() {
+  const cache = new Map<string, Buffer>();
+  return async (ctx: Context, next: Next) => {
+    const entry = ctx.method === 'GET' || ctx.method === 'HEAD' ? FILES[ctx.path] : undefined;
+    if (!entry) return next();
+    let body = cache.get(ctx.path);
+    if (!body) {
+      body = fs.readFileSync(path.join(ROOT, entry.file));
+      cache.set(ctx.path, body);
+    }
+    ctx.type = entry.type;
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = body;
+  };
+}

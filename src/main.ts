@@ -1,0 +1,114 @@
+import http from 'node:http';
+import path from 'node:path';
+import { createApp, type TobiraApp } from './app.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { runCommand } from './commands.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { listenControl } from './control.ts';
+import { createDb, type Db } from './db/knex.ts';
+import { migrateLatest } from './db/migrate.ts';
+import { createLogger } from './logger.ts';
+import { resolveSecretKey } from './secret-key.ts';
+import { SecretBox } from './security/secrets.ts';
+import { countUsers } from './store/users.ts';
+
+export interface Running {
+  config: Config;
+  app: TobiraApp;
+  db: Db;
+  server: http.Server;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Boot: config -> db -> migrate -> app -> listen. */
+export async function start(env: Record<string, string | undefined>, clock: Clock = systemClock): Promise<Running> {
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel);
+  const secret = resolveSecretKey(config);
+  if (!config.secretKey && config.databaseUrl) {
+    logger.warn({ file: secret.file }, 'SECRET_KEY is not set: using a key from DATA_DIR; every instance must share it');
+  }
+  const box = new SecretBox(secret.key);
+  const db = createDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir });
+  const applied = await migrateLatest(db);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  const app = await createApp({ config, db, box, clock, logger, background: true });
+
+  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 15_000 }, app.handler);
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const addr = server.address() as { port: number };
+  app.setLocalUrl(`http://127.0.0.1:${addr.port}`);
+
+  const control = config.databaseUrl
+    ? undefined
+    : await listenControl(config.dataDir, (argv, stdin) =>
+        runCommand(argv, stdin, {
+          db,
+          box,
+          clock,
+          onClientsChanged: () => app.deps.clients.invalidate(),
+          onKeysChanged: () => app.syncKeys(),
+        }),
+      );
+
+  const users = await countUsers(db);
+  const lines = [
+    `Tobira is listening on ${config.issuer} (port ${addr.port}, ${config.production ? 'production' : 'development'} mode)`,
+    `  discovery: ${config.issuer}/.well-known/openid-configuration`,
+    config.databaseUrl
+      ? '  data: PostgreSQL (DATABASE_URL)'
+      : `  data: embedded database in ${path.resolve(config.dataDir)}`,
+  ];
+  if (users === 0) {
+    lines.push(
+      '  no users yet: create the first administrator with',
+      "    printf '%s\\n' 'a long password' | npx tobira user add admin --admin --password-stdin",
+    );
+  }
+  if (!config.production) lines.push(`  demo app: ${config.issuer}/demo`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await app.close();
+      control?.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => {
+          server.closeAllConnections();
+          resolve();
+        }, 10_000).unref();
+      });
+      await db.destroy();
+    })());
+
+  return { config, app, db, server, url: `http://127.0.0.1:${addr.port}`, stop };
+}
+
+if (import.meta.main) {
+  try {
+    const running = await start(process.env);
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(sig, () => {
+        running.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      });
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`tobira: could not start: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  }
+}

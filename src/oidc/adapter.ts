@@ -1,0 +1,56 @@
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Db } from '../db/knex.ts';
+import * as store from '../store/oidc.ts';
+
+export type ClientLoader = (clientId: string) => Promise<AdapterPayload | undefined>;
+
+/**
+ * One Knex-backed adapter class for every oidc-provider model (one table, see store/oidc.ts).
+ * Clients come from the `clients` table through the cached loader instead.
+ */
+export function createAdapterClass(db: Db, loadClient: ClientLoader) {
+  return class KnexAdapter implements Adapter {
+    readonly model: string;
+    constructor(model: string) {
+      this.model = model;
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      if (this.model === 'Client') throw new Error('clients are managed with `tobira client add`');
+      const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
+      await store.upsertPayload(db, this.model, id, payload as Record<string, unknown>, expiresAt);
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.model === 'Client') return loadClient(id);
+      return toPayload(await store.findPayload(db, this.model, id, new Date()));
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return toPayload(await store.findPayloadByUserCode(db, this.model, userCode, new Date()));
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return toPayload(await store.findPayloadByUid(db, this.model, uid, new Date()));
+    }
+
+    async consume(id: string): Promise<void> {
+      await store.consumePayload(db, this.model, id, new Date());
+    }
+
+    async destroy(id: string): Promise<void> {
+      await store.destroyPayload(db, this.model, id);
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await store.destroyByGrantId(db, grantId);
+    }
+  };
+}
+
+function toPayload(row: store.PayloadRow | undefined): AdapterPayload | undefined {
+  if (!row) return undefined;
+  const p = row.payload as AdapterPayload;
+  if (row.consumedAt) p.consumed = Math.floor(row.consumedAt.getTime() / 1000);
+  return p;
+}

@@ -1,0 +1,145 @@
+import crypto from 'node:crypto';
+import type { AdapterPayload } from 'oidc-provider';
+import type { Db } from '../db/knex.ts';
+import type { SecretBox } from '../security/secrets.ts';
+import * as clientStore from '../store/clients.ts';
+
+const SECRET_PURPOSE = 'client-secret';
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+export interface ClientSpec {
+  clientId: string;
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[];
+  backchannelLogoutUri?: string;
+  public?: boolean;
+  grantTypes?: GrantType[];
+  firstParty?: boolean;
+  scope?: string;
+  name?: string;
+}
+
+export class ClientSpecError extends Error {}
+
+function checkUri(u: string, what: string): void {
+  let url: URL;
+  try {
+    url = new URL(u);
+  } catch {
+    throw new ClientSpecError(`${what}: "${u}" is not an absolute URL`);
+  }
+  if (url.hash) throw new ClientSpecError(`${what}: "${u}" must not contain a fragment`);
+  if (!/^https?:$/.test(url.protocol) && !/^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol)) {
+    throw new ClientSpecError(`${what}: "${u}" must be http(s) or a private-use scheme such as com.example.app:`);
+  }
+}
+
+/** Builds provider metadata from a spec, validating what the provider would otherwise reject late. */
+export function buildMetadata(spec: ClientSpec): Record<string, unknown> {
+  if (!/^[A-Za-z0-9._~-]{1,100}$/.test(spec.clientId)) {
+    throw new ClientSpecError('CLIENT_ID: use 1-100 letters, digits, ".", "_", "~" or "-"');
+  }
+  const grantTypes = spec.grantTypes?.length ? [...new Set(spec.grantTypes)] : ['authorization_code', 'refresh_token'];
+  for (const g of grantTypes) {
+    if (!(GRANT_TYPES as readonly string[]).includes(g)) {
+      throw new ClientSpecError(`--grant-type: "${g}" is not one of ${GRANT_TYPES.join(', ')}`);
+    }
+  }
+  if (spec.public && grantTypes.includes('client_credentials')) {
+    throw new ClientSpecError('--public: a public client cannot use client_credentials');
+  }
+  const usesCode = grantTypes.includes('authorization_code');
+  if (usesCode && !spec.redirectUris.length) throw new ClientSpecError('--redirect-uri: at least one is required');
+  spec.redirectUris.forEach((u) => checkUri(u, '--redirect-uri'));
+  (spec.postLogoutRedirectUris ?? []).forEach((u) => checkUri(u, '--post-logout-redirect-uri'));
+  if (spec.backchannelLogoutUri) checkUri(spec.backchannelLogoutUri, '--backchannel-logout-uri');
+  return {
+    client_id: spec.clientId,
+    client_name: spec.name ?? spec.clientId,
+    redirect_uris: usesCode ? spec.redirectUris : [],
+    post_logout_redirect_uris: spec.postLogoutRedirectUris ?? [],
+    grant_types: grantTypes,
+    response_types: usesCode ? ['code'] : [],
+    token_endpoint_auth_method: spec.public ? 'none' : 'client_secret_basic',
+    ...(spec.backchannelLogoutUri ? { backchannel_logout_uri: spec.backchannelLogoutUri } : {}),
+    ...(spec.scope ? { scope: spec.scope } : {}),
+  };
+}
+
+/** Stores a new client; returns the generated secret (shown once) for a confidential client. */
+export async function addClient(db: Db, box: SecretBox, spec: ClientSpec, now: Date): Promise<string | undefined> {
+  const metadata = buildMetadata(spec);
+  const secret = spec.public ? undefined : crypto.randomBytes(32).toString('base64url');
+  await clientStore.insertClient(
+    db,
+    {
+      clientId: spec.clientId,
+      metadata,
+      secretEncrypted: secret ? box.encrypt(SECRET_PURPOSE, secret) : null,
+      firstParty: !!spec.firstParty,
+    },
+    now,
+  );
+  return secret;
+}
+
+/** Creates or updates a built-in client (the portal, the demo) with a secret derived from SECRET_KEY. */
+export async function ensureBuiltinClient(db: Db, box: SecretBox, spec: ClientSpec, now: Date): Promise<string> {
+  const secret = box.hmac('builtin-client', spec.clientId);
+  await clientStore.upsertClient(
+    db,
+    {
+      clientId: spec.clientId,
+      metadata: buildMetadata(spec),
+      secretEncrypted: box.encrypt(SECRET_PURPOSE, secret),
+      firstParty: true,
+    },
+    now,
+  );
+  return secret;
+}
+
+export interface CachedClient {
+  payload: AdapterPayload;
+  firstParty: boolean;
+}
+
+/**
+ * Clients are read through a short-lived in-process cache so the token endpoint does not query the
+ * database for the client on every request; a change made on another instance shows within the TTL.
+ */
+export class ClientCache {
+  readonly #db: Db;
+  readonly #box: SecretBox;
+  readonly #ttlMs: number;
+  readonly #entries = new Map<string, { at: number; value: CachedClient | undefined }>();
+
+  constructor(db: Db, box: SecretBox, ttlMs = 30_000) {
+    this.#db = db;
+    this.#box = box;
+    this.#ttlMs = ttlMs;
+  }
+
+  async get(clientId: string): Promise<CachedClient | undefined> {
+    const hit = this.#entries.get(clientId);
+    const now = Date.now();
+    // An unknown id is remembered only briefly, so a client added elsewhere shows up at once.
+    if (hit && now - hit.at < (hit.value ? this.#ttlMs : Math.min(this.#ttlMs, 2000))) return hit.value;
+    const row = await clientStore.findClient(this.#db, clientId);
+    let value: CachedClient | undefined;
+    if (row) {
+      const payload = { ...row.metadata, client_id: row.clientId } as AdapterPayload;
+      if (row.secretEncrypted) payload.client_secret = this.#box.decryptString(SECRET_PURPOSE, row.secretEncrypted);
+      value = { payload, firstParty: row.firstParty };
+    }
+    if (this.#entries.size > 10_000) this.#entries.clear();
+    this.#entries.set(clientId, { at: now, value });
+    return value;
+  }
+
+  invalidate(clientId?: string): void {
+    if (clientId) this.#entries.delete(clientId);
+    else this.#entries.clear();
+  }
+}

@@ -1,0 +1,150 @@
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/knex.ts';
+import { negotiateLocale, translator } from '../i18n/index.ts';
+import type { Views } from '../http/views.ts';
+import { findUserById } from '../store/users.ts';
+import { ACR_VALUES } from './acr.ts';
+import { createAdapterClass, type ClientLoader } from './adapter.ts';
+import type { KeySet } from './keys.ts';
+
+export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'admin'];
+
+export const TTL = {
+  AccessToken: 3600,
+  AuthorizationCode: 60,
+  ClientCredentials: 3600,
+  IdToken: 3600,
+  Interaction: 3600,
+  Session: 14 * 24 * 3600,
+  Grant: 14 * 24 * 3600,
+  RefreshToken: 14 * 24 * 3600,
+  DeviceCode: 600,
+  BackchannelAuthenticationRequest: 600,
+};
+
+export interface ProviderDeps {
+  config: Config;
+  db: Db;
+  views: Views;
+  keys: KeySet;
+  loadClient: ClientLoader;
+}
+
+function localeOf(ctx: KoaContextWithOIDC, fallback: Config['defaultLocale']) {
+  return negotiateLocale(
+    {
+      uiLocales: (ctx.oidc?.params?.ui_locales as string | undefined) ?? null,
+      cookie: ctx.cookies.get('tobira.lang') ?? null,
+      acceptLanguage: ctx.get('accept-language'),
+    },
+    fallback,
+  );
+}
+
+function page(ctx: KoaContextWithOIDC, deps: ProviderDeps, template: string, data: Record<string, unknown>) {
+  const locale = localeOf(ctx, deps.config.defaultLocale);
+  const t = translator(locale);
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = deps.views.render(template, {
+    t,
+    locale,
+    locales: ['en', 'ja'],
+    org: 'Tobira',
+    here: '/',
+    dev: !deps.config.production,
+    ...data,
+    message: typeof data.message === 'function' ? (data.message as (t: unknown) => string)(t) : data.message,
+  });
+}
+
+export function createProvider(deps: ProviderDeps): Provider {
+  const { config, db } = deps;
+  const secure = config.issuer.startsWith('https:');
+  const cookieOpts = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure, path: '/' };
+
+  const configuration: Configuration = {
+    adapter: createAdapterClass(db, deps.loadClient),
+    clients: [],
+    jwks: deps.keys.jwks as Configuration['jwks'],
+    cookies: {
+      keys: deps.keys.cookieKeys,
+      long: cookieOpts,
+      short: cookieOpts,
+      names: { session: 'tobira.session', interaction: 'tobira.interaction', resume: 'tobira.resume' },
+    },
+    scopes: SCOPES,
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'preferred_username', 'locale', 'updated_at'],
+      email: ['email', 'email_verified'],
+    },
+    acrValues: ACR_VALUES,
+    responseTypes: ['code'],
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'ES256',
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256', 'RS256'],
+      userinfoSigningAlgValues: ['ES256', 'RS256'],
+      introspectionSigningAlgValues: ['ES256', 'RS256'],
+      authorizationSigningAlgValues: ['ES256', 'RS256'],
+    },
+    features: {
+      devInteractions: { enabled: false },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      clientCredentials: { enabled: true },
+      backchannelLogout: { enabled: true },
+      claimsParameter: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => page(ctx, deps, 'signin/logout', { form }),
+        postLogoutSuccessSource: async (ctx) => page(ctx, deps, 'signin/logged-out', {}),
+      },
+    },
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    rotateRefreshToken: true,
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    ttl: TTL,
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    findAccount: async (_ctx, sub) => {
+      const user = await findUserById(db, sub);
+      if (!user || user.status !== 'active') return undefined;
+      return {
+        accountId: user.id,
+        claims: async () => ({
+          sub: user.id,
+          name: user.displayName || user.login,
+          preferred_username: user.login,
+          email: user.email ?? undefined,
+          email_verified: user.email ? false : undefined,
+          locale: user.locale ?? undefined,
+          updated_at: Math.floor(user.updatedAt.getTime() / 1000),
+        }),
+      };
+    },
+    renderError: async (ctx, out, error) => {
+      const code = (out as { error?: string }).error ?? 'server_error';
+      const status = (error as { statusCode?: number }).statusCode ?? 500;
+      ctx.status = status;
+      page(ctx, deps, 'error', {
+        message:
+          code === 'invalid_request' && /session|interaction/i.test(String((error as Error).message))
+            ? (t: any) => t('error.interaction_expired')
+            : (t: any) => (status >= 500 ? t('error.http.500') : t('error.oidc', { code })),
+      });
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+  return provider;
+}

@@ -1,0 +1,33 @@
+import argon2 from 'argon2';
+
+/** OWASP's first argon2id configuration (m=19 MiB, t=2, p=1). */
+export const ARGON2_PARAMS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+export async function hashSecret(secret: string): Promise<string> {
+  return argon2.hash(secret.normalize('NFC'), ARGON2_PARAMS);
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Verifies against a PHC string. With no hash (unknown user, no password) it still spends one
+ * verification so that timing does not tell whether the account exists.
+ */
+export async function verifySecret(hash: string | null | undefined, secret: string): Promise<boolean> {
+  const target = hash ?? (await (dummyHash ??= hashSecret('tobira-dummy-password')));
+  let ok = false;
+  try {
+    ok = await argon2.verify(target, secret.normalize('NFC'));
+  } catch {
+    ok = false;
+  }
+  return ok && hash != null;
+}
+
+export function needsRehash(hash: string): boolean {
+  try {
+    return argon2.needsRehash(hash, ARGON2_PARAMS);
+  } catch {
+    return true;
+  }
+}

@@ -1,0 +1,56 @@
+import type { Tx } from '../db/knex.ts';
+
+export type AuditResult = 'succeeded' | 'failed' | 'blocked' | 'cancelled' | 'abandoned' | 'contacted_admin';
+
+export interface AuditEvent {
+  at: Date;
+  actorId?: string | null;
+  subjectId?: string | null;
+  activity: string;
+  result: AuditResult;
+  reason?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  details?: Record<string, unknown> | null;
+}
+
+export async function recordAudit(db: Tx, e: AuditEvent): Promise<void> {
+  await db('audit_events').insert({
+    at: e.at,
+    actor_id: e.actorId ?? null,
+    subject_id: e.subjectId ?? null,
+    activity: e.activity,
+    result: e.result,
+    reason: e.reason ?? null,
+    ip: e.ip ?? null,
+    user_agent: e.userAgent ? e.userAgent.slice(0, 512) : null,
+    details: e.details ? JSON.stringify(e.details) : null,
+  });
+}
+
+export interface AuditRow extends AuditEvent {
+  id: number;
+}
+
+export async function listAudit(
+  db: Tx,
+  f: { subjectId?: string; activity?: string; result?: string; limit?: number } = {},
+): Promise<AuditRow[]> {
+  const q = db('audit_events').orderBy('id', 'desc').limit(f.limit ?? 100);
+  if (f.subjectId) q.where({ subject_id: f.subjectId });
+  if (f.activity) q.where({ activity: f.activity });
+  if (f.result) q.where({ result: f.result });
+  const rows = await q;
+  return rows.map((r: any) => ({
+    id: Number(r.id),
+    at: new Date(r.at),
+    actorId: r.actor_id,
+    subjectId: r.subject_id,
+    activity: r.activity,
+    result: r.result,
+    reason: r.reason,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    details: typeof r.details === 'string' ? JSON.parse(r.details) : r.details,
+  }));
+}

@@ -1,0 +1,71 @@
+import type { Tx } from '../db/knex.ts';
+import { DuplicateError } from './users.ts';
+
+export interface ClientRow {
+  clientId: string;
+  metadata: Record<string, unknown>;
+  secretEncrypted: string | null;
+  firstParty: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const fromRow = (r: any): ClientRow => ({
+  clientId: r.client_id,
+  metadata: typeof r.metadata === 'string' ? JSON.parse(r.metadata) : r.metadata,
+  secretEncrypted: r.secret_encrypted,
+  firstParty: r.first_party,
+  createdAt: new Date(r.created_at),
+  updatedAt: new Date(r.updated_at),
+});
+
+export async function insertClient(
+  db: Tx,
+  c: { clientId: string; metadata: Record<string, unknown>; secretEncrypted: string | null; firstParty: boolean },
+  now: Date,
+): Promise<void> {
+  const rows = await db('clients')
+    .insert({
+      client_id: c.clientId,
+      metadata: JSON.stringify(c.metadata),
+      secret_encrypted: c.secretEncrypted,
+      first_party: c.firstParty,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict('client_id')
+    .ignore()
+    .returning('client_id');
+  if (!rows.length) throw new DuplicateError(`client ${c.clientId} exists`);
+}
+
+export async function upsertClient(
+  db: Tx,
+  c: { clientId: string; metadata: Record<string, unknown>; secretEncrypted: string | null; firstParty: boolean },
+  now: Date,
+): Promise<void> {
+  await db('clients')
+    .insert({
+      client_id: c.clientId,
+      metadata: JSON.stringify(c.metadata),
+      secret_encrypted: c.secretEncrypted,
+      first_party: c.firstParty,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict('client_id')
+    .merge(['metadata', 'secret_encrypted', 'first_party', 'updated_at']);
+}
+
+export async function findClient(db: Tx, clientId: string): Promise<ClientRow | undefined> {
+  const r = await db('clients').where({ client_id: clientId }).first();
+  return r ? fromRow(r) : undefined;
+}
+
+export async function listClients(db: Tx): Promise<ClientRow[]> {
+  return (await db('clients').orderBy('client_id')).map(fromRow);
+}
+
+export async function deleteClient(db: Tx, clientId: string): Promise<boolean> {
+  return (await db('clients').where({ client_id: clientId }).delete()) > 0;
+}

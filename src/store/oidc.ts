@@ -1,0 +1,90 @@
+import type { Tx } from '../db/knex.ts';
+
+/** SQL for oidc-provider's models; the adapter in src/oidc/adapter.ts maps the provider's calls onto these. */
+
+export interface PayloadRow {
+  payload: Record<string, unknown>;
+  consumedAt: Date | null;
+}
+
+const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as Record<string, unknown>;
+
+export async function upsertPayload(
+  db: Tx,
+  model: string,
+  id: string,
+  payload: Record<string, unknown>,
+  expiresAt: Date | null,
+): Promise<void> {
+  const row = {
+    model,
+    id,
+    payload: JSON.stringify(payload),
+    grant_id: (payload.grantId as string) ?? null,
+    user_code: (payload.userCode as string) ?? null,
+    uid: (payload.uid as string) ?? null,
+    account_id: (payload.accountId as string) ?? null,
+    expires_at: expiresAt,
+  };
+  await db('oidc_payloads').insert(row).onConflict(['model', 'id']).merge();
+}
+
+async function findWhere(db: Tx, where: Record<string, string>, now: Date): Promise<PayloadRow | undefined> {
+  const r = await db('oidc_payloads')
+    .where(where)
+    .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now))
+    .first('payload', 'consumed_at');
+  if (!r) return undefined;
+  return { payload: parse(r.payload), consumedAt: r.consumed_at ? new Date(r.consumed_at) : null };
+}
+
+export const findPayload = (db: Tx, model: string, id: string, now: Date) => findWhere(db, { model, id }, now);
+export const findPayloadByUid = (db: Tx, model: string, uid: string, now: Date) =>
+  findWhere(db, { model, uid }, now);
+export const findPayloadByUserCode = (db: Tx, model: string, userCode: string, now: Date) =>
+  findWhere(db, { model, user_code: userCode }, now);
+
+export async function consumePayload(db: Tx, model: string, id: string, now: Date): Promise<void> {
+  await db('oidc_payloads').where({ model, id }).update({ consumed_at: now });
+}
+
+export async function destroyPayload(db: Tx, model: string, id: string): Promise<void> {
+  await db('oidc_payloads').where({ model, id }).delete();
+}
+
+export async function destroyByGrantId(db: Tx, grantId: string): Promise<void> {
+  await db('oidc_payloads').where({ grant_id: grantId }).delete();
+}
+
+/**
+ * Removes every session, grant and token of an account: used when its password is reset or it is
+ * disabled. Grant-bound rows (codes, tokens) go with their grants.
+ */
+export async function destroyByAccountId(db: Tx, accountId: string): Promise<number> {
+  const grants = db('oidc_payloads').where({ account_id: accountId }).whereNotNull('grant_id').select('grant_id');
+  const a = await db('oidc_payloads').whereIn('grant_id', grants).delete();
+  const b = await db('oidc_payloads').where({ account_id: accountId }).delete();
+  return a + b;
+}
+
+export async function countPayloads(db: Tx, model: string, accountId: string, now: Date): Promise<number> {
+  const [r] = await db('oidc_payloads')
+    .where({ model, account_id: accountId })
+    .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now))
+    .count<{ c: string | number }[]>({ c: '*' });
+  return Number(r.c);
+}
+
+/** Deletes a batch of expired rows; rows are taken with SKIP LOCKED so instances never do the same work. */
+export async function sweepExpired(db: Tx, now: Date, batch = 500): Promise<number> {
+  const ids = db('oidc_payloads')
+    .select('model', 'id')
+    .where('expires_at', '<', now)
+    .limit(batch)
+    .forUpdate()
+    .skipLocked();
+  const res = await db.raw(
+    `delete from oidc_payloads where (model, id) in (${ids.toQuery()})`,
+  );
+  return res.rowCount ?? res.affectedRows ?? 0;
+}

@@ -1,0 +1,20 @@
+import type { Tx } from '../db/knex.ts';
+
+export async function readSettings(db: Tx): Promise<Record<string, unknown>> {
+  const rows = await db('settings').select('key', 'value');
+  const out: Record<string, unknown> = {};
+  for (const r of rows) out[r.key] = typeof r.value === 'string' ? JSON.parse(r.value) : r.value;
+  return out;
+}
+
+export async function writeSetting(db: Tx, key: string, value: unknown, now: Date, by: string | null): Promise<void> {
+  await db('settings')
+    .insert({ key, value: JSON.stringify(value), version: 1, updated_at: now, updated_by: by })
+    .onConflict('key')
+    .merge({
+      value: JSON.stringify(value),
+      version: db.raw('settings.version + 1'),
+      updated_at: now,
+      updated_by: by,
+    });
+}

@@ -1,0 +1,140 @@
+import crypto from 'node:crypto';
+import type { Tx } from '../db/knex.ts';
+
+export type Role = 'admin' | 'helpdesk';
+
+export interface User {
+  id: string;
+  login: string;
+  displayName: string;
+  email: string | null;
+  locale: string | null;
+  status: 'active' | 'disabled';
+  passwordHash: string | null;
+  passwordChangedAt: Date | null;
+  passwordManaged: 'local' | 'external';
+  mustChangePassword: boolean;
+  roles: Role[];
+  failedLogins: number;
+  lockCount: number;
+  lockedUntil: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Logins compare case-insensitively and width-insensitively (NFKC + lower case). */
+export function normalizeLogin(login: string): string {
+  return login.normalize('NFKC').trim().toLowerCase();
+}
+
+const date = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(v as string));
+
+function fromRow(r: any): User {
+  return {
+    id: r.id,
+    login: r.login,
+    displayName: r.display_name,
+    email: r.email,
+    locale: r.locale,
+    status: r.status,
+    passwordHash: r.password_hash,
+    passwordChangedAt: date(r.password_changed_at),
+    passwordManaged: r.password_managed,
+    mustChangePassword: r.must_change_password,
+    roles: typeof r.roles === 'string' ? JSON.parse(r.roles) : r.roles,
+    failedLogins: r.failed_logins,
+    lockCount: r.lock_count,
+    lockedUntil: date(r.locked_until),
+    createdAt: date(r.created_at)!,
+    updatedAt: date(r.updated_at)!,
+  };
+}
+
+export interface NewUser {
+  login: string;
+  displayName?: string;
+  email?: string | null;
+  roles?: Role[];
+  passwordHash?: string | null;
+  locale?: string | null;
+}
+
+export class DuplicateError extends Error {}
+
+export async function createUser(db: Tx, u: NewUser, now: Date): Promise<User> {
+  const row = {
+    id: crypto.randomUUID(),
+    login: u.login.trim(),
+    login_normalized: normalizeLogin(u.login),
+    display_name: u.displayName ?? '',
+    email: u.email ?? null,
+    locale: u.locale ?? null,
+    roles: JSON.stringify(u.roles ?? []),
+    password_hash: u.passwordHash ?? null,
+    password_changed_at: u.passwordHash ? now : null,
+    created_at: now,
+    updated_at: now,
+  };
+  const inserted = await db('users').insert(row).onConflict('login_normalized').ignore().returning('*');
+  if (!inserted.length) throw new DuplicateError(`user ${u.login} exists`);
+  return fromRow(inserted[0]);
+}
+
+export async function findUserByLogin(db: Tx, login: string): Promise<User | undefined> {
+  const r = await db('users').where({ login_normalized: normalizeLogin(login) }).first();
+  return r ? fromRow(r) : undefined;
+}
+
+export async function findUserById(db: Tx, id: string): Promise<User | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  const r = await db('users').where({ id }).first();
+  return r ? fromRow(r) : undefined;
+}
+
+export async function listUsers(db: Tx, opts: { limit?: number; offset?: number } = {}): Promise<User[]> {
+  const rows = await db('users')
+    .orderBy('login_normalized')
+    .limit(opts.limit ?? 1000)
+    .offset(opts.offset ?? 0);
+  return rows.map(fromRow);
+}
+
+export async function setPasswordHash(db: Tx, id: string, hash: string, now: Date, changed = true): Promise<void> {
+  await db('users')
+    .where({ id })
+    .update({
+      password_hash: hash,
+      updated_at: now,
+      ...(changed ? { password_changed_at: now, must_change_password: false } : {}),
+    });
+}
+
+export async function updateUser(
+  db: Tx,
+  id: string,
+  patch: Partial<{
+    displayName: string;
+    email: string | null;
+    status: 'active' | 'disabled';
+    passwordManaged: 'local' | 'external';
+    mustChangePassword: boolean;
+    roles: Role[];
+    locale: string | null;
+  }>,
+  now: Date,
+): Promise<void> {
+  const row: Record<string, unknown> = { updated_at: now };
+  if (patch.displayName !== undefined) row.display_name = patch.displayName;
+  if (patch.email !== undefined) row.email = patch.email;
+  if (patch.status !== undefined) row.status = patch.status;
+  if (patch.passwordManaged !== undefined) row.password_managed = patch.passwordManaged;
+  if (patch.mustChangePassword !== undefined) row.must_change_password = patch.mustChangePassword;
+  if (patch.roles !== undefined) row.roles = JSON.stringify(patch.roles);
+  if (patch.locale !== undefined) row.locale = patch.locale;
+  await db('users').where({ id }).update(row);
+}
+
+export async function countUsers(db: Tx): Promise<number> {
+  const [r] = await db('users').count<{ count: string | number }[]>({ count: '*' });
+  return Number(r.count);
+}
