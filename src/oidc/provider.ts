@@ -76,7 +76,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     scopes: SCOPES,
     claims: {
-      openid: ['sub'],
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
       profile: ['name', 'preferred_username', 'locale', 'updated_at'],
       email: ['email', 'email_verified'],
     },
@@ -96,8 +96,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      // A client may introspect or revoke only its own tokens.
+      introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       clientCredentials: { enabled: true },
       backchannelLogout: { enabled: true },
       claimsParameter: { enabled: true },

@@ -1,0 +1,83 @@
+import * as oidc from 'openid-client';
+import { runCommand } from '../../src/commands.ts';
+import type { TestServer } from './server.ts';
+import { Browser, formAction, hiddenInputs } from './browser.ts';
+import { systemClock } from '../../src/clock.ts';
+
+export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+
+/** Creates a client with the CLI's own code path and returns its id and secret. */
+export async function addClientViaCli(srv: TestServer, args: string[]): Promise<{ clientId: string; secret?: string }> {
+  const r = await runCommand(['client', 'add', ...args, '--json'], undefined, { db: srv.db, box: srv.box, clock: systemClock });
+  if (r.code !== 0) throw new Error(`client add failed: ${r.stderr}`);
+  const out = JSON.parse(r.stdout);
+  srv.app.deps.clients.invalidate();
+  return { clientId: out.client_id, secret: out.client_secret ?? undefined };
+}
+
+export async function addUserViaCli(srv: TestServer, login: string, password: string, extra: string[] = []) {
+  const r = await runCommand(['user', 'add', login, '--password-stdin', '--json', ...extra], `${password}\n`, {
+    db: srv.db,
+    box: srv.box,
+    clock: systemClock,
+  });
+  if (r.code !== 0) throw new Error(`user add failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { id: string; login: string };
+}
+
+export async function discover(issuer: string, clientId: string, secret?: string) {
+  return oidc.discovery(
+    new URL(issuer),
+    clientId,
+    secret ? { client_secret: secret } : undefined,
+    secret ? oidc.ClientSecretBasic(secret) : oidc.None(),
+    { execute: [oidc.allowInsecureRequests] },
+  );
+}
+
+export interface CodeFlowResult {
+  tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+  nonce: string;
+  browser: Browser;
+}
+
+/**
+ * Runs the code flow with PKCE through the real sign-in pages: authorization endpoint, sign-in form,
+ * (consent), redirect with the code, token endpoint.
+ */
+export async function codeFlow(
+  config: oidc.Configuration,
+  creds: { username: string; password: string },
+  opts: { browser?: Browser; scope?: string; extra?: Record<string, string>; redirectUri?: string } = {},
+): Promise<CodeFlowResult> {
+  const browser = opts.browser ?? new Browser();
+  const redirectUri = opts.redirectUri ?? REDIRECT_URI;
+  const verifier = oidc.randomPKCECodeVerifier();
+  const nonce = oidc.randomNonce();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope: opts.scope ?? 'openid profile email',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    nonce,
+    state,
+    ...opts.extra,
+  });
+  let r = await browser.follow(await browser.get(url.href), redirectUri);
+  for (let step = 0; step < 5 && !(r.location ?? '').startsWith(redirectUri); step++) {
+    if (r.status !== 200) throw new Error(`unexpected ${r.status} at ${r.url}: ${r.text.slice(0, 500)}`);
+    const action = formAction(r.text);
+    const form: Record<string, string> = { ...hiddenInputs(r.text) };
+    if (/name="username"/.test(r.text)) Object.assign(form, creds);
+    r = await browser.follow(await browser.post(action, form, r.url), redirectUri);
+  }
+  if (!r.location?.startsWith(redirectUri)) throw new Error(`no redirect to the app: ${r.status} ${r.text.slice(0, 500)}`);
+  const tokens = await oidc.authorizationCodeGrant(config, new URL(r.location), {
+    pkceCodeVerifier: verifier,
+    expectedNonce: nonce,
+    expectedState: state,
+    idTokenExpected: true,
+  });
+  return { tokens, nonce, browser };
+}
