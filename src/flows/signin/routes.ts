@@ -4,7 +4,7 @@ import type { AppDeps } from '../../app.ts';
 import { readForm } from '../../http/body.ts';
 import { verifyCsrf } from '../../http/csrf.ts';
 import { AppError } from '../../http/errors.ts';
-import { render } from '../../http/views.ts';
+import { applyUiLocales, render } from '../../http/views.ts';
 import { ACR_PASSWORD } from '../../oidc/acr.ts';
 import { checkPassword } from './service.ts';
 
@@ -19,6 +19,7 @@ export function signInRoutes(deps: AppDeps): Router {
     try {
       const d = await deps.provider().interactionDetails(ctx.req, ctx.res);
       if (d.uid !== uid) throw new Error('uid mismatch');
+      applyUiLocales(ctx, d.params.ui_locales);
       return d;
     } catch {
       throw new AppError('interaction.not_found', 400, 'error.interaction_expired');
@@ -94,13 +95,13 @@ export function signInRoutes(deps: AppDeps): Router {
     const password = (form.password ?? '').slice(0, 1024);
     const name = await clientName(d.params.client_id as string);
     if (!username.trim() || !password) {
-      render(ctx, deps.views, 'signin/login', { uid: d.uid, clientName: name, username, error: ctx.state.t('signin.missing') }, 400);
+      render(ctx, deps.views, 'signin/login', { uid: d.uid, here: `/interaction/${d.uid}`, clientName: name, username, error: ctx.state.t('signin.missing') }, 400);
       return;
     }
     const result = await checkPassword(deps, username, password, ctx.state.meta);
     deps.metrics.signIns.inc({ result: result.ok ? 'succeeded' : 'failed' });
     if (!result.ok) {
-      render(ctx, deps.views, 'signin/login', { uid: d.uid, clientName: name, username, error: ctx.state.t('signin.invalid') }, 401);
+      render(ctx, deps.views, 'signin/login', { uid: d.uid, here: `/interaction/${d.uid}`, clientName: name, username, error: ctx.state.t('signin.invalid') }, 401);
       return;
     }
     await finish(

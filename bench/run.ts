@@ -1,0 +1,490 @@
+/**
+ * `npm run bench`: Tobira on Postgres against a bare oidc-provider (in memory) in one run, on this machine.
+ *
+ *   a. client_credentials grants per second
+ *   b. password sign-ins per second (authorization request -> sign-in page -> form post -> code -> token)
+ *   c. raw argon2id verifications per second: the ceiling for (b), since every sign-in verifies one hash
+ *
+ * Both servers run on this process's main thread; the load comes from a worker thread over loopback with
+ * bounded concurrency. A fresh database is created for the run and dropped at the end.
+ *
+ * Environment: BENCH_SECONDS (5) per measurement, BENCH_WARMUP_SECONDS (1), BENCH_CONCURRENCY (8),
+ * BENCH_PG_URL (postgres://postgres@127.0.0.1:5432, a server where `test` exists and we may create
+ * databases), BENCH_LOG_LEVEL (Tobira's LOG_LEVEL, default warn: an access log line per request would
+ * measure the terminal).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import argon2 from 'argon2';
+import knexFactory, { type Knex } from 'knex';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { systemClock } from '../src/clock.ts';
+import { runCommand } from '../src/commands.ts';
+import { type Running, start } from '../src/main.ts';
+import { ARGON2_PARAMS } from '../src/security/passwords.ts';
+import type { LoadJob, LoadResult } from './load-worker.ts';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+function numberFromEnv(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min) throw new Error(`${name}: expected a number >= ${min}, got "${raw}"`);
+  return n;
+}
+
+const SECONDS = numberFromEnv('BENCH_SECONDS', 5, 0.5);
+const WARMUP_SECONDS = numberFromEnv('BENCH_WARMUP_SECONDS', 1, 0);
+const CONCURRENCY = Math.floor(numberFromEnv('BENCH_CONCURRENCY', 8, 1));
+const PG_URL = (process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, '');
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || 'warn';
+
+const USERNAME = 'bench-user';
+const PASSWORD = 'correct horse battery staple 42';
+/** Never contacted: the load generator stops at the redirect and reads the code from it. */
+const REDIRECT_URI = 'http://127.0.0.1/bench/callback';
+
+const dbUrl = (name: string) => {
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+/** Reserves a free loopback port: the issuer must name the port before the server is started. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function runLoad(job: LoadJob): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./load-worker.ts', import.meta.url), { workerData: job });
+    let settled = false;
+    worker.once('message', (msg: { ok: true; result: LoadResult } | { ok: false; error: string }) => {
+      settled = true;
+      void worker.terminate();
+      if (msg.ok) resolve(msg.result);
+      else reject(new Error(`${job.kind}: ${msg.error}`));
+    });
+    worker.once('error', (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`${job.kind}: load worker exited with code ${code}`));
+    });
+  });
+}
+
+/** Runs `tobira <argv>` in-process against the benchmark database and returns its --json output. */
+async function tobiraCommand(running: Running, argv: string[], stdin?: string): Promise<Record<string, unknown>> {
+  const r = await runCommand([...argv, '--json'], stdin, {
+    db: running.db,
+    box: running.app.deps.box,
+    clock: systemClock,
+    onClientsChanged: () => running.app.deps.clients.invalidate(),
+  });
+  if (r.code !== 0) throw new Error(`tobira ${argv.join(' ')}: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout);
+}
+
+async function startTobira(databaseUrl: string) {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      const running = await start({
+        NODE_ENV: 'production',
+        DATABASE_URL: databaseUrl,
+        SECRET_KEY: crypto.randomBytes(32).toString('base64'),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ISSUER: `http://localhost:${port}`,
+        LOG_LEVEL,
+      });
+      return { running, port };
+    } catch (err) {
+      // Someone took the port between choosing and listening: choose again.
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 5) continue;
+      throw err;
+    }
+  }
+}
+
+/**
+ * The comparison point: oidc-provider with its in-memory adapter, static clients, an ES256 key and a
+ * minimal sign-in interaction (CSRF token, argon2id verification with Tobira's parameters, auto consent).
+ */
+async function startBare() {
+  const port = await freePort();
+  const issuer = `http://localhost:${port}`;
+  const ccSecret = crypto.randomBytes(32).toString('base64url');
+  const webSecret = crypto.randomBytes(32).toString('base64url');
+  const es256 = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  const csrfKey = crypto.randomBytes(32);
+  const accounts = new Map([[USERNAME, { id: crypto.randomUUID(), hash: await argon2.hash(PASSWORD, ARGON2_PARAMS) }]]);
+  const ids = new Set([...accounts.values()].map((a) => a.id));
+
+  const configuration: Configuration = {
+    clients: [
+      {
+        client_id: 'bench-cc',
+        client_secret: ccSecret,
+        grant_types: ['client_credentials'],
+        redirect_uris: [],
+        response_types: [],
+      },
+      {
+        client_id: 'bench-web',
+        client_secret: webSecret,
+        grant_types: ['authorization_code'],
+        redirect_uris: [REDIRECT_URI],
+        response_types: ['code'],
+      },
+    ],
+    jwks: { keys: [{ ...es256, kid: 'bench-es256', alg: 'ES256', use: 'sig' }] } as Configuration['jwks'],
+    cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'ES256',
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+    },
+    interactions: { url: (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}` },
+    findAccount: async (_ctx, sub) => (ids.has(sub) ? { accountId: sub, claims: async () => ({ sub }) } : undefined),
+  };
+  const provider = new Provider(issuer, configuration);
+  const providerCallback = provider.callback();
+
+  const csrfFor = (seed: string) => crypto.createHmac('sha256', csrfKey).update(seed).digest('base64url');
+  const readCookie = (req: http.IncomingMessage, name: string) =>
+    (req.headers.cookie ?? '')
+      .split(';')
+      .map((c) => c.trim().split('='))
+      .find(([k]) => k === name)?.[1];
+  const readBody = async (req: http.IncomingMessage) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > 64 * 1024) throw new Error('body too large');
+      chunks.push(chunk as Buffer);
+    }
+    return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  };
+  const send = (res: http.ServerResponse, status: number, html: string, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers });
+    res.end(html);
+  };
+  const loginPage = (res: http.ServerResponse, uid: string, seed: string | undefined, status = 200) => {
+    const headers: Record<string, string> = {};
+    let s = seed;
+    if (!s) {
+      s = crypto.randomBytes(24).toString('base64url');
+      headers['set-cookie'] = `bench.csrf=${s}; path=/; httponly; samesite=lax`;
+    }
+    send(
+      res,
+      status,
+      `<!doctype html><title>Sign in</title><form method="post" action="/interaction/${uid}/login">` +
+        `<input type="hidden" name="_csrf" value="${csrfFor(s)}">` +
+        '<input name="username"><input name="password" type="password"><button>Sign in</button></form>',
+      headers,
+    );
+  };
+
+  const interaction = async (req: http.IncomingMessage, res: http.ServerResponse, uid: string, action?: string) => {
+    const details = await provider.interactionDetails(req, res);
+    if (details.uid !== uid) return send(res, 400, 'interaction mismatch');
+    if (req.method === 'GET' && !action) {
+      if (details.prompt.name === 'login') return loginPage(res, uid, readCookie(req, 'bench.csrf'));
+      if (details.prompt.name === 'consent') {
+        const grant = new provider.Grant({
+          accountId: details.session!.accountId,
+          clientId: details.params.client_id as string,
+        });
+        const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+        if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+        if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+        const grantId = await grant.save();
+        return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+      }
+      return send(res, 400, 'unknown prompt');
+    }
+    if (req.method === 'POST' && action === 'login' && details.prompt.name === 'login') {
+      const form = await readBody(req);
+      const seed = readCookie(req, 'bench.csrf');
+      const token = form.get('_csrf') ?? '';
+      const expected = seed ? csrfFor(seed) : '';
+      if (!seed || token.length !== expected.length || !crypto.timingSafeEqual(Buffer.from(token), Buffer.from(expected))) {
+        return send(res, 403, 'csrf');
+      }
+      const account = accounts.get(form.get('username') ?? '');
+      const password = (form.get('password') ?? '').normalize('NFC');
+      // As in Tobira, an unknown user still costs one verification.
+      const ok = await argon2.verify(account?.hash ?? accounts.get(USERNAME)!.hash, password).catch(() => false);
+      if (!ok || !account) return loginPage(res, uid, seed, 401);
+      return provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: account.id, remember: true } },
+        { mergeWithLastSubmission: false },
+      );
+    }
+    return send(res, 405, 'method not allowed');
+  };
+
+  const server = http.createServer((req, res) => {
+    const m = /^\/interaction\/([A-Za-z0-9_-]{10,64})(?:\/(login))?$/.exec((req.url ?? '').split('?')[0]);
+    if (!m) return void providerCallback(req, res);
+    interaction(req, res, m[1], m[2]).catch(() => {
+      if (!res.headersSent) send(res, 400, 'interaction failed');
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return { port, issuer, ccSecret, webSecret, stop };
+}
+
+/** Raw argon2id verifications per second with the same concurrency: the ceiling for password sign-ins. */
+async function argon2Rate(): Promise<LoadResult> {
+  const hash = await argon2.hash(PASSWORD, ARGON2_PARAMS);
+  const phase = async (seconds: number) => {
+    const latencies: number[] = [];
+    const started = performance.now();
+    const deadline = started + seconds * 1000;
+    const loop = async () => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        if (!(await argon2.verify(hash, PASSWORD))) throw new Error('argon2 verify returned false');
+        latencies.push(performance.now() - t0);
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, loop));
+    return { latencies, elapsed: (performance.now() - started) / 1000 };
+  };
+  if (WARMUP_SECONDS > 0) await phase(WARMUP_SECONDS);
+  const m = await phase(SECONDS);
+  const sorted = m.latencies.sort((a, b) => a - b);
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return {
+    completed: sorted.length,
+    errors: 0,
+    elapsedSeconds: round(m.elapsed),
+    perSecond: round(sorted.length / m.elapsed),
+    latencyMs: { p50: round(pct(50)), p95: round(pct(95)), p99: round(pct(99)), max: round(sorted.at(-1) ?? 0) },
+    requestsPerOp: 0,
+  };
+}
+
+function machineInfo(postgresVersion: string) {
+  const cpus = os.cpus();
+  return {
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    availableParallelism: os.availableParallelism(),
+    totalMemoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    uvThreadpoolSize: Number(process.env.UV_THREADPOOL_SIZE) || 4,
+    postgres: postgresVersion,
+  };
+}
+
+function fmtRate(r: LoadResult | undefined): string {
+  if (!r) return 'n/a';
+  return `${r.perSecond.toFixed(1)}/s`;
+}
+
+function fmtLatency(r: LoadResult | undefined): string {
+  if (!r) return '';
+  return `p50 ${r.latencyMs.p50.toFixed(1)} ms, p95 ${r.latencyMs.p95.toFixed(1)} ms`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+async function main(): Promise<number> {
+  const dbName = `tobira_bench_${crypto.randomBytes(6).toString('hex')}`;
+  const admin: Knex = knexFactory({ client: 'pg', connection: dbUrl('test'), pool: { min: 0, max: 1 } });
+  let created = false;
+  let tobira: Awaited<ReturnType<typeof startTobira>> | undefined;
+  let bare: Awaited<ReturnType<typeof startBare>> | undefined;
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    process.stderr.write('\nbench: interrupted, cleaning up (workers finish their current measurement)\n');
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const version = (await admin.raw('show server_version')).rows[0].server_version as string;
+    await admin.raw('create database ??', [dbName]);
+    created = true;
+    const machine = machineInfo(version);
+    const settings = { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, concurrency: CONCURRENCY, tobiraLogLevel: LOG_LEVEL };
+    process.stdout.write(
+      `bench: database ${dbName}; ${SECONDS} s per measurement after ${WARMUP_SECONDS} s warm-up, ${CONCURRENCY} concurrent\n`,
+    );
+
+    tobira = await startTobira(dbUrl(dbName));
+    const cc = await tobiraCommand(tobira.running, ['client', 'add', 'bench-cc', '--grant-type', 'client_credentials']);
+    const web = await tobiraCommand(tobira.running, [
+      'client',
+      'add',
+      'bench-web',
+      '--redirect-uri',
+      REDIRECT_URI,
+      '--first-party',
+    ]);
+    await tobiraCommand(tobira.running, ['user', 'add', USERNAME, '--password-stdin'], `${PASSWORD}\n`);
+    bare = await startBare();
+
+    const tobiraTarget = { connectHost: '127.0.0.1', port: tobira.port, host: `localhost:${tobira.port}` };
+    const bareTarget = { connectHost: '127.0.0.1', port: bare.port, host: `localhost:${bare.port}` };
+    const common = { concurrency: CONCURRENCY, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS };
+    const results: Record<string, Record<string, LoadResult>> = { clientCredentials: {}, signIn: {}, argon2Verify: {} };
+    const step = async (label: string, fn: () => Promise<LoadResult>) => {
+      if (interrupted) throw new Error('interrupted');
+      process.stdout.write(`bench: ${label} ...`);
+      const r = await fn();
+      process.stdout.write(` ${fmtRate(r)}${r.errors ? ` (${r.errors} errors: ${r.firstError})` : ''}\n`);
+      return r;
+    };
+
+    results.clientCredentials.tobira = await step('client_credentials, Tobira', () =>
+      runLoad({
+        kind: 'clientCredentials',
+        target: tobiraTarget,
+        clientId: 'bench-cc',
+        clientSecret: cc.client_secret as string,
+        ...common,
+      }),
+    );
+    results.clientCredentials.bare = await step('client_credentials, bare oidc-provider', () =>
+      runLoad({ kind: 'clientCredentials', target: bareTarget, clientId: 'bench-cc', clientSecret: bare!.ccSecret, ...common }),
+    );
+    const signInJob = { redirectUri: REDIRECT_URI, username: USERNAME, password: PASSWORD, ...common };
+    results.signIn.tobira = await step('password sign-ins, Tobira', () =>
+      runLoad({
+        kind: 'signIn',
+        target: tobiraTarget,
+        clientId: 'bench-web',
+        clientSecret: web.client_secret as string,
+        ...signInJob,
+      }),
+    );
+    results.signIn.bare = await step('password sign-ins, bare oidc-provider', () =>
+      runLoad({ kind: 'signIn', target: bareTarget, clientId: 'bench-web', clientSecret: bare!.webSecret, ...signInJob }),
+    );
+    results.argon2Verify.raw = await step('argon2id verify', argon2Rate);
+
+    const ratio = (a?: LoadResult, b?: LoadResult) => (a && b && b.perSecond ? `${((a.perSecond / b.perSecond) * 100).toFixed(0)}%` : '');
+    const rows = [
+      ['measurement', 'Tobira (Postgres)', 'latency', 'bare oidc-provider (memory)', 'latency', 'Tobira/bare'],
+      [
+        'client_credentials grants',
+        fmtRate(results.clientCredentials.tobira),
+        fmtLatency(results.clientCredentials.tobira),
+        fmtRate(results.clientCredentials.bare),
+        fmtLatency(results.clientCredentials.bare),
+        ratio(results.clientCredentials.tobira, results.clientCredentials.bare),
+      ],
+      [
+        'password sign-ins (auth→form→code→token)',
+        fmtRate(results.signIn.tobira),
+        fmtLatency(results.signIn.tobira),
+        fmtRate(results.signIn.bare),
+        fmtLatency(results.signIn.bare),
+        ratio(results.signIn.tobira, results.signIn.bare),
+      ],
+      [
+        'argon2id verify (upper bound for sign-ins)',
+        fmtRate(results.argon2Verify.raw),
+        fmtLatency(results.argon2Verify.raw),
+        '(same)',
+        '',
+        '',
+      ],
+    ];
+    const errors = Object.values(results)
+      .flatMap((group) => Object.entries(group))
+      .filter(([, r]) => r.errors > 0);
+    const argon = ARGON2_PARAMS;
+    const report = [
+      '',
+      `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemoryGiB} GiB RAM, ${machine.os}`,
+      `runtime: node ${machine.node}, UV_THREADPOOL_SIZE ${machine.uvThreadpoolSize}, PostgreSQL ${machine.postgres} on loopback`,
+      `load:    ${CONCURRENCY} concurrent, ${SECONDS} s per measurement after ${WARMUP_SECONDS} s warm-up; servers on the main thread, load from a worker thread`,
+      `argon2id: m=${argon.memoryCost} KiB, t=${argon.timeCost}, p=${argon.parallelism}`,
+      '',
+      table(rows),
+      '',
+      `HTTP requests per sign-in: Tobira ${results.signIn.tobira.requestsPerOp}, bare ${results.signIn.bare.requestsPerOp}`,
+      ...(errors.length ? [`ERRORS: ${errors.map(([k, r]) => `${k}: ${r.errors} (${r.firstError})`).join('; ')}`] : []),
+    ].join('\n');
+    process.stdout.write(`${report}\n`);
+
+    const at = new Date();
+    const outDir = path.join(HERE, 'results');
+    fs.mkdirSync(outDir, { recursive: true });
+    const file = path.join(outDir, `${at.toISOString().replace(/[:.]/g, '-')}.json`);
+    fs.writeFileSync(
+      file,
+      `${JSON.stringify({ at: at.toISOString(), machine, settings, argon2: { ...argon, type: 'argon2id' }, results }, null, 2)}\n`,
+    );
+    process.stdout.write(`\nresults written to ${path.relative(process.cwd(), file)}\n`);
+    return errors.length ? 1 : 0;
+  } finally {
+    await bare?.stop().catch((err) => process.stderr.write(`bench: stopping the bare provider: ${err}\n`));
+    await tobira?.running.stop().catch((err) => process.stderr.write(`bench: stopping Tobira: ${err}\n`));
+    if (created) {
+      await admin
+        .raw('drop database if exists ?? with (force)', [dbName])
+        .catch((err) => process.stderr.write(`bench: could not drop database ${dbName}: ${err}\n`));
+    }
+    await admin.destroy();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+    process.exitCode = 1;
+  },
+);
