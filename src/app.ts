@@ -121,7 +121,9 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       keys: keySet,
       loadClient: async (id) => (await clients.get(id))?.payload,
     });
-    p.on('grant.success', (ctx) => metrics.tokens.inc({ grant: String(ctx.oidc.params?.grant_type ?? 'unknown') }));
+    p.on('grant.success', (ctx) =>
+      metrics.tokens.inc({ grant: String(ctx.oidc.params?.grant_type ?? 'unknown') }),
+    );
     p.on('server_error', (_ctx, err) => logger.error({ err }, 'provider error'));
     return p;
   };
@@ -179,7 +181,10 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpRequests.inc({ route, method: ctx.method, status: String(status) });
       metrics.httpDuration.observe({ route }, seconds);
-      logger.info({ requestId, method: ctx.method, path: ctx.path, route, status, ms: Math.round(seconds * 1000) }, 'request');
+      logger.info(
+        { requestId, method: ctx.method, path: ctx.path, route, status, ms: Math.round(seconds * 1000) },
+        'request',
+      );
     }
   });
 
@@ -209,7 +214,12 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
         let seed = ctx.cookies.get(CSRF_COOKIE);
         if (!seed || !/^[A-Za-z0-9_-]{32}$/.test(seed)) {
           seed = crypto.randomBytes(24).toString('base64url');
-          ctx.cookies.set(CSRF_COOKIE, seed, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/' });
+          ctx.cookies.set(CSRF_COOKIE, seed, {
+            httpOnly: true,
+            sameSite: 'lax',
+            secure: secureCookies,
+            path: '/',
+          });
         }
         csrfToken = box.hmac('csrf', seed);
         return csrfToken;

@@ -40,7 +40,11 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const box = new SecretBox(resolveSecretKey(config).key);
-  const db = createDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir, poolMax: 2 });
+  const db = createDb({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.databaseUrl ? undefined : config.dataDir,
+    poolMax: 2,
+  });
   try {
     if (argv[0] !== 'migrate') await migrateLatest(db);
     const r = await runCommand(argv, stdin, { db, box, clock: systemClock });

@@ -60,7 +60,11 @@ function passwordFromStdin(stdin: string | undefined): string {
 }
 
 /** Runs one CLI command against a database. Shared by the `tobira` process and the server's control socket. */
-export async function runCommand(argv: string[], stdin: string | undefined, cx: CommandContext): Promise<CommandResult> {
+export async function runCommand(
+  argv: string[],
+  stdin: string | undefined,
+  cx: CommandContext,
+): Promise<CommandResult> {
   const out: string[] = [];
   const jsonOut = argv.includes('--json');
   const print = (human: string, json: unknown) => out.push(jsonOut ? JSON.stringify(json) : human);
@@ -79,13 +83,18 @@ export async function runCommand(argv: string[], stdin: string | undefined, cx: 
     } else if (err instanceof NotFound) {
       message = err.message;
       code = 4;
-    } else if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    } else if (
+      (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+      (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       message = (err as Error).message;
       code = 2;
     } else {
       message = `unexpected error: ${(err as Error).message}`;
     }
-    const stderr = jsonOut ? `${JSON.stringify({ error: message })}\n` : `tobira: ${message}\n${code === 2 ? `\n${USAGE}` : ''}`;
+    const stderr = jsonOut
+      ? `${JSON.stringify({ error: message })}\n`
+      : `tobira: ${message}\n${code === 2 ? `\n${USAGE}` : ''}`;
     return { code, stdout: out.join('\n'), stderr };
   }
 }
@@ -104,8 +113,16 @@ async function dispatch(
     recordAudit(db, { at: clock.now(), actorId: 'cli', subjectId, activity, result: 'succeeded', details });
   type Options = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
   const args = (rest: string[], options: Options = {}) => {
-    const r = parseArgs({ args: rest, options: { json: { type: 'boolean' }, ...options }, allowPositionals: true, strict: true });
-    return { values: r.values as Record<string, string | string[] | boolean | undefined>, positionals: r.positionals };
+    const r = parseArgs({
+      args: rest,
+      options: { json: { type: 'boolean' }, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+    return {
+      values: r.values as Record<string, string | string[] | boolean | undefined>,
+      positionals: r.positionals,
+    };
   };
 
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
@@ -198,7 +215,8 @@ async function dispatch(
   if (cmd === 'group' && sub === 'add-member') {
     const { positionals } = args(argv.slice(2));
     const [groupName, login] = positionals;
-    if (!groupName || !login || positionals.length > 2) throw new UsageError('group add-member: GROUP and LOGIN are required');
+    if (!groupName || !login || positionals.length > 2)
+      throw new UsageError('group add-member: GROUP and LOGIN are required');
     const group = await findGroupByName(db, groupName);
     if (!group) throw new NotFound(`no such group: ${groupName}`);
     const user = await findUserByLogin(db, login);
@@ -216,7 +234,10 @@ async function dispatch(
   if (cmd === 'group' && sub === 'list') {
     args(argv.slice(2));
     const groups = await listGroups(db);
-    print(groups.map((g) => `${g.name}\t${g.members}`).join('\n') || 'no groups yet', groups.map((g) => ({ name: g.name, members: g.members })));
+    print(
+      groups.map((g) => `${g.name}\t${g.members}`).join('\n') || 'no groups yet',
+      groups.map((g) => ({ name: g.name, members: g.members })),
+    );
     return 0;
   }
 
@@ -232,7 +253,8 @@ async function dispatch(
       scope: { type: 'string' },
     });
     const clientId = positionals[0];
-    if (!clientId || positionals.length > 1) throw new UsageError('client add: exactly one CLIENT_ID is required');
+    if (!clientId || positionals.length > 1)
+      throw new UsageError('client add: exactly one CLIENT_ID is required');
     const grantTypes = (values['grant-type'] as string[] | undefined) ?? undefined;
     for (const g of grantTypes ?? []) {
       if (!(GRANT_TYPES as readonly string[]).includes(g)) {
@@ -275,7 +297,10 @@ async function dispatch(
       grant_types: c.metadata.grant_types,
       redirect_uris: c.metadata.redirect_uris,
     }));
-    print(rows.map((r) => `${r.client_id}\t${(r.grant_types as string[]).join(',')}`).join('\n') || 'no clients', rows);
+    print(
+      rows.map((r) => `${r.client_id}\t${(r.grant_types as string[]).join(',')}`).join('\n') || 'no clients',
+      rows,
+    );
     return 0;
   }
 
@@ -294,7 +319,8 @@ async function dispatch(
   if (cmd === 'policy' && sub === 'set') {
     const { positionals } = args(argv.slice(2));
     const [key, raw] = positionals;
-    if (!key || raw === undefined || positionals.length > 2) throw new UsageError('policy set: KEY and VALUE are required');
+    if (!key || raw === undefined || positionals.length > 2)
+      throw new UsageError('policy set: KEY and VALUE are required');
     const check = validatePolicyValue(key, parseCliValue(raw));
     if (!check.ok) throw new UsageError(check.message);
     const before = policyFromSettings(await readSettings(db)) as Record<string, unknown>;
@@ -317,11 +343,21 @@ async function dispatch(
     const kids = await rotateKeys(db, box, clock.now());
     await cx.onKeysChanged?.();
     await audit('admin.keys.rotate', null, { kids });
-    print(`new signing keys: ${kids.join(', ')}; previous keys stay published until what they signed expires`, {
-      kids,
-    });
+    print(
+      `new signing keys: ${kids.join(', ')}; previous keys stay published until what they signed expires`,
+      {
+        kids,
+      },
+    );
     return 0;
   }
 
-  throw new UsageError(`unknown command: ${argv.filter((a) => a !== '--json').slice(0, 2).join(' ') || '(none)'}`);
+  throw new UsageError(
+    `unknown command: ${
+      argv
+        .filter((a) => a !== '--json')
+        .slice(0, 2)
+        .join(' ') || '(none)'
+    }`,
+  );
 }

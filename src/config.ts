@@ -36,7 +36,11 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** Every variable Tobira reads, with its default and what it expects (the README's table mirrors this). */
 export const VARIABLES: ReadonlyArray<{ name: string; default: string; expects: string }> = [
   { name: 'NODE_ENV', default: 'development', expects: '"production" for production mode' },
-  { name: 'ISSUER', default: 'http://localhost:3000', expects: 'the public URL, http(s)://host[:port][/path]' },
+  {
+    name: 'ISSUER',
+    default: 'http://localhost:3000',
+    expects: 'the public URL, http(s)://host[:port][/path]',
+  },
   { name: 'PORT', default: '3000', expects: 'a TCP port, 0-65535' },
   { name: 'HOST', default: '0.0.0.0', expects: 'the address to listen on' },
   { name: 'DATABASE_URL', default: '(unset: embedded PGlite)', expects: 'postgres://user:pass@host:port/db' },
@@ -48,7 +52,11 @@ export const VARIABLES: ReadonlyArray<{ name: string; default: string; expects: 
   },
   { name: 'SMTP_URL', default: '(unset: development outbox)', expects: 'smtp[s]://user:pass@host:port' },
   { name: 'MAIL_FROM', default: 'Tobira <no-reply@localhost>', expects: 'an RFC 5322 address' },
-  { name: 'TWILIO_ACCOUNT_SID', default: '(unset: development outbox)', expects: 'AC followed by 32 hex digits' },
+  {
+    name: 'TWILIO_ACCOUNT_SID',
+    default: '(unset: development outbox)',
+    expects: 'AC followed by 32 hex digits',
+  },
   { name: 'TWILIO_AUTH_TOKEN', default: '(unset)', expects: 'the account auth token' },
   { name: 'TWILIO_FROM', default: '(unset)', expects: 'an E.164 number or messaging service SID' },
   { name: 'LOG_LEVEL', default: 'info', expects: LOG_LEVELS.join(', ') },
@@ -142,7 +150,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (smtpUrl !== undefined) {
     try {
       const u = new URL(smtpUrl);
-      if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') problems.push('SMTP_URL: expected smtp:// or smtps://');
+      if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:')
+        problems.push('SMTP_URL: expected smtp:// or smtps://');
     } catch {
       problems.push('SMTP_URL: expected smtp[s]://user:pass@host:port');
     }
@@ -168,7 +177,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     problems.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}`);
 
   const defaultLocale = (get('DEFAULT_LOCALE') ?? 'en') as Locale;
-  if (!LOCALES.includes(defaultLocale)) problems.push(`DEFAULT_LOCALE: expected one of ${LOCALES.join(', ')}`);
+  if (!LOCALES.includes(defaultLocale))
+    problems.push(`DEFAULT_LOCALE: expected one of ${LOCALES.join(', ')}`);
 
   const tp = bool('TRUST_PROXY').safeParse(env.TRUST_PROXY);
   if (!tp.success) problems.push(...tp.error.issues.map((i) => i.message));

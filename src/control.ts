@@ -32,7 +32,8 @@ export async function listenControl(
       let reply: CommandResult;
       try {
         const req = JSON.parse(buf.slice(0, nl)) as { argv: unknown; stdin?: unknown };
-        if (!Array.isArray(req.argv) || !req.argv.every((a) => typeof a === 'string')) throw new Error('bad request');
+        if (!Array.isArray(req.argv) || !req.argv.every((a) => typeof a === 'string'))
+          throw new Error('bad request');
         reply = await run(req.argv, typeof req.stdin === 'string' ? req.stdin : undefined);
       } catch (err) {
         reply = { code: 1, stdout: '', stderr: `tobira: ${(err as Error).message}\n` };

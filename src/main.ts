@@ -22,15 +22,24 @@ export interface Running {
 }
 
 /** Boot: config -> db -> migrate -> app -> listen. */
-export async function start(env: Record<string, string | undefined>, clock: Clock = systemClock): Promise<Running> {
+export async function start(
+  env: Record<string, string | undefined>,
+  clock: Clock = systemClock,
+): Promise<Running> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
   const secret = resolveSecretKey(config);
   if (!config.secretKey && config.databaseUrl) {
-    logger.warn({ file: secret.file }, 'SECRET_KEY is not set: using a key from DATA_DIR; every instance must share it');
+    logger.warn(
+      { file: secret.file },
+      'SECRET_KEY is not set: using a key from DATA_DIR; every instance must share it',
+    );
   }
   const box = new SecretBox(secret.key);
-  const db = createDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir });
+  const db = createDb({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.databaseUrl ? undefined : config.dataDir,
+  });
   const applied = await migrateLatest(db);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const app = await createApp({ config, db, box, clock, logger, background: true });

@@ -13,19 +13,26 @@ export function createViews(production: boolean) {
 export type Views = ReturnType<typeof createViews>;
 
 /** Renders one of our pages with the shared layout data; marks it for the strict CSP. */
-export function render(ctx: Context, views: Views, template: string, data: Record<string, unknown> = {}, status = 200) {
+export function render(
+  ctx: Context,
+  views: Views,
+  template: string,
+  data: Record<string, unknown> = {},
+  status = 200,
+) {
   ctx.state.ownPage = true;
   ctx.status = status;
   ctx.type = 'text/html; charset=utf-8';
   // The language switcher returns here; after a POST it returns to the page's GET address if given.
-  const here = (data.here as string | undefined) ?? (ctx.method === 'GET' && ctx.originalUrl.startsWith('/') ? ctx.originalUrl : '/');
+  const here =
+    (data.here as string | undefined) ??
+    (ctx.method === 'GET' && ctx.originalUrl.startsWith('/') ? ctx.originalUrl : '/');
   ctx.body = views.render(template, {
     t: ctx.state.t,
     locale: ctx.state.locale,
     locales: LOCALES,
     csrf: ctx.state.csrf,
     org: ctx.state.org ?? 'Tobira',
-    here,
     dev: ctx.state.dev,
     ...data,
     here,

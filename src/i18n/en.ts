@@ -42,7 +42,8 @@ export const en = {
   'logout.done.lead': 'You have signed out. You can close this window.',
 
   'reset.title': "Can't access your account?",
-  'reset.coming': 'Self-service password reset is not available yet on this server. Contact your administrator.',
+  'reset.coming':
+    'Self-service password reset is not available yet on this server. Contact your administrator.',
 
   'error.title': 'Something went wrong',
   'error.back': 'Go to the start page',
@@ -54,8 +55,10 @@ export const en = {
   'error.http.415': 'This kind of content is not accepted here.',
   'error.http.429': 'Too many requests. Wait a moment and try again.',
   'error.http.500': 'An unexpected error occurred. Try again later.',
-  'error.csrf': 'Your session for this form has expired or the request came from another site. Reload the page and try again.',
-  'error.interaction_expired': 'Your sign-in session has expired or was not found. Go back to the application and start again.',
+  'error.csrf':
+    'Your session for this form has expired or the request came from another site. Reload the page and try again.',
+  'error.interaction_expired':
+    'Your sign-in session has expired or was not found. Go back to the application and start again.',
   'error.oidc': 'The application sent a request that cannot be completed ({code}).',
   'error.body_invalid': 'The form could not be read. Reload the page and try again.',
 

@@ -1,4 +1,4 @@
-import { type Locale, LOCALES } from '../config.ts';
+import { LOCALES, type Locale } from '../config.ts';
 import { en, type MessageKey } from './en.ts';
 import { ja } from './ja.ts';
 

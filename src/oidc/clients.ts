@@ -31,7 +31,9 @@ function checkUri(u: string, what: string): void {
   }
   if (url.hash) throw new ClientSpecError(`${what}: "${u}" must not contain a fragment`);
   if (!/^https?:$/.test(url.protocol) && !/^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol)) {
-    throw new ClientSpecError(`${what}: "${u}" must be http(s) or a private-use scheme such as com.example.app:`);
+    throw new ClientSpecError(
+      `${what}: "${u}" must be http(s) or a private-use scheme such as com.example.app:`,
+    );
   }
 }
 
@@ -40,7 +42,9 @@ export function buildMetadata(spec: ClientSpec): Record<string, unknown> {
   if (!/^[A-Za-z0-9._~-]{1,100}$/.test(spec.clientId)) {
     throw new ClientSpecError('CLIENT_ID: use 1-100 letters, digits, ".", "_", "~" or "-"');
   }
-  const grantTypes = spec.grantTypes?.length ? [...new Set(spec.grantTypes)] : ['authorization_code', 'refresh_token'];
+  const grantTypes = spec.grantTypes?.length
+    ? [...new Set(spec.grantTypes)]
+    : ['authorization_code', 'refresh_token'];
   for (const g of grantTypes) {
     if (!(GRANT_TYPES as readonly string[]).includes(g)) {
       throw new ClientSpecError(`--grant-type: "${g}" is not one of ${GRANT_TYPES.join(', ')}`);
@@ -50,9 +54,10 @@ export function buildMetadata(spec: ClientSpec): Record<string, unknown> {
     throw new ClientSpecError('--public: a public client cannot use client_credentials');
   }
   const usesCode = grantTypes.includes('authorization_code');
-  if (usesCode && !spec.redirectUris.length) throw new ClientSpecError('--redirect-uri: at least one is required');
-  spec.redirectUris.forEach((u) => checkUri(u, '--redirect-uri'));
-  (spec.postLogoutRedirectUris ?? []).forEach((u) => checkUri(u, '--post-logout-redirect-uri'));
+  if (usesCode && !spec.redirectUris.length)
+    throw new ClientSpecError('--redirect-uri: at least one is required');
+  for (const u of spec.redirectUris) checkUri(u, '--redirect-uri');
+  for (const u of spec.postLogoutRedirectUris ?? []) checkUri(u, '--post-logout-redirect-uri');
   if (spec.backchannelLogoutUri) checkUri(spec.backchannelLogoutUri, '--backchannel-logout-uri');
   return {
     client_id: spec.clientId,
@@ -68,7 +73,12 @@ export function buildMetadata(spec: ClientSpec): Record<string, unknown> {
 }
 
 /** Stores a new client; returns the generated secret (shown once) for a confidential client. */
-export async function addClient(db: Db, box: SecretBox, spec: ClientSpec, now: Date): Promise<string | undefined> {
+export async function addClient(
+  db: Db,
+  box: SecretBox,
+  spec: ClientSpec,
+  now: Date,
+): Promise<string | undefined> {
   const metadata = buildMetadata(spec);
   const secret = spec.public ? undefined : crypto.randomBytes(32).toString('base64url');
   await clientStore.insertClient(
@@ -85,7 +95,12 @@ export async function addClient(db: Db, box: SecretBox, spec: ClientSpec, now: D
 }
 
 /** Creates or updates a built-in client (the portal, the demo) with a secret derived from SECRET_KEY. */
-export async function ensureBuiltinClient(db: Db, box: SecretBox, spec: ClientSpec, now: Date): Promise<string> {
+export async function ensureBuiltinClient(
+  db: Db,
+  box: SecretBox,
+  spec: ClientSpec,
+  now: Date,
+): Promise<string> {
   const secret = box.hmac('builtin-client', spec.clientId);
   await clientStore.upsertClient(
     db,
@@ -130,7 +145,8 @@ export class ClientCache {
     let value: CachedClient | undefined;
     if (row) {
       const payload = { ...row.metadata, client_id: row.clientId } as AdapterPayload;
-      if (row.secretEncrypted) payload.client_secret = this.#box.decryptString(SECRET_PURPOSE, row.secretEncrypted);
+      if (row.secretEncrypted)
+        payload.client_secret = this.#box.decryptString(SECRET_PURPOSE, row.secretEncrypted);
       value = { payload, firstParty: row.firstParty };
     }
     if (this.#entries.size > 10_000) this.#entries.clear();

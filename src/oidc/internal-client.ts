@@ -59,10 +59,7 @@ export class InternalClient {
   }
 
   /** Returns the authorization URL and the sealed state to keep in a cookie. */
-  begin(
-    returnTo: string,
-    extra: Record<string, string> = {},
-  ): { url: string; sealed: string } {
+  begin(returnTo: string, extra: Record<string, string> = {}): { url: string; sealed: string } {
     const st: LoginState = {
       state: b64url(crypto.randomBytes(16)),
       nonce: b64url(crypto.randomBytes(16)),
@@ -81,7 +78,10 @@ export class InternalClient {
       code_challenge_method: 'S256',
       ...extra,
     });
-    return { url: `/auth?${q}`, sealed: this.opts.box.encrypt(`rp:${this.opts.clientId}`, JSON.stringify(st)) };
+    return {
+      url: `/auth?${q}`,
+      sealed: this.opts.box.encrypt(`rp:${this.opts.clientId}`, JSON.stringify(st)),
+    };
   }
 
   openState(sealed: string | undefined): LoginState | undefined {
@@ -93,7 +93,10 @@ export class InternalClient {
     }
   }
 
-  async finish(st: LoginState, params: { code?: string; state?: string; iss?: string }): Promise<TokenResult> {
+  async finish(
+    st: LoginState,
+    params: { code?: string; state?: string; iss?: string },
+  ): Promise<TokenResult> {
     if (!params.state || params.state !== st.state) throw new InternalClientError('state mismatch');
     if (params.iss && params.iss !== this.opts.issuer) throw new InternalClientError('issuer mismatch');
     if (!params.code) throw new InternalClientError('missing code');
@@ -114,7 +117,8 @@ export class InternalClient {
       signal: AbortSignal.timeout(10_000),
     });
     const body = (await res.json().catch(() => ({}))) as Record<string, string>;
-    if (!res.ok || !body.id_token) throw new InternalClientError(`token endpoint: ${body.error ?? res.status}`);
+    if (!res.ok || !body.id_token)
+      throw new InternalClientError(`token endpoint: ${body.error ?? res.status}`);
     const claims = this.verifyIdToken(body.id_token);
     if (claims.nonce !== st.nonce) throw new InternalClientError('nonce mismatch');
     return { claims, idToken: body.id_token, accessToken: body.access_token };
@@ -125,7 +129,8 @@ export class InternalClient {
     if (parts.length !== 3) throw new InternalClientError('malformed id token');
     const header = JSON.parse(Buffer.from(parts[0], 'base64url').toString());
     const jwk = this.opts.jwks().find((k) => (k as { kid?: string }).kid === header.kid);
-    if (!jwk || header.alg !== (jwk as { alg?: string }).alg) throw new InternalClientError('unknown signing key');
+    if (!jwk || header.alg !== (jwk as { alg?: string }).alg)
+      throw new InternalClientError('unknown signing key');
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = jwk as Record<string, string>;
     const key = crypto.createPublicKey({ key: pub as crypto.JsonWebKey, format: 'jwk' });
     const data = Buffer.from(`${parts[0]}.${parts[1]}`);
@@ -140,7 +145,8 @@ export class InternalClient {
     if (claims.iss !== this.opts.issuer || !aud.includes(this.opts.clientId)) {
       throw new InternalClientError('id token not for us');
     }
-    if (typeof claims.exp !== 'number' || claims.exp + 60 < nowSec) throw new InternalClientError('id token expired');
+    if (typeof claims.exp !== 'number' || claims.exp + 60 < nowSec)
+      throw new InternalClientError('id token expired');
     return claims;
   }
 

@@ -51,7 +51,11 @@ export async function ensureKeys(db: Db, box: SecretBox, now: Date): Promise<voi
   await withKeyLock(db, async (trx) => {
     const live = await keyStore.listLiveKeys(trx, now);
     const missing = [...SIG_ALGS, 'cookie'].filter((alg) => !live.some((k) => k.alg === alg && !k.retiredAt));
-    if (missing.length) await keyStore.insertKeys(trx, missing.map((alg) => generate(alg, box, now)));
+    if (missing.length)
+      await keyStore.insertKeys(
+        trx,
+        missing.map((alg) => generate(alg, box, now)),
+      );
   });
 }
 
@@ -61,7 +65,13 @@ export async function rotateKeys(db: Db, box: SecretBox, now: Date): Promise<str
     for (const alg of SIG_ALGS) {
       await keyStore.retireKeys(trx, 'sig', alg, now, new Date(now.getTime() + SIGNING_KEY_RETENTION_MS));
     }
-    await keyStore.retireKeys(trx, 'cookie', 'cookie', now, new Date(now.getTime() + COOKIE_KEY_RETENTION_MS));
+    await keyStore.retireKeys(
+      trx,
+      'cookie',
+      'cookie',
+      now,
+      new Date(now.getTime() + COOKIE_KEY_RETENTION_MS),
+    );
     await keyStore.deleteExpiredKeys(trx, now);
     // Created a millisecond later than the retirement so that ordering by creation is unambiguous.
     const later = new Date(now.getTime() + 1);

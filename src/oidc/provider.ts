@@ -1,11 +1,11 @@
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/knex.ts';
-import { negotiateLocale, translator } from '../i18n/index.ts';
 import type { Views } from '../http/views.ts';
+import { negotiateLocale, translator } from '../i18n/index.ts';
 import { findUserById } from '../store/users.ts';
 import { ACR_VALUES } from './acr.ts';
-import { createAdapterClass, type ClientLoader } from './adapter.ts';
+import { type ClientLoader, createAdapterClass } from './adapter.ts';
 import type { KeySet } from './keys.ts';
 
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'admin'];
@@ -97,8 +97,14 @@ export function createProvider(deps: ProviderDeps): Provider {
     features: {
       devInteractions: { enabled: false },
       // A client may introspect or revoke only its own tokens.
-      introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
-      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       clientCredentials: { enabled: true },
       backchannelLogout: { enabled: true },
       claimsParameter: { enabled: true },

@@ -12,7 +12,10 @@ export const policySchema = z
     organizationName: z.string().trim().min(1).max(100).default('Tobira'),
     resetScope: z.enum(['none', 'selected', 'all']).default('all'),
     resetGroups: z.array(z.string().min(1).max(100)).max(100).default([]),
-    resetMethods: z.array(z.enum(METHOD_KINDS)).min(1).default(['app', 'sms', 'voice', 'email', 'securityKey']),
+    resetMethods: z
+      .array(z.enum(METHOD_KINDS))
+      .min(1)
+      .default(['app', 'sms', 'voice', 'email', 'securityKey']),
     resetGatesRequired: z.union([z.literal(1), z.literal(2)]).default(1),
     registrationRequired: z.boolean().default(true),
     reconfirmDays: z.number().int().min(0).max(730).default(180),
@@ -66,6 +69,7 @@ export function validatePolicyValue(key: string, value: unknown): PolicyCheck {
     return { ok: false, message: `unknown policy key "${key}"; known keys: ${POLICY_KEYS.join(', ')}` };
   }
   const r = (policySchema.shape as any)[key].safeParse(value);
-  if (!r.success) return { ok: false, message: `${key}: ${r.error.issues.map((i: any) => i.message).join('; ')}` };
+  if (!r.success)
+    return { ok: false, message: `${key}: ${r.error.issues.map((i: any) => i.message).join('; ')}` };
   return { ok: true, value: r.data };
 }

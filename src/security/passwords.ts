@@ -1,7 +1,12 @@
 import argon2 from 'argon2';
 
 /** OWASP's first argon2id configuration (m=19 MiB, t=2, p=1). */
-export const ARGON2_PARAMS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+export const ARGON2_PARAMS = {
+  type: argon2.argon2id,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+} as const;
 
 export async function hashSecret(secret: string): Promise<string> {
   return argon2.hash(secret.normalize('NFC'), ARGON2_PARAMS);
@@ -14,7 +19,8 @@ let dummyHash: Promise<string> | undefined;
  * verification so that timing does not tell whether the account exists.
  */
 export async function verifySecret(hash: string | null | undefined, secret: string): Promise<boolean> {
-  const target = hash ?? (await (dummyHash ??= hashSecret('tobira-dummy-password')));
+  dummyHash ??= hashSecret('tobira-dummy-password');
+  const target = hash ?? (await dummyHash);
   let ok = false;
   try {
     ok = await argon2.verify(target, secret.normalize('NFC'));

@@ -36,7 +36,9 @@ export async function listAudit(
   db: Tx,
   f: { subjectId?: string; activity?: string; result?: string; limit?: number } = {},
 ): Promise<AuditRow[]> {
-  const q = db('audit_events').orderBy('id', 'desc').limit(f.limit ?? 100);
+  const q = db('audit_events')
+    .orderBy('id', 'desc')
+    .limit(f.limit ?? 100);
   if (f.subjectId) q.where({ subject_id: f.subjectId });
   if (f.activity) q.where({ activity: f.activity });
   if (f.result) q.where({ result: f.result });

@@ -21,7 +21,12 @@ const fromRow = (r: any): ClientRow => ({
 
 export async function insertClient(
   db: Tx,
-  c: { clientId: string; metadata: Record<string, unknown>; secretEncrypted: string | null; firstParty: boolean },
+  c: {
+    clientId: string;
+    metadata: Record<string, unknown>;
+    secretEncrypted: string | null;
+    firstParty: boolean;
+  },
   now: Date,
 ): Promise<void> {
   const rows = await db('clients')
@@ -41,7 +46,12 @@ export async function insertClient(
 
 export async function upsertClient(
   db: Tx,
-  c: { clientId: string; metadata: Record<string, unknown>; secretEncrypted: string | null; firstParty: boolean },
+  c: {
+    clientId: string;
+    metadata: Record<string, unknown>;
+    secretEncrypted: string | null;
+    firstParty: boolean;
+  },
   now: Date,
 ): Promise<void> {
   await db('clients')

@@ -42,8 +42,17 @@ export async function insertKeys(db: Tx, keys: Omit<KeyRow, 'retiredAt' | 'expir
 }
 
 /** Retires the currently active keys of the given use and algorithm; they stay published until expiresAt. */
-export async function retireKeys(db: Tx, use: string, alg: string, now: Date, expiresAt: Date): Promise<void> {
-  await db('signing_keys').where({ use, alg }).whereNull('retired_at').update({ retired_at: now, expires_at: expiresAt });
+export async function retireKeys(
+  db: Tx,
+  use: string,
+  alg: string,
+  now: Date,
+  expiresAt: Date,
+): Promise<void> {
+  await db('signing_keys')
+    .where({ use, alg })
+    .whereNull('retired_at')
+    .update({ retired_at: now, expires_at: expiresAt });
 }
 
 /** A cheap fingerprint of the key set, polled by every instance to notice a rotation elsewhere. */

@@ -38,7 +38,8 @@ async function findWhere(db: Tx, where: Record<string, string>, now: Date): Prom
   return { payload: parse(r.payload), consumedAt: r.consumed_at ? new Date(r.consumed_at) : null };
 }
 
-export const findPayload = (db: Tx, model: string, id: string, now: Date) => findWhere(db, { model, id }, now);
+export const findPayload = (db: Tx, model: string, id: string, now: Date) =>
+  findWhere(db, { model, id }, now);
 export const findPayloadByUid = (db: Tx, model: string, uid: string, now: Date) =>
   findWhere(db, { model, uid }, now);
 export const findPayloadByUserCode = (db: Tx, model: string, userCode: string, now: Date) =>
@@ -61,7 +62,10 @@ export async function destroyByGrantId(db: Tx, grantId: string): Promise<void> {
  * disabled. Grant-bound rows (codes, tokens) go with their grants.
  */
 export async function destroyByAccountId(db: Tx, accountId: string): Promise<number> {
-  const grants = db('oidc_payloads').where({ account_id: accountId }).whereNotNull('grant_id').select('grant_id');
+  const grants = db('oidc_payloads')
+    .where({ account_id: accountId })
+    .whereNotNull('grant_id')
+    .select('grant_id');
   const a = await db('oidc_payloads').whereIn('grant_id', grants).delete();
   const b = await db('oidc_payloads').where({ account_id: accountId }).delete();
   return a + b;
@@ -83,8 +87,6 @@ export async function sweepExpired(db: Tx, now: Date, batch = 500): Promise<numb
     .limit(batch)
     .forUpdate()
     .skipLocked();
-  const res = await db.raw(
-    `delete from oidc_payloads where (model, id) in (${ids.toQuery()})`,
-  );
+  const res = await db.raw(`delete from oidc_payloads where (model, id) in (${ids.toQuery()})`);
   return res.rowCount ?? res.affectedRows ?? 0;
 }

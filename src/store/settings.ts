@@ -7,7 +7,13 @@ export async function readSettings(db: Tx): Promise<Record<string, unknown>> {
   return out;
 }
 
-export async function writeSetting(db: Tx, key: string, value: unknown, now: Date, by: string | null): Promise<void> {
+export async function writeSetting(
+  db: Tx,
+  key: string,
+  value: unknown,
+  now: Date,
+  by: string | null,
+): Promise<void> {
   await db('settings')
     .insert({ key, value: JSON.stringify(value), version: 1, updated_at: now, updated_by: by })
     .onConflict('key')

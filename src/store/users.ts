@@ -81,7 +81,9 @@ export async function createUser(db: Tx, u: NewUser, now: Date): Promise<User> {
 }
 
 export async function findUserByLogin(db: Tx, login: string): Promise<User | undefined> {
-  const r = await db('users').where({ login_normalized: normalizeLogin(login) }).first();
+  const r = await db('users')
+    .where({ login_normalized: normalizeLogin(login) })
+    .first();
   return r ? fromRow(r) : undefined;
 }
 
@@ -99,7 +101,13 @@ export async function listUsers(db: Tx, opts: { limit?: number; offset?: number 
   return rows.map(fromRow);
 }
 
-export async function setPasswordHash(db: Tx, id: string, hash: string, now: Date, changed = true): Promise<void> {
+export async function setPasswordHash(
+  db: Tx,
+  id: string,
+  hash: string,
+  now: Date,
+  changed = true,
+): Promise<void> {
   await db('users')
     .where({ id })
     .update({

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import * as jose from 'jose';
 import * as oidc from 'openid-client';
 import { Browser, formAction, hiddenInputs } from '../helpers/browser.ts';
-import { backendName, createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
+import { backendName, createTestDatabase, type TestDatabase, usingPostgres } from '../helpers/db.ts';
 import { addClientViaCli, addUserViaCli, discover, REDIRECT_URI } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -67,7 +67,12 @@ describe(`two instances and a restart on one database (${backendName})`, () => {
         'content-type': 'application/x-www-form-urlencoded',
         authorization: `Basic ${Buffer.from(`${client.clientId}:${client.secret}`).toString('base64')}`,
       },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT_URI,
+        code_verifier: verifier,
+      }),
     });
     const body = await res.json();
     assert.equal(res.status, 200, JSON.stringify(body));

@@ -19,7 +19,12 @@ describe(`OpenID Connect flows with openid-client (${backendName})`, () => {
   before(async () => {
     tdb = await createTestDatabase();
     srv = await startTestServer({ db: tdb.db });
-    alice = await addUserViaCli(srv, 'alice', password, ['--name', 'Alice Liddell', '--email', 'alice@example.com']);
+    alice = await addUserViaCli(srv, 'alice', password, [
+      '--name',
+      'Alice Liddell',
+      '--email',
+      'alice@example.com',
+    ]);
     web = await addClientViaCli(srv, [
       'web-app',
       '--redirect-uri',
@@ -33,7 +38,13 @@ describe(`OpenID Connect flows with openid-client (${backendName})`, () => {
       '--first-party',
     ]);
     spa = await addClientViaCli(srv, ['spa', '--redirect-uri', REDIRECT_URI, '--public']);
-    machine = await addClientViaCli(srv, ['machine', '--grant-type', 'client_credentials', '--scope', 'admin']);
+    machine = await addClientViaCli(srv, [
+      'machine',
+      '--grant-type',
+      'client_credentials',
+      '--scope',
+      'admin',
+    ]);
   });
   after(async () => {
     await srv.stop();
@@ -80,7 +91,11 @@ describe(`OpenID Connect flows with openid-client (${backendName})`, () => {
 
   it('requires PKCE for public clients and completes their code flow', async () => {
     const config = await discover(srv.issuer, spa.clientId);
-    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', nonce: 'n' });
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      nonce: 'n',
+    });
     const b = new Browser();
     const r = await b.follow(await b.get(url.href), REDIRECT_URI);
     assert.ok(r.location?.startsWith(REDIRECT_URI), 'error is returned to the app');
@@ -146,7 +161,10 @@ describe(`OpenID Connect flows with openid-client (${backendName})`, () => {
     const b = new Browser();
     let r = await b.follow(await b.get(url.href), REDIRECT_URI);
     const { hiddenInputs, formAction } = await import('../helpers/browser.ts');
-    r = await b.follow(await b.post(formAction(r.text), { ...hiddenInputs(r.text), username: 'alice', password }, r.url), REDIRECT_URI);
+    r = await b.follow(
+      await b.post(formAction(r.text), { ...hiddenInputs(r.text), username: 'alice', password }, r.url),
+      REDIRECT_URI,
+    );
     const tokens = await oidc.authorizationCodeGrant(config, new URL(r.location!), {
       pkceCodeVerifier: verifier,
       idTokenExpected: true,

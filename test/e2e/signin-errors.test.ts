@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
-import { Browser, alertText, formAction, hiddenInputs } from '../helpers/browser.ts';
+import { updateUser } from '../../src/store/users.ts';
+import { alertText, Browser, formAction, hiddenInputs } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { addClientViaCli, addUserViaCli, discover, REDIRECT_URI } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { updateUser } from '../../src/store/users.ts';
 
 describe(`sign-in failures and bad input (${backendName})`, () => {
   let tdb: TestDatabase;
@@ -42,7 +42,9 @@ describe(`sign-in failures and bad input (${backendName})`, () => {
   }
 
   function sessionCookies(b: Browser) {
-    return [...(b.cookies.get(new URL(srv.issuer).host)?.keys() ?? [])].filter((k) => k.startsWith('tobira.session'));
+    return [...(b.cookies.get(new URL(srv.issuer).host)?.keys() ?? [])].filter((k) =>
+      k.startsWith('tobira.session'),
+    );
   }
 
   it('wrong password, unknown user and disabled user get the same page and status, and no session', async () => {

@@ -23,13 +23,18 @@ export class Browser {
     const set = res.headers.getSetCookie();
     if (!set.length) return;
     let jar = this.cookies.get(url.host);
-    if (!jar) this.cookies.set(url.host, (jar = new Map()));
+    if (!jar) {
+      jar = new Map();
+      this.cookies.set(url.host, jar);
+    }
     for (const c of set) {
       const [pair, ...attrs] = c.split(';');
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
-      const expired = attrs.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a)) || attrs.some((a) => /^\s*max-age=0$/i.test(a));
+      const expired =
+        attrs.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a)) ||
+        attrs.some((a) => /^\s*max-age=0$/i.test(a));
       if (expired || value === '') jar.delete(name);
       else jar.set(name, value);
     }
@@ -53,7 +58,13 @@ export class Browser {
     this.store(u, res);
     const text = await res.text();
     const location = res.headers.get('location') ?? undefined;
-    return { status: res.status, url: u.toString(), headers: res.headers, text, location: location ? new URL(location, u).toString() : undefined };
+    return {
+      status: res.status,
+      url: u.toString(),
+      headers: res.headers,
+      text,
+      location: location ? new URL(location, u).toString() : undefined,
+    };
   }
 
   get(url: string, base?: string) {

@@ -1,14 +1,21 @@
 import * as oidc from 'openid-client';
-import { runCommand } from '../../src/commands.ts';
-import type { TestServer } from './server.ts';
-import { Browser, formAction, hiddenInputs } from './browser.ts';
 import { systemClock } from '../../src/clock.ts';
+import { runCommand } from '../../src/commands.ts';
+import { Browser, formAction, hiddenInputs } from './browser.ts';
+import type { TestServer } from './server.ts';
 
 export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 
 /** Creates a client with the CLI's own code path and returns its id and secret. */
-export async function addClientViaCli(srv: TestServer, args: string[]): Promise<{ clientId: string; secret?: string }> {
-  const r = await runCommand(['client', 'add', ...args, '--json'], undefined, { db: srv.db, box: srv.box, clock: systemClock });
+export async function addClientViaCli(
+  srv: TestServer,
+  args: string[],
+): Promise<{ clientId: string; secret?: string }> {
+  const r = await runCommand(['client', 'add', ...args, '--json'], undefined, {
+    db: srv.db,
+    box: srv.box,
+    clock: systemClock,
+  });
   if (r.code !== 0) throw new Error(`client add failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout);
   srv.app.deps.clients.invalidate();
@@ -16,11 +23,15 @@ export async function addClientViaCli(srv: TestServer, args: string[]): Promise<
 }
 
 export async function addUserViaCli(srv: TestServer, login: string, password: string, extra: string[] = []) {
-  const r = await runCommand(['user', 'add', login, '--password-stdin', '--json', ...extra], `${password}\n`, {
-    db: srv.db,
-    box: srv.box,
-    clock: systemClock,
-  });
+  const r = await runCommand(
+    ['user', 'add', login, '--password-stdin', '--json', ...extra],
+    `${password}\n`,
+    {
+      db: srv.db,
+      box: srv.box,
+      clock: systemClock,
+    },
+  );
   if (r.code !== 0) throw new Error(`user add failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as { id: string; login: string };
 }
@@ -72,7 +83,8 @@ export async function codeFlow(
     if (/name="username"/.test(r.text)) Object.assign(form, creds);
     r = await browser.follow(await browser.post(action, form, r.url), redirectUri);
   }
-  if (!r.location?.startsWith(redirectUri)) throw new Error(`no redirect to the app: ${r.status} ${r.text.slice(0, 500)}`);
+  if (!r.location?.startsWith(redirectUri))
+    throw new Error(`no redirect to the app: ${r.status} ${r.text.slice(0, 500)}`);
   const tokens = await oidc.authorizationCodeGrant(config, new URL(r.location), {
     pkceCodeVerifier: verifier,
     expectedNonce: nonce,

@@ -30,7 +30,13 @@ export async function startTestServer(opts: {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as AddressInfo).port;
   const issuer = `http://localhost:${port}`;
-  const config = loadConfig({ ISSUER: issuer, PORT: String(port), LOG_LEVEL: 'silent', SECRET_KEY: opts.secret ?? TEST_SECRET, ...opts.env });
+  const config = loadConfig({
+    ISSUER: issuer,
+    PORT: String(port),
+    LOG_LEVEL: 'silent',
+    SECRET_KEY: opts.secret ?? TEST_SECRET,
+    ...opts.env,
+  });
   const box = new SecretBox(config.secretKey!);
   const app = await createApp({
     config,

@@ -32,7 +32,9 @@ export function signInRoutes(deps: AppDeps): Router {
   }
 
   async function finish(ctx: Context, result: Record<string, unknown>, merge = true) {
-    const url = await deps.provider().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    const url = await deps
+      .provider()
+      .interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
     ctx.redirect(url);
   }
 
@@ -78,9 +80,15 @@ export function signInRoutes(deps: AppDeps): Router {
         .split(' ')
         .filter(Boolean)
         .map((s) =>
-          ['openid', 'profile', 'email', 'offline_access'].includes(s) ? t(`consent.scope.${s}`) : t('consent.scope.other', { scope: s }),
+          ['openid', 'profile', 'email', 'offline_access'].includes(s)
+            ? t(`consent.scope.${s}`)
+            : t('consent.scope.other', { scope: s }),
         );
-      render(ctx, deps.views, 'signin/consent', { uid: d.uid, clientName: await clientName(clientId), scopes });
+      render(ctx, deps.views, 'signin/consent', {
+        uid: d.uid,
+        clientName: await clientName(clientId),
+        scopes,
+      });
       return;
     }
     throw new AppError('interaction.unknown_prompt', 400, 'error.interaction_expired');
@@ -90,18 +98,43 @@ export function signInRoutes(deps: AppDeps): Router {
     const form = await readForm(ctx);
     verifyCsrf(ctx, form, deps.issuerOrigin);
     const d = await details(ctx);
-    if (d.prompt.name !== 'login') throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    if (d.prompt.name !== 'login')
+      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     const username = (form.username ?? '').slice(0, 256);
     const password = (form.password ?? '').slice(0, 1024);
     const name = await clientName(d.params.client_id as string);
     if (!username.trim() || !password) {
-      render(ctx, deps.views, 'signin/login', { uid: d.uid, here: `/interaction/${d.uid}`, clientName: name, username, error: ctx.state.t('signin.missing') }, 400);
+      render(
+        ctx,
+        deps.views,
+        'signin/login',
+        {
+          uid: d.uid,
+          here: `/interaction/${d.uid}`,
+          clientName: name,
+          username,
+          error: ctx.state.t('signin.missing'),
+        },
+        400,
+      );
       return;
     }
     const result = await checkPassword(deps, username, password, ctx.state.meta);
     deps.metrics.signIns.inc({ result: result.ok ? 'succeeded' : 'failed' });
     if (!result.ok) {
-      render(ctx, deps.views, 'signin/login', { uid: d.uid, here: `/interaction/${d.uid}`, clientName: name, username, error: ctx.state.t('signin.invalid') }, 401);
+      render(
+        ctx,
+        deps.views,
+        'signin/login',
+        {
+          uid: d.uid,
+          here: `/interaction/${d.uid}`,
+          clientName: name,
+          username,
+          error: ctx.state.t('signin.invalid'),
+        },
+        401,
+      );
       return;
     }
     await finish(
@@ -115,7 +148,8 @@ export function signInRoutes(deps: AppDeps): Router {
     const form = await readForm(ctx);
     verifyCsrf(ctx, form, deps.issuerOrigin);
     const d = await details(ctx);
-    if (d.prompt.name !== 'consent') throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    if (d.prompt.name !== 'consent')
+      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     await grantConsent(ctx, d);
   });
 

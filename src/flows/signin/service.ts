@@ -9,7 +9,9 @@ export interface RequestMeta {
   userAgent: string;
 }
 
-export type PasswordResult = { ok: true; user: User } | { ok: false; reason: 'invalid' | 'disabled' | 'unknown' };
+export type PasswordResult =
+  | { ok: true; user: User }
+  | { ok: false; reason: 'invalid' | 'disabled' | 'unknown' };
 
 /**
  * Checks a login and password. Unknown, disabled and wrong-password attempts cost the same argon2
