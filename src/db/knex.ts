@@ -35,3 +35,10 @@ export function createDb(opts: DbOptions): Db {
 export function isEmbedded(db: Db): boolean {
   return db.client.config.client !== 'pg';
 }
+
+/** Rows affected by a delete or update: a number on pg, a result object on knex-pglite. */
+export function affected(result: unknown): number {
+  if (typeof result === 'number') return result;
+  const r = result as { rowCount?: number; affectedRows?: number } | undefined;
+  return Number(r?.rowCount ?? r?.affectedRows ?? 0);
+}

@@ -1,4 +1,4 @@
-import type { Tx } from '../db/knex.ts';
+import { affected, type Tx } from '../db/knex.ts';
 import { DuplicateError } from './users.ts';
 
 export interface ClientRow {
@@ -77,5 +77,5 @@ export async function listClients(db: Tx): Promise<ClientRow[]> {
 }
 
 export async function deleteClient(db: Tx, clientId: string): Promise<boolean> {
-  return (await db('clients').where({ client_id: clientId }).delete()) > 0;
+  return affected(await db('clients').where({ client_id: clientId }).delete()) > 0;
 }

@@ -1,4 +1,4 @@
-import type { Tx } from '../db/knex.ts';
+import { affected, type Tx } from '../db/knex.ts';
 
 export interface KeyRow {
   kid: string;
@@ -64,5 +64,5 @@ export async function keysFingerprint(db: Tx): Promise<string> {
 }
 
 export async function deleteExpiredKeys(db: Tx, now: Date): Promise<number> {
-  return db('signing_keys').where('expires_at', '<', now).delete();
+  return affected(await db('signing_keys').where('expires_at', '<', now).delete());
 }

@@ -1,4 +1,4 @@
-import type { Tx } from '../db/knex.ts';
+import { affected, type Tx } from '../db/knex.ts';
 
 /** SQL for oidc-provider's models; the adapter in src/oidc/adapter.ts maps the provider's calls onto these. */
 
@@ -66,8 +66,8 @@ export async function destroyByAccountId(db: Tx, accountId: string): Promise<num
     .where({ account_id: accountId })
     .whereNotNull('grant_id')
     .select('grant_id');
-  const a = await db('oidc_payloads').whereIn('grant_id', grants).delete();
-  const b = await db('oidc_payloads').where({ account_id: accountId }).delete();
+  const a = affected(await db('oidc_payloads').whereIn('grant_id', grants).delete());
+  const b = affected(await db('oidc_payloads').where({ account_id: accountId }).delete());
   return a + b;
 }
 
@@ -88,5 +88,5 @@ export async function sweepExpired(db: Tx, now: Date, batch = 500): Promise<numb
     .forUpdate()
     .skipLocked();
   const res = await db.raw(`delete from oidc_payloads where (model, id) in (${ids.toQuery()})`);
-  return res.rowCount ?? res.affectedRows ?? 0;
+  return affected(res);
 }
