@@ -68,6 +68,18 @@ export const en = {
   'demo.signout': 'Sign out',
   'demo.claims': 'Claims in your ID token',
   'demo.signedInAs': 'Signed in as {name}',
+
+  // -- methods/app (authenticator app) --
+  // -- end methods/app --
+
+  // -- methods/securityKey (security keys and passkeys) --
+  // -- end methods/securityKey --
+
+  // -- password policy --
+  // -- end password policy --
+
+  // -- sign-in steps, lockout, portal --
+  // -- end sign-in steps, lockout, portal --
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -69,4 +69,16 @@ export const ja: Record<MessageKey, string> = {
   'demo.signout': 'サインアウト',
   'demo.claims': 'ID トークンのクレーム',
   'demo.signedInAs': '{name} としてサインインしています',
+
+  // -- methods/app (authenticator app) --
+  // -- end methods/app --
+
+  // -- methods/securityKey (security keys and passkeys) --
+  // -- end methods/securityKey --
+
+  // -- password policy --
+  // -- end password policy --
+
+  // -- sign-in steps, lockout, portal --
+  // -- end sign-in steps, lockout, portal --
 };

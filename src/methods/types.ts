@@ -1,0 +1,82 @@
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/knex.ts';
+import type { MessageKey, Translate } from '../i18n/index.ts';
+import type { MethodKind } from '../policy/settings.ts';
+import type { SecretBox } from '../security/secrets.ts';
+import type { Credential, NewCredential } from '../store/credentials.ts';
+import type { User } from '../store/users.ts';
+
+export type { MethodKind };
+
+/** What every method may use. Methods reach the database only through `store/`. */
+export interface MethodContext {
+  db: Db;
+  box: SecretBox;
+  clock: Clock;
+  config: Config;
+  /** WebAuthn relying party, derived from ISSUER. */
+  rp: { id: string; origin: string; name: string };
+  organizationName: string;
+}
+
+/**
+ * Where a challenge lives: sign-in (`signin:<interaction uid>`), portal enrolment
+ * (`enroll:<user id>`), reset (`reset:<reset session id>`). State saved under one flow is never
+ * accepted in another.
+ */
+export type FlowId = string;
+
+/** What a page needs to show one step of a method: a partial under views/methods/ and its data. */
+export interface MethodView {
+  partial: string;
+  data: Record<string, unknown>;
+}
+
+/** User input to a method: form fields, or the JSON a browser API produced (WebAuthn). */
+export type MethodInput = Record<string, unknown>;
+
+export type EnrollFinish =
+  | { ok: true; credential: NewCredential }
+  | { ok: false; error: MessageKey; params?: Record<string, string | number> };
+
+export type VerifyResult =
+  | { ok: true; credentialId: string; amr: string[] }
+  | {
+      ok: false;
+      error: MessageKey;
+      params?: Record<string, string | number>;
+      /** The method is now blocked for this flow (too many wrong entries). */
+      exhausted?: boolean;
+    };
+
+export interface VerificationMethod {
+  kind: MethodKind;
+  usableFor: { signIn: boolean; reset: boolean };
+  /** Most credentials of this kind one user may register (SSPR.md §1). */
+  maxPerUser: number;
+  /** Discoverable credentials (passkeys) can start a sign-in without a password. */
+  passwordless?: boolean;
+
+  enroll: {
+    /** Starts a registration: returns what to show, state is kept in `challenges` under `flow`. */
+    begin(cx: MethodContext, user: User, flow: FlowId, input: MethodInput): Promise<MethodView>;
+    /** Completes it; the caller stores the returned credential. */
+    finish(cx: MethodContext, user: User, flow: FlowId, input: MethodInput): Promise<EnrollFinish>;
+  };
+
+  /** Prepares a verification (sends a code, makes WebAuthn options, draws questions). */
+  challenge(cx: MethodContext, user: User, credentials: Credential[], flow: FlowId): Promise<MethodView>;
+
+  /** Checks the answer: counts attempts, single use, constant time. */
+  verify(
+    cx: MethodContext,
+    user: User,
+    credentials: Credential[],
+    flow: FlowId,
+    input: MethodInput,
+  ): Promise<VerifyResult>;
+
+  /** A masked label for lists: "Authenticator app", "+81 ••• •••• 34", "YubiKey 5". */
+  describe(credential: Credential, t: Translate): string;
+}
