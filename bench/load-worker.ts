@@ -22,7 +22,8 @@ export interface LoadJob {
   clientSecret: string;
   /** signIn only */
   redirectUri?: string;
-  username?: string;
+  /** One account per concurrent simulated browser (slot i signs in as usernames[i % length]). */
+  usernames?: string[];
   password?: string;
   concurrency: number;
   warmupSeconds: number;
@@ -38,6 +39,10 @@ export interface LoadResult {
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   /** HTTP requests made per completed operation (to show what one operation costs). */
   requestsPerOp: number;
+  /** Filled in by bench/run.ts: main-thread (server) event-loop utilisation and process CPU (excludes Postgres). */
+  serverEventLoopUtilization?: number;
+  processCpuCores?: number;
+  processCpuMsPerOp?: number;
 }
 
 interface Response {
@@ -81,9 +86,7 @@ class CookieJar {
   header(requestPath: string): string | undefined {
     const matching = [...this.#cookies.values()]
       .filter(
-        (c) =>
-          requestPath === c.path ||
-          requestPath.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`),
+        (c) => requestPath === c.path || requestPath.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`),
       )
       .sort((a, b) => b.path.length - a.path.length);
     return matching.length ? matching.map((c) => `${c.name}=${c.value}`).join('; ') : undefined;
@@ -109,12 +112,7 @@ class Client {
     return u;
   }
 
-  send(
-    method: string,
-    url: URL,
-    headers: Record<string, string> = {},
-    body?: string,
-  ): Promise<Response> {
+  send(method: string, url: URL, headers: Record<string, string> = {}, body?: string): Promise<Response> {
     this.requests++;
     return new Promise((resolve, reject) => {
       const req = http.request(
@@ -127,7 +125,10 @@ class Client {
           headers: {
             host: this.#target.host,
             ...(body !== undefined
-              ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) }
+              ? {
+                  'content-type': 'application/x-www-form-urlencoded',
+                  'content-length': String(Buffer.byteLength(body)),
+                }
               : {}),
             ...headers,
           },
@@ -136,7 +137,11 @@ class Client {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
           );
           res.on('error', reject);
         },
@@ -159,11 +164,13 @@ const b64url = (b: Buffer) => b.toString('base64url');
 
 function expectStatus(res: Response, status: number, what: string): void {
   if (res.status !== status) {
-    throw new Error(`${what}: expected HTTP ${status}, got ${res.status}: ${res.body.slice(0, 200).replace(/\s+/g, ' ')}`);
+    throw new Error(
+      `${what}: expected HTTP ${status}, got ${res.status}: ${res.body.slice(0, 200).replace(/\s+/g, ' ')}`,
+    );
   }
 }
 
-async function clientCredentials(client: Client, job: LoadJob): Promise<void> {
+async function clientCredentials(client: Client, job: LoadJob, _slot: number): Promise<void> {
   const res = await client.send(
     'POST',
     client.url('/token'),
@@ -179,7 +186,7 @@ async function clientCredentials(client: Client, job: LoadJob): Promise<void> {
  * One browser signing in from scratch: authorization request, the sign-in page, the form post with the
  * CSRF token and cookies, the redirects (including the consent step) to the code, then the code exchange.
  */
-async function signIn(client: Client, job: LoadJob): Promise<void> {
+async function signIn(client: Client, job: LoadJob, slot: number): Promise<void> {
   const jar = new CookieJar();
   const redirectUri = job.redirectUri!;
   const state = b64url(crypto.randomBytes(16));
@@ -195,7 +202,10 @@ async function signIn(client: Client, job: LoadJob): Promise<void> {
   };
 
   /** Follows redirects within the server until a page, or until the redirect to the client's redirect_uri. */
-  const follow = async (first: Response, from: URL): Promise<{ page?: Response; url: URL; callback?: URL }> => {
+  const follow = async (
+    first: Response,
+    from: URL,
+  ): Promise<{ page?: Response; url: URL; callback?: URL }> => {
     let res = first;
     let url = from;
     for (let hops = 0; hops < 10; hops++) {
@@ -230,7 +240,11 @@ async function signIn(client: Client, job: LoadJob): Promise<void> {
   if (!csrf || !action) throw new Error(`${login.url.pathname}: no sign-in form with a _csrf field`);
 
   const postUrl = client.url(action.replaceAll('&amp;', '&'), login.url.href);
-  const form = new URLSearchParams({ _csrf: csrf, username: job.username!, password: job.password! }).toString();
+  const form = new URLSearchParams({
+    _csrf: csrf,
+    username: job.usernames![slot % job.usernames!.length],
+    password: job.password!,
+  }).toString();
   const posted = await visit('POST', postUrl, form, { origin: `http://${postUrl.host}` });
   const done = await follow(posted, postUrl);
   if (!done.callback) {
@@ -246,12 +260,20 @@ async function signIn(client: Client, job: LoadJob): Promise<void> {
     'POST',
     client.url('/token'),
     { authorization: basic(job.clientId, job.clientSecret), accept: 'application/json' },
-    new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }).toString(),
+    new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+    }).toString(),
   );
   expectStatus(tokenRes, 200, 'POST /token (authorization_code)');
   const tokens = JSON.parse(tokenRes.body) as { id_token?: string; access_token?: string };
-  if (!tokens.id_token || !tokens.access_token) throw new Error('token response without id_token or access_token');
-  const claims = JSON.parse(Buffer.from(tokens.id_token.split('.')[1], 'base64url').toString()) as { nonce?: string };
+  if (!tokens.id_token || !tokens.access_token)
+    throw new Error('token response without id_token or access_token');
+  const claims = JSON.parse(Buffer.from(tokens.id_token.split('.')[1], 'base64url').toString()) as {
+    nonce?: string;
+  };
   if (claims.nonce !== nonce) throw new Error('nonce mismatch');
 }
 
@@ -272,25 +294,27 @@ async function run(job: LoadJob): Promise<LoadResult> {
       const startRequests = client.requests;
       const started = performance.now();
       const deadline = started + seconds * 1000;
-      const loop = async () => {
+      const loop = async (slot: number) => {
         while (performance.now() < deadline) {
           const t0 = performance.now();
           try {
-            await op(client, job);
+            await op(client, job, slot);
             if (record) latencies.push(performance.now() - t0);
           } catch (err) {
             errors++;
             firstError ??= (err as Error).message;
             // A failing target must not turn into a hot loop.
-            if (errors > 50 && errors > latencies.length) throw new Error(`too many errors; first: ${firstError}`);
+            if (errors > 50 && errors > latencies.length)
+              throw new Error(`too many errors; first: ${firstError}`);
           }
         }
       };
-      await Promise.all(Array.from({ length: job.concurrency }, loop));
+      await Promise.all(Array.from({ length: job.concurrency }, (_, slot) => loop(slot)));
       const elapsed = (performance.now() - started) / 1000;
       return { latencies, errors, firstError, elapsed, requests: client.requests - startRequests };
     };
     if (job.warmupSeconds > 0) await phase(job.warmupSeconds, false);
+    parentPort?.postMessage({ measuring: true });
     const m = await phase(job.seconds, true);
     const sorted = m.latencies.sort((a, b) => a - b);
     const round = (n: number) => Math.round(n * 100) / 100;

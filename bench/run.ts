@@ -9,9 +9,9 @@
  * bounded concurrency. A fresh database is created for the run and dropped at the end.
  *
  * Environment: BENCH_SECONDS (5) per measurement, BENCH_WARMUP_SECONDS (1), BENCH_CONCURRENCY (8),
- * BENCH_PG_URL (postgres://postgres@127.0.0.1:5432, a server where `test` exists and we may create
- * databases), BENCH_LOG_LEVEL (Tobira's LOG_LEVEL, default warn: an access log line per request would
- * measure the terminal).
+ * BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/test: an existing database, used only to create
+ * and drop the benchmark's own database on the same server), BENCH_LOG_LEVEL (Tobira's LOG_LEVEL,
+ * default warn: an access log line per request would measure the terminal, not Tobira).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -19,6 +19,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import argon2 from 'argon2';
@@ -26,11 +27,18 @@ import knexFactory, { type Knex } from 'knex';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { systemClock } from '../src/clock.ts';
 import { runCommand } from '../src/commands.ts';
+import { createDb } from '../src/db/knex.ts';
 import { type Running, start } from '../src/main.ts';
+import { TTL } from '../src/oidc/provider.ts';
 import { ARGON2_PARAMS } from '../src/security/passwords.ts';
+import { SecretBox } from '../src/security/secrets.ts';
 import type { LoadJob, LoadResult } from './load-worker.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** Set by SIGINT/SIGTERM: the running measurement is cut short and everything is cleaned up. */
+let stopRequested = false;
+let activeWorker: Worker | undefined;
 
 function numberFromEnv(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
@@ -43,16 +51,24 @@ function numberFromEnv(name: string, fallback: number, min: number): number {
 const SECONDS = numberFromEnv('BENCH_SECONDS', 5, 0.5);
 const WARMUP_SECONDS = numberFromEnv('BENCH_WARMUP_SECONDS', 1, 0);
 const CONCURRENCY = Math.floor(numberFromEnv('BENCH_CONCURRENCY', 8, 1));
-const PG_URL = (process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, '');
+const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || 'warn';
 
-const USERNAME = 'bench-user';
+/** One account per concurrent browser, so that no per-account state is shared between them. */
+const USERNAMES = Array.from({ length: CONCURRENCY }, (_, i) => `bench-user-${i + 1}`);
 const PASSWORD = 'correct horse battery staple 42';
+/**
+ * What is measured is the password sign-in itself: the policy must not send the user on to register
+ * security info (the default asks everyone in the reset scope). With no method registered and `mfa`
+ * left at its default (whenRegistered), there is no second step either.
+ */
+const TOBIRA_POLICY: Array<[string, string]> = [['registrationRequired', 'false']];
 /** Never contacted: the load generator stops at the redirect and reads the code from it. */
 const REDIRECT_URI = 'http://127.0.0.1/bench/callback';
 
+/** The same server as BENCH_DATABASE_URL, another database. */
 const dbUrl = (name: string) => {
-  const u = new URL(PG_URL);
+  const u = new URL(ADMIN_URL);
   u.pathname = `/${name}`;
   return u.toString();
 };
@@ -70,14 +86,38 @@ function freePort(): Promise<number> {
   });
 }
 
+/** What the server side spent while a measurement ran: event-loop busy share and process CPU. */
+function resourceMeter() {
+  const elu = performance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  return (completed: number) => {
+    const cpuMs = Object.values(process.cpuUsage(cpu)).reduce((a, b) => a + b, 0) / 1000;
+    const round = (n: number, d = 100) => Math.round(n * d) / d;
+    return {
+      serverEventLoopUtilization: round(performance.eventLoopUtilization(elu).utilization),
+      processCpuCores: round(cpuMs / (performance.now() - t0)),
+      processCpuMsPerOp: completed ? round(cpuMs / completed) : 0,
+    };
+  };
+}
+
 function runLoad(job: LoadJob): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
+    if (stopRequested) return reject(new Error('interrupted'));
     const worker = new Worker(new URL('./load-worker.ts', import.meta.url), { workerData: job });
+    activeWorker = worker;
     let settled = false;
-    worker.once('message', (msg: { ok: true; result: LoadResult } | { ok: false; error: string }) => {
+    let meter: ReturnType<typeof resourceMeter> | undefined;
+    type Msg = { measuring: true } | { ok: true; result: LoadResult } | { ok: false; error: string };
+    worker.on('message', (msg: Msg) => {
+      if ('measuring' in msg) {
+        meter = resourceMeter();
+        return;
+      }
       settled = true;
       void worker.terminate();
-      if (msg.ok) resolve(msg.result);
+      if (msg.ok) resolve({ ...msg.result, ...meter?.(msg.result.completed) });
       else reject(new Error(`${job.kind}: ${msg.error}`));
     });
     worker.once('error', (err) => {
@@ -85,31 +125,45 @@ function runLoad(job: LoadJob): Promise<LoadResult> {
       reject(err);
     });
     worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`${job.kind}: load worker exited with code ${code}`));
+      activeWorker = undefined;
+      if (settled) return;
+      reject(new Error(stopRequested ? 'interrupted' : `${job.kind}: load worker exited with code ${code}`));
     });
   });
 }
 
-/** Runs `tobira <argv>` in-process against the benchmark database and returns its --json output. */
-async function tobiraCommand(running: Running, argv: string[], stdin?: string): Promise<Record<string, unknown>> {
-  const r = await runCommand([...argv, '--json'], stdin, {
-    db: running.db,
-    box: running.app.deps.box,
-    clock: systemClock,
-    onClientsChanged: () => running.app.deps.clients.invalidate(),
-  });
-  if (r.code !== 0) throw new Error(`tobira ${argv.join(' ')}: ${r.stderr.trim()}`);
-  return JSON.parse(r.stdout);
+/**
+ * Prepares the benchmark database with the `tobira` CLI's own commands (migrate, client add, user add,
+ * policy set), before the server starts, so that no cache in the server can hold an older state.
+ */
+async function prepareTobira(databaseUrl: string, secretKey: Buffer) {
+  const db = createDb({ databaseUrl, poolMax: 2 });
+  const cx = { db, box: new SecretBox(secretKey), clock: systemClock };
+  const tobira = async (argv: string[], stdin?: string) => {
+    const r = await runCommand([...argv, '--json'], stdin, cx);
+    if (r.code !== 0) throw new Error(`tobira ${argv.join(' ')}: ${r.stderr.trim()}`);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  };
+  try {
+    await tobira(['migrate']);
+    const cc = await tobira(['client', 'add', 'bench-cc', '--grant-type', 'client_credentials']);
+    const web = await tobira(['client', 'add', 'bench-web', '--redirect-uri', REDIRECT_URI, '--first-party']);
+    for (const login of USERNAMES) await tobira(['user', 'add', login, '--password-stdin'], `${PASSWORD}\n`);
+    for (const [key, value] of TOBIRA_POLICY) await tobira(['policy', 'set', key, value]);
+    return { ccSecret: cc.client_secret as string, webSecret: web.client_secret as string };
+  } finally {
+    await db.destroy();
+  }
 }
 
-async function startTobira(databaseUrl: string) {
+async function startTobira(databaseUrl: string, secretKey: Buffer) {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     try {
-      const running = await start({
+      const running: Running = await start({
         NODE_ENV: 'production',
         DATABASE_URL: databaseUrl,
-        SECRET_KEY: crypto.randomBytes(32).toString('base64'),
+        SECRET_KEY: secretKey.toString('base64'),
         PORT: String(port),
         HOST: '127.0.0.1',
         ISSUER: `http://localhost:${port}`,
@@ -133,10 +187,16 @@ async function startBare() {
   const issuer = `http://localhost:${port}`;
   const ccSecret = crypto.randomBytes(32).toString('base64url');
   const webSecret = crypto.randomBytes(32).toString('base64url');
-  const es256 = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  const es256 = crypto
+    .generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    .privateKey.export({ format: 'jwk' });
   const csrfKey = crypto.randomBytes(32);
-  const accounts = new Map([[USERNAME, { id: crypto.randomUUID(), hash: await argon2.hash(PASSWORD, ARGON2_PARAMS) }]]);
-  const ids = new Set([...accounts.values()].map((a) => a.id));
+  const accounts = new Map<string, { id: string; hash: string }>();
+  for (const login of USERNAMES) {
+    accounts.set(login, { id: crypto.randomUUID(), hash: await argon2.hash(PASSWORD, ARGON2_PARAMS) });
+  }
+  const dummyHash = await argon2.hash('bench-dummy-password', ARGON2_PARAMS);
+  const ids = new Set<string>([...accounts.values()].map((a) => a.id));
 
   const configuration: Configuration = {
     clients: [
@@ -157,6 +217,7 @@ async function startBare() {
     ],
     jwks: { keys: [{ ...es256, kid: 'bench-es256', alg: 'ES256', use: 'sig' }] } as Configuration['jwks'],
     cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
+    ttl: { ...TTL },
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -168,7 +229,8 @@ async function startBare() {
       clientCredentials: { enabled: true },
     },
     interactions: { url: (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}` },
-    findAccount: async (_ctx, sub) => (ids.has(sub) ? { accountId: sub, claims: async () => ({ sub }) } : undefined),
+    findAccount: async (_ctx, sub) =>
+      ids.has(sub) ? { accountId: sub, claims: async () => ({ sub }) } : undefined,
   };
   const provider = new Provider(issuer, configuration);
   const providerCallback = provider.callback();
@@ -189,8 +251,17 @@ async function startBare() {
     }
     return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
   };
-  const send = (res: http.ServerResponse, status: number, html: string, headers: Record<string, string> = {}) => {
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  const send = (
+    res: http.ServerResponse,
+    status: number,
+    html: string,
+    headers: Record<string, string> = {},
+  ) => {
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      ...headers,
+    });
     res.end(html);
   };
   const loginPage = (res: http.ServerResponse, uid: string, seed: string | undefined, status = 200) => {
@@ -210,7 +281,12 @@ async function startBare() {
     );
   };
 
-  const interaction = async (req: http.IncomingMessage, res: http.ServerResponse, uid: string, action?: string) => {
+  const interaction = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    uid: string,
+    action?: string,
+  ) => {
     const details = await provider.interactionDetails(req, res);
     if (details.uid !== uid) return send(res, 400, 'interaction mismatch');
     if (req.method === 'GET' && !action) {
@@ -220,11 +296,19 @@ async function startBare() {
           accountId: details.session!.accountId,
           clientId: details.params.client_id as string,
         });
-        const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+        const missing = details.prompt.details as {
+          missingOIDCScope?: string[];
+          missingOIDCClaims?: string[];
+        };
         if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
         if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
         const grantId = await grant.save();
-        return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+        return provider.interactionFinished(
+          req,
+          res,
+          { consent: { grantId } },
+          { mergeWithLastSubmission: true },
+        );
       }
       return send(res, 400, 'unknown prompt');
     }
@@ -233,13 +317,17 @@ async function startBare() {
       const seed = readCookie(req, 'bench.csrf');
       const token = form.get('_csrf') ?? '';
       const expected = seed ? csrfFor(seed) : '';
-      if (!seed || token.length !== expected.length || !crypto.timingSafeEqual(Buffer.from(token), Buffer.from(expected))) {
+      if (
+        !seed ||
+        token.length !== expected.length ||
+        !crypto.timingSafeEqual(Buffer.from(token), Buffer.from(expected))
+      ) {
         return send(res, 403, 'csrf');
       }
       const account = accounts.get(form.get('username') ?? '');
       const password = (form.get('password') ?? '').normalize('NFC');
       // As in Tobira, an unknown user still costs one verification.
-      const ok = await argon2.verify(account?.hash ?? accounts.get(USERNAME)!.hash, password).catch(() => false);
+      const ok = await argon2.verify(account?.hash ?? dummyHash, password).catch(() => false);
       if (!ok || !account) return loginPage(res, uid, seed, 401);
       return provider.interactionFinished(
         req,
@@ -254,8 +342,8 @@ async function startBare() {
   const server = http.createServer((req, res) => {
     const m = /^\/interaction\/([A-Za-z0-9_-]{10,64})(?:\/(login))?$/.exec((req.url ?? '').split('?')[0]);
     if (!m) return void providerCallback(req, res);
-    interaction(req, res, m[1], m[2]).catch(() => {
-      if (!res.headersSent) send(res, 400, 'interaction failed');
+    interaction(req, res, m[1], m[2]).catch((err: Error) => {
+      if (!res.headersSent) send(res, 400, `interaction failed: ${err.message}`);
       else res.destroy();
     });
   });
@@ -279,7 +367,7 @@ async function argon2Rate(): Promise<LoadResult> {
     const started = performance.now();
     const deadline = started + seconds * 1000;
     const loop = async () => {
-      while (performance.now() < deadline) {
+      while (performance.now() < deadline && !stopRequested) {
         const t0 = performance.now();
         if (!(await argon2.verify(hash, PASSWORD))) throw new Error('argon2 verify returned false');
         latencies.push(performance.now() - t0);
@@ -289,17 +377,27 @@ async function argon2Rate(): Promise<LoadResult> {
     return { latencies, elapsed: (performance.now() - started) / 1000 };
   };
   if (WARMUP_SECONDS > 0) await phase(WARMUP_SECONDS);
+  const meter = resourceMeter();
   const m = await phase(SECONDS);
+  if (stopRequested) throw new Error('interrupted');
+  const used = meter(m.latencies.length);
   const sorted = m.latencies.sort((a, b) => a - b);
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+  const pct = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
   const round = (n: number) => Math.round(n * 100) / 100;
   return {
     completed: sorted.length,
     errors: 0,
     elapsedSeconds: round(m.elapsed),
     perSecond: round(sorted.length / m.elapsed),
-    latencyMs: { p50: round(pct(50)), p95: round(pct(95)), p99: round(pct(99)), max: round(sorted.at(-1) ?? 0) },
+    latencyMs: {
+      p50: round(pct(50)),
+      p95: round(pct(95)),
+      p99: round(pct(99)),
+      max: round(sorted.at(-1) ?? 0),
+    },
     requestsPerOp: 0,
+    ...used,
   };
 }
 
@@ -313,36 +411,36 @@ function machineInfo(postgresVersion: string) {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     uvThreadpoolSize: Number(process.env.UV_THREADPOOL_SIZE) || 4,
+    loadAverageAtStart: os.loadavg().map((n) => Math.round(n * 100) / 100),
     postgres: postgresVersion,
   };
 }
 
-function fmtRate(r: LoadResult | undefined): string {
-  if (!r) return 'n/a';
-  return `${r.perSecond.toFixed(1)}/s`;
-}
-
-function fmtLatency(r: LoadResult | undefined): string {
-  if (!r) return '';
-  return `p50 ${r.latencyMs.p50.toFixed(1)} ms, p95 ${r.latencyMs.p95.toFixed(1)} ms`;
-}
+const fmtRate = (r?: LoadResult) => (r ? `${r.perSecond.toFixed(1)}/s` : 'n/a');
+const fmtLatency = (r?: LoadResult) =>
+  r ? `${r.latencyMs.p50.toFixed(1)} / ${r.latencyMs.p95.toFixed(1)}` : '';
+const fmtCpu = (r?: LoadResult) =>
+  r?.processCpuMsPerOp !== undefined
+    ? `${r.processCpuMsPerOp.toFixed(2)} ms, ${r.processCpuCores?.toFixed(2)} cores, loop ${Math.round((r.serverEventLoopUtilization ?? 0) * 100)}%`
+    : '';
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
 async function main(): Promise<number> {
   const dbName = `tobira_bench_${crypto.randomBytes(6).toString('hex')}`;
-  const admin: Knex = knexFactory({ client: 'pg', connection: dbUrl('test'), pool: { min: 0, max: 1 } });
+  const admin: Knex = knexFactory({ client: 'pg', connection: ADMIN_URL, pool: { min: 0, max: 1 } });
   let created = false;
   let tobira: Awaited<ReturnType<typeof startTobira>> | undefined;
   let bare: Awaited<ReturnType<typeof startBare>> | undefined;
-  let interrupted = false;
   const onSignal = () => {
-    interrupted = true;
-    process.stderr.write('\nbench: interrupted, cleaning up (workers finish their current measurement)\n');
+    stopRequested = true;
+    process.stderr.write('\nbench: interrupted, cleaning up\n');
+    void activeWorker?.terminate();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -352,30 +450,33 @@ async function main(): Promise<number> {
     await admin.raw('create database ??', [dbName]);
     created = true;
     const machine = machineInfo(version);
-    const settings = { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, concurrency: CONCURRENCY, tobiraLogLevel: LOG_LEVEL };
+    const settings = {
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      concurrency: CONCURRENCY,
+      tobiraLogLevel: LOG_LEVEL,
+      tobiraPolicy: Object.fromEntries(TOBIRA_POLICY),
+      accounts: USERNAMES.length,
+    };
     process.stdout.write(
       `bench: database ${dbName}; ${SECONDS} s per measurement after ${WARMUP_SECONDS} s warm-up, ${CONCURRENCY} concurrent\n`,
     );
 
-    tobira = await startTobira(dbUrl(dbName));
-    const cc = await tobiraCommand(tobira.running, ['client', 'add', 'bench-cc', '--grant-type', 'client_credentials']);
-    const web = await tobiraCommand(tobira.running, [
-      'client',
-      'add',
-      'bench-web',
-      '--redirect-uri',
-      REDIRECT_URI,
-      '--first-party',
-    ]);
-    await tobiraCommand(tobira.running, ['user', 'add', USERNAME, '--password-stdin'], `${PASSWORD}\n`);
+    const secretKey = crypto.randomBytes(32);
+    const secrets = await prepareTobira(dbUrl(dbName), secretKey);
+    tobira = await startTobira(dbUrl(dbName), secretKey);
     bare = await startBare();
 
     const tobiraTarget = { connectHost: '127.0.0.1', port: tobira.port, host: `localhost:${tobira.port}` };
     const bareTarget = { connectHost: '127.0.0.1', port: bare.port, host: `localhost:${bare.port}` };
     const common = { concurrency: CONCURRENCY, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS };
-    const results: Record<string, Record<string, LoadResult>> = { clientCredentials: {}, signIn: {}, argon2Verify: {} };
+    const results: Record<string, Record<string, LoadResult>> = {
+      clientCredentials: {},
+      signIn: {},
+      argon2Verify: {},
+    };
     const step = async (label: string, fn: () => Promise<LoadResult>) => {
-      if (interrupted) throw new Error('interrupted');
+      if (stopRequested) throw new Error('interrupted');
       process.stdout.write(`bench: ${label} ...`);
       const r = await fn();
       process.stdout.write(` ${fmtRate(r)}${r.errors ? ` (${r.errors} errors: ${r.firstError})` : ''}\n`);
@@ -387,71 +488,105 @@ async function main(): Promise<number> {
         kind: 'clientCredentials',
         target: tobiraTarget,
         clientId: 'bench-cc',
-        clientSecret: cc.client_secret as string,
+        clientSecret: secrets.ccSecret,
         ...common,
       }),
     );
     results.clientCredentials.bare = await step('client_credentials, bare oidc-provider', () =>
-      runLoad({ kind: 'clientCredentials', target: bareTarget, clientId: 'bench-cc', clientSecret: bare!.ccSecret, ...common }),
+      runLoad({
+        kind: 'clientCredentials',
+        target: bareTarget,
+        clientId: 'bench-cc',
+        clientSecret: bare!.ccSecret,
+        ...common,
+      }),
     );
-    const signInJob = { redirectUri: REDIRECT_URI, username: USERNAME, password: PASSWORD, ...common };
+    const signInJob = { redirectUri: REDIRECT_URI, usernames: USERNAMES, password: PASSWORD, ...common };
     results.signIn.tobira = await step('password sign-ins, Tobira', () =>
       runLoad({
         kind: 'signIn',
         target: tobiraTarget,
         clientId: 'bench-web',
-        clientSecret: web.client_secret as string,
+        clientSecret: secrets.webSecret,
         ...signInJob,
       }),
     );
     results.signIn.bare = await step('password sign-ins, bare oidc-provider', () =>
-      runLoad({ kind: 'signIn', target: bareTarget, clientId: 'bench-web', clientSecret: bare!.webSecret, ...signInJob }),
+      runLoad({
+        kind: 'signIn',
+        target: bareTarget,
+        clientId: 'bench-web',
+        clientSecret: bare!.webSecret,
+        ...signInJob,
+      }),
     );
     results.argon2Verify.raw = await step('argon2id verify', argon2Rate);
 
-    const ratio = (a?: LoadResult, b?: LoadResult) => (a && b && b.perSecond ? `${((a.perSecond / b.perSecond) * 100).toFixed(0)}%` : '');
+    const ratio = (a?: LoadResult, b?: LoadResult) =>
+      a && b?.perSecond ? `${((a.perSecond / b.perSecond) * 100).toFixed(0)}%` : '';
+    const { clientCredentials: ccR, signIn: siR, argon2Verify: arR } = results;
     const rows = [
-      ['measurement', 'Tobira (Postgres)', 'latency', 'bare oidc-provider (memory)', 'latency', 'Tobira/bare'],
+      [
+        `per second (${CONCURRENCY} concurrent)`,
+        'Tobira',
+        'p50 / p95 ms',
+        'bare',
+        'p50 / p95 ms',
+        'Tobira/bare',
+      ],
       [
         'client_credentials grants',
-        fmtRate(results.clientCredentials.tobira),
-        fmtLatency(results.clientCredentials.tobira),
-        fmtRate(results.clientCredentials.bare),
-        fmtLatency(results.clientCredentials.bare),
-        ratio(results.clientCredentials.tobira, results.clientCredentials.bare),
+        fmtRate(ccR.tobira),
+        fmtLatency(ccR.tobira),
+        fmtRate(ccR.bare),
+        fmtLatency(ccR.bare),
+        ratio(ccR.tobira, ccR.bare),
       ],
       [
-        'password sign-ins (auth→form→code→token)',
-        fmtRate(results.signIn.tobira),
-        fmtLatency(results.signIn.tobira),
-        fmtRate(results.signIn.bare),
-        fmtLatency(results.signIn.bare),
-        ratio(results.signIn.tobira, results.signIn.bare),
+        'password sign-ins',
+        fmtRate(siR.tobira),
+        fmtLatency(siR.tobira),
+        fmtRate(siR.bare),
+        fmtLatency(siR.bare),
+        ratio(siR.tobira, siR.bare),
       ],
-      [
-        'argon2id verify (upper bound for sign-ins)',
-        fmtRate(results.argon2Verify.raw),
-        fmtLatency(results.argon2Verify.raw),
-        '(same)',
-        '',
-        '',
-      ],
+      ['argon2id verify (sign-in ceiling)', fmtRate(arR.raw), fmtLatency(arR.raw), '', '', ''],
+    ];
+    const costRows = [
+      ['process CPU per op, cores busy, server loop busy', 'Tobira', 'bare'],
+      ['client_credentials grants', fmtCpu(ccR.tobira), fmtCpu(ccR.bare)],
+      ['password sign-ins', fmtCpu(siR.tobira), fmtCpu(siR.bare)],
+      ['argon2id verify', fmtCpu(arR.raw), ''],
     ];
     const errors = Object.values(results)
       .flatMap((group) => Object.entries(group))
       .filter(([, r]) => r.errors > 0);
     const argon = ARGON2_PARAMS;
+    const loadAtEnd = os.loadavg().map((n) => Math.round(n * 100) / 100);
     const report = [
       '',
       `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemoryGiB} GiB RAM, ${machine.os}`,
       `runtime: node ${machine.node}, UV_THREADPOOL_SIZE ${machine.uvThreadpoolSize}, PostgreSQL ${machine.postgres} on loopback`,
       `load:    ${CONCURRENCY} concurrent, ${SECONDS} s per measurement after ${WARMUP_SECONDS} s warm-up; servers on the main thread, load from a worker thread`,
       `argon2id: m=${argon.memoryCost} KiB, t=${argon.timeCost}, p=${argon.parallelism}`,
+      `load average (1 min) at start ${machine.loadAverageAtStart[0]}, at end ${loadAtEnd[0]}` +
+        (Math.max(machine.loadAverageAtStart[0], loadAtEnd[0]) > machine.cores / 2
+          ? ': other work was running on this machine, so the figures are lower and noisier than on an idle one'
+          : ''),
       '',
       table(rows),
       '',
+      table(costRows),
+      '',
+      `Tobira: Postgres via Knex, access log at LOG_LEVEL ${LOG_LEVEL}, policy ${TOBIRA_POLICY.map(([k, v]) => `${k}=${v}`).join(', ')} (password only, no second step).`,
+      'bare: oidc-provider in-memory adapter, static clients, minimal interaction (CSRF + argon2id, auto consent).',
+      `Each of the ${CONCURRENCY} concurrent browsers signs in as its own account, with fresh cookies every time.`,
+      'A sign-in is GET /auth -> GET /interaction/:uid -> POST the form -> redirects (with consent) -> POST /token.',
+      'Process CPU covers both servers, the load worker and argon2 threads, not Postgres.',
       `HTTP requests per sign-in: Tobira ${results.signIn.tobira.requestsPerOp}, bare ${results.signIn.bare.requestsPerOp}`,
-      ...(errors.length ? [`ERRORS: ${errors.map(([k, r]) => `${k}: ${r.errors} (${r.firstError})`).join('; ')}`] : []),
+      ...(errors.length
+        ? [`ERRORS: ${errors.map(([k, r]) => `${k}: ${r.errors} (${r.firstError})`).join('; ')}`]
+        : []),
     ].join('\n');
     process.stdout.write(`${report}\n`);
 
@@ -461,7 +596,7 @@ async function main(): Promise<number> {
     const file = path.join(outDir, `${at.toISOString().replace(/[:.]/g, '-')}.json`);
     fs.writeFileSync(
       file,
-      `${JSON.stringify({ at: at.toISOString(), machine, settings, argon2: { ...argon, type: 'argon2id' }, results }, null, 2)}\n`,
+      `${JSON.stringify({ at: at.toISOString(), machine: { ...machine, loadAverageAtEnd: loadAtEnd }, settings, argon2: { ...argon, type: 'argon2id' }, results }, null, 2)}\n`,
     );
     process.stdout.write(`\nresults written to ${path.relative(process.cwd(), file)}\n`);
     return errors.length ? 1 : 0;
@@ -484,6 +619,11 @@ main().then(
     process.exitCode = code;
   },
   (err) => {
+    if (stopRequested) {
+      process.stderr.write('bench: interrupted; nothing was written\n');
+      process.exitCode = 130;
+      return;
+    }
     process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
     process.exitCode = 1;
   },

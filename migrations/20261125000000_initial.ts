@@ -14,9 +14,6 @@ export async function up(knex: Knex): Promise<void> {
     t.text('password_managed').notNullable().defaultTo('local'); // local | external
     t.boolean('must_change_password').notNullable().defaultTo(false);
     t.jsonb('roles').notNullable().defaultTo('[]');
-    t.integer('failed_logins').notNullable().defaultTo(0);
-    t.integer('lock_count').notNullable().defaultTo(0);
-    t.timestamp('locked_until', { useTz: true });
     t.timestamp('created_at', { useTz: true }).notNullable();
     t.timestamp('updated_at', { useTz: true }).notNullable();
   });

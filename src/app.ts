@@ -15,7 +15,19 @@ import { AppError, httpMessageKey } from './http/errors.ts';
 import { securityHeaders } from './http/headers.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createViews, render, type Views } from './http/views.ts';
-import { isLocale, negotiateLocale, translator } from './i18n/index.ts';
+import { isLocale, negotiateLocale, type Translate, translator } from './i18n/index.ts';
+import { createMethodRegistry, type Passkeys, passkeys } from './methods/index.ts';
+import type { MethodRegistry } from './methods/registry.ts';
+import type { MethodContext } from './methods/types.ts';
+import { type Policy, policyFromSettings } from './policy/settings.ts';
+import { readSettings } from './store/settings.ts';
+import type { User } from './store/users.ts';
+import type { RequestMeta } from './flows/signin/service.ts';
+import { sweepChallenges } from './store/challenges.ts';
+import { createDelivery, type Delivery } from './delivery/index.ts';
+import { notifyPasswordChanged, notifySecurityInfoChanged } from './flows/notices.ts';
+import { devRoutes } from './flows/dev/routes.ts';
+import { PORTAL_CLIENT_ID, portalRoutes } from './flows/security-info/routes.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ClientCache, ensureBuiltinClient } from './oidc/clients.ts';
 import { InternalClient } from './oidc/internal-client.ts';
@@ -38,6 +50,25 @@ export interface AppDeps {
   issuerOrigin: string;
   secureCookies: boolean;
   localUrl(): string;
+  methods: MethodRegistry;
+  /** Passwordless sign-in; undefined when no method offers it. */
+  passkeys: Passkeys | undefined;
+  /** The administrator policy, read per use so that a change takes effect at once on every instance. */
+  policy(): Promise<Policy>;
+  methodContext(policy: Policy): MethodContext;
+  translatorFor(user: { locale: string | null }): Translate;
+  notices: Notices;
+  delivery: Delivery;
+}
+
+export interface Notices {
+  securityInfoChanged(
+    user: User,
+    change: 'added' | 'removed' | 'default_changed',
+    label: string,
+    meta: RequestMeta,
+  ): Promise<boolean>;
+  passwordChanged(user: User, meta: RequestMeta): Promise<boolean>;
 }
 
 export interface CreateAppOptions {
@@ -48,6 +79,8 @@ export interface CreateAppOptions {
   logger?: Logger;
   /** Start the background sweeper and key poller (off in most tests, which call them directly). */
   background?: boolean;
+  /** Message delivery; by default built from the configuration (unconfigured channels go to the outbox). */
+  delivery?: Delivery;
 }
 
 export interface TobiraApp {
@@ -97,7 +130,29 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   await ensureKeys(db, box, clock.now());
   let keySet = await loadKeySet(db, box, clock.now());
 
+  const methods = createMethodRegistry();
+  const rpId = new URL(config.issuer).hostname;
+  const translatorFor = (user: { locale: string | null }) =>
+    translator(isLocale(user.locale) ? user.locale : config.defaultLocale);
   const deps: AppDeps = {
+    methods,
+    passkeys: methods.all().some((m) => m.passwordless) ? passkeys : undefined,
+    policy: async () => policyFromSettings(await readSettings(db)),
+    methodContext: (policy) => ({
+      db,
+      box,
+      clock,
+      config,
+      rp: { id: rpId, origin: issuerOrigin, name: policy.organizationName },
+      organizationName: policy.organizationName,
+    }),
+    translatorFor,
+    notices: {
+      securityInfoChanged: (user, change, label, meta) =>
+        notifySecurityInfoChanged(deps, user, change, label, meta),
+      passwordChanged: (user, meta) => notifyPasswordChanged(deps, user, meta),
+    },
+    delivery: opts.delivery ?? createDelivery({ db, logger, config, clock }),
     config,
     db,
     box,
@@ -135,6 +190,30 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = k as Record<string, string>;
       return pub as crypto.JsonWebKey;
     });
+
+  const portalRedirect = '/my/callback';
+  const portalSecret = await ensureBuiltinClient(
+    db,
+    box,
+    {
+      clientId: PORTAL_CLIENT_ID,
+      name: 'Tobira',
+      redirectUris: [`${config.issuer}${portalRedirect}`],
+      postLogoutRedirectUris: [`${config.issuer}/`],
+      grantTypes: ['authorization_code'],
+      firstParty: true,
+    },
+    clock.now(),
+  );
+  const portalRp = new InternalClient({
+    clientId: PORTAL_CLIENT_ID,
+    clientSecret: portalSecret,
+    issuer: config.issuer,
+    redirectPath: portalRedirect,
+    box,
+    localUrl: () => localUrl,
+    jwks: publicJwks,
+  });
 
   let demoRp: InternalClient | undefined;
   if (!config.production) {
@@ -287,7 +366,9 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   app.use(base.allowedMethods());
   const signin = signInRoutes(deps);
   app.use(signin.routes());
+  app.use(portalRoutes(deps, portalRp).routes());
   if (demoRp) app.use(demoRoutes(deps, demoRp).routes());
+  if (!config.production) app.use(devRoutes(deps).routes());
 
   // Everything else is the OpenID Provider's.
   app.use(async (ctx: Context) => {
@@ -322,8 +403,9 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       for (;;) {
         const n = await db.transaction((trx) => sweepExpired(trx, clock.now()));
         total += n;
-        if (n < 500) return total;
+        if (n < 500) break;
       }
+      return total + (await sweepChallenges(db, clock.now()));
     },
     async close() {
       for (const t of timers) clearInterval(t);

@@ -8,6 +8,11 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** An allow-list of files served under /assets/ (no directory walking, no bundler). */
 const FILES: Record<string, { file: string; type: string }> = {
   '/assets/tobira.css': { file: 'public/tobira.css', type: 'text/css; charset=utf-8' },
+  '/assets/vendor/simplewebauthn-browser.js': {
+    file: 'node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js',
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/assets/webauthn.js': { file: 'public/webauthn.js', type: 'text/javascript; charset=utf-8' },
 };
 
 export function registerAsset(urlPath: string, file: string, type: string): void {

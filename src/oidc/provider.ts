@@ -1,10 +1,10 @@
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/knex.ts';
 import type { Views } from '../http/views.ts';
 import { negotiateLocale, translator } from '../i18n/index.ts';
 import { findUserById } from '../store/users.ts';
-import { ACR_VALUES } from './acr.ts';
+import { ACR_MFA, ACR_VALUES } from './acr.ts';
 import { type ClientLoader, createAdapterClass } from './adapter.ts';
 import type { KeySet } from './keys.ts';
 
@@ -57,6 +57,29 @@ function page(ctx: KoaContextWithOIDC, deps: ProviderDeps, template: string, dat
     ...data,
     message: typeof data.message === 'function' ? (data.message as (t: unknown) => string)(t) : data.message,
   });
+}
+
+/**
+ * The base policy plus one check: an app that asks for multi-factor sign-in through acr_values gets a
+ * new sign-in when the session's was single-factor (acr_values is only voluntary in the provider).
+ */
+function interactionPolicyWithMfa() {
+  const policy = interactionPolicy.base();
+  const login = policy.get('login')!;
+  login.checks.add(
+    new interactionPolicy.Check('acr_mfa', 'multi-factor authentication requested', (ctx) => {
+      const requested = String(ctx.oidc.params?.acr_values ?? '').split(' ');
+      if (!requested.includes(ACR_MFA)) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      return ctx.oidc.session?.acr === ACR_MFA
+        ? interactionPolicy.Check.NO_NEED_TO_PROMPT
+        : interactionPolicy.Check.REQUEST_PROMPT;
+    }),
+  );
+  return policy;
+}
+
+export function mfaRequested(params: Record<string, unknown>): boolean {
+  return String(params.acr_values ?? '').split(' ').includes(ACR_MFA);
 }
 
 export function createProvider(deps: ProviderDeps): Provider {
@@ -121,7 +144,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     ttl: TTL,
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: interactionPolicyWithMfa() },
     findAccount: async (_ctx, sub) => {
       const user = await findUserById(db, sub);
       if (!user || user.status !== 'active') return undefined;

@@ -15,9 +15,7 @@ export interface User {
   passwordManaged: 'local' | 'external';
   mustChangePassword: boolean;
   roles: Role[];
-  failedLogins: number;
-  lockCount: number;
-  lockedUntil: Date | null;
+  securityInfoConfirmedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -42,9 +40,7 @@ function fromRow(r: any): User {
     passwordManaged: r.password_managed,
     mustChangePassword: r.must_change_password,
     roles: typeof r.roles === 'string' ? JSON.parse(r.roles) : r.roles,
-    failedLogins: r.failed_logins,
-    lockCount: r.lock_count,
-    lockedUntil: date(r.locked_until),
+    securityInfoConfirmedAt: date(r.security_info_confirmed_at),
     createdAt: date(r.created_at)!,
     updatedAt: date(r.updated_at)!,
   };
@@ -145,4 +141,8 @@ export async function updateUser(
 export async function countUsers(db: Tx): Promise<number> {
   const [r] = await db('users').count<{ count: string | number }[]>({ count: '*' });
   return Number(r.count);
+}
+
+export async function updateSecurityInfoConfirmed(db: Tx, id: string, now: Date): Promise<void> {
+  await db('users').where({ id }).update({ security_info_confirmed_at: now });
 }

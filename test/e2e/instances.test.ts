@@ -4,7 +4,7 @@ import * as jose from 'jose';
 import * as oidc from 'openid-client';
 import { Browser, formAction, hiddenInputs } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase, usingPostgres } from '../helpers/db.ts';
-import { addClientViaCli, addUserViaCli, discover, REDIRECT_URI } from '../helpers/rp.ts';
+import { addClientViaCli, addUserViaCli, setPolicy, discover, REDIRECT_URI } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 /**
@@ -22,6 +22,7 @@ describe(`two instances and a restart on one database (${backendName})`, () => {
   before(async () => {
     tdb = await createTestDatabase();
     a = await startTestServer({ db: tdb.db });
+    await setPolicy(a, 'registrationRequired', false);
     b = await startTestServer({ db: usingPostgres ? tdb.connect() : tdb.db });
     user = await addUserViaCli(a, 'carol', password);
     client = await addClientViaCli(a, [

@@ -4,7 +4,7 @@ import * as jose from 'jose';
 import * as oidc from 'openid-client';
 import { Browser } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { addClientViaCli, addUserViaCli, codeFlow, discover, REDIRECT_URI } from '../helpers/rp.ts';
+import { addClientViaCli, addUserViaCli, setPolicy, codeFlow, discover, REDIRECT_URI } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe(`OpenID Connect flows with openid-client (${backendName})`, () => {
@@ -19,6 +19,8 @@ describe(`OpenID Connect flows with openid-client (${backendName})`, () => {
   before(async () => {
     tdb = await createTestDatabase();
     srv = await startTestServer({ db: tdb.db });
+    // These tests are about the protocol: no "More information required" step after the password.
+    await setPolicy(srv, 'registrationRequired', false);
     alice = await addUserViaCli(srv, 'alice', password, [
       '--name',
       'Alice Liddell',

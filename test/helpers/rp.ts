@@ -93,3 +93,13 @@ export async function codeFlow(
   });
   return { tokens, nonce, browser };
 }
+
+/** Sets one policy value with the CLI's own code path. */
+export async function setPolicy(srv: TestServer, key: string, value: unknown): Promise<void> {
+  const r = await runCommand(['policy', 'set', key, JSON.stringify(value)], undefined, {
+    db: srv.db,
+    box: srv.box,
+    clock: systemClock,
+  });
+  if (r.code !== 0) throw new Error(`policy set failed: ${r.stderr}`);
+}

@@ -5,25 +5,52 @@ import { readForm } from '../../http/body.ts';
 import { verifyCsrf } from '../../http/csrf.ts';
 import { AppError } from '../../http/errors.ts';
 import { applyUiLocales, render } from '../../http/views.ts';
-import { ACR_PASSWORD } from '../../oidc/acr.ts';
+import type { VerificationMethod } from '../../methods/types.ts';
+import { ACR_MFA, ACR_PASSWORD } from '../../oidc/acr.ts';
+import { mfaRequested } from '../../oidc/provider.ts';
+import type { Policy } from '../../policy/settings.ts';
+import { needsReconfirm, needsRegistration, secondStep } from '../../policy/sspr.ts';
+import { recordAudit } from '../../store/audit.ts';
+import { type Credential, listCredentials } from '../../store/credentials.ts';
+import { groupNamesOf } from '../../store/groups.ts';
+import { findUserById, type User } from '../../store/users.ts';
+import {
+  addableMethods,
+  beginEnroll,
+  confirmSecurityInfo,
+  describeAll,
+  finishEnroll,
+} from '../security-info/service.ts';
 import { checkPassword } from './service.ts';
+import { clearSignIn, loadSignInState, type SignInState, saveSignInState, signInFlow } from './state.ts';
 
 const UID = /^[A-Za-z0-9_-]{10,64}$/;
+const KIND = /^[A-Za-z]{2,20}$/;
+
+type Details = Awaited<ReturnType<ReturnType<AppDeps['provider']>['interactionDetails']>>;
 
 export function signInRoutes(deps: AppDeps): Router {
   const router = new Router();
+  const { db, views } = deps;
 
-  async function details(ctx: Context) {
+  async function details(ctx: Context): Promise<Details> {
     const uid = ctx.params.uid;
     if (!UID.test(uid)) throw new AppError('interaction.not_found', 400, 'error.interaction_expired');
+    let d: Details;
     try {
-      const d = await deps.provider().interactionDetails(ctx.req, ctx.res);
-      if (d.uid !== uid) throw new Error('uid mismatch');
-      applyUiLocales(ctx, d.params.ui_locales);
-      return d;
+      d = await deps.provider().interactionDetails(ctx.req, ctx.res);
     } catch {
       throw new AppError('interaction.not_found', 400, 'error.interaction_expired');
     }
+    if (d.uid !== uid) throw new AppError('interaction.not_found', 400, 'error.interaction_expired');
+    applyUiLocales(ctx, d.params.ui_locales);
+    return d;
+  }
+
+  async function postedForm(ctx: Context) {
+    const form = await readForm(ctx);
+    verifyCsrf(ctx, form, deps.issuerOrigin);
+    return form;
   }
 
   async function clientName(clientId: string | undefined) {
@@ -32,20 +59,16 @@ export function signInRoutes(deps: AppDeps): Router {
   }
 
   async function finish(ctx: Context, result: Record<string, unknown>, merge = true) {
-    const url = await deps
-      .provider()
-      .interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    const url = await deps.provider().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
     ctx.redirect(url);
   }
 
   /** First-party apps are trusted: grant what they asked for without showing a consent page. */
-  async function grantConsent(ctx: Context, d: Awaited<ReturnType<typeof details>>) {
+  async function grantConsent(ctx: Context, d: Details) {
     const provider = deps.provider();
-    const accountId = d.session?.accountId;
-    const clientId = d.params.client_id as string;
     const grant = d.grantId
       ? await provider.Grant.find(d.grantId)
-      : new provider.Grant({ accountId, clientId });
+      : new provider.Grant({ accountId: d.session?.accountId, clientId: d.params.client_id as string });
     if (!grant) throw new AppError('interaction.not_found', 400, 'error.interaction_expired');
     const missing = d.prompt.details as {
       missingOIDCScope?: string[];
@@ -61,16 +84,147 @@ export function signInRoutes(deps: AppDeps): Router {
     await finish(ctx, { consent: { grantId } });
   }
 
+  const signInMethods = (creds: Credential[]) =>
+    creds.filter((c) => deps.methods.get(c.kind)?.usableFor.signIn);
+
+  async function subjectOf(user: User) {
+    return { roles: user.roles, groups: await groupNamesOf(db, user.id) };
+  }
+
+  /** The user is identified; decide what comes next: a second factor, the wizard, reconfirmation or done. */
+  async function proceed(ctx: Context, d: Details, user: User, state: SignInState) {
+    const policy = await deps.policy();
+    const now = deps.clock.now();
+    const creds = await listCredentials(db, user.id);
+    const mfaDone = state.amr.includes('mfa');
+    if (!mfaDone) {
+      const step = secondStep(policy, signInMethods(creds).map((c) => c.kind), mfaRequested(d.params));
+      if (step === 'challenge') {
+        await saveSignInState(db, d.uid, { ...state, stage: 'mfa' }, now);
+        return ctx.redirect(`/interaction/${d.uid}`);
+      }
+      if (step === 'register' && !state.registrationOffered) {
+        await saveSignInState(db, d.uid, { ...state, stage: 'register' }, now);
+        return ctx.redirect(`/interaction/${d.uid}`);
+      }
+    }
+    if (
+      !state.registrationOffered &&
+      needsRegistration(policy, await subjectOf(user), creds.map((c) => c.kind))
+    ) {
+      await saveSignInState(db, d.uid, { ...state, stage: 'register' }, now);
+      return ctx.redirect(`/interaction/${d.uid}`);
+    }
+    if (state.stage !== 'reconfirm' && creds.length && needsReconfirm(policy, user.securityInfoConfirmedAt, now)) {
+      await saveSignInState(db, d.uid, { ...state, stage: 'reconfirm' }, now);
+      return ctx.redirect(`/interaction/${d.uid}`);
+    }
+    await clearSignIn(db, d.uid);
+    const amr = [...new Set(state.amr)];
+    await finish(
+      ctx,
+      { login: { accountId: user.id, amr, acr: amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD, remember: true } },
+      false,
+    );
+  }
+
+  async function stateAndUser(d: Details): Promise<{ state: SignInState; user: User } | undefined> {
+    const state = await loadSignInState(db, d.uid, deps.clock.now());
+    if (!state) return undefined;
+    const user = await findUserById(db, state.userId);
+    if (!user || user.status !== 'active') return undefined;
+    return { state, user };
+  }
+
+  async function loginPage(ctx: Context, d: Details, extra: Record<string, unknown> = {}, status = 200) {
+    const policy = await deps.policy();
+    const passkey = deps.passkeys
+      ? await deps.passkeys.options(deps.methodContext(policy), signInFlow(d.uid))
+      : undefined;
+    render(
+      ctx,
+      views,
+      'signin/login',
+      {
+        uid: d.uid,
+        here: `/interaction/${d.uid}`,
+        clientName: await clientName(d.params.client_id as string),
+        username: typeof d.params.login_hint === 'string' ? d.params.login_hint.slice(0, 256) : '',
+        passkey,
+        ...extra,
+      },
+      status,
+    );
+  }
+
+  /** The page of one method's step, with "Sign in another way" listing the others. */
+  async function mfaPage(
+    ctx: Context,
+    d: Details,
+    user: User,
+    creds: Credential[],
+    m: VerificationMethod,
+    error?: string,
+    status = 200,
+  ) {
+    const policy = await deps.policy();
+    const mine = creds.filter((c) => c.kind === m.kind);
+    const view = await m.challenge(deps.methodContext(policy), user, mine, signInFlow(d.uid));
+    const others = [...new Set(signInMethods(creds).map((c) => c.kind))]
+      .filter((k) => k !== m.kind)
+      .map((k) => ({ kind: k, label: ctx.state.t(`method.${k}` as never) }));
+    render(
+      ctx,
+      views,
+      'signin/mfa',
+      {
+        uid: d.uid,
+        here: `/interaction/${d.uid}`,
+        partial: view.partial,
+        view: view.data,
+        action: `/interaction/${d.uid}/mfa/${m.kind}`,
+        methodName: ctx.state.t(`method.${m.kind}` as never),
+        others,
+        error,
+      },
+      status,
+    );
+  }
+
+  async function wizardPage(ctx: Context, d: Details, user: User, policy: Policy) {
+    const creds = await listCredentials(db, user.id);
+    render(ctx, views, 'signin/register', {
+      uid: d.uid,
+      here: `/interaction/${d.uid}`,
+      registered: describeAll(deps, creds, ctx.state.t),
+      addable: addableMethods(deps, policy, user, creds).map((m) => ({
+        kind: m.kind,
+        label: ctx.state.t(`method.${m.kind}` as never),
+      })),
+    });
+  }
+
   router.get('/interaction/:uid', async (ctx) => {
     const d = await details(ctx);
     const clientId = d.params.client_id as string;
     if (d.prompt.name === 'login') {
-      render(ctx, deps.views, 'signin/login', {
+      const su = await stateAndUser(d);
+      if (!su) return loginPage(ctx, d);
+      const { state, user } = su;
+      if (state.stage === 'mfa') {
+        const creds = await listCredentials(db, user.id);
+        const candidates = signInMethods(creds);
+        const pick = candidates.find((c) => c.isDefault) ?? candidates[0];
+        if (!pick) return proceed(ctx, d, user, { ...state, stage: 'register' });
+        return ctx.redirect(`/interaction/${d.uid}/mfa/${pick.kind}`);
+      }
+      if (state.stage === 'register') return wizardPage(ctx, d, user, await deps.policy());
+      const creds = await listCredentials(db, user.id);
+      return render(ctx, views, 'signin/reconfirm', {
         uid: d.uid,
-        clientName: await clientName(clientId),
-        username: typeof d.params.login_hint === 'string' ? d.params.login_hint.slice(0, 256) : '',
+        here: `/interaction/${d.uid}`,
+        registered: describeAll(deps, creds, ctx.state.t),
       });
-      return;
     }
     if (d.prompt.name === 'consent') {
       const client = await deps.clients.get(clientId);
@@ -81,80 +235,193 @@ export function signInRoutes(deps: AppDeps): Router {
         .filter(Boolean)
         .map((s) =>
           ['openid', 'profile', 'email', 'offline_access'].includes(s)
-            ? t(`consent.scope.${s}`)
+            ? t(`consent.scope.${s}` as never)
             : t('consent.scope.other', { scope: s }),
         );
-      render(ctx, deps.views, 'signin/consent', {
-        uid: d.uid,
-        clientName: await clientName(clientId),
-        scopes,
-      });
-      return;
+      return render(ctx, views, 'signin/consent', { uid: d.uid, clientName: await clientName(clientId), scopes });
     }
     throw new AppError('interaction.unknown_prompt', 400, 'error.interaction_expired');
   });
 
   router.post('/interaction/:uid/login', async (ctx) => {
-    const form = await readForm(ctx);
-    verifyCsrf(ctx, form, deps.issuerOrigin);
+    const form = await postedForm(ctx);
     const d = await details(ctx);
-    if (d.prompt.name !== 'login')
-      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    if (d.prompt.name !== 'login') throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     const username = (form.username ?? '').slice(0, 256);
     const password = (form.password ?? '').slice(0, 1024);
-    const name = await clientName(d.params.client_id as string);
     if (!username.trim() || !password) {
-      render(
-        ctx,
-        deps.views,
-        'signin/login',
-        {
-          uid: d.uid,
-          here: `/interaction/${d.uid}`,
-          clientName: name,
-          username,
-          error: ctx.state.t('signin.missing'),
-        },
-        400,
-      );
-      return;
+      return loginPage(ctx, d, { username, error: ctx.state.t('signin.missing') }, 400);
     }
     const result = await checkPassword(deps, username, password, ctx.state.meta);
-    deps.metrics.signIns.inc({ result: result.ok ? 'succeeded' : 'failed' });
+    deps.metrics.signIns.inc({ result: result.ok ? 'succeeded' : result.reason === 'locked' ? 'locked' : 'failed' });
     if (!result.ok) {
-      render(
+      if (result.reason === 'locked') {
+        return render(ctx, views, 'signin/locked', { uid: d.uid, here: `/interaction/${d.uid}` }, 429);
+      }
+      return loginPage(ctx, d, { username, error: ctx.state.t('signin.invalid') }, 401);
+    }
+    await clearSignIn(db, d.uid);
+    await proceed(ctx, d, result.user, { userId: result.user.id, amr: ['pwd'], stage: 'mfa' });
+  });
+
+  router.get('/interaction/:uid/mfa/:kind', async (ctx) => {
+    const d = await details(ctx);
+    const su = await stateAndUser(d);
+    if (!su || su.state.stage !== 'mfa') return ctx.redirect(`/interaction/${d.uid}`);
+    const m = KIND.test(ctx.params.kind) ? deps.methods.get(ctx.params.kind) : undefined;
+    const creds = await listCredentials(db, su.user.id);
+    if (!m?.usableFor.signIn || !creds.some((c) => c.kind === m.kind)) {
+      throw new AppError('signin.method_unavailable', 404, 'signin.methodUnavailable');
+    }
+    await mfaPage(ctx, d, su.user, creds, m);
+  });
+
+  router.post('/interaction/:uid/mfa/:kind', async (ctx) => {
+    const form = await postedForm(ctx);
+    const d = await details(ctx);
+    const su = await stateAndUser(d);
+    if (!su || su.state.stage !== 'mfa') throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    const m = KIND.test(ctx.params.kind) ? deps.methods.get(ctx.params.kind) : undefined;
+    const creds = await listCredentials(db, su.user.id);
+    const mine = creds.filter((c) => c.kind === m?.kind);
+    if (!m?.usableFor.signIn || !mine.length) {
+      throw new AppError('signin.method_unavailable', 404, 'signin.methodUnavailable');
+    }
+    const policy = await deps.policy();
+    const r = await m.verify(deps.methodContext(policy), su.user, mine, signInFlow(d.uid), form);
+    await recordAudit(db, {
+      at: deps.clock.now(),
+      actorId: su.user.id,
+      subjectId: su.user.id,
+      activity: 'signin.second_factor',
+      result: r.ok ? 'succeeded' : r.exhausted ? 'blocked' : 'failed',
+      reason: r.ok ? null : r.error,
+      ip: ctx.state.meta.ip,
+      userAgent: ctx.state.meta.userAgent,
+      details: { kind: m.kind },
+    });
+    if (!r.ok) {
+      return mfaPage(ctx, d, su.user, creds, m, ctx.state.t(r.error, r.params), r.exhausted ? 429 : 400);
+    }
+    await proceed(ctx, d, su.user, { ...su.state, amr: [...su.state.amr, ...r.amr, 'mfa'] });
+  });
+
+  router.post('/interaction/:uid/passkey', async (ctx) => {
+    const form = await postedForm(ctx);
+    const d = await details(ctx);
+    if (d.prompt.name !== 'login' || !deps.passkeys) {
+      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    }
+    const policy = await deps.policy();
+    const r = await deps.passkeys.verify(deps.methodContext(policy), signInFlow(d.uid), form);
+    const user = r.ok ? await findUserById(db, r.userId) : undefined;
+    const ok = r.ok && user?.status === 'active';
+    await recordAudit(db, {
+      at: deps.clock.now(),
+      actorId: user?.id ?? null,
+      subjectId: user?.id ?? null,
+      activity: 'signin.passkey',
+      result: ok ? 'succeeded' : 'failed',
+      reason: ok ? null : r.ok ? 'disabled' : r.error,
+      ip: ctx.state.meta.ip,
+      userAgent: ctx.state.meta.userAgent,
+    });
+    deps.metrics.signIns.inc({ result: ok ? 'succeeded' : 'failed' });
+    if (!ok || !r.ok || !user) {
+      return loginPage(ctx, d, { error: ctx.state.t('signin.passkeyFailed') }, 401);
+    }
+    await clearSignIn(db, d.uid);
+    await proceed(ctx, d, user, { userId: user.id, amr: [...r.amr, 'mfa'], stage: 'mfa' });
+  });
+
+  // Registration at sign-in ("More information required").
+  router.get('/interaction/:uid/register/:kind', async (ctx) => {
+    const d = await details(ctx);
+    const su = await stateAndUser(d);
+    if (!su || su.state.stage !== 'register') return ctx.redirect(`/interaction/${d.uid}`);
+    const policy = await deps.policy();
+    const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
+    const view = await beginEnroll(deps, policy, su.user, kind, signInFlow(d.uid));
+    render(ctx, views, 'signin/register-method', {
+      uid: d.uid,
+      here: `/interaction/${d.uid}`,
+      partial: view.partial,
+      view: view.data,
+      action: `/interaction/${d.uid}/register/${kind}`,
+      methodName: ctx.state.t(`method.${kind}` as never),
+    });
+  });
+
+  router.post('/interaction/:uid/register/:kind', async (ctx) => {
+    const form = await postedForm(ctx);
+    const d = await details(ctx);
+    const su = await stateAndUser(d);
+    if (!su || su.state.stage !== 'register') throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    const policy = await deps.policy();
+    const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
+    const r = await finishEnroll(deps, policy, su.user, kind, signInFlow(d.uid), form, ctx.state.meta);
+    if (!r.ok) {
+      const view = await beginEnroll(deps, policy, su.user, kind, signInFlow(d.uid));
+      return render(
         ctx,
-        deps.views,
-        'signin/login',
+        views,
+        'signin/register-method',
         {
           uid: d.uid,
           here: `/interaction/${d.uid}`,
-          clientName: name,
-          username,
-          error: ctx.state.t('signin.invalid'),
+          partial: view.partial,
+          view: view.data,
+          action: `/interaction/${d.uid}/register/${kind}`,
+          methodName: ctx.state.t(`method.${kind}` as never),
+          error: ctx.state.t(r.error.messageKey, r.error.params),
         },
-        401,
+        r.error.status,
       );
-      return;
     }
-    await finish(
-      ctx,
-      { login: { accountId: result.user.id, amr: ['pwd'], acr: ACR_PASSWORD, remember: true } },
-      false,
-    );
+    const creds = await listCredentials(db, su.user.id);
+    if (needsRegistration(policy, await subjectOf(su.user), creds.map((c) => c.kind))) {
+      return ctx.redirect(`/interaction/${d.uid}`);
+    }
+    await proceed(ctx, d, su.user, { ...su.state, registrationOffered: true });
+  });
+
+  router.post('/interaction/:uid/register-skip', async (ctx) => {
+    await postedForm(ctx);
+    const d = await details(ctx);
+    const su = await stateAndUser(d);
+    if (!su || su.state.stage !== 'register') throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    await recordAudit(db, {
+      at: deps.clock.now(),
+      actorId: su.user.id,
+      subjectId: su.user.id,
+      activity: 'security_info.registration_prompt',
+      result: 'cancelled',
+      ip: ctx.state.meta.ip,
+      userAgent: ctx.state.meta.userAgent,
+    });
+    await proceed(ctx, d, su.user, { ...su.state, registrationOffered: true });
+  });
+
+  router.post('/interaction/:uid/reconfirm', async (ctx) => {
+    await postedForm(ctx);
+    const d = await details(ctx);
+    const su = await stateAndUser(d);
+    if (!su || su.state.stage !== 'reconfirm') throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    await confirmSecurityInfo(deps, su.user, ctx.state.meta);
+    const user = (await findUserById(db, su.user.id))!;
+    await proceed(ctx, d, user, su.state);
   });
 
   router.post('/interaction/:uid/confirm', async (ctx) => {
-    const form = await readForm(ctx);
-    verifyCsrf(ctx, form, deps.issuerOrigin);
+    await postedForm(ctx);
     const d = await details(ctx);
-    if (d.prompt.name !== 'consent')
-      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    if (d.prompt.name !== 'consent') throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     await grantConsent(ctx, d);
   });
 
   router.get('/interaction/:uid/abort', async (ctx) => {
-    await details(ctx);
+    const d = await details(ctx);
+    await clearSignIn(db, d.uid);
     await finish(ctx, { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
   });
 

@@ -1,0 +1,88 @@
+import type { AppDeps } from '../../app.ts';
+import type { MessageKey } from '../../i18n/index.ts';
+import { checkPassword as checkPolicy } from '../../policy/password.ts';
+import { hashSecret, verifySecret } from '../../security/passwords.ts';
+import { recordAudit } from '../../store/audit.ts';
+import { recentPasswordHashes, rememberPassword } from '../../store/password-history.ts';
+import { setPasswordHash, type User } from '../../store/users.ts';
+import type { RequestMeta } from '../signin/service.ts';
+
+export type Reason = { key: MessageKey; params?: Record<string, string | number> };
+export type SetPasswordResult = { ok: true } | { ok: false; reasons: Reason[] };
+
+/**
+ * Checks a new password against the policy (SSPR.md §2), including the last N passwords, and stores
+ * it with the old hash kept in the history. Shared by the portal and the reset flow.
+ */
+export async function setNewPassword(
+  deps: AppDeps,
+  user: User,
+  next: string,
+  confirm: string,
+  meta: RequestMeta,
+  activity: string,
+): Promise<SetPasswordResult> {
+  const policy = await deps.policy();
+  if (next !== confirm) return { ok: false, reasons: [{ key: 'portal.password.mismatch' }] };
+  const history = [user.passwordHash, ...(await recentPasswordHashes(deps.db, user.id, policy.passwordHistory))]
+    .filter((h): h is string => !!h)
+    .slice(0, policy.passwordHistory);
+  const verdict = await checkPolicy(next, {
+    minLength: policy.passwordMinLength,
+    login: user.login,
+    displayName: user.displayName,
+    organizationName: policy.organizationName,
+    bannedTerms: policy.bannedPasswords,
+    isInHistory: async (pw) => {
+      for (const h of history) if (await verifySecret(h, pw)) return true;
+      return false;
+    },
+  });
+  if (!verdict.ok) {
+    return {
+      ok: false,
+      reasons: verdict.reasons.map((r) => ({ key: r.code as MessageKey, params: 'params' in r ? r.params : undefined })),
+    };
+  }
+  const hash = await hashSecret(next);
+  const now = deps.clock.now();
+  await deps.db.transaction(async (trx) => {
+    if (user.passwordHash) await rememberPassword(trx, user.id, user.passwordHash, now);
+    await setPasswordHash(trx, user.id, hash, now);
+    await recordAudit(trx, {
+      at: now,
+      actorId: user.id,
+      subjectId: user.id,
+      activity,
+      result: 'succeeded',
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+    });
+  });
+  return { ok: true };
+}
+
+/** The portal's "change password": the current password is required. */
+export async function changePassword(
+  deps: AppDeps,
+  user: User,
+  input: { current: string; next: string; confirm: string },
+  meta: RequestMeta,
+): Promise<SetPasswordResult> {
+  if (!(await verifySecret(user.passwordHash, input.current.slice(0, 1024)))) {
+    await recordAudit(deps.db, {
+      at: deps.clock.now(),
+      actorId: user.id,
+      subjectId: user.id,
+      activity: 'password.change',
+      result: 'failed',
+      reason: 'current password wrong',
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+    });
+    return { ok: false, reasons: [{ key: 'portal.password.currentWrong' }] };
+  }
+  const r = await setNewPassword(deps, user, input.next, input.confirm, meta, 'password.change');
+  if (r.ok) await deps.notices.passwordChanged(user, meta);
+  return r;
+}

@@ -1,0 +1,202 @@
+import type { AppDeps } from '../../app.ts';
+import { AppError } from '../../http/errors.ts';
+import type { Translate } from '../../i18n/index.ts';
+import type { FlowId, MethodInput, MethodView, VerificationMethod } from '../../methods/types.ts';
+import type { Policy } from '../../policy/settings.ts';
+import { recordAudit } from '../../store/audit.ts';
+import {
+  type Credential,
+  deleteCredential,
+  findCredential,
+  insertCredential,
+  listCredentials,
+  setDefaultCredential,
+} from '../../store/credentials.ts';
+import { type User, updateSecurityInfoConfirmed } from '../../store/users.ts';
+import type { RequestMeta } from '../signin/service.ts';
+
+/**
+ * Registering, listing and removing security info: shared by the portal and the registration
+ * wizard at sign-in. Knows methods only through the registry.
+ */
+
+export interface MethodRow {
+  id: string;
+  kind: string;
+  label: string;
+  isDefault: boolean;
+  signIn: boolean;
+  reset: boolean;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+export function describeAll(deps: AppDeps, creds: Credential[], t: Translate): MethodRow[] {
+  const rows: MethodRow[] = [];
+  for (const c of creds) {
+    const m = deps.methods.get(c.kind);
+    if (!m) continue;
+    rows.push({
+      id: c.id,
+      kind: c.kind,
+      label: m.describe(c, t),
+      isDefault: c.isDefault,
+      signIn: m.usableFor.signIn,
+      reset: m.usableFor.reset,
+      createdAt: c.createdAt,
+      lastUsedAt: c.lastUsedAt,
+    });
+  }
+  return rows;
+}
+
+/** Methods a user may add now: offered by policy (sign-in methods always are), below the limit. */
+export function addableMethods(
+  deps: AppDeps,
+  policy: Policy,
+  user: User,
+  creds: Credential[],
+): VerificationMethod[] {
+  return deps.methods.all().filter((m) => {
+    if (m.kind === 'questions' && user.roles.includes('admin')) return false;
+    const offered = m.usableFor.signIn || policy.resetMethods.includes(m.kind);
+    return offered && creds.filter((c) => c.kind === m.kind).length < m.maxPerUser;
+  });
+}
+
+function methodFor(deps: AppDeps, policy: Policy, user: User, creds: Credential[], kind: string) {
+  const m = addableMethods(deps, policy, user, creds).find((x) => x.kind === kind);
+  if (!m) throw new AppError('security_info.not_addable', 400, 'securityInfo.notAddable');
+  return m;
+}
+
+export async function beginEnroll(
+  deps: AppDeps,
+  policy: Policy,
+  user: User,
+  kind: string,
+  flow: FlowId,
+): Promise<MethodView> {
+  const creds = await listCredentials(deps.db, user.id);
+  const m = methodFor(deps, policy, user, creds, kind);
+  return m.enroll.begin(deps.methodContext(policy), user, flow, {});
+}
+
+export type FinishResult = { ok: true; credential: Credential } | { ok: false; error: AppError };
+
+export async function finishEnroll(
+  deps: AppDeps,
+  policy: Policy,
+  user: User,
+  kind: string,
+  flow: FlowId,
+  input: MethodInput,
+  meta: RequestMeta,
+): Promise<FinishResult> {
+  const creds = await listCredentials(deps.db, user.id);
+  const m = methodFor(deps, policy, user, creds, kind);
+  const r = await m.enroll.finish(deps.methodContext(policy), user, flow, input);
+  const now = deps.clock.now();
+  if (!r.ok) {
+    await recordAudit(deps.db, {
+      at: now,
+      actorId: user.id,
+      subjectId: user.id,
+      activity: 'security_info.add',
+      result: 'failed',
+      reason: r.error,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      details: { kind },
+    });
+    return { ok: false, error: new AppError(`security_info.${r.error}`, 400, r.error, r.params) };
+  }
+  const credential = await deps.db.transaction(async (trx) => {
+    // The limit is checked again under a lock of the user's row, so two tabs cannot both pass it.
+    await trx('users').where({ id: user.id }).forUpdate().first();
+    const current = await listCredentials(trx, user.id);
+    if (current.filter((c) => c.kind === kind).length >= m.maxPerUser) {
+      throw new AppError('security_info.limit', 400, 'securityInfo.limit', { max: m.maxPerUser });
+    }
+    const c = await insertCredential(trx, user.id, r.credential, now);
+    if (m.usableFor.signIn && !current.some((x) => x.isDefault)) await setDefaultCredential(trx, user.id, c.id);
+    await updateSecurityInfoConfirmed(trx, user.id, now);
+    await recordAudit(trx, {
+      at: now,
+      actorId: user.id,
+      subjectId: user.id,
+      activity: 'security_info.add',
+      result: 'succeeded',
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      details: { kind, credentialId: c.id },
+    });
+    return c;
+  });
+  await deps.notices.securityInfoChanged(user, 'added', m.describe(credential, deps.translatorFor(user)), meta);
+  return { ok: true, credential };
+}
+
+export async function removeMethod(deps: AppDeps, user: User, credentialId: string, meta: RequestMeta): Promise<void> {
+  const now = deps.clock.now();
+  const cred = await findCredential(deps.db, user.id, credentialId);
+  if (!cred) throw new AppError('security_info.not_found', 404, 'securityInfo.notFound');
+  const m = deps.methods.get(cred.kind);
+  await deps.db.transaction(async (trx) => {
+    await deleteCredential(trx, user.id, cred.id);
+    if (cred.isDefault) {
+      const next = (await listCredentials(trx, user.id)).find((c) => deps.methods.get(c.kind)?.usableFor.signIn);
+      await setDefaultCredential(trx, user.id, next?.id ?? null);
+    }
+    await recordAudit(trx, {
+      at: now,
+      actorId: user.id,
+      subjectId: user.id,
+      activity: 'security_info.remove',
+      result: 'succeeded',
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      details: { kind: cred.kind, credentialId: cred.id },
+    });
+  });
+  const label = m ? m.describe(cred, deps.translatorFor(user)) : cred.kind;
+  await deps.notices.securityInfoChanged(user, 'removed', label, meta);
+}
+
+export async function chooseDefault(deps: AppDeps, user: User, credentialId: string, meta: RequestMeta): Promise<void> {
+  const cred = await findCredential(deps.db, user.id, credentialId);
+  if (!cred || !deps.methods.get(cred.kind)?.usableFor.signIn) {
+    throw new AppError('security_info.not_found', 404, 'securityInfo.notFound');
+  }
+  const now = deps.clock.now();
+  await deps.db.transaction(async (trx) => {
+    await setDefaultCredential(trx, user.id, cred.id);
+    await recordAudit(trx, {
+      at: now,
+      actorId: user.id,
+      subjectId: user.id,
+      activity: 'security_info.default',
+      result: 'succeeded',
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      details: { kind: cred.kind, credentialId: cred.id },
+    });
+  });
+  const m = deps.methods.get(cred.kind)!;
+  await deps.notices.securityInfoChanged(user, 'default_changed', m.describe(cred, deps.translatorFor(user)), meta);
+}
+
+/** Confirms that the registered security info is still right (reconfirmation prompt). */
+export async function confirmSecurityInfo(deps: AppDeps, user: User, meta: RequestMeta): Promise<void> {
+  const now = deps.clock.now();
+  await updateSecurityInfoConfirmed(deps.db, user.id, now);
+  await recordAudit(deps.db, {
+    at: now,
+    actorId: user.id,
+    subjectId: user.id,
+    activity: 'security_info.reconfirm',
+    result: 'succeeded',
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+  });
+}

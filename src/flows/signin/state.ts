@@ -1,0 +1,37 @@
+import type { Db } from '../../db/knex.ts';
+import { createChallenge, deleteFlowChallenges, findLiveChallenge } from '../../store/challenges.ts';
+
+/** Where a sign-in stands between the password and the end of the interaction. */
+export interface SignInState {
+  userId: string;
+  amr: string[];
+  stage: 'mfa' | 'register' | 'reconfirm';
+  /** The user already saw (and left) the registration wizard in this sign-in. */
+  registrationOffered?: boolean;
+}
+
+const KIND = 'signin.state';
+const TTL_MS = 30 * 60_000;
+export const signInFlow = (uid: string) => `signin:${uid}`;
+
+export async function loadSignInState(db: Db, uid: string, now: Date): Promise<SignInState | undefined> {
+  const c = await findLiveChallenge(db, signInFlow(uid), KIND, now);
+  return c ? (c.data as unknown as SignInState) : undefined;
+}
+
+export async function saveSignInState(db: Db, uid: string, state: SignInState, now: Date): Promise<void> {
+  await db.transaction(async (trx) => {
+    await trx('challenges').where({ flow: signInFlow(uid), kind: KIND }).delete();
+    await createChallenge(
+      trx,
+      { flow: signInFlow(uid), userId: state.userId, kind: KIND, data: state as unknown as Record<string, unknown> },
+      now,
+      TTL_MS,
+    );
+  });
+}
+
+/** Drops everything the interaction kept (state, codes, WebAuthn challenges). */
+export async function clearSignIn(db: Db, uid: string): Promise<void> {
+  await deleteFlowChallenges(db, signInFlow(uid));
+}

@@ -1,0 +1,330 @@
+import crypto from 'node:crypto';
+import QRCode from 'qrcode';
+import { en } from '../../i18n/en.ts';
+import type { MessageKey } from '../../i18n/index.ts';
+import { constantTimeEqual } from '../../security/secrets.ts';
+import {
+  consumeChallenge,
+  createChallenge,
+  findLatestChallenge,
+  findLiveChallenge,
+  incrementAttempts,
+  updateChallengeData,
+} from '../../store/challenges.ts';
+import { claimTotpStep, countCredentialsByKind, type Credential, touchCredential } from '../../store/credentials.ts';
+import type { User } from '../../store/users.ts';
+import type { EnrollFinish, MethodContext, MethodInput, MethodView, VerificationMethod, VerifyResult } from '../types.ts';
+
+/*
+ * Authenticator app: TOTP (RFC 6238) with the parameters every common app supports and most apps
+ * silently assume (HMAC-SHA1, 6 digits, 30 s steps). The computation is done here with node:crypto so
+ * that it depends only on the injected clock, never on the wall clock.
+ */
+
+const PURPOSE = 'totp-secret';
+const ENROLL_KIND = 'app.enroll';
+const VERIFY_KIND = 'app.verify';
+const SECRET_BYTES = 20;
+const DIGITS = 6;
+const PERIOD_S = 30;
+/** Steps accepted either side of the current one, for phone clocks that drift and slow typists. */
+const WINDOW = 1;
+/** Wrong entries allowed for one enrolment or one flow (SSPR.md §3). */
+const MAX_WRONG = 5;
+const MAX_PER_USER = 5;
+const NAME_MAX = 64;
+/** RFC 8176 value this method adds on success (the interface carries it in VerifyResult). */
+export const AMR: readonly string[] = ['otp'];
+const ENROLL_TTL_MS = 10 * 60_000;
+/**
+ * The per-flow failure counter is read with findLatestChallenge, which ignores expiry, so this only
+ * decides when the sweeper may delete it: it must outlive any sign-in interaction or reset session.
+ */
+const VERIFY_COUNTER_TTL_MS = 60 * 60_000;
+
+/** Stored as the label when the user gives no name; shown localized by describe(). */
+const DEFAULT_LABEL: string = en['app.default_label'];
+
+// ---- TOTP primitives -------------------------------------------------------------------------------
+
+const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+export function base32Encode(bytes: Uint8Array): string {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const byte of bytes) {
+    value = ((value << 8) | byte) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += B32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += B32[(value << (5 - bits)) & 31];
+  return out;
+}
+
+export function base32Decode(text: string): Buffer {
+  const clean = text.toUpperCase().replace(/[\s=]/g, '');
+  const out: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of clean) {
+    const v = B32.indexOf(ch);
+    if (v < 0) throw new Error('invalid base32');
+    value = ((value << 5) | v) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** RFC 4226 HOTP value for one counter (here: one TOTP time step). */
+export function hotp(key: Uint8Array, counter: number): string {
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(counter));
+  const mac = crypto.createHmac('sha1', key).update(msg).digest();
+  const off = mac[mac.length - 1] & 0x0f;
+  const bin = ((mac[off] & 0x7f) << 24) | (mac[off + 1] << 16) | (mac[off + 2] << 8) | mac[off + 3];
+  return String(bin % 10 ** DIGITS).padStart(DIGITS, '0');
+}
+
+export function timeStep(at: Date): number {
+  return Math.floor(at.getTime() / (PERIOD_S * 1000));
+}
+
+/** The TOTP code of a base32 secret at a moment. */
+export function totpAt(secretBase32: string, at: Date): string {
+  return hotp(base32Decode(secretBase32), timeStep(at));
+}
+
+/**
+ * The time steps within the window whose code equals `code`. Every candidate is compared, in
+ * constant time, whether or not an earlier one matched.
+ */
+function matchingSteps(key: Uint8Array, code: string, now: Date): number[] {
+  const current = timeStep(now);
+  const found: number[] = [];
+  for (let step = current - WINDOW; step <= current + WINDOW; step++) {
+    if (constantTimeEqual(hotp(key, step), code)) found.push(step);
+  }
+  return found;
+}
+
+/** otpauth:// URI (Key Uri Format) with the parameters spelled out, for apps that do not assume them. */
+export function otpauthUri(issuer: string, account: string, secretBase32: string): string {
+  const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(account)}`;
+  const q = new URLSearchParams({
+    secret: secretBase32,
+    issuer,
+    algorithm: 'SHA1',
+    digits: String(DIGITS),
+    period: String(PERIOD_S),
+  });
+  // URLSearchParams writes spaces as '+', which the Key Uri Format does not define.
+  return `otpauth://totp/${label}?${q.toString().replace(/\+/g, '%20')}`;
+}
+
+// ---- input ------------------------------------------------------------------------------------------
+
+/** Digits only, 6 of them; spaces are allowed for typing, and full-width digits from a Japanese IME. */
+function normalizeCode(v: unknown): string | undefined {
+  if (typeof v !== 'string' || v.length > 64) return undefined;
+  const code = v.normalize('NFKC').replace(/\s+/g, '');
+  return /^[0-9]{6}$/.test(code) ? code : undefined;
+}
+
+/** The display name the user gave: '' when none, undefined when too long. */
+function normalizeName(v: unknown): string | undefined {
+  if (typeof v !== 'string') return '';
+  const name = v
+    .normalize('NFC')
+    .replace(/\p{Cc}/gu, ' ')
+    // Bidirectional overrides could make one name look like another.
+    .replace(/[\u202a-\u202e\u2066-\u2069]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return [...name].length > NAME_MAX ? undefined : name;
+}
+
+function groupSecret(secret: string): string {
+  return secret.match(/.{1,4}/g)?.join(' ') ?? secret;
+}
+
+// ---- views ------------------------------------------------------------------------------------------
+
+/** The QR code as the library's SVG alone: it is inserted unescaped, so anything else is refused. */
+async function qrSvg(uri: string): Promise<string> {
+  const svg = (await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2, width: 200 })).trim();
+  if (!/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^<>]*>(?:<path [^<>]*\/>)+<\/svg>$/.test(svg)) {
+    throw new Error('unexpected QR code output');
+  }
+  return svg;
+}
+
+async function enrollView(cx: MethodContext, user: User, challengeId: string, secret: string): Promise<MethodView> {
+  return {
+    partial: 'app/enroll',
+    data: {
+      challengeId,
+      qrSvg: await qrSvg(otpauthUri(cx.organizationName, user.login, secret)),
+      secretText: groupSecret(secret),
+      issuer: cx.organizationName,
+      accountName: user.login,
+    },
+  };
+}
+
+// ---- failure counting -------------------------------------------------------------------------------
+
+function fail(error: MessageKey, params?: Record<string, string | number>): { ok: false; error: MessageKey; params?: Record<string, string | number> } {
+  return params ? { ok: false, error, params } : { ok: false, error };
+}
+
+const exhausted = (): VerifyResult => ({ ok: false, error: 'app.too_many', exhausted: true });
+
+/** Counts one wrong entry in the flow's counter (made on the first failure) and says what to answer. */
+async function recordFailure(cx: MethodContext, user: User, flow: string, error: MessageKey): Promise<VerifyResult> {
+  const counter = await findLatestChallenge(cx.db, flow, VERIFY_KIND);
+  const n = counter
+    ? await incrementAttempts(cx.db, counter.id)
+    : (
+        await createChallenge(
+          cx.db,
+          { flow, userId: user.id, kind: VERIFY_KIND, attempts: 1 },
+          cx.clock.now(),
+          VERIFY_COUNTER_TTL_MS,
+        )
+      ).attempts;
+  return n >= MAX_WRONG ? exhausted() : { ok: false, error };
+}
+
+async function flowExhausted(cx: MethodContext, flow: string): Promise<boolean> {
+  const counter = await findLatestChallenge(cx.db, flow, VERIFY_KIND);
+  return !!counter && counter.attempts >= MAX_WRONG;
+}
+
+function openSecret(cx: MethodContext, sealed: unknown): Buffer | undefined {
+  if (typeof sealed !== 'string') return undefined;
+  try {
+    return base32Decode(cx.box.decryptString(PURPOSE, sealed));
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- the method -------------------------------------------------------------------------------------
+
+export const appMethod: VerificationMethod = {
+  kind: 'app',
+  usableFor: { signIn: true, reset: true },
+  maxPerUser: MAX_PER_USER,
+
+  enroll: {
+    /**
+     * Shows this flow's live enrolment again while it lasts (a form re-shown after a wrong code, a
+     * reload or a second tab keeps the secret the user may already have scanned); a new secret when
+     * there is none, when it is exhausted, or when `input.restart` is set ("start again").
+     */
+    async begin(cx, user, flow, input) {
+      const now = cx.clock.now();
+      const live = await findLiveChallenge(cx.db, flow, ENROLL_KIND, now);
+      if (live && !input.restart && live.userId === user.id && live.attempts < MAX_WRONG) {
+        const key = openSecret(cx, live.data.secret);
+        if (key) return enrollView(cx, user, live.id, base32Encode(key));
+      }
+      // One enrolment at a time per flow: a replaced one is no longer accepted.
+      for (let i = 0, c = live; c && i < 50; i++, c = await findLiveChallenge(cx.db, flow, ENROLL_KIND, now)) {
+        await consumeChallenge(cx.db, c.id, now);
+      }
+      const secret = base32Encode(crypto.randomBytes(SECRET_BYTES));
+      const ch = await createChallenge(
+        cx.db,
+        { flow, userId: user.id, kind: ENROLL_KIND, data: { secret: cx.box.encrypt(PURPOSE, secret) } },
+        now,
+        ENROLL_TTL_MS,
+      );
+      return enrollView(cx, user, ch.id, secret);
+    },
+
+    async finish(cx, user, flow, input): Promise<EnrollFinish> {
+      const now = cx.clock.now();
+      const ch = await findLiveChallenge(cx.db, flow, ENROLL_KIND, now);
+      if (!ch || ch.userId !== user.id) return fail('app.enroll_expired');
+      if (typeof input.challengeId === 'string' && input.challengeId !== '' && input.challengeId !== ch.id) {
+        return fail('app.enroll_expired');
+      }
+      if (ch.attempts >= MAX_WRONG) return fail('app.enroll_exhausted');
+
+      const name = normalizeName(input.name);
+      if (name === undefined) return fail('app.name_too_long', { max: NAME_MAX });
+      const code = normalizeCode(input.code);
+      if (!code) return fail('app.code_format');
+      if ((await countCredentialsByKind(cx.db, user.id, 'app')) >= MAX_PER_USER) {
+        return fail('app.limit_reached', { max: MAX_PER_USER });
+      }
+      const key = openSecret(cx, ch.data.secret);
+      if (!key) return fail('app.enroll_expired');
+
+      const steps = matchingSteps(key, code, now);
+      if (!steps.length) {
+        const n = await incrementAttempts(cx.db, ch.id);
+        return fail(n >= MAX_WRONG ? 'app.enroll_exhausted' : 'app.code_invalid');
+      }
+      // Wrong entries made at the same moment in other requests still count.
+      const fresh = await findLiveChallenge(cx.db, flow, ENROLL_KIND, now);
+      if (fresh?.id === ch.id && fresh.attempts >= MAX_WRONG) return fail('app.enroll_exhausted');
+      if (!(await consumeChallenge(cx.db, ch.id, now))) return fail('app.enroll_expired');
+      const lastStep = Math.max(...steps);
+      await updateChallengeData(cx.db, ch.id, {}); // the sealed secret now lives only in the credential
+      return {
+        ok: true,
+        credential: {
+          kind: 'app',
+          label: name || DEFAULT_LABEL,
+          data: { secret: ch.data.secret as string, lastStep },
+        },
+      };
+    },
+  },
+
+  async challenge(): Promise<MethodView> {
+    return { partial: 'app/verify', data: {} };
+  },
+
+  async verify(cx, user, credentials, flow, input: MethodInput): Promise<VerifyResult> {
+    const code = normalizeCode(input.code);
+    if (!code) return fail('app.code_format');
+    if (await flowExhausted(cx, flow)) return exhausted();
+
+    const now = cx.clock.now();
+    const matches: { credentialId: string; step: number }[] = [];
+    for (const c of credentials as Credential[]) {
+      if (c.kind !== 'app' || c.userId !== user.id) continue;
+      const key = openSecret(cx, c.data.secret);
+      if (!key) continue;
+      for (const step of matchingSteps(key, code, now)) matches.push({ credentialId: c.id, step });
+    }
+    if (!matches.length) return recordFailure(cx, user, flow, 'app.code_invalid');
+
+    // Wrong entries made at the same moment in other requests still count.
+    if (await flowExhausted(cx, flow)) return exhausted();
+    for (const m of matches) {
+      if (await claimTotpStep(cx.db, m.credentialId, m.step)) {
+        await touchCredential(cx.db, m.credentialId, now);
+        return { ok: true, credentialId: m.credentialId, amr: [...AMR] };
+      }
+    }
+    // A code whose step was already used with this app (a replay, or an older code after a newer one).
+    return recordFailure(cx, user, flow, 'app.code_used');
+  },
+
+  describe(credential, t) {
+    const label = credential.label.trim();
+    return !label || label === DEFAULT_LABEL ? t('app.default_label') : label;
+  },
+};

@@ -1,0 +1,12 @@
+import { appMethod } from './app/index.ts';
+import { MethodRegistry } from './registry.ts';
+import { passkeyOptions, securityKeyMethod, verifyPasskey } from './securityKey/index.ts';
+
+/** Every method Tobira ships. A new method is registered here and nowhere else. */
+export function createMethodRegistry(): MethodRegistry {
+  return new MethodRegistry().register(appMethod).register(securityKeyMethod);
+}
+
+/** Passwordless sign-in with a discoverable credential, offered on the sign-in page. */
+export const passkeys = { options: passkeyOptions, verify: verifyPasskey };
+export type Passkeys = typeof passkeys;

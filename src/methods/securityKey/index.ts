@@ -1,0 +1,389 @@
+import {
+  type AuthenticationResponseJSON,
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  type RegistrationResponseJSON,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+} from '@simplewebauthn/server';
+import { isLocale, type MessageKey, translator } from '../../i18n/index.ts';
+import {
+  type Challenge,
+  consumeChallenge,
+  createChallenge,
+  findLatestChallenge,
+  findLiveChallenge,
+  incrementAttempts,
+} from '../../store/challenges.ts';
+import {
+  type Credential,
+  countCredentialsByKind,
+  findCredential,
+  findCredentialByLookup,
+  listCredentials,
+  renameCredential,
+  touchCredential,
+  updateCredentialData,
+} from '../../store/credentials.ts';
+import type { User } from '../../store/users.ts';
+import type {
+  FlowId,
+  MethodContext,
+  MethodInput,
+  MethodView,
+  VerificationMethod,
+  VerifyResult,
+} from '../types.ts';
+
+const KIND = 'securityKey';
+const MAX_PER_USER = 10;
+const MAX_FAILURES = 5;
+const TTL_MS = 5 * 60_000;
+/** COSE algorithm ids: ES256 and RS256 cover every authenticator in circulation. */
+const ALGORITHMS = [-7, -257];
+/** Upper bound on the JSON a browser may send back; real responses are a few kilobytes. */
+const MAX_RESPONSE_CHARS = 64 * 1024;
+const NAME_MAX = 64;
+
+const CH_ENROLL = 'securityKey.enroll';
+const CH_VERIFY = 'securityKey.verify';
+const CH_PASSKEY = 'securityKey.passkey';
+
+/** What is kept in `credentials.data` for one key. Nothing here is secret: the public key is public. */
+export interface SecurityKeyData {
+  publicKey: string;
+  counter: number;
+  transports: string[];
+  /** The credential may be synced to other devices (a passkey in a password manager): `swk`, not `hwk`. */
+  backupEligible: boolean;
+  backedUp: boolean;
+  /** Whether the authenticator reported a discoverable (resident) credential; null when it did not say. */
+  discoverable: boolean | null;
+  userVerified: boolean;
+  aaguid: string;
+}
+
+type Failure = { ok: false; error: MessageKey; exhausted?: boolean };
+
+/**
+ * Serializes WebAuthn options for a `<script type="application/json">` block: the escapes keep the
+ * text from closing the element or being read as markup, and JSON.parse gives the same value back.
+ */
+export function embedJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+/** The WebAuthn user handle: the 16 bytes of the user's uuid, never anything personal. */
+export function userHandleOf(userId: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(Buffer.from(userId.replace(/-/g, ''), 'hex'));
+}
+
+function parseResponse<T>(raw: unknown): T | undefined {
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_RESPONSE_CHARS) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const o = v as Record<string, unknown>;
+  if (typeof o.id !== 'string' || typeof o.rawId !== 'string') return undefined;
+  if (!o.response || typeof o.response !== 'object') return undefined;
+  return v as T;
+}
+
+function keyData(c: Credential): SecurityKeyData {
+  const d = c.data as Partial<SecurityKeyData>;
+  return {
+    publicKey: String(d.publicKey ?? ''),
+    counter: Number(d.counter ?? 0),
+    transports: Array.isArray(d.transports) ? d.transports.map(String) : [],
+    backupEligible: d.backupEligible === true,
+    backedUp: d.backedUp === true,
+    discoverable: typeof d.discoverable === 'boolean' ? d.discoverable : null,
+    userVerified: d.userVerified === true,
+    aaguid: String(d.aaguid ?? ''),
+  };
+}
+
+const amrOf = (d: SecurityKeyData) => [d.backupEligible ? 'swk' : 'hwk'];
+
+function defaultName(cx: MethodContext, user: User): string {
+  const locale = isLocale(user.locale) ? user.locale : cx.config.defaultLocale;
+  return translator(locale)('securityKey.defaultName');
+}
+
+/** A key's display name: trimmed, 1–64 characters (code points), no control characters. */
+export function validateKeyName(raw: unknown): { ok: true; name: string } | { ok: false; error: MessageKey } {
+  if (typeof raw !== 'string') return { ok: false, error: 'securityKey.nameInvalid' };
+  const name = raw.normalize('NFC').trim();
+  const length = [...name].length;
+  if (length < 1 || length > NAME_MAX || /\p{Cc}/u.test(name))
+    return { ok: false, error: 'securityKey.nameInvalid' };
+  return { ok: true, name };
+}
+
+async function verifyAssertion(
+  cx: MethodContext,
+  response: AuthenticationResponseJSON,
+  challenge: Challenge,
+  cred: Credential,
+  requireUserVerification: boolean,
+) {
+  const d = keyData(cred);
+  let info: Awaited<ReturnType<typeof verifyAuthenticationResponse>>['authenticationInfo'];
+  try {
+    const r = await verifyAuthenticationResponse({
+      response,
+      expectedChallenge: String(challenge.data.challenge ?? ''),
+      expectedOrigin: cx.rp.origin,
+      expectedRPID: cx.rp.id,
+      credential: {
+        id: cred.lookup ?? '',
+        publicKey: new Uint8Array(Buffer.from(d.publicKey, 'base64url')),
+        counter: d.counter,
+        transports: d.transports,
+      },
+      requireUserVerification,
+    });
+    if (!r.verified) return undefined;
+    info = r.authenticationInfo;
+  } catch {
+    // The library throws on every malformed or mismatched field; all of them mean "not verified".
+    return undefined;
+  }
+  const updated: SecurityKeyData = { ...d, counter: info.newCounter, backedUp: info.credentialBackedUp };
+  await updateCredentialData(cx.db, cred.id, { ...cred.data, ...updated });
+  await touchCredential(cx.db, cred.id, cx.clock.now());
+  return updated;
+}
+
+async function verifyRegistration(
+  cx: MethodContext,
+  response: RegistrationResponseJSON,
+  challenge: Challenge,
+) {
+  try {
+    const r = await verifyRegistrationResponse({
+      response,
+      expectedChallenge: String(challenge.data.challenge ?? ''),
+      expectedOrigin: cx.rp.origin,
+      expectedRPID: cx.rp.id,
+      // Registration asks for verification as 'preferred': a key without a PIN is still a second factor.
+      requireUserVerification: false,
+      supportedAlgorithmIDs: ALGORITHMS,
+    });
+    return r.verified ? r.registrationInfo : undefined;
+  } catch {
+    // The library throws on every malformed or mismatched field; all of them mean "not verified".
+    return undefined;
+  }
+}
+
+/** Renames one of the user's keys; false when the name is invalid or the key is not theirs. */
+export async function renameSecurityKey(
+  cx: MethodContext,
+  userId: string,
+  credentialId: string,
+  name: unknown,
+): Promise<{ ok: true } | { ok: false; error: MessageKey }> {
+  const v = validateKeyName(name);
+  if (!v.ok) return v;
+  const mine = await findCredential(cx.db, userId, credentialId);
+  if (!mine || mine.kind !== KIND || !(await renameCredential(cx.db, userId, credentialId, v.name))) {
+    return { ok: false, error: 'securityKey.notRegistered' };
+  }
+  return { ok: true };
+}
+
+/**
+ * Options for "Sign in with a passkey": no allowCredentials, so the browser offers the passkeys it
+ * holds for this site; the authenticator must verify the user, since there is no password.
+ */
+export async function passkeyOptions(cx: MethodContext, flow: FlowId): Promise<MethodView> {
+  const options = await generateAuthenticationOptions({
+    rpID: cx.rp.id,
+    userVerification: 'required',
+    timeout: TTL_MS,
+  });
+  await createChallenge(
+    cx.db,
+    { flow, userId: null, kind: CH_PASSKEY, data: { challenge: options.challenge } },
+    cx.clock.now(),
+    TTL_MS,
+  );
+  return { partial: 'securityKey/passkey', data: { passkeyOptionsJson: embedJson(options) } };
+}
+
+export type PasskeyResult =
+  | { ok: true; userId: string; credentialId: string; amr: string[] }
+  | { ok: false; error: MessageKey };
+
+/**
+ * Checks a passkey assertion against the challenge of this flow (once) and returns whose key it is.
+ * The caller still checks that the account may sign in (status, lockout).
+ */
+export async function verifyPasskey(
+  cx: MethodContext,
+  flow: FlowId,
+  input: MethodInput,
+): Promise<PasskeyResult> {
+  const response = parseResponse<AuthenticationResponseJSON>(input.response);
+  if (!response) return { ok: false, error: 'securityKey.badResponse' };
+  const now = cx.clock.now();
+  const challenge = await findLiveChallenge(cx.db, flow, CH_PASSKEY, now);
+  if (!challenge || !(await consumeChallenge(cx.db, challenge.id, now)))
+    return { ok: false, error: 'securityKey.expired' };
+  const cred = await findCredentialByLookup(cx.db, KIND, response.id);
+  if (!cred) return { ok: false, error: 'securityKey.unknownPasskey' };
+  const handle = response.response?.userHandle;
+  if (handle && handle !== Buffer.from(userHandleOf(cred.userId)).toString('base64url')) {
+    return { ok: false, error: 'securityKey.failed' };
+  }
+  const d = await verifyAssertion(cx, response, challenge, cred, true);
+  if (!d) return { ok: false, error: 'securityKey.failed' };
+  // User verification makes the passkey two factors in one: something held and something known or been.
+  return { ok: true, userId: cred.userId, credentialId: cred.id, amr: [...amrOf(d), 'mfa'] };
+}
+
+export const securityKeyMethod: VerificationMethod = {
+  kind: KIND,
+  usableFor: { signIn: true, reset: true },
+  maxPerUser: MAX_PER_USER,
+  passwordless: true,
+
+  enroll: {
+    async begin(cx, user, flow) {
+      const existing = (await listCredentials(cx.db, user.id)).filter((c) => c.kind === KIND && c.lookup);
+      const options = await generateRegistrationOptions({
+        rpName: cx.rp.name,
+        rpID: cx.rp.id,
+        userName: user.login,
+        userDisplayName: user.displayName || user.login,
+        userID: userHandleOf(user.id),
+        timeout: TTL_MS,
+        attestationType: 'none',
+        excludeCredentials: existing.map((c) => ({
+          id: c.lookup as string,
+          transports: keyData(c).transports,
+        })),
+        authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
+        supportedAlgorithmIDs: ALGORITHMS,
+      });
+      await createChallenge(
+        cx.db,
+        { flow, userId: user.id, kind: CH_ENROLL, data: { challenge: options.challenge } },
+        cx.clock.now(),
+        TTL_MS,
+      );
+      return {
+        partial: 'securityKey/enroll',
+        data: { optionsJson: embedJson(options), defaultName: defaultName(cx, user) },
+      };
+    },
+
+    async finish(cx, user, flow, input) {
+      let label = defaultName(cx, user);
+      if (typeof input.name === 'string' && input.name.trim() !== '') {
+        const v = validateKeyName(input.name);
+        if (!v.ok) return v;
+        label = v.name;
+      } else if (input.name !== undefined && typeof input.name !== 'string') {
+        return { ok: false, error: 'securityKey.nameInvalid' };
+      }
+      const response = parseResponse<RegistrationResponseJSON>(input.response);
+      if (!response) return { ok: false, error: 'securityKey.badResponse' };
+
+      const now = cx.clock.now();
+      const challenge = await findLiveChallenge(cx.db, flow, CH_ENROLL, now);
+      if (!challenge || challenge.userId !== user.id || !(await consumeChallenge(cx.db, challenge.id, now))) {
+        return { ok: false, error: 'securityKey.expired' };
+      }
+      if ((await countCredentialsByKind(cx.db, user.id, KIND)) >= MAX_PER_USER) {
+        return { ok: false, error: 'securityKey.limit', params: { max: MAX_PER_USER } };
+      }
+
+      const info = await verifyRegistration(cx, response, challenge);
+      if (!info) return { ok: false, error: 'securityKey.failed' };
+      const credentialId = info.credential.id;
+      if (credentialId !== response.id) return { ok: false, error: 'securityKey.failed' };
+      if (await findCredentialByLookup(cx.db, KIND, credentialId))
+        return { ok: false, error: 'securityKey.alreadyRegistered' };
+
+      const rk = response.clientExtensionResults?.credProps?.rk;
+      const data: SecurityKeyData = {
+        publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
+        counter: info.credential.counter,
+        transports: (info.credential.transports ?? []).map(String),
+        backupEligible: info.credentialDeviceType === 'multiDevice',
+        backedUp: info.credentialBackedUp,
+        discoverable: typeof rk === 'boolean' ? rk : null,
+        userVerified: info.userVerified,
+        aaguid: info.aaguid,
+      };
+      return { ok: true, credential: { kind: KIND, label, lookup: credentialId, data: { ...data } } };
+    },
+  },
+
+  async challenge(cx, user, credentials, flow) {
+    const keys = credentials.filter((c) => c.kind === KIND && c.userId === user.id && c.lookup);
+    const options = await generateAuthenticationOptions({
+      rpID: cx.rp.id,
+      allowCredentials: keys.map((c) => ({ id: c.lookup as string, transports: keyData(c).transports })),
+      userVerification: 'preferred',
+      timeout: TTL_MS,
+    });
+    // Failures belong to the flow, not to one set of options: a new challenge carries the count on.
+    const previous = await findLatestChallenge(cx.db, flow, CH_VERIFY);
+    const attempts = previous && previous.userId === user.id ? previous.attempts : 0;
+    await createChallenge(
+      cx.db,
+      { flow, userId: user.id, kind: CH_VERIFY, data: { challenge: options.challenge }, attempts },
+      cx.clock.now(),
+      TTL_MS,
+    );
+    return {
+      partial: 'securityKey/verify',
+      data: { optionsJson: embedJson(options), exhausted: attempts >= MAX_FAILURES },
+    };
+  },
+
+  async verify(cx, user, credentials, flow, input): Promise<VerifyResult> {
+    const now = cx.clock.now();
+    const exhausted: Failure = { ok: false, error: 'securityKey.exhausted', exhausted: true };
+    const response = parseResponse<AuthenticationResponseJSON>(input.response);
+    if (!response) return { ok: false, error: 'securityKey.badResponse' };
+
+    const challenge = await findLiveChallenge(cx.db, flow, CH_VERIFY, now);
+    if (!challenge || challenge.userId !== user.id) {
+      const latest = await findLatestChallenge(cx.db, flow, CH_VERIFY);
+      if (latest && latest.userId === user.id && latest.attempts >= MAX_FAILURES) return exhausted;
+      return { ok: false, error: 'securityKey.expired' };
+    }
+    if (challenge.attempts >= MAX_FAILURES) return exhausted;
+    if (!(await consumeChallenge(cx.db, challenge.id, now)))
+      return { ok: false, error: 'securityKey.expired' };
+
+    const fail = async (error: MessageKey): Promise<Failure> => {
+      const n = await incrementAttempts(cx.db, challenge.id);
+      return n >= MAX_FAILURES ? exhausted : { ok: false, error };
+    };
+
+    // Only this user's keys count: an assertion from someone else's key is refused like a wrong one.
+    const cred = credentials.find((c) => c.kind === KIND && c.userId === user.id && c.lookup === response.id);
+    if (!cred) return fail('securityKey.notRegistered');
+    const d = await verifyAssertion(cx, response, challenge, cred, false);
+    if (!d) return fail('securityKey.failed');
+    return { ok: true, credentialId: cred.id, amr: amrOf(d) };
+  },
+
+  describe(credential, t) {
+    return credential.label.trim() || t('securityKey.defaultName');
+  },
+};

@@ -1,0 +1,60 @@
+import type { MethodKind, Policy } from './settings.ts';
+
+/** Pure rules of SSPR.md §2 and §4 that sign-in, the portal and the reset flow share. */
+
+export interface Subject {
+  roles: readonly string[];
+  groups: readonly string[];
+}
+
+export const isAdmin = (s: Subject) => s.roles.includes('admin');
+
+/** Administrators always need two gates, whatever the policy says. */
+export function gatesRequired(policy: Policy, s: Subject): 1 | 2 {
+  return isAdmin(s) ? 2 : policy.resetGatesRequired;
+}
+
+export function inResetScope(policy: Policy, s: Subject): boolean {
+  if (policy.resetScope === 'none') return false;
+  if (policy.resetScope === 'all') return true;
+  return s.groups.some((g) => policy.resetGroups.includes(g));
+}
+
+/**
+ * The distinct gates a user could pass at reset with what they registered: methods the policy
+ * offers; a text and a call to the same phones count as one; questions never count for admins.
+ */
+export function resetGatesAvailable(policy: Policy, s: Subject, registeredKinds: readonly string[]): string[] {
+  const gates = new Set<string>();
+  for (const kind of registeredKinds) {
+    if (!policy.resetMethods.includes(kind as MethodKind)) continue;
+    if (kind === 'questions' && isAdmin(s)) continue;
+    gates.add(kind === 'sms' || kind === 'voice' ? 'phone' : kind);
+  }
+  return [...gates];
+}
+
+/** "More information required": registration is on, the user may reset, and has too few gates. */
+export function needsRegistration(policy: Policy, s: Subject, registeredKinds: readonly string[]): boolean {
+  if (!policy.registrationRequired || !inResetScope(policy, s)) return false;
+  return resetGatesAvailable(policy, s, registeredKinds).length < gatesRequired(policy, s);
+}
+
+/** Security info older than the reconfirmation period (0 = never ask). */
+export function needsReconfirm(policy: Policy, confirmedAt: Date | null, now: Date): boolean {
+  if (policy.reconfirmDays === 0 || !confirmedAt) return false;
+  return now.getTime() - confirmedAt.getTime() > policy.reconfirmDays * 86_400_000;
+}
+
+export type SecondStep = 'none' | 'challenge' | 'register';
+
+/**
+ * After the password: ask for a second factor when the policy or the app (acr_values) wants one.
+ * Without a usable method, `required` and an app's demand send the user to register one.
+ */
+export function secondStep(policy: Policy, signInKinds: readonly string[], mfaRequested: boolean): SecondStep {
+  const has = signInKinds.length > 0;
+  if (mfaRequested || policy.mfa === 'required') return has ? 'challenge' : 'register';
+  if (policy.mfa === 'whenRegistered' && has) return 'challenge';
+  return 'none';
+}
