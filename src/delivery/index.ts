@@ -21,7 +21,13 @@ export interface DeliveryDeps {
  * Builds the delivery facade from the configuration. A channel without a real sender goes to the
  * outbox, so a fresh machine works with no SMTP server or Twilio account.
  */
-export function createDelivery({ db, logger, config, clock = systemClock, timeoutMs }: DeliveryDeps): Delivery {
+export function createDelivery({
+  db,
+  logger,
+  config,
+  clock = systemClock,
+  timeoutMs,
+}: DeliveryDeps): Delivery {
   const senders: Sender[] = [];
 
   // Extension point, email: when config.smtpUrl is set, push an SMTP sender built on nodemailer
@@ -34,10 +40,15 @@ export function createDelivery({ db, logger, config, clock = systemClock, timeou
   if (outboxed.length) {
     // Outside development nobody reads the outbox: say so loudly once, at start.
     const level = config.production ? 'warn' : 'info';
-    logger[level]({ channels: outboxed }, 'no sender configured: these channels are kept in the outbox, not sent');
+    logger[level](
+      { channels: outboxed },
+      'no sender configured: these channels are kept in the outbox, not sent',
+    );
   }
-  if (config.smtpUrl && !live.has('email')) logger.warn('SMTP_URL is set but SMTP delivery is not available yet');
-  if (config.twilio && !live.has('sms')) logger.warn('Twilio is configured but Twilio delivery is not available yet');
+  if (config.smtpUrl && !live.has('email'))
+    logger.warn('SMTP_URL is set but SMTP delivery is not available yet');
+  if (config.twilio && !live.has('sms'))
+    logger.warn('Twilio is configured but Twilio delivery is not available yet');
 
   return new ChannelRouter({
     senders,

@@ -24,9 +24,13 @@ export class OutboxSender implements Sender {
 
   async send(msg: Message): Promise<void> {
     if (msg.channel !== this.channel) {
-      throw new DeliveryError('delivery.rejected', `outbox for ${this.channel} got a ${msg.channel} message`, {
-        channel: this.channel,
-      });
+      throw new DeliveryError(
+        'delivery.rejected',
+        `outbox for ${this.channel} got a ${msg.channel} message`,
+        {
+          channel: this.channel,
+        },
+      );
     }
     let id: number;
     try {

@@ -77,7 +77,10 @@ export function formatDateTime(at: Date, locale: Locale, timeZone = 'UTC'): stri
  */
 export function timeZoneOf(country: string): string {
   try {
-    const loc = new Intl.Locale(`und-${country}`) as Intl.Locale & { getTimeZones?(): string[]; timeZones?: string[] };
+    const loc = new Intl.Locale(`und-${country}`) as Intl.Locale & {
+      getTimeZones?(): string[];
+      timeZones?: string[];
+    };
     const zones = loc.getTimeZones?.() ?? loc.timeZones;
     return zones?.length === 1 ? zones[0] : 'UTC';
   } catch {

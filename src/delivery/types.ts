@@ -70,7 +70,11 @@ export class ChannelRouter implements Delivery {
   readonly #fallback = new Map<Channel, Sender>();
   readonly #timeoutMs: number;
 
-  constructor(opts: { senders: readonly Sender[]; fallback: (channel: Channel) => Sender; timeoutMs?: number }) {
+  constructor(opts: {
+    senders: readonly Sender[];
+    fallback: (channel: Channel) => Sender;
+    timeoutMs?: number;
+  }) {
     for (const s of opts.senders) this.#senders.set(s.channel, s);
     for (const c of CHANNELS) if (!this.#senders.has(c)) this.#fallback.set(c, opts.fallback(c));
     this.#timeoutMs = opts.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
@@ -87,7 +91,12 @@ export class ChannelRouter implements Delivery {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new DeliveryError('delivery.timeout', `${msg.channel} sender timed out`, { channel: msg.channel })),
+        () =>
+          reject(
+            new DeliveryError('delivery.timeout', `${msg.channel} sender timed out`, {
+              channel: msg.channel,
+            }),
+          ),
         this.#timeoutMs,
       );
       timer.unref?.();
@@ -96,7 +105,10 @@ export class ChannelRouter implements Delivery {
       await Promise.race([sender.send(msg), timeout]);
     } catch (err) {
       if (err instanceof DeliveryError) throw err;
-      throw new DeliveryError('delivery.failed', `${msg.channel} sender failed`, { channel: msg.channel, cause: err });
+      throw new DeliveryError('delivery.failed', `${msg.channel} sender failed`, {
+        channel: msg.channel,
+        cause: err,
+      });
     } finally {
       clearTimeout(timer);
     }
@@ -107,7 +119,8 @@ export class ChannelRouter implements Delivery {
 function checkMessage(msg: Message): void {
   const bad = (why: string) => new DeliveryError('delivery.rejected', why, { channel: msg.channel });
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (!msg.to || msg.to.length > 320 || /[\u0000-\u001f\u007f\s]/.test(msg.to)) throw bad('invalid recipient');
+  if (!msg.to || msg.to.length > 320 || /[\u0000-\u001f\u007f\s]/.test(msg.to))
+    throw bad('invalid recipient');
   if (msg.subject !== undefined && /[\r\n]/.test(msg.subject)) throw bad('subject spans lines');
   if (!msg.text) throw bad('empty message');
 }

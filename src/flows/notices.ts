@@ -29,7 +29,10 @@ export interface RequestMeta {
 
 export type SecurityInfoChange = 'added' | 'removed' | 'default_changed';
 
-const SECURITY_INFO: Record<SecurityInfoChange, { subjectKey: MessageKey; bodyKey: MessageKey; purpose: string }> = {
+const SECURITY_INFO: Record<
+  SecurityInfoChange,
+  { subjectKey: MessageKey; bodyKey: MessageKey; purpose: string }
+> = {
   added: {
     subjectKey: 'notice.securityInfo.added.subject',
     bodyKey: 'notice.securityInfo.added.body',
@@ -69,7 +72,11 @@ export async function notifySecurityInfoChanged(
 }
 
 /** Tells the user by email that their password was changed. Returns whether a message was queued. */
-export async function notifyPasswordChanged(deps: NoticeDeps, user: User, meta: RequestMeta): Promise<boolean> {
+export async function notifyPasswordChanged(
+  deps: NoticeDeps,
+  user: User,
+  meta: RequestMeta,
+): Promise<boolean> {
   return sendNotice(deps, user, meta, 'notice-password-changed', 'notice.password_changed', {
     subjectKey: 'notice.passwordChanged.subject',
     resetUrl: `${deps.config.issuer}/reset`,

@@ -90,13 +90,17 @@ export const en = {
   'app.verify.codeLabel': 'Code',
   'app.verify.submit': 'Verify',
   'app.code_format': 'Enter the 6-digit code from your app, using digits only.',
-  'app.code_invalid': 'That code is not correct. Check that the time on your phone is right and enter the newest code.',
+  'app.code_invalid':
+    'That code is not correct. Check that the time on your phone is right and enter the newest code.',
   'app.code_used': 'That code has already been used. Wait for the app to show a new code, then enter it.',
-  'app.too_many': 'Too many incorrect codes. For your security, this method cannot be used right now. Use another method, or try again later.',
-  'app.enroll_expired': 'This setup has expired or was replaced by a newer one. Start again to get a new QR code.',
+  'app.too_many':
+    'Too many incorrect codes. For your security, this method cannot be used right now. Use another method, or try again later.',
+  'app.enroll_expired':
+    'This setup has expired or was replaced by a newer one. Start again to get a new QR code.',
   'app.enroll_exhausted': 'Too many incorrect codes. Start the setup again to get a new QR code.',
   'app.name_too_long': 'The name can be at most {max} characters long.',
-  'app.limit_reached': 'You already have {max} authenticator apps registered. Remove one before adding another.',
+  'app.limit_reached':
+    'You already have {max} authenticator apps registered. Remove one before adding another.',
   // -- end methods/app --
 
   // -- methods/securityKey (security keys and passkeys) --
@@ -181,7 +185,7 @@ export const en = {
   'dev.outbox.title': 'Outbox',
   'dev.outbox.lead':
     'Messages that would have gone out by email, text message or phone call. This page exists only in development mode.',
-  'dev.outbox.count': 'The newest {count} messages, newest first.',
+  'dev.outbox.count': 'Messages shown: {count}, newest first.',
   'dev.outbox.empty': 'No messages yet.',
   'dev.outbox.json': 'The same list as JSON',
   'dev.outbox.time': 'Time',

@@ -3,7 +3,8 @@ import type { Tx } from '../db/knex.ts';
 export async function readSettings(db: Tx): Promise<Record<string, unknown>> {
   const rows = await db('settings').select('key', 'value');
   const out: Record<string, unknown> = {};
-  for (const r of rows) out[r.key] = typeof r.value === 'string' ? JSON.parse(r.value) : r.value;
+  // Both drivers return jsonb parsed; a string here is a JSON string value, not JSON text.
+  for (const r of rows) out[r.key] = r.value;
   return out;
 }
 

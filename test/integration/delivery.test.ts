@@ -19,6 +19,7 @@ import { latestOutboxTo, listOutbox } from '../../src/store/outbox.ts';
 import { writeSetting } from '../../src/store/settings.ts';
 import { createUser } from '../../src/store/users.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { startTestServer } from '../helpers/server.ts';
 
 /** A pino destination that keeps every line, so a test can read what was logged. */
 function captureLog() {
@@ -106,7 +107,13 @@ describe(`delivery, outbox and notices (${backendName})`, () => {
         html: '<p>Your code is 918273</p>',
         purpose: 'reset.code',
       });
-      await delivery.send({ channel: 'voice', to: '+819087654321', locale: 'en', text: 'Code 554433', purpose: 'reset.code' });
+      await delivery.send({
+        channel: 'voice',
+        to: '+819087654321',
+        locale: 'en',
+        text: 'Code 554433',
+        purpose: 'reset.code',
+      });
       assert.equal(log.lines.length, 2, 'one line per message');
       const [email, voice] = log.records();
       assert.equal(email.channel, 'email');
@@ -257,7 +264,10 @@ describe(`delivery, outbox and notices (${backendName})`, () => {
       const at = new Date(Date.UTC(2026, 0, 15, 3, 4));
       assert.equal(timeZoneOf('JP'), 'Asia/Tokyo');
       assert.equal(timeZoneOf('US'), 'UTC', 'a country with several zones falls back to UTC');
-      assert.equal(formatDateTime(at, 'en', 'Asia/Tokyo'), 'Thursday, January 15, 2026 at 12:04 PM (UTC+09:00)');
+      assert.equal(
+        formatDateTime(at, 'en', 'Asia/Tokyo'),
+        'Thursday, January 15, 2026 at 12:04 PM (UTC+09:00)',
+      );
       assert.equal(formatDateTime(at, 'ja', 'Asia/Tokyo'), '2026年1月15日木曜日 12:04 (UTC+09:00)');
       assert.match(formatDateTime(at, 'en', 'UTC'), /3:04 AM \(UTC\+00:00\)$/);
     });
@@ -312,7 +322,10 @@ describe(`delivery, outbox and notices (${backendName})`, () => {
       assert.match(m?.bodyText ?? '', /removed from your account sam: YubiKey 5/);
       assert.equal(m?.purpose, 'notice.security_info_removed');
 
-      assert.equal(await notifySecurityInfoChanged(deps(), user, 'default_changed', 'Authenticator app', meta), true);
+      assert.equal(
+        await notifySecurityInfoChanged(deps(), user, 'default_changed', 'Authenticator app', meta),
+        true,
+      );
       m = await latestOutboxTo(tdb.db, 'sam@example.com');
       assert.equal(m?.subject, 'Your default sign-in method was changed');
       assert.equal(m?.purpose, 'notice.security_info_default_changed');
@@ -366,6 +379,52 @@ describe(`delivery, outbox and notices (${backendName})`, () => {
       const warn = log.records().find((r) => r.msg === 'notice not delivered');
       assert.equal(warn?.purpose, 'notice.password_changed');
       assert.ok(!log.lines.join('\n').includes('unlucky@example.com'), 'no address in the log');
+    });
+  });
+
+  describe('/dev/outbox', () => {
+    it('lists the kept messages as a page and as JSON, in development mode only', async () => {
+      const srv = await startTestServer({ db: tdb.db });
+      try {
+        await srv.app.deps.delivery.send({
+          channel: 'email',
+          to: 'outbox-page@example.com',
+          locale: 'en',
+          subject: 'Page <i>test</i>',
+          text: 'Line one\n<b>not bold</b>',
+          purpose: 'test.page',
+        });
+        const page = await fetch(`${srv.url}/dev/outbox`, { headers: { 'accept-language': 'ja' } });
+        assert.equal(page.status, 200);
+        assert.equal(page.headers.get('cache-control'), 'no-store');
+        const html = await page.text();
+        assert.match(html, /<h1>送信トレイ<\/h1>/);
+        assert.match(html, /<th scope="row">宛先<\/th><td>outbox-page@example\.com<\/td>/);
+        assert.match(html, /<code>test\.page<\/code>/);
+        assert.match(html, /<pre[^>]*>Line one\n&lt;b&gt;not bold&lt;\/b&gt;<\/pre>/);
+        assert.ok(!html.includes('<i>test</i>'), 'the subject is escaped');
+
+        const json = await fetch(`${srv.url}/dev/outbox.json?to=outbox-page%40example.com`);
+        assert.equal(json.headers.get('cache-control'), 'no-store');
+        const list = (await json.json()) as Array<Record<string, unknown>>;
+        assert.equal(list.length, 1);
+        assert.equal(list[0].to, 'outbox-page@example.com');
+        assert.equal(list[0].subject, 'Page <i>test</i>');
+        assert.equal(list[0].purpose, 'test.page');
+      } finally {
+        await srv.stop();
+      }
+
+      const prod = await startTestServer({ db: tdb.db, env: { NODE_ENV: 'production' } });
+      try {
+        for (const path of ['/dev/outbox', '/dev/outbox.json']) {
+          const r = await fetch(`${prod.url}${path}`);
+          assert.equal(r.status, 404, `${path} in production`);
+          assert.ok(!(await r.text()).includes('outbox-page@example.com'));
+        }
+      } finally {
+        await prod.stop();
+      }
     });
   });
 });

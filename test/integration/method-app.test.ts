@@ -23,7 +23,9 @@ const requireTools = process.env.TOBIRA_REQUIRE_TOOLS === '1';
 const needsOathtool: false | string =
   hasOathtool || requireTools ? false : 'oathtool is not installed (apt-get install oathtool)';
 if (!hasOathtool && !requireTools) {
-  console.log('# notice: oathtool not found; TOTP code tests are skipped (install it with: apt-get install oathtool)');
+  console.log(
+    '# notice: oathtool not found; TOTP code tests are skipped (install it with: apt-get install oathtool)',
+  );
 }
 
 function oathtool(secret: string, at: Date): string {
@@ -51,7 +53,8 @@ function windowCodes(secret: string, clock: ManualClock): string[] {
   return [t - STEP, t, t + STEP].map((x) => oathtool(secret, new Date(x)));
 }
 
-const rowText = async (db: Db, table: string, id: string) => JSON.stringify(await db(table).where({ id }).first());
+const rowText = async (db: Db, table: string, id: string) =>
+  JSON.stringify(await db(table).where({ id }).first());
 const dataOf = (row: any) => (typeof row.data === 'string' ? JSON.parse(row.data) : row.data);
 
 describe(`authenticator app method (${backendName})`, () => {
@@ -107,9 +110,16 @@ describe(`authenticator app method (${backendName})`, () => {
     const view = await appMethod.enroll.begin(cx, alice, flow, {});
     assert.equal(view.partial, 'app/enroll');
     const data = view.data as Record<string, string>;
-    assert.match(data.secretText, /^(?:[A-Z2-7]{4} ){7}[A-Z2-7]{4}$/, '160 bits: 32 base32 characters in groups of 4');
+    assert.match(
+      data.secretText,
+      /^(?:[A-Z2-7]{4} ){7}[A-Z2-7]{4}$/,
+      '160 bits: 32 base32 characters in groups of 4',
+    );
     aliceSecret = data.secretText.replace(/ /g, '');
-    assert.match(data.qrSvg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^<>]*>(?:<path [^<>]*\/>)+<\/svg>$/);
+    assert.match(
+      data.qrSvg,
+      /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^<>]*>(?:<path [^<>]*\/>)+<\/svg>$/,
+    );
     assert.ok(!JSON.stringify(view.data).includes('otpauth'), 'the URI is not sent to the page');
     assert.equal(typeof data.challengeId, 'string');
 
@@ -136,7 +146,9 @@ describe(`authenticator app method (${backendName})`, () => {
     assert.ok(!u.includes('+'));
   });
 
-  it('enroll.finish refuses a wrong code and accepts the code oathtool computes', { skip: needsOathtool }, async () => {
+  it('enroll.finish refuses a wrong code and accepts the code oathtool computes', {
+    skip: needsOathtool,
+  }, async () => {
     const flow = `enroll:${alice.id}`;
     const good = windowCodes(aliceSecret, clock);
     const wrong = await appMethod.enroll.finish(cx, alice, flow, { code: otherCode(...good) });
@@ -145,11 +157,14 @@ describe(`authenticator app method (${backendName})`, () => {
       ok: false,
       error: 'app.code_format',
     });
-    assert.deepEqual(await appMethod.enroll.finish(cx, alice, flow, { code: 'x'.repeat(65), name: 'a'.repeat(65) }), {
-      ok: false,
-      error: 'app.name_too_long',
-      params: { max: 64 },
-    });
+    assert.deepEqual(
+      await appMethod.enroll.finish(cx, alice, flow, { code: 'x'.repeat(65), name: 'a'.repeat(65) }),
+      {
+        ok: false,
+        error: 'app.name_too_long',
+        params: { max: 64 },
+      },
+    );
 
     const code = oathtool(aliceSecret, clock.now());
     const r = await appMethod.enroll.finish(cx, alice, flow, { code, name: '  Work \n phone ' });
@@ -172,7 +187,9 @@ describe(`authenticator app method (${backendName})`, () => {
     assert.ok(!JSON.stringify(challengeRows).includes(aliceSecret));
   });
 
-  it('enroll: five wrong codes exhaust it; a new start gives a new secret; stale pages are refused', { skip: needsOathtool }, async () => {
+  it('enroll: five wrong codes exhaust it; a new start gives a new secret; stale pages are refused', {
+    skip: needsOathtool,
+  }, async () => {
     const flow = newFlow('enroll');
     const first = await appMethod.enroll.begin(cx, alice, flow, {});
     const secret = String(first.data.secretText).replace(/ /g, '');
@@ -201,7 +218,10 @@ describe(`authenticator app method (${backendName})`, () => {
     aliceSecret2 = String(third.data.secretText).replace(/ /g, '');
     const secondCode = oathtool(String(second.data.secretText).replace(/ /g, ''), clock.now());
     assert.deepEqual(
-      await appMethod.enroll.finish(cx, alice, flow, { code: secondCode, challengeId: second.data.challengeId }),
+      await appMethod.enroll.finish(cx, alice, flow, {
+        code: secondCode,
+        challengeId: second.data.challengeId,
+      }),
       { ok: false, error: 'app.enroll_expired' },
       'a page showing a replaced secret is refused',
     );
@@ -216,7 +236,9 @@ describe(`authenticator app method (${backendName})`, () => {
     aliceCred2 = await insertCredential(tdb.db, alice.id, r.credential, clock.now());
   });
 
-  it('enroll.finish refuses an enrolment that expired (10 minutes) and one of another user', { skip: needsOathtool }, async () => {
+  it('enroll.finish refuses an enrolment that expired (10 minutes) and one of another user', {
+    skip: needsOathtool,
+  }, async () => {
     const flow = newFlow('enroll');
     const v = await appMethod.enroll.begin(cx, alice, flow, {});
     const secret = String(v.data.secretText).replace(/ /g, '');
@@ -226,24 +248,44 @@ describe(`authenticator app method (${backendName})`, () => {
       "bob cannot finish alice's enrolment",
     );
     clock.advance(10 * 60_000 + 1000);
-    assert.deepEqual(await appMethod.enroll.finish(cx, alice, flow, { code: oathtool(secret, clock.now()) }), {
-      ok: false,
-      error: 'app.enroll_expired',
-    });
+    assert.deepEqual(
+      await appMethod.enroll.finish(cx, alice, flow, { code: oathtool(secret, clock.now()) }),
+      {
+        ok: false,
+        error: 'app.enroll_expired',
+      },
+    );
   });
 
   it('challenge() has nothing to send; describe() gives the name or the localized default', async () => {
     const creds = await listCredentials(tdb.db, alice.id);
-    assert.deepEqual(await appMethod.challenge(cx, alice, creds, newFlow()), { partial: 'app/verify', data: {} });
-    const named = creds.find((c) => c.label === 'Work phone');
-    const unnamed = creds.find((c) => c.label === 'Authenticator app');
-    assert.ok(named && unnamed);
+    assert.deepEqual(await appMethod.challenge(cx, alice, creds, newFlow()), {
+      partial: 'app/verify',
+      data: {},
+    });
+    const cred = (label: string): Credential => ({
+      id: crypto.randomUUID(),
+      userId: alice.id,
+      kind: 'app',
+      label,
+      data: {},
+      lookup: null,
+      isDefault: false,
+      createdAt: clock.now(),
+      confirmedAt: clock.now(),
+      lastUsedAt: null,
+    });
+    const named = cred('Work phone');
+    const unnamed = cred('Authenticator app');
+    assert.equal(appMethod.describe(cred(''), translator('ja')), '認証アプリ');
     assert.equal(appMethod.describe(named, translator('ja')), 'Work phone');
     assert.equal(appMethod.describe(unnamed, translator('en')), 'Authenticator app');
     assert.equal(appMethod.describe(unnamed, translator('ja')), '認証アプリ');
   });
 
-  it('verify accepts the current code once and refuses it again (replay)', { skip: needsOathtool }, async () => {
+  it('verify accepts the current code once and refuses it again (replay)', {
+    skip: needsOathtool,
+  }, async () => {
     clock.advance(STEP);
     const creds = await listCredentials(tdb.db, alice.id);
     const flow = newFlow();
@@ -254,7 +296,10 @@ describe(`authenticator app method (${backendName})`, () => {
     assert.equal(new Date(row.last_used_at).getTime(), clock.now().getTime());
     assert.equal(Number(dataOf(row).lastStep), Math.floor(clock.now().getTime() / STEP));
 
-    assert.deepEqual(await appMethod.verify(cx, alice, creds, flow, { code }), { ok: false, error: 'app.code_used' });
+    assert.deepEqual(await appMethod.verify(cx, alice, creds, flow, { code }), {
+      ok: false,
+      error: 'app.code_used',
+    });
     assert.deepEqual(
       await appMethod.verify(cx, alice, creds, newFlow(), { code }),
       { ok: false, error: 'app.code_used' },
@@ -271,10 +316,15 @@ describe(`authenticator app method (${backendName})`, () => {
     assert.ok(r.ok);
     await insertCredential(tdb.db, bob.id, r.credential, clock.now());
     const creds = await listCredentials(tdb.db, bob.id);
-    assert.deepEqual(await appMethod.verify(cx, bob, creds, newFlow(), { code }), { ok: false, error: 'app.code_used' });
+    assert.deepEqual(await appMethod.verify(cx, bob, creds, newFlow(), { code }), {
+      ok: false,
+      error: 'app.code_used',
+    });
   });
 
-  it('accepts the previous and the next step once each, and refuses two steps away', { skip: needsOathtool }, async () => {
+  it('accepts the previous and the next step once each, and refuses two steps away', {
+    skip: needsOathtool,
+  }, async () => {
     clock.advance(3 * STEP);
     const creds = await listCredentials(tdb.db, alice.id);
     const t = clock.now().getTime();
@@ -282,9 +332,15 @@ describe(`authenticator app method (${backendName})`, () => {
     const prev = oathtool(aliceSecret, new Date(t - STEP));
     const next = oathtool(aliceSecret, new Date(t + STEP));
     assert.equal((await appMethod.verify(cx, alice, creds, flow, { code: prev })).ok, true, 't-30s accepted');
-    assert.deepEqual(await appMethod.verify(cx, alice, creds, flow, { code: prev }), { ok: false, error: 'app.code_used' });
+    assert.deepEqual(await appMethod.verify(cx, alice, creds, flow, { code: prev }), {
+      ok: false,
+      error: 'app.code_used',
+    });
     assert.equal((await appMethod.verify(cx, alice, creds, flow, { code: next })).ok, true, 't+30s accepted');
-    assert.deepEqual(await appMethod.verify(cx, alice, creds, flow, { code: next }), { ok: false, error: 'app.code_used' });
+    assert.deepEqual(await appMethod.verify(cx, alice, creds, flow, { code: next }), {
+      ok: false,
+      error: 'app.code_used',
+    });
 
     clock.advance(20 * STEP);
     const far = newFlow();
@@ -304,18 +360,24 @@ describe(`authenticator app method (${backendName})`, () => {
     const spaced = `${code.slice(0, 3)} ${code.slice(3)}`;
     assert.equal((await appMethod.verify(cx, alice, creds, far, { code: spaced })).ok, true);
     clock.advance(STEP);
-    const wide = oathtool(aliceSecret, clock.now()).replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d)));
+    const wide = oathtool(aliceSecret, clock.now()).replace(/[0-9]/g, (d) =>
+      String.fromCharCode(0xff10 + Number(d)),
+    );
     assert.equal((await appMethod.verify(cx, alice, creds, far, { code: wide })).ok, true);
   });
 
   it("accepts a code from any of the user's apps", { skip: needsOathtool }, async () => {
     clock.advance(STEP);
     const creds = await listCredentials(tdb.db, alice.id);
-    const r = await appMethod.verify(cx, alice, creds, newFlow(), { code: oathtool(aliceSecret2, clock.now()) });
+    const r = await appMethod.verify(cx, alice, creds, newFlow(), {
+      code: oathtool(aliceSecret2, clock.now()),
+    });
     assert.deepEqual(r, { ok: true, credentialId: aliceCred2.id, amr: ['otp'] });
   });
 
-  it('five wrong codes exhaust the flow, even for a right code; another flow still works', { skip: needsOathtool }, async () => {
+  it('five wrong codes exhaust the flow, even for a right code; another flow still works', {
+    skip: needsOathtool,
+  }, async () => {
     clock.advance(STEP);
     const creds = await listCredentials(tdb.db, alice.id);
     const flow = newFlow();
@@ -345,11 +407,23 @@ describe(`authenticator app method (${backendName})`, () => {
     );
   });
 
-  it('refuses badly formed codes before anything else, without counting them', { skip: needsOathtool }, async () => {
+  it('refuses badly formed codes before anything else, without counting them', {
+    skip: needsOathtool,
+  }, async () => {
     clock.advance(STEP);
     const creds = await listCredentials(tdb.db, alice.id);
     const flow = newFlow();
-    for (const code of ['12345', 'abcdef', '1234567', '12-34-56', '', '１２３４５', undefined, ['123456'], 123456]) {
+    for (const code of [
+      '12345',
+      'abcdef',
+      '1234567',
+      '12-34-56',
+      '',
+      '１２３４５',
+      undefined,
+      ['123456'],
+      123456,
+    ]) {
       assert.deepEqual(
         await appMethod.verify(cx, alice, creds, flow, { code }),
         { ok: false, error: 'app.code_format' },
@@ -357,7 +431,10 @@ describe(`authenticator app method (${backendName})`, () => {
       );
     }
     assert.equal((await tdb.db('challenges').where({ flow })).length, 0, 'no counter for format errors');
-    assert.equal((await appMethod.verify(cx, alice, creds, flow, { code: oathtool(aliceSecret, clock.now()) })).ok, true);
+    assert.equal(
+      (await appMethod.verify(cx, alice, creds, flow, { code: oathtool(aliceSecret, clock.now()) })).ok,
+      true,
+    );
   });
 
   it("refuses a code from another user's secret", { skip: needsOathtool }, async () => {
@@ -380,7 +457,9 @@ describe(`authenticator app method (${backendName})`, () => {
     assert.equal((await appMethod.verify(cx, bob, bobCreds, newFlow(), { code: bobCode })).ok, true);
   });
 
-  it('one code is accepted once when two instances verify it at the same moment', { skip: needsOathtool }, async () => {
+  it('one code is accepted once when two instances verify it at the same moment', {
+    skip: needsOathtool,
+  }, async () => {
     clock.advance(STEP);
     const other: MethodContext = { ...cx, db: usingPostgres ? tdb.connect() : tdb.db };
     const creds = await listCredentials(tdb.db, alice.id);
@@ -398,7 +477,12 @@ describe(`authenticator app method (${backendName})`, () => {
 
   it('no more than five apps per user', { skip: needsOathtool }, async () => {
     for (let i = 0; i < 4; i++) {
-      await insertCredential(tdb.db, bob.id, { kind: 'app', label: `extra ${i}`, data: { secret: 'v1.x', lastStep: 0 } }, clock.now());
+      await insertCredential(
+        tdb.db,
+        bob.id,
+        { kind: 'app', label: `extra ${i}`, data: { secret: 'v1.x', lastStep: 0 } },
+        clock.now(),
+      );
     }
     const flow = newFlow('enroll');
     const v = await appMethod.enroll.begin(cx, bob, flow, {});
@@ -411,7 +495,10 @@ describe(`authenticator app method (${backendName})`, () => {
     // The broken extra rows (undecryptable) are skipped, not fatal.
     clock.advance(STEP);
     const creds = await listCredentials(tdb.db, bob.id);
-    assert.equal((await appMethod.verify(cx, bob, creds, newFlow(), { code: oathtool(bobSecret, clock.now()) })).ok, true);
+    assert.equal(
+      (await appMethod.verify(cx, bob, creds, newFlow(), { code: oathtool(bobSecret, clock.now()) })).ok,
+      true,
+    );
   });
 
   it('renders complete, accessible forms for both steps in both languages', async () => {
@@ -420,14 +507,23 @@ describe(`authenticator app method (${backendName})`, () => {
     for (const locale of ['en', 'ja'] as const) {
       const t = translator(locale);
       const enroll = views.render('methods/app/enroll', { action: '/my/x', csrf: 'tok<>', t, ...view.data });
-      const verify = views.render('methods/app/verify', { action: '/interaction/u/mfa/app', csrf: 'tok', t, error: 'x' });
+      const verify = views.render('methods/app/verify', {
+        action: '/interaction/u/mfa/app',
+        csrf: 'tok',
+        t,
+        error: 'x',
+      });
       for (const html of [enroll, verify]) {
         assert.match(html, /<form method="post" action="[^"]+"/);
         assert.ok(html.includes('<input type="hidden" name="_csrf"'));
-        assert.match(html, /<input [^>]*name="code"[^>]*inputmode="numeric"[^>]*autocomplete="one-time-code"[^>]*maxlength="7"/);
+        assert.match(
+          html,
+          /<input [^>]*name="code"[^>]*inputmode="numeric"[^>]*autocomplete="one-time-code"[^>]*maxlength="7"/,
+        );
         assert.match(html, /<button type="submit">/);
         assert.ok(!/<script|style=|\son\w+=/i.test(html), 'nothing a strict CSP would block');
-        for (const [, id] of html.matchAll(/<label for="([^"]+)"/g)) assert.ok(html.includes(`id="${id}"`), id);
+        for (const [, id] of html.matchAll(/<label for="([^"]+)"/g))
+          assert.ok(html.includes(`id="${id}"`), id);
       }
       assert.ok(enroll.includes('value="tok&lt;&gt;"'), 'escaped');
       assert.ok(enroll.includes(String(view.data.qrSvg)), 'the SVG inserted as is');

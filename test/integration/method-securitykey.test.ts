@@ -364,7 +364,7 @@ describe(`security key method (${backendName})`, () => {
     assert.ok(!options.allowCredentials || options.allowCredentials.length === 0);
     const response = JSON.stringify(auth.authenticate(options, { origin: ORIGIN, uv: true }));
     const res = await verifyPasskey(cx, flow, { response });
-    assert.deepEqual(res, { ok: true, userId: bob.id, credentialId: cred.id, amr: ['hwk', 'mfa'] });
+    assert.deepEqual(res, { ok: true, userId: bob.id, credentialId: cred.id, amr: ['hwk'] });
     assert.deepEqual(await verifyPasskey(cx, flow, { response }), {
       ok: false,
       error: 'securityKey.expired',

@@ -96,8 +96,10 @@ export function signInRoutes(deps: AppDeps): Router {
     const policy = await deps.policy();
     const now = deps.clock.now();
     const creds = await listCredentials(db, user.id);
+    // Registering a method during this sign-in is not a second factor, and asking for one right after
+    // would prove nothing the password did not: the sign-in completes with what was verified.
     const mfaDone = state.amr.includes('mfa');
-    if (!mfaDone) {
+    if (!mfaDone && !state.registrationOffered) {
       const step = secondStep(policy, signInMethods(creds).map((c) => c.kind), mfaRequested(d.params));
       if (step === 'challenge') {
         await saveSignInState(db, d.uid, { ...state, stage: 'mfa' }, now);

@@ -11,9 +11,21 @@ import {
   incrementAttempts,
   updateChallengeData,
 } from '../../store/challenges.ts';
-import { claimTotpStep, countCredentialsByKind, type Credential, touchCredential } from '../../store/credentials.ts';
+import {
+  type Credential,
+  claimTotpStep,
+  countCredentialsByKind,
+  touchCredential,
+} from '../../store/credentials.ts';
 import type { User } from '../../store/users.ts';
-import type { EnrollFinish, MethodContext, MethodInput, MethodView, VerificationMethod, VerifyResult } from '../types.ts';
+import type {
+  EnrollFinish,
+  MethodContext,
+  MethodInput,
+  MethodView,
+  VerificationMethod,
+  VerifyResult,
+} from '../types.ts';
 
 /*
  * Authenticator app: TOTP (RFC 6238) with the parameters every common app supports and most apps
@@ -159,14 +171,21 @@ function groupSecret(secret: string): string {
 
 /** The QR code as the library's SVG alone: it is inserted unescaped, so anything else is refused. */
 async function qrSvg(uri: string): Promise<string> {
-  const svg = (await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2, width: 200 })).trim();
+  const svg = (
+    await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2, width: 200 })
+  ).trim();
   if (!/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^<>]*>(?:<path [^<>]*\/>)+<\/svg>$/.test(svg)) {
     throw new Error('unexpected QR code output');
   }
   return svg;
 }
 
-async function enrollView(cx: MethodContext, user: User, challengeId: string, secret: string): Promise<MethodView> {
+async function enrollView(
+  cx: MethodContext,
+  user: User,
+  challengeId: string,
+  secret: string,
+): Promise<MethodView> {
   return {
     partial: 'app/enroll',
     data: {
@@ -181,14 +200,22 @@ async function enrollView(cx: MethodContext, user: User, challengeId: string, se
 
 // ---- failure counting -------------------------------------------------------------------------------
 
-function fail(error: MessageKey, params?: Record<string, string | number>): { ok: false; error: MessageKey; params?: Record<string, string | number> } {
+function fail(
+  error: MessageKey,
+  params?: Record<string, string | number>,
+): { ok: false; error: MessageKey; params?: Record<string, string | number> } {
   return params ? { ok: false, error, params } : { ok: false, error };
 }
 
 const exhausted = (): VerifyResult => ({ ok: false, error: 'app.too_many', exhausted: true });
 
 /** Counts one wrong entry in the flow's counter (made on the first failure) and says what to answer. */
-async function recordFailure(cx: MethodContext, user: User, flow: string, error: MessageKey): Promise<VerifyResult> {
+async function recordFailure(
+  cx: MethodContext,
+  user: User,
+  flow: string,
+  error: MessageKey,
+): Promise<VerifyResult> {
   const counter = await findLatestChallenge(cx.db, flow, VERIFY_KIND);
   const n = counter
     ? await incrementAttempts(cx.db, counter.id)
@@ -238,7 +265,11 @@ export const appMethod: VerificationMethod = {
         if (key) return enrollView(cx, user, live.id, base32Encode(key));
       }
       // One enrolment at a time per flow: a replaced one is no longer accepted.
-      for (let i = 0, c = live; c && i < 50; i++, c = await findLiveChallenge(cx.db, flow, ENROLL_KIND, now)) {
+      for (
+        let i = 0, c = live;
+        c && i < 50;
+        i++, c = await findLiveChallenge(cx.db, flow, ENROLL_KIND, now)
+      ) {
         await consumeChallenge(cx.db, c.id, now);
       }
       const secret = base32Encode(crypto.randomBytes(SECRET_BYTES));

@@ -248,8 +248,8 @@ export async function verifyPasskey(
   }
   const d = await verifyAssertion(cx, response, challenge, cred, true);
   if (!d) return { ok: false, error: 'securityKey.failed' };
-  // User verification makes the passkey two factors in one: something held and something known or been.
-  return { ok: true, userId: cred.userId, credentialId: cred.id, amr: [...amrOf(d), 'mfa'] };
+  // The passkey verified the user (PIN or biometrics), so the caller may count it as multi-factor.
+  return { ok: true, userId: cred.userId, credentialId: cred.id, amr: amrOf(d) };
 }
 
 export const securityKeyMethod: VerificationMethod = {
