@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import Koa from 'koa';
 import { ManualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
+import { serveAssets } from '../../src/http/assets.ts';
+import { securityHeaders } from '../../src/http/headers.ts';
 import { createViews } from '../../src/http/views.ts';
 import { translator } from '../../src/i18n/index.ts';
 import {
@@ -20,6 +24,7 @@ import {
   listCredentials,
 } from '../../src/store/credentials.ts';
 import { createUser, type User } from '../../src/store/users.ts';
+import { addVirtualAuthenticator, chromiumOrSkip } from '../helpers/chromium.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { SoftAuthenticator } from '../helpers/webauthn-soft.ts';
 
@@ -491,5 +496,169 @@ describe(`security key method (${backendName})`, () => {
     });
     assert.match(phtml, /<form method="post" action="\/interaction\/x\/passkey" data-webauthn="passkey"/);
     assert.ok(phtml.includes(t('securityKey.passkey.submit')));
+    // The sign-in page includes it with `action`, as for the other partials.
+    const phtml2 = views.render(`methods/${pk.partial}`, { ...pk.data, action: '/interaction/y/passkey', csrf: 'c', t });
+    assert.match(phtml2, /<form method="post" action="\/interaction\/y\/passkey" data-webauthn="passkey"/);
+  });
+
+  /**
+   * The partials and public/webauthn.js in a real browser: a minimal page host (assets, strict CSP,
+   * one form per partial) in front of the method, and Chromium with a virtual authenticator.
+   */
+  describe('in Chromium with a virtual authenticator', () => {
+    const views = createViews(false);
+    let server: ReturnType<Koa['listen']>;
+    let origin = '';
+    let bcx: MethodContext;
+    const results: Record<string, unknown>[] = [];
+    let dana: User;
+
+    const readForm = async (req: NodeJS.ReadableStream) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      return Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+    };
+
+    before(async () => {
+      dana = await createUser(tdb.db, { login: 'dana', displayName: 'Dana' }, clock.now());
+      const app = new Koa();
+      app.use(securityHeaders(false));
+      app.use(serveAssets());
+      app.use(async (ctx) => {
+        const t = translator('en');
+        const page = (body: string) => {
+          ctx.state.ownPage = true;
+          ctx.type = 'text/html; charset=utf-8';
+          ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${ctx.path}</title></head><body>${body}</body></html>`;
+        };
+        const flow = 'browser:1';
+        if (ctx.method === 'GET' && ctx.path === '/enroll') {
+          const v = await m.enroll.begin(bcx, dana, flow, {});
+          return page(views.render(`methods/${v.partial}`, { ...v.data, action: '/enroll', csrf: 'c', t }));
+        }
+        if (ctx.method === 'GET' && ctx.path === '/verify') {
+          const v = await m.challenge(bcx, dana, await listCredentials(tdb.db, dana.id), flow);
+          return page(views.render(`methods/${v.partial}`, { ...v.data, action: '/verify', csrf: 'c', t }));
+        }
+        if (ctx.method === 'GET' && ctx.path === '/passkey') {
+          const v = await passkeyOptions(bcx, flow);
+          return page(views.render(`methods/${v.partial}`, { ...v.data, action: '/passkey', csrf: 'c', t }));
+        }
+        if (ctx.method === 'POST') {
+          const form = await readForm(ctx.req);
+          let r: Record<string, unknown>;
+          if (ctx.path === '/enroll') {
+            const f = await m.enroll.finish(bcx, dana, flow, form);
+            if (f.ok) await insertCredential(tdb.db, dana.id, f.credential, clock.now());
+            r = f.ok ? { ok: true, label: f.credential.label, data: f.credential.data } : f;
+          } else if (ctx.path === '/verify') {
+            r = await m.verify(bcx, dana, await listCredentials(tdb.db, dana.id), flow, form);
+          } else {
+            r = await verifyPasskey(bcx, flow, form);
+          }
+          results.push({ path: ctx.path, csrf: form._csrf, ...r });
+          ctx.type = 'text/plain';
+          ctx.body = r.ok ? 'ok' : 'refused';
+        }
+      });
+      server = app.listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      origin = `http://localhost:${(server.address() as AddressInfo).port}`;
+      bcx = { ...cx, rp: { ...cx.rp, origin } };
+    });
+    after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it('registers, verifies and signs in with a passkey through public/webauthn.js', async (t) => {
+      const browser = await chromiumOrSkip(t);
+      if (!browser) return;
+      try {
+        const page = await browser.newPage();
+        const consoleErrors: string[] = [];
+        page.on('console', (msg) => {
+          if (msg.type() === 'error') consoleErrors.push(msg.text());
+        });
+        const auth = await addVirtualAuthenticator(page, {
+          protocol: 'ctap2',
+          transport: 'internal',
+          hasResidentKey: true,
+          hasUserVerification: true,
+          isUserVerified: true,
+        });
+
+        await page.goto(`${origin}/enroll`);
+        await page.fill('input[name="name"]', 'Virtual key');
+        await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('[data-webauthn-start]')]);
+        await page.waitForLoadState('load');
+        assert.equal((await page.textContent('body'))?.trim(), 'ok');
+        const enrolled = results.at(-1) as any;
+        assert.equal(enrolled.csrf, 'c', 'the form posts its other fields too');
+        assert.equal(enrolled.label, 'Virtual key');
+        assert.equal(enrolled.data.discoverable, true);
+        assert.equal(enrolled.data.userVerified, true);
+        const held = await auth.credentials();
+        assert.equal(held.length, 1);
+        assert.equal(held[0].isResidentCredential, true);
+
+        await page.goto(`${origin}/verify`);
+        await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('[data-webauthn-start]')]);
+        await page.waitForLoadState('load');
+        assert.equal((await page.textContent('body'))?.trim(), 'ok');
+        const verified = results.at(-1) as any;
+        assert.equal(verified.ok, true);
+        assert.deepEqual(verified.amr, ['hwk']);
+
+        await page.goto(`${origin}/passkey`);
+        await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('[data-webauthn-start]')]);
+        await page.waitForLoadState('load');
+        assert.equal((await page.textContent('body'))?.trim(), 'ok');
+        assert.equal((results.at(-1) as any).userId, dana.id);
+
+        // Without user verification the passkey is refused by the server.
+        await auth.setUserVerified(false);
+        await page.goto(`${origin}/passkey`);
+        await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('[data-webauthn-start]')]);
+        await page.waitForLoadState('load');
+        assert.equal((await page.textContent('body'))?.trim(), 'refused');
+        assert.deepEqual(consoleErrors, [], 'no script error and nothing blocked by the CSP');
+      } finally {
+        await browser.close();
+      }
+    });
+
+    it('tells the user when the browser cannot do WebAuthn, or the ceremony fails', async (t) => {
+      const browser = await chromiumOrSkip(t);
+      if (!browser) return;
+      try {
+        const bare = await browser.newPage();
+        await bare.addInitScript(() => {
+          // Simulates a browser without WebAuthn.
+          Reflect.deleteProperty(window, 'PublicKeyCredential');
+        });
+        await bare.goto(`${origin}/verify`);
+        const alert = bare.locator('[data-webauthn-error]');
+        await alert.waitFor({ state: 'visible' });
+        assert.equal(await alert.textContent(), translator('en')('securityKey.msg.unsupported'));
+        assert.equal(await bare.locator('[data-webauthn-start]').isDisabled(), true);
+
+        // An authenticator that holds none of the allowed keys: the browser reports NotAllowedError.
+        const page = await browser.newPage();
+        await addVirtualAuthenticator(page, {
+          transport: 'usb',
+          hasResidentKey: false,
+          hasUserVerification: false,
+          isUserVerified: false,
+        });
+        const before = results.length;
+        await page.goto(`${origin}/verify`);
+        await page.click('[data-webauthn-start]');
+        const msg = page.locator('[data-webauthn-error]');
+        await msg.waitFor({ state: 'visible', timeout: 30_000 });
+        assert.equal(await msg.textContent(), translator('en')('securityKey.msg.cancelled'));
+        assert.equal(await page.locator('[data-webauthn-start]').isDisabled(), false, 'the user can try again');
+        assert.equal(results.length, before, 'nothing was posted');
+      } finally {
+        await browser.close();
+      }
+    });
   });
 });

@@ -85,11 +85,14 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
     return signIn(ctx, { stepUp: true, mfa: hasSecondFactor });
   }
 
-  async function form(ctx: Context) {
+  /** Reads and checks a posted form before anything else looks at the request. */
+  async function posted(ctx: Context, next: Next) {
     const f = await readForm(ctx);
     verifyCsrf(ctx, f, deps.issuerOrigin);
-    return f;
+    ctx.state.form = f;
+    await next();
   }
+  const form = (ctx: Context) => ctx.state.form as Record<string, string>;
 
   router.get('/', (ctx) => ctx.redirect('/my/security-info'));
 
@@ -105,9 +108,11 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
     } catch {
       throw new AppError('portal.callback', 400, 'error.interaction_expired');
     }
+    // auth_time is on the provider's own (wall) clock; keep the sign-in's age, anchored to our clock.
+    const ageSec = Math.max(0, Math.floor(Date.now() / 1000) - (result.claims.auth_time ?? Math.floor(Date.now() / 1000)));
     const session: PortalSession = {
       sub: result.claims.sub,
-      authTime: result.claims.auth_time ?? Math.floor(deps.clock.now().getTime() / 1000),
+      authTime: Math.floor(deps.clock.now().getTime() / 1000) - ageSec,
       amr: result.claims.amr ?? [],
       idToken: result.idToken,
       exp: deps.clock.now().getTime() + SESSION_MS,
@@ -116,8 +121,7 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
     ctx.redirect(st.returnTo.startsWith('/my/') ? st.returnTo : '/my/security-info');
   });
 
-  router.post('/signout', async (ctx) => {
-    await form(ctx);
+  router.post('/signout', posted, async (ctx) => {
     const s = readSession(ctx);
     ctx.cookies.set(SESSION_COOKIE, null, cookie);
     ctx.redirect(s ? rp.logoutUrl(s.idToken, `${deps.config.issuer}/`) : '/');
@@ -150,8 +154,8 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
     });
   });
 
-  router.post('/security-info/add/:kind', requireUser, requireRecent, async (ctx) => {
-    const input = await form(ctx);
+  router.post('/security-info/add/:kind', posted, requireUser, requireRecent, async (ctx) => {
+    const input = form(ctx);
     const user = ctx.state.user as User;
     const policy = await deps.policy();
     const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
@@ -173,14 +177,12 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
     );
   });
 
-  router.post('/security-info/:id/delete', requireUser, requireRecent, async (ctx) => {
-    await form(ctx);
+  router.post('/security-info/:id/delete', posted, requireUser, requireRecent, async (ctx) => {
     await removeMethod(deps, ctx.state.user as User, ctx.params.id, ctx.state.meta);
     ctx.redirect('/my/security-info?done=removed');
   });
 
-  router.post('/security-info/:id/default', requireUser, requireRecent, async (ctx) => {
-    await form(ctx);
+  router.post('/security-info/:id/default', posted, requireUser, requireRecent, async (ctx) => {
     await chooseDefault(deps, ctx.state.user as User, ctx.params.id, ctx.state.meta);
     ctx.redirect('/my/security-info?done=default');
   });
@@ -189,8 +191,8 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
     render(ctx, deps.views, 'my/password', { reasons: [] });
   });
 
-  router.post('/password', requireUser, async (ctx) => {
-    const f = await form(ctx);
+  router.post('/password', posted, requireUser, async (ctx) => {
+    const f = form(ctx);
     const user = ctx.state.user as User;
     const r = await changePassword(
       deps,
