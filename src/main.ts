@@ -21,6 +21,13 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/** Where this instance reaches itself (its built-in apps redeem codes here, never at the public URL). */
+function loopbackHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 /** Boot: config -> db -> migrate -> app -> listen. */
 export async function start(
   env: Record<string, string | undefined>,
@@ -40,18 +47,24 @@ export async function start(
     databaseUrl: config.databaseUrl,
     dataDir: config.databaseUrl ? undefined : config.dataDir,
   });
-  const applied = await migrateLatest(db);
-  if (applied.length) logger.info({ applied }, 'migrations applied');
-  const app = await createApp({ config, db, box, clock, logger, background: true });
-
-  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 15_000 }, app.handler);
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  let app: TobiraApp;
+  let server: http.Server;
+  try {
+    const applied = await migrateLatest(db);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+    app = await createApp({ config, db, box, clock, logger, background: true });
+    server = http.createServer({ requestTimeout: 30_000, headersTimeout: 15_000 }, app.handler);
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
   const addr = server.address() as { port: number };
-  app.setLocalUrl(`http://127.0.0.1:${addr.port}`);
+  app.setLocalUrl(`http://${loopbackHost(config.host)}:${addr.port}`);
 
   const control = config.databaseUrl
     ? undefined

@@ -39,8 +39,12 @@ export function signInRoutes(deps: AppDeps): Router {
     let d: Details;
     try {
       d = await deps.provider().interactionDetails(ctx.req, ctx.res);
-    } catch {
-      throw new AppError('interaction.not_found', 400, 'error.interaction_expired');
+    } catch (err) {
+      // A missing, expired or tampered interaction is the user's problem; anything else is ours.
+      if ((err as Error).name === 'SessionNotFound') {
+        throw new AppError('interaction.not_found', 400, 'error.interaction_expired');
+      }
+      throw err;
     }
     if (d.uid !== uid) throw new AppError('interaction.not_found', 400, 'error.interaction_expired');
     applyUiLocales(ctx, d.params.ui_locales);
