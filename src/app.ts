@@ -4,7 +4,7 @@ import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { type Clock, systemClock } from './clock.ts';
-import type { Config } from './config.ts';
+import type { Config, Locale } from './config.ts';
 import type { Db } from './db/knex.ts';
 import { pendingMigrations } from './db/migrate.ts';
 import { DEMO_CLIENT_ID, demoRoutes } from './flows/demo/routes.ts';
@@ -55,7 +55,7 @@ export interface AppDeps {
   passkeys: Passkeys | undefined;
   /** The administrator policy, read per use so that a change takes effect at once on every instance. */
   policy(): Promise<Policy>;
-  methodContext(policy: Policy): MethodContext;
+  methodContext(policy: Policy, request?: { ip: string; locale: Locale }): MethodContext;
   translatorFor(user: { locale: string | null }): Translate;
   notices: Notices;
   delivery: Delivery;
@@ -138,13 +138,16 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     methods,
     passkeys: methods.all().some((m) => m.passwordless) ? passkeys : undefined,
     policy: async () => policyFromSettings(await readSettings(db)),
-    methodContext: (policy) => ({
+    methodContext: (policy, request) => ({
       db,
       box,
       clock,
       config,
       rp: { id: rpId, origin: issuerOrigin, name: policy.organizationName },
       organizationName: policy.organizationName,
+      policy,
+      delivery: deps.delivery,
+      request: request ?? { ip: '', locale: config.defaultLocale },
     }),
     translatorFor,
     notices: {

@@ -200,10 +200,26 @@ export const en = {
   'dev.outbox.channel.voice': 'Phone call',
   // -- end delivery, notices, outbox --
 
+  // -- methods/phone (text message and phone call) --
+  // -- end methods/phone --
+
+  // -- methods/email --
+  // -- end methods/email --
+
+  // -- methods/questions (security questions) --
+  // -- end methods/questions --
+
+  // -- reset flow --
+  // -- end reset flow --
+
+  // -- administration --
+  // -- end administration --
+
   // -- sign-in steps, lockout, portal --
   'method.app': 'Authenticator app',
   'method.sms': 'Text message',
   'method.voice': 'Phone call',
+  'method.phone': 'Phone',
   'method.securityKey': 'Security key or passkey',
   'method.email': 'Email',
   'method.questions': 'Security questions',

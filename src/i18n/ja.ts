@@ -208,10 +208,26 @@ export const ja: Record<MessageKey, string> = {
   'dev.outbox.channel.voice': '音声通話',
   // -- end delivery, notices, outbox --
 
+  // -- methods/phone (text message and phone call) --
+  // -- end methods/phone --
+
+  // -- methods/email --
+  // -- end methods/email --
+
+  // -- methods/questions (security questions) --
+  // -- end methods/questions --
+
+  // -- reset flow --
+  // -- end reset flow --
+
+  // -- administration --
+  // -- end administration --
+
   // -- sign-in steps, lockout, portal --
   'method.app': '認証アプリ',
   'method.sms': 'テキスト メッセージ (SMS)',
   'method.voice': '音声通話',
+  'method.phone': '電話',
   'method.securityKey': 'セキュリティ キーまたはパスキー',
   'method.email': 'メール',
   'method.questions': 'セキュリティの質問',

@@ -1,4 +1,13 @@
+import type { Credential } from '../store/credentials.ts';
 import type { MethodKind, VerificationMethod } from './types.ts';
+
+export const credentialKindOf = (m: VerificationMethod) => m.credentialKind ?? m.kind;
+
+/** The user's credentials a method can use. */
+export function credentialsFor(m: VerificationMethod, creds: readonly Credential[]): Credential[] {
+  const kind = credentialKindOf(m);
+  return creds.filter((c) => c.kind === kind && (m.accepts ? m.accepts(c) : true));
+}
 
 /**
  * The methods Tobira knows. Flows ask the registry which methods they may use; adding a method is
@@ -26,5 +35,21 @@ export class MethodRegistry {
 
   forReset(): VerificationMethod[] {
     return this.all().filter((m) => m.usableFor.reset);
+  }
+
+  /** The method that registers and describes credentials of a stored kind. */
+  forCredential(credentialKind: string): VerificationMethod | undefined {
+    return this.all().find((m) => credentialKindOf(m) === credentialKind);
+  }
+
+  /** Methods the user can use now for a purpose, each with its credentials. */
+  usable(creds: readonly Credential[], purpose: 'signIn' | 'reset'): Array<{ method: VerificationMethod; credentials: Credential[] }> {
+    const out: Array<{ method: VerificationMethod; credentials: Credential[] }> = [];
+    for (const method of this.all()) {
+      if (!method.usableFor[purpose]) continue;
+      const credentials = credentialsFor(method, creds);
+      if (credentials.length) out.push({ method, credentials });
+    }
+    return out;
   }
 }

@@ -2,7 +2,9 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/knex.ts';
 import type { MessageKey, Translate } from '../i18n/index.ts';
-import type { MethodKind } from '../policy/settings.ts';
+import type { MethodKind, Policy } from '../policy/settings.ts';
+import type { Delivery } from '../delivery/types.ts';
+import type { Locale } from '../config.ts';
 import type { SecretBox } from '../security/secrets.ts';
 import type { Credential, NewCredential } from '../store/credentials.ts';
 import type { User } from '../store/users.ts';
@@ -18,6 +20,12 @@ export interface MethodContext {
   /** WebAuthn relying party, derived from ISSUER. */
   rp: { id: string; origin: string; name: string };
   organizationName: string;
+  /** The administrator policy in force for this request. */
+  policy: Policy;
+  /** Message delivery (email, text, call); unconfigured channels go to the development outbox. */
+  delivery: Delivery;
+  /** The request being served: for per-IP limits and the language of messages. */
+  request: { ip: string; locale: Locale };
 }
 
 /**
@@ -57,6 +65,13 @@ export interface VerificationMethod {
   maxPerUser: number;
   /** Discoverable credentials (passkeys) can start a sign-in without a password. */
   passwordless?: boolean;
+  /**
+   * The kind of the stored credentials this method uses, when it differs from `kind`: a text message
+   * and a phone call both use the user's registered phones ('phone').
+   */
+  credentialKind?: string;
+  /** Whether this method can use one of its credentials (a text needs a mobile phone). Default: yes. */
+  accepts?(credential: Credential): boolean;
 
   enroll: {
     /** Starts a registration: returns what to show, state is kept in `challenges` under `flow`. */

@@ -31,6 +31,12 @@ export const policySchema = z
     passwordHistory: z.number().int().min(0).max(24).default(5),
     bannedPasswords: z.array(z.string().min(3).max(100)).max(1000).default([]),
     allowedPhoneCountries: z.array(z.string().regex(/^[A-Z]{2}$/)).default([]),
+    // -- phone and email delivery settings --
+    // -- end phone and email delivery settings --
+    // -- security questions settings --
+    // -- end security questions settings --
+    // -- administration settings --
+    // -- end administration settings --
   })
   .strict();
 

@@ -13,6 +13,7 @@ import { SecretBox } from '../../src/security/secrets.ts';
 import { type Credential, insertCredential, listCredentials } from '../../src/store/credentials.ts';
 import { createUser, type User } from '../../src/store/users.ts';
 import { backendName, createTestDatabase, type TestDatabase, usingPostgres } from '../helpers/db.ts';
+import { methodContext } from '../helpers/method-context.ts';
 
 /*
  * Codes are computed independently of Tobira with Debian's oathtool, at the ManualClock's time.
@@ -75,14 +76,7 @@ describe(`authenticator app method (${backendName})`, () => {
     // Ten seconds into a time step, so that ±30 s lands in the neighbouring steps.
     clock = new ManualClock(Date.UTC(2026, 0, 1, 9, 0, 10));
     box = new SecretBox(crypto.randomBytes(32));
-    cx = {
-      db: tdb.db,
-      box,
-      clock,
-      config: loadConfig({ ISSUER: 'http://localhost:3000' }),
-      rp: { id: 'localhost', origin: 'http://localhost:3000', name: 'Tobira' },
-      organizationName: 'Tobira',
-    };
+    cx = methodContext({ db: tdb.db, clock, box });
     alice = await createUser(tdb.db, { login: 'alice', displayName: 'Alice' }, clock.now());
     bob = await createUser(tdb.db, { login: 'bob', displayName: 'Bob' }, clock.now());
   });

@@ -16,6 +16,7 @@ import {
   verifyPasskey,
 } from '../../src/methods/securityKey/index.ts';
 import type { MethodContext } from '../../src/methods/types.ts';
+import { defaultPolicy } from '../../src/policy/settings.ts';
 import { SecretBox } from '../../src/security/secrets.ts';
 import {
   type Credential,
@@ -54,6 +55,15 @@ describe(`security key method (${backendName})`, () => {
       config: loadConfig({}),
       rp: { id: 'localhost', origin: ORIGIN, name: 'Tobira Test' },
       organizationName: 'Tobira Test',
+      policy: defaultPolicy(),
+      // Security keys send no messages.
+      delivery: {
+        send: async () => {
+          throw new Error('the security key method must not send messages');
+        },
+        isLive: () => false,
+      },
+      request: { ip: '127.0.0.1', locale: 'en' },
     };
     alice = await createUser(tdb.db, { login: 'alice', displayName: 'Alice Liddell' }, clock.now());
     bob = await createUser(tdb.db, { login: 'bob', displayName: 'Bob' }, clock.now());
@@ -166,6 +176,16 @@ describe(`security key method (${backendName})`, () => {
     });
     assert.ok(res.ok);
     assert.equal(res.credential.label, 'セキュリティ キー');
+
+    // Without a preference of their own, a user gets the language of the page they are on.
+    const jaPage = { ...cx, request: { ip: '127.0.0.1', locale: 'ja' as const } };
+    const bflow = `enroll:${bob.id}:lang`;
+    options = JSON.parse((await m.enroll.begin(jaPage, bob, bflow, {})).data.optionsJson as string);
+    const r2 = await m.enroll.finish(jaPage, bob, bflow, {
+      response: JSON.stringify(new SoftAuthenticator().register(options, { origin: ORIGIN })),
+    });
+    assert.ok(r2.ok);
+    assert.equal(r2.credential.label, 'セキュリティ キー');
   });
 
   it('refuses a response that is not JSON, or not a credential', async () => {
@@ -497,7 +517,12 @@ describe(`security key method (${backendName})`, () => {
     assert.match(phtml, /<form method="post" action="\/interaction\/x\/passkey" data-webauthn="passkey"/);
     assert.ok(phtml.includes(t('securityKey.passkey.submit')));
     // The sign-in page includes it with `action`, as for the other partials.
-    const phtml2 = views.render(`methods/${pk.partial}`, { ...pk.data, action: '/interaction/y/passkey', csrf: 'c', t });
+    const phtml2 = views.render(`methods/${pk.partial}`, {
+      ...pk.data,
+      action: '/interaction/y/passkey',
+      csrf: 'c',
+      t,
+    });
     assert.match(phtml2, /<form method="post" action="\/interaction\/y\/passkey" data-webauthn="passkey"/);
   });
 
@@ -536,12 +561,13 @@ describe(`security key method (${backendName})`, () => {
           ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${ctx.path}</title></head><body>${body}</body></html>`;
         };
         const flow = 'browser:1';
+        const who = ctx.query.u === 'erin' ? erin : dana;
         if (ctx.method === 'GET' && ctx.path === '/enroll') {
           const v = await m.enroll.begin(bcx, dana, flow, {});
           return page(views.render(`methods/${v.partial}`, { ...v.data, action: '/enroll', csrf: 'c', t }));
         }
         if (ctx.method === 'GET' && ctx.path === '/verify') {
-          const v = await m.challenge(bcx, dana, await listCredentials(tdb.db, dana.id), flow);
+          const v = await m.challenge(bcx, who, await listCredentials(tdb.db, who.id), flow);
           return page(views.render(`methods/${v.partial}`, { ...v.data, action: '/verify', csrf: 'c', t }));
         }
         if (ctx.method === 'GET' && ctx.path === '/passkey') {
@@ -592,7 +618,10 @@ describe(`security key method (${backendName})`, () => {
 
         await page.goto(`${origin}/enroll`);
         await page.fill('input[name="name"]', 'Virtual key');
-        await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('[data-webauthn-start]')]);
+        await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'POST'),
+          page.click('[data-webauthn-start]'),
+        ]);
         await page.waitForLoadState('load');
         assert.equal((await page.textContent('body'))?.trim(), 'ok');
         const enrolled = results.at(-1) as any;
@@ -605,7 +634,10 @@ describe(`security key method (${backendName})`, () => {
         assert.equal(held[0].isResidentCredential, true);
 
         await page.goto(`${origin}/verify`);
-        await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('[data-webauthn-start]')]);
+        await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'POST'),
+          page.click('[data-webauthn-start]'),
+        ]);
         await page.waitForLoadState('load');
         assert.equal((await page.textContent('body'))?.trim(), 'ok');
         const verified = results.at(-1) as any;
@@ -613,7 +645,10 @@ describe(`security key method (${backendName})`, () => {
         assert.deepEqual(verified.amr, ['hwk']);
 
         await page.goto(`${origin}/passkey`);
-        await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('[data-webauthn-start]')]);
+        await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'POST'),
+          page.click('[data-webauthn-start]'),
+        ]);
         await page.waitForLoadState('load');
         assert.equal((await page.textContent('body'))?.trim(), 'ok');
         assert.equal((results.at(-1) as any).userId, dana.id);
@@ -664,7 +699,11 @@ describe(`security key method (${backendName})`, () => {
         const msg = page.locator('[data-webauthn-error]');
         await msg.waitFor({ state: 'visible', timeout: 30_000 });
         assert.equal(await msg.textContent(), translator('en')('securityKey.msg.cancelled'));
-        assert.equal(await page.locator('[data-webauthn-start]').isDisabled(), false, 'the user can try again');
+        assert.equal(
+          await page.locator('[data-webauthn-start]').isDisabled(),
+          false,
+          'the user can try again',
+        );
         assert.equal(results.length, before, 'nothing was posted');
       } finally {
         await browser.close();

@@ -78,12 +78,15 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
     const s = ctx.state.portal as PortalSession;
     const user = ctx.state.user as User;
     const creds = await listCredentials(deps.db, user.id);
-    const hasSecondFactor = creds.some((c) => deps.methods.get(c.kind)?.usableFor.signIn);
+    const hasSecondFactor = deps.methods.usable(creds, 'signIn').length > 0;
     const fresh = deps.clock.now().getTime() - s.authTime * 1000 <= RECENT_SIGN_IN_MS;
     if (fresh && (!hasSecondFactor || s.amr.includes('mfa'))) return next();
     if (ctx.method !== 'GET') throw new AppError('portal.stale', 401, 'portal.signInAgain');
     return signIn(ctx, { stepUp: true, mfa: hasSecondFactor });
   }
+
+  const cxOf = async (ctx: Context) =>
+    deps.methodContext(await deps.policy(), { ip: ctx.state.meta.ip, locale: ctx.state.locale });
 
   /** Reads and checks a posted form before anything else looks at the request. */
   async function posted(ctx: Context, next: Next) {
@@ -145,7 +148,7 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
   router.get('/security-info/add/:kind', requireUser, requireRecent, async (ctx) => {
     const user = ctx.state.user as User;
     const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
-    const view = await beginEnroll(deps, await deps.policy(), user, kind, flowOf(user));
+    const view = await beginEnroll(deps, await cxOf(ctx), user, kind, flowOf(user));
     render(ctx, deps.views, 'my/add-method', {
       partial: view.partial,
       view: view.data,
@@ -157,11 +160,11 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
   router.post('/security-info/add/:kind', posted, requireUser, requireRecent, async (ctx) => {
     const input = form(ctx);
     const user = ctx.state.user as User;
-    const policy = await deps.policy();
+    const cx = await cxOf(ctx);
     const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
-    const r = await finishEnroll(deps, policy, user, kind, flowOf(user), input, ctx.state.meta);
+    const r = await finishEnroll(deps, cx, user, kind, flowOf(user), input, ctx.state.meta);
     if (r.ok) return ctx.redirect('/my/security-info?done=added');
-    const view = await beginEnroll(deps, policy, user, kind, flowOf(user));
+    const view = await beginEnroll(deps, cx, user, kind, flowOf(user));
     render(
       ctx,
       deps.views,

@@ -1,7 +1,8 @@
 import type { AppDeps } from '../../app.ts';
 import { AppError } from '../../http/errors.ts';
 import type { Translate } from '../../i18n/index.ts';
-import type { FlowId, MethodInput, MethodView, VerificationMethod } from '../../methods/types.ts';
+import { credentialKindOf } from '../../methods/registry.ts';
+import type { FlowId, MethodContext, MethodInput, MethodView, VerificationMethod } from '../../methods/types.ts';
 import type { Policy } from '../../policy/settings.ts';
 import { recordAudit } from '../../store/audit.ts';
 import {
@@ -34,15 +35,16 @@ export interface MethodRow {
 export function describeAll(deps: AppDeps, creds: Credential[], t: Translate): MethodRow[] {
   const rows: MethodRow[] = [];
   for (const c of creds) {
-    const m = deps.methods.get(c.kind);
+    const m = deps.methods.forCredential(c.kind);
     if (!m) continue;
+    const users = deps.methods.usable([c], 'signIn').length > 0;
     rows.push({
       id: c.id,
       kind: c.kind,
       label: m.describe(c, t),
       isDefault: c.isDefault,
-      signIn: m.usableFor.signIn,
-      reset: m.usableFor.reset,
+      signIn: users,
+      reset: deps.methods.usable([c], 'reset').length > 0,
       createdAt: c.createdAt,
       lastUsedAt: c.lastUsedAt,
     });
@@ -50,17 +52,25 @@ export function describeAll(deps: AppDeps, creds: Credential[], t: Translate): M
   return rows;
 }
 
-/** Methods a user may add now: offered by policy (sign-in methods always are), below the limit. */
+/**
+ * Methods a user may add now: offered by policy (sign-in methods always are), below the limit; one
+ * entry per kind of stored credential (a phone serves both texts and calls).
+ */
 export function addableMethods(
   deps: AppDeps,
   policy: Policy,
   user: User,
   creds: Credential[],
 ): VerificationMethod[] {
+  const seen = new Set<string>();
   return deps.methods.all().filter((m) => {
+    const ck = credentialKindOf(m);
+    if (seen.has(ck)) return false;
     if (m.kind === 'questions' && user.roles.includes('admin')) return false;
     const offered = m.usableFor.signIn || policy.resetMethods.includes(m.kind);
-    return offered && creds.filter((c) => c.kind === m.kind).length < m.maxPerUser;
+    const ok = offered && creds.filter((c) => c.kind === ck).length < m.maxPerUser;
+    if (ok) seen.add(ck);
+    return ok;
   });
 }
 
@@ -72,21 +82,21 @@ function methodFor(deps: AppDeps, policy: Policy, user: User, creds: Credential[
 
 export async function beginEnroll(
   deps: AppDeps,
-  policy: Policy,
+  cx: MethodContext,
   user: User,
   kind: string,
   flow: FlowId,
 ): Promise<MethodView> {
   const creds = await listCredentials(deps.db, user.id);
-  const m = methodFor(deps, policy, user, creds, kind);
-  return m.enroll.begin(deps.methodContext(policy), user, flow, {});
+  const m = methodFor(deps, cx.policy, user, creds, kind);
+  return m.enroll.begin(cx, user, flow, {});
 }
 
 export type FinishResult = { ok: true; credential: Credential } | { ok: false; error: AppError };
 
 export async function finishEnroll(
   deps: AppDeps,
-  policy: Policy,
+  cx: MethodContext,
   user: User,
   kind: string,
   flow: FlowId,
@@ -94,8 +104,8 @@ export async function finishEnroll(
   meta: RequestMeta,
 ): Promise<FinishResult> {
   const creds = await listCredentials(deps.db, user.id);
-  const m = methodFor(deps, policy, user, creds, kind);
-  const r = await m.enroll.finish(deps.methodContext(policy), user, flow, input);
+  const m = methodFor(deps, cx.policy, user, creds, kind);
+  const r = await m.enroll.finish(cx, user, flow, input);
   const now = deps.clock.now();
   if (!r.ok) {
     await recordAudit(deps.db, {
@@ -115,11 +125,13 @@ export async function finishEnroll(
     // The limit is checked again under a lock of the user's row, so two tabs cannot both pass it.
     await trx('users').where({ id: user.id }).forUpdate().first();
     const current = await listCredentials(trx, user.id);
-    if (current.filter((c) => c.kind === kind).length >= m.maxPerUser) {
+    if (current.filter((c) => c.kind === credentialKindOf(m)).length >= m.maxPerUser) {
       throw new AppError('security_info.limit', 400, 'securityInfo.limit', { max: m.maxPerUser });
     }
     const c = await insertCredential(trx, user.id, r.credential, now);
-    if (m.usableFor.signIn && !current.some((x) => x.isDefault)) await setDefaultCredential(trx, user.id, c.id);
+    if (deps.methods.usable([c], 'signIn').length && !current.some((x) => x.isDefault)) {
+      await setDefaultCredential(trx, user.id, c.id);
+    }
     await updateSecurityInfoConfirmed(trx, user.id, now);
     await recordAudit(trx, {
       at: now,
@@ -141,11 +153,12 @@ export async function removeMethod(deps: AppDeps, user: User, credentialId: stri
   const now = deps.clock.now();
   const cred = await findCredential(deps.db, user.id, credentialId);
   if (!cred) throw new AppError('security_info.not_found', 404, 'securityInfo.notFound');
-  const m = deps.methods.get(cred.kind);
+  const m = deps.methods.forCredential(cred.kind);
   await deps.db.transaction(async (trx) => {
     await deleteCredential(trx, user.id, cred.id);
     if (cred.isDefault) {
-      const next = (await listCredentials(trx, user.id)).find((c) => deps.methods.get(c.kind)?.usableFor.signIn);
+      const rest = await listCredentials(trx, user.id);
+      const next = rest.find((c) => deps.methods.usable([c], 'signIn').length > 0);
       await setDefaultCredential(trx, user.id, next?.id ?? null);
     }
     await recordAudit(trx, {
@@ -165,7 +178,7 @@ export async function removeMethod(deps: AppDeps, user: User, credentialId: stri
 
 export async function chooseDefault(deps: AppDeps, user: User, credentialId: string, meta: RequestMeta): Promise<void> {
   const cred = await findCredential(deps.db, user.id, credentialId);
-  if (!cred || !deps.methods.get(cred.kind)?.usableFor.signIn) {
+  if (!cred || !deps.methods.usable([cred], 'signIn').length) {
     throw new AppError('security_info.not_found', 404, 'securityInfo.notFound');
   }
   const now = deps.clock.now();
@@ -182,7 +195,7 @@ export async function chooseDefault(deps: AppDeps, user: User, credentialId: str
       details: { kind: cred.kind, credentialId: cred.id },
     });
   });
-  const m = deps.methods.get(cred.kind)!;
+  const m = deps.methods.forCredential(cred.kind)!;
   await deps.notices.securityInfoChanged(user, 'default_changed', m.describe(cred, deps.translatorFor(user)), meta);
 }
 

@@ -5,6 +5,7 @@ import { readForm } from '../../http/body.ts';
 import { verifyCsrf } from '../../http/csrf.ts';
 import { AppError } from '../../http/errors.ts';
 import { applyUiLocales, render } from '../../http/views.ts';
+import { credentialsFor } from '../../methods/registry.ts';
 import type { VerificationMethod } from '../../methods/types.ts';
 import { ACR_MFA, ACR_PASSWORD } from '../../oidc/acr.ts';
 import { mfaRequested } from '../../oidc/provider.ts';
@@ -88,8 +89,11 @@ export function signInRoutes(deps: AppDeps): Router {
     await finish(ctx, { consent: { grantId } });
   }
 
-  const signInMethods = (creds: Credential[]) =>
-    creds.filter((c) => deps.methods.get(c.kind)?.usableFor.signIn);
+  const cxOf = async (ctx: Context) =>
+    deps.methodContext(await deps.policy(), { ip: ctx.state.meta.ip, locale: ctx.state.locale });
+
+  const signInOptions = (creds: Credential[]) => deps.methods.usable(creds, 'signIn');
+  const resetKinds = (creds: Credential[]) => deps.methods.usable(creds, 'reset').map((o) => o.method.kind);
 
   async function subjectOf(user: User) {
     return { roles: user.roles, groups: await groupNamesOf(db, user.id) };
@@ -104,7 +108,7 @@ export function signInRoutes(deps: AppDeps): Router {
     // would prove nothing the password did not: the sign-in completes with what was verified.
     const mfaDone = state.amr.includes('mfa');
     if (!mfaDone && !state.registrationOffered) {
-      const step = secondStep(policy, signInMethods(creds).map((c) => c.kind), mfaRequested(d.params));
+      const step = secondStep(policy, signInOptions(creds).map((o) => o.method.kind), mfaRequested(d.params));
       if (step === 'challenge') {
         await saveSignInState(db, d.uid, { ...state, stage: 'mfa' }, now);
         return ctx.redirect(`/interaction/${d.uid}`);
@@ -116,7 +120,7 @@ export function signInRoutes(deps: AppDeps): Router {
     }
     if (
       !state.registrationOffered &&
-      needsRegistration(policy, await subjectOf(user), creds.map((c) => c.kind))
+      needsRegistration(policy, await subjectOf(user), resetKinds(creds))
     ) {
       await saveSignInState(db, d.uid, { ...state, stage: 'register' }, now);
       return ctx.redirect(`/interaction/${d.uid}`);
@@ -143,9 +147,8 @@ export function signInRoutes(deps: AppDeps): Router {
   }
 
   async function loginPage(ctx: Context, d: Details, extra: Record<string, unknown> = {}, status = 200) {
-    const policy = await deps.policy();
     const passkey = deps.passkeys
-      ? await deps.passkeys.options(deps.methodContext(policy), signInFlow(d.uid))
+      ? await deps.passkeys.options(await cxOf(ctx), signInFlow(d.uid))
       : undefined;
     render(
       ctx,
@@ -173,12 +176,11 @@ export function signInRoutes(deps: AppDeps): Router {
     error?: string,
     status = 200,
   ) {
-    const policy = await deps.policy();
-    const mine = creds.filter((c) => c.kind === m.kind);
-    const view = await m.challenge(deps.methodContext(policy), user, mine, signInFlow(d.uid));
-    const others = [...new Set(signInMethods(creds).map((c) => c.kind))]
-      .filter((k) => k !== m.kind)
-      .map((k) => ({ kind: k, label: ctx.state.t(`method.${k}` as never) }));
+    const mine = credentialsFor(m, creds);
+    const view = await m.challenge(await cxOf(ctx), user, mine, signInFlow(d.uid));
+    const others = signInOptions(creds)
+      .filter((o) => o.method.kind !== m.kind)
+      .map((o) => ({ kind: o.method.kind, label: ctx.state.t(`method.${o.method.kind}` as never) }));
     render(
       ctx,
       views,
@@ -218,11 +220,10 @@ export function signInRoutes(deps: AppDeps): Router {
       if (!su) return loginPage(ctx, d);
       const { state, user } = su;
       if (state.stage === 'mfa') {
-        const creds = await listCredentials(db, user.id);
-        const candidates = signInMethods(creds);
-        const pick = candidates.find((c) => c.isDefault) ?? candidates[0];
+        const options = signInOptions(await listCredentials(db, user.id));
+        const pick = options.find((o) => o.credentials.some((c) => c.isDefault)) ?? options[0];
         if (!pick) return proceed(ctx, d, user, { ...state, stage: 'register' });
-        return ctx.redirect(`/interaction/${d.uid}/mfa/${pick.kind}`);
+        return ctx.redirect(`/interaction/${d.uid}/mfa/${pick.method.kind}`);
       }
       if (state.stage === 'register') return wizardPage(ctx, d, user, await deps.policy());
       const creds = await listCredentials(db, user.id);
@@ -276,7 +277,7 @@ export function signInRoutes(deps: AppDeps): Router {
     if (!su || su.state.stage !== 'mfa') return ctx.redirect(`/interaction/${d.uid}`);
     const m = KIND.test(ctx.params.kind) ? deps.methods.get(ctx.params.kind) : undefined;
     const creds = await listCredentials(db, su.user.id);
-    if (!m?.usableFor.signIn || !creds.some((c) => c.kind === m.kind)) {
+    if (!m?.usableFor.signIn || !credentialsFor(m, creds).length) {
       throw new AppError('signin.method_unavailable', 404, 'signin.methodUnavailable');
     }
     await mfaPage(ctx, d, su.user, creds, m);
@@ -289,12 +290,11 @@ export function signInRoutes(deps: AppDeps): Router {
     if (!su || su.state.stage !== 'mfa') throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     const m = KIND.test(ctx.params.kind) ? deps.methods.get(ctx.params.kind) : undefined;
     const creds = await listCredentials(db, su.user.id);
-    const mine = creds.filter((c) => c.kind === m?.kind);
+    const mine = m ? credentialsFor(m, creds) : [];
     if (!m?.usableFor.signIn || !mine.length) {
       throw new AppError('signin.method_unavailable', 404, 'signin.methodUnavailable');
     }
-    const policy = await deps.policy();
-    const r = await m.verify(deps.methodContext(policy), su.user, mine, signInFlow(d.uid), form);
+    const r = await m.verify(await cxOf(ctx), su.user, mine, signInFlow(d.uid), form);
     await recordAudit(db, {
       at: deps.clock.now(),
       actorId: su.user.id,
@@ -318,8 +318,7 @@ export function signInRoutes(deps: AppDeps): Router {
     if (d.prompt.name !== 'login' || !deps.passkeys) {
       throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     }
-    const policy = await deps.policy();
-    const r = await deps.passkeys.verify(deps.methodContext(policy), signInFlow(d.uid), form);
+    const r = await deps.passkeys.verify(await cxOf(ctx), signInFlow(d.uid), form);
     const user = r.ok ? await findUserById(db, r.userId) : undefined;
     const ok = r.ok && user?.status === 'active';
     await recordAudit(db, {
@@ -345,9 +344,8 @@ export function signInRoutes(deps: AppDeps): Router {
     const d = await details(ctx);
     const su = await stateAndUser(d);
     if (!su || su.state.stage !== 'register') return ctx.redirect(`/interaction/${d.uid}`);
-    const policy = await deps.policy();
     const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
-    const view = await beginEnroll(deps, policy, su.user, kind, signInFlow(d.uid));
+    const view = await beginEnroll(deps, await cxOf(ctx), su.user, kind, signInFlow(d.uid));
     render(ctx, views, 'signin/register-method', {
       uid: d.uid,
       here: `/interaction/${d.uid}`,
@@ -363,11 +361,12 @@ export function signInRoutes(deps: AppDeps): Router {
     const d = await details(ctx);
     const su = await stateAndUser(d);
     if (!su || su.state.stage !== 'register') throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
-    const policy = await deps.policy();
+    const cx = await cxOf(ctx);
+    const policy = cx.policy;
     const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
-    const r = await finishEnroll(deps, policy, su.user, kind, signInFlow(d.uid), form, ctx.state.meta);
+    const r = await finishEnroll(deps, cx, su.user, kind, signInFlow(d.uid), form, ctx.state.meta);
     if (!r.ok) {
-      const view = await beginEnroll(deps, policy, su.user, kind, signInFlow(d.uid));
+      const view = await beginEnroll(deps, cx, su.user, kind, signInFlow(d.uid));
       return render(
         ctx,
         views,
@@ -385,7 +384,7 @@ export function signInRoutes(deps: AppDeps): Router {
       );
     }
     const creds = await listCredentials(db, su.user.id);
-    if (needsRegistration(policy, await subjectOf(su.user), creds.map((c) => c.kind))) {
+    if (needsRegistration(policy, await subjectOf(su.user), resetKinds(creds))) {
       return ctx.redirect(`/interaction/${d.uid}`);
     }
     await proceed(ctx, d, su.user, { ...su.state, registrationOffered: true });

@@ -114,8 +114,9 @@ function keyData(c: Credential): SecurityKeyData {
 
 const amrOf = (d: SecurityKeyData) => [d.backupEligible ? 'swk' : 'hwk'];
 
+/** The user's own language if they chose one, else the language of the page they are on. */
 function defaultName(cx: MethodContext, user: User): string {
-  const locale = isLocale(user.locale) ? user.locale : cx.config.defaultLocale;
+  const locale = isLocale(user.locale) ? user.locale : (cx.request?.locale ?? cx.config.defaultLocale);
   return translator(locale)('securityKey.defaultName');
 }
 
