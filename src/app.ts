@@ -25,7 +25,17 @@ import type { User } from './store/users.ts';
 import type { RequestMeta } from './flows/signin/service.ts';
 import { sweepChallenges } from './store/challenges.ts';
 import { createDelivery, type Delivery } from './delivery/index.ts';
-import { notifyPasswordChanged, notifySecurityInfoChanged } from './flows/notices.ts';
+import {
+  notifyAdminsOfAdminReset,
+  notifyHelpdesk,
+  notifyPasswordChanged,
+  notifyPasswordReset,
+  notifySecurityInfoChanged,
+} from './flows/notices.ts';
+import { listCredentials } from './store/credentials.ts';
+import { listUsersWithRole } from './store/users.ts';
+import { resetRoutes } from './flows/reset/routes.ts';
+import { createPow, type Pow } from './security/pow.ts';
 import { devRoutes } from './flows/dev/routes.ts';
 import { PORTAL_CLIENT_ID, portalRoutes } from './flows/security-info/routes.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -59,6 +69,8 @@ export interface AppDeps {
   translatorFor(user: { locale: string | null }): Translate;
   notices: Notices;
   delivery: Delivery;
+  /** The proof-of-work check in front of the reset flow. */
+  pow: Pow;
 }
 
 export interface Notices {
@@ -69,6 +81,12 @@ export interface Notices {
     meta: RequestMeta,
   ): Promise<boolean>;
   passwordChanged(user: User, meta: RequestMeta): Promise<boolean>;
+  /** After a reset: every address the user registered (profile and alternate email). */
+  passwordReset(user: User, meta: RequestMeta): Promise<number>;
+  /** After an administrator's reset: the other administrators. */
+  adminPasswordReset(user: User, meta: RequestMeta): Promise<number>;
+  /** "Contact an administrator": to these users, or to one address the policy names. */
+  helpdesk(recipients: User[], login: string, meta: RequestMeta, toAddress?: string): Promise<number>;
 }
 
 export interface CreateAppOptions {
@@ -154,8 +172,18 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       securityInfoChanged: (user, change, label, meta) =>
         notifySecurityInfoChanged(deps, user, change, label, meta),
       passwordChanged: (user, meta) => notifyPasswordChanged(deps, user, meta),
+      passwordReset: async (user, meta) => {
+        const alternates = (await listCredentials(db, user.id))
+          .filter((c) => c.kind === 'email' && typeof c.data.address === 'string')
+          .map((c) => c.data.address as string);
+        return notifyPasswordReset(deps, user, meta, [user.email ?? '', ...alternates]);
+      },
+      adminPasswordReset: async (user, meta) =>
+        notifyAdminsOfAdminReset(deps, user, await listUsersWithRole(db, 'admin'), meta),
+      helpdesk: (recipients, login, meta, toAddress) => notifyHelpdesk(deps, recipients, login, meta, toAddress),
     },
     delivery: opts.delivery ?? createDelivery({ db, logger, config, clock }),
+    pow: createPow({ box, db, clock }),
     config,
     db,
     box,
@@ -362,7 +390,6 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     const ret = typeof ctx.query.return === 'string' ? ctx.query.return : '/';
     ctx.redirect(ret.startsWith('/') && !ret.startsWith('//') && !ret.startsWith('/\\') ? ret : '/');
   });
-  base.get('/reset', (ctx) => render(ctx, views, 'reset/coming'));
 
   app.use(assets);
   app.use(base.routes());
@@ -370,6 +397,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   const signin = signInRoutes(deps);
   app.use(signin.routes());
   app.use(portalRoutes(deps, portalRp).routes());
+  app.use(resetRoutes(deps).routes());
   if (demoRp) app.use(demoRoutes(deps, demoRp).routes());
   if (!config.production) app.use(devRoutes(deps).routes());
 

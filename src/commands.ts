@@ -4,7 +4,12 @@ import type { Db } from './db/knex.ts';
 import { migrateLatest } from './db/migrate.ts';
 import { addClient, ClientSpecError, GRANT_TYPES, type GrantType } from './oidc/clients.ts';
 import { rotateKeys } from './oidc/keys.ts';
-import { parseCliValue, policyFromSettings, validatePolicyValue } from './policy/settings.ts';
+import {
+  parseCliValue,
+  policyFromSettings,
+  questionSettingsProblem,
+  validatePolicyValue,
+} from './policy/settings.ts';
 import { hashSecret } from './security/passwords.ts';
 import type { SecretBox } from './security/secrets.ts';
 import { recordAudit } from './store/audit.ts';
@@ -324,6 +329,8 @@ async function dispatch(
     const check = validatePolicyValue(key, parseCliValue(raw));
     if (!check.ok) throw new UsageError(check.message);
     const before = policyFromSettings(await readSettings(db)) as Record<string, unknown>;
+    const crossRule = questionSettingsProblem(key, { ...before, [key]: check.value });
+    if (crossRule) throw new UsageError(crossRule);
     await db.transaction(async (trx) => {
       await writeSetting(trx, key, check.value, clock.now(), 'cli');
       await recordAudit(trx, {

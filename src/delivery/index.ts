@@ -3,9 +3,19 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/knex.ts';
 import type { Logger } from '../logger.ts';
 import { OutboxSender } from './outbox.ts';
+import { SmtpSender } from './smtp.ts';
+import { type TwilioHttpClient, TwilioSmsSender, TwilioVoiceSender } from './twilio.ts';
 import { type Channel, ChannelRouter, type Delivery, type Sender } from './types.ts';
 
 export { OutboxSender } from './outbox.ts';
+export { isSafeEmailRecipient, SmtpSender, type SmtpSenderOptions } from './smtp.ts';
+export {
+  type TwilioHttpClient,
+  type TwilioSenderOptions,
+  TwilioSmsSender,
+  TwilioVoiceSender,
+  voiceTwiml,
+} from './twilio.ts';
 export * from './types.ts';
 
 export interface DeliveryDeps {
@@ -15,6 +25,8 @@ export interface DeliveryDeps {
   clock?: Clock;
   /** Per-send limit; DEFAULT_SEND_TIMEOUT_MS when unset. */
   timeoutMs?: number;
+  /** The HTTP client the Twilio SDK uses instead of its own (tests point it at a loopback server). */
+  twilioHttpClient?: TwilioHttpClient;
 }
 
 /**
@@ -27,13 +39,22 @@ export function createDelivery({
   config,
   clock = systemClock,
   timeoutMs,
+  twilioHttpClient,
 }: DeliveryDeps): Delivery {
   const senders: Sender[] = [];
 
-  // Extension point, email: when config.smtpUrl is set, push an SMTP sender built on nodemailer
-  // (from: config.mailFrom; channel 'email'), e.g. senders.push(new SmtpSender(config)).
-  // Extension point, sms and voice: when config.twilio is set, push the Twilio senders
-  // (Programmable Messaging for 'sms', a call reading TwiML for 'voice').
+  if (config.smtpUrl) {
+    senders.push(new SmtpSender({ url: config.smtpUrl, from: config.mailFrom, logger }));
+  }
+  if (config.twilio) {
+    const twilio = { ...config.twilio, httpClient: twilioHttpClient, logger };
+    senders.push(new TwilioSmsSender(twilio));
+    if (config.twilio.from.startsWith('+')) senders.push(new TwilioVoiceSender(twilio));
+    else
+      logger.warn(
+        'TWILIO_FROM is a messaging service: phone calls need a number to call from, so calls are kept in the outbox',
+      );
+  }
 
   const live = new Set(senders.map((s) => s.channel));
   const outboxed: Channel[] = (['email', 'sms', 'voice'] as const).filter((c) => !live.has(c));
@@ -45,10 +66,6 @@ export function createDelivery({
       'no sender configured: these channels are kept in the outbox, not sent',
     );
   }
-  if (config.smtpUrl && !live.has('email'))
-    logger.warn('SMTP_URL is set but SMTP delivery is not available yet');
-  if (config.twilio && !live.has('sms'))
-    logger.warn('Twilio is configured but Twilio delivery is not available yet');
 
   return new ChannelRouter({
     senders,

@@ -15,6 +15,12 @@ export interface Message {
   text: string;
   /** Email only. */
   html?: string;
+  /**
+   * The one-time code, digits only, when the message carries one. A voice call needs it: `text` is
+   * then only the spoken lead-in ("Your Tobira verification code is") and the call reads the code
+   * digit by digit, twice. Other channels carry the code inside `text`. Never logged.
+   */
+  code?: string;
   /** What the message is for, e.g. 'notice.security_info_added' or 'reset.code': logged and stored, never the body. */
   purpose: string;
 }

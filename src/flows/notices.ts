@@ -83,6 +83,83 @@ export async function notifyPasswordChanged(
   });
 }
 
+/**
+ * Tells the user that their password was reset, at every address they registered (the profile
+ * address and an alternate email given as security info). Returns how many messages were queued.
+ */
+export async function notifyPasswordReset(
+  deps: NoticeDeps,
+  user: User,
+  meta: RequestMeta,
+  addresses: readonly string[],
+): Promise<number> {
+  let sent = 0;
+  for (const to of new Set(addresses.map((a) => a.trim().toLowerCase()).filter(Boolean))) {
+    const ok = await sendNotice(
+      deps,
+      user,
+      meta,
+      'notice-password-reset',
+      'notice.password_reset',
+      { subjectKey: 'notice.passwordReset.subject', resetUrl: `${deps.config.issuer}/reset` },
+      to,
+    );
+    if (ok) sent++;
+  }
+  return sent;
+}
+
+/** Tells administrators (each in their own language) that an administrator's password was reset. */
+export async function notifyAdminsOfAdminReset(
+  deps: NoticeDeps,
+  subject: User,
+  admins: readonly User[],
+  meta: RequestMeta,
+): Promise<number> {
+  let sent = 0;
+  for (const admin of admins) {
+    if (admin.id === subject.id || !admin.email) continue;
+    const ok = await sendNotice(deps, admin, meta, 'notice-admin-reset', 'notice.admin_password_reset', {
+      subjectKey: 'notice.adminReset.subject',
+      subjectParams: { login: oneLine(subject.login, 100) },
+      subjectLogin: oneLine(subject.login, 100),
+    });
+    if (ok) sent++;
+  }
+  return sent;
+}
+
+/** "Contact an administrator": the helpdesk recipients learn which account asked, and when. */
+export async function notifyHelpdesk(
+  deps: NoticeDeps,
+  recipients: readonly User[],
+  login: string,
+  meta: RequestMeta,
+  toAddress?: string,
+): Promise<number> {
+  let sent = 0;
+  const targets: Array<{ user: User; to?: string }> = toAddress
+    ? [{ user: recipients[0] ?? ({ login: 'helpdesk', displayName: '', locale: null } as User), to: toAddress }]
+    : recipients.filter((r) => r.email).map((user) => ({ user }));
+  for (const { user, to } of targets) {
+    const ok = await sendNotice(
+      deps,
+      user,
+      meta,
+      'notice-contact-admin',
+      'notice.contact_admin',
+      {
+        subjectKey: 'notice.contactAdmin.subject',
+        subjectParams: { login: oneLine(login, 100) },
+        requester: oneLine(login, 100),
+      },
+      to,
+    );
+    if (ok) sent++;
+  }
+  return sent;
+}
+
 /** The user's language for messages: their own setting when it is one we have, else the default. */
 export function userLocale(user: User, config: Config): Locale {
   return isLocale(user.locale) ? user.locale : config.defaultLocale;
@@ -95,8 +172,9 @@ async function sendNotice(
   template: string,
   purpose: string,
   data: EmailData,
+  toAddress?: string,
 ): Promise<boolean> {
-  const to = user.email?.trim();
+  const to = (toAddress ?? user.email)?.trim();
   if (!to) return false;
   const locale = userLocale(user, deps.config);
   const policy = policyFromSettings(await readSettings(deps.db));

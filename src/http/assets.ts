@@ -13,6 +13,19 @@ const FILES: Record<string, { file: string; type: string }> = {
     type: 'text/javascript; charset=utf-8',
   },
   '/assets/webauthn.js': { file: 'public/webauthn.js', type: 'text/javascript; charset=utf-8' },
+  // ALTCHA's "external" build: styles and workers as separate files, so the strict CSP holds
+  // (no inline styles, no blob: workers). views/partials/pow.eta loads them.
+  '/assets/vendor/altcha.js': {
+    file: 'node_modules/altcha/dist/external/altcha.min.js',
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/assets/vendor/altcha.css': { file: 'node_modules/altcha/dist/external/altcha.css', type: 'text/css; charset=utf-8' },
+  '/assets/vendor/altcha-ja.js': { file: 'node_modules/altcha/dist/i18n/ja.js', type: 'text/javascript; charset=utf-8' },
+  '/assets/vendor/altcha-worker-pbkdf2.js': {
+    file: 'node_modules/altcha/dist/workers/pbkdf2.js',
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/assets/pow.js': { file: 'public/pow.js', type: 'text/javascript; charset=utf-8' },
 };
 
 export function registerAsset(urlPath: string, file: string, type: string): void {

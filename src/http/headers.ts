@@ -15,14 +15,14 @@ const CSP = [
 /** Strict headers on every response; our own HTML pages also get a CSP without inline script. */
 export function securityHeaders(https: boolean) {
   return async (ctx: Context, next: Next) => {
-    await next();
+    // Set before the request is handled: the provider writes its own responses directly.
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-    ctx.set('Cross-Origin-Resource-Policy', 'same-origin');
     ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
     if (https) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    await next();
     if (ctx.state.ownPage) {
       ctx.set('Content-Security-Policy', CSP);
       ctx.set('Cache-Control', 'no-store');

@@ -42,8 +42,6 @@ export const en = {
   'logout.done.lead': 'You have signed out. You can close this window.',
 
   'reset.title': "Can't access your account?",
-  'reset.coming':
-    'Self-service password reset is not available yet on this server. Contact your administrator.',
 
   'error.title': 'Something went wrong',
   'error.back': 'Go to the start page',
@@ -198,6 +196,9 @@ export const en = {
   'dev.outbox.channel.email': 'Email',
   'dev.outbox.channel.sms': 'Text message',
   'dev.outbox.channel.voice': 'Phone call',
+
+  'voice.repeat': 'Once again, your code is',
+  'voice.goodbye': 'Goodbye.',
   // -- end delivery, notices, outbox --
 
   // -- methods/phone (text message and phone call) --
@@ -207,9 +208,135 @@ export const en = {
   // -- end methods/email --
 
   // -- methods/questions (security questions) --
+  'questions.describe': '{count} security questions',
+  'questions.enroll.lead':
+    'Choose {count} different questions and answer each one. If you ever need to reset your password, we will ask you some of them.',
+  'questions.enroll.rules':
+    'Each answer must be {min} to {max} characters long, and each answer must be different. Upper and lower case, full-width and half-width characters and extra spaces do not matter. Hiragana, katakana, kanji and accented letters do, so write each answer the way you will remember it.',
+  'questions.enroll.private':
+    'Your answers are stored in a form that nobody can read, not even an administrator. You cannot view or edit them later: to change them, delete your security questions and register them again.',
+  'questions.enroll.question': 'Question {n}',
+  'questions.enroll.choose': 'Choose a question',
+  'questions.enroll.placeholder': '(Not chosen)',
+  'questions.enroll.predefined': 'Suggested questions',
+  'questions.enroll.custom': "Your organization's questions",
+  'questions.enroll.answer': 'Answer to question {n}',
+  'questions.enroll.submit': 'Save security questions',
+  'questions.verify.lead': 'Answer these questions the way you answered them when you registered them.',
+  'questions.verify.hint':
+    'Upper and lower case, full-width and half-width characters and extra spaces do not matter.',
+  'questions.verify.submit': 'Verify',
+  'questions.not_for_admins': 'Security questions cannot be used with an administrator account.',
+  'questions.already_registered':
+    'You have already registered security questions. Delete them first to register a new set.',
+  'questions.not_enough_offered':
+    'Not enough security questions are available to register. Contact your administrator.',
+  'questions.choose_all': 'Choose a question and give an answer for each of the {count} questions.',
+  'questions.unknown_question': 'One of the chosen questions is no longer offered. Choose your questions again.',
+  'questions.duplicate_question': 'Choose a different question each time.',
+  'questions.duplicate_answer': 'Give a different answer to each question.',
+  'questions.answer_too_short': 'Each answer must be at least {min} characters long.',
+  'questions.answer_too_long': 'Each answer can be at most {max} characters long.',
+  'questions.answer_format': 'Answer every question. Each answer is {min} to {max} characters long.',
+  'questions.not_registered': 'You have not registered security questions.',
+  'questions.set_too_small':
+    "Your security questions no longer meet your organization's requirements. Use another method, and register your security questions again later.",
+  'questions.expired': 'These questions have expired or were already answered. Answer the questions shown now.',
+  'questions.wrong': 'At least one answer is not correct. Answer the questions shown now, which may be different.',
+  'questions.too_many':
+    'Too many incorrect answers. For your security, security questions cannot be used right now. Use another method, or try again later.',
+  'questions.q.first_school_city': 'In which city or town was the first school you attended?',
+  'questions.q.childhood_best_friend': 'What was the first name of your closest friend when you were ten?',
+  'questions.q.favorite_primary_teacher': 'What was the family name of your favorite teacher in elementary school?',
+  'questions.q.childhood_nickname': 'What nickname did your family call you by as a child?',
+  'questions.q.first_concert': 'Which performer did you see at the first concert you went to?',
+  'questions.q.first_film_in_cinema': 'What is the first film you remember seeing in a movie theater?',
+  'questions.q.first_book_read_alone': 'What is the first book you remember reading on your own?',
+  'questions.q.first_album_bought': 'What was the first album or single you bought with your own money?',
+  'questions.q.first_pay_purchase': 'What did you buy with your first pay?',
+  'questions.q.childhood_dream_job': 'As a child, what did you want to be when you grew up?',
+  'questions.q.childhood_hero': 'Who was your hero when you were a child?',
+  'questions.q.favorite_childhood_toy': 'What was your favorite toy as a child?',
+  'questions.q.childhood_snack': 'Which snack did you buy most often as a child?',
+  'questions.q.first_dish_cooked': 'What was the first dish you learned to cook?',
+  'questions.q.first_game_owned': 'What was the first video game or board game you owned?',
+  'questions.q.parents_meeting_place': 'In which city or town did your parents meet?',
+  'questions.q.grandmother_hometown': 'In which town or village did one of your grandmothers grow up?',
+  'questions.q.first_trip_abroad_city': 'What was the first city you visited outside your home country?',
+  'questions.q.childhood_neighbor_name': 'What was the family name of your next-door neighbors when you were a child?',
+  'questions.q.childhood_hiding_place': 'Where was your favorite hiding place as a child?',
+  'questions.q.first_gift_remembered': 'What is the earliest present you remember receiving?',
+  'questions.q.first_date_place': 'Where did you go on your first date?',
+  'questions.q.first_night_away': 'At whose home did you spend your first night away from your family?',
+  'questions.q.childhood_holiday_place': 'Where did your family most often go on holiday when you were a child?',
+  'questions.q.first_stage_role': 'What role did you play in your first school play?',
+  'questions.q.birthday_dish': 'What dish did you always ask for on your birthday as a child?',
+  'questions.q.school_lunch_favorite': 'What was your favorite school lunch?',
   // -- end methods/questions --
 
   // -- reset flow --
+  'pow.hint': 'This check runs in your browser to keep automated requests out. It takes a moment.',
+  'pow.required': 'Select the check box to complete the check before you continue.',
+  'pow.noscript':
+    "This check needs JavaScript. Turn on JavaScript in your browser and reload this page. If you can't, contact your administrator for help.",
+  'reset.identify.lead': 'Enter your user ID to get back into your account. You will verify your identity, then choose a new password.',
+  'reset.identify.username': 'User ID',
+  'reset.identify.submit': 'Next',
+  'reset.identify.missing': 'Enter your user ID.',
+  'reset.identify.pow': 'The automated-request check did not complete. Wait for it to finish, then try again.',
+  'reset.identify.back': 'Back to sign-in',
+  'reset.external.title': 'Contact your administrator',
+  'reset.external.lead':
+    'The password of this account is managed by another system, so it cannot be reset here. Contact your administrator or helpdesk for help.',
+  'reset.notEnabled.title': 'Your account is not enabled for password reset',
+  'reset.notEnabled.lead': 'Your organization has not set up this account for self-service password reset.',
+  'reset.unverified.title': "We couldn't verify your account",
+  'reset.unverified.lead':
+    'We could not verify your account with the security info registered for it. If you want, you can ask an administrator to reset your password.',
+  'reset.unverified.register':
+    'Once you can sign in again, register your security info at /my/security-info so that next time you can reset your password yourself.',
+  'reset.contact.button': 'Contact an administrator',
+  'reset.contact.link': 'Contact your helpdesk',
+  'reset.contacted.title': 'Your administrator has been contacted',
+  'reset.contacted.lead':
+    'If this account exists, your administrators have been told that you need help with your password. They will contact you.',
+  'reset.blocked.title': 'Too many attempts',
+  'reset.blocked.lead':
+    'There were too many password reset attempts for this account. For your security, try again in 24 hours or contact your administrator.',
+  'reset.expired.title': 'Start again',
+  'reset.expired.lead':
+    'Your password reset session has expired, was finished, or was started in another browser. Start again from the beginning.',
+  'reset.expired.restart': 'Start again',
+  'reset.verify.title': 'Verify your identity',
+  'reset.verify.lead': 'Verification step {gate} of {required}: choose a method to verify your identity.',
+  'reset.verify.blocked': 'blocked for 24 hours after too many attempts',
+  'reset.verify.none': 'None of your methods can be used right now.',
+  'reset.methodUnavailable': 'That method cannot be used for this reset.',
+  'reset.methodBlocked':
+    'This method is blocked for 24 hours after too many unsuccessful attempts. Choose another method.',
+  'reset.stepOrder': 'Complete the earlier steps first.',
+  'reset.method.others': 'Choose another method',
+  'reset.password.title': 'Choose a new password',
+  'reset.password.lead': 'Your identity is verified. Choose a new password for your account.',
+  'reset.password.new': 'New password',
+  'reset.password.confirm': 'Confirm new password',
+  'reset.password.submit': 'Reset password',
+  'reset.unlock.lead': 'Your account is locked after too many sign-in attempts. You can unlock it and keep your current password.',
+  'reset.unlock.submit': 'Unlock without changing my password',
+  'reset.done.title': 'Your password was reset',
+  'reset.done.unlocked': 'Your account was unlocked. Sign in with your current password.',
+  'reset.done.lead': 'Sign in with your new password. You have been signed out everywhere else.',
+  'reset.done.signin': 'Sign in',
+  'reset.cancel': 'Cancel',
+  'notice.passwordReset.subject': 'Your password was reset',
+  'notice.passwordReset.body': 'The password of your account {login} was reset through "Can\'t access your account?".',
+  'notice.passwordReset.sessions': 'You were signed out of every app and device.',
+  'notice.adminReset.subject': 'An administrator reset their password: {login}',
+  'notice.adminReset.body': 'The administrator account {login} reset its password through self-service password reset.',
+  'notice.contactAdmin.subject': 'Password help requested for {login}',
+  'notice.contactAdmin.body':
+    'The user {login} could not reset their password on their own and asked an administrator for help.',
+  'reset.done.unlockedTitle': 'Your account was unlocked',
   // -- end reset flow --
 
   // -- administration --

@@ -43,8 +43,6 @@ export const ja: Record<MessageKey, string> = {
   'logout.done.lead': 'サインアウトしました。このウィンドウを閉じてもかまいません。',
 
   'reset.title': 'アカウントにアクセスできない場合',
-  'reset.coming':
-    'このサーバーでは、セルフサービスのパスワード リセットはまだ利用できません。管理者に問い合わせてください。',
 
   'error.title': '問題が発生しました',
   'error.back': 'スタート ページへ',
@@ -206,6 +204,9 @@ export const ja: Record<MessageKey, string> = {
   'dev.outbox.channel.email': 'メール',
   'dev.outbox.channel.sms': 'テキスト メッセージ',
   'dev.outbox.channel.voice': '音声通話',
+
+  'voice.repeat': 'もう一度繰り返します。コードは',
+  'voice.goodbye': '以上です。失礼いたします。',
   // -- end delivery, notices, outbox --
 
   // -- methods/phone (text message and phone call) --
@@ -215,9 +216,131 @@ export const ja: Record<MessageKey, string> = {
   // -- end methods/email --
 
   // -- methods/questions (security questions) --
+  'questions.describe': '秘密の質問 {count} 件',
+  'questions.enroll.lead':
+    '異なる質問を {count} つ選び、それぞれに答えを入力してください。パスワードをリセットするときに、この中からいくつかの質問に答えていただきます。',
+  'questions.enroll.rules':
+    '答えはそれぞれ {min} 文字以上 {max} 文字以内で、すべて異なるものにしてください。大文字と小文字、全角と半角、余分なスペースは区別しません。ひらがな・カタカナ・漢字やアクセント記号付きの文字は区別するので、覚えやすい書き方で入力してください。',
+  'questions.enroll.private':
+    '答えは誰にも読めない形で保存され、管理者も見ることはできません。後から表示したり編集したりすることはできないため、変更するには秘密の質問を削除して登録し直してください。',
+  'questions.enroll.question': '質問 {n}',
+  'questions.enroll.choose': '質問を選んでください',
+  'questions.enroll.placeholder': '(未選択)',
+  'questions.enroll.predefined': '用意されている質問',
+  'questions.enroll.custom': '組織が追加した質問',
+  'questions.enroll.answer': '質問 {n} の答え',
+  'questions.enroll.submit': '秘密の質問を保存',
+  'questions.verify.lead': '登録したときと同じように、次の質問に答えてください。',
+  'questions.verify.hint': '大文字と小文字、全角と半角、余分なスペースは区別しません。',
+  'questions.verify.submit': '確認',
+  'questions.not_for_admins': '管理者アカウントでは秘密の質問を使用できません。',
+  'questions.already_registered':
+    '秘密の質問はすでに登録されています。新しく登録するには、先に登録済みの質問を削除してください。',
+  'questions.not_enough_offered': '登録に必要な数の秘密の質問が用意されていません。管理者に問い合わせてください。',
+  'questions.choose_all': '{count} つの質問すべてについて、質問を選んで答えを入力してください。',
+  'questions.unknown_question': '選んだ質問の中に、現在は使用できない質問があります。質問を選び直してください。',
+  'questions.duplicate_question': '質問はそれぞれ異なるものを選んでください。',
+  'questions.duplicate_answer': '答えはそれぞれ異なるものにしてください。',
+  'questions.answer_too_short': '答えはそれぞれ {min} 文字以上で入力してください。',
+  'questions.answer_too_long': '答えはそれぞれ {max} 文字以内で入力してください。',
+  'questions.answer_format': 'すべての質問に答えてください。答えは {min} 文字以上 {max} 文字以内です。',
+  'questions.not_registered': '秘密の質問が登録されていません。',
+  'questions.set_too_small':
+    '登録されている秘密の質問が組織の現在の要件を満たしていません。別の方法を使用し、後で秘密の質問を登録し直してください。',
+  'questions.expired': 'この質問は有効期限が切れたか、すでに回答済みです。いま表示されている質問に答えてください。',
+  'questions.wrong': '正しくない答えがあります。いま表示されている質問に答えてください (前回と異なる場合があります)。',
+  'questions.too_many':
+    '間違った答えが多すぎます。セキュリティ保護のため、秘密の質問は現在使用できません。別の方法を使用するか、しばらくしてからもう一度お試しください。',
+  'questions.q.first_school_city': '最初に通った学校は、どの市区町村にありましたか？',
+  'questions.q.childhood_best_friend': '10 歳のころ、いちばん仲の良かった友達の下の名前は何ですか？',
+  'questions.q.favorite_primary_teacher': '小学校でいちばん好きだった先生の名字は何ですか？',
+  'questions.q.childhood_nickname': '子どものころ、家族から何というあだ名で呼ばれていましたか？',
+  'questions.q.first_concert': '初めて行ったコンサートやライブで見た歌手やグループは誰ですか？',
+  'questions.q.first_film_in_cinema': '映画館で見た映画として覚えている、いちばん古い作品は何ですか？',
+  'questions.q.first_book_read_alone': '自分ひとりで読んだ本として覚えている、いちばん古い本は何ですか？',
+  'questions.q.first_album_bought': '自分のお金で初めて買ったアルバムやシングルは何ですか？',
+  'questions.q.first_pay_purchase': '初めての給料で何を買いましたか？',
+  'questions.q.childhood_dream_job': '子どものころ、大きくなったら何になりたいと思っていましたか？',
+  'questions.q.childhood_hero': '子どものころ、あこがれていた人は誰ですか？',
+  'questions.q.favorite_childhood_toy': '子どものころ、いちばん好きだったおもちゃは何ですか？',
+  'questions.q.childhood_snack': '子どものころ、いちばんよく買っていたお菓子は何ですか？',
+  'questions.q.first_dish_cooked': '初めて作れるようになった料理は何ですか？',
+  'questions.q.first_game_owned': '初めて自分のものになったテレビゲームやボードゲームは何ですか？',
+  'questions.q.parents_meeting_place': 'ご両親が出会ったのは、どの市区町村ですか？',
+  'questions.q.grandmother_hometown': '祖母のどちらかが育ったのは、どの市町村ですか？',
+  'questions.q.first_trip_abroad_city': '初めて訪れた外国の都市はどこですか？',
+  'questions.q.childhood_neighbor_name': '子どものころ、隣に住んでいた家の名字は何ですか？',
+  'questions.q.childhood_hiding_place': '子どものころ、お気に入りの隠れ場所はどこでしたか？',
+  'questions.q.first_gift_remembered': '覚えている中で、いちばん古いプレゼントは何ですか？',
+  'questions.q.first_date_place': '初めてのデートでどこへ行きましたか？',
+  'questions.q.first_night_away': '初めて家族と離れて泊まったのは、誰の家ですか？',
+  'questions.q.childhood_holiday_place': '子どものころ、家族旅行でいちばんよく行った場所はどこですか？',
+  'questions.q.first_stage_role': '学芸会で初めて演じた役は何ですか？',
+  'questions.q.birthday_dish': '子どものころ、誕生日にいつも食べたいとお願いしていた料理は何ですか？',
+  'questions.q.school_lunch_favorite': 'いちばん好きだった給食のメニューは何ですか？',
   // -- end methods/questions --
 
   // -- reset flow --
+  'pow.hint': '自動送信を防ぐための確認をブラウザーで行います。少し時間がかかります。',
+  'pow.required': 'チェック ボックスを選択して確認を完了してから、続行してください。',
+  'pow.noscript':
+    'この確認には JavaScript が必要です。ブラウザーで JavaScript を有効にして、このページを再読み込みしてください。できない場合は、管理者にお問い合わせください。',
+  'reset.identify.lead': 'アカウントに再びアクセスするには、ユーザー ID を入力してください。本人確認のあと、新しいパスワードを設定します。',
+  'reset.identify.username': 'ユーザー ID',
+  'reset.identify.submit': '次へ',
+  'reset.identify.missing': 'ユーザー ID を入力してください。',
+  'reset.identify.pow': '自動送信の確認が完了していません。完了するまで待ってから、もう一度お試しください。',
+  'reset.identify.back': 'サインインに戻る',
+  'reset.external.title': '管理者に問い合わせてください',
+  'reset.external.lead':
+    'このアカウントのパスワードは別のシステムで管理されているため、ここではリセットできません。管理者またはヘルプデスクに問い合わせてください。',
+  'reset.notEnabled.title': 'お使いのアカウントはパスワード リセットが有効になっていません',
+  'reset.notEnabled.lead': '組織はこのアカウントでセルフサービスのパスワード リセットを使用できるように設定していません。',
+  'reset.unverified.title': 'アカウントを確認できませんでした',
+  'reset.unverified.lead':
+    '登録されているセキュリティ情報でアカウントを確認できませんでした。必要であれば、管理者にパスワードのリセットを依頼できます。',
+  'reset.unverified.register':
+    'サインインできるようになったら、/my/security-info でセキュリティ情報を登録してください。次回からは自分でパスワードをリセットできます。',
+  'reset.contact.button': '管理者に連絡する',
+  'reset.contact.link': 'ヘルプデスクに連絡する',
+  'reset.contacted.title': '管理者に連絡しました',
+  'reset.contacted.lead':
+    'このアカウントが存在する場合、パスワードについて支援が必要であることを管理者に通知しました。管理者から連絡があります。',
+  'reset.blocked.title': '試行回数が多すぎます',
+  'reset.blocked.lead':
+    'このアカウントのパスワード リセットの試行が多すぎます。セキュリティ保護のため、24 時間後にもう一度お試しいただくか、管理者に問い合わせてください。',
+  'reset.expired.title': '最初からやり直してください',
+  'reset.expired.lead':
+    'パスワード リセットのセッションの有効期限が切れたか、完了したか、別のブラウザーで開始されました。最初からやり直してください。',
+  'reset.expired.restart': '最初からやり直す',
+  'reset.verify.title': '本人確認',
+  'reset.verify.lead': '確認ステップ {gate}/{required}: 本人確認に使用する方法を選択してください。',
+  'reset.verify.blocked': '試行が多すぎたため 24 時間ブロックされています',
+  'reset.verify.none': '現在使用できる方法がありません。',
+  'reset.methodUnavailable': 'この方法は今回のリセットには使用できません。',
+  'reset.methodBlocked': 'この方法は失敗が続いたため 24 時間ブロックされています。別の方法を選択してください。',
+  'reset.stepOrder': '先に前の手順を完了してください。',
+  'reset.method.others': '別の方法を選択する',
+  'reset.password.title': '新しいパスワードの設定',
+  'reset.password.lead': '本人確認が完了しました。アカウントの新しいパスワードを設定してください。',
+  'reset.password.new': '新しいパスワード',
+  'reset.password.confirm': '新しいパスワードの確認',
+  'reset.password.submit': 'パスワードをリセット',
+  'reset.unlock.lead': 'サインインの失敗が続いたため、アカウントはロックされています。現在のパスワードのままロックを解除することもできます。',
+  'reset.unlock.submit': 'パスワードを変更せずにロックを解除する',
+  'reset.done.title': 'パスワードをリセットしました',
+  'reset.done.unlocked': 'アカウントのロックを解除しました。現在のパスワードでサインインしてください。',
+  'reset.done.lead': '新しいパスワードでサインインしてください。ほかのすべての場所からはサインアウトされました。',
+  'reset.done.signin': 'サインイン',
+  'reset.cancel': 'キャンセル',
+  'notice.passwordReset.subject': 'パスワードがリセットされました',
+  'notice.passwordReset.body': 'アカウント {login} のパスワードが「アカウントにアクセスできない場合」からリセットされました。',
+  'notice.passwordReset.sessions': 'すべてのアプリとデバイスからサインアウトされました。',
+  'notice.adminReset.subject': '管理者がパスワードをリセットしました: {login}',
+  'notice.adminReset.body': '管理者アカウント {login} がセルフサービス パスワード リセットでパスワードをリセットしました。',
+  'notice.contactAdmin.subject': '{login} からパスワードに関する支援の依頼',
+  'notice.contactAdmin.body': 'ユーザー {login} は自分でパスワードをリセットできず、管理者に支援を求めています。',
+  'reset.done.unlockedTitle': 'アカウントのロックを解除しました',
   // -- end reset flow --
 
   // -- administration --

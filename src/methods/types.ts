@@ -94,4 +94,19 @@ export interface VerificationMethod {
 
   /** A masked label for lists: "Authenticator app", "+81 ••• •••• 34", "YubiKey 5". */
   describe(credential: Credential, t: Translate): string;
+
+  /**
+   * A step the reset flow runs before challenge(), when the method has one: for texts and calls the
+   * user first types the whole registered number (SSPR.md §3), and only a match sends a code.
+   */
+  resetPrecheck?: {
+    view(cx: MethodContext, user: User, credentials: Credential[], flow: FlowId): MethodView;
+    submit(
+      cx: MethodContext,
+      user: User,
+      credentials: Credential[],
+      flow: FlowId,
+      input: MethodInput,
+    ): Promise<{ ok: true } | { ok: false; error: MessageKey; params?: Record<string, string | number> }>;
+  };
 }

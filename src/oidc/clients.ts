@@ -4,7 +4,7 @@ import type { Db } from '../db/knex.ts';
 import type { SecretBox } from '../security/secrets.ts';
 import * as clientStore from '../store/clients.ts';
 
-const SECRET_PURPOSE = 'client-secret';
+export const SECRET_PURPOSE = 'client-secret';
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 

@@ -7,7 +7,7 @@ export interface Subject {
   groups: readonly string[];
 }
 
-export const isAdmin = (s: Subject) => s.roles.includes('admin');
+export const isAdmin = (s: { roles: readonly string[] }) => s.roles.includes('admin');
 
 /** Administrators always need two gates, whatever the policy says. */
 export function gatesRequired(policy: Policy, s: Subject): 1 | 2 {

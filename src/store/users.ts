@@ -146,3 +146,8 @@ export async function countUsers(db: Tx): Promise<number> {
 export async function updateSecurityInfoConfirmed(db: Tx, id: string, now: Date): Promise<void> {
   await db('users').where({ id }).update({ security_info_confirmed_at: now });
 }
+
+export async function listUsersWithRole(db: Tx, role: Role): Promise<User[]> {
+  const rows = await db('users').whereRaw('roles @> ?::jsonb', [JSON.stringify([role])]).orderBy('login_normalized');
+  return rows.map(fromRow);
+}

@@ -44,6 +44,24 @@ export async function chromiumOrSkip(t: TestContext): Promise<Browser | undefine
   return launchChromium();
 }
 
+/**
+ * For a suite that shares one browser across its tests (launched in `before`, closed in `after`):
+ * the reason to skip the whole suite, printed as a notice, when Chromium is not installed; undefined
+ * when it is, or when TOBIRA_REQUIRE_TOOLS=1 (then `launchRequiredChromium` fails the suite).
+ */
+export function chromiumSkipReason(): string | undefined {
+  if (chromiumAvailable() || process.env.TOBIRA_REQUIRE_TOOLS === '1') return undefined;
+  const notice = `${CHROMIUM} not found: skipping (apt-get install chromium to run this test)`;
+  process.stderr.write(`NOTICE: ${notice}\n`);
+  return notice;
+}
+
+/** Launches Chromium for a suite that was not skipped; a missing binary is a clear failure. */
+export async function launchRequiredChromium(): Promise<Browser> {
+  if (!chromiumAvailable()) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+  return launchChromium();
+}
+
 export interface VirtualAuthenticatorOptions {
   protocol?: 'ctap2' | 'u2f';
   /** 'usb' behaves like a security key, 'internal' like a platform authenticator (Touch ID, Hello). */

@@ -29,7 +29,11 @@ export function demoRoutes(deps: AppDeps, rp: InternalClient): Router {
   });
 
   router.get('/login', async (ctx) => {
-    const { url, sealed } = rp.begin('/demo', { ui_locales: ctx.state.locale });
+    // Ask for the profile claims in the ID token itself, so the demo shows them without a userinfo call.
+    const { url, sealed } = rp.begin('/demo', {
+      ui_locales: ctx.state.locale,
+      claims: JSON.stringify({ id_token: { name: null, preferred_username: null, email: null } }),
+    });
     ctx.cookies.set(STATE_COOKIE, sealed, { ...cookie, maxAge: 600_000 });
     ctx.redirect(url);
   });

@@ -1,0 +1,346 @@
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import type { AppDeps } from '../../app.ts';
+import { readForm } from '../../http/body.ts';
+import { verifyCsrf } from '../../http/csrf.ts';
+import { AppError } from '../../http/errors.ts';
+import { render } from '../../http/views.ts';
+import type { MethodView } from '../../methods/types.ts';
+import { gatesRequired } from '../../policy/sspr.ts';
+import { countEvent, lockedAt, readLock } from '../../store/reset-locks.ts';
+import { listCredentials } from '../../store/credentials.ts';
+import { groupNamesOf } from '../../store/groups.ts';
+import { findUserByLogin, listUsersWithRole, type User } from '../../store/users.ts';
+import { setNewPassword } from '../security-info/password.ts';
+import {
+  attemptBlocked,
+  audit,
+  completeReset,
+  countAttempt,
+  countMethodFailure,
+  eligibility,
+  flowOf,
+  gateOf,
+  isSignInLocked,
+  loadSession,
+  methodBlocked,
+  type ResetState,
+  resetOptions,
+  saveSession,
+  startSession,
+  unlockOnly,
+  userOf,
+} from './service.ts';
+
+const COOKIE = 'tobira.reset';
+const KIND = /^[A-Za-z]{2,20}$/;
+const UID = /^[A-Za-z0-9_-]{10,64}$/;
+const CONTACT_RULE = { limit: 1, windowMs: 3600_000, lockMs: 3600_000 };
+
+interface Session {
+  id: string;
+  state: ResetState;
+  user: User;
+}
+
+/** "Can't access your account?": identify, pass the gates, set a new password (SSPR.md §3). */
+export function resetRoutes(deps: AppDeps): Router {
+  const router = new Router({ prefix: '/reset' });
+  const cookieOpts = { httpOnly: true, sameSite: 'lax' as const, secure: deps.secureCookies, path: '/reset' };
+  const meta = (ctx: Context) => ctx.state.meta;
+  const cxOf = async (ctx: Context) =>
+    deps.methodContext(await deps.policy(), { ip: ctx.state.meta.ip, locale: ctx.state.locale });
+
+  async function posted(ctx: Context, next: Next) {
+    const f = await readForm(ctx);
+    verifyCsrf(ctx, f, deps.issuerOrigin);
+    ctx.state.form = f;
+    await next();
+  }
+  const form = (ctx: Context) => ctx.state.form as Record<string, string>;
+
+  /** Every step after the first needs the live session of this browser, for a real user. */
+  async function session(ctx: Context, next: Next) {
+    const s = await loadSession(deps, ctx.cookies.get(COOKIE));
+    const user = s ? await userOf(deps, s.state) : undefined;
+    if (!s || !user) {
+      ctx.cookies.set(COOKIE, null, cookieOpts);
+      return render(ctx, deps.views, 'reset/expired', {}, 400);
+    }
+    ctx.state.reset = { id: s.id, state: s.state, user } satisfies Session;
+    await next();
+  }
+  const sess = (ctx: Context) => ctx.state.reset as Session;
+
+  async function identifyPage(ctx: Context, data: Record<string, unknown> = {}, status = 200) {
+    const interaction = typeof ctx.query.interaction === 'string' && UID.test(ctx.query.interaction) ? ctx.query.interaction : '';
+    render(
+      ctx,
+      deps.views,
+      'reset/identify',
+      { interaction, powChallenge: await deps.pow.challenge(), ...data },
+      status,
+    );
+  }
+
+  router.get('/', async (ctx) => identifyPage(ctx));
+
+  router.post('/', posted, async (ctx) => {
+    const f = form(ctx);
+    const login = (f.username ?? '').trim().slice(0, 256);
+    const interaction = UID.test(f.interaction ?? '') ? f.interaction : undefined;
+    if (interaction) ctx.query.interaction = interaction;
+    if (!login) return identifyPage(ctx, { error: ctx.state.t('reset.identify.missing') }, 400);
+    if (!(await deps.pow.verify(f.altcha))) {
+      return identifyPage(ctx, { error: ctx.state.t('reset.identify.pow'), username: login }, 400);
+    }
+    const policy = await deps.policy();
+    if (await attemptBlocked(deps, login)) {
+      await audit(deps, null, 'reset.attempt', 'blocked', meta(ctx), 'too many attempts', { login });
+      return render(ctx, deps.views, 'reset/blocked', { interaction }, 429);
+    }
+    const { result, user } = await eligibility(deps, policy, login);
+    await countAttempt(deps, login, user?.id ?? null);
+    const s = await startSession(deps, login, result === 'eligible' ? user!.id : null, interaction);
+    ctx.cookies.set(COOKIE, `${s.id}.${s.secret}`, cookieOpts);
+    if (result !== 'eligible') {
+      await audit(deps, user?.id ?? null, 'reset.attempt', 'failed', meta(ctx), result, user ? undefined : { login });
+      return render(ctx, deps.views, `reset/${result === 'notEnabled' ? 'not-enabled' : result}`, {
+        interaction,
+        contact: contactMode(policy.helpdeskContact),
+      });
+    }
+    ctx.redirect('/reset/verify');
+  });
+
+  function contactMode(setting: string): { kind: 'form' } | { kind: 'url'; url: string } {
+    return /^https?:\/\//.test(setting) ? { kind: 'url', url: setting } : { kind: 'form' };
+  }
+
+  async function options(ctx: Context, s: Session) {
+    const policy = await deps.policy();
+    const creds = await listCredentials(deps.db, s.user.id);
+    const subject = { roles: s.user.roles, groups: await groupNamesOf(deps.db, s.user.id) };
+    const required = gatesRequired(policy, subject);
+    const list = [];
+    for (const o of resetOptions(deps, policy, s.user, creds)) {
+      const gate = gateOf(o.method.kind);
+      if (s.state.gates.includes(gate)) continue;
+      list.push({
+        kind: o.method.kind,
+        name: ctx.state.t(`method.${o.method.kind}` as never),
+        labels: o.credentials.map((c) => o.method.describe(c, ctx.state.t)),
+        blocked: await methodBlocked(deps, s.user.id, o.method.kind),
+        credentials: o.credentials,
+        method: o.method,
+      });
+    }
+    return { list, required, policy };
+  }
+
+  router.get('/verify', session, async (ctx) => {
+    const s = sess(ctx);
+    const { list, required } = await options(ctx, s);
+    if (s.state.gates.length >= required) return ctx.redirect('/reset/password');
+    render(ctx, deps.views, 'reset/verify', {
+      options: list.map(({ kind, name, labels, blocked }) => ({ kind, name, labels, blocked })),
+      gate: s.state.gates.length + 1,
+      required,
+      contact: contactMode((await deps.policy()).helpdeskContact),
+    });
+  });
+
+  async function methodStep(ctx: Context, s: Session, kind: string) {
+    const { list } = await options(ctx, s);
+    const o = list.find((x) => x.kind === kind);
+    if (!o) throw new AppError('reset.method_unavailable', 404, 'reset.methodUnavailable');
+    if (o.blocked) throw new AppError('reset.method_blocked', 429, 'reset.methodBlocked');
+    return o;
+  }
+
+  async function stepPage(ctx: Context, s: Session, kind: string, view: MethodView, extra: Record<string, unknown> = {}, status = 200) {
+    render(
+      ctx,
+      deps.views,
+      'reset/method',
+      {
+        partial: view.partial,
+        view: view.data,
+        action: `/reset/verify/${kind}`,
+        methodName: ctx.state.t(`method.${kind}` as never),
+        ...extra,
+      },
+      status,
+    );
+    void s;
+  }
+
+  router.get('/verify/:kind', session, async (ctx) => {
+    const s = sess(ctx);
+    const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
+    const o = await methodStep(ctx, s, kind);
+    const cx = await cxOf(ctx);
+    const flow = flowOf(s.id);
+    if (o.method.resetPrecheck && !s.state.prechecked?.includes(kind)) {
+      const view = o.method.resetPrecheck.view(cx, s.user, o.credentials, flow);
+      return render(ctx, deps.views, 'reset/method', {
+        partial: view.partial,
+        view: view.data,
+        action: `/reset/verify/${kind}/precheck`,
+        methodName: o.name,
+      });
+    }
+    const view = await o.method.challenge(cx, s.user, o.credentials, flow);
+    await stepPage(ctx, s, kind, view);
+  });
+
+  router.post('/verify/:kind/precheck', posted, session, async (ctx) => {
+    const s = sess(ctx);
+    const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
+    const o = await methodStep(ctx, s, kind);
+    if (!o.method.resetPrecheck) throw new AppError('reset.no_precheck', 404, 'reset.methodUnavailable');
+    const cx = await cxOf(ctx);
+    const flow = flowOf(s.id);
+    const r = await o.method.resetPrecheck.submit(cx, s.user, o.credentials, flow, form(ctx));
+    if (!r.ok) {
+      const blocked = await countMethodFailure(deps, s.user.id, kind);
+      await audit(deps, s.user.id, 'reset.verify', blocked ? 'blocked' : 'failed', meta(ctx), r.error, { kind });
+      const view = o.method.resetPrecheck.view(cx, s.user, o.credentials, flow);
+      return render(
+        ctx,
+        deps.views,
+        'reset/method',
+        {
+          partial: view.partial,
+          view: view.data,
+          action: `/reset/verify/${kind}/precheck`,
+          methodName: o.name,
+          error: ctx.state.t(r.error, r.params),
+          others: true,
+        },
+        blocked ? 429 : 400,
+      );
+    }
+    const state = s.state;
+    state.prechecked = [...(state.prechecked ?? []), kind];
+    await saveSession(deps, s.id, state);
+    const view = await o.method.challenge(cx, s.user, o.credentials, flow);
+    await stepPage(ctx, s, kind, view);
+  });
+
+  router.post('/verify/:kind', posted, session, async (ctx) => {
+    const s = sess(ctx);
+    const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
+    const o = await methodStep(ctx, s, kind);
+    const state = s.state;
+    if (o.method.resetPrecheck && !state.prechecked?.includes(kind)) {
+      throw new AppError('reset.skipped_step', 400, 'reset.stepOrder');
+    }
+    const cx = await cxOf(ctx);
+    const flow = flowOf(s.id);
+    const r = await o.method.verify(cx, s.user, o.credentials, flow, form(ctx));
+    if (!r.ok) {
+      const blocked = (await countMethodFailure(deps, s.user.id, kind)) || !!r.exhausted;
+      await audit(deps, s.user.id, 'reset.verify', blocked ? 'blocked' : 'failed', meta(ctx), r.error, { kind });
+      if (blocked) await audit(deps, s.user.id, 'reset.attempt', 'blocked', meta(ctx), 'method blocked', { kind });
+      const view = blocked ? undefined : await o.method.challenge(cx, s.user, o.credentials, flow);
+      if (!view) {
+        return render(ctx, deps.views, 'reset/method-blocked', { methodName: o.name }, 429);
+      }
+      return stepPage(ctx, s, kind, view, { error: ctx.state.t(r.error, r.params), others: true }, 400);
+    }
+    await audit(deps, s.user.id, 'reset.verify', 'succeeded', meta(ctx), null, { kind });
+    state.gates = [...state.gates, gateOf(kind)];
+    state.methods = [...state.methods, kind];
+    await saveSession(deps, s.id, state);
+    ctx.redirect('/reset/verify');
+  });
+
+  /** The new-password step: only after every gate passed (no skipping by URL). */
+  async function gatesPassed(ctx: Context, next: Next) {
+    const s = sess(ctx);
+    const policy = await deps.policy();
+    const subject = { roles: s.user.roles, groups: await groupNamesOf(deps.db, s.user.id) };
+    if (s.state.gates.length < gatesRequired(policy, subject)) {
+      throw new AppError('reset.gates_missing', 403, 'reset.stepOrder');
+    }
+    ctx.state.unlockOffered = policy.allowUnlockWithoutReset && (await isSignInLocked(deps, s.user));
+    await next();
+  }
+
+  router.get('/password', session, gatesPassed, async (ctx) => {
+    render(ctx, deps.views, 'reset/password', { reasons: [], unlock: ctx.state.unlockOffered });
+  });
+
+  router.post('/password', posted, session, gatesPassed, async (ctx) => {
+    const s = sess(ctx);
+    const f = form(ctx);
+    const r = await setNewPassword(deps, s.user, f.password ?? '', f.confirm ?? '', meta(ctx), 'reset.password');
+    if (!r.ok) {
+      return render(
+        ctx,
+        deps.views,
+        'reset/password',
+        { reasons: r.reasons.map((x) => ctx.state.t(x.key, x.params)), unlock: ctx.state.unlockOffered },
+        400,
+      );
+    }
+    await completeReset(deps, s.user, s.state, meta(ctx));
+    await saveSession(deps, s.id, { ...s.state, finished: true });
+    ctx.cookies.set(COOKIE, null, cookieOpts);
+    render(ctx, deps.views, 'reset/done', { interaction: s.state.interaction, unlocked: false });
+  });
+
+  router.post('/unlock', posted, session, gatesPassed, async (ctx) => {
+    const s = sess(ctx);
+    if (!ctx.state.unlockOffered) throw new AppError('reset.unlock_not_allowed', 403, 'error.http.403');
+    await unlockOnly(deps, s.user, s.state, meta(ctx));
+    await saveSession(deps, s.id, { ...s.state, finished: true });
+    ctx.cookies.set(COOKIE, null, cookieOpts);
+    render(ctx, deps.views, 'reset/done', { interaction: s.state.interaction, unlocked: true });
+  });
+
+  router.post('/cancel', posted, async (ctx) => {
+    const s = await loadSession(deps, ctx.cookies.get(COOKIE));
+    if (s) {
+      await audit(deps, s.state.userId, 'reset.attempt', 'cancelled', meta(ctx));
+      await saveSession(deps, s.id, { ...s.state, finished: true });
+    }
+    ctx.cookies.set(COOKIE, null, cookieOpts);
+    const back = s?.state.interaction ? `/interaction/${s.state.interaction}` : '/';
+    ctx.redirect(back);
+  });
+
+  /**
+   * "Contact an administrator": emails the helpdesk users (else the administrators), or the address
+   * the policy names, at most once per account per hour. An unknown user ID gets the same page and
+   * nothing is sent.
+   */
+  router.post('/contact', posted, async (ctx) => {
+    const s = await loadSession(deps, ctx.cookies.get(COOKIE));
+    if (!s) return render(ctx, deps.views, 'reset/expired', {}, 400);
+    const policy = await deps.policy();
+    const login = s.state.login;
+    const user = await findUserByLogin(deps.db, login);
+    const now = deps.clock.now();
+    const key = `reset.contact:${login.normalize('NFKC').toLowerCase()}`;
+    const already = lockedAt(await readLock(deps.db, key), now);
+    if (user && !already) {
+      await countEvent(deps.db, key, CONTACT_RULE, now, user.id);
+      const setting = policy.helpdeskContact;
+      if (setting.includes('@') && !/^https?:/.test(setting)) {
+        await deps.notices.helpdesk([], user.login, meta(ctx), setting);
+      } else {
+        const helpdesk = (await listUsersWithRole(deps.db, 'helpdesk')).filter((u) => u.status === 'active' && u.email);
+        const recipients = helpdesk.length
+          ? helpdesk
+          : (await listUsersWithRole(deps.db, 'admin')).filter((u) => u.status === 'active' && u.email);
+        await deps.notices.helpdesk(recipients, user.login, meta(ctx));
+      }
+      await audit(deps, user.id, 'reset.attempt', 'contacted_admin', meta(ctx));
+    }
+    render(ctx, deps.views, 'reset/contacted', { interaction: s.state.interaction });
+  });
+
+  return router;
+}

@@ -1,0 +1,212 @@
+import crypto from 'node:crypto';
+import type { AppDeps } from '../../app.ts';
+import type { MethodContext, VerificationMethod } from '../../methods/types.ts';
+import type { Policy } from '../../policy/settings.ts';
+import { constantTimeEqual } from '../../security/secrets.ts';
+import { gatesRequired, inResetScope, isAdmin, resetGatesAvailable } from '../../policy/sspr.ts';
+import { recordAudit } from '../../store/audit.ts';
+import { createChallenge, findLiveChallenge, updateChallengeData } from '../../store/challenges.ts';
+import { type Credential, listCredentials } from '../../store/credentials.ts';
+import { groupNamesOf } from '../../store/groups.ts';
+import { destroyByAccountId } from '../../store/oidc.ts';
+import { clearUserLocks, countEvent, type LockRule, lockedAt, readLock } from '../../store/reset-locks.ts';
+import { readThrottle } from '../../store/throttle.ts';
+import { findUserById, findUserByLogin, normalizeLogin, type User } from '../../store/users.ts';
+import { clearLockout, type RequestMeta } from '../signin/service.ts';
+
+/** A reset session lasts 15 minutes from its start (SSPR.md §3). */
+export const RESET_SESSION_MS = 15 * 60_000;
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+/** 5 reset attempts for one account within an hour lock resets of it for 24 hours. */
+export const ATTEMPT_RULE: LockRule = { limit: 5, windowMs: HOUR, lockMs: DAY };
+/** 5 failed verifications of one method within an hour block that method for 24 hours. */
+export const METHOD_RULE: LockRule = { limit: 5, windowMs: HOUR, lockMs: DAY };
+
+export interface ResetState {
+  /** HMAC of the browser's secret: the session belongs to the browser that started it. */
+  bind: string;
+  login: string;
+  userId: string | null;
+  /** Gates passed so far (a text and a call to the phones are one gate: 'phone'). */
+  gates: string[];
+  methods: string[];
+  interaction?: string;
+  startedAt: number;
+  finished?: boolean;
+  /** Methods whose reset pre-step passed (the typed phone number matched). */
+  prechecked?: string[];
+}
+
+export type Eligibility = 'eligible' | 'external' | 'notEnabled' | 'unverified' | 'blocked';
+
+export const gateOf = (kind: string) => (kind === 'sms' || kind === 'voice' ? 'phone' : kind);
+export const flowOf = (id: string) => `reset:${id}`;
+const STATE = 'reset.state';
+
+export function attemptKey(login: string) {
+  return `reset.account:${normalizeLogin(login)}`;
+}
+export function methodKey(userId: string, gate: string) {
+  return `reset.method:${userId}:${gate}`;
+}
+
+export async function startSession(
+  deps: AppDeps,
+  login: string,
+  userId: string | null,
+  interaction: string | undefined,
+): Promise<{ id: string; secret: string }> {
+  const secret = crypto.randomBytes(24).toString('base64url');
+  const now = deps.clock.now();
+  const state: ResetState = {
+    bind: deps.box.hmac('reset-bind', secret),
+    login: login.slice(0, 256),
+    userId,
+    gates: [],
+    methods: [],
+    interaction,
+    startedAt: now.getTime(),
+  };
+  const c = await createChallenge(
+    deps.db,
+    { flow: 'reset', userId, kind: STATE, data: state as unknown as Record<string, unknown> },
+    now,
+    RESET_SESSION_MS,
+  );
+  // The state row's own id names the session; its flow is `reset` until we know the id.
+  await deps.db('challenges').where({ id: c.id }).update({ flow: flowOf(c.id) });
+  return { id: c.id, secret };
+}
+
+/** Loads a live session that belongs to this browser; anything else is "start again". */
+export async function loadSession(deps: AppDeps, cookie: string | undefined): Promise<{ id: string; state: ResetState } | undefined> {
+  if (!cookie) return undefined;
+  const dot = cookie.indexOf('.');
+  if (dot < 0) return undefined;
+  const id = cookie.slice(0, dot);
+  const secret = cookie.slice(dot + 1);
+  if (!/^[0-9a-f-]{36}$/.test(id) || !secret) return undefined;
+  const c = await findLiveChallenge(deps.db, flowOf(id), STATE, deps.clock.now());
+  if (!c) return undefined;
+  const state = c.data as unknown as ResetState;
+  const expected = deps.box.hmac('reset-bind', secret);
+  if (state.finished || !constantTimeEqual(expected, state.bind)) return undefined;
+  return { id, state };
+}
+
+export async function saveSession(deps: AppDeps, id: string, state: ResetState): Promise<void> {
+  const c = await findLiveChallenge(deps.db, flowOf(id), STATE, deps.clock.now());
+  if (c) await updateChallengeData(deps.db, c.id, state as unknown as Record<string, unknown>);
+}
+
+async function subjectOf(deps: AppDeps, user: User) {
+  return { roles: user.roles, groups: await groupNamesOf(deps.db, user.id) };
+}
+
+/** Methods this user may use at reset under the policy: never questions for administrators. */
+export function resetOptions(
+  deps: AppDeps,
+  policy: Policy,
+  user: User,
+  creds: Credential[],
+): Array<{ method: VerificationMethod; credentials: Credential[] }> {
+  return deps.methods
+    .usable(creds, 'reset')
+    .filter((o) => policy.resetMethods.includes(o.method.kind))
+    .filter((o) => !(o.method.kind === 'questions' && isAdmin(user)));
+}
+
+/** SSPR.md §3 step 1, in its order; the fold option makes every refusal the same page. */
+export async function eligibility(deps: AppDeps, policy: Policy, login: string): Promise<{ result: Eligibility; user?: User }> {
+  const user = await findUserByLogin(deps.db, login);
+  const fold = (r: Eligibility): Eligibility => (policy.foldEligibilityMessages && r !== 'eligible' ? 'unverified' : r);
+  if (user && user.passwordManaged === 'external') return { result: fold('external'), user };
+  const subject = user ? await subjectOf(deps, user) : undefined;
+  if (user && subject && !inResetScope(policy, subject)) return { result: fold('notEnabled'), user };
+  if (!user || !subject || user.status !== 'active') return { result: 'unverified' };
+  const creds = await listCredentials(deps.db, user.id);
+  const kinds = resetOptions(deps, policy, user, creds).map((o) => o.method.kind);
+  if (resetGatesAvailable(policy, subject, kinds).length < gatesRequired(policy, subject)) {
+    return { result: 'unverified', user };
+  }
+  return { result: 'eligible', user };
+}
+
+export async function attemptBlocked(deps: AppDeps, login: string): Promise<boolean> {
+  return lockedAt(await readLock(deps.db, attemptKey(login)), deps.clock.now());
+}
+
+export async function countAttempt(deps: AppDeps, login: string, userId: string | null): Promise<void> {
+  await countEvent(deps.db, attemptKey(login), ATTEMPT_RULE, deps.clock.now(), userId);
+}
+
+export async function methodBlocked(deps: AppDeps, userId: string, kind: string): Promise<boolean> {
+  return lockedAt(await readLock(deps.db, methodKey(userId, gateOf(kind))), deps.clock.now());
+}
+
+/** Records a failed verification; returns whether the method is now blocked. */
+export async function countMethodFailure(deps: AppDeps, userId: string, kind: string): Promise<boolean> {
+  const s = await countEvent(deps.db, methodKey(userId, gateOf(kind)), METHOD_RULE, deps.clock.now(), userId);
+  return lockedAt(s, deps.clock.now());
+}
+
+export async function audit(
+  deps: AppDeps,
+  userId: string | null,
+  activity: string,
+  result: 'succeeded' | 'failed' | 'blocked' | 'cancelled' | 'abandoned' | 'contacted_admin',
+  meta: RequestMeta,
+  reason?: string | null,
+  details?: Record<string, unknown>,
+): Promise<void> {
+  await recordAudit(deps.db, {
+    at: deps.clock.now(),
+    actorId: userId,
+    subjectId: userId,
+    activity,
+    result,
+    reason: reason ?? null,
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+    details: details ?? null,
+  });
+}
+
+/**
+ * The end of a reset: unlock, revoke every session, grant and token of the account, clear the
+ * reset throttles, and tell the user (every registered address) and, for an administrator, the
+ * other administrators.
+ */
+export async function completeReset(deps: AppDeps, user: User, state: ResetState, meta: RequestMeta): Promise<void> {
+  const policy = await deps.policy();
+  await clearLockout(deps.db, user.login);
+  await destroyByAccountId(deps.db, user.id);
+  await clearUserLocks(deps.db, user.id, [attemptKey(user.login)]);
+  await audit(deps, user.id, 'reset.complete', 'succeeded', meta, null, { methods: state.methods });
+  await audit(deps, user.id, 'reset.attempt', 'succeeded', meta, null, { methods: state.methods });
+  if (policy.notifyUserOnReset) await deps.notices.passwordReset(user, meta);
+  if (policy.notifyAdminsOnAdminReset && isAdmin(user)) await deps.notices.adminPasswordReset(user, meta);
+}
+
+export async function unlockOnly(deps: AppDeps, user: User, state: ResetState, meta: RequestMeta): Promise<void> {
+  await clearLockout(deps.db, user.login);
+  await clearUserLocks(deps.db, user.id, [attemptKey(user.login)]);
+  await audit(deps, user.id, 'reset.unlock', 'succeeded', meta, null, { methods: state.methods });
+  await audit(deps, user.id, 'reset.attempt', 'succeeded', meta, 'unlocked', { methods: state.methods });
+}
+
+export async function isSignInLocked(deps: AppDeps, user: User): Promise<boolean> {
+  const s = await readThrottle(deps.db, normalizeLogin(user.login));
+  return !!s.lockedUntil && s.lockedUntil.getTime() > deps.clock.now().getTime();
+}
+
+export async function userOf(deps: AppDeps, state: ResetState): Promise<User | undefined> {
+  if (!state.userId) return undefined;
+  const u = await findUserById(deps.db, state.userId);
+  return u && u.status === 'active' ? u : undefined;
+}
+
+export function methodContextFor(deps: AppDeps, policy: Policy, meta: RequestMeta, locale: 'en' | 'ja'): MethodContext {
+  return deps.methodContext(policy, { ip: meta.ip, locale });
+}

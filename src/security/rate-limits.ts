@@ -1,0 +1,177 @@
+import type { Config } from '../config.ts';
+import { DeliveryError } from '../delivery/types.ts';
+import { formatDateTime, oneLine, renderEmail, timeZoneOf } from '../delivery/templates.ts';
+import { createViews, type Views } from '../http/views.ts';
+import { isLocale } from '../i18n/index.ts';
+import type { MethodContext } from '../methods/types.ts';
+import { hitLimit, type LimitWindow, listAdminRecipients, readLimit } from '../store/rate-limits.ts';
+
+/*
+ * Sending limits against toll fraud and mail bombing (SSPR.md §2, §3). Every counter is a row of
+ * `rate_limits`, counted with one atomic statement, so the limits hold across instances. Windows are
+ * fixed: they start at the first send and run for their length on the injected clock.
+ *
+ * The counters of one send are taken in one transaction, all or none: a send refused by the per-IP
+ * limit does not use up the number's allowance. Keys are sorted so that concurrent transactions lock
+ * rows in the same order. Numbers, addresses and IPs are keyed by an HMAC, so the table holds no
+ * personal data.
+ *
+ * A send that was allowed stays counted even when delivery then fails: a provider that timed out may
+ * still have placed the call, and a failing channel must not become a way round the limits.
+ */
+
+export type LimitReason = 'number' | 'address' | 'account' | 'ip' | 'budget';
+export type LimitResult = { ok: true } | { ok: false; reason: LimitReason; retryAfterMs: number };
+
+const HOUR = 3600_000;
+const TEN_MINUTES = 10 * 60_000;
+const KEY_PURPOSE = 'rate-limit-key';
+const BUDGET_KEY = 'phone:budget';
+
+interface Bucket {
+  key: string;
+  limit: number;
+  windowMs: number;
+  reason: LimitReason;
+}
+
+class Refused extends Error {
+  readonly reason: LimitReason;
+  readonly key: string;
+  constructor(reason: LimitReason, key: string) {
+    super(reason);
+    this.reason = reason;
+    this.key = key;
+  }
+}
+
+const keyed = (cx: MethodContext, kind: string, value: string) => `${kind}:${cx.box.hmac(KEY_PURPOSE, value)}`;
+
+function common(cx: MethodContext, channel: 'phone' | 'email', userId: string | null): Bucket[] {
+  const p = cx.policy;
+  const out: Bucket[] = [];
+  if (userId) {
+    out.push({
+      key: `${channel}:account:${userId}`,
+      limit: channel === 'phone' ? p.phoneSendsPerAccountPerHour : p.emailSendsPerAccountPerHour,
+      windowMs: HOUR,
+      reason: 'account',
+    });
+  }
+  if (cx.request.ip) {
+    out.push({
+      key: keyed(cx, `${channel}:ip`, cx.request.ip),
+      limit: channel === 'phone' ? p.phoneSendsPerIpPerHour : p.emailSendsPerIpPerHour,
+      windowMs: HOUR,
+      reason: 'ip',
+    });
+  }
+  return out;
+}
+
+/** Takes one unit of every bucket, or none; says which refused first. */
+async function take(cx: MethodContext, buckets: Bucket[]): Promise<LimitResult> {
+  const now = cx.clock.now();
+  const sorted = [...buckets].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  try {
+    await cx.db.transaction(async (trx) => {
+      for (const b of sorted) {
+        if (!(await hitLimit(trx, b.key, b.limit, b.windowMs, now))) throw new Refused(b.reason, b.key);
+      }
+    });
+    return { ok: true };
+  } catch (err) {
+    if (!(err instanceof Refused)) throw err;
+    const w = await readLimit(cx.db, err.key, now);
+    return { ok: false, reason: err.reason, retryAfterMs: w ? w.expiresAt.getTime() - now.getTime() : 0 };
+  }
+}
+
+/**
+ * Counts one text or call to `e164` for `userId` (null: nobody, an unknown account) from the
+ * request's IP, against the per-number, per-account and per-IP limits and the global hourly budget.
+ * When the budget refuses, phone channels are paused until its window ends and administrators are
+ * told once per pause.
+ */
+export async function allowPhoneSend(
+  cx: MethodContext,
+  to: { userId: string | null; e164: string },
+): Promise<LimitResult> {
+  const r = await take(cx, [
+    { key: keyed(cx, 'phone:number', to.e164), limit: cx.policy.phoneSendsPerNumberPerHour, windowMs: HOUR, reason: 'number' },
+    ...common(cx, 'phone', to.userId),
+    { key: BUDGET_KEY, limit: cx.policy.phoneHourlyBudget, windowMs: HOUR, reason: 'budget' },
+  ]);
+  if (!r.ok && r.reason === 'budget') await alertBudgetPause(cx);
+  return r;
+}
+
+/** Counts one email with a code to `address` for `userId`, against the per-address, per-account and per-IP limits. */
+export async function allowEmailSend(
+  cx: MethodContext,
+  to: { userId: string | null; address: string },
+): Promise<LimitResult> {
+  return take(cx, [
+    {
+      key: keyed(cx, 'email:address', to.address.toLowerCase()),
+      limit: cx.policy.emailSendsPerAddressPer10Minutes,
+      windowMs: TEN_MINUTES,
+      reason: 'address',
+    },
+    ...common(cx, 'email', to.userId),
+  ]);
+}
+
+/** Whether the hourly budget is used up, so texts and calls are paused now. */
+export async function phonePaused(cx: MethodContext): Promise<boolean> {
+  if (cx.policy.phoneHourlyBudget < 1) return true;
+  const w = await readLimit(cx.db, BUDGET_KEY, cx.clock.now());
+  return !!w && w.points >= cx.policy.phoneHourlyBudget;
+}
+
+let views: Views | undefined;
+const viewsFor = (config: Config) => {
+  views ??= createViews(config.production);
+  return views;
+};
+
+/**
+ * Tells every administrator with a profile email that phone channels are paused: once per pause,
+ * whichever instance sees the first refused send (the claim is one more counter, keyed by the end of
+ * the budget's window, that allows one hit).
+ */
+async function alertBudgetPause(cx: MethodContext): Promise<void> {
+  const now = cx.clock.now();
+  const budget: LimitWindow | undefined = await readLimit(cx.db, BUDGET_KEY, now);
+  // A budget of 0 has no window: phone channels are off by choice, nobody needs telling.
+  if (!budget) return;
+  const until = budget.expiresAt;
+  const claim = await hitLimit(cx.db, `phone:budget-alert:${until.getTime()}`, 1, until.getTime() - now.getTime() + HOUR, now);
+  if (!claim) return;
+  const admins = await listAdminRecipients(cx.db);
+  for (const admin of admins) {
+    const locale = isLocale(admin.locale) ? admin.locale : cx.config.defaultLocale;
+    const email = renderEmail(viewsFor(cx.config), locale, 'phone-budget-alert', {
+      subjectKey: 'phone.alert.subject',
+      org: cx.organizationName,
+      name: oneLine(admin.displayName || admin.login, 100),
+      budget: cx.policy.phoneHourlyBudget,
+      until: formatDateTime(until, locale, timeZoneOf(cx.config.organizationCountry)),
+      settingsUrl: `${cx.config.issuer}/admin/`,
+    });
+    try {
+      await cx.delivery.send({
+        channel: 'email',
+        to: admin.email,
+        locale,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        purpose: 'alert.phone_budget',
+      });
+    } catch (err) {
+      // One administrator's mailbox failing must not keep the others from hearing about it.
+      if (!(err instanceof DeliveryError)) throw err;
+    }
+  }
+}

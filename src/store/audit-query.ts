@@ -1,0 +1,135 @@
+import { affected, type Tx } from '../db/knex.ts';
+import type { AuditRow } from './audit.ts';
+import type { Credential } from './credentials.ts';
+
+/** Reading the audit log for administrators: filters, keyset paging, retention, report inputs. */
+
+export interface AuditFilter {
+  from?: Date;
+  /** Exclusive upper bound. */
+  to?: Date;
+  /** Matches events where the user is the subject or the actor. */
+  userId?: string;
+  /** Exact activity, or a prefix when it ends with '*' (e.g. "admin.*"). */
+  activity?: string;
+  result?: string;
+  /** Keyset paging: only events with a smaller id (the previous page's last id). */
+  beforeId?: number;
+  /** Snapshot bound: only events with an id at most this (an export sees what the listing saw). */
+  maxId?: number;
+}
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function filtered(db: Tx, f: AuditFilter) {
+  const q = db('audit_events');
+  if (f.from) q.where('at', '>=', f.from);
+  if (f.to) q.where('at', '<', f.to);
+  if (f.userId) q.where((w) => w.where('subject_id', f.userId!).orWhere('actor_id', f.userId!));
+  if (f.activity) {
+    if (f.activity.endsWith('*')) q.whereRaw("activity like ? escape '\\'", [`${likeEscape(f.activity.slice(0, -1))}%`]);
+    else q.where('activity', f.activity);
+  }
+  if (f.result) q.where('result', f.result);
+  if (f.beforeId !== undefined) q.where('id', '<', f.beforeId);
+  if (f.maxId !== undefined) q.where('id', '<=', f.maxId);
+  return q;
+}
+
+function fromRow(r: any): AuditRow {
+  return {
+    id: Number(r.id),
+    at: new Date(r.at),
+    actorId: r.actor_id,
+    subjectId: r.subject_id,
+    activity: r.activity,
+    result: r.result,
+    reason: r.reason,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    details: typeof r.details === 'string' ? JSON.parse(r.details) : r.details,
+  };
+}
+
+/** Newest first. */
+export async function queryAudit(db: Tx, f: AuditFilter, limit: number): Promise<AuditRow[]> {
+  const rows = await filtered(db, f).orderBy('id', 'desc').limit(limit);
+  return rows.map(fromRow);
+}
+
+export async function countAudit(db: Tx, f: AuditFilter): Promise<number> {
+  const [r] = await filtered(db, f).count<{ c: string | number }[]>({ c: '*' });
+  return Number(r.c);
+}
+
+export async function maxAuditId(db: Tx): Promise<number> {
+  const r = await db('audit_events').max<{ m: string | number | null }>({ m: 'id' }).first();
+  return Number(r?.m ?? 0);
+}
+
+/** Every matching event, newest first, in batches (for the CSV export). */
+export async function* iterateAudit(db: Tx, f: AuditFilter, batch = 1000): AsyncGenerator<AuditRow> {
+  let beforeId = f.beforeId;
+  for (;;) {
+    const rows = await queryAudit(db, { ...f, beforeId }, batch);
+    for (const r of rows) yield r;
+    if (rows.length < batch) return;
+    beforeId = rows[rows.length - 1].id;
+  }
+}
+
+/**
+ * Deletes one batch of events older than the cutoff; rows are taken with SKIP LOCKED so instances
+ * sweeping at the same time never do the same work.
+ */
+export async function deleteAuditBefore(db: Tx, cutoff: Date, batch = 1000): Promise<number> {
+  const ids = db('audit_events').select('id').where('at', '<', cutoff).orderBy('id').limit(batch).forUpdate().skipLocked();
+  return affected(await db.raw(`delete from audit_events where id in (${ids.toQuery()})`));
+}
+
+/** Events of some activities since a time, oldest first, with the columns the reports read. */
+export async function auditSince(
+  db: Tx,
+  activities: string[],
+  from: Date,
+  to: Date,
+): Promise<Array<Pick<AuditRow, 'at' | 'activity' | 'result' | 'details' | 'subjectId'>>> {
+  const rows = await db('audit_events')
+    .whereIn('activity', activities)
+    .where('at', '>=', from)
+    .where('at', '<', to)
+    .orderBy('at')
+    .select('at', 'activity', 'result', 'details', 'subject_id');
+  return rows.map((r: any) => ({
+    at: new Date(r.at),
+    activity: r.activity,
+    result: r.result,
+    details: typeof r.details === 'string' ? JSON.parse(r.details) : r.details,
+    subjectId: r.subject_id,
+  }));
+}
+
+/**
+ * The credentials of active users, for the reports only: `data` is loaded because a method decides
+ * from it whether a credential is usable (a text needs a mobile phone); nothing of it is shown.
+ */
+export async function credentialsOfActiveUsers(db: Tx): Promise<Credential[]> {
+  const rows = await db('credentials')
+    .join('users', 'users.id', 'credentials.user_id')
+    .where('users.status', 'active')
+    .select('credentials.*');
+  return rows.map((r: any) => ({
+    id: r.id,
+    userId: r.user_id,
+    kind: r.kind,
+    label: r.label,
+    data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
+    lookup: r.lookup,
+    isDefault: r.is_default,
+    createdAt: new Date(r.created_at),
+    confirmedAt: r.confirmed_at ? new Date(r.confirmed_at) : null,
+    lastUsedAt: r.last_used_at ? new Date(r.last_used_at) : null,
+  }));
+}

@@ -1,0 +1,14 @@
+import { affected, type Tx } from '../db/knex.ts';
+
+/** Changing a stored client in place (metadata, secret); creating and listing are in clients.ts. */
+export async function updateClientRow(
+  db: Tx,
+  clientId: string,
+  patch: { metadata?: Record<string, unknown>; secretEncrypted?: string | null },
+  now: Date,
+): Promise<boolean> {
+  const row: Record<string, unknown> = { updated_at: now };
+  if (patch.metadata) row.metadata = JSON.stringify(patch.metadata);
+  if (patch.secretEncrypted !== undefined) row.secret_encrypted = patch.secretEncrypted;
+  return affected(await db('clients').where({ client_id: clientId }).update(row)) > 0;
+}
