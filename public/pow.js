@@ -5,4 +5,7 @@
 import '/assets/vendor/altcha.js';
 
 // The only algorithm src/security/pow.ts issues.
-globalThis.$altcha.algorithms.set('PBKDF2/SHA-256', () => new Worker('/assets/vendor/altcha-worker-pbkdf2.js'));
+globalThis.$altcha.algorithms.set(
+  'PBKDF2/SHA-256',
+  () => new Worker('/assets/vendor/altcha-worker-pbkdf2.js'),
+);

@@ -37,6 +37,7 @@ import { listUsersWithRole } from './store/users.ts';
 import { resetRoutes } from './flows/reset/routes.ts';
 import { createPow, type Pow } from './security/pow.ts';
 import { devRoutes } from './flows/dev/routes.ts';
+import { adminApiRoutes } from './flows/admin/api.ts';
 import { PORTAL_CLIENT_ID, portalRoutes } from './flows/security-info/routes.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ClientCache, ensureBuiltinClient } from './oidc/clients.ts';
@@ -400,6 +401,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   app.use(resetRoutes(deps).routes());
   if (demoRp) app.use(demoRoutes(deps, demoRp).routes());
   if (!config.production) app.use(devRoutes(deps).routes());
+  app.use(adminApiRoutes(deps).routes());
 
   // Everything else is the OpenID Provider's.
   app.use(async (ctx: Context) => {

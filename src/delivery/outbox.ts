@@ -41,7 +41,8 @@ export class OutboxSender implements Sender {
           recipient: msg.to,
           locale: msg.locale,
           subject: msg.subject ?? null,
-          bodyText: msg.text,
+          // A call reads its code aloud after the lead-in; the outbox shows both, as the person would hear.
+          bodyText: msg.code ? `${msg.text} ${msg.code.split('').join(' ')}` : msg.text,
           bodyHtml: msg.html ?? null,
           purpose: msg.purpose,
         },

@@ -1,6 +1,13 @@
 import nodemailer, { type SMTPSentMessageInfo, type Transporter } from 'nodemailer';
 import type { Logger } from '../logger.ts';
-import { type Channel, DEFAULT_SEND_TIMEOUT_MS, DeliveryError, type Message, maskRecipient, type Sender } from './types.ts';
+import {
+  type Channel,
+  DEFAULT_SEND_TIMEOUT_MS,
+  DeliveryError,
+  type Message,
+  maskRecipient,
+  type Sender,
+} from './types.ts';
 
 export interface SmtpSenderOptions {
   /** smtp[s]://user:pass@host:port (config.smtpUrl); nodemailer reads it, query options included. */
@@ -92,7 +99,12 @@ export class SmtpSender implements Sender {
         signal: AbortSignal.timeout(this.#sendTimeoutMs),
       });
       this.#logger?.info(
-        { channel: 'email', purpose: msg.purpose, to: maskRecipient('email', msg.to), messageId: info.messageId },
+        {
+          channel: 'email',
+          purpose: msg.purpose,
+          to: maskRecipient('email', msg.to),
+          messageId: info.messageId,
+        },
         'email handed to the SMTP server',
       );
     } catch (err) {

@@ -38,8 +38,8 @@ const VOICE_CODE = /^\d{4,10}$/;
  * unverified on a trial account, or that has opted out (STOP); a body that is too long.
  */
 const REJECTED = new Set([
-  21211, 21214, 21215, 21216, 21217, 21219, 21401, 21407, 21408, 21421, 21608, 21610, 21612, 21614,
-  21617, 21635,
+  21211, 21214, 21215, 21216, 21217, 21219, 21401, 21407, 21408, 21421, 21608, 21610, 21612, 21614, 21617,
+  21635,
 ]);
 
 /**
@@ -70,8 +70,6 @@ class TwilioApi {
         httpClient: this.#opts.httpClient as twilio.RequestClient | undefined,
         timeout: this.#timeoutMs,
         autoRetry: false,
-        // Never the TWILIO_* process environment behind the configuration's back.
-        env: {},
       }),
     );
     return this.#client;
@@ -121,9 +119,13 @@ function twilioFailure(err: unknown, channel: Channel): DeliveryError {
   }
   const transport = typeof e.code === 'string' && /^[A-Z_]{2,40}$/.test(e.code) ? e.code : undefined;
   if (transport === 'ECONNABORTED' || transport === 'ETIMEDOUT' || e.name === 'TimeoutError')
-    return new DeliveryError('delivery.timeout', `Twilio did not answer in time (${transport ?? 'timeout'})`, {
-      channel,
-    });
+    return new DeliveryError(
+      'delivery.timeout',
+      `Twilio did not answer in time (${transport ?? 'timeout'})`,
+      {
+        channel,
+      },
+    );
   return new DeliveryError('delivery.failed', `could not reach Twilio (${transport ?? 'network error'})`, {
     channel,
   });
@@ -142,9 +144,13 @@ export class TwilioSmsSender implements Sender {
 
   constructor(opts: TwilioSenderOptions) {
     if (!E164.test(opts.from) && !MESSAGING_SERVICE_SID.test(opts.from))
-      throw new Error('Twilio text messages need an E.164 number or a messaging service SID (MG...) to send from');
+      throw new Error(
+        'Twilio text messages need an E.164 number or a messaging service SID (MG...) to send from',
+      );
     this.#api = new TwilioApi(opts);
-    this.#from = MESSAGING_SERVICE_SID.test(opts.from) ? { messagingServiceSid: opts.from } : { from: opts.from };
+    this.#from = MESSAGING_SERVICE_SID.test(opts.from)
+      ? { messagingServiceSid: opts.from }
+      : { from: opts.from };
     this.#logger = opts.logger;
   }
 
@@ -189,7 +195,8 @@ export class TwilioVoiceSender implements Sender {
     if (msg.channel !== 'voice') throw refuse('voice', `the call sender got a ${msg.channel} message`);
     if (!E164.test(msg.to)) throw refuse('voice', 'the recipient is not an E.164 number');
     if (!msg.text) throw refuse('voice', 'empty message');
-    if (!msg.code || !VOICE_CODE.test(msg.code)) throw refuse('voice', 'a call needs a code of 4 to 10 digits');
+    if (!msg.code || !VOICE_CODE.test(msg.code))
+      throw refuse('voice', 'a call needs a code of 4 to 10 digits');
     const twiml = voiceTwiml(msg.text, msg.code, msg.locale);
     if (twiml.length > MAX_TWIML_LENGTH) throw refuse('voice', 'the call script is too long');
     const log = { channel: 'voice', purpose: msg.purpose, to: maskRecipient('voice', msg.to) };

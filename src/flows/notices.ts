@@ -202,7 +202,7 @@ async function sendNotice(
   } catch (err) {
     // A notice that cannot go out must not undo the change the user just made.
     if (!(err instanceof DeliveryError)) throw err;
-    deps.logger?.warn({ err: { code: err.code, message: err.message }, purpose }, 'notice not delivered');
+    deps.logger?.warn({ failure: err.code, purpose }, 'notice not delivered');
     return false;
   }
 }

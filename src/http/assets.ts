@@ -19,8 +19,14 @@ const FILES: Record<string, { file: string; type: string }> = {
     file: 'node_modules/altcha/dist/external/altcha.min.js',
     type: 'text/javascript; charset=utf-8',
   },
-  '/assets/vendor/altcha.css': { file: 'node_modules/altcha/dist/external/altcha.css', type: 'text/css; charset=utf-8' },
-  '/assets/vendor/altcha-ja.js': { file: 'node_modules/altcha/dist/i18n/ja.js', type: 'text/javascript; charset=utf-8' },
+  '/assets/vendor/altcha.css': {
+    file: 'node_modules/altcha/dist/external/altcha.css',
+    type: 'text/css; charset=utf-8',
+  },
+  '/assets/vendor/altcha-ja.js': {
+    file: 'node_modules/altcha/dist/i18n/ja.js',
+    type: 'text/javascript; charset=utf-8',
+  },
   '/assets/vendor/altcha-worker-pbkdf2.js': {
     file: 'node_modules/altcha/dist/workers/pbkdf2.js',
     type: 'text/javascript; charset=utf-8',

@@ -39,9 +39,7 @@ export interface CodeScope {
   kind: string;
 }
 
-export type IssueResult =
-  | { ok: true; code: string; challengeId: string }
-  | { ok: false; error: 'exhausted' };
+export type IssueResult = { ok: true; code: string; challengeId: string } | { ok: false; error: 'exhausted' };
 
 export type CheckResult =
   | { ok: true; challengeId: string; data: Record<string, unknown> }
@@ -105,7 +103,8 @@ export async function issueCode(
   await withdrawLive(cx, scope);
   // Rows of one flow and kind are told apart by creation time: keep it strictly increasing, even
   // when the clock has not moved (a fast second request, a test clock).
-  const at = latest && latest.createdAt.getTime() >= now.getTime() ? new Date(latest.createdAt.getTime() + 1) : now;
+  const at =
+    latest && latest.createdAt.getTime() >= now.getTime() ? new Date(latest.createdAt.getTime() + 1) : now;
   const salt = crypto.randomBytes(16).toString('base64url');
   const code = newCode();
   const ch = await createChallenge(
@@ -147,7 +146,12 @@ export async function recordWrongEntry(cx: MethodContext, scope: CodeScope): Pro
     return n >= MAX_WRONG;
   }
   // A counter with no code: consumed at once, so it is never taken for a live code.
-  const c = await createChallenge(cx.db, { flow: scope.flow, userId: scope.userId, kind: scope.kind, attempts: 1 }, now, CODE_TTL_MS);
+  const c = await createChallenge(
+    cx.db,
+    { flow: scope.flow, userId: scope.userId, kind: scope.kind, attempts: 1 },
+    now,
+    CODE_TTL_MS,
+  );
   await consumeChallenge(cx.db, c.id, now);
   return 1 >= MAX_WRONG;
 }
@@ -174,7 +178,8 @@ export async function checkCode(cx: MethodContext, scope: CodeScope, input: unkn
   }
   // Wrong entries made at the same moment in other requests still count.
   if (await isExhausted(cx, scope)) return { ok: false, error: 'exhausted', exhausted: true };
-  if (!(await consumeChallenge(cx.db, live.id, now))) return { ok: false, error: 'expired', exhausted: false };
+  if (!(await consumeChallenge(cx.db, live.id, now)))
+    return { ok: false, error: 'expired', exhausted: false };
   const { [SALT_KEY]: _salt, ...data } = live.data;
   return { ok: true, challengeId: live.id, data };
 }

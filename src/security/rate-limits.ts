@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
-import { DeliveryError } from '../delivery/types.ts';
 import { formatDateTime, oneLine, renderEmail, timeZoneOf } from '../delivery/templates.ts';
+import { DeliveryError } from '../delivery/types.ts';
 import { createViews, type Views } from '../http/views.ts';
 import { isLocale } from '../i18n/index.ts';
 import type { MethodContext } from '../methods/types.ts';
@@ -45,7 +45,8 @@ class Refused extends Error {
   }
 }
 
-const keyed = (cx: MethodContext, kind: string, value: string) => `${kind}:${cx.box.hmac(KEY_PURPOSE, value)}`;
+const keyed = (cx: MethodContext, kind: string, value: string) =>
+  `${kind}:${cx.box.hmac(KEY_PURPOSE, value)}`;
 
 function common(cx: MethodContext, channel: 'phone' | 'email', userId: string | null): Bucket[] {
   const p = cx.policy;
@@ -98,7 +99,12 @@ export async function allowPhoneSend(
   to: { userId: string | null; e164: string },
 ): Promise<LimitResult> {
   const r = await take(cx, [
-    { key: keyed(cx, 'phone:number', to.e164), limit: cx.policy.phoneSendsPerNumberPerHour, windowMs: HOUR, reason: 'number' },
+    {
+      key: keyed(cx, 'phone:number', to.e164),
+      limit: cx.policy.phoneSendsPerNumberPerHour,
+      windowMs: HOUR,
+      reason: 'number',
+    },
     ...common(cx, 'phone', to.userId),
     { key: BUDGET_KEY, limit: cx.policy.phoneHourlyBudget, windowMs: HOUR, reason: 'budget' },
   ]);
@@ -146,7 +152,13 @@ async function alertBudgetPause(cx: MethodContext): Promise<void> {
   // A budget of 0 has no window: phone channels are off by choice, nobody needs telling.
   if (!budget) return;
   const until = budget.expiresAt;
-  const claim = await hitLimit(cx.db, `phone:budget-alert:${until.getTime()}`, 1, until.getTime() - now.getTime() + HOUR, now);
+  const claim = await hitLimit(
+    cx.db,
+    `phone:budget-alert:${until.getTime()}`,
+    1,
+    until.getTime() - now.getTime() + HOUR,
+    now,
+  );
   if (!claim) return;
   const admins = await listAdminRecipients(cx.db);
   for (const admin of admins) {

@@ -26,6 +26,6 @@ export function powChallengeFromHtml(html: string): string {
 }
 
 /** The `altcha` field value that passes the check on a page rendered with views/partials/pow.eta. */
-export function solvePowFromHtml(html: string): Promise<string> {
+export function solvePowInPage(html: string): Promise<string> {
   return solvePow(powChallengeFromHtml(html));
 }

@@ -5,6 +5,7 @@ import { createApp, type TobiraApp } from '../../src/app.ts';
 import type { Clock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Db } from '../../src/db/knex.ts';
+import type { Delivery } from '../../src/delivery/types.ts';
 import { createLogger } from '../../src/logger.ts';
 import { SecretBox } from '../../src/security/secrets.ts';
 
@@ -25,6 +26,8 @@ export async function startTestServer(opts: {
   clock?: Clock;
   env?: Record<string, string>;
   secret?: string;
+  /** Message delivery for the app (e.g. one whose sender fails); by default built from the configuration. */
+  delivery?: Delivery;
 }): Promise<TestServer> {
   const server = http.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -43,6 +46,7 @@ export async function startTestServer(opts: {
     db: opts.db,
     box,
     clock: opts.clock,
+    delivery: opts.delivery,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
   });
   app.setLocalUrl(`http://127.0.0.1:${port}`);

@@ -57,6 +57,10 @@ export function issueMessage(issue: z.core.$ZodIssue, value?: unknown): FieldMes
       return { key: 'admin.field.unknown' };
     case 'custom':
       if (typeof i.params?.key === 'string' && isMessageKey(i.params.key)) return { key: i.params.key, params: i.params.params };
+      // A rule written with its own (English) explanation: keep the explanation.
+      if (typeof i.message === 'string' && i.message && i.message !== 'Invalid input') {
+        return { key: 'admin.field.detail', params: { detail: i.message } };
+      }
       return { key: 'admin.field.invalid' };
     default:
       return { key: 'admin.field.invalid' };

@@ -49,18 +49,25 @@ export function isCountry(v: unknown): v is CountryCode {
 }
 
 /** Normalizes a typed number in the chosen country to E.164; full-width digits (Japanese IME) are accepted. */
-export function parsePhone(typed: unknown, country: unknown): { ok: true; phone: ParsedPhone } | { ok: false; error: ParseError } {
+export function parsePhone(
+  typed: unknown,
+  country: unknown,
+): { ok: true; phone: ParsedPhone } | { ok: false; error: ParseError } {
   if (typeof typed !== 'string') return { ok: false, error: 'missing' };
   const raw = typed.normalize('NFKC').trim();
   if (!raw) return { ok: false, error: 'missing' };
   if (raw.length > MAX_TYPED) return { ok: false, error: 'invalid' };
   if (EXTENSION.test(raw)) return { ok: false, error: 'extension' };
-  if (!ALLOWED.test(raw) || (raw.match(/\+/g)?.length ?? 0) > 1 || (raw.includes('+') && !raw.startsWith('+'))) {
+  if (
+    !ALLOWED.test(raw) ||
+    (raw.match(/\+/g)?.length ?? 0) > 1 ||
+    (raw.includes('+') && !raw.startsWith('+'))
+  ) {
     return { ok: false, error: 'invalid' };
   }
   if (!raw.startsWith('+') && !isCountry(country)) return { ok: false, error: 'country' };
   const p = parsePhoneNumberFromString(raw, isCountry(country) ? { defaultCountry: country } : undefined);
-  if (!p || !p.isValid() || !p.country) return { ok: false, error: 'invalid' };
+  if (!p?.isValid() || !p.country) return { ok: false, error: 'invalid' };
   if (p.ext) return { ok: false, error: 'extension' };
   const type = p.getType();
   if (type && REFUSED_TYPES.has(type)) return { ok: false, error: 'notAccepted' };
@@ -77,7 +84,9 @@ export function parsePhone(typed: unknown, country: unknown): { ok: true; phone:
 
 /** Destination countries codes may be sent to: the policy's list, or the organization's own country. */
 export function allowedCountries(policy: Policy, config: Config): string[] {
-  const list = policy.allowedPhoneCountries.length ? policy.allowedPhoneCountries : [config.organizationCountry];
+  const list = policy.allowedPhoneCountries.length
+    ? policy.allowedPhoneCountries
+    : [config.organizationCountry];
   return [...new Set(list.map((c) => c.toUpperCase()))].filter(isCountry);
 }
 
@@ -105,7 +114,9 @@ export function countryOptions(
 
 export function defaultCountry(policy: Policy, config: Config): string {
   const allowed = allowedCountries(policy, config);
-  return allowed.includes(config.organizationCountry) ? config.organizationCountry : (allowed[0] ?? config.organizationCountry);
+  return allowed.includes(config.organizationCountry)
+    ? config.organizationCountry
+    : (allowed[0] ?? config.organizationCountry);
 }
 
 /**

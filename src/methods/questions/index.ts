@@ -112,7 +112,10 @@ function questionText(q: StoredQuestion, locale: MethodContext['request']['local
 }
 
 /** The user's own set, among the credentials a flow passes in. */
-function userSet(user: User, credentials: Credential[]): { credential: Credential; questions: StoredQuestion[] } | undefined {
+function userSet(
+  user: User,
+  credentials: Credential[],
+): { credential: Credential; questions: StoredQuestion[] } | undefined {
   for (const c of credentials) {
     if (c.kind !== KIND || c.userId !== user.id) continue;
     const questions = storedQuestions(c);
@@ -199,7 +202,8 @@ export const questionsMethod: VerificationMethod = {
 
     async finish(cx, user, _flow, input): Promise<EnrollFinish> {
       if (isAdmin(user)) return fail('questions.not_for_admins');
-      if ((await countCredentialsByKind(cx.db, user.id, KIND)) >= 1) return fail('questions.already_registered');
+      if ((await countCredentialsByKind(cx.db, user.id, KIND)) >= 1)
+        return fail('questions.already_registered');
       const count = cx.policy.questionsRequiredToRegister;
       const choices = new Map(offeredChoices(cx.policy, cx.request.locale).map((c) => [c.id, c]));
       if (choices.size < count) return fail('questions.not_enough_offered');
@@ -231,7 +235,9 @@ export const questionsMethod: VerificationMethod = {
 
       const hashes = await Promise.all(normalized.map((a) => hashSecret(a)));
       const questions: StoredQuestion[] = picked.map((p, i) =>
-        p.choice.custom ? { id: p.choice.id, text: p.choice.text, hash: hashes[i] } : { id: p.choice.id, hash: hashes[i] },
+        p.choice.custom
+          ? { id: p.choice.id, text: p.choice.text, hash: hashes[i] }
+          : { id: p.choice.id, hash: hashes[i] },
       );
       return { ok: true, credential: { kind: KIND, label: '', data: { v: 1, questions } } };
     },
@@ -283,7 +289,10 @@ export const questionsMethod: VerificationMethod = {
       partial: 'questions/verify',
       data: {
         drawId: draw!.id,
-        questions: drawnIds.map((id, i) => ({ n: i + 1, text: questionText(byId.get(id)!, cx.request.locale) })),
+        questions: drawnIds.map((id, i) => ({
+          n: i + 1,
+          text: questionText(byId.get(id)!, cx.request.locale),
+        })),
         min: ANSWER_MIN,
         max: ANSWER_MAX,
       },
@@ -315,7 +324,9 @@ export const questionsMethod: VerificationMethod = {
       return fail('questions.expired');
     }
     const byId = new Map(set.questions.map((q) => [q.id, q]));
-    const drawn = (draw.data.ids as unknown[]).map((id) => (typeof id === 'string' ? byId.get(id) : undefined));
+    const drawn = (draw.data.ids as unknown[]).map((id) =>
+      typeof id === 'string' ? byId.get(id) : undefined,
+    );
 
     // An unanswered or malformed field cannot be a right answer: ask again without using up the draw.
     const answers: string[] = [];

@@ -1,0 +1,336 @@
+import { parseArgs } from 'node:util';
+import type { Clock } from '../../clock.ts';
+import type { Db } from '../../db/knex.ts';
+import { AppError } from '../../http/errors.ts';
+import { translator } from '../../i18n/index.ts';
+import { createMethodRegistry } from '../../methods/index.ts';
+import type { SecretBox } from '../../security/secrets.ts';
+import { cliActor } from './permissions.ts';
+import { loadReport } from './reports.ts';
+import * as svc from './service.ts';
+import { FieldError, translateFields } from './validation.ts';
+
+/**
+ * The administration commands of the `tobira` CLI: the same operations as the admin API, through the
+ * same service (same checks, one audit event each, actor `cli`).
+ */
+export const ADMIN_USAGE = `
+  user show LOGIN                           profile, groups, lockout, method kinds and dates
+  user search [QUERY] [--status active|disabled] [--role admin|helpdesk] [--group G] [--limit N] [--offset N]
+  user update LOGIN [--name N] [--email E] [--role R...] [--clear-roles]
+             [--password-managed local|external] [--locale en|ja]
+  user disable LOGIN | user enable LOGIN    disabling also ends every session and token
+  user reset-password LOGIN                 prints a temporary password, to be changed at the next sign-in
+  user unlock LOGIN                         clear the sign-in lockout
+  user require-reregistration LOGIN         remove every registered method
+  group members GROUP
+  group remove-member GROUP LOGIN
+  group delete GROUP
+  client show CLIENT_ID
+  client update CLIENT_ID [--redirect-uri URI...] [--grant-type T...] [--post-logout-redirect-uri URI...]
+             [--name N] [--scope "S1 S2"] [--first-party | --no-first-party]
+  client rotate-secret CLIENT_ID            prints the new secret once
+  client delete CLIENT_ID
+  audit list [--from DATE] [--to DATE] [--user LOGIN] [--activity A|PREFIX*] [--result R] [--limit N]
+  audit export [same filters]               CSV on standard output
+  audit sweep                               delete events older than auditRetentionDays
+  report show                               registration, methods, resets and outcomes (30 days)
+`;
+
+export interface AdminCommandContext {
+  db: Db;
+  box: SecretBox;
+  clock: Clock;
+  onClientsChanged?: () => void;
+}
+
+export interface AdminCommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+class CliUsage extends Error {}
+
+const OWN: Record<string, string[]> = {
+  user: ['show', 'search', 'update', 'disable', 'enable', 'reset-password', 'unlock', 'require-reregistration'],
+  group: ['members', 'remove-member', 'delete'],
+  client: ['show', 'update', 'rotate-secret', 'delete'],
+  audit: ['list', 'export', 'sweep'],
+  report: ['show'],
+};
+
+type Options = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+
+function args(rest: string[], options: Options = {}, positionals = 0) {
+  const r = parseArgs({ args: rest, options: { json: { type: 'boolean' }, ...options }, allowPositionals: true, strict: true, allowNegative: true });
+  if (r.positionals.length !== positionals) {
+    throw new CliUsage(positionals ? `expected ${positionals} argument(s), got ${r.positionals.length}` : 'no arguments expected');
+  }
+  return { values: r.values as Record<string, string | string[] | boolean | undefined>, positionals: r.positionals };
+}
+
+const auditOptions: Options = {
+  from: { type: 'string' },
+  to: { type: 'string' },
+  user: { type: 'string' },
+  activity: { type: 'string' },
+  result: { type: 'string' },
+  limit: { type: 'string' },
+};
+
+function describeUser(u: svc.UserDetail): string {
+  const lines = [
+    `${u.login} (${u.id})`,
+    `  name: ${u.displayName || '-'}   email: ${u.email ?? '-'}   status: ${u.status}   roles: ${u.roles.join(',') || '-'}`,
+    `  password: managed ${u.passwordManaged}${u.mustChangePassword ? ', must change at next sign-in' : ''}; changed ${u.passwordChangedAt ?? 'never'}`,
+    `  groups: ${u.groups.join(', ') || '-'}`,
+    `  lockout: ${u.lock.locked ? `locked until ${u.lock.lockedUntil}` : `not locked (${u.lock.failures} failures)`}`,
+    `  reset: ${u.reset.inScope ? `${u.reset.gatesAvailable.length} of ${u.reset.gatesRequired} methods, ${u.reset.capable ? 'capable' : 'not capable'}` : 'not enabled by policy'}`,
+    `  methods: ${u.methods.map((m) => `${m.kind} (${m.createdAt.slice(0, 10)}${m.isDefault ? ', default' : ''})`).join(', ') || '-'}`,
+  ];
+  return lines.join('\n');
+}
+
+/**
+ * Runs an administration command; undefined when argv is not one (the caller handles it). Exit
+ * codes follow the rest of the CLI: 2 usage or invalid input, 3 conflict, 4 not found.
+ */
+export async function runAdminCommand(
+  argv: string[],
+  cx: AdminCommandContext,
+): Promise<AdminCommandResult | undefined> {
+  const [cmd, sub] = argv;
+  if (!cmd || !sub || !OWN[cmd]?.includes(sub)) return undefined;
+  const jsonOut = argv.includes('--json');
+  const out: string[] = [];
+  const print = (human: string, json: unknown) => out.push(jsonOut ? JSON.stringify(json) : human);
+  const deps: svc.AdminDeps = {
+    db: cx.db,
+    box: cx.box,
+    clock: cx.clock,
+    methods: createMethodRegistry(),
+    clients: { invalidate: () => cx.onClientsChanged?.() },
+  };
+  const actor = cliActor();
+  const rest = argv.slice(2);
+  try {
+    const raw = await dispatch(cmd, sub, rest, deps, actor, print);
+    if (typeof raw === 'string') return { code: 0, stdout: raw, stderr: '' };
+    return { code: 0, stdout: out.length ? `${out.join('\n')}\n` : '', stderr: '' };
+  } catch (err) {
+    let code = 1;
+    let message: string;
+    const t = translator('en');
+    if (err instanceof FieldError) {
+      code = err.status === 409 ? 3 : 2;
+      message = Object.entries(translateFields(err.fields, t))
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; ');
+    } else if (err instanceof AppError) {
+      code = err.status === 404 ? 4 : err.status === 409 ? 3 : 2;
+      message = t(err.messageKey, err.params);
+    } else if (err instanceof CliUsage || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      code = 2;
+      message = `${cmd} ${sub}: ${(err as Error).message}`;
+    } else {
+      message = `unexpected error: ${(err as Error).message}`;
+    }
+    const stderr = jsonOut ? `${JSON.stringify({ error: message })}\n` : `tobira: ${message}\n`;
+    return { code, stdout: out.join('\n'), stderr };
+  }
+}
+
+async function dispatch(
+  cmd: string,
+  sub: string,
+  rest: string[],
+  deps: svc.AdminDeps,
+  actor: ReturnType<typeof cliActor>,
+  print: (human: string, json: unknown) => void,
+): Promise<string | undefined> {
+  if (cmd === 'user') {
+    if (sub === 'search') {
+      const r = parseArgs({
+        args: rest,
+        options: {
+          json: { type: 'boolean' },
+          status: { type: 'string' },
+          role: { type: 'string' },
+          group: { type: 'string' },
+          limit: { type: 'string' },
+          offset: { type: 'string' },
+        },
+        allowPositionals: true,
+        strict: true,
+      });
+      if (r.positionals.length > 1) throw new CliUsage('at most one QUERY');
+      const search = svc.parseUserSearch({ q: r.positionals[0], ...r.values, json: undefined });
+      const res = await svc.listUsers(deps, actor, search);
+      print(
+        res.users.map((u) => `${u.login}\t${u.status}\t${u.roles.join(',') || '-'}\t${u.displayName}`).join('\n') ||
+          'no users match',
+        res,
+      );
+      return;
+    }
+    if (sub === 'update') {
+      const { values, positionals } = args(
+        rest,
+        {
+          name: { type: 'string' },
+          email: { type: 'string' },
+          role: { type: 'string', multiple: true },
+          'clear-roles': { type: 'boolean' },
+          'password-managed': { type: 'string' },
+          locale: { type: 'string' },
+        },
+        1,
+      );
+      const patch: Record<string, unknown> = {};
+      if (values.name !== undefined) patch.displayName = values.name;
+      if (values.email !== undefined) patch.email = values.email;
+      if (values['clear-roles']) patch.roles = [];
+      if (values.role !== undefined) patch.roles = values.role;
+      if (values['password-managed'] !== undefined) patch.passwordManaged = values['password-managed'];
+      if (values.locale !== undefined) patch.locale = values.locale;
+      const u = await svc.updateUser(deps, actor, positionals[0], patch);
+      print(describeUser(u), u);
+      return;
+    }
+    const { positionals } = args(rest, {}, 1);
+    const login = positionals[0];
+    if (sub === 'show') {
+      const u = await svc.getUser(deps, actor, login);
+      print(describeUser(u), u);
+    } else if (sub === 'disable' || sub === 'enable') {
+      const u = await svc.setUserStatus(deps, actor, login, sub === 'disable' ? 'disabled' : 'active');
+      print(`${u.login} is now ${u.status}`, u);
+    } else if (sub === 'reset-password') {
+      const r = await svc.resetPassword(deps, actor, login);
+      print(
+        `temporary password for ${r.user.login}: ${r.temporaryPassword}\n(shown once; it must be changed at the next sign-in)`,
+        { id: r.user.id, login: r.user.login, temporaryPassword: r.temporaryPassword },
+      );
+    } else if (sub === 'unlock') {
+      const u = await svc.unlockUser(deps, actor, login);
+      print(`${u.login} can sign in again`, u);
+    } else if (sub === 'require-reregistration') {
+      const u = await svc.requireReregistration(deps, actor, login);
+      print(`every method of ${u.login} was removed`, u);
+    }
+    return;
+  }
+
+  if (cmd === 'group') {
+    if (sub === 'members') {
+      const { positionals } = args(rest, {}, 1);
+      const r = await svc.groupMembers(deps, actor, positionals[0]);
+      print(r.members.map((m) => `${m.login}\t${m.displayName}`).join('\n') || `${r.group.name} has no members`, {
+        group: r.group.name,
+        members: r.members,
+      });
+    } else if (sub === 'remove-member') {
+      const { positionals } = args(rest, {}, 2);
+      const removed = await svc.removeGroupMember(deps, actor, positionals[0], positionals[1]);
+      print(removed ? `removed ${positionals[1]} from ${positionals[0]}` : `${positionals[1]} was not in ${positionals[0]}`, {
+        removed,
+      });
+    } else if (sub === 'delete') {
+      const { positionals } = args(rest, {}, 1);
+      await svc.deleteGroup(deps, actor, positionals[0]);
+      print(`deleted group ${positionals[0]}`, { deleted: positionals[0] });
+    }
+    return;
+  }
+
+  if (cmd === 'client') {
+    if (sub === 'update') {
+      const { values, positionals } = args(
+        rest,
+        {
+          'redirect-uri': { type: 'string', multiple: true },
+          'post-logout-redirect-uri': { type: 'string', multiple: true },
+          'grant-type': { type: 'string', multiple: true },
+          name: { type: 'string' },
+          scope: { type: 'string' },
+          'first-party': { type: 'boolean' },
+        },
+        1,
+      );
+      const patch: Record<string, unknown> = {};
+      if (values['redirect-uri']) patch.redirectUris = values['redirect-uri'];
+      if (values['post-logout-redirect-uri']) patch.postLogoutRedirectUris = values['post-logout-redirect-uri'];
+      if (values['grant-type']) patch.grantTypes = values['grant-type'];
+      if (values.name !== undefined) patch.name = values.name;
+      if (values.scope !== undefined) patch.scope = values.scope === '' ? null : values.scope;
+      if (values['first-party'] !== undefined) patch.firstParty = values['first-party'];
+      const c = await svc.updateClient(deps, actor, positionals[0], patch);
+      print(`updated client ${c.clientId}: ${c.grantTypes.join(',')} ${c.redirectUris.join(' ')}`, c);
+      return;
+    }
+    const { positionals } = args(rest, {}, 1);
+    if (sub === 'show') {
+      const c = await svc.getClient(deps, actor, positionals[0]);
+      print(
+        [
+          `${c.clientId}${c.builtin ? ' (built in)' : ''}: ${c.name}`,
+          `  ${c.public ? 'public' : 'confidential'}${c.firstParty ? ', first-party' : ''}; grants: ${c.grantTypes.join(', ')}`,
+          `  redirect URIs: ${c.redirectUris.join(' ') || '-'}`,
+          `  scope: ${c.scope ?? '(any)'}`,
+        ].join('\n'),
+        c,
+      );
+    } else if (sub === 'rotate-secret') {
+      const r = await svc.rotateClientSecret(deps, actor, positionals[0]);
+      print(`new client_secret for ${r.client.clientId}: ${r.clientSecret}\n(shown once: store it now; the old one no longer works)`, {
+        client_id: r.client.clientId,
+        client_secret: r.clientSecret,
+      });
+    } else if (sub === 'delete') {
+      await svc.deleteClient(deps, actor, positionals[0]);
+      print(`deleted client ${positionals[0]}`, { deleted: positionals[0] });
+    }
+    return;
+  }
+
+  if (cmd === 'audit') {
+    if (sub === 'sweep') {
+      args(rest);
+      const n = await svc.sweepAuditRetention(deps);
+      print(`deleted ${n} audit events older than the retention period`, { deleted: n });
+      return;
+    }
+    const { values } = args(rest, auditOptions);
+    const q = svc.parseAuditQuery({ ...values, json: undefined });
+    if (sub === 'export') {
+      let csv = '';
+      for await (const line of await svc.exportAuditCsv(deps, actor, q)) csv += line;
+      return csv;
+    }
+    const r = await svc.listAuditEvents(deps, actor, q);
+    print(
+      r.events.map((e) => `${e.at}\t${e.activity}\t${e.result}\t${e.actor ?? '-'}\t${e.subject ?? '-'}`).join('\n') ||
+        'no events match',
+      r,
+    );
+    return;
+  }
+
+  if (cmd === 'report' && sub === 'show') {
+    args(rest);
+    const r = await loadReport(deps);
+    const reg = r.registration;
+    print(
+      [
+        `as of ${r.asOf} (resets over ${r.days} days)`,
+        `active users: ${reg.active}; registered: ${reg.registered}; enabled for reset: ${reg.inScope}; capable of reset: ${reg.capable}`,
+        `methods: ${r.methods.map((m) => `${m.kind} ${m.registered} (${m.users} users)`).join(', ') || '-'}`,
+        `resets: ${r.resetsPerDay.reduce((n, d) => n + d.count, 0)}; by method: ${r.resetsPerMethod.map((m) => `${m.method} ${m.count}`).join(', ') || '-'}`,
+        `attempts: ${r.outcomes.map((o) => `${o.result} ${o.count}`).join(', ')}`,
+      ].join('\n'),
+      r,
+    );
+  }
+  return;
+}

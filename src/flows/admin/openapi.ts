@@ -1,0 +1,224 @@
+import { z } from 'zod';
+import { policySchema } from '../../policy/settings.ts';
+import type { ApiRoute } from './api.ts';
+import { API_PREFIX } from './api.ts';
+import { AUDIT_RESULTS, CSV_COLUMNS } from './service.ts';
+
+/**
+ * The OpenAPI 3.1 document of the admin API, made from the same route table the router uses: request
+ * bodies and query parameters come from the zod schemas that validate them; responses from the
+ * shapes below.
+ */
+
+type Schema = Record<string, unknown>;
+
+const str = { type: 'string' };
+const strOrNull = { type: ['string', 'null'] };
+const dateTime = { type: 'string', format: 'date-time' };
+const dateTimeOrNull = { type: ['string', 'null'], format: 'date-time' };
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const obj = (properties: Record<string, unknown>, required = Object.keys(properties)): Schema => ({
+  type: 'object',
+  properties,
+  required,
+});
+
+function jsonSchema(s: z.ZodType, io: 'input' | 'output' = 'input'): Schema {
+  const out = z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Schema;
+  delete out.$schema;
+  return out;
+}
+
+function components(): Record<string, Schema> {
+  const userSummary = {
+    id: { type: 'string', format: 'uuid' },
+    login: str,
+    displayName: str,
+    email: strOrNull,
+    status: { enum: ['active', 'disabled'] },
+    roles: { type: 'array', items: { enum: ['admin', 'helpdesk'] } },
+    passwordManaged: { enum: ['local', 'external'] },
+    mustChangePassword: { type: 'boolean' },
+    createdAt: dateTime,
+  };
+  const client = {
+    clientId: str,
+    name: str,
+    builtin: { type: 'boolean' },
+    firstParty: { type: 'boolean' },
+    public: { type: 'boolean' },
+    grantTypes: { type: 'array', items: str },
+    redirectUris: { type: 'array', items: str },
+    postLogoutRedirectUris: { type: 'array', items: str },
+    backchannelLogoutUri: strOrNull,
+    scope: strOrNull,
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  };
+  const count = (label: string) => ({ type: 'array', items: obj({ [label]: str, count: { type: 'integer' } }) });
+  return {
+    Error: obj({ error: str, error_description: str }),
+    ValidationError: {
+      ...obj({ error: { const: 'invalid_request' }, error_description: str, fields: { type: 'object', additionalProperties: str } }),
+      description: 'A message per invalid field, keyed by its path (e.g. "redirectUris.0").',
+    },
+    Caller: obj({ id: str, kind: { enum: ['user', 'client'] }, label: str, permissions: { type: 'array', items: str } }),
+    Policy: jsonSchema(policySchema, 'output'),
+    PolicyUpdate: obj({ policy: ref('Policy'), changed: { type: 'array', items: str } }),
+    UserSummary: obj(userSummary),
+    UserList: obj({ total: { type: 'integer' }, users: { type: 'array', items: ref('UserSummary') } }),
+    UserDetail: obj({
+      ...userSummary,
+      locale: strOrNull,
+      groups: { type: 'array', items: str },
+      passwordChangedAt: dateTimeOrNull,
+      securityInfoConfirmedAt: dateTimeOrNull,
+      lock: obj({ locked: { type: 'boolean' }, lockedUntil: dateTimeOrNull, failures: { type: 'integer' } }),
+      methods: {
+        type: 'array',
+        description: 'Kinds and dates of registered methods only: never labels, numbers, addresses, secrets or answers.',
+        items: obj({ kind: str, isDefault: { type: 'boolean' }, createdAt: dateTime, lastUsedAt: dateTimeOrNull }),
+      },
+      reset: obj({
+        inScope: { type: 'boolean' },
+        gatesAvailable: { type: 'array', items: str },
+        gatesRequired: { type: 'integer' },
+        capable: { type: 'boolean' },
+      }),
+    }),
+    UserWithPassword: obj({
+      user: ref('UserDetail'),
+      temporaryPassword: { ...strOrNull, description: 'Shown once; must be changed at the next sign-in.' },
+    }),
+    Group: obj({
+      id: { type: 'string', format: 'uuid' },
+      name: str,
+      members: { type: 'integer' },
+      createdAt: dateTime,
+      inResetPolicy: { type: 'boolean' },
+    }),
+    GroupList: obj({ groups: { type: 'array', items: ref('Group') } }),
+    GroupMembers: obj({
+      group: obj({ id: str, name: str }),
+      members: { type: 'array', items: obj({ id: str, login: str, displayName: str }) },
+    }),
+    MembershipChange: obj({ changed: { type: 'boolean' } }),
+    Client: obj(client),
+    ClientList: obj({ clients: { type: 'array', items: ref('Client') } }),
+    ClientWithSecret: obj({
+      client: ref('Client'),
+      clientSecret: { ...strOrNull, description: 'Shown once; null for a public client.' },
+    }),
+    AuditEvent: obj({
+      id: { type: 'integer' },
+      at: dateTime,
+      actorId: strOrNull,
+      actor: strOrNull,
+      subjectId: strOrNull,
+      subject: strOrNull,
+      activity: str,
+      result: { enum: [...AUDIT_RESULTS] },
+      reason: strOrNull,
+      ip: strOrNull,
+      userAgent: strOrNull,
+      details: { type: ['object', 'null'] },
+    }),
+    AuditList: obj({
+      events: { type: 'array', items: ref('AuditEvent') },
+      next: { type: ['integer', 'null'], description: 'Pass as `before` for the next (older) page.' },
+    }),
+    Reports: obj({
+      asOf: dateTime,
+      days: { type: 'integer' },
+      registration: obj({
+        active: { type: 'integer' },
+        registered: { type: 'integer' },
+        inScope: { type: 'integer' },
+        capable: { type: 'integer' },
+      }),
+      methods: { type: 'array', items: obj({ kind: str, users: { type: 'integer' }, registered: { type: 'integer' } }) },
+      resetsPerDay: count('day'),
+      resetsPerMethod: count('method'),
+      outcomes: count('result'),
+    }),
+  };
+}
+
+function queryParameters(q: z.ZodObject): Schema[] {
+  const shape = jsonSchema(q) as { properties?: Record<string, Schema> };
+  return Object.entries(shape.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
+}
+
+export function apiDocument(routes: ApiRoute[], issuer: string): Schema {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const params: Schema[] = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: str,
+      description: m[1] === 'user' ? 'User id or login' : m[1] === 'group' ? 'Group id or name' : undefined,
+    }));
+    if (r.query) params.push(...queryParameters(r.query));
+    const ok =
+      r.response.schema === 'empty'
+        ? { description: 'Done' }
+        : r.response.schema === 'csv'
+          ? { description: `CSV with the columns ${CSV_COLUMNS.join(', ')}`, content: { 'text/csv': { schema: str } } }
+          : { description: 'OK', content: { 'application/json': { schema: ref(r.response.schema) } } };
+    const error = (description: string, name = 'Error') => ({
+      description,
+      content: { 'application/json': { schema: ref(name) } },
+    });
+    const responses: Record<string, unknown> = {
+      [String(r.response.status)]: ok,
+      401: error('No valid access token'),
+      403: error('The token lacks the admin scope, or the caller may not do this'),
+    };
+    if (r.body || r.query) responses[400] = error('Invalid request, with a message per field', 'ValidationError');
+    if (r.path.includes('{')) responses[404] = error('Not found');
+    if (r.method !== 'get') responses[409] = error('Conflicts with the current state (duplicate, built-in, in use)', 'ValidationError');
+    const op: Record<string, unknown> = {
+      operationId: r.operationId,
+      summary: r.summary,
+      tags: [r.tag],
+      ...(r.permission ? { 'x-permission': r.permission } : {}),
+      parameters: params.length ? params : undefined,
+      responses,
+    };
+    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } };
+    paths[r.path] ??= {};
+    paths[r.path][r.method] = op;
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Tobira administration API',
+      version: '1',
+      description:
+        'Policy, users, groups, applications, audit log and reports. Authorize with an access token from this ' +
+        'server: client credentials with the `admin` scope (full administration), or a user access token with the ' +
+        '`admin` scope whose user is an administrator (everything) or helpdesk (read users, unlock, contact requests).',
+    },
+    servers: [{ url: `${issuer}${API_PREFIX}` }],
+    security: [{ oauth2: ['admin'] }],
+    tags: ['session', 'policy', 'users', 'groups', 'clients', 'audit', 'reports'].map((name) => ({ name })),
+    paths,
+    components: {
+      schemas: components(),
+      securitySchemes: {
+        oauth2: {
+          type: 'oauth2',
+          flows: {
+            clientCredentials: { tokenUrl: `${issuer}/token`, scopes: { admin: 'Administer Tobira' } },
+            authorizationCode: {
+              authorizationUrl: `${issuer}/auth`,
+              tokenUrl: `${issuer}/token`,
+              scopes: { admin: 'Administer Tobira as the signed-in administrator or helpdesk user' },
+            },
+          },
+        },
+      },
+    },
+  };
+}

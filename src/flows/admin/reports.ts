@@ -1,0 +1,173 @@
+import type { Clock } from '../../clock.ts';
+import type { Db } from '../../db/knex.ts';
+import type { MethodRegistry } from '../../methods/registry.ts';
+import type { Policy } from '../../policy/settings.ts';
+import { gatesRequired, inResetScope, resetGatesAvailable } from '../../policy/sspr.ts';
+import { auditSince, credentialsOfActiveUsers } from '../../store/audit-query.ts';
+import type { Credential } from '../../store/credentials.ts';
+import { activeUserRoles, groupNamesOfUsers } from '../../store/directory.ts';
+import { type Actor, requirePermission } from './permissions.ts';
+import { readPolicy } from './service.ts';
+
+/**
+ * The numbers behind the reports (SSPR.md §5). The counting is pure (arrays in, counts out) so it
+ * is tested without a database; `loadReport` reads what it counts.
+ */
+
+export const REPORT_DAYS = 30;
+export const ATTEMPT_RESULTS = ['succeeded', 'failed', 'blocked', 'cancelled', 'abandoned', 'contacted_admin'] as const;
+/** Stored credential kinds in the order the reports list them; others follow alphabetically. */
+const KIND_ORDER = ['app', 'phone', 'sms', 'voice', 'securityKey', 'email', 'questions'];
+
+export interface ReportEvent {
+  at: Date;
+  activity: string;
+  result: string;
+  details?: Record<string, unknown> | null;
+}
+
+export interface ReportUser {
+  id: string;
+  roles: string[];
+  groups: string[];
+}
+
+export interface ReportData {
+  asOf: string;
+  days: number;
+  registration: { active: number; registered: number; inScope: number; capable: number };
+  methods: Array<{ kind: string; users: number; registered: number }>;
+  resetsPerDay: Array<{ day: string; count: number }>;
+  resetsPerMethod: Array<{ method: string; count: number }>;
+  outcomes: Array<{ result: string; count: number }>;
+}
+
+const DAY = 86_400_000;
+const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+
+/** The first instant of the report window: midnight UTC of the day `days - 1` days before `now`'s. */
+export function windowStart(now: Date, days = REPORT_DAYS): Date {
+  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return new Date(midnight - (days - 1) * DAY);
+}
+
+export function windowEnd(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + DAY);
+}
+
+const inWindow = (e: ReportEvent, now: Date, days: number) =>
+  e.at.getTime() >= windowStart(now, days).getTime() && e.at.getTime() < windowEnd(now).getTime();
+
+/** Completed resets per UTC day, for each of the `days` days up to today (zeros included). */
+export function resetsPerDay(events: ReportEvent[], now: Date, days = REPORT_DAYS): Array<{ day: string; count: number }> {
+  const start = windowStart(now, days).getTime();
+  const counts = new Map<string, number>();
+  for (let i = 0; i < days; i++) counts.set(dayOf(new Date(start + i * DAY)), 0);
+  for (const e of events) {
+    if (e.activity !== 'reset.complete' || e.result !== 'succeeded' || !inWindow(e, now, days)) continue;
+    const k = dayOf(e.at);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return [...counts].map(([day, count]) => ({ day, count }));
+}
+
+function methodsOf(e: ReportEvent): string[] {
+  const m = e.details?.methods;
+  return Array.isArray(m) ? [...new Set(m.filter((x): x is string => typeof x === 'string' && x.length <= 40))] : [];
+}
+
+const byKindOrder = (a: string, b: string) => {
+  const ia = KIND_ORDER.indexOf(a);
+  const ib = KIND_ORDER.indexOf(b);
+  if (ia !== -1 || ib !== -1) return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib);
+  return a.localeCompare(b);
+};
+
+/** Completed resets per method used (a reset with two methods counts once for each). */
+export function resetsPerMethod(events: ReportEvent[], now: Date, days = REPORT_DAYS): Array<{ method: string; count: number }> {
+  const counts = new Map<string, number>();
+  for (const e of events) {
+    if (e.activity !== 'reset.complete' || e.result !== 'succeeded' || !inWindow(e, now, days)) continue;
+    for (const m of methodsOf(e)) counts.set(m, (counts.get(m) ?? 0) + 1);
+  }
+  return [...counts.keys()].sort(byKindOrder).map((method) => ({ method, count: counts.get(method)! }));
+}
+
+/** How reset attempts ended, every result listed (zeros included), in a fixed order. */
+export function attemptOutcomes(events: ReportEvent[], now: Date, days = REPORT_DAYS): Array<{ result: string; count: number }> {
+  const counts = new Map<string, number>(ATTEMPT_RESULTS.map((r) => [r, 0]));
+  for (const e of events) {
+    if (e.activity !== 'reset.attempt' || !inWindow(e, now, days) || !counts.has(e.result)) continue;
+    counts.set(e.result, counts.get(e.result)! + 1);
+  }
+  return [...counts].map(([result, count]) => ({ result, count }));
+}
+
+/** Methods registered per stored kind: how many users have one, and how many are registered. */
+export function methodsPerKind(creds: Array<Pick<Credential, 'userId' | 'kind'>>): Array<{ kind: string; users: number; registered: number }> {
+  const users = new Map<string, Set<string>>();
+  const total = new Map<string, number>();
+  for (const c of creds) {
+    if (!users.has(c.kind)) users.set(c.kind, new Set());
+    users.get(c.kind)!.add(c.userId);
+    total.set(c.kind, (total.get(c.kind) ?? 0) + 1);
+  }
+  return [...users.keys()].sort(byKindOrder).map((kind) => ({ kind, users: users.get(kind)!.size, registered: total.get(kind)! }));
+}
+
+/**
+ * Who is registered (has any security info) and who could reset now: in the policy's scope, with
+ * as many distinct usable gates as the policy requires of them.
+ */
+export function registration(
+  policy: Policy,
+  methods: MethodRegistry,
+  users: ReportUser[],
+  credsByUser: Map<string, Credential[]>,
+): ReportData['registration'] {
+  let registered = 0;
+  let inScope = 0;
+  let capable = 0;
+  for (const u of users) {
+    const creds = credsByUser.get(u.id) ?? [];
+    if (creds.length) registered++;
+    const subject = { roles: u.roles, groups: u.groups };
+    if (!inResetScope(policy, subject)) continue;
+    inScope++;
+    const kinds = methods.usable(creds, 'reset').map((o) => o.method.kind);
+    if (resetGatesAvailable(policy, subject, kinds).length >= gatesRequired(policy, subject)) capable++;
+  }
+  return { active: users.length, registered, inScope, capable };
+}
+
+export async function loadReport(deps: { db: Db; clock: Clock; methods: MethodRegistry }): Promise<ReportData> {
+  const now = deps.clock.now();
+  const [policy, roles, groups, creds, events] = await Promise.all([
+    readPolicy(deps.db),
+    activeUserRoles(deps.db),
+    groupNamesOfUsers(deps.db, 'all'),
+    credentialsOfActiveUsers(deps.db),
+    auditSince(deps.db, ['reset.complete', 'reset.attempt'], windowStart(now), windowEnd(now)),
+  ]);
+  const credsByUser = new Map<string, Credential[]>();
+  for (const c of creds) {
+    const list = credsByUser.get(c.userId) ?? [];
+    list.push(c);
+    credsByUser.set(c.userId, list);
+  }
+  const users = roles.map((u) => ({ ...u, groups: groups.get(u.id) ?? [] }));
+  return {
+    asOf: now.toISOString(),
+    days: REPORT_DAYS,
+    registration: registration(policy, deps.methods, users, credsByUser),
+    methods: methodsPerKind(creds),
+    resetsPerDay: resetsPerDay(events, now),
+    resetsPerMethod: resetsPerMethod(events, now),
+    outcomes: attemptOutcomes(events, now),
+  };
+}
+
+export async function reportData(deps: { db: Db; clock: Clock; methods: MethodRegistry }, actor: Actor): Promise<ReportData> {
+  requirePermission(actor, 'reports.read');
+  return loadReport(deps);
+}

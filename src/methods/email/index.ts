@@ -1,0 +1,318 @@
+import { domainToASCII } from 'node:url';
+import type { Config } from '../../config.ts';
+import { renderEmail } from '../../delivery/templates.ts';
+import { DeliveryError } from '../../delivery/types.ts';
+import { createViews, type Views } from '../../http/views.ts';
+import type { MessageKey } from '../../i18n/index.ts';
+import {
+  type CheckResult,
+  CODE_TTL_MS,
+  checkCode,
+  isExhausted,
+  issueCode,
+  liveCode,
+  withdrawLive,
+} from '../../security/codes.ts';
+import { allowEmailSend, type LimitResult } from '../../security/rate-limits.ts';
+import { type Credential, countCredentialsByKind, touchCredential } from '../../store/credentials.ts';
+import type { User } from '../../store/users.ts';
+import type {
+  EnrollFinish,
+  FlowId,
+  MethodContext,
+  MethodInput,
+  MethodView,
+  VerificationMethod,
+  VerifyResult,
+} from '../types.ts';
+
+/*
+ * Email: a code to an alternate address, for password reset only (SSPR.md §1). The address must not
+ * be the one the user signs in with or their profile email (losing that mailbox is often why they
+ * reset). It is private: shown masked, never logged, never released as a claim.
+ */
+
+const KIND = 'email';
+const ENROLL_KIND = 'email.enroll';
+const CODE_KIND = 'email.code';
+const MAX_PER_USER = 1;
+const MAX_LENGTH = 254;
+const MAX_LOCAL = 64;
+/**
+ * Not an RFC 8176 value names email; 'otp' (a one-time code) describes it. Email is a reset method
+ * only, so this never reaches an ID token: it is recorded with the reset's verification.
+ */
+const AMR = ['otp'];
+
+type Fail = { ok: false; error: MessageKey; params?: Record<string, string | number> };
+const fail = (error: MessageKey, params?: Record<string, string | number>): Fail =>
+  params ? { ok: false, error, params } : { ok: false, error };
+
+export type AddressError = 'missing' | 'tooLong' | 'invalid';
+
+/**
+ * Checks an address the user typed and returns it as stored: the local part as typed, the domain in
+ * lower-case ASCII (IDNA). Refused: more than 254 characters, anything but exactly one '@', control
+ * characters (CR/LF header injection), spaces, commas and the other characters that separate or
+ * quote addresses, so that one field can only ever name one mailbox.
+ */
+export function normalizeAddress(
+  v: unknown,
+): { ok: true; address: string } | { ok: false; error: AddressError } {
+  if (typeof v !== 'string') return { ok: false, error: 'missing' };
+  // Spaces around the address are a typing slip; anything inside it is not.
+  const s = v.replace(/^[ \t]+|[ \t]+$/g, '');
+  if (!s) return { ok: false, error: 'missing' };
+  if ([...s].length > MAX_LENGTH) return { ok: false, error: 'tooLong' };
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\s,;:<>()[\]\\"]/.test(s))
+    return { ok: false, error: 'invalid' };
+  const parts = s.split('@');
+  if (parts.length !== 2) return { ok: false, error: 'invalid' };
+  const [local, domainTyped] = parts;
+  if (!local || local.length > MAX_LOCAL || !/^[\x21-\x7e]+$/.test(local))
+    return { ok: false, error: 'invalid' };
+  if (local.startsWith('.') || local.endsWith('.') || local.includes('..'))
+    return { ok: false, error: 'invalid' };
+  const domain = domainToASCII(domainTyped.normalize('NFKC').toLowerCase());
+  if (!domain || domain.length > 253) return { ok: false, error: 'invalid' };
+  const labels = domain.split('.');
+  if (
+    labels.length < 2 ||
+    !labels.every((l) => /^(?!-)[a-z0-9-]{1,63}(?<!-)$/.test(l)) ||
+    /^\d+$/.test(labels.at(-1)!)
+  ) {
+    return { ok: false, error: 'invalid' };
+  }
+  const address = `${local}@${domain}`;
+  if (address.length > MAX_LENGTH) return { ok: false, error: 'tooLong' };
+  return { ok: true, address };
+}
+
+/** a•••@example.com: the first character of the mailbox name and the domain. */
+export function maskAddress(address: unknown): string {
+  if (typeof address !== 'string') return '•••';
+  const at = address.lastIndexOf('@');
+  if (at < 1) return '•••';
+  return `${[...address.slice(0, at)][0]}•••${address.slice(at)}`;
+}
+
+const same = (a: string | null | undefined, b: string) =>
+  !!a && a.trim().normalize('NFKC').toLowerCase() === b.normalize('NFKC').toLowerCase();
+
+function addressOf(c: Credential): string | undefined {
+  return typeof c.data.address === 'string' ? c.data.address : undefined;
+}
+
+function limitError(r: Exclude<LimitResult, { ok: true }>): Fail {
+  const minutes = Math.max(1, Math.ceil(r.retryAfterMs / 60_000));
+  if (r.reason === 'ip') return fail('emailMethod.limitIp', { minutes });
+  if (r.reason === 'account') return fail('emailMethod.limitAccount', { minutes });
+  return fail('emailMethod.limitAddress', { minutes });
+}
+
+function codeError(r: Exclude<CheckResult, { ok: true }>): VerifyResult {
+  switch (r.error) {
+    case 'format':
+      return fail('emailMethod.codeFormat');
+    case 'expired':
+      return fail('emailMethod.codeExpired');
+    case 'exhausted':
+      return { ok: false, error: 'emailMethod.tooMany', exhausted: true };
+    default:
+      return fail('emailMethod.codeInvalid', { remaining: r.remaining ?? 0 });
+  }
+}
+
+let views: Views | undefined;
+const viewsFor = (config: Config) => {
+  views ??= createViews(config.production);
+  return views;
+};
+
+/** Checks the limits, makes a code and emails it in the request's language; nothing leaves when a limit refuses. */
+async function sendCode(
+  cx: MethodContext,
+  o: {
+    flow: FlowId;
+    userId: string;
+    kind: string;
+    address: string;
+    data: Record<string, unknown>;
+    purpose: 'enroll' | 'reset';
+  },
+): Promise<{ ok: true } | Fail> {
+  const scope = { flow: o.flow, userId: o.userId, kind: o.kind };
+  if (await isExhausted(cx, scope)) return fail('emailMethod.tooMany');
+  const limits = await allowEmailSend(cx, { userId: o.userId, address: o.address });
+  if (!limits.ok) return limitError(limits);
+  const issued = await issueCode(cx, { ...scope, data: o.data });
+  if (!issued.ok) return fail('emailMethod.tooMany');
+  const locale = cx.request.locale;
+  const email = renderEmail(viewsFor(cx.config), locale, 'code', {
+    subjectKey: 'emailMethod.mail.subject',
+    org: cx.organizationName,
+    leadKey: o.purpose === 'enroll' ? 'emailMethod.mail.leadEnroll' : 'emailMethod.mail.leadReset',
+    code: issued.code,
+    minutes: CODE_TTL_MS / 60_000,
+  });
+  try {
+    await cx.delivery.send({
+      channel: 'email',
+      to: o.address,
+      locale,
+      subject: email.subject,
+      text: email.text,
+      html: email.html,
+      purpose: o.purpose === 'enroll' ? 'email.enroll_code' : 'email.code',
+    });
+  } catch (err) {
+    if (!(err instanceof DeliveryError)) throw err;
+    await withdrawLive(cx, scope);
+    return fail('emailMethod.sendFailed');
+  }
+  return { ok: true };
+}
+
+// ---- enrolment ------------------------------------------------------------------------------------
+
+async function enrollBegin(cx: MethodContext, user: User, flow: FlowId): Promise<MethodView> {
+  const scope = { flow, userId: user.id, kind: ENROLL_KIND };
+  const live = await liveCode(cx, scope);
+  if (live && typeof live.data.address === 'string') {
+    return { partial: 'email/enroll', data: { step: 'code', sentTo: maskAddress(live.data.address) } };
+  }
+  const exhausted = await isExhausted(cx, scope);
+  return {
+    partial: 'email/enroll',
+    data: { step: 'address', problem: exhausted ? 'emailMethod.tooMany' : undefined },
+  };
+}
+
+async function enrollFinish(
+  cx: MethodContext,
+  user: User,
+  flow: FlowId,
+  input: MethodInput,
+): Promise<EnrollFinish> {
+  const scope = { flow, userId: user.id, kind: ENROLL_KIND };
+  if (input.restart) {
+    await withdrawLive(cx, scope);
+    return fail('emailMethod.enterAddress');
+  }
+  const live = await liveCode(cx, scope);
+  if (input.resend) {
+    if (!live || typeof live.data.address !== 'string') return fail('emailMethod.enrollExpired');
+    const sent = await sendCode(cx, {
+      ...scope,
+      address: live.data.address,
+      data: live.data,
+      purpose: 'enroll',
+    });
+    return sent.ok ? fail('emailMethod.codeResent', { address: maskAddress(live.data.address) }) : sent;
+  }
+  if (input.address === undefined && input.code !== undefined) {
+    if (!live) return fail('emailMethod.enrollExpired');
+    const r = await checkCode(cx, scope, input.code);
+    if (!r.ok) return r.error === 'exhausted' ? fail('emailMethod.tooManyEnroll') : (codeError(r) as Fail);
+    if ((await countCredentialsByKind(cx.db, user.id, KIND)) >= MAX_PER_USER)
+      return fail('emailMethod.limitReached');
+    return { ok: true, credential: { kind: KIND, label: '', data: { address: String(r.data.address) } } };
+  }
+
+  const n = normalizeAddress(input.address);
+  if (!n.ok) {
+    return fail(
+      n.error === 'tooLong'
+        ? 'emailMethod.tooLong'
+        : n.error === 'missing'
+          ? 'emailMethod.addressMissing'
+          : 'emailMethod.addressInvalid',
+      {
+        max: MAX_LENGTH,
+      },
+    );
+  }
+  if (same(user.login, n.address)) return fail('emailMethod.isSignInAddress');
+  if (same(user.email, n.address)) return fail('emailMethod.isProfileAddress');
+  if ((await countCredentialsByKind(cx.db, user.id, KIND)) >= MAX_PER_USER)
+    return fail('emailMethod.limitReached');
+  const sent = await sendCode(cx, {
+    ...scope,
+    address: n.address,
+    data: { address: n.address },
+    purpose: 'enroll',
+  });
+  return sent.ok ? fail('emailMethod.codeSent', { address: maskAddress(n.address) }) : sent;
+}
+
+// ---- verification ---------------------------------------------------------------------------------
+
+const mine = (user: User, credentials: Credential[]) =>
+  credentials.filter((c) => c.kind === KIND && c.userId === user.id && addressOf(c));
+
+function verifyView(sentTo?: Credential, problem?: Fail): MethodView {
+  return {
+    partial: 'email/verify',
+    data: {
+      sentTo: sentTo ? maskAddress(addressOf(sentTo)) : undefined,
+      canEnter: !!sentTo,
+      problem: problem?.error,
+      problemParams: problem?.params,
+    },
+  };
+}
+
+function sendTo(cx: MethodContext, user: User, flow: FlowId, target: Credential) {
+  return sendCode(cx, {
+    flow,
+    userId: user.id,
+    kind: CODE_KIND,
+    address: addressOf(target)!,
+    data: { credentialId: target.id },
+    purpose: 'reset',
+  });
+}
+
+export const emailMethod: VerificationMethod = {
+  kind: KIND,
+  usableFor: { signIn: false, reset: true },
+  maxPerUser: MAX_PER_USER,
+
+  enroll: {
+    begin: (cx, user, flow) => enrollBegin(cx, user, flow),
+    finish: (cx, user, flow, input) => enrollFinish(cx, user, flow, input),
+  },
+
+  /** Sends a code to the registered address, unless one sent in this flow is still waiting. */
+  async challenge(cx, user, credentials, flow) {
+    const list = mine(user, credentials);
+    if (!list.length) return verifyView(undefined, fail('emailMethod.noAddress'));
+    const scope = { flow, userId: user.id, kind: CODE_KIND };
+    if (await isExhausted(cx, scope)) return verifyView(undefined, fail('emailMethod.tooMany'));
+    const live = await liveCode(cx, scope);
+    const waiting = live && list.find((c) => c.id === live.data.credentialId);
+    if (waiting) return verifyView(waiting);
+    const sent = await sendTo(cx, user, flow, list[0]);
+    return sent.ok ? verifyView(list[0]) : verifyView(undefined, sent);
+  },
+
+  async verify(cx, user, credentials, flow, input) {
+    const list = mine(user, credentials);
+    const scope = { flow, userId: user.id, kind: CODE_KIND };
+    if (input.resend !== undefined) {
+      if (!list.length) return fail('emailMethod.noAddress');
+      const sent = await sendTo(cx, user, flow, list[0]);
+      if (!sent.ok) return sent.error === 'emailMethod.tooMany' ? { ...sent, exhausted: true } : sent;
+      return fail('emailMethod.codeResent', { address: maskAddress(addressOf(list[0])) });
+    }
+    const r = await checkCode(cx, scope, input.code);
+    if (!r.ok) return codeError(r);
+    const cred = list.find((c) => c.id === r.data.credentialId);
+    if (!cred) return fail('emailMethod.codeExpired');
+    await touchCredential(cx.db, cred.id, cx.clock.now());
+    return { ok: true, credentialId: cred.id, amr: [...AMR] };
+  },
+
+  describe: (credential) => maskAddress(addressOf(credential)),
+};

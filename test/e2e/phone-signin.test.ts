@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as oidc from 'openid-client';
+import { ManualClock } from '../../src/clock.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createDelivery } from '../../src/delivery/index.ts';
+import { type Delivery, DeliveryError, type Message } from '../../src/delivery/types.ts';
+import { createLogger } from '../../src/logger.ts';
+import { ACR_MFA } from '../../src/oidc/acr.ts';
+import { alertText, Browser, formAction, hiddenInputs, type Resp } from '../helpers/browser.ts';
+import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { addClientViaCli, addUserViaCli, discover, REDIRECT_URI, setPolicy } from '../helpers/rp.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+/*
+ * A person registers a mobile phone in the portal and signs in to an app with a password and a text
+ * message, or a phone call; when texts cannot be sent, the page says so and offers the other methods.
+ * Codes are read from the development outbox (texts) and from the message handed to delivery (a
+ * call's code travels beside its spoken lead-in).
+ */
+
+describe(`sign-in with a text message or a phone call (${backendName})`, () => {
+  let tdb: TestDatabase;
+  let srv: TestServer;
+  let config: oidc.Configuration;
+  const clock = new ManualClock(Date.now());
+  const password = 'correct horse battery staple';
+  const sent: Message[] = [];
+  const failing = new Set<string>();
+  const MOBILE = '+819023456789';
+
+  before(async () => {
+    tdb = await createTestDatabase();
+    const outbox = createDelivery({
+      db: tdb.db,
+      logger: createLogger('silent'),
+      config: loadConfig({ ISSUER: 'http://localhost:3000' }),
+      clock,
+    });
+    const delivery: Delivery = {
+      async send(m) {
+        if (failing.has(m.channel))
+          throw new DeliveryError('delivery.failed', 'provider answered 500', { channel: m.channel });
+        await outbox.send(m);
+        sent.push(m);
+      },
+      isLive: (c) => outbox.isLive(c),
+    };
+    srv = await startTestServer({ db: tdb.db, clock, delivery });
+    await setPolicy(srv, 'registrationRequired', false);
+    await addUserViaCli(srv, 'pat', password, ['--email', 'pat@example.com']);
+    const c = await addClientViaCli(srv, ['phone-app', '--redirect-uri', REDIRECT_URI, '--first-party']);
+    config = await discover(srv.issuer, c.clientId, c.secret);
+  });
+  after(async () => {
+    await srv?.stop();
+    await tdb?.drop();
+  });
+
+  const textsTo = async (to: string) =>
+    tdb.db('outbox').where({ recipient: to, channel: 'sms' }).orderBy('id', 'desc');
+  const codeInText = async (to: string) => /\b(\d{6})\b/.exec((await textsTo(to))[0].body_text)![1];
+  const lastCall = () => {
+    const m = sent.filter((x) => x.channel === 'voice').at(-1);
+    assert.ok(m, 'no call was placed');
+    return m;
+  };
+  const codeInCall = (m: Message) =>
+    (m as Message & { code?: string }).code ?? /\b(\d{6})\b/.exec(m.text)![1];
+
+  interface Flow {
+    br: Browser;
+    page: Resp;
+    verifier: string;
+    nonce: string;
+  }
+
+  async function start(br = new Browser()): Promise<Flow> {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const nonce = oidc.randomNonce();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const page = await br.follow(await br.get(url.href), REDIRECT_URI);
+    return { br, page, verifier, nonce };
+  }
+
+  async function submit(f: Flow, fields: Record<string, string> = {}, formIndex = 0) {
+    f.page = await f.br.follow(
+      await f.br.post(
+        formAction(f.page.text, formIndex),
+        { ...hiddenInputs(f.page.text), ...fields },
+        f.page.url,
+      ),
+      REDIRECT_URI,
+    );
+    return f.page;
+  }
+
+  async function claims(f: Flow) {
+    assert.ok(
+      f.page.location?.startsWith(REDIRECT_URI),
+      `expected the app's redirect, got ${f.page.status} ${f.page.url}`,
+    );
+    const t = await oidc.authorizationCodeGrant(config, new URL(f.page.location!), {
+      pkceCodeVerifier: f.verifier,
+      expectedNonce: f.nonce,
+      idTokenExpected: true,
+    });
+    return t.claims()!;
+  }
+
+  it('registers a mobile phone in the portal with a code sent by text', async () => {
+    const br = new Browser();
+    let r = await br.follow(await br.get('/my/security-info/add/sms', srv.issuer));
+    for (let i = 0; i < 3 && /\/interaction\//.test(r.url); i++) {
+      r = await br.follow(
+        await br.post(formAction(r.text), { ...hiddenInputs(r.text), username: 'pat', password }, r.url),
+      );
+    }
+    assert.equal(r.status, 200);
+    assert.equal(new URL(r.url).pathname, '/my/security-info/add/sms');
+    assert.match(r.text, /<select id="phone-enroll-country" name="country"/);
+    assert.match(r.text, /<option value="JP" selected>Japan \(\+81\)<\/option>/);
+    assert.match(r.text, /<label for="phone-enroll-number">Phone number<\/label>/);
+
+    // A landline cannot receive texts: refused, nothing sent.
+    r = await br.post(
+      '/my/security-info/add/sms',
+      { ...hiddenInputs(r.text), country: 'JP', number: '03-1234-5678', type: 'mobile', via: 'sms' },
+      srv.issuer,
+    );
+    assert.equal(r.status, 400);
+    assert.match(alertText(r.text) ?? '', /not a mobile number/);
+    assert.equal(sent.length, 0);
+
+    r = await br.post(
+      '/my/security-info/add/sms',
+      { ...hiddenInputs(r.text), country: 'JP', number: '090-2345-6789', type: 'mobile', via: 'sms' },
+      srv.issuer,
+    );
+    assert.match(alertText(r.text) ?? '', /We sent a code to \+81 ••• •••• 89/);
+    assert.match(r.text, /name="code"/, 'now the code form');
+    assert.ok(!r.text.includes('2345'), 'the page never shows the number in full');
+    const code = await codeInText(MOBILE);
+    r = await br.post('/my/security-info/add/sms', { ...hiddenInputs(r.text), code }, srv.issuer);
+    assert.equal(r.status, 302, alertText(r.text) ?? r.text.slice(0, 3000));
+    r = await br.follow(r);
+    assert.match(r.text, /The method was added/);
+    assert.match(r.text, /\+81 ••• •••• 89/);
+    const rows = await tdb.db('credentials').where({ kind: 'phone' });
+    assert.equal(rows.length, 1);
+    const data = typeof rows[0].data === 'string' ? JSON.parse(rows[0].data) : rows[0].data;
+    assert.deepEqual(data, { e164: MOBILE, country: 'JP', type: 'mobile' });
+    const notice = await tdb
+      .db('outbox')
+      .where({ recipient: 'pat@example.com', purpose: 'notice.security_info_added' })
+      .first();
+    assert.ok(notice, 'the user is told by email');
+    assert.ok(
+      !notice.body_text.includes('2345-6789') && !notice.body_text.includes(MOBILE),
+      'the notice shows the number masked',
+    );
+  });
+
+  it('signs in with password + text message: amr pwd, sms, mfa', async () => {
+    const f = await start();
+    await submit(f, { username: 'pat', password });
+    assert.equal(f.page.status, 200);
+    assert.match(f.page.text, /Verify your identity/);
+    assert.match(f.page.text, /We sent a text message with a 6-digit code to \+81 ••• •••• 89/);
+    assert.match(
+      f.page.text,
+      /href="\/interaction\/[^"]+\/mfa\/voice"/,
+      'a phone call is offered as another way',
+    );
+    await submit(f, { code: await codeInText(MOBILE) });
+    const c = await claims(f);
+    assert.deepEqual(c.amr, ['pwd', 'sms', 'mfa']);
+    assert.equal(c.acr, ACR_MFA);
+    for (const claim of ['phone_number', 'phone_number_verified'])
+      assert.ok(!(claim in c), `no ${claim} claim`);
+    assert.ok(!JSON.stringify(c).includes('2345'), 'the number is in no claim');
+  });
+
+  it('signs in with password + phone call: amr pwd, tel, mfa', async () => {
+    const f = await start();
+    await submit(f, { username: 'pat', password });
+    const voice = /href="(\/interaction\/[^"]+\/mfa\/voice)"/.exec(f.page.text)![1];
+    f.page = await f.br.get(voice, srv.issuer);
+    assert.equal(f.page.status, 200);
+    assert.match(f.page.text, /We are calling \+81 ••• •••• 89/);
+    const call = lastCall();
+    assert.equal(call.to, MOBILE);
+    assert.ok(!call.text.includes(codeInCall(call)), 'the lead-in is spoken, the code read separately');
+    await submit(f, { code: codeInCall(call) });
+    const c = await claims(f);
+    assert.deepEqual(c.amr, ['pwd', 'tel', 'mfa']);
+  });
+
+  it('when a text cannot be sent, the page says so and offers the other methods', async () => {
+    // Five texts and calls went to this number in the last hour: the per-number limit. A new hour.
+    clock.advance(3600_000);
+    failing.add('sms');
+    try {
+      const before = (await textsTo(MOBILE)).length;
+      const f = await start();
+      await submit(f, { username: 'pat', password });
+      assert.equal(f.page.status, 200);
+      assert.match(f.page.text, /We couldn(?:'|&#39;)t send a text message\. Use another method/);
+      assert.doesNotMatch(f.page.text, /name="code"/, 'no code to type');
+      assert.match(f.page.text, /Sign in another way/);
+      const voice = /href="(\/interaction\/[^"]+\/mfa\/voice)"/.exec(f.page.text);
+      assert.ok(voice, 'the phone call is offered');
+      assert.equal((await textsTo(MOBILE)).length, before, 'nothing went out');
+      f.page = await f.br.get(voice[1], srv.issuer);
+      await submit(f, { code: codeInCall(lastCall()) });
+      assert.deepEqual((await claims(f)).amr, ['pwd', 'tel', 'mfa']);
+    } finally {
+      failing.delete('sms');
+    }
+  });
+});
