@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Clock } from './clock.ts';
 import type { Db } from './db/knex.ts';
 import { migrateLatest } from './db/migrate.ts';
+import { ADMIN_USAGE, runAdminCommand } from './flows/admin/cli.ts';
 import { addClient, ClientSpecError, GRANT_TYPES, type GrantType } from './oidc/clients.ts';
 import { rotateKeys } from './oidc/keys.ts';
 import {
@@ -49,7 +50,7 @@ export const USAGE = `Usage: tobira <command> [options]   (add --json for machin
   policy show
   policy set KEY VALUE                      VALUE is JSON (true, 2, ["a"]) or a plain string
   keys rotate                               add new signing keys; old ones stay published until expiry
-`;
+${ADMIN_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -70,6 +71,8 @@ export async function runCommand(
   stdin: string | undefined,
   cx: CommandContext,
 ): Promise<CommandResult> {
+  const admin = await runAdminCommand(argv, cx);
+  if (admin) return admin;
   const out: string[] = [];
   const jsonOut = argv.includes('--json');
   const print = (human: string, json: unknown) => out.push(jsonOut ? JSON.stringify(json) : human);

@@ -56,6 +56,11 @@ export type VerifyResult =
       params?: Record<string, string | number>;
       /** The method is now blocked for this flow (too many wrong entries). */
       exhausted?: boolean;
+      /**
+       * false when the input was not an attempt at all (a blank field, a stale form): flows do not
+       * count it toward their locks. Default: it counts.
+       */
+      counted?: boolean;
     };
 
 export interface VerificationMethod {

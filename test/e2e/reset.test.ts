@@ -223,6 +223,12 @@ describe(`"Can't access your account?" (${backendName})`, () => {
     clock.advance(16 * 60_000);
     r = await br.get('/reset/verify', srv.issuer);
     assert.equal(r.status, 400, 'expired after 15 minutes');
+    await srv.app.sweep();
+    const ned = (await findUserByLogin(srv.db, 'ned'))!;
+    const abandoned = await tdb.db('audit_events').where({ activity: 'reset.attempt', result: 'abandoned', subject_id: ned.id });
+    assert.equal(abandoned.length, 1, 'the expired session is recorded as abandoned, once');
+    await srv.app.sweep();
+    assert.equal((await tdb.db('audit_events').where({ result: 'abandoned' })).length, 1);
   });
 
   it('five failed verifications block the method; success clears the counters', async (t) => {

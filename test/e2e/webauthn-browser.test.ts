@@ -128,8 +128,15 @@ describe(`security keys and passkeys in Chromium (${backendName})`, { skip: chro
       await Promise.race([page.waitForURL(matches), failed]);
     } catch (err) {
       await page.waitForLoadState('load').catch(() => {});
-      const alerts = await page.locator('[role="alert"]:visible').allTextContents().catch(() => []);
-      const h1 = await page.locator('h1').first().textContent({ timeout: 1000 }).catch(() => '');
+      const alerts = await page
+        .locator('[role="alert"]:visible')
+        .allTextContents()
+        .catch(() => []);
+      const h1 = await page
+        .locator('h1')
+        .first()
+        .textContent({ timeout: 1000 })
+        .catch(() => '');
       throw new Error(
         `expected ${what}; the tab shows ${page.url()} (last page: ${lastDocument.get(page)}; ` +
           `heading: ${JSON.stringify(h1)}; alerts: ${JSON.stringify(alerts)})`,
@@ -141,9 +148,15 @@ describe(`security keys and passkeys in Chromium (${backendName})`, { skip: chro
     }
   }
   const onPath = (page: Page, path: string | RegExp) =>
-    reach(page, String(path), (u) => (typeof path === 'string' ? u.pathname === path : path.test(u.pathname)));
+    reach(page, String(path), (u) =>
+      typeof path === 'string' ? u.pathname === path : path.test(u.pathname),
+    );
   const onPortal = (page: Page, done: string) =>
-    reach(page, `/my/security-info?done=${done}`, (u) => u.pathname === '/my/security-info' && u.searchParams.get('done') === done);
+    reach(
+      page,
+      `/my/security-info?done=${done}`,
+      (u) => u.pathname === '/my/security-info' && u.searchParams.get('done') === done,
+    );
 
   /** The password step, with the mouse (the page may be the sign-in page shown again after an error). */
   async function enterPassword(page: Page, login: string, password: string) {
@@ -230,7 +243,9 @@ describe(`security keys and passkeys in Chromium (${backendName})`, { skip: chro
 
   it('registers a security key in the portal, lists it, and signs out', async () => {
     await registerKey(kimPage, 'kim', kimPassword, 'Blue key');
-    assert.deepEqual(await methodRows(kimPage), ['Security key or passkey: Blue key (default sign-in method)']);
+    assert.deepEqual(await methodRows(kimPage), [
+      'Security key or passkey: Blue key (default sign-in method)',
+    ]);
 
     const held = await kimKey.credentials();
     assert.equal(held.length, 1, 'the authenticator holds one credential');
@@ -282,7 +297,10 @@ describe(`security keys and passkeys in Chromium (${backendName})`, { skip: chro
     assert.ok(!amr.includes('pwd'), `amr ${amr}`);
     assert.equal(claims.acr, ACR_MFA);
     const audit = await tdb.db('audit_events').where({ activity: 'signin.passkey', subject_id: kim.id });
-    assert.deepEqual(audit.map((a: any) => a.result), ['succeeded']);
+    assert.deepEqual(
+      audit.map((a: any) => a.result),
+      ['succeeded'],
+    );
     await signOutOfDemo(kimPage);
     noPageErrors();
   });
@@ -312,7 +330,11 @@ describe(`security keys and passkeys in Chromium (${backendName})`, { skip: chro
     assert.equal(message, await form.getAttribute('data-msg-cancelled'));
     assert.ok(message.length > 20, `a sentence, not a code: "${message}"`);
     assert.equal(leePage.url(), signInUrl, 'still on the sign-in page');
-    assert.equal(await form.locator('button[data-webauthn-start]').isEnabled(), true, 'the user may try again');
+    assert.equal(
+      await form.locator('button[data-webauthn-start]').isEnabled(),
+      true,
+      'the user may try again',
+    );
     assert.ok(await leePage.locator('#username').isVisible(), 'the password is still offered');
 
     await leePage.goto(at('/demo'));
@@ -344,7 +366,10 @@ describe(`security keys and passkeys in Chromium (${backendName})`, { skip: chro
     await kimPage.click('button[aria-label="Delete Blue key"]');
     await onPortal(kimPage, 'removed');
     assert.deepEqual(await methodRows(kimPage), ['Authenticator app: Phone (default sign-in method)']);
-    assert.deepEqual((await credentialsOf(kim.id)).map((c) => c.kind), ['app']);
+    assert.deepEqual(
+      (await credentialsOf(kim.id)).map((c) => c.kind),
+      ['app'],
+    );
     await signOutOfPortal(kimPage);
 
     // The authenticator still holds the passkey, but it no longer signs anyone in here.
@@ -352,12 +377,18 @@ describe(`security keys and passkeys in Chromium (${backendName})`, { skip: chro
     await onPath(kimPage, SIGN_IN);
     await kimPage.click('form[data-webauthn="passkey"] button[data-webauthn-start]');
     await kimPage.locator('#form-error').waitFor();
-    assert.match((await kimPage.locator('#form-error').textContent()) ?? '', /could not sign you in with that passkey/);
+    assert.match(
+      (await kimPage.locator('#form-error').textContent()) ?? '',
+      /could not sign you in with that passkey/,
+    );
     assert.equal((await kimKey.credentials()).length, 1);
 
     await enterPassword(kimPage, 'kim', kimPassword);
     await onPath(kimPage, mfaPath('app'));
-    assert.match((await kimPage.locator('main').textContent()) ?? '', /Use your Authenticator app to finish signing in/);
+    assert.match(
+      (await kimPage.locator('main').textContent()) ?? '',
+      /Use your Authenticator app to finish signing in/,
+    );
     assert.ok(await kimPage.locator('#app-verify-code').isVisible(), "the app's code form");
     assert.equal(await kimPage.locator('form[data-webauthn]').count(), 0, 'no security key form');
     assert.equal(await kimPage.locator('a[href$="/mfa/securityKey"]').count(), 0, 'the key is not offered');
@@ -377,7 +408,11 @@ describe(`security keys and passkeys in Chromium (${backendName})`, { skip: chro
     await tabTo(leePage, '#username');
     await leePage.keyboard.type('lee');
     await leePage.keyboard.press('Tab');
-    assert.equal(await leePage.evaluate(() => document.activeElement?.id), 'password', 'Tab goes on to the password');
+    assert.equal(
+      await leePage.evaluate(() => document.activeElement?.id),
+      'password',
+      'Tab goes on to the password',
+    );
     await leePage.keyboard.type(leePassword);
     await leePage.keyboard.press('Enter');
 

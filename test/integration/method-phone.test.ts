@@ -325,6 +325,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     const row = (await outbox({ recipient: '+81312345678' }))[0];
     assert.equal(row.channel, 'voice');
     assert.equal(row.locale, 'ja');
+    assert.ok(row.body_text.replace(/\s+/g, '').includes(code), 'the outbox shows what the call reads out');
 
     const view = await voiceMethod.enroll.begin(cx, alice, flow, {});
     assert.deepEqual(view.data, { step: 'code', sentTo: '+81 ••• •••• 78', via: 'voice', canText: false });

@@ -11,7 +11,7 @@ import { apiDocument } from './openapi.ts';
 import type { Actor, Permission } from './permissions.ts';
 import { reportData } from './reports.ts';
 import * as svc from './service.ts';
-import { FieldError, parseOrThrow, translateFields } from './validation.ts';
+import { FieldError, translateFields } from './validation.ts';
 
 export const API_PREFIX = '/api/admin/v1';
 
@@ -32,17 +32,6 @@ export interface ApiRoute {
   response: { status: 200 | 201 | 204; schema: string };
   handler(cx: { ctx: Context; actor: Actor; body: unknown; params: Record<string, string> }): Promise<unknown>;
 }
-
-const userSearchSchema = z
-  .object({
-    q: z.string().max(256).optional(),
-    status: z.enum(['active', 'disabled']).optional(),
-    role: z.enum(['admin', 'helpdesk']).optional(),
-    group: z.string().max(100).optional(),
-    limit: z.coerce.number().int().min(1).max(500).optional(),
-    offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
-  })
-  .strict();
 
 /** Every operation of the admin API; the router and the OpenAPI document are both made from it. */
 export function apiRoutes(deps: AppDeps): ApiRoute[] {
@@ -86,9 +75,9 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
       summary: 'List or search users (login, name or email contains q)',
       tag: 'users',
       permission: 'users.read',
-      query: userSearchSchema,
+      query: svc.userSearchSchema,
       response: { status: 200, schema: 'UserList' },
-      handler: ({ ctx, actor }) => svc.listUsers(d, actor, parseOrThrow(userSearchSchema, ctx.query)),
+      handler: ({ ctx, actor }) => svc.listUsers(d, actor, svc.parseUserSearch(ctx.query)),
     },
     {
       method: 'post',

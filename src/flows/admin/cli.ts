@@ -165,7 +165,8 @@ async function dispatch(
         strict: true,
       });
       if (r.positionals.length > 1) throw new CliUsage('at most one QUERY');
-      const search = svc.parseUserSearch({ q: r.positionals[0], ...r.values, json: undefined });
+      const { json: _json, ...filters } = r.values;
+      const search = svc.parseUserSearch({ q: r.positionals[0], ...filters });
       const res = await svc.listUsers(deps, actor, search);
       print(
         res.users.map((u) => `${u.login}\t${u.status}\t${u.roles.join(',') || '-'}\t${u.displayName}`).join('\n') ||
@@ -302,7 +303,8 @@ async function dispatch(
       return;
     }
     const { values } = args(rest, auditOptions);
-    const q = svc.parseAuditQuery({ ...values, json: undefined });
+    const { json: _json, ...filters } = values;
+    const q = svc.parseAuditQuery(filters);
     if (sub === 'export') {
       let csv = '';
       for await (const line of await svc.exportAuditCsv(deps, actor, q)) csv += line;

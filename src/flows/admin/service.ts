@@ -230,6 +230,23 @@ function summarize(u: User): UserSummary {
   };
 }
 
+export const userSearchSchema = z
+  .object({
+    q: z.string().max(256).optional(),
+    status: z.enum(['active', 'disabled']).optional(),
+    role: z.enum(['admin', 'helpdesk']).optional(),
+    group: z.string().max(100).optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  })
+  .strict();
+
+/** Search parameters from a query string or the CLI; absent (undefined) values are dropped. */
+export function parseUserSearch(raw: Record<string, unknown>): UserSearch {
+  const given = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  return parseOrThrow(userSearchSchema, given);
+}
+
 export async function listUsers(
   deps: AdminDeps,
   actor: Actor,

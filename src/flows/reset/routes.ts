@@ -240,7 +240,8 @@ export function resetRoutes(deps: AppDeps): Router {
     const flow = flowOf(s.id);
     const r = await o.method.verify(cx, s.user, o.credentials, flow, form(ctx));
     if (!r.ok) {
-      const blocked = (await countMethodFailure(deps, s.user.id, kind)) || !!r.exhausted;
+      const counted = r.counted !== false;
+      const blocked = (counted && (await countMethodFailure(deps, s.user.id, kind))) || !!r.exhausted;
       await audit(deps, s.user.id, 'reset.verify', blocked ? 'blocked' : 'failed', meta(ctx), r.error, { kind });
       if (blocked) await audit(deps, s.user.id, 'reset.attempt', 'blocked', meta(ctx), 'method blocked', { kind });
       const view = blocked ? undefined : await o.method.challenge(cx, s.user, o.credentials, flow);

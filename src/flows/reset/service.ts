@@ -210,3 +210,35 @@ export async function userOf(deps: AppDeps, state: ResetState): Promise<User | u
 export function methodContextFor(deps: AppDeps, policy: Policy, meta: RequestMeta, locale: 'en' | 'ja'): MethodContext {
   return deps.methodContext(policy, { ip: meta.ip, locale });
 }
+
+/**
+ * Reset sessions that expired before the end are recorded as abandoned (SSPR.md §5), once: the
+ * rows are taken with SKIP LOCKED and deleted, so instances never count one twice.
+ */
+export async function recordAbandoned(db: AppDeps['db'], now: Date): Promise<number> {
+  return db.transaction(async (trx) => {
+    const rows = await trx('challenges')
+      .where({ kind: STATE })
+      .andWhere('expires_at', '<', now)
+      .limit(200)
+      .forUpdate()
+      .skipLocked();
+    let n = 0;
+    for (const r of rows) {
+      const state = (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as ResetState;
+      if (!state.finished && state.userId) {
+        await recordAudit(trx, {
+          at: now,
+          actorId: state.userId,
+          subjectId: state.userId,
+          activity: 'reset.attempt',
+          result: 'abandoned',
+          details: { gates: state.gates.length, methods: state.methods },
+        });
+        n++;
+      }
+    }
+    if (rows.length) await trx('challenges').whereIn('id', rows.map((r: { id: string }) => r.id)).delete();
+    return n;
+  });
+}

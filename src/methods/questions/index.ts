@@ -321,7 +321,7 @@ export const questionsMethod: VerificationMethod = {
       input.drawId !== draw.id ||
       !Array.isArray(draw.data.ids)
     ) {
-      return fail('questions.expired');
+      return { ...fail('questions.expired'), counted: false };
     }
     const byId = new Map(set.questions.map((q) => [q.id, q]));
     const drawn = (draw.data.ids as unknown[]).map((id) =>
@@ -332,11 +332,11 @@ export const questionsMethod: VerificationMethod = {
     const answers: string[] = [];
     for (let i = 0; i < drawn.length; i++) {
       const a = checkAnswer(input[`answer${i + 1}`]);
-      if (!a.ok) return fail('questions.answer_format', { min: ANSWER_MIN, max: ANSWER_MAX });
+      if (!a.ok) return { ...fail('questions.answer_format', { min: ANSWER_MIN, max: ANSWER_MAX }), counted: false };
       answers.push(a.normalized);
     }
     // One attempt per draw, even when two requests answer it at the same moment.
-    if (!(await consumeChallenge(cx.db, draw.id, now))) return fail('questions.expired');
+    if (!(await consumeChallenge(cx.db, draw.id, now))) return { ...fail('questions.expired'), counted: false };
     if (await flowExhausted(cx, flow)) return exhausted();
 
     let allRight = drawn.length > 0;
