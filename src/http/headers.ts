@@ -24,7 +24,9 @@ export function securityHeaders(https: boolean) {
     if (https) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     await next();
     if (ctx.state.ownPage) {
-      ctx.set('Content-Security-Policy', CSP);
+      // A configured logo (branding) may live on another origin: allow images from there only.
+      const img = typeof ctx.state.imgOrigin === 'string' && /^https?:\/\/[^\s;,'"]+$/.test(ctx.state.imgOrigin) ? ` ${ctx.state.imgOrigin}` : '';
+      ctx.set('Content-Security-Policy', img ? CSP.replace("img-src 'self' data:", `img-src 'self' data:${img}`) : CSP);
       ctx.set('Cache-Control', 'no-store');
     }
   };

@@ -755,6 +755,21 @@ export const en = {
   'admin.contacts.title': 'Contact requests',
   'admin.contacts.lead': 'People who asked for help with "Contact an administrator".',
   'admin.contacts.none': 'No requests.',
+  'admin.policy.section.questions': 'Security questions',
+  'admin.policy.section.delivery': 'Text messages, calls and emails',
+  'admin.policy.section.audit': 'Audit log',
+  'admin.policy.questionsOffered': 'Predefined questions offered',
+  'admin.policy.questionsCustom': 'Your own questions (3 to 200 characters each, at most 20)',
+  'admin.policy.questionsRequiredToRegister': 'Number of questions users register',
+  'admin.policy.questionsRequiredToReset': 'Number of questions asked at reset',
+  'admin.policy.questionsRequiredToReset.hint': 'Not more than the number users register.',
+  'admin.policy.phoneHourlyBudget': 'Texts and calls per hour for everyone together (then phone channels pause)',
+  'admin.policy.phoneSendsPerNumberPerHour': 'Texts and calls per phone number per hour',
+  'admin.policy.phoneSendsPerAccountPerHour': 'Texts and calls per account per hour',
+  'admin.policy.phoneSendsPerIpPerHour': 'Texts and calls per IP address per hour',
+  'admin.policy.emailSendsPerAddressPer10Minutes': 'Emails per address per 10 minutes',
+  'admin.policy.emailSendsPerAccountPerHour': 'Emails per account per hour',
+  'admin.policy.emailSendsPerIpPerHour': 'Emails per IP address per hour',
   // -- end administration --
 
   // -- sign-in steps, lockout, portal --

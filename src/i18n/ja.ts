@@ -754,6 +754,21 @@ export const ja: Record<MessageKey, string> = {
   'admin.contacts.title': '問い合わせ',
   'admin.contacts.lead': '[管理者に問い合わせる] で支援を求めたユーザーです。',
   'admin.contacts.none': '問い合わせはありません。',
+  'admin.policy.section.questions': '秘密の質問',
+  'admin.policy.section.delivery': 'テキスト メッセージ、音声通話とメール',
+  'admin.policy.section.audit': '監査ログ',
+  'admin.policy.questionsOffered': '選択できる定義済みの質問',
+  'admin.policy.questionsCustom': '独自の質問 (各 3 から 200 文字、最大 20 個)',
+  'admin.policy.questionsRequiredToRegister': 'ユーザーが登録する質問の数',
+  'admin.policy.questionsRequiredToReset': 'リセット時に尋ねる質問の数',
+  'admin.policy.questionsRequiredToReset.hint': 'ユーザーが登録する数より多くはできません。',
+  'admin.policy.phoneHourlyBudget': '全ユーザー合計の 1 時間あたりのテキスト メッセージと音声通話の数 (超えると電話による送信を停止します)',
+  'admin.policy.phoneSendsPerNumberPerHour': '電話番号ごとの 1 時間あたりのテキスト メッセージと音声通話の数',
+  'admin.policy.phoneSendsPerAccountPerHour': 'アカウントごとの 1 時間あたりのテキスト メッセージと音声通話の数',
+  'admin.policy.phoneSendsPerIpPerHour': 'IP アドレスごとの 1 時間あたりのテキスト メッセージと音声通話の数',
+  'admin.policy.emailSendsPerAddressPer10Minutes': 'アドレスごとの 10 分あたりのメールの数',
+  'admin.policy.emailSendsPerAccountPerHour': 'アカウントごとの 1 時間あたりのメールの数',
+  'admin.policy.emailSendsPerIpPerHour': 'IP アドレスごとの 1 時間あたりのメールの数',
   // -- end administration --
 
   // -- sign-in steps, lockout, portal --

@@ -7,6 +7,7 @@ import { findUserByLogin, updateUser } from '../../src/store/users.ts';
 import { alertText, Browser, decodeEntities, formAction, hiddenInputs, type Resp } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { solvePowInPage } from '../helpers/pow.ts';
+import { identifyForReset, registerAppInPortal } from '../helpers/reset.ts';
 import { addClientViaCli, addUserViaCli, codeFlow, discover, REDIRECT_URI, setPolicy } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { OATHTOOL, oathtoolCode, requireTool, toolAvailable } from '../helpers/tools.ts';
@@ -53,29 +54,8 @@ describe(`"Can't access your account?" (${backendName})`, () => {
     await tdb.drop();
   });
 
-  /** Registers an authenticator app through the portal and returns its secret. */
-  async function registerApp(login: string): Promise<string> {
-    const br = new Browser();
-    let r = await br.follow(await br.get('/my/security-info/add/app', srv.issuer));
-    r = await br.follow(await br.post(formAction(r.text), { ...hiddenInputs(r.text), username: login, password }, r.url));
-    const secret = decodeEntities(/<code translate="no">([^<]+)<\/code>/.exec(r.text)![1]).replace(/\s+/g, '');
-    r = await br.post('/my/security-info/add/app', { ...hiddenInputs(r.text), code: oathtoolCode(secret, clock.now()) }, srv.issuer);
-    assert.equal(r.status, 302, `app registered for ${login}`);
-    clock.advance(30_000);
-    return secret;
-  }
-
-  /** The identify step: the user ID plus the proof of work. */
-  async function identify(login: string, br = new Browser()): Promise<{ br: Browser; r: Resp }> {
-    const page = await br.get('/reset', srv.issuer);
-    assert.equal(page.status, 200);
-    const r = await br.post(
-      '/reset',
-      { ...hiddenInputs(page.text), username: login, altcha: await solvePowInPage(page.text) },
-      srv.issuer,
-    );
-    return { br, r };
-  }
+  const registerApp = (login: string) => registerAppInPortal(srv.issuer, login, password, clock);
+  const identify = (login: string, br?: Browser) => identifyForReset(srv.issuer, login, br);
 
   const strip = (html: string) =>
     html

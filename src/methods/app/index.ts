@@ -329,7 +329,8 @@ export const appMethod: VerificationMethod = {
 
   async verify(cx, user, credentials, flow, input: MethodInput): Promise<VerifyResult> {
     const code = normalizeCode(input.code);
-    if (!code) return fail('app.code_format');
+    // A malformed code is a typing slip, not a guess: it counts nowhere.
+    if (!code) return { ...fail('app.code_format'), counted: false };
     if (await flowExhausted(cx, flow)) return exhausted();
 
     const now = cx.clock.now();
