@@ -181,6 +181,8 @@ async function sendNotice(
   const email = renderEmail(deps.views, locale, template, {
     ...data,
     org: policy.organizationName,
+    logoUrl: policy.logoUrl,
+    accentColor: policy.accentColor,
     name: oneLine(user.displayName || user.login, 100),
     login: oneLine(user.login, 100),
     when: formatDateTime(deps.clock.now(), locale, timeZoneOf(deps.config.organizationCountry)),
