@@ -39,6 +39,8 @@ import { recordAbandoned } from './flows/reset/service.ts';
 import { createPow, type Pow } from './security/pow.ts';
 import { devRoutes } from './flows/dev/routes.ts';
 import { adminApiRoutes } from './flows/admin/api.ts';
+import { brandingFor } from './flows/admin/branding.ts';
+import { adminConsoleRoutes } from './flows/admin/console.ts';
 import { PORTAL_CLIENT_ID, portalRoutes } from './flows/security-info/routes.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ClientCache, ensureBuiltinClient } from './oidc/clients.ts';
@@ -394,6 +396,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   });
 
   app.use(assets);
+  app.use(brandingFor(deps).middleware());
   app.use(base.routes());
   app.use(base.allowedMethods());
   const signin = signInRoutes(deps);
@@ -402,7 +405,9 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   app.use(resetRoutes(deps).routes());
   if (demoRp) app.use(demoRoutes(deps, demoRp).routes());
   if (!config.production) app.use(devRoutes(deps).routes());
+  app.use(brandingFor(deps).routes().routes());
   app.use(adminApiRoutes(deps).routes());
+  app.use((await adminConsoleRoutes(deps)).routes());
 
   // Everything else is the OpenID Provider's.
   app.use(async (ctx: Context) => {

@@ -17,7 +17,8 @@ export function securityHeaders(https: boolean) {
   return async (ctx: Context, next: Next) => {
     // Set before the request is handled: the provider writes its own responses directly.
     ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: under no-referrer Chromium sends "Origin: null" on our own form posts.
+    ctx.set('Referrer-Policy', 'same-origin');
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
     ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');

@@ -379,7 +379,7 @@ describe(`security keys and passkeys in Chromium (${backendName})`, { skip: chro
     await kimPage.locator('#form-error').waitFor();
     assert.match(
       (await kimPage.locator('#form-error').textContent()) ?? '',
-      /could not sign you in with that passkey/,
+      /passkey isn't registered here/,
     );
     assert.equal((await kimKey.credentials()).length, 1);
 

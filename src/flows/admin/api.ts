@@ -7,6 +7,7 @@ import { readJson } from '../../http/body.ts';
 import { AppError } from '../../http/errors.ts';
 import { policySchema } from '../../policy/settings.ts';
 import { authenticateBearer, TokenError } from './auth.ts';
+import { brandingFor } from './branding.ts';
 import { apiDocument } from './openapi.ts';
 import type { Actor, Permission } from './permissions.ts';
 import { reportData } from './reports.ts';
@@ -35,7 +36,7 @@ export interface ApiRoute {
 
 /** Every operation of the admin API; the router and the OpenAPI document are both made from it. */
 export function apiRoutes(deps: AppDeps): ApiRoute[] {
-  const d = deps;
+  const d: AppDeps & svc.AdminDeps = { ...deps, onSettingsChanged: () => brandingFor(deps).invalidate() };
   return [
     {
       method: 'get',

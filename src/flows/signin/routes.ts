@@ -333,7 +333,7 @@ export function signInRoutes(deps: AppDeps): Router {
     });
     deps.metrics.signIns.inc({ result: ok ? 'succeeded' : 'failed' });
     if (!ok || !r.ok || !user) {
-      return loginPage(ctx, d, { error: ctx.state.t('signin.passkeyFailed') }, 401);
+      return loginPage(ctx, d, { error: ctx.state.t(r.ok ? 'signin.passkeyFailed' : r.error) }, 401);
     }
     await clearSignIn(db, d.uid);
     await proceed(ctx, d, user, { userId: user.id, amr: [...r.amr, 'mfa'], stage: 'mfa' });

@@ -1,0 +1,807 @@
+import crypto from 'node:crypto';
+import { Readable } from 'node:stream';
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import type { AppDeps } from '../../app.ts';
+import { readForm } from '../../http/body.ts';
+import { verifyCsrf } from '../../http/csrf.ts';
+import { AppError } from '../../http/errors.ts';
+import { render } from '../../http/views.ts';
+import { isMessageKey, type MessageKey } from '../../i18n/index.ts';
+import { ACR_MFA } from '../../oidc/acr.ts';
+import { ensureBuiltinClient, GRANT_TYPES } from '../../oidc/clients.ts';
+import { InternalClient } from '../../oidc/internal-client.ts';
+import { listGroups } from '../../store/groups.ts';
+import { findUserById, type User } from '../../store/users.ts';
+import { brandingFor } from './branding.ts';
+import { barChart, columnChart } from './charts.ts';
+import { type Actor, can, type Permission, permissionsForRoles } from './permissions.ts';
+import {
+  fieldHint,
+  fieldLabel,
+  fieldValue,
+  formToPolicy,
+  optionLabel,
+  policyFields,
+  SECTION_ORDER,
+  sectionLabel,
+} from './policy-form.ts';
+import { loadReport, type ReportData } from './reports.ts';
+import * as svc from './service.ts';
+import { FieldError, type FieldMessages, translateFields } from './validation.ts';
+
+const SESSION_COOKIE = 'tobira.admin';
+const STATE_COOKIE = 'tobira.admin.state';
+/** Administrators sign in again after two hours. */
+const SESSION_MS = 2 * 3600_000;
+const REDIRECT_PATH = '/admin/callback';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CLIENT_ID = /^[A-Za-z0-9._~-]{1,100}$/;
+
+interface AdminSession {
+  sub: string;
+  amr: string[];
+  idToken: string;
+  exp: number;
+}
+
+interface ConsoleState {
+  user: User;
+  actor: Actor;
+}
+
+type Section = 'dashboard' | 'users' | 'groups' | 'clients' | 'policy' | 'audit' | 'reports' | 'contacts';
+
+const NAV: Array<{ section: Section; href: string; label: MessageKey; permission: Permission | null }> = [
+  { section: 'dashboard', href: '/admin/', label: 'admin.nav.dashboard', permission: null },
+  { section: 'users', href: '/admin/users', label: 'admin.nav.users', permission: 'users.read' },
+  { section: 'groups', href: '/admin/groups', label: 'admin.nav.groups', permission: 'groups.read' },
+  { section: 'clients', href: '/admin/clients', label: 'admin.nav.clients', permission: 'clients.read' },
+  { section: 'policy', href: '/admin/policy', label: 'admin.nav.policy', permission: 'policy.read' },
+  { section: 'audit', href: '/admin/audit', label: 'admin.nav.audit', permission: 'audit.read' },
+  { section: 'reports', href: '/admin/reports', label: 'admin.nav.reports', permission: 'reports.read' },
+  { section: 'contacts', href: '/admin/contacts', label: 'admin.nav.contacts', permission: 'contacts.read' },
+];
+
+/** The public half of the provider's signing keys (the internal client verifies ID tokens with them). */
+function publicJwks(deps: AppDeps): crypto.JsonWebKey[] {
+  return deps.keySet().jwks.keys.map((k) => {
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = k as Record<string, string>;
+    return pub as crypto.JsonWebKey;
+  });
+}
+
+/** Registers the console's own first-party client and returns the relying party for it. */
+export async function adminRelyingParty(deps: AppDeps): Promise<InternalClient> {
+  const secret = await ensureBuiltinClient(
+    deps.db,
+    deps.box,
+    {
+      clientId: svc.ADMIN_CLIENT_ID,
+      name: 'Tobira administration',
+      redirectUris: [`${deps.config.issuer}${REDIRECT_PATH}`],
+      postLogoutRedirectUris: [`${deps.config.issuer}/`],
+      grantTypes: ['authorization_code'],
+      firstParty: true,
+    },
+    deps.clock.now(),
+  );
+  deps.clients.invalidate(svc.ADMIN_CLIENT_ID);
+  return new InternalClient({
+    clientId: svc.ADMIN_CLIENT_ID,
+    clientSecret: secret,
+    issuer: deps.config.issuer,
+    redirectPath: REDIRECT_PATH,
+    box: deps.box,
+    localUrl: deps.localUrl,
+    jwks: () => publicJwks(deps),
+  });
+}
+
+/** A method kind in the reader's language ("app" -> "Authenticator app"); unknown kinds as they are. */
+function methodLabel(ctx: Context, kind: string): string {
+  const key = `method.${kind}`;
+  return isMessageKey(key) ? ctx.state.t(key) : kind;
+}
+
+const fmt = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').slice(0, 16) : '');
+
+/**
+ * The administration console (/admin/): a first-party client of this provider like the portal. Only
+ * administrators and helpdesk users who signed in with a second factor get in; every form carries a
+ * CSRF token; every change goes through the same service as the API and the CLI.
+ */
+export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
+  const rp = await adminRelyingParty(deps);
+  const branding = brandingFor(deps);
+  const adminDeps: svc.AdminDeps = { ...deps, onSettingsChanged: () => branding.invalidate() };
+  const router = new Router({ prefix: '/admin' });
+  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: deps.secureCookies, path: '/admin' };
+
+  function readSession(ctx: Context): AdminSession | undefined {
+    const sealed = ctx.cookies.get(SESSION_COOKIE);
+    if (!sealed) return undefined;
+    try {
+      const s = JSON.parse(deps.box.decryptString('admin-session', sealed)) as AdminSession;
+      return s.exp >= deps.clock.now().getTime() ? s : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Administrators always sign in with a second factor: the request asks for the MFA class. */
+  function signIn(ctx: Context, returnTo?: string) {
+    const target = returnTo ?? (ctx.method === 'GET' ? ctx.originalUrl : '/admin/');
+    const { url, sealed } = rp.begin(target, { ui_locales: ctx.state.locale, acr_values: ACR_MFA });
+    ctx.cookies.set(STATE_COOKIE, sealed, { ...cookie, maxAge: 600_000 });
+    ctx.redirect(url);
+  }
+
+  function page(ctx: Context, template: string, section: Section, data: Record<string, unknown> = {}, status = 200) {
+    const st = ctx.state.console as ConsoleState;
+    const t = ctx.state.t;
+    render(
+      ctx,
+      deps.views,
+      `admin/${template}`,
+      {
+        wide: true,
+        nav: NAV.filter((n) => !n.permission || can(st.actor, n.permission)).map((n) => ({
+          href: n.href,
+          label: t(n.label),
+          current: n.section === section,
+        })),
+        who: t('admin.signedInAs', {
+          login: st.user.login,
+          role: t(st.user.roles.includes('admin') ? 'admin.role.admin' : 'admin.role.helpdesk'),
+        }),
+        can: Object.fromEntries([...st.actor.permissions].map((p) => [p, true])),
+        errors: {},
+        fmt,
+        ...data,
+      },
+      status,
+    );
+  }
+
+  /** Loads the administrator, or sends the browser through sign-in (with a second factor). */
+  async function requireAdmin(ctx: Context, next: Next) {
+    const s = readSession(ctx);
+    const user = s ? await findUserById(deps.db, s.sub) : undefined;
+    if (!s || !user || user.status !== 'active') {
+      ctx.cookies.set(SESSION_COOKIE, null, cookie);
+      if (ctx.method !== 'GET') throw new AppError('admin.session', 401, 'admin.sessionExpired');
+      return signIn(ctx);
+    }
+    const permissions = permissionsForRoles(user.roles);
+    if (!permissions.size) {
+      return render(ctx, deps.views, 'admin/denied', {}, 403);
+    }
+    if (!s.amr.includes('mfa')) {
+      return render(ctx, deps.views, 'admin/mfa', {}, 403);
+    }
+    ctx.state.console = {
+      user,
+      actor: {
+        id: user.id,
+        kind: 'user',
+        label: user.login,
+        permissions,
+        via: 'console',
+        ip: ctx.state.meta.ip,
+        userAgent: ctx.state.meta.userAgent,
+      },
+    } satisfies ConsoleState;
+    await next();
+  }
+
+  const need = (p: Permission) => async (ctx: Context, next: Next) => {
+    if (!can(actorOf(ctx), p)) throw new AppError('forbidden', 403, 'admin.error.forbidden');
+    await next();
+  };
+
+  /** Reads and checks a posted form before anything else looks at the request. */
+  async function posted(ctx: Context, next: Next) {
+    const f = await readForm(ctx);
+    verifyCsrf(ctx, f, deps.issuerOrigin);
+    ctx.state.form = f;
+    await next();
+  }
+  const form = (ctx: Context) => ctx.state.form as Record<string, string>;
+  const actorOf = (ctx: Context) => (ctx.state.console as ConsoleState).actor;
+  const fieldsOf = (ctx: Context, err: FieldError) => translateFields(err.fields, ctx.state.t);
+  const done = (q: unknown) => (typeof q === 'string' && /^[a-z_]{1,30}$/.test(q) ? q : undefined);
+
+  // ------------------------------------------------------------ session
+
+  router.get('/callback', async (ctx) => {
+    const st = rp.openState(ctx.cookies.get(STATE_COOKIE));
+    ctx.cookies.set(STATE_COOKIE, null, cookie);
+    if (!st) throw new AppError('admin.state', 400, 'error.interaction_expired');
+    const q = ctx.query as Record<string, string>;
+    if (typeof q.error === 'string') throw new AppError('admin.denied', 400, 'portal.signInCancelled');
+    let result: Awaited<ReturnType<InternalClient['finish']>>;
+    try {
+      result = await rp.finish(st, { code: q.code, state: q.state, iss: q.iss });
+    } catch {
+      throw new AppError('admin.callback', 400, 'error.interaction_expired');
+    }
+    const session: AdminSession = {
+      sub: result.claims.sub,
+      amr: result.claims.amr ?? [],
+      idToken: result.idToken,
+      exp: deps.clock.now().getTime() + SESSION_MS,
+    };
+    ctx.cookies.set(SESSION_COOKIE, deps.box.encrypt('admin-session', JSON.stringify(session)), cookie);
+    ctx.redirect(st.returnTo.startsWith('/admin/') || st.returnTo === '/admin' ? st.returnTo : '/admin/');
+  });
+
+  /** Sign in again (after registering a second factor): a fresh sign-in that must use one. */
+  router.get('/signin', (ctx) => {
+    ctx.cookies.set(SESSION_COOKIE, null, cookie);
+    const { url, sealed } = rp.begin('/admin/', { ui_locales: ctx.state.locale, acr_values: ACR_MFA, prompt: 'login' });
+    ctx.cookies.set(STATE_COOKIE, sealed, { ...cookie, maxAge: 600_000 });
+    ctx.redirect(url);
+  });
+
+  router.post('/signout', posted, async (ctx) => {
+    const s = readSession(ctx);
+    ctx.cookies.set(SESSION_COOKIE, null, cookie);
+    ctx.redirect(s ? rp.logoutUrl(s.idToken, `${deps.config.issuer}/`) : '/');
+  });
+
+  // ------------------------------------------------------------ dashboard
+
+  router.get('/', requireAdmin, async (ctx) => {
+    const actor = actorOf(ctx);
+    let report: ReportData | undefined;
+    let recent: svc.AuditView[] = [];
+    if (can(actor, 'reports.read')) report = await loadReport(deps);
+    if (can(actor, 'audit.read')) recent = (await svc.listAuditEvents(adminDeps, actor, { activity: 'admin.*', limit: 10 })).events;
+    const counts = await deps.db('users').select('status').count({ c: '*' }).groupBy('status');
+    const by = Object.fromEntries(counts.map((r: any) => [r.status, Number(r.c)]));
+    page(ctx, 'dashboard', 'dashboard', {
+      tiles: [
+        { label: ctx.state.t('admin.dashboard.users'), n: by.active ?? 0, href: '/admin/users?status=active' },
+        { label: ctx.state.t('admin.dashboard.disabled'), n: by.disabled ?? 0, href: '/admin/users?status=disabled' },
+        ...(report
+          ? [
+              { label: ctx.state.t('admin.dashboard.registered'), n: report.registration.registered, href: '/admin/reports' },
+              { label: ctx.state.t('admin.dashboard.capable'), n: report.registration.capable, href: '/admin/reports' },
+              {
+                label: ctx.state.t('admin.dashboard.resets'),
+                n: report.resetsPerDay.reduce((n, d) => n + d.count, 0),
+                href: '/admin/reports',
+              },
+            ]
+          : []),
+      ],
+      recent,
+    });
+  });
+
+  // ------------------------------------------------------------ policy
+
+  async function policyPage(ctx: Context, values: Record<string, unknown>, errors: Record<string, string>, notice?: string, status = 200) {
+    const policy = await svc.readPolicy(deps.db);
+    const groups = (await listGroups(deps.db)).map((g) => g.name);
+    const t = ctx.state.t;
+    const fields = policyFields(groups, policy).map((f) => ({
+      ...f,
+      label: fieldLabel(t, f),
+      hint: fieldHint(t, f),
+      value: fieldValue(f, f.key in values ? values[f.key] : policy[f.key as keyof typeof policy]),
+      options: f.options?.map((o) => ({ value: String(o), label: optionLabel(t, f, o) })),
+      error: errors[f.key],
+    }));
+    const sections = SECTION_ORDER.map((s) => ({
+      id: s,
+      label: sectionLabel(t, s),
+      fields: fields.filter((f) => f.section === s),
+    })).filter((s) => s.fields.length);
+    const extra = Object.entries(errors).filter(([k]) => !fields.some((f) => f.key === k));
+    page(
+      ctx,
+      'policy',
+      'policy',
+      { sections, notice, errorSummary: Object.keys(errors).length > 0, extraErrors: extra, noGroups: groups.length === 0, editable: can(actorOf(ctx), 'policy.write') },
+      status,
+    );
+  }
+
+  router.get('/policy', requireAdmin, need('policy.read'), async (ctx) => {
+    const changed = typeof ctx.query.changed === 'string' ? ctx.query.changed.slice(0, 500) : undefined;
+    const notice =
+      ctx.query.done === 'saved'
+        ? changed
+          ? ctx.state.t('admin.policy.saved', { keys: changed.split(',').filter((k) => /^\w+$/.test(k)).join(', ') })
+          : ctx.state.t('admin.policy.unchanged')
+        : undefined;
+    await policyPage(ctx, {}, {}, notice);
+  });
+
+  router.post('/policy', posted, requireAdmin, need('policy.write'), async (ctx) => {
+    const policy = await svc.readPolicy(deps.db);
+    const groups = (await listGroups(deps.db)).map((g) => g.name);
+    const values = formToPolicy(policyFields(groups, policy), form(ctx));
+    try {
+      const r = await svc.updatePolicy(adminDeps, actorOf(ctx), values);
+      ctx.redirect(`/admin/policy?done=saved&changed=${encodeURIComponent(r.changed.join(','))}`);
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      await policyPage(ctx, values, fieldsOf(ctx, err), undefined, 400);
+    }
+  });
+
+  // ------------------------------------------------------------ users
+
+  router.get('/users', requireAdmin, need('users.read'), async (ctx) => {
+    const q = ctx.query as Record<string, string>;
+    const pageNo = Math.max(1, Math.min(10_000, Number.parseInt(q.page ?? '1', 10) || 1));
+    const size = 50;
+    let errors: Record<string, string> = {};
+    let result = { total: 0, users: [] as svc.UserSummary[] };
+    try {
+      const search = svc.parseUserSearch({ q: q.q, status: q.status, limit: String(size), offset: String((pageNo - 1) * size) });
+      result = await svc.listUsers(adminDeps, actorOf(ctx), search);
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      errors = fieldsOf(ctx, err);
+    }
+    const keep = (p: number) => `/admin/users?${new URLSearchParams({ q: q.q ?? '', status: q.status ?? '', page: String(p) })}`;
+    page(ctx, 'users', 'users', {
+      q: typeof q.q === 'string' ? q.q.slice(0, 256) : '',
+      status: q.status === 'active' || q.status === 'disabled' ? q.status : '',
+      result,
+      errors,
+      prev: pageNo > 1 ? keep(pageNo - 1) : null,
+      next: pageNo * size < result.total ? keep(pageNo + 1) : null,
+    });
+  });
+
+  function userFormValues(f: Record<string, string>) {
+    const roles = ['admin', 'helpdesk'].filter((r) => f[`role.${r}`] === 'on');
+    return {
+      login: (f.login ?? '').trim(),
+      displayName: (f.displayName ?? '').trim(),
+      email: (f.email ?? '').trim(),
+      roles,
+      passwordManaged: f.passwordManaged === 'external' ? 'external' : 'local',
+    };
+  }
+
+  router.get('/users/new', requireAdmin, need('users.write'), (ctx) => {
+    page(ctx, 'user-new', 'users', { values: { login: '', displayName: '', email: '', roles: [], passwordManaged: 'local' } });
+  });
+
+  router.post('/users/new', posted, requireAdmin, need('users.write'), async (ctx) => {
+    const values = userFormValues(form(ctx));
+    try {
+      const body: Record<string, unknown> = { login: values.login, roles: values.roles, passwordManaged: values.passwordManaged };
+      if (values.displayName) body.displayName = values.displayName;
+      if (values.email) body.email = values.email;
+      const r = await svc.createUser(adminDeps, actorOf(ctx), body);
+      // The temporary password is shown on this response only (never in a URL or a redirect).
+      page(ctx, 'user-secret', 'users', {
+        user: r.user,
+        temporaryPassword: r.temporaryPassword,
+        notice: ctx.state.t('admin.user.created', { login: r.user.login }),
+      });
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      page(ctx, 'user-new', 'users', { values, errors: fieldsOf(ctx, err) }, err.status);
+    }
+  });
+
+  async function userPage(ctx: Context, ref: string, extra: Record<string, unknown> = {}, status = 200) {
+    const user = await svc.getUser(adminDeps, actorOf(ctx), ref);
+    page(
+      ctx,
+      'user',
+      'users',
+      {
+        user,
+        values: { displayName: user.displayName, email: user.email ?? '', roles: user.roles, passwordManaged: user.passwordManaged },
+        notice: done(ctx.query.done) ? ctx.state.t(`admin.user.done.${done(ctx.query.done)}` as MessageKey) : undefined,
+        methodName: (kind: string) => methodLabel(ctx, kind),
+        ...extra,
+      },
+      status,
+    );
+  }
+
+  const userId = (ctx: Context) => {
+    if (!UUID.test(ctx.params.id)) throw new AppError('user.not_found', 404, 'admin.error.userNotFound');
+    return ctx.params.id;
+  };
+
+  router.get('/users/:id', requireAdmin, need('users.read'), async (ctx) => {
+    await userPage(ctx, userId(ctx));
+  });
+
+  router.post('/users/:id', posted, requireAdmin, need('users.write'), async (ctx) => {
+    const id = userId(ctx);
+    const v = userFormValues(form(ctx));
+    try {
+      await svc.updateUser(adminDeps, actorOf(ctx), id, {
+        displayName: v.displayName,
+        email: v.email,
+        roles: v.roles,
+        passwordManaged: v.passwordManaged,
+      });
+      ctx.redirect(`/admin/users/${id}?done=updated`);
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      await userPage(ctx, id, { values: v, errors: fieldsOf(ctx, err) }, err.status);
+    }
+  });
+
+  const USER_ACTIONS: Record<string, { permission: Permission; done: string; run: (a: Actor, id: string) => Promise<unknown> }> = {
+    disable: { permission: 'users.write', done: 'disabled', run: (a, id) => svc.setUserStatus(adminDeps, a, id, 'disabled') },
+    enable: { permission: 'users.write', done: 'enabled', run: (a, id) => svc.setUserStatus(adminDeps, a, id, 'active') },
+    unlock: { permission: 'users.unlock', done: 'unlocked', run: (a, id) => svc.unlockUser(adminDeps, a, id) },
+    'require-reregistration': {
+      permission: 'users.write',
+      done: 'reregistration',
+      run: (a, id) => svc.requireReregistration(adminDeps, a, id),
+    },
+  };
+
+  router.post('/users/:id/reset-password', posted, requireAdmin, need('users.write'), async (ctx) => {
+    const id = userId(ctx);
+    try {
+      const r = await svc.resetPassword(adminDeps, actorOf(ctx), id);
+      page(ctx, 'user-secret', 'users', {
+        user: r.user,
+        temporaryPassword: r.temporaryPassword,
+        notice: ctx.state.t('admin.user.done.reset'),
+      });
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      await userPage(ctx, id, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
+    }
+  });
+
+  router.post('/users/:id/:action', posted, requireAdmin, async (ctx) => {
+    const id = userId(ctx);
+    const action = USER_ACTIONS[ctx.params.action];
+    if (!action) throw new AppError('not_found', 404, 'error.http.404');
+    if (!can(actorOf(ctx), action.permission)) throw new AppError('forbidden', 403, 'admin.error.forbidden');
+    try {
+      await action.run(actorOf(ctx), id);
+      ctx.redirect(`/admin/users/${id}?done=${action.done}`);
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      await userPage(ctx, id, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
+    }
+  });
+
+  // ------------------------------------------------------------ groups
+
+  async function groupsPage(ctx: Context, extra: Record<string, unknown> = {}, status = 200) {
+    page(ctx, 'groups', 'groups', { groups: await svc.listAllGroups(adminDeps, actorOf(ctx)), name: '', ...extra }, status);
+  }
+
+  router.get('/groups', requireAdmin, need('groups.read'), async (ctx) => {
+    await groupsPage(ctx, { notice: ctx.query.done === 'deleted' ? ctx.state.t('admin.client.deleted') : undefined });
+  });
+
+  router.post('/groups', posted, requireAdmin, need('groups.write'), async (ctx) => {
+    const name = (form(ctx).name ?? '').slice(0, 200);
+    try {
+      const g = await svc.createGroup(adminDeps, actorOf(ctx), { name });
+      ctx.redirect(`/admin/groups/${g.id}`);
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      await groupsPage(ctx, { name, errors: fieldsOf(ctx, err) }, err.status);
+    }
+  });
+
+  const groupId = (ctx: Context) => {
+    if (!UUID.test(ctx.params.id)) throw new AppError('group.not_found', 404, 'admin.error.groupNotFound');
+    return ctx.params.id;
+  };
+
+  async function groupPage(ctx: Context, extra: Record<string, unknown> = {}, status = 200) {
+    const r = await svc.groupMembers(adminDeps, actorOf(ctx), groupId(ctx));
+    const policy = await svc.readPolicy(deps.db);
+    page(
+      ctx,
+      'group',
+      'groups',
+      { group: r.group, members: r.members, inPolicy: policy.resetGroups.includes(r.group.name), login: '', ...extra },
+      status,
+    );
+  }
+
+  router.get('/groups/:id', requireAdmin, need('groups.read'), async (ctx) => {
+    await groupPage(ctx);
+  });
+
+  router.post('/groups/:id/members', posted, requireAdmin, need('groups.write'), async (ctx) => {
+    const id = groupId(ctx);
+    const login = (form(ctx).login ?? '').trim().slice(0, 256);
+    try {
+      if (!login) throw new FieldError({ login: { key: 'admin.field.required' } });
+      await svc.addGroupMember(adminDeps, actorOf(ctx), id, login);
+      ctx.redirect(`/admin/groups/${id}`);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'user.not_found') {
+        return groupPage(ctx, { login, errors: { login: ctx.state.t('admin.error.userNotFound') } }, 400);
+      }
+      if (!(err instanceof FieldError)) throw err;
+      await groupPage(ctx, { login, errors: fieldsOf(ctx, err) }, err.status);
+    }
+  });
+
+  router.post('/groups/:id/members/:user/remove', posted, requireAdmin, need('groups.write'), async (ctx) => {
+    const id = groupId(ctx);
+    if (!UUID.test(ctx.params.user)) throw new AppError('user.not_found', 404, 'admin.error.userNotFound');
+    await svc.removeGroupMember(adminDeps, actorOf(ctx), id, ctx.params.user);
+    ctx.redirect(`/admin/groups/${id}`);
+  });
+
+  router.post('/groups/:id/delete', posted, requireAdmin, need('groups.write'), async (ctx) => {
+    const id = groupId(ctx);
+    try {
+      await svc.deleteGroup(adminDeps, actorOf(ctx), id);
+      ctx.redirect('/admin/groups?done=deleted');
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      await groupPage(ctx, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
+    }
+  });
+
+  // ------------------------------------------------------------ clients
+
+  const lines = (s: string | undefined) =>
+    (s ?? '')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean);
+
+  function clientFormValues(f: Record<string, string>) {
+    return {
+      clientId: (f.clientId ?? '').trim(),
+      name: (f.name ?? '').trim(),
+      redirectUris: lines(f.redirectUris),
+      postLogoutRedirectUris: lines(f.postLogoutRedirectUris),
+      grantTypes: GRANT_TYPES.filter((g) => f[`grant.${g}`] === 'on'),
+      public: f.public === 'on',
+      firstParty: f.firstParty === 'on',
+      scope: (f.scope ?? '').trim(),
+    };
+  }
+
+  /** Field names of the service ("redirectUris.1") shown on the form's field ("redirectUris"). */
+  const byField = (errors: Record<string, string>) => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(errors)) out[k.split('.')[0]] ??= v;
+    return out;
+  };
+
+  router.get('/clients', requireAdmin, need('clients.read'), async (ctx) => {
+    page(ctx, 'clients', 'clients', {
+      clients: await svc.listAllClients(adminDeps, actorOf(ctx)),
+      grantTypes: GRANT_TYPES,
+      values: { clientId: '', name: '', redirectUris: [], postLogoutRedirectUris: [], grantTypes: ['authorization_code', 'refresh_token'], public: false, firstParty: false, scope: '' },
+      notice: ctx.query.done === 'deleted' ? ctx.state.t('admin.client.deleted') : undefined,
+    });
+  });
+
+  router.post('/clients', posted, requireAdmin, need('clients.write'), async (ctx) => {
+    const v = clientFormValues(form(ctx));
+    try {
+      const body: Record<string, unknown> = {
+        clientId: v.clientId,
+        redirectUris: v.redirectUris,
+        postLogoutRedirectUris: v.postLogoutRedirectUris,
+        grantTypes: v.grantTypes,
+        public: v.public,
+        firstParty: v.firstParty,
+      };
+      if (v.name) body.name = v.name;
+      if (v.scope) body.scope = v.scope;
+      const r = await svc.createClient(adminDeps, actorOf(ctx), body);
+      page(ctx, 'client-secret', 'clients', {
+        client: r.client,
+        secret: r.clientSecret,
+        notice: ctx.state.t('admin.client.created', { id: r.client.clientId }),
+      });
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      page(
+        ctx,
+        'clients',
+        'clients',
+        { clients: await svc.listAllClients(adminDeps, actorOf(ctx)), grantTypes: GRANT_TYPES, values: v, errors: byField(fieldsOf(ctx, err)) },
+        err.status,
+      );
+    }
+  });
+
+  const clientId = (ctx: Context) => {
+    if (!CLIENT_ID.test(ctx.params.id)) throw new AppError('client.not_found', 404, 'admin.error.clientNotFound');
+    return ctx.params.id;
+  };
+
+  async function clientPage(ctx: Context, extra: Record<string, unknown> = {}, status = 200) {
+    const c = await svc.getClient(adminDeps, actorOf(ctx), clientId(ctx));
+    page(
+      ctx,
+      'client',
+      'clients',
+      {
+        client: c,
+        grantTypes: GRANT_TYPES,
+        values: { ...c, scope: c.scope ?? '' },
+        notice: ctx.query.done === 'saved' ? ctx.state.t('admin.client.saved') : undefined,
+        ...extra,
+      },
+      status,
+    );
+  }
+
+  router.get('/clients/:id', requireAdmin, need('clients.read'), async (ctx) => {
+    await clientPage(ctx);
+  });
+
+  router.post('/clients/:id', posted, requireAdmin, need('clients.write'), async (ctx) => {
+    const id = clientId(ctx);
+    const v = clientFormValues(form(ctx));
+    try {
+      await svc.updateClient(adminDeps, actorOf(ctx), id, {
+        name: v.name || undefined,
+        redirectUris: v.redirectUris,
+        postLogoutRedirectUris: v.postLogoutRedirectUris,
+        grantTypes: v.grantTypes,
+        firstParty: v.firstParty,
+        scope: v.scope || null,
+      });
+      ctx.redirect(`/admin/clients/${encodeURIComponent(id)}?done=saved`);
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      const errors = byField(fieldsOf(ctx, err));
+      await clientPage(ctx, { values: { ...v, clientId: id }, errors, actionError: errors.body }, err.status);
+    }
+  });
+
+  router.post('/clients/:id/rotate', posted, requireAdmin, need('clients.write'), async (ctx) => {
+    try {
+      const r = await svc.rotateClientSecret(adminDeps, actorOf(ctx), clientId(ctx));
+      page(ctx, 'client-secret', 'clients', {
+        client: r.client,
+        secret: r.clientSecret,
+        notice: ctx.state.t('admin.client.rotated', { id: r.client.clientId }),
+      });
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      await clientPage(ctx, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
+    }
+  });
+
+  router.post('/clients/:id/delete', posted, requireAdmin, need('clients.write'), async (ctx) => {
+    try {
+      await svc.deleteClient(adminDeps, actorOf(ctx), clientId(ctx));
+      ctx.redirect('/admin/clients?done=deleted');
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      await clientPage(ctx, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
+    }
+  });
+
+  // ------------------------------------------------------------ audit
+
+  function auditInput(ctx: Context) {
+    const q = ctx.query as Record<string, unknown>;
+    const pick = (k: string) => (typeof q[k] === 'string' ? (q[k] as string).slice(0, 256) : '');
+    return { from: pick('from'), to: pick('to'), user: pick('user'), activity: pick('activity'), result: pick('result'), before: pick('before') };
+  }
+
+  router.get('/audit', requireAdmin, need('audit.read'), async (ctx) => {
+    const input = auditInput(ctx);
+    const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== ''));
+    let events: svc.AuditView[] = [];
+    let next: number | null = null;
+    let errors: Record<string, string> = {};
+    try {
+      const r = await svc.listAuditEvents(adminDeps, actorOf(ctx), { ...svc.parseAuditQuery(given), limit: 100 });
+      events = r.events;
+      next = r.next;
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      errors = fieldsOf(ctx, err);
+    }
+    const { before: _before, ...filters } = given;
+    const qs = new URLSearchParams(filters as Record<string, string>);
+    page(
+      ctx,
+      'audit',
+      'audit',
+      {
+        values: input,
+        events,
+        errors,
+        results: svc.AUDIT_RESULTS.map((r) => ({ value: r, label: ctx.state.t(`admin.result.${r}` as MessageKey) })),
+        csvHref: `/admin/audit.csv${qs.size ? `?${qs}` : ''}`,
+        nextHref: next ? `/admin/audit?${new URLSearchParams({ ...(filters as Record<string, string>), before: String(next) })}` : null,
+        resultLabel: (r: string) => (svc.AUDIT_RESULTS as readonly string[]).includes(r) ? ctx.state.t(`admin.result.${r}` as MessageKey) : r,
+      },
+      Object.keys(errors).length ? 400 : 200,
+    );
+  });
+
+  router.get('/audit.csv', requireAdmin, need('audit.read'), async (ctx) => {
+    const given = Object.fromEntries(Object.entries(auditInput(ctx)).filter(([k, v]) => v !== '' && k !== 'before'));
+    let q: svc.AuditQuery;
+    try {
+      q = svc.parseAuditQuery(given);
+    } catch (err) {
+      if (err instanceof FieldError) throw new AppError('invalid_request', 400, 'admin.error.invalid');
+      throw err;
+    }
+    const out = await svc.exportAuditCsv(adminDeps, actorOf(ctx), q);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.attachment(`audit-${deps.clock.now().toISOString().slice(0, 10)}.csv`);
+    ctx.body = Readable.from(out);
+  });
+
+  // ------------------------------------------------------------ reports
+
+  router.get('/reports', requireAdmin, need('reports.read'), async (ctx) => {
+    const r = await loadReport(deps);
+    const t = ctx.state.t;
+    const label = (k: string) => methodLabel(ctx, k);
+    const reg = [
+      { label: t('admin.reports.registration.active'), value: r.registration.active },
+      { label: t('admin.reports.registration.registered'), value: r.registration.registered },
+      { label: t('admin.reports.registration.inScope'), value: r.registration.inScope },
+      { label: t('admin.reports.registration.capable'), value: r.registration.capable },
+    ];
+    const methods = r.methods.map((m) => ({ label: label(m.kind), value: m.users, registered: m.registered }));
+    const perDay = r.resetsPerDay.map((d) => ({ label: d.day, value: d.count }));
+    const perMethod = r.resetsPerMethod.map((m) => ({ label: label(m.method), value: m.count }));
+    const outcomes = r.outcomes.map((o) => ({ label: t(`admin.result.${o.result}` as MessageKey), value: o.count }));
+    const title = {
+      reg: t('admin.reports.registration'),
+      methods: t('admin.reports.methods'),
+      perDay: t('admin.reports.resetsPerDay'),
+      perMethod: t('admin.reports.resetsPerMethod'),
+      outcomes: t('admin.reports.outcomes'),
+    };
+    page(ctx, 'reports', 'reports', {
+      asOf: r.asOf.slice(0, 10),
+      reports: [
+        { id: 'registration', title: title.reg, svg: barChart(reg, { id: 'chart-registration', title: title.reg }), head: t('admin.reports.col.measure'), rows: reg },
+        {
+          id: 'methods',
+          title: title.methods,
+          svg: barChart(methods, { id: 'chart-methods', title: `${title.methods} (${t('admin.reports.methods.users')})` }),
+          head: t('admin.reports.col.method'),
+          rows: methods,
+          extra: t('admin.reports.methods.registered'),
+          valueHead: t('admin.reports.methods.users'),
+        },
+        {
+          id: 'per-day',
+          title: title.perDay,
+          svg: columnChart(perDay, { id: 'chart-per-day', title: title.perDay, labelEvery: 7 }),
+          head: t('admin.reports.col.day'),
+          rows: perDay,
+          total: perDay.reduce((n, d) => n + d.value, 0),
+        },
+        { id: 'per-method', title: title.perMethod, svg: barChart(perMethod, { id: 'chart-per-method', title: title.perMethod }), head: t('admin.reports.col.method'), rows: perMethod },
+        { id: 'outcomes', title: title.outcomes, svg: barChart(outcomes, { id: 'chart-outcomes', title: title.outcomes }), head: t('admin.reports.col.result'), rows: outcomes },
+      ],
+    });
+  });
+
+  // ------------------------------------------------------------ contact requests
+
+  router.get('/contacts', requireAdmin, need('contacts.read'), async (ctx) => {
+    page(ctx, 'contacts', 'contacts', { events: await svc.listContactRequests(adminDeps, actorOf(ctx)) });
+  });
+
+  return router;
+}
