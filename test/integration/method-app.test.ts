@@ -420,7 +420,7 @@ describe(`authenticator app method (${backendName})`, () => {
     ]) {
       assert.deepEqual(
         await appMethod.verify(cx, alice, creds, flow, { code }),
-        { ok: false, error: 'app.code_format' },
+        { ok: false, error: 'app.code_format', counted: false },
         JSON.stringify(code),
       );
     }

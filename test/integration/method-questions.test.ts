@@ -313,7 +313,7 @@ describe(`security questions method (${backendName})`, () => {
     // The draw answered one attempt: the same answers again are refused, and not counted.
     assert.deepEqual(
       await questionsMethod.verify(cx, alice, creds, flow, await answersFor(tdb.db, view, ALICE)),
-      { ok: false, error: 'questions.expired' },
+      { ok: false, error: 'questions.expired', counted: false },
     );
   });
 
@@ -353,7 +353,7 @@ describe(`security questions method (${backendName})`, () => {
     // Answers to the old draw are not accepted for the new one.
     assert.deepEqual(
       await questionsMethod.verify(cx, alice, creds, flow, await answersFor(tdb.db, first, ALICE)),
-      { ok: false, error: 'questions.expired' },
+      { ok: false, error: 'questions.expired', counted: false },
     );
     // An unanswered field asks again without using the draw or counting a failure.
     const partial = await answersFor(tdb.db, second, ALICE);
@@ -362,6 +362,7 @@ describe(`security questions method (${backendName})`, () => {
       ok: false,
       error: 'questions.answer_format',
       params: { min: 3, max: 40 },
+      counted: false,
     });
     const stillSame = await questionsMethod.challenge(cx, alice, creds, flow);
     assert.equal(stillSame.data.drawId, second.data.drawId);
