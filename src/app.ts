@@ -36,6 +36,7 @@ import { listCredentials } from './store/credentials.ts';
 import { listUsersWithRole } from './store/users.ts';
 import { resetRoutes } from './flows/reset/routes.ts';
 import { recordAbandoned } from './flows/reset/service.ts';
+import { sweepRateLimits } from './store/rate-limits.ts';
 import { createPow, type Pow } from './security/pow.ts';
 import { devRoutes } from './flows/dev/routes.ts';
 import { adminApiRoutes } from './flows/admin/api.ts';
@@ -445,6 +446,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
         if (n < 500) break;
       }
       total += await recordAbandoned(db, clock.now());
+      total += await sweepRateLimits(db, clock.now());
       return total + (await sweepChallenges(db, clock.now()));
     },
     async close() {

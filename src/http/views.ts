@@ -33,6 +33,7 @@ export function render(
     locales: LOCALES,
     csrf: ctx.state.csrf,
     org: ctx.state.org ?? 'Tobira',
+    brandCss: ctx.state.brandCss,
     dev: ctx.state.dev,
     ...data,
     here,

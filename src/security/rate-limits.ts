@@ -4,7 +4,8 @@ import { DeliveryError } from '../delivery/types.ts';
 import { createViews, type Views } from '../http/views.ts';
 import { isLocale } from '../i18n/index.ts';
 import type { MethodContext } from '../methods/types.ts';
-import { hitLimit, type LimitWindow, listAdminRecipients, readLimit } from '../store/rate-limits.ts';
+import { hitLimit, type LimitWindow, readLimit } from '../store/rate-limits.ts';
+import { listUsersWithRole } from '../store/users.ts';
 
 /*
  * Sending limits against toll fraud and mail bombing (SSPR.md §2, §3). Every counter is a row of
@@ -18,6 +19,8 @@ import { hitLimit, type LimitWindow, listAdminRecipients, readLimit } from '../s
  *
  * A send that was allowed stays counted even when delivery then fails: a provider that timed out may
  * still have placed the call, and a failing channel must not become a way round the limits.
+ *
+ * rate-limiter-flexible's Postgres store is not used; migrations/20261125120000_rate_limits.ts says why.
  */
 
 export type LimitReason = 'number' | 'address' | 'account' | 'ip' | 'budget';
@@ -160,7 +163,9 @@ async function alertBudgetPause(cx: MethodContext): Promise<void> {
     now,
   );
   if (!claim) return;
-  const admins = await listAdminRecipients(cx.db);
+  const admins = (await listUsersWithRole(cx.db, 'admin')).filter(
+    (u) => u.status === 'active' && u.email?.trim(),
+  );
   for (const admin of admins) {
     const locale = isLocale(admin.locale) ? admin.locale : cx.config.defaultLocale;
     const email = renderEmail(viewsFor(cx.config), locale, 'phone-budget-alert', {
@@ -174,7 +179,7 @@ async function alertBudgetPause(cx: MethodContext): Promise<void> {
     try {
       await cx.delivery.send({
         channel: 'email',
-        to: admin.email,
+        to: admin.email!.trim(),
         locale,
         subject: email.subject,
         text: email.text,

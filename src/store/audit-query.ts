@@ -29,7 +29,8 @@ function filtered(db: Tx, f: AuditFilter) {
   if (f.to) q.where('at', '<', f.to);
   if (f.userId) q.where((w) => w.where('subject_id', f.userId!).orWhere('actor_id', f.userId!));
   if (f.activity) {
-    if (f.activity.endsWith('*')) q.whereRaw("activity like ? escape '\\'", [`${likeEscape(f.activity.slice(0, -1))}%`]);
+    if (f.activity.endsWith('*'))
+      q.whereRaw("activity like ? escape '\\'", [`${likeEscape(f.activity.slice(0, -1))}%`]);
     else q.where('activity', f.activity);
   }
   if (f.result) q.where('result', f.result);
@@ -85,7 +86,13 @@ export async function* iterateAudit(db: Tx, f: AuditFilter, batch = 1000): Async
  * sweeping at the same time never do the same work.
  */
 export async function deleteAuditBefore(db: Tx, cutoff: Date, batch = 1000): Promise<number> {
-  const ids = db('audit_events').select('id').where('at', '<', cutoff).orderBy('id').limit(batch).forUpdate().skipLocked();
+  const ids = db('audit_events')
+    .select('id')
+    .where('at', '<', cutoff)
+    .orderBy('id')
+    .limit(batch)
+    .forUpdate()
+    .skipLocked();
   return affected(await db.raw(`delete from audit_events where id in (${ids.toQuery()})`));
 }
 

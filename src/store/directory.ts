@@ -38,7 +38,10 @@ export async function searchUserIds(db: Tx, s: UserSearch): Promise<{ ids: strin
   if (s.group) {
     q.whereIn(
       'id',
-      db('group_members').join('groups', 'groups.id', 'group_members.group_id').where('groups.name', s.group).select('user_id'),
+      db('group_members')
+        .join('groups', 'groups.id', 'group_members.group_id')
+        .where('groups.name', s.group)
+        .select('user_id'),
     );
   }
   const [{ c }] = await q.clone().count<{ c: string | number }[]>({ c: '*' });
@@ -107,11 +110,17 @@ export async function clearSecurityInfoConfirmed(db: Tx, userId: string): Promis
 /** Active users with what the reports need: roles only (no secrets). */
 export async function activeUserRoles(db: Tx): Promise<Array<{ id: string; roles: string[] }>> {
   const rows = await db('users').where({ status: 'active' }).select('id', 'roles');
-  return rows.map((r: any) => ({ id: r.id, roles: typeof r.roles === 'string' ? JSON.parse(r.roles) : r.roles }));
+  return rows.map((r: any) => ({
+    id: r.id,
+    roles: typeof r.roles === 'string' ? JSON.parse(r.roles) : r.roles,
+  }));
 }
 
 export async function countUsersByStatus(db: Tx): Promise<Record<string, number>> {
-  const rows = await db('users').select('status').count<{ status: string; c: string | number }[]>({ c: '*' }).groupBy('status');
+  const rows = await db('users')
+    .select('status')
+    .count<{ status: string; c: string | number }[]>({ c: '*' })
+    .groupBy('status');
   const out: Record<string, number> = {};
   for (const r of rows) out[r.status] = Number(r.c);
   return out;
@@ -119,6 +128,9 @@ export async function countUsersByStatus(db: Tx): Promise<Record<string, number>
 
 /** The users holding a role (administrators to notify, helpdesk recipients). */
 export async function usersWithRole(db: Tx, role: string): Promise<User['id'][]> {
-  const rows = await db('users').where({ status: 'active' }).whereRaw('roles @> ?::jsonb', [JSON.stringify([role])]).select('id');
+  const rows = await db('users')
+    .where({ status: 'active' })
+    .whereRaw('roles @> ?::jsonb', [JSON.stringify([role])])
+    .select('id');
   return rows.map((r: any) => r.id);
 }

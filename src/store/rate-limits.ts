@@ -44,24 +44,3 @@ export async function readLimit(db: Tx, key: string, now: Date): Promise<LimitWi
 export async function sweepRateLimits(db: Tx, now: Date): Promise<number> {
   return affected(await db('rate_limits').where('expires_at', '<', now).delete());
 }
-
-/** Active administrators with a profile email: who hears about paused phone channels. */
-export async function listAdminRecipients(
-  db: Tx,
-): Promise<Array<{ id: string; login: string; displayName: string; email: string; locale: string | null }>> {
-  const rows = await db('users')
-    .select('id', 'login', 'display_name', 'email', 'locale')
-    .where({ status: 'active' })
-    .whereRaw(`roles @> '["admin"]'::jsonb`)
-    .whereNotNull('email')
-    .andWhere('email', '<>', '')
-    .orderBy('login_normalized')
-    .limit(1000);
-  return rows.map((r: any) => ({
-    id: r.id,
-    login: r.login,
-    displayName: r.display_name,
-    email: r.email,
-    locale: r.locale,
-  }));
-}

@@ -7,7 +7,14 @@ import { recordAudit } from '../../src/store/audit.ts';
 import { insertCredential } from '../../src/store/credentials.ts';
 import { Browser } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { addClientViaCli, addUserViaCli, codeFlow, discover, REDIRECT_URI, setPolicy } from '../helpers/rp.ts';
+import {
+  addClientViaCli,
+  addUserViaCli,
+  codeFlow,
+  discover,
+  REDIRECT_URI,
+  setPolicy,
+} from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 interface ApiResponse {
@@ -64,7 +71,13 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
   let hal: { id: string };
   let nina: { id: string };
 
-  async function api(token: string | undefined, method: string, path: string, body?: unknown, raw?: string): Promise<ApiResponse> {
+  async function api(
+    token: string | undefined,
+    method: string,
+    path: string,
+    body?: unknown,
+    raw?: string,
+  ): Promise<ApiResponse> {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json';
@@ -75,18 +88,32 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     });
     // Keep a byte-order mark: the CSV export starts with one.
     const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await r.arrayBuffer());
-    const json = (r.headers.get('content-type') ?? '').includes('json') && text ? JSON.parse(text) : undefined;
+    const json =
+      (r.headers.get('content-type') ?? '').includes('json') && text ? JSON.parse(text) : undefined;
     return { status: r.status, body: json, text, headers: r.headers };
   }
 
   const maxId = async () => Number((await tdb.db('audit_events').max({ m: 'id' }).first())?.m ?? 0);
 
   /** Runs an action and checks it left exactly one administrator audit event, with this actor. */
-  async function audited<T>(activity: string, actorId: string, action: () => Promise<T>, subjectId?: string | null): Promise<T> {
+  async function audited<T>(
+    activity: string,
+    actorId: string,
+    action: () => Promise<T>,
+    subjectId?: string | null,
+  ): Promise<T> {
     const from = await maxId();
     const out = await action();
-    const events = await tdb.db('audit_events').where('id', '>', from).andWhere('activity', 'like', 'admin.%').orderBy('id');
-    assert.equal(events.length, 1, `one admin event for ${activity}, got ${events.map((e: any) => e.activity).join(', ')}`);
+    const events = await tdb
+      .db('audit_events')
+      .where('id', '>', from)
+      .andWhere('activity', 'like', 'admin.%')
+      .orderBy('id');
+    assert.equal(
+      events.length,
+      1,
+      `one admin event for ${activity}, got ${events.map((e: any) => e.activity).join(', ')}`,
+    );
     assert.equal(events[0].activity, activity);
     assert.equal(events[0].actor_id, actorId);
     assert.equal(events[0].result, 'succeeded');
@@ -96,7 +123,11 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
 
   async function userToken(login: string, pw = password, scope = 'openid admin') {
     const config = await discover(srv.issuer, web.clientId, web.secret);
-    const { tokens } = await codeFlow(config, { username: login, password: pw }, { scope, browser: new Browser() });
+    const { tokens } = await codeFlow(
+      config,
+      { username: login, password: pw },
+      { scope, browser: new Browser() },
+    );
     return tokens.access_token;
   }
 
@@ -113,9 +144,23 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     await setPolicy(srv, 'mfa', 'off');
     ada = await addUserViaCli(srv, 'ada', password, ['--admin', '--email', 'ada@example.com']);
     hal = await addUserViaCli(srv, 'hal', password);
-    nina = await addUserViaCli(srv, 'nina', password, ['--name', 'Nina Simone', '--email', 'nina@example.com']);
-    await tdb.db('users').where({ id: hal.id }).update({ roles: JSON.stringify(['helpdesk']) });
-    machine = await addClientViaCli(srv, ['machine', '--grant-type', 'client_credentials', '--scope', 'admin']);
+    nina = await addUserViaCli(srv, 'nina', password, [
+      '--name',
+      'Nina Simone',
+      '--email',
+      'nina@example.com',
+    ]);
+    await tdb
+      .db('users')
+      .where({ id: hal.id })
+      .update({ roles: JSON.stringify(['helpdesk']) });
+    machine = await addClientViaCli(srv, [
+      'machine',
+      '--grant-type',
+      'client_credentials',
+      '--scope',
+      'admin',
+    ]);
     web = await addClientViaCli(srv, ['web-app', '--redirect-uri', REDIRECT_URI, '--first-party']);
     adminToken = await machineToken(machine.clientId, machine.secret!);
     helpdeskToken = await userToken('hal');
@@ -130,7 +175,9 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     const r = await api(undefined, 'GET', '/openapi.json');
     assert.equal(r.status, 200);
     assert.equal(r.body.openapi, '3.1.0');
-    const ops = Object.values(r.body.paths as Record<string, Record<string, any>>).flatMap((p) => Object.values(p));
+    const ops = Object.values(r.body.paths as Record<string, Record<string, any>>).flatMap((p) =>
+      Object.values(p),
+    );
     const ids = ops.map((o) => o.operationId);
     for (const id of [
       'getPolicy',
@@ -164,7 +211,9 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     for (const m of r.text.matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)) {
       assert.ok(r.body.components.schemas[m[1]], m[1]);
     }
-    assert.ok(r.body.paths['/policy'].patch.requestBody.content['application/json'].schema.properties.resetScope);
+    assert.ok(
+      r.body.paths['/policy'].patch.requestBody.content['application/json'].schema.properties.resetScope,
+    );
   });
 
   it('refuses requests without a valid token (401) and tokens without the admin scope or role (403)', async () => {
@@ -202,14 +251,22 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     assert.deepEqual(r.body.permissions.sort(), ['contacts.read', 'users.read', 'users.unlock']);
     r = await api(helpdeskToken, 'GET', '/users?q=nin');
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body.users.map((u: any) => u.login), ['nina']);
+    assert.deepEqual(
+      r.body.users.map((u: any) => u.login),
+      ['nina'],
+    );
     r = await api(helpdeskToken, 'GET', '/users/nina');
     assert.equal(r.status, 200);
     assert.equal(r.body.email, 'nina@example.com');
-    await audited('admin.user.unlock', hal.id, async () => {
-      r = await api(helpdeskToken, 'POST', `/users/${nina.id}/unlock`);
-      assert.equal(r.status, 200);
-    }, nina.id);
+    await audited(
+      'admin.user.unlock',
+      hal.id,
+      async () => {
+        r = await api(helpdeskToken, 'POST', `/users/${nina.id}/unlock`);
+        assert.equal(r.status, 200);
+      },
+      nina.id,
+    );
     r = await api(helpdeskToken, 'GET', '/contact-requests');
     assert.equal(r.status, 200);
     const before = await maxId();
@@ -249,7 +306,14 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     });
     assert.equal(r.status, 400);
     assert.equal(r.body.error, 'invalid_request');
-    assert.deepEqual(Object.keys(r.body.fields).sort(), ['accentColor', 'logoUrl', 'noSuchSetting', 'reconfirmDays', 'resetMethods', 'resetScope']);
+    assert.deepEqual(Object.keys(r.body.fields).sort(), [
+      'accentColor',
+      'logoUrl',
+      'noSuchSetting',
+      'reconfirmDays',
+      'resetMethods',
+      'resetScope',
+    ]);
     assert.match(r.body.fields.reconfirmDays, /730/);
     r = await api(adminToken, 'PATCH', '/policy', { resetScope: 'selected' });
     assert.equal(r.status, 400);
@@ -266,18 +330,31 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     // In Japanese when asked.
     const ja = await fetch(`${srv.url}/api/admin/v1/policy`, {
       method: 'PATCH',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json', 'accept-language': 'ja' },
+      headers: {
+        authorization: `Bearer ${adminToken}`,
+        'content-type': 'application/json',
+        'accept-language': 'ja',
+      },
       body: JSON.stringify({ reconfirmDays: -1 }),
     });
     assert.match((await ja.json()).fields.reconfirmDays, /以上/);
 
     await api(adminToken, 'POST', '/groups', { name: 'staff' });
     r = await audited('admin.policy.update', `client:${machine.clientId}`, () =>
-      api(adminToken, 'PATCH', '/policy', { resetScope: 'selected', resetGroups: ['staff'], reconfirmDays: 90, mfa: 'off' }),
+      api(adminToken, 'PATCH', '/policy', {
+        resetScope: 'selected',
+        resetGroups: ['staff'],
+        reconfirmDays: 90,
+        mfa: 'off',
+      }),
     );
     assert.equal(r.status, 200);
     assert.deepEqual(r.body.changed.sort(), ['reconfirmDays', 'resetGroups', 'resetScope']);
-    const ev = await tdb.db('audit_events').where({ activity: 'admin.policy.update' }).orderBy('id', 'desc').first();
+    const ev = await tdb
+      .db('audit_events')
+      .where({ activity: 'admin.policy.update' })
+      .orderBy('id', 'desc')
+      .first();
     const details = typeof ev.details === 'string' ? JSON.parse(ev.details) : ev.details;
     assert.deepEqual(details.before, { resetScope: 'all', resetGroups: [], reconfirmDays: 180 });
     assert.deepEqual(details.after, { resetScope: 'selected', resetGroups: ['staff'], reconfirmDays: 90 });
@@ -291,7 +368,12 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
   });
 
   it('creates users (temporary password once), refuses bad or duplicate ones, lists and searches', async () => {
-    let r = await api(adminToken, 'POST', '/users', { login: 'bad login!', email: 'not-an-email', roles: ['root'], extra: 1 });
+    let r = await api(adminToken, 'POST', '/users', {
+      login: 'bad login!',
+      email: 'not-an-email',
+      roles: ['root'],
+      extra: 1,
+    });
     assert.equal(r.status, 400);
     assert.deepEqual(Object.keys(r.body.fields).sort(), ['email', 'extra', 'login', 'roles.0']);
     r = await api(adminToken, 'POST', '/users', {});
@@ -302,7 +384,12 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     assert.ok(r.body.fields.login);
 
     const res = await audited('admin.user.create', `client:${machine.clientId}`, () =>
-      api(adminToken, 'POST', '/users', { login: 'omar', displayName: 'Omar K', email: 'omar@example.com', groups: ['staff'] }),
+      api(adminToken, 'POST', '/users', {
+        login: 'omar',
+        displayName: 'Omar K',
+        email: 'omar@example.com',
+        groups: ['staff'],
+      }),
     );
     assert.equal(res.status, 201);
     assert.match(res.body.temporaryPassword, /^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
@@ -317,13 +404,23 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     assert.equal(r.body.user.passwordManaged, 'external');
 
     r = await api(adminToken, 'GET', '/users?q=OMA');
-    assert.deepEqual(r.body.users.map((u: any) => u.login), ['omar']);
+    assert.deepEqual(
+      r.body.users.map((u: any) => u.login),
+      ['omar'],
+    );
     r = await api(adminToken, 'GET', '/users?q=simone');
-    assert.deepEqual(r.body.users.map((u: any) => u.login), ['nina'], 'matches the display name');
+    assert.deepEqual(
+      r.body.users.map((u: any) => u.login),
+      ['nina'],
+      'matches the display name',
+    );
     r = await api(adminToken, 'GET', '/users?q=%25');
     assert.equal(r.body.total, 0, 'LIKE wildcards are literal');
     r = await api(adminToken, 'GET', '/users?role=admin');
-    assert.deepEqual(r.body.users.map((u: any) => u.login), ['ada']);
+    assert.deepEqual(
+      r.body.users.map((u: any) => u.login),
+      ['ada'],
+    );
     r = await api(adminToken, 'GET', '/users?limit=2&offset=1');
     assert.equal(r.body.users.length, 2);
     assert.ok(r.body.total >= 5);
@@ -334,13 +431,24 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
 
   it("shows a user's method kinds and dates, never labels, numbers, secrets or answers", async () => {
     const now = clock.now();
-    await insertCredential(tdb.db, nina.id, { kind: 'phone', label: '+81 90 1234 5678', data: { number: '+819012345678', type: 'mobile' } }, now);
-    await insertCredential(tdb.db, nina.id, { kind: 'app', label: 'Work phone', data: { secret: 'JBSWY3DPEHPK3PXPSECRET' } }, now);
+    await insertCredential(
+      tdb.db,
+      nina.id,
+      { kind: 'phone', label: '+81 90 1234 5678', data: { number: '+819012345678', type: 'mobile' } },
+      now,
+    );
+    await insertCredential(
+      tdb.db,
+      nina.id,
+      { kind: 'app', label: 'Work phone', data: { secret: 'JBSWY3DPEHPK3PXPSECRET' } },
+      now,
+    );
     const r = await api(adminToken, 'GET', `/users/${nina.id}`);
     assert.equal(r.status, 200);
     assert.deepEqual(r.body.methods.map((m: any) => m.kind).sort(), ['app', 'phone']);
     assert.deepEqual(Object.keys(r.body.methods[0]).sort(), ['createdAt', 'isDefault', 'kind', 'lastUsedAt']);
-    for (const secret of ['1234', '819012345678', 'Work phone', 'JBSWY3DP']) assert.ok(!r.text.includes(secret), secret);
+    for (const secret of ['1234', '819012345678', 'Work phone', 'JBSWY3DP'])
+      assert.ok(!r.text.includes(secret), secret);
     assert.equal(r.body.reset.capable, true);
     const byLogin = await api(adminToken, 'GET', '/users/nina');
     assert.equal(byLogin.body.id, nina.id);
@@ -352,7 +460,12 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     let r = await api(adminToken, 'PATCH', '/users/nina', { displayName: 'x'.repeat(201), locale: 'fr' });
     assert.equal(r.status, 400);
     assert.deepEqual(Object.keys(r.body.fields).sort(), ['displayName', 'locale']);
-    r = await audited('admin.user.update', `client:${machine.clientId}`, () => api(adminToken, 'PATCH', '/users/nina', { displayName: 'Nina S.', passwordManaged: 'external' }), nina.id);
+    r = await audited(
+      'admin.user.update',
+      `client:${machine.clientId}`,
+      () => api(adminToken, 'PATCH', '/users/nina', { displayName: 'Nina S.', passwordManaged: 'external' }),
+      nina.id,
+    );
     assert.equal(r.body.displayName, 'Nina S.');
     assert.equal(r.body.passwordManaged, 'external');
     r = await api(adminToken, 'POST', '/users/nina/reset-password');
@@ -362,11 +475,21 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     const token = await userToken('nina', password, 'openid');
     const config = await discover(srv.issuer, web.clientId, web.secret);
     assert.equal((await oidc.tokenIntrospection(config, token)).active, true);
-    r = await audited('admin.user.disable', `client:${machine.clientId}`, () => api(adminToken, 'POST', '/users/nina/disable'), nina.id);
+    r = await audited(
+      'admin.user.disable',
+      `client:${machine.clientId}`,
+      () => api(adminToken, 'POST', '/users/nina/disable'),
+      nina.id,
+    );
     assert.equal(r.body.status, 'disabled');
     assert.equal((await oidc.tokenIntrospection(config, token)).active, false, 'tokens are revoked');
     await assert.rejects(userToken('nina', password, 'openid'), 'a disabled user cannot sign in');
-    r = await audited('admin.user.enable', `client:${machine.clientId}`, () => api(adminToken, 'POST', '/users/nina/enable'), nina.id);
+    r = await audited(
+      'admin.user.enable',
+      `client:${machine.clientId}`,
+      () => api(adminToken, 'POST', '/users/nina/enable'),
+      nina.id,
+    );
     assert.equal(r.body.status, 'active');
     assert.ok(await userToken('nina', password, 'openid'));
   });
@@ -381,17 +504,31 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
   });
 
   it('resets a password to a temporary one that must be changed, and unlocks a locked account', async () => {
-    const r = await audited('admin.user.reset_password', `client:${machine.clientId}`, () => api(adminToken, 'POST', '/users/nina/reset-password'), nina.id);
+    const r = await audited(
+      'admin.user.reset_password',
+      `client:${machine.clientId}`,
+      () => api(adminToken, 'POST', '/users/nina/reset-password'),
+      nina.id,
+    );
     assert.equal(r.status, 200);
     const temp = r.body.temporaryPassword as string;
     assert.equal(r.body.user.mustChangePassword, true);
     const row = await tdb.db('users').where({ id: nina.id }).first();
     assert.equal(row.must_change_password, true);
-    assert.ok(!JSON.stringify(await tdb.db('audit_events').where({ activity: 'admin.user.reset_password' })).includes(temp), 'never logged');
+    assert.ok(
+      !JSON.stringify(await tdb.db('audit_events').where({ activity: 'admin.user.reset_password' })).includes(
+        temp,
+      ),
+      'never logged',
+    );
     await assert.rejects(userToken('nina', password, 'openid'), 'the old password no longer works');
     assert.ok(await userToken('nina', temp, 'openid'));
     // The user is told.
-    const mail = await tdb.db('outbox').where({ recipient: 'nina@example.com' }).orderBy('id', 'desc').first();
+    const mail = await tdb
+      .db('outbox')
+      .where({ recipient: 'nina@example.com' })
+      .orderBy('id', 'desc')
+      .first();
     assert.ok(mail, 'a notice went to the user');
 
     await tdb.db('sign_in_throttle').insert({
@@ -409,7 +546,12 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
   });
 
   it('requires re-registration by removing every method', async () => {
-    const r = await audited('admin.user.require_reregistration', `client:${machine.clientId}`, () => api(adminToken, 'POST', `/users/${nina.id}/require-reregistration`), nina.id);
+    const r = await audited(
+      'admin.user.require_reregistration',
+      `client:${machine.clientId}`,
+      () => api(adminToken, 'POST', `/users/${nina.id}/require-reregistration`),
+      nina.id,
+    );
     assert.deepEqual(r.body.methods, []);
     assert.equal((await tdb.db('credentials').where({ user_id: nina.id })).length, 0);
     const ev = await tdb.db('audit_events').where({ activity: 'admin.user.require_reregistration' }).first();
@@ -423,17 +565,34 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     assert.ok(r.body.fields.name);
     r = await api(adminToken, 'POST', '/groups', { name: 'staff' });
     assert.equal(r.status, 409);
-    const g = await audited('admin.group.create', `client:${machine.clientId}`, () => api(adminToken, 'POST', '/groups', { name: 'sales' }));
+    const g = await audited('admin.group.create', `client:${machine.clientId}`, () =>
+      api(adminToken, 'POST', '/groups', { name: 'sales' }),
+    );
     assert.equal(g.status, 201);
-    r = await audited('admin.group.add_member', `client:${machine.clientId}`, () => api(adminToken, 'PUT', `/groups/${g.body.id}/members/nina`), nina.id);
+    r = await audited(
+      'admin.group.add_member',
+      `client:${machine.clientId}`,
+      () => api(adminToken, 'PUT', `/groups/${g.body.id}/members/nina`),
+      nina.id,
+    );
     assert.equal(r.body.changed, true);
     r = await api(adminToken, 'GET', '/groups/sales/members');
-    assert.deepEqual(r.body.members.map((m: any) => m.login), ['nina']);
+    assert.deepEqual(
+      r.body.members.map((m: any) => m.login),
+      ['nina'],
+    );
     r = await api(adminToken, 'GET', '/groups');
     assert.equal(r.body.groups.find((x: any) => x.name === 'sales').members, 1);
-    r = await audited('admin.group.remove_member', `client:${machine.clientId}`, () => api(adminToken, 'DELETE', '/groups/sales/members/nina'), nina.id);
+    r = await audited(
+      'admin.group.remove_member',
+      `client:${machine.clientId}`,
+      () => api(adminToken, 'DELETE', '/groups/sales/members/nina'),
+      nina.id,
+    );
     assert.equal(r.body.changed, true);
-    r = await audited('admin.group.delete', `client:${machine.clientId}`, () => api(adminToken, 'DELETE', `/groups/${g.body.id}`));
+    r = await audited('admin.group.delete', `client:${machine.clientId}`, () =>
+      api(adminToken, 'DELETE', `/groups/${g.body.id}`),
+    );
     assert.equal(r.status, 204);
     assert.equal((await api(adminToken, 'GET', '/groups/sales/members')).status, 404);
   });
@@ -445,8 +604,17 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
       grantTypes: ['password'],
     });
     assert.equal(r.status, 400);
-    assert.deepEqual(Object.keys(r.body.fields).sort(), ['clientId', 'grantTypes.0', 'redirectUris.0', 'redirectUris.1']);
-    r = await api(adminToken, 'POST', '/clients', { clientId: 'x1', public: true, grantTypes: ['client_credentials'] });
+    assert.deepEqual(Object.keys(r.body.fields).sort(), [
+      'clientId',
+      'grantTypes.0',
+      'redirectUris.0',
+      'redirectUris.1',
+    ]);
+    r = await api(adminToken, 'POST', '/clients', {
+      clientId: 'x1',
+      public: true,
+      grantTypes: ['client_credentials'],
+    });
     assert.equal(r.status, 400);
     assert.ok(r.body.fields.grantTypes);
     r = await api(adminToken, 'POST', '/clients', { clientId: 'x2', grantTypes: ['authorization_code'] });
@@ -454,7 +622,11 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     assert.ok(r.body.fields.redirectUris);
 
     r = await audited('admin.client.create', `client:${machine.clientId}`, () =>
-      api(adminToken, 'POST', '/clients', { clientId: 'robot', grantTypes: ['client_credentials'], scope: 'admin' }),
+      api(adminToken, 'POST', '/clients', {
+        clientId: 'robot',
+        grantTypes: ['client_credentials'],
+        scope: 'admin',
+      }),
     );
     assert.equal(r.status, 201);
     const secret1 = r.body.clientSecret as string;
@@ -466,28 +638,41 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     r = await api(adminToken, 'POST', '/clients', { clientId: 'robot', grantTypes: ['client_credentials'] });
     assert.equal(r.status, 409);
 
-    r = await api(adminToken, 'POST', '/clients', { clientId: 'shop', redirectUris: ['https://shop.example/cb'], name: 'Shop' });
+    r = await api(adminToken, 'POST', '/clients', {
+      clientId: 'shop',
+      redirectUris: ['https://shop.example/cb'],
+      name: 'Shop',
+    });
     assert.equal(r.status, 201);
     r = await audited('admin.client.update', `client:${machine.clientId}`, () =>
-      api(adminToken, 'PATCH', '/clients/shop', { redirectUris: ['https://shop.example/cb2', 'com.example.shop:/cb'], grantTypes: ['authorization_code'] }),
+      api(adminToken, 'PATCH', '/clients/shop', {
+        redirectUris: ['https://shop.example/cb2', 'com.example.shop:/cb'],
+        grantTypes: ['authorization_code'],
+      }),
     );
     assert.deepEqual(r.body.redirectUris, ['https://shop.example/cb2', 'com.example.shop:/cb']);
     assert.deepEqual(r.body.grantTypes, ['authorization_code']);
     r = await api(adminToken, 'PATCH', '/clients/shop', { redirectUris: [] });
     assert.equal(r.status, 400);
     assert.ok(r.body.fields.redirectUris);
-    r = await api(adminToken, 'PATCH', '/clients/tobira-portal', { redirectUris: ['https://evil.example/cb'] });
+    r = await api(adminToken, 'PATCH', '/clients/tobira-portal', {
+      redirectUris: ['https://evil.example/cb'],
+    });
     assert.equal(r.status, 409, 'built-in clients are not editable');
     assert.equal((await api(adminToken, 'DELETE', '/clients/tobira-portal')).status, 409);
 
-    r = await audited('admin.client.rotate_secret', `client:${machine.clientId}`, () => api(adminToken, 'POST', '/clients/robot/rotate-secret'));
+    r = await audited('admin.client.rotate_secret', `client:${machine.clientId}`, () =>
+      api(adminToken, 'POST', '/clients/robot/rotate-secret'),
+    );
     const secret2 = r.body.clientSecret as string;
     assert.notEqual(secret2, secret1);
     await assert.rejects(machineToken('robot', secret1), 'the old secret is refused at once');
     const robot2 = await machineToken('robot', secret2);
     assert.equal((await api(robot2, 'GET', '/me')).status, 200);
 
-    r = await audited('admin.client.delete', `client:${machine.clientId}`, () => api(adminToken, 'DELETE', '/clients/robot'));
+    r = await audited('admin.client.delete', `client:${machine.clientId}`, () =>
+      api(adminToken, 'DELETE', '/clients/robot'),
+    );
     assert.equal(r.status, 204);
     await assert.rejects(machineToken('robot', secret2));
     assert.equal((await api(robot2, 'GET', '/me')).status, 401, "a deleted client's tokens stop working");
@@ -528,13 +713,31 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
 
     const filter = `user=${encodeURIComponent('-2+3')}`;
     const listed = await api(adminToken, 'GET', `/audit?${filter}&limit=500`);
-    const csv = await audited('admin.audit.export', `client:${machine.clientId}`, () => api(adminToken, 'GET', `/audit.csv?${filter}`));
+    const csv = await audited('admin.audit.export', `client:${machine.clientId}`, () =>
+      api(adminToken, 'GET', `/audit.csv?${filter}`),
+    );
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
-    assert.match(csv.headers.get('content-disposition') ?? '', /attachment; filename="audit-\d{4}-\d{2}-\d{2}\.csv"/);
+    assert.match(
+      csv.headers.get('content-disposition') ?? '',
+      /attachment; filename="audit-\d{4}-\d{2}-\d{2}\.csv"/,
+    );
     assert.ok(csv.text.startsWith('\uFEFF'));
     const rows = parseCsv(csv.text.slice(1));
-    assert.deepEqual(rows[0], ['id', 'time', 'actor_id', 'actor', 'subject_id', 'subject', 'activity', 'result', 'reason', 'ip', 'user_agent', 'details']);
+    assert.deepEqual(rows[0], [
+      'id',
+      'time',
+      'actor_id',
+      'actor',
+      'subject_id',
+      'subject',
+      'activity',
+      'result',
+      'reason',
+      'ip',
+      'user_agent',
+      'details',
+    ]);
     assert.deepEqual(
       rows.slice(1).map((row) => Number(row[0])),
       listed.body.events.map((e: any) => e.id),
@@ -562,20 +765,32 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
       { at: at(3), activity: 'reset.attempt', result: 'contacted_admin' },
       { at: at(3), activity: 'reset.attempt', result: 'contacted_admin' },
     ] as const;
-    for (const e of seed) await recordAudit(tdb.db, { ...e, details: 'details' in e ? { ...e.details } : null });
+    for (const e of seed)
+      await recordAudit(tdb.db, { ...e, details: 'details' in e ? { ...e.details } : null });
     const r = await api(adminToken, 'GET', '/reports');
     assert.equal(r.status, 200);
     assert.equal(r.body.resetsPerDay.length, 30);
     assert.equal(r.body.resetsPerDay.at(-1).count, 1);
     assert.equal(r.body.resetsPerDay.at(-2).count, 1);
-    assert.equal(r.body.resetsPerDay.reduce((n: number, d: any) => n + d.count, 0), 2, 'the 40-day-old reset is outside');
+    assert.equal(
+      r.body.resetsPerDay.reduce((n: number, d: any) => n + d.count, 0),
+      2,
+      'the 40-day-old reset is outside',
+    );
     assert.deepEqual(r.body.resetsPerMethod, [
       { method: 'app', count: 1 },
       { method: 'sms', count: 1 },
       { method: 'email', count: 1 },
     ]);
     const outcome = Object.fromEntries(r.body.outcomes.map((o: any) => [o.result, o.count]));
-    assert.deepEqual(outcome, { succeeded: 2, failed: 0, blocked: 0, cancelled: 0, abandoned: 1, contacted_admin: 2 });
+    assert.deepEqual(outcome, {
+      succeeded: 2,
+      failed: 0,
+      blocked: 0,
+      cancelled: 0,
+      abandoned: 1,
+      contacted_admin: 2,
+    });
     assert.equal(r.body.registration.active, (await tdb.db('users').where({ status: 'active' })).length);
   });
 

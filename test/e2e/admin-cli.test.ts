@@ -38,23 +38,44 @@ describe(`administration commands of the CLI (${backendName})`, () => {
 
   it('lists its commands in the usage text', async () => {
     const r = await run('help');
-    for (const c of ['user reset-password', 'user unlock', 'group remove-member', 'client rotate-secret', 'audit export', 'report show']) {
+    for (const c of [
+      'user reset-password',
+      'user unlock',
+      'group remove-member',
+      'client rotate-secret',
+      'audit export',
+      'report show',
+    ]) {
       assert.ok(r.stdout.includes(c), c);
     }
   });
 
   it('shows and searches users, with method kinds only', async () => {
     const kim = await json('user', 'show', 'kim');
-    await insertCredential(tdb.db, kim.id, { kind: 'app', label: 'Phone of Kim', data: { secret: 'SEALED' } }, clock.now());
+    await insertCredential(
+      tdb.db,
+      kim.id,
+      { kind: 'app', label: 'Phone of Kim', data: { secret: 'SEALED' } },
+      clock.now(),
+    );
     const shown = await json('user', 'show', 'kim');
-    assert.deepEqual(shown.methods.map((m: any) => m.kind), ['app']);
+    assert.deepEqual(
+      shown.methods.map((m: any) => m.kind),
+      ['app'],
+    );
     assert.deepEqual(shown.groups, ['staff']);
     assert.ok(!JSON.stringify(shown).includes('Phone of Kim'));
     const human = await run('user', 'show', 'kim');
     assert.match(human.stdout, /methods: app \(2026-06-01/);
     const found = await json('user', 'search', 'KI');
-    assert.deepEqual(found.users.map((u: any) => u.login), ['kim']);
-    assert.deepEqual((await json('user', 'search', '--group', 'staff')).users.map((u: any) => u.login), ['kim']);
+    assert.deepEqual(
+      found.users.map((u: any) => u.login),
+      ['kim'],
+    );
+    assert.deepEqual(
+      (await json('user', 'search', '--group', 'staff')).users.map((u: any) => u.login),
+      ['kim'],
+    );
     const missing = await run('user', 'show', 'nobody');
     assert.equal(missing.code, 4);
     assert.match(missing.stderr, /No such user/);
@@ -64,7 +85,17 @@ describe(`administration commands of the CLI (${backendName})`, () => {
   });
 
   it('updates, disables, enables, resets, unlocks and requires re-registration, each audited once', async () => {
-    let r = await json('user', 'update', 'lee', '--name', 'Lee Ann', '--role', 'helpdesk', '--password-managed', 'external');
+    let r = await json(
+      'user',
+      'update',
+      'lee',
+      '--name',
+      'Lee Ann',
+      '--role',
+      'helpdesk',
+      '--password-managed',
+      'external',
+    );
     assert.deepEqual(r.roles, ['helpdesk']);
     assert.equal(r.passwordManaged, 'external');
     assert.equal((await run('user', 'reset-password', 'lee')).code, 3, 'managed elsewhere');
@@ -76,7 +107,15 @@ describe(`administration commands of the CLI (${backendName})`, () => {
     const reset = await json('user', 'reset-password', 'lee');
     assert.match(reset.temporaryPassword, /^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
     assert.equal((await tdb.db('users').where({ login: 'lee' }).first()).must_change_password, true);
-    await tdb.db('sign_in_throttle').insert({ login_normalized: 'kim', failures: 0, lock_count: 1, locked_until: new Date(clock.now().getTime() + 60_000), updated_at: clock.now() });
+    await tdb
+      .db('sign_in_throttle')
+      .insert({
+        login_normalized: 'kim',
+        failures: 0,
+        lock_count: 1,
+        locked_until: new Date(clock.now().getTime() + 60_000),
+        updated_at: clock.now(),
+      });
     assert.equal((await json('user', 'show', 'kim')).lock.locked, true);
     assert.equal((await json('user', 'unlock', 'kim')).lock.locked, false);
     assert.deepEqual((await json('user', 'require-reregistration', 'kim')).methods, []);
@@ -87,7 +126,10 @@ describe(`administration commands of the CLI (${backendName})`, () => {
   });
 
   it('manages groups and clients', async () => {
-    assert.deepEqual((await json('group', 'members', 'staff')).members.map((m: any) => m.login), ['kim']);
+    assert.deepEqual(
+      (await json('group', 'members', 'staff')).members.map((m: any) => m.login),
+      ['kim'],
+    );
     assert.equal((await json('group', 'remove-member', 'staff', 'kim')).removed, true);
     await json('policy', 'set', 'resetScope', 'selected');
     await json('policy', 'set', 'resetGroups', '["staff"]');
@@ -100,7 +142,16 @@ describe(`administration commands of the CLI (${backendName})`, () => {
 
     const created = await json('client', 'add', 'app1', '--redirect-uri', 'https://app.example/cb');
     const before = invalidated;
-    let c = await json('client', 'update', 'app1', '--redirect-uri', 'https://app.example/cb2', '--grant-type', 'authorization_code', '--first-party');
+    let c = await json(
+      'client',
+      'update',
+      'app1',
+      '--redirect-uri',
+      'https://app.example/cb2',
+      '--grant-type',
+      'authorization_code',
+      '--first-party',
+    );
     assert.deepEqual(c.redirectUris, ['https://app.example/cb2']);
     assert.equal(c.firstParty, true);
     c = await json('client', 'update', 'app1', '--no-first-party');
@@ -120,7 +171,13 @@ describe(`administration commands of the CLI (${backendName})`, () => {
     const list = await json('audit', 'list', '--activity', 'admin.client.*');
     assert.deepEqual(
       list.events.map((e: any) => e.activity),
-      ['admin.client.delete', 'admin.client.rotate_secret', 'admin.client.update', 'admin.client.update', 'admin.client.create'],
+      [
+        'admin.client.delete',
+        'admin.client.rotate_secret',
+        'admin.client.update',
+        'admin.client.update',
+        'admin.client.create',
+      ],
     );
     const csv = await run('audit', 'export', '--activity', 'admin.client.*');
     assert.equal(csv.code, 0);
@@ -129,10 +186,19 @@ describe(`administration commands of the CLI (${backendName})`, () => {
     assert.ok(lines[0].startsWith('\uFEFFid,time,'));
     assert.equal((await run('audit', 'list', '--from', 'last week')).code, 2);
 
-    await recordAudit(tdb.db, { at: new Date(clock.now().getTime() - 400 * 86_400_000), activity: 'ancient', result: 'succeeded' });
+    await recordAudit(tdb.db, {
+      at: new Date(clock.now().getTime() - 400 * 86_400_000),
+      activity: 'ancient',
+      result: 'succeeded',
+    });
     assert.equal((await json('audit', 'sweep')).deleted, 1);
 
-    await recordAudit(tdb.db, { at: clock.now(), activity: 'reset.complete', result: 'succeeded', details: { methods: ['app'] } });
+    await recordAudit(tdb.db, {
+      at: clock.now(),
+      activity: 'reset.complete',
+      result: 'succeeded',
+      details: { methods: ['app'] },
+    });
     const report = await json('report', 'show');
     assert.deepEqual(report.resetsPerMethod, [{ method: 'app', count: 1 }]);
     assert.equal(report.registration.active, 2);

@@ -9,6 +9,7 @@ import { createLogger } from '../../src/logger.ts';
 import { ACR_MFA } from '../../src/oidc/acr.ts';
 import { alertText, Browser, formAction, hiddenInputs, type Resp } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { identifyForReset } from '../helpers/reset.ts';
 import { addClientViaCli, addUserViaCli, discover, REDIRECT_URI, setPolicy } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -223,5 +224,92 @@ describe(`sign-in with a text message or a phone call (${backendName})`, () => {
     } finally {
       failing.delete('sms');
     }
+  });
+
+  it('adds an alternate email in the portal, after signing in again with a text message', async () => {
+    clock.advance(3600_000);
+    const br = new Browser();
+    let r = await br.follow(await br.get('/my/security-info/add/email', srv.issuer));
+    for (let i = 0; i < 4 && /\/interaction\//.test(r.url); i++) {
+      const fields: Record<string, string> = { ...hiddenInputs(r.text) };
+      if (/name="username"/.test(r.text)) Object.assign(fields, { username: 'pat', password });
+      else fields.code = await codeInText(MOBILE);
+      r = await br.follow(await br.post(formAction(r.text), fields, r.url));
+    }
+    assert.equal(new URL(r.url).pathname, '/my/security-info/add/email');
+    r = await br.post(
+      '/my/security-info/add/email',
+      { ...hiddenInputs(r.text), address: 'PAT@example.com' },
+      srv.issuer,
+    );
+    assert.equal(r.status, 400);
+    assert.match(alertText(r.text) ?? '', /other than your account email/);
+    r = await br.post(
+      '/my/security-info/add/email',
+      { ...hiddenInputs(r.text), address: 'pat.home@example.org' },
+      srv.issuer,
+    );
+    assert.match(alertText(r.text) ?? '', /We sent a code to p•••@example\.org/);
+    const mail = await tdb.db('outbox').where({ recipient: 'pat.home@example.org' }).first();
+    assert.equal(mail.purpose, 'email.enroll_code');
+    const code = /^\s+(\d{6})\s*$/m.exec(mail.body_text)![1];
+    r = await br.post('/my/security-info/add/email', { ...hiddenInputs(r.text), code }, srv.issuer);
+    assert.equal(r.status, 302, alertText(r.text));
+    r = await br.follow(r);
+    assert.match(r.text, /p•••@example\.org/);
+  });
+
+  it('resets the password with a text: the whole number first, then a code', async () => {
+    const { br, r } = await identifyForReset(srv.issuer, 'pat');
+    assert.equal(r.location, `${srv.issuer}/reset/verify`);
+    let page = await br.get('/reset/verify', srv.issuer);
+    assert.match(page.text, /href="\/reset\/verify\/sms"/);
+    assert.match(page.text, /href="\/reset\/verify\/email"/);
+    const before = (await textsTo(MOBILE)).length;
+    page = await br.get('/reset/verify/sms', srv.issuer);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /type your whole phone number/);
+    assert.match(page.text, /ends in \+81 ••• •••• 89/);
+    assert.doesNotMatch(page.text, /name="code"/);
+    let res = await br.post(
+      formAction(page.text),
+      { ...hiddenInputs(page.text), country: 'JP', number: '090-2345-6780' },
+      srv.issuer,
+    );
+    assert.equal(res.status, 400);
+    assert.match(alertText(res.text) ?? '', /does not match/);
+    assert.equal((await textsTo(MOBILE)).length, before, 'nothing sent for a wrong number');
+    res = await br.post(
+      formAction(res.text),
+      { ...hiddenInputs(res.text), country: 'JP', number: '+81 90 2345 6789' },
+      srv.issuer,
+    );
+    assert.equal(res.status, 200);
+    assert.match(res.text, /We sent a text message with a 6-digit code/);
+    const [text] = await textsTo(MOBILE);
+    assert.equal(text.purpose, 'reset.code');
+    res = await br.post(
+      formAction(res.text),
+      { ...hiddenInputs(res.text), code: await codeInText(MOBILE) },
+      srv.issuer,
+    );
+    assert.equal(res.status, 302, alertText(res.text));
+    page = await br.follow(res);
+    assert.match(page.text, /Choose a new password/);
+  });
+
+  it('resets the password with the alternate email', async () => {
+    const { br } = await identifyForReset(srv.issuer, 'pat');
+    const page = await br.get('/reset/verify/email', srv.issuer);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /We sent an email with a 6-digit code to p•••@example\.org/);
+    const mail = await tdb
+      .db('outbox')
+      .where({ recipient: 'pat.home@example.org', purpose: 'email.code' })
+      .first();
+    const code = /^\s+(\d{6})\s*$/m.exec(mail.body_text)![1];
+    const res = await br.post(formAction(page.text), { ...hiddenInputs(page.text), code }, srv.issuer);
+    assert.equal(res.status, 302, alertText(res.text));
+    assert.match((await br.follow(res)).text, /Choose a new password/);
   });
 });

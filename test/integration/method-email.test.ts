@@ -224,7 +224,7 @@ describe(`email method (${backendName})`, () => {
     });
     assert.deepEqual(
       await emailMethod.verify(cx, carol, creds, flow, { code }),
-      { ok: false, error: 'emailMethod.codeExpired' },
+      { ok: false, error: 'emailMethod.codeExpired', counted: false },
       'replay',
     );
     assert.ok((await listCredentials(db, carol.id))[0].lastUsedAt);
@@ -240,11 +240,13 @@ describe(`email method (${backendName})`, () => {
     assert.deepEqual(await emailMethod.verify(cx, carol, creds, flow, { code }), {
       ok: false,
       error: 'emailMethod.codeExpired',
+      counted: false,
     });
     for (let i = 0; i < 4; i++) {
       assert.deepEqual(await emailMethod.verify(cx, carol, creds, flow, { resend: '1' }), {
         ok: false,
         error: 'emailMethod.codeResent',
+        counted: false,
         params: { address: 'C•••@example.com' },
       });
       const c = await lastCode('Carol.Home@example.com');
@@ -255,7 +257,7 @@ describe(`email method (${backendName})`, () => {
     }
     await emailMethod.verify(cx, carol, creds, flow, { resend: '1' });
     const last = await emailMethod.verify(cx, carol, creds, flow, { code: 'abcdef' });
-    assert.deepEqual(last, { ok: false, error: 'emailMethod.codeFormat' });
+    assert.deepEqual(last, { ok: false, error: 'emailMethod.codeFormat', counted: false });
     const fifth = await emailMethod.verify(cx, carol, creds, flow, {
       code: '000000' === (await lastCode('Carol.Home@example.com')) ? '111111' : '000000',
     });

@@ -415,6 +415,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     assert.deepEqual(await smsMethod.verify(cx, alice, creds, flow, { code: codeOf(msg) }), {
       ok: false,
       error: 'phone.codeExpired',
+      counted: false,
     });
   });
 
@@ -426,7 +427,12 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     assert.equal(view.data.sentToId, aliceMobile.id, 'the mobile first');
     assert.equal((view.data.phones as unknown[]).length, 2);
     const r = await voiceMethod.verify(cx, alice, creds, flow, { resend: '1', phone: aliceLandline.id });
-    assert.deepEqual(r, { ok: false, error: 'phone.codeResent', params: { number: '+81 ••• •••• 78' } });
+    assert.deepEqual(r, {
+      ok: false,
+      error: 'phone.codeResent',
+      counted: false,
+      params: { number: '+81 ••• •••• 78' },
+    });
     const call = await lastTo('+81312345678');
     assert.equal(call.channel, 'voice');
     const ok = await voiceMethod.verify(cx, alice, creds, flow, { code: codeOf(call) });
@@ -452,6 +458,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     assert.deepEqual(await smsMethod.verify(cx, alice, creds, late, { code: lateCode }), {
       ok: false,
       error: 'phone.codeExpired',
+      counted: false,
     });
     const view = await smsMethod.challenge(cx, alice, creds, late);
     assert.equal(view.data.canEnter, true, 'the page sends a fresh code once the old one expired');
@@ -477,7 +484,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     }
     assert.deepEqual(
       await smsMethod.verify(cx, alice, creds, flow, { code: '12345' }),
-      { ok: false, error: 'phone.codeFormat' },
+      { ok: false, error: 'phone.codeFormat', counted: false },
       'not counted',
     );
     assert.equal((await smsMethod.verify(cx, alice, creds, flow, { resend: '1' })).ok, false);
@@ -522,7 +529,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     const codeA = codeOf(await lastTo('+819012345678'));
     assert.deepEqual(
       await smsMethod.verify(cx, alice, creds, b, { code: codeA }),
-      { ok: false, error: 'phone.codeExpired' },
+      { ok: false, error: 'phone.codeExpired', counted: false },
       'b has no code',
     );
     await smsMethod.challenge(cx, alice, creds, b);
@@ -537,6 +544,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     assert.deepEqual(await smsMethod.verify(cx, bob, [bobPhone], b, { code: codeB }), {
       ok: false,
       error: 'phone.codeExpired',
+      counted: false,
     });
     assert.equal((await smsMethod.verify(cx, alice, creds, b, { code: codeB })).ok, true);
   });
@@ -653,6 +661,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
       assert.deepEqual(await smsMethod.verify(cx, alice, creds, flow, { code: '123456' }), {
         ok: false,
         error: 'phone.codeExpired',
+        counted: false,
       });
       const live = await db('challenges').where({ flow }).whereNull('consumed_at');
       assert.equal(live.length, 0, 'the unsent code was withdrawn');

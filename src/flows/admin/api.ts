@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { AppDeps } from '../../app.ts';
 import { readJson } from '../../http/body.ts';
 import { AppError } from '../../http/errors.ts';
@@ -31,7 +31,12 @@ export interface ApiRoute {
   query?: z.ZodObject;
   /** Name of a response schema in openapi.ts, or 'csv' / 'empty'. */
   response: { status: 200 | 201 | 204; schema: string };
-  handler(cx: { ctx: Context; actor: Actor; body: unknown; params: Record<string, string> }): Promise<unknown>;
+  handler(cx: {
+    ctx: Context;
+    actor: Actor;
+    body: unknown;
+    params: Record<string, string>;
+  }): Promise<unknown>;
 }
 
 /** Every operation of the admin API; the router and the OpenAPI document are both made from it. */
@@ -46,7 +51,12 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
       tag: 'session',
       permission: null,
       response: { status: 200, schema: 'Caller' },
-      handler: async ({ actor }) => ({ id: actor.id, kind: actor.kind, label: actor.label, permissions: [...actor.permissions] }),
+      handler: async ({ actor }) => ({
+        id: actor.id,
+        kind: actor.kind,
+        label: actor.label,
+        permissions: [...actor.permissions],
+      }),
     },
     {
       method: 'get',
@@ -95,7 +105,8 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
       method: 'get',
       path: '/users/{user}',
       operationId: 'getUser',
-      summary: 'One user by id or login, with the kinds and dates of registered methods (never their contents)',
+      summary:
+        'One user by id or login, with the kinds and dates of registered methods (never their contents)',
       tag: 'users',
       permission: 'users.read',
       response: { status: 200, schema: 'UserDetail' },
@@ -156,7 +167,7 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
       method: 'post',
       path: '/users/{user}/require-reregistration',
       operationId: 'requireReregistration',
-      summary: "Remove every registered method, so the user registers again",
+      summary: 'Remove every registered method, so the user registers again',
       tag: 'users',
       permission: 'users.write',
       response: { status: 200, schema: 'UserDetail' },
@@ -224,7 +235,9 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
       tag: 'groups',
       permission: 'groups.write',
       response: { status: 200, schema: 'MembershipChange' },
-      handler: async ({ actor, params }) => ({ changed: await svc.addGroupMember(d, actor, params.group, params.user) }),
+      handler: async ({ actor, params }) => ({
+        changed: await svc.addGroupMember(d, actor, params.group, params.user),
+      }),
     },
     {
       method: 'delete',
@@ -234,7 +247,9 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
       tag: 'groups',
       permission: 'groups.write',
       response: { status: 200, schema: 'MembershipChange' },
-      handler: async ({ actor, params }) => ({ changed: await svc.removeGroupMember(d, actor, params.group, params.user) }),
+      handler: async ({ actor, params }) => ({
+        changed: await svc.removeGroupMember(d, actor, params.group, params.user),
+      }),
     },
     {
       method: 'get',
@@ -302,7 +317,8 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
       method: 'get',
       path: '/audit',
       operationId: 'listAudit',
-      summary: 'Audit events, newest first, filtered by time range, user, activity and result; page with `before`',
+      summary:
+        'Audit events, newest first, filtered by time range, user, activity and result; page with `before`',
       tag: 'audit',
       permission: 'audit.read',
       query: svc.auditQuerySchema,
@@ -353,7 +369,10 @@ async function apiErrors(ctx: Context, next: Next) {
     if (!(err instanceof AppError)) throw err;
     ctx.status = err.status;
     if (err instanceof TokenError) ctx.set('WWW-Authenticate', err.wwwAuthenticate);
-    const body: Record<string, unknown> = { error: err.code, error_description: ctx.state.t(err.messageKey, err.params) };
+    const body: Record<string, unknown> = {
+      error: err.code,
+      error_description: ctx.state.t(err.messageKey, err.params),
+    };
     if (err instanceof FieldError) body.fields = translateFields(err.fields, ctx.state.t);
     ctx.body = body;
   }

@@ -12,15 +12,24 @@ const MISSING = 'a bearer access token is required';
 
 export class TokenError extends AppError {
   readonly wwwAuthenticate: string;
-  constructor(status: 401 | 403, error: 'invalid_token' | 'insufficient_scope' | 'forbidden', description: string) {
+  constructor(
+    status: 401 | 403,
+    error: 'invalid_token' | 'insufficient_scope' | 'forbidden',
+    description: string,
+  ) {
     super(
       error,
       status,
-      error === 'insufficient_scope' ? 'admin.error.insufficientScope' : status === 401 ? 'admin.error.unauthorized' : 'admin.error.forbidden',
+      error === 'insufficient_scope'
+        ? 'admin.error.insufficientScope'
+        : status === 401
+          ? 'admin.error.unauthorized'
+          : 'admin.error.forbidden',
     );
     const params = [`realm="tobira-admin"`];
     // A request without any token gets no error code (RFC 6750 §3.1).
-    if (error !== 'forbidden' && description !== MISSING) params.push(`error="${error}"`, `error_description="${description}"`);
+    if (error !== 'forbidden' && description !== MISSING)
+      params.push(`error="${error}"`, `error_description="${description}"`);
     if (error === 'insufficient_scope') params.push(`scope="${ADMIN_SCOPE}"`);
     this.wwwAuthenticate = `Bearer ${params.join(', ')}`;
   }
@@ -43,11 +52,15 @@ export async function authenticateBearer(deps: AppDeps, ctx: Context): Promise<A
 
   const at = await provider.AccessToken.find(value);
   if (at) {
-    if (at.isExpired || at.isSenderConstrained()) throw new TokenError(401, 'invalid_token', 'the access token is not valid');
-    if (!at.clientId || !(await deps.clients.get(at.clientId))) throw new TokenError(401, 'invalid_token', 'the access token is not valid');
-    if (!at.scopes.has(ADMIN_SCOPE)) throw new TokenError(403, 'insufficient_scope', 'the admin scope is required');
+    if (at.isExpired || at.isSenderConstrained())
+      throw new TokenError(401, 'invalid_token', 'the access token is not valid');
+    if (!at.clientId || !(await deps.clients.get(at.clientId)))
+      throw new TokenError(401, 'invalid_token', 'the access token is not valid');
+    if (!at.scopes.has(ADMIN_SCOPE))
+      throw new TokenError(403, 'insufficient_scope', 'the admin scope is required');
     const user = at.accountId ? await findUserById(deps.db, at.accountId) : undefined;
-    if (!user || user.status !== 'active') throw new TokenError(401, 'invalid_token', 'the access token is not valid');
+    if (user?.status !== 'active')
+      throw new TokenError(401, 'invalid_token', 'the access token is not valid');
     const permissions = permissionsForRoles(user.roles);
     if (!permissions.size) throw new TokenError(403, 'forbidden', 'administrators and helpdesk only');
     return { id: user.id, kind: 'user', label: user.login, permissions, via: 'api', ...meta };
@@ -55,9 +68,12 @@ export async function authenticateBearer(deps: AppDeps, ctx: Context): Promise<A
 
   const cc = await provider.ClientCredentials.find(value);
   if (cc) {
-    if (cc.isExpired || cc.isSenderConstrained()) throw new TokenError(401, 'invalid_token', 'the access token is not valid');
-    if (!cc.clientId || !(await deps.clients.get(cc.clientId))) throw new TokenError(401, 'invalid_token', 'the access token is not valid');
-    if (!cc.scopes.has(ADMIN_SCOPE)) throw new TokenError(403, 'insufficient_scope', 'the admin scope is required');
+    if (cc.isExpired || cc.isSenderConstrained())
+      throw new TokenError(401, 'invalid_token', 'the access token is not valid');
+    if (!cc.clientId || !(await deps.clients.get(cc.clientId)))
+      throw new TokenError(401, 'invalid_token', 'the access token is not valid');
+    if (!cc.scopes.has(ADMIN_SCOPE))
+      throw new TokenError(403, 'insufficient_scope', 'the admin scope is required');
     return {
       id: `client:${cc.clientId}`,
       kind: 'client',

@@ -33,7 +33,7 @@ function luminance(hex: string): number {
 /** Text on the accent colour: white when it reads well enough (4.5:1), else near-black. */
 export function accentForeground(hex: string): string {
   const l = luminance(hex);
-  return (1.05 / (l + 0.05) >= 4.5 ? '#ffffff' : '#1b1f24');
+  return 1.05 / (l + 0.05) >= 4.5 ? '#ffffff' : '#1b1f24';
 }
 
 /** A string inside a CSS double-quoted string: quotes, backslashes and line breaks escaped. */
@@ -58,6 +58,8 @@ export function brandCss(b: Brand): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+const cssVersion = (css: string) => crypto.createHash('sha256').update(css).digest('base64url').slice(0, 12);
 
 export class Branding {
   readonly #db: Db;
@@ -88,8 +90,9 @@ export class Branding {
   }
 
   /**
-   * Sets the organization name for the page layout and, when a logo is configured, the logo's origin
-   * for the page's CSP (`ctx.state.imgOrigin`). Skips requests that render no page of ours.
+   * Sets the organization name and the brand stylesheet's address for the page layout and, when a
+   * logo is configured, the logo's origin for the page's CSP (`ctx.state.imgOrigin`). Skips requests
+   * that render no page of ours.
    */
   middleware() {
     return async (ctx: Context, next: Next) => {
@@ -97,6 +100,8 @@ export class Branding {
         try {
           const b = await this.get();
           ctx.state.org = b.org;
+          // The layout links the stylesheet by the hash of its content, so a change shows at once.
+          ctx.state.brandCss = `/assets/brand.css?v=${cssVersion(brandCss(b))}`;
           if (b.logoUrl) ctx.state.imgOrigin = new URL(b.logoUrl).origin;
         } catch {
           // Branding must never take a page down; the defaults show instead.
@@ -110,7 +115,7 @@ export class Branding {
     const router = new Router();
     router.get('/assets/brand.css', async (ctx) => {
       const css = brandCss(await this.get());
-      const etag = `"${crypto.createHash('sha256').update(css).digest('base64url').slice(0, 16)}"`;
+      const etag = `"${cssVersion(css)}"`;
       ctx.set('ETag', etag);
       ctx.set('Cache-Control', 'no-cache');
       ctx.type = 'text/css; charset=utf-8';

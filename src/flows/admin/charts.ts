@@ -18,7 +18,10 @@ export interface ChartOptions {
 }
 
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' }[c]};`);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' }[c]};`,
+  );
 }
 
 const num = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
@@ -36,7 +39,10 @@ function shorten(label: string, max: number): string {
   let width = 0;
   let out = '';
   for (const ch of label) {
-    width += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
+    width +=
+      /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch)
+        ? 2
+        : 1;
     if (width > max) return `${out}…`;
     out += ch;
   }
@@ -62,7 +68,9 @@ export function barChart(data: Datum[], opts: ChartOptions): string {
   const max = Math.max(0, ...data.map((d) => clampValue(d.value)));
   const span = width - labelW - valueW - 8;
   const parts = [open(opts.id, opts.title, width, height, 'bar')];
-  parts.push(`<line class="axis" x1="${labelW}" y1="${top}" x2="${labelW}" y2="${height - top}" stroke="${MUTED}" stroke-width="1"/>`);
+  parts.push(
+    `<line class="axis" x1="${labelW}" y1="${top}" x2="${labelW}" y2="${height - top}" stroke="${MUTED}" stroke-width="1"/>`,
+  );
   data.forEach((d, i) => {
     const v = clampValue(d.value);
     const w = max ? Math.max(v ? 1 : 0, Math.round((v / max) * span)) : 0;
@@ -85,8 +93,9 @@ export function barChart(data: Datum[], opts: ChartOptions): string {
 export function columnChart(data: Datum[], opts: ChartOptions & { labelEvery?: number }): string {
   const width = opts.width ?? 640;
   const height = 220;
-  const left = 8;
-  const right = 8;
+  // Room for half a date label at either end.
+  const left = 32;
+  const right = 32;
   const top = 18;
   const bottom = 30;
   const plotH = height - top - bottom;
@@ -97,14 +106,18 @@ export function columnChart(data: Datum[], opts: ChartOptions & { labelEvery?: n
   const max = Math.max(0, ...data.map((d) => clampValue(d.value)));
   const base = top + plotH;
   const parts = [open(opts.id, opts.title, width, height, 'column')];
-  parts.push(`<line class="axis" x1="${left}" y1="${base}" x2="${width - right}" y2="${base}" stroke="${MUTED}" stroke-width="1"/>`);
+  parts.push(
+    `<line class="axis" x1="${left}" y1="${base}" x2="${width - right}" y2="${base}" stroke="${MUTED}" stroke-width="1"/>`,
+  );
   data.forEach((d, i) => {
     const v = clampValue(d.value);
     const h = max ? Math.max(v ? 1 : 0, Math.round((v / max) * plotH)) : 0;
     const x = left + i * slot + (slot - barW) / 2;
     const cx = (x + barW / 2).toFixed(1);
     const label = escapeXml(d.label);
-    const showLabel = i % every === 0 || i === data.length - 1;
+    // Every few columns, and the last one unless a label sits just before it.
+    const last = i === data.length - 1 && i % every >= every / 2;
+    const showLabel = i % every === 0 || last;
     parts.push(
       `<g class="bar" data-label="${label}" data-value="${num(v)}">` +
         `<title>${label}: ${num(v)}</title>` +

@@ -53,7 +53,16 @@ export interface AdminCommandResult {
 class CliUsage extends Error {}
 
 const OWN: Record<string, string[]> = {
-  user: ['show', 'search', 'update', 'disable', 'enable', 'reset-password', 'unlock', 'require-reregistration'],
+  user: [
+    'show',
+    'search',
+    'update',
+    'disable',
+    'enable',
+    'reset-password',
+    'unlock',
+    'require-reregistration',
+  ],
   group: ['members', 'remove-member', 'delete'],
   client: ['show', 'update', 'rotate-secret', 'delete'],
   audit: ['list', 'export', 'sweep'],
@@ -63,11 +72,24 @@ const OWN: Record<string, string[]> = {
 type Options = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
 
 function args(rest: string[], options: Options = {}, positionals = 0) {
-  const r = parseArgs({ args: rest, options: { json: { type: 'boolean' }, ...options }, allowPositionals: true, strict: true, allowNegative: true });
+  const r = parseArgs({
+    args: rest,
+    options: { json: { type: 'boolean' }, ...options },
+    allowPositionals: true,
+    strict: true,
+    allowNegative: true,
+  });
   if (r.positionals.length !== positionals) {
-    throw new CliUsage(positionals ? `expected ${positionals} argument(s), got ${r.positionals.length}` : 'no arguments expected');
+    throw new CliUsage(
+      positionals
+        ? `expected ${positionals} argument(s), got ${r.positionals.length}`
+        : 'no arguments expected',
+    );
   }
-  return { values: r.values as Record<string, string | string[] | boolean | undefined>, positionals: r.positionals };
+  return {
+    values: r.values as Record<string, string | string[] | boolean | undefined>,
+    positionals: r.positionals,
+  };
 }
 
 const auditOptions: Options = {
@@ -169,8 +191,9 @@ async function dispatch(
       const search = svc.parseUserSearch({ q: r.positionals[0], ...filters });
       const res = await svc.listUsers(deps, actor, search);
       print(
-        res.users.map((u) => `${u.login}\t${u.status}\t${u.roles.join(',') || '-'}\t${u.displayName}`).join('\n') ||
-          'no users match',
+        res.users
+          .map((u) => `${u.login}\t${u.status}\t${u.roles.join(',') || '-'}\t${u.displayName}`)
+          .join('\n') || 'no users match',
         res,
       );
       return;
@@ -227,16 +250,24 @@ async function dispatch(
     if (sub === 'members') {
       const { positionals } = args(rest, {}, 1);
       const r = await svc.groupMembers(deps, actor, positionals[0]);
-      print(r.members.map((m) => `${m.login}\t${m.displayName}`).join('\n') || `${r.group.name} has no members`, {
-        group: r.group.name,
-        members: r.members,
-      });
+      print(
+        r.members.map((m) => `${m.login}\t${m.displayName}`).join('\n') || `${r.group.name} has no members`,
+        {
+          group: r.group.name,
+          members: r.members,
+        },
+      );
     } else if (sub === 'remove-member') {
       const { positionals } = args(rest, {}, 2);
       const removed = await svc.removeGroupMember(deps, actor, positionals[0], positionals[1]);
-      print(removed ? `removed ${positionals[1]} from ${positionals[0]}` : `${positionals[1]} was not in ${positionals[0]}`, {
-        removed,
-      });
+      print(
+        removed
+          ? `removed ${positionals[1]} from ${positionals[0]}`
+          : `${positionals[1]} was not in ${positionals[0]}`,
+        {
+          removed,
+        },
+      );
     } else if (sub === 'delete') {
       const { positionals } = args(rest, {}, 1);
       await svc.deleteGroup(deps, actor, positionals[0]);
@@ -261,7 +292,8 @@ async function dispatch(
       );
       const patch: Record<string, unknown> = {};
       if (values['redirect-uri']) patch.redirectUris = values['redirect-uri'];
-      if (values['post-logout-redirect-uri']) patch.postLogoutRedirectUris = values['post-logout-redirect-uri'];
+      if (values['post-logout-redirect-uri'])
+        patch.postLogoutRedirectUris = values['post-logout-redirect-uri'];
       if (values['grant-type']) patch.grantTypes = values['grant-type'];
       if (values.name !== undefined) patch.name = values.name;
       if (values.scope !== undefined) patch.scope = values.scope === '' ? null : values.scope;
@@ -284,10 +316,13 @@ async function dispatch(
       );
     } else if (sub === 'rotate-secret') {
       const r = await svc.rotateClientSecret(deps, actor, positionals[0]);
-      print(`new client_secret for ${r.client.clientId}: ${r.clientSecret}\n(shown once: store it now; the old one no longer works)`, {
-        client_id: r.client.clientId,
-        client_secret: r.clientSecret,
-      });
+      print(
+        `new client_secret for ${r.client.clientId}: ${r.clientSecret}\n(shown once: store it now; the old one no longer works)`,
+        {
+          client_id: r.client.clientId,
+          client_secret: r.clientSecret,
+        },
+      );
     } else if (sub === 'delete') {
       await svc.deleteClient(deps, actor, positionals[0]);
       print(`deleted client ${positionals[0]}`, { deleted: positionals[0] });
@@ -312,8 +347,9 @@ async function dispatch(
     }
     const r = await svc.listAuditEvents(deps, actor, q);
     print(
-      r.events.map((e) => `${e.at}\t${e.activity}\t${e.result}\t${e.actor ?? '-'}\t${e.subject ?? '-'}`).join('\n') ||
-        'no events match',
+      r.events
+        .map((e) => `${e.at}\t${e.activity}\t${e.result}\t${e.actor ?? '-'}\t${e.subject ?? '-'}`)
+        .join('\n') || 'no events match',
       r,
     );
     return;

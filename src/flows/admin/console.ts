@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import type crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
@@ -11,6 +11,8 @@ import { isMessageKey, type MessageKey } from '../../i18n/index.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import { ensureBuiltinClient, GRANT_TYPES } from '../../oidc/clients.ts';
 import { InternalClient } from '../../oidc/internal-client.ts';
+import { listCredentials } from '../../store/credentials.ts';
+import { countUsersByStatus } from '../../store/directory.ts';
 import { listGroups } from '../../store/groups.ts';
 import { findUserById, type User } from '../../store/users.ts';
 import { brandingFor } from './branding.ts';
@@ -28,7 +30,7 @@ import {
 } from './policy-form.ts';
 import { loadReport, type ReportData } from './reports.ts';
 import * as svc from './service.ts';
-import { FieldError, type FieldMessages, translateFields } from './validation.ts';
+import { FieldError, translateFields } from './validation.ts';
 
 const SESSION_COOKIE = 'tobira.admin';
 const STATE_COOKIE = 'tobira.admin.state';
@@ -129,15 +131,27 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     }
   }
 
-  /** Administrators always sign in with a second factor: the request asks for the MFA class. */
-  function signIn(ctx: Context, returnTo?: string) {
-    const target = returnTo ?? (ctx.method === 'GET' ? ctx.originalUrl : '/admin/');
-    const { url, sealed } = rp.begin(target, { ui_locales: ctx.state.locale, acr_values: ACR_MFA });
+  /**
+   * Sends the browser through the provider's sign-in. A step-up asks for a fresh sign-in with a second
+   * factor (acr_values); it is only asked of someone who has one, since a sign-in that demands a
+   * factor the user cannot give would never finish.
+   */
+  function signIn(ctx: Context, opts: { stepUp?: boolean; returnTo?: string } = {}) {
+    const target = opts.returnTo ?? (ctx.method === 'GET' ? ctx.originalUrl : '/admin/');
+    const extra: Record<string, string> = { ui_locales: ctx.state.locale };
+    if (opts.stepUp) Object.assign(extra, { acr_values: ACR_MFA, prompt: 'login' });
+    const { url, sealed } = rp.begin(target, extra);
     ctx.cookies.set(STATE_COOKIE, sealed, { ...cookie, maxAge: 600_000 });
     ctx.redirect(url);
   }
 
-  function page(ctx: Context, template: string, section: Section, data: Record<string, unknown> = {}, status = 200) {
+  function page(
+    ctx: Context,
+    template: string,
+    section: Section,
+    data: Record<string, unknown> = {},
+    status = 200,
+  ) {
     const st = ctx.state.console as ConsoleState;
     const t = ctx.state.t;
     render(
@@ -178,7 +192,12 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       return render(ctx, deps.views, 'admin/denied', {}, 403);
     }
     if (!s.amr.includes('mfa')) {
-      return render(ctx, deps.views, 'admin/mfa', {}, 403);
+      // Administrators work only after a sign-in with a second factor: step up, or ask to register one.
+      const hasSecondFactor =
+        deps.methods.usable(await listCredentials(deps.db, user.id), 'signIn').length > 0;
+      if (!hasSecondFactor) return render(ctx, deps.views, 'admin/mfa', {}, 403);
+      if (ctx.method !== 'GET') throw new AppError('admin.session', 401, 'admin.sessionExpired');
+      return signIn(ctx, { stepUp: true });
     }
     ctx.state.console = {
       user,
@@ -236,10 +255,10 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     ctx.redirect(st.returnTo.startsWith('/admin/') || st.returnTo === '/admin' ? st.returnTo : '/admin/');
   });
 
-  /** Sign in again (after registering a second factor): a fresh sign-in that must use one. */
+  /** Sign in again (after registering a second factor); the console steps up from there when needed. */
   router.get('/signin', (ctx) => {
     ctx.cookies.set(SESSION_COOKIE, null, cookie);
-    const { url, sealed } = rp.begin('/admin/', { ui_locales: ctx.state.locale, acr_values: ACR_MFA, prompt: 'login' });
+    const { url, sealed } = rp.begin('/admin/', { ui_locales: ctx.state.locale, prompt: 'login' });
     ctx.cookies.set(STATE_COOKIE, sealed, { ...cookie, maxAge: 600_000 });
     ctx.redirect(url);
   });
@@ -257,17 +276,33 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     let report: ReportData | undefined;
     let recent: svc.AuditView[] = [];
     if (can(actor, 'reports.read')) report = await loadReport(deps);
-    if (can(actor, 'audit.read')) recent = (await svc.listAuditEvents(adminDeps, actor, { activity: 'admin.*', limit: 10 })).events;
-    const counts = await deps.db('users').select('status').count({ c: '*' }).groupBy('status');
-    const by = Object.fromEntries(counts.map((r: any) => [r.status, Number(r.c)]));
+    if (can(actor, 'audit.read'))
+      recent = (await svc.listAuditEvents(adminDeps, actor, { activity: 'admin.*', limit: 10 })).events;
+    const by = await countUsersByStatus(deps.db);
     page(ctx, 'dashboard', 'dashboard', {
       tiles: [
-        { label: ctx.state.t('admin.dashboard.users'), n: by.active ?? 0, href: '/admin/users?status=active' },
-        { label: ctx.state.t('admin.dashboard.disabled'), n: by.disabled ?? 0, href: '/admin/users?status=disabled' },
+        {
+          label: ctx.state.t('admin.dashboard.users'),
+          n: by.active ?? 0,
+          href: '/admin/users?status=active',
+        },
+        {
+          label: ctx.state.t('admin.dashboard.disabled'),
+          n: by.disabled ?? 0,
+          href: '/admin/users?status=disabled',
+        },
         ...(report
           ? [
-              { label: ctx.state.t('admin.dashboard.registered'), n: report.registration.registered, href: '/admin/reports' },
-              { label: ctx.state.t('admin.dashboard.capable'), n: report.registration.capable, href: '/admin/reports' },
+              {
+                label: ctx.state.t('admin.dashboard.registered'),
+                n: report.registration.registered,
+                href: '/admin/reports',
+              },
+              {
+                label: ctx.state.t('admin.dashboard.capable'),
+                n: report.registration.capable,
+                href: '/admin/reports',
+              },
               {
                 label: ctx.state.t('admin.dashboard.resets'),
                 n: report.resetsPerDay.reduce((n, d) => n + d.count, 0),
@@ -282,7 +317,13 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
 
   // ------------------------------------------------------------ policy
 
-  async function policyPage(ctx: Context, values: Record<string, unknown>, errors: Record<string, string>, notice?: string, status = 200) {
+  async function policyPage(
+    ctx: Context,
+    values: Record<string, unknown>,
+    errors: Record<string, string>,
+    notice?: string,
+    status = 200,
+  ) {
     const policy = await svc.readPolicy(deps.db);
     const groups = (await listGroups(deps.db)).map((g) => g.name);
     const t = ctx.state.t;
@@ -304,7 +345,14 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       ctx,
       'policy',
       'policy',
-      { sections, notice, errorSummary: Object.keys(errors).length > 0, extraErrors: extra, noGroups: groups.length === 0, editable: can(actorOf(ctx), 'policy.write') },
+      {
+        sections,
+        notice,
+        errorSummary: Object.keys(errors).length > 0,
+        extraErrors: extra,
+        noGroups: groups.length === 0,
+        editable: can(actorOf(ctx), 'policy.write'),
+      },
       status,
     );
   }
@@ -314,7 +362,12 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     const notice =
       ctx.query.done === 'saved'
         ? changed
-          ? ctx.state.t('admin.policy.saved', { keys: changed.split(',').filter((k) => /^\w+$/.test(k)).join(', ') })
+          ? ctx.state.t('admin.policy.saved', {
+              keys: changed
+                .split(',')
+                .filter((k) => /^\w+$/.test(k))
+                .join(', '),
+            })
           : ctx.state.t('admin.policy.unchanged')
         : undefined;
     await policyPage(ctx, {}, {}, notice);
@@ -342,13 +395,19 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     let errors: Record<string, string> = {};
     let result = { total: 0, users: [] as svc.UserSummary[] };
     try {
-      const search = svc.parseUserSearch({ q: q.q, status: q.status, limit: String(size), offset: String((pageNo - 1) * size) });
+      const search = svc.parseUserSearch({
+        q: q.q,
+        status: q.status,
+        limit: String(size),
+        offset: String((pageNo - 1) * size),
+      });
       result = await svc.listUsers(adminDeps, actorOf(ctx), search);
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
       errors = fieldsOf(ctx, err);
     }
-    const keep = (p: number) => `/admin/users?${new URLSearchParams({ q: q.q ?? '', status: q.status ?? '', page: String(p) })}`;
+    const keep = (p: number) =>
+      `/admin/users?${new URLSearchParams({ q: q.q ?? '', status: q.status ?? '', page: String(p) })}`;
     page(ctx, 'users', 'users', {
       q: typeof q.q === 'string' ? q.q.slice(0, 256) : '',
       status: q.status === 'active' || q.status === 'disabled' ? q.status : '',
@@ -371,13 +430,19 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
   }
 
   router.get('/users/new', requireAdmin, need('users.write'), (ctx) => {
-    page(ctx, 'user-new', 'users', { values: { login: '', displayName: '', email: '', roles: [], passwordManaged: 'local' } });
+    page(ctx, 'user-new', 'users', {
+      values: { login: '', displayName: '', email: '', roles: [], passwordManaged: 'local' },
+    });
   });
 
   router.post('/users/new', posted, requireAdmin, need('users.write'), async (ctx) => {
     const values = userFormValues(form(ctx));
     try {
-      const body: Record<string, unknown> = { login: values.login, roles: values.roles, passwordManaged: values.passwordManaged };
+      const body: Record<string, unknown> = {
+        login: values.login,
+        roles: values.roles,
+        passwordManaged: values.passwordManaged,
+      };
       if (values.displayName) body.displayName = values.displayName;
       if (values.email) body.email = values.email;
       const r = await svc.createUser(adminDeps, actorOf(ctx), body);
@@ -401,8 +466,15 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       'users',
       {
         user,
-        values: { displayName: user.displayName, email: user.email ?? '', roles: user.roles, passwordManaged: user.passwordManaged },
-        notice: done(ctx.query.done) ? ctx.state.t(`admin.user.done.${done(ctx.query.done)}` as MessageKey) : undefined,
+        values: {
+          displayName: user.displayName,
+          email: user.email ?? '',
+          roles: user.roles,
+          passwordManaged: user.passwordManaged,
+        },
+        notice: done(ctx.query.done)
+          ? ctx.state.t(`admin.user.done.${done(ctx.query.done)}` as MessageKey)
+          : undefined,
         methodName: (kind: string) => methodLabel(ctx, kind),
         ...extra,
       },
@@ -436,10 +508,25 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     }
   });
 
-  const USER_ACTIONS: Record<string, { permission: Permission; done: string; run: (a: Actor, id: string) => Promise<unknown> }> = {
-    disable: { permission: 'users.write', done: 'disabled', run: (a, id) => svc.setUserStatus(adminDeps, a, id, 'disabled') },
-    enable: { permission: 'users.write', done: 'enabled', run: (a, id) => svc.setUserStatus(adminDeps, a, id, 'active') },
-    unlock: { permission: 'users.unlock', done: 'unlocked', run: (a, id) => svc.unlockUser(adminDeps, a, id) },
+  const USER_ACTIONS: Record<
+    string,
+    { permission: Permission; done: string; run: (a: Actor, id: string) => Promise<unknown> }
+  > = {
+    disable: {
+      permission: 'users.write',
+      done: 'disabled',
+      run: (a, id) => svc.setUserStatus(adminDeps, a, id, 'disabled'),
+    },
+    enable: {
+      permission: 'users.write',
+      done: 'enabled',
+      run: (a, id) => svc.setUserStatus(adminDeps, a, id, 'active'),
+    },
+    unlock: {
+      permission: 'users.unlock',
+      done: 'unlocked',
+      run: (a, id) => svc.unlockUser(adminDeps, a, id),
+    },
     'require-reregistration': {
       permission: 'users.write',
       done: 'reregistration',
@@ -479,11 +566,19 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
   // ------------------------------------------------------------ groups
 
   async function groupsPage(ctx: Context, extra: Record<string, unknown> = {}, status = 200) {
-    page(ctx, 'groups', 'groups', { groups: await svc.listAllGroups(adminDeps, actorOf(ctx)), name: '', ...extra }, status);
+    page(
+      ctx,
+      'groups',
+      'groups',
+      { groups: await svc.listAllGroups(adminDeps, actorOf(ctx)), name: '', ...extra },
+      status,
+    );
   }
 
   router.get('/groups', requireAdmin, need('groups.read'), async (ctx) => {
-    await groupsPage(ctx, { notice: ctx.query.done === 'deleted' ? ctx.state.t('admin.client.deleted') : undefined });
+    await groupsPage(ctx, {
+      notice: ctx.query.done === 'deleted' ? ctx.state.t('admin.client.deleted') : undefined,
+    });
   });
 
   router.post('/groups', posted, requireAdmin, need('groups.write'), async (ctx) => {
@@ -509,7 +604,13 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       ctx,
       'group',
       'groups',
-      { group: r.group, members: r.members, inPolicy: policy.resetGroups.includes(r.group.name), login: '', ...extra },
+      {
+        group: r.group,
+        members: r.members,
+        inPolicy: policy.resetGroups.includes(r.group.name),
+        login: '',
+        ...extra,
+      },
       status,
     );
   }
@@ -584,7 +685,16 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     page(ctx, 'clients', 'clients', {
       clients: await svc.listAllClients(adminDeps, actorOf(ctx)),
       grantTypes: GRANT_TYPES,
-      values: { clientId: '', name: '', redirectUris: [], postLogoutRedirectUris: [], grantTypes: ['authorization_code', 'refresh_token'], public: false, firstParty: false, scope: '' },
+      values: {
+        clientId: '',
+        name: '',
+        redirectUris: [],
+        postLogoutRedirectUris: [],
+        grantTypes: ['authorization_code', 'refresh_token'],
+        public: false,
+        firstParty: false,
+        scope: '',
+      },
       notice: ctx.query.done === 'deleted' ? ctx.state.t('admin.client.deleted') : undefined,
     });
   });
@@ -614,14 +724,20 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
         ctx,
         'clients',
         'clients',
-        { clients: await svc.listAllClients(adminDeps, actorOf(ctx)), grantTypes: GRANT_TYPES, values: v, errors: byField(fieldsOf(ctx, err)) },
+        {
+          clients: await svc.listAllClients(adminDeps, actorOf(ctx)),
+          grantTypes: GRANT_TYPES,
+          values: v,
+          errors: byField(fieldsOf(ctx, err)),
+        },
         err.status,
       );
     }
   });
 
   const clientId = (ctx: Context) => {
-    if (!CLIENT_ID.test(ctx.params.id)) throw new AppError('client.not_found', 404, 'admin.error.clientNotFound');
+    if (!CLIENT_ID.test(ctx.params.id))
+      throw new AppError('client.not_found', 404, 'admin.error.clientNotFound');
     return ctx.params.id;
   };
 
@@ -695,7 +811,14 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
   function auditInput(ctx: Context) {
     const q = ctx.query as Record<string, unknown>;
     const pick = (k: string) => (typeof q[k] === 'string' ? (q[k] as string).slice(0, 256) : '');
-    return { from: pick('from'), to: pick('to'), user: pick('user'), activity: pick('activity'), result: pick('result'), before: pick('before') };
+    return {
+      from: pick('from'),
+      to: pick('to'),
+      user: pick('user'),
+      activity: pick('activity'),
+      result: pick('result'),
+      before: pick('before'),
+    };
   }
 
   router.get('/audit', requireAdmin, need('audit.read'), async (ctx) => {
@@ -705,7 +828,10 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     let next: number | null = null;
     let errors: Record<string, string> = {};
     try {
-      const r = await svc.listAuditEvents(adminDeps, actorOf(ctx), { ...svc.parseAuditQuery(given), limit: 100 });
+      const r = await svc.listAuditEvents(adminDeps, actorOf(ctx), {
+        ...svc.parseAuditQuery(given),
+        limit: 100,
+      });
       events = r.events;
       next = r.next;
     } catch (err) {
@@ -722,17 +848,27 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
         values: input,
         events,
         errors,
-        results: svc.AUDIT_RESULTS.map((r) => ({ value: r, label: ctx.state.t(`admin.result.${r}` as MessageKey) })),
+        results: svc.AUDIT_RESULTS.map((r) => ({
+          value: r,
+          label: ctx.state.t(`admin.result.${r}` as MessageKey),
+        })),
         csvHref: `/admin/audit.csv${qs.size ? `?${qs}` : ''}`,
-        nextHref: next ? `/admin/audit?${new URLSearchParams({ ...(filters as Record<string, string>), before: String(next) })}` : null,
-        resultLabel: (r: string) => (svc.AUDIT_RESULTS as readonly string[]).includes(r) ? ctx.state.t(`admin.result.${r}` as MessageKey) : r,
+        nextHref: next
+          ? `/admin/audit?${new URLSearchParams({ ...(filters as Record<string, string>), before: String(next) })}`
+          : null,
+        resultLabel: (r: string) =>
+          (svc.AUDIT_RESULTS as readonly string[]).includes(r)
+            ? ctx.state.t(`admin.result.${r}` as MessageKey)
+            : r,
       },
       Object.keys(errors).length ? 400 : 200,
     );
   });
 
   router.get('/audit.csv', requireAdmin, need('audit.read'), async (ctx) => {
-    const given = Object.fromEntries(Object.entries(auditInput(ctx)).filter(([k, v]) => v !== '' && k !== 'before'));
+    const given = Object.fromEntries(
+      Object.entries(auditInput(ctx)).filter(([k, v]) => v !== '' && k !== 'before'),
+    );
     let q: svc.AuditQuery;
     try {
       q = svc.parseAuditQuery(given);
@@ -759,10 +895,17 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       { label: t('admin.reports.registration.inScope'), value: r.registration.inScope },
       { label: t('admin.reports.registration.capable'), value: r.registration.capable },
     ];
-    const methods = r.methods.map((m) => ({ label: label(m.kind), value: m.users, registered: m.registered }));
+    const methods = r.methods.map((m) => ({
+      label: label(m.kind),
+      value: m.users,
+      registered: m.registered,
+    }));
     const perDay = r.resetsPerDay.map((d) => ({ label: d.day, value: d.count }));
     const perMethod = r.resetsPerMethod.map((m) => ({ label: label(m.method), value: m.count }));
-    const outcomes = r.outcomes.map((o) => ({ label: t(`admin.result.${o.result}` as MessageKey), value: o.count }));
+    const outcomes = r.outcomes.map((o) => ({
+      label: t(`admin.result.${o.result}` as MessageKey),
+      value: o.count,
+    }));
     const title = {
       reg: t('admin.reports.registration'),
       methods: t('admin.reports.methods'),
@@ -773,11 +916,20 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     page(ctx, 'reports', 'reports', {
       asOf: r.asOf.slice(0, 10),
       reports: [
-        { id: 'registration', title: title.reg, svg: barChart(reg, { id: 'chart-registration', title: title.reg }), head: t('admin.reports.col.measure'), rows: reg },
+        {
+          id: 'registration',
+          title: title.reg,
+          svg: barChart(reg, { id: 'chart-registration', title: title.reg }),
+          head: t('admin.reports.col.measure'),
+          rows: reg,
+        },
         {
           id: 'methods',
           title: title.methods,
-          svg: barChart(methods, { id: 'chart-methods', title: `${title.methods} (${t('admin.reports.methods.users')})` }),
+          svg: barChart(methods, {
+            id: 'chart-methods',
+            title: `${title.methods} (${t('admin.reports.methods.users')})`,
+          }),
           head: t('admin.reports.col.method'),
           rows: methods,
           extra: t('admin.reports.methods.registered'),
@@ -791,8 +943,20 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
           rows: perDay,
           total: perDay.reduce((n, d) => n + d.value, 0),
         },
-        { id: 'per-method', title: title.perMethod, svg: barChart(perMethod, { id: 'chart-per-method', title: title.perMethod }), head: t('admin.reports.col.method'), rows: perMethod },
-        { id: 'outcomes', title: title.outcomes, svg: barChart(outcomes, { id: 'chart-outcomes', title: title.outcomes }), head: t('admin.reports.col.result'), rows: outcomes },
+        {
+          id: 'per-method',
+          title: title.perMethod,
+          svg: barChart(perMethod, { id: 'chart-per-method', title: title.perMethod }),
+          head: t('admin.reports.col.method'),
+          rows: perMethod,
+        },
+        {
+          id: 'outcomes',
+          title: title.outcomes,
+          svg: barChart(outcomes, { id: 'chart-outcomes', title: title.outcomes }),
+          head: t('admin.reports.col.result'),
+          rows: outcomes,
+        },
       ],
     });
   });

@@ -55,14 +55,26 @@ function components(): Record<string, Schema> {
     createdAt: dateTime,
     updatedAt: dateTime,
   };
-  const count = (label: string) => ({ type: 'array', items: obj({ [label]: str, count: { type: 'integer' } }) });
+  const count = (label: string) => ({
+    type: 'array',
+    items: obj({ [label]: str, count: { type: 'integer' } }),
+  });
   return {
     Error: obj({ error: str, error_description: str }),
     ValidationError: {
-      ...obj({ error: { const: 'invalid_request' }, error_description: str, fields: { type: 'object', additionalProperties: str } }),
+      ...obj({
+        error: { const: 'invalid_request' },
+        error_description: str,
+        fields: { type: 'object', additionalProperties: str },
+      }),
       description: 'A message per invalid field, keyed by its path (e.g. "redirectUris.0").',
     },
-    Caller: obj({ id: str, kind: { enum: ['user', 'client'] }, label: str, permissions: { type: 'array', items: str } }),
+    Caller: obj({
+      id: str,
+      kind: { enum: ['user', 'client'] },
+      label: str,
+      permissions: { type: 'array', items: str },
+    }),
     Policy: jsonSchema(policySchema, 'output'),
     PolicyUpdate: obj({ policy: ref('Policy'), changed: { type: 'array', items: str } }),
     UserSummary: obj(userSummary),
@@ -76,8 +88,14 @@ function components(): Record<string, Schema> {
       lock: obj({ locked: { type: 'boolean' }, lockedUntil: dateTimeOrNull, failures: { type: 'integer' } }),
       methods: {
         type: 'array',
-        description: 'Kinds and dates of registered methods only: never labels, numbers, addresses, secrets or answers.',
-        items: obj({ kind: str, isDefault: { type: 'boolean' }, createdAt: dateTime, lastUsedAt: dateTimeOrNull }),
+        description:
+          'Kinds and dates of registered methods only: never labels, numbers, addresses, secrets or answers.',
+        items: obj({
+          kind: str,
+          isDefault: { type: 'boolean' },
+          createdAt: dateTime,
+          lastUsedAt: dateTimeOrNull,
+        }),
       },
       reset: obj({
         inScope: { type: 'boolean' },
@@ -136,7 +154,10 @@ function components(): Record<string, Schema> {
         inScope: { type: 'integer' },
         capable: { type: 'integer' },
       }),
-      methods: { type: 'array', items: obj({ kind: str, users: { type: 'integer' }, registered: { type: 'integer' } }) },
+      methods: {
+        type: 'array',
+        items: obj({ kind: str, users: { type: 'integer' }, registered: { type: 'integer' } }),
+      },
       resetsPerDay: count('day'),
       resetsPerMethod: count('method'),
       outcomes: count('result'),
@@ -146,7 +167,12 @@ function components(): Record<string, Schema> {
 
 function queryParameters(q: z.ZodObject): Schema[] {
   const shape = jsonSchema(q) as { properties?: Record<string, Schema> };
-  return Object.entries(shape.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
+  return Object.entries(shape.properties ?? {}).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema,
+  }));
 }
 
 export function apiDocument(routes: ApiRoute[], issuer: string): Schema {
@@ -164,7 +190,10 @@ export function apiDocument(routes: ApiRoute[], issuer: string): Schema {
       r.response.schema === 'empty'
         ? { description: 'Done' }
         : r.response.schema === 'csv'
-          ? { description: `CSV with the columns ${CSV_COLUMNS.join(', ')}`, content: { 'text/csv': { schema: str } } }
+          ? {
+              description: `CSV with the columns ${CSV_COLUMNS.join(', ')}`,
+              content: { 'text/csv': { schema: str } },
+            }
           : { description: 'OK', content: { 'application/json': { schema: ref(r.response.schema) } } };
     const error = (description: string, name = 'Error') => ({
       description,
@@ -175,9 +204,14 @@ export function apiDocument(routes: ApiRoute[], issuer: string): Schema {
       401: error('No valid access token'),
       403: error('The token lacks the admin scope, or the caller may not do this'),
     };
-    if (r.body || r.query) responses[400] = error('Invalid request, with a message per field', 'ValidationError');
+    if (r.body || r.query)
+      responses[400] = error('Invalid request, with a message per field', 'ValidationError');
     if (r.path.includes('{')) responses[404] = error('Not found');
-    if (r.method !== 'get') responses[409] = error('Conflicts with the current state (duplicate, built-in, in use)', 'ValidationError');
+    if (r.method !== 'get')
+      responses[409] = error(
+        'Conflicts with the current state (duplicate, built-in, in use)',
+        'ValidationError',
+      );
     const op: Record<string, unknown> = {
       operationId: r.operationId,
       summary: r.summary,
@@ -186,7 +220,8 @@ export function apiDocument(routes: ApiRoute[], issuer: string): Schema {
       parameters: params.length ? params : undefined,
       responses,
     };
-    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } };
+    if (r.body)
+      op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } };
     paths[r.path] ??= {};
     paths[r.path][r.method] = op;
   }

@@ -22,16 +22,39 @@ export interface PolicyField {
 
 const SECTIONS: Record<string, string[]> = {
   branding: ['organizationName', 'logoUrl', 'accentColor'],
-  reset: ['resetScope', 'resetGroups', 'resetMethods', 'resetGatesRequired', 'allowUnlockWithoutReset', 'foldEligibilityMessages'],
+  reset: [
+    'resetScope',
+    'resetGroups',
+    'resetMethods',
+    'resetGatesRequired',
+    'allowUnlockWithoutReset',
+    'foldEligibilityMessages',
+  ],
   registration: ['registrationRequired', 'reconfirmDays'],
-  questions: ['questionsOffered', 'questionsCustom', 'questionsRequiredToRegister', 'questionsRequiredToReset'],
+  questions: [
+    'questionsOffered',
+    'questionsCustom',
+    'questionsRequiredToRegister',
+    'questionsRequiredToReset',
+  ],
   signin: ['mfa'],
   password: ['passwordMinLength', 'passwordHistory', 'bannedPasswords'],
   notifications: ['notifyUserOnReset', 'notifyAdminsOnAdminReset', 'helpdeskContact'],
   delivery: ['allowedPhoneCountries'],
   audit: ['auditRetentionDays'],
 };
-export const SECTION_ORDER = ['branding', 'reset', 'registration', 'questions', 'signin', 'password', 'notifications', 'delivery', 'audit', 'other'];
+export const SECTION_ORDER = [
+  'branding',
+  'reset',
+  'registration',
+  'questions',
+  'signin',
+  'password',
+  'notifications',
+  'delivery',
+  'audit',
+  'other',
+];
 
 function sectionOf(key: string): string {
   for (const [s, keys] of Object.entries(SECTIONS)) if (keys.includes(key)) return s;
@@ -87,7 +110,11 @@ export function policyFields(groups: string[], current: Policy): PolicyField[] {
   return POLICY_KEYS.map((key) => {
     const f = describe(key, shape[key]);
     if (key === 'resetGroups') {
-      return { ...f, kind: 'multi' as const, options: [...new Set([...groups, ...current.resetGroups])].sort() };
+      return {
+        ...f,
+        kind: 'multi' as const,
+        options: [...new Set([...groups, ...current.resetGroups])].sort(),
+      };
     }
     return f;
   });

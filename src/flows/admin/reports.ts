@@ -15,7 +15,14 @@ import { readPolicy } from './service.ts';
  */
 
 export const REPORT_DAYS = 30;
-export const ATTEMPT_RESULTS = ['succeeded', 'failed', 'blocked', 'cancelled', 'abandoned', 'contacted_admin'] as const;
+export const ATTEMPT_RESULTS = [
+  'succeeded',
+  'failed',
+  'blocked',
+  'cancelled',
+  'abandoned',
+  'contacted_admin',
+] as const;
 /** Stored credential kinds in the order the reports list them; others follow alphabetically. */
 const KIND_ORDER = ['app', 'phone', 'sms', 'voice', 'securityKey', 'email', 'questions'];
 
@@ -59,7 +66,11 @@ const inWindow = (e: ReportEvent, now: Date, days: number) =>
   e.at.getTime() >= windowStart(now, days).getTime() && e.at.getTime() < windowEnd(now).getTime();
 
 /** Completed resets per UTC day, for each of the `days` days up to today (zeros included). */
-export function resetsPerDay(events: ReportEvent[], now: Date, days = REPORT_DAYS): Array<{ day: string; count: number }> {
+export function resetsPerDay(
+  events: ReportEvent[],
+  now: Date,
+  days = REPORT_DAYS,
+): Array<{ day: string; count: number }> {
   const start = windowStart(now, days).getTime();
   const counts = new Map<string, number>();
   for (let i = 0; i < days; i++) counts.set(dayOf(new Date(start + i * DAY)), 0);
@@ -73,7 +84,9 @@ export function resetsPerDay(events: ReportEvent[], now: Date, days = REPORT_DAY
 
 function methodsOf(e: ReportEvent): string[] {
   const m = e.details?.methods;
-  return Array.isArray(m) ? [...new Set(m.filter((x): x is string => typeof x === 'string' && x.length <= 40))] : [];
+  return Array.isArray(m)
+    ? [...new Set(m.filter((x): x is string => typeof x === 'string' && x.length <= 40))]
+    : [];
 }
 
 const byKindOrder = (a: string, b: string) => {
@@ -84,7 +97,11 @@ const byKindOrder = (a: string, b: string) => {
 };
 
 /** Completed resets per method used (a reset with two methods counts once for each). */
-export function resetsPerMethod(events: ReportEvent[], now: Date, days = REPORT_DAYS): Array<{ method: string; count: number }> {
+export function resetsPerMethod(
+  events: ReportEvent[],
+  now: Date,
+  days = REPORT_DAYS,
+): Array<{ method: string; count: number }> {
   const counts = new Map<string, number>();
   for (const e of events) {
     if (e.activity !== 'reset.complete' || e.result !== 'succeeded' || !inWindow(e, now, days)) continue;
@@ -94,7 +111,11 @@ export function resetsPerMethod(events: ReportEvent[], now: Date, days = REPORT_
 }
 
 /** How reset attempts ended, every result listed (zeros included), in a fixed order. */
-export function attemptOutcomes(events: ReportEvent[], now: Date, days = REPORT_DAYS): Array<{ result: string; count: number }> {
+export function attemptOutcomes(
+  events: ReportEvent[],
+  now: Date,
+  days = REPORT_DAYS,
+): Array<{ result: string; count: number }> {
   const counts = new Map<string, number>(ATTEMPT_RESULTS.map((r) => [r, 0]));
   for (const e of events) {
     if (e.activity !== 'reset.attempt' || !inWindow(e, now, days) || !counts.has(e.result)) continue;
@@ -104,7 +125,9 @@ export function attemptOutcomes(events: ReportEvent[], now: Date, days = REPORT_
 }
 
 /** Methods registered per stored kind: how many users have one, and how many are registered. */
-export function methodsPerKind(creds: Array<Pick<Credential, 'userId' | 'kind'>>): Array<{ kind: string; users: number; registered: number }> {
+export function methodsPerKind(
+  creds: Array<Pick<Credential, 'userId' | 'kind'>>,
+): Array<{ kind: string; users: number; registered: number }> {
   const users = new Map<string, Set<string>>();
   const total = new Map<string, number>();
   for (const c of creds) {
@@ -112,7 +135,9 @@ export function methodsPerKind(creds: Array<Pick<Credential, 'userId' | 'kind'>>
     users.get(c.kind)!.add(c.userId);
     total.set(c.kind, (total.get(c.kind) ?? 0) + 1);
   }
-  return [...users.keys()].sort(byKindOrder).map((kind) => ({ kind, users: users.get(kind)!.size, registered: total.get(kind)! }));
+  return [...users.keys()]
+    .sort(byKindOrder)
+    .map((kind) => ({ kind, users: users.get(kind)!.size, registered: total.get(kind)! }));
 }
 
 /**
@@ -140,7 +165,11 @@ export function registration(
   return { active: users.length, registered, inScope, capable };
 }
 
-export async function loadReport(deps: { db: Db; clock: Clock; methods: MethodRegistry }): Promise<ReportData> {
+export async function loadReport(deps: {
+  db: Db;
+  clock: Clock;
+  methods: MethodRegistry;
+}): Promise<ReportData> {
   const now = deps.clock.now();
   const [policy, roles, groups, creds, events] = await Promise.all([
     readPolicy(deps.db),
@@ -167,7 +196,10 @@ export async function loadReport(deps: { db: Db; clock: Clock; methods: MethodRe
   };
 }
 
-export async function reportData(deps: { db: Db; clock: Clock; methods: MethodRegistry }, actor: Actor): Promise<ReportData> {
+export async function reportData(
+  deps: { db: Db; clock: Clock; methods: MethodRegistry },
+  actor: Actor,
+): Promise<ReportData> {
   requirePermission(actor, 'reports.read');
   return loadReport(deps);
 }

@@ -6,7 +6,13 @@ import type { Db, Tx } from '../../db/knex.ts';
 import { AppError } from '../../http/errors.ts';
 import type { MessageKey } from '../../i18n/index.ts';
 import type { MethodRegistry } from '../../methods/registry.ts';
-import { buildMetadata, ClientSpecError, GRANT_TYPES, type GrantType, SECRET_PURPOSE } from '../../oidc/clients.ts';
+import {
+  buildMetadata,
+  ClientSpecError,
+  GRANT_TYPES,
+  type GrantType,
+  SECRET_PURPOSE,
+} from '../../oidc/clients.ts';
 import { isLocked } from '../../policy/lockout.ts';
 import {
   type Policy,
@@ -20,23 +26,41 @@ import { gatesRequired, inResetScope, resetGatesAvailable } from '../../policy/s
 import { hashSecret } from '../../security/passwords.ts';
 import type { SecretBox } from '../../security/secrets.ts';
 import { type AuditResult, type AuditRow, recordAudit } from '../../store/audit.ts';
-import { type AuditFilter, deleteAuditBefore, iterateAudit, maxAuditId, queryAudit } from '../../store/audit-query.ts';
+import {
+  type AuditFilter,
+  deleteAuditBefore,
+  iterateAudit,
+  maxAuditId,
+  queryAudit,
+} from '../../store/audit-query.ts';
 import { updateClientRow } from '../../store/client-admin.ts';
-import { type ClientRow, deleteClient as deleteClientRow, findClient, insertClient, listClients } from '../../store/clients.ts';
+import {
+  type ClientRow,
+  deleteClient as deleteClientRow,
+  findClient,
+  insertClient,
+  listClients,
+} from '../../store/clients.ts';
 import { listCredentials } from '../../store/credentials.ts';
 import {
   clearSecurityInfoConfirmed,
   deleteAllCredentials,
   deleteGroup as deleteGroupRow,
   findGroupById,
-  groupNamesOfUsers,
   listMembers,
   type Member,
   removeMember as removeMemberRow,
   searchUserIds,
   type UserSearch,
 } from '../../store/directory.ts';
-import { addMember as addMemberRow, createGroup as createGroupRow, findGroupByName, type Group, groupNamesOf, listGroups } from '../../store/groups.ts';
+import {
+  addMember as addMemberRow,
+  createGroup as createGroupRow,
+  findGroupByName,
+  type Group,
+  groupNamesOf,
+  listGroups,
+} from '../../store/groups.ts';
 import { destroyByAccountId } from '../../store/oidc.ts';
 import { rememberPassword } from '../../store/password-history.ts';
 import { readSettings, writeSetting } from '../../store/settings.ts';
@@ -101,9 +125,18 @@ async function audit(
 }
 
 const notFound = (what: 'user' | 'group' | 'client') =>
-  new AppError(`${what}.not_found`, 404, what === 'user' ? 'admin.error.userNotFound' : what === 'group' ? 'admin.error.groupNotFound' : 'admin.error.clientNotFound');
+  new AppError(
+    `${what}.not_found`,
+    404,
+    what === 'user'
+      ? 'admin.error.userNotFound'
+      : what === 'group'
+        ? 'admin.error.groupNotFound'
+        : 'admin.error.clientNotFound',
+  );
 
-const conflict = (code: string, key: MessageKey, field = 'body') => new FieldError({ [field]: { key } }, 409, code);
+const conflict = (code: string, key: MessageKey, field = 'body') =>
+  new FieldError({ [field]: { key } }, 409, code);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -149,7 +182,8 @@ export async function updatePolicy(
     if ('resetGroups' in values) {
       const known = new Set((await listGroups(deps.db)).map((g) => g.name));
       const unknown = merged.resetGroups.filter((n) => !known.has(n));
-      if (unknown.length) fields.resetGroups = { key: 'admin.policy.unknownGroups', params: { names: unknown.join(', ') } };
+      if (unknown.length)
+        fields.resetGroups = { key: 'admin.policy.unknownGroups', params: { names: unknown.join(', ') } };
     }
     if (!fields.resetGroups && merged.resetScope === 'selected' && merged.resetGroups.length === 0) {
       fields.resetGroups = { key: 'admin.policy.groupsRequired' };
@@ -186,7 +220,11 @@ export async function updatePolicy(
 // ---------------------------------------------------------------- users
 
 export async function resolveUser(db: Tx, ref: string): Promise<User> {
-  const u = UUID.test(ref) ? await findUserById(db, ref) : ref && ref.length <= 256 ? await findUserByLogin(db, ref) : undefined;
+  const u = UUID.test(ref)
+    ? await findUserById(db, ref)
+    : ref && ref.length <= 256
+      ? await findUserByLogin(db, ref)
+      : undefined;
   if (!u) throw notFound('user');
   return u;
 }
@@ -353,7 +391,10 @@ export async function createUser(
     if (g) groups.push(g);
     else missing.push(name);
   }
-  if (missing.length) throw new FieldError({ groups: { key: 'admin.policy.unknownGroups', params: { names: missing.join(', ') } } });
+  if (missing.length)
+    throw new FieldError({
+      groups: { key: 'admin.policy.unknownGroups', params: { names: missing.join(', ') } },
+    });
   const external = body.passwordManaged === 'external';
   const temp = external ? null : temporaryPassword();
   const hash = temp ? await hashSecret(temp) : null;
@@ -373,7 +414,12 @@ export async function createUser(
         },
         now,
       );
-      await updateUserRow(trx, u.id, { passwordManaged: external ? 'external' : 'local', mustChangePassword: !!temp }, now);
+      await updateUserRow(
+        trx,
+        u.id,
+        { passwordManaged: external ? 'external' : 'local', mustChangePassword: !!temp },
+        now,
+      );
       for (const g of groups) await addMemberRow(trx, g.id, u.id);
       await audit(trx, deps, actor, 'admin.user.create', u.id, {
         login: u.login,
@@ -391,7 +437,12 @@ export async function createUser(
   return { user: await userDetail(deps, fresh), temporaryPassword: temp };
 }
 
-export async function updateUser(deps: AdminDeps, actor: Actor, ref: string, input: unknown): Promise<UserDetail> {
+export async function updateUser(
+  deps: AdminDeps,
+  actor: Actor,
+  ref: string,
+  input: unknown,
+): Promise<UserDetail> {
   requirePermission(actor, 'users.write');
   const body = parseOrThrow(updateUserSchema, input);
   const user = await resolveUser(deps.db, ref);
@@ -411,7 +462,9 @@ export async function updateUser(deps: AdminDeps, actor: Actor, ref: string, inp
     locale: user.locale,
     passwordManaged: user.passwordManaged,
   };
-  const changed = Object.keys(patch).filter((k) => JSON.stringify(current[k]) !== JSON.stringify((patch as Record<string, unknown>)[k]));
+  const changed = Object.keys(patch).filter(
+    (k) => JSON.stringify(current[k]) !== JSON.stringify((patch as Record<string, unknown>)[k]),
+  );
   await deps.db.transaction(async (trx) => {
     if (changed.length) await updateUserRow(trx, user.id, patch, deps.clock.now());
     await audit(trx, deps, actor, 'admin.user.update', user.id, {
@@ -436,10 +489,17 @@ export async function setUserStatus(
   await deps.db.transaction(async (trx) => {
     await updateUserRow(trx, user.id, { status }, deps.clock.now());
     const revoked = status === 'disabled' ? await destroyByAccountId(trx, user.id) : 0;
-    await audit(trx, deps, actor, status === 'disabled' ? 'admin.user.disable' : 'admin.user.enable', user.id, {
-      before: user.status,
-      ...(status === 'disabled' ? { revoked } : {}),
-    });
+    await audit(
+      trx,
+      deps,
+      actor,
+      status === 'disabled' ? 'admin.user.disable' : 'admin.user.enable',
+      user.id,
+      {
+        before: user.status,
+        ...(status === 'disabled' ? { revoked } : {}),
+      },
+    );
   });
   return userDetail(deps, (await findUserById(deps.db, user.id))!);
 }
@@ -455,7 +515,8 @@ export async function resetPassword(
 ): Promise<{ user: UserDetail; temporaryPassword: string }> {
   requirePermission(actor, 'users.write');
   const user = await resolveUser(deps.db, ref);
-  if (user.passwordManaged === 'external') throw conflict('user.password_external', 'admin.user.passwordExternal');
+  if (user.passwordManaged === 'external')
+    throw conflict('user.password_external', 'admin.user.passwordExternal');
   const temp = temporaryPassword();
   const hash = await hashSecret(temp);
   const now = deps.clock.now();
@@ -465,7 +526,10 @@ export async function resetPassword(
     await updateUserRow(trx, user.id, { mustChangePassword: true }, now);
     await clearThrottle(trx, normalizeLogin(user.login));
     const revoked = await destroyByAccountId(trx, user.id);
-    await audit(trx, deps, actor, 'admin.user.reset_password', user.id, { revoked, mustChangePassword: true });
+    await audit(trx, deps, actor, 'admin.user.reset_password', user.id, {
+      revoked,
+      mustChangePassword: true,
+    });
   });
   const policy = await readPolicy(deps.db);
   if (policy.notifyUserOnReset && deps.notices) {
@@ -507,7 +571,11 @@ export async function requireReregistration(deps: AdminDeps, actor: Actor, ref: 
 // ---------------------------------------------------------------- groups
 
 export async function resolveGroup(db: Tx, ref: string): Promise<Group> {
-  const g = UUID.test(ref) ? await findGroupById(db, ref) : ref.length <= 100 ? await findGroupByName(db, ref) : undefined;
+  const g = UUID.test(ref)
+    ? await findGroupById(db, ref)
+    : ref.length <= 100
+      ? await findGroupByName(db, ref)
+      : undefined;
   if (!g) throw notFound('group');
   return g;
 }
@@ -542,7 +610,13 @@ export async function createGroup(deps: AdminDeps, actor: Actor, input: unknown)
     return await deps.db.transaction(async (trx) => {
       const g = await createGroupRow(trx, name, deps.clock.now());
       await audit(trx, deps, actor, 'admin.group.create', null, { group: g.name, groupId: g.id });
-      return { id: g.id, name: g.name, members: 0, createdAt: g.createdAt.toISOString(), inResetPolicy: false };
+      return {
+        id: g.id,
+        name: g.name,
+        members: 0,
+        createdAt: g.createdAt.toISOString(),
+        inResetPolicy: false,
+      };
     });
   } catch (err) {
     if (err instanceof DuplicateError) throw conflict('group.exists', 'admin.group.nameTaken', 'name');
@@ -562,13 +636,22 @@ export async function deleteGroup(deps: AdminDeps, actor: Actor, ref: string): P
   });
 }
 
-export async function groupMembers(deps: AdminDeps, actor: Actor, ref: string): Promise<{ group: Group; members: Member[] }> {
+export async function groupMembers(
+  deps: AdminDeps,
+  actor: Actor,
+  ref: string,
+): Promise<{ group: Group; members: Member[] }> {
   requirePermission(actor, 'groups.read');
   const group = await resolveGroup(deps.db, ref);
   return { group, members: await listMembers(deps.db, group.id) };
 }
 
-export async function addGroupMember(deps: AdminDeps, actor: Actor, groupRef: string, userRef: string): Promise<boolean> {
+export async function addGroupMember(
+  deps: AdminDeps,
+  actor: Actor,
+  groupRef: string,
+  userRef: string,
+): Promise<boolean> {
   requirePermission(actor, 'groups.write');
   const g = await resolveGroup(deps.db, groupRef);
   const u = await resolveUser(deps.db, userRef);
@@ -579,13 +662,22 @@ export async function addGroupMember(deps: AdminDeps, actor: Actor, groupRef: st
   });
 }
 
-export async function removeGroupMember(deps: AdminDeps, actor: Actor, groupRef: string, userRef: string): Promise<boolean> {
+export async function removeGroupMember(
+  deps: AdminDeps,
+  actor: Actor,
+  groupRef: string,
+  userRef: string,
+): Promise<boolean> {
   requirePermission(actor, 'groups.write');
   const g = await resolveGroup(deps.db, groupRef);
   const u = await resolveUser(deps.db, userRef);
   return deps.db.transaction(async (trx) => {
     const removed = await removeMemberRow(trx, g.id, u.id);
-    await audit(trx, deps, actor, 'admin.group.remove_member', u.id, { group: g.name, groupId: g.id, removed });
+    await audit(trx, deps, actor, 'admin.group.remove_member', u.id, {
+      group: g.name,
+      groupId: g.id,
+      removed,
+    });
     return removed;
   });
 }
@@ -677,11 +769,17 @@ export const updateClientSchema = z
   .strict();
 
 /** The rules buildMetadata would otherwise report as one CLI-worded message, as field messages. */
-function checkClientRules(spec: { public?: boolean; grantTypes?: readonly string[]; redirectUris: string[] }): void {
+function checkClientRules(spec: {
+  public?: boolean;
+  grantTypes?: readonly string[];
+  redirectUris: string[];
+}): void {
   const grants = spec.grantTypes?.length ? spec.grantTypes : ['authorization_code', 'refresh_token'];
   const fields: FieldMessages = {};
-  if (spec.public && grants.includes('client_credentials')) fields.grantTypes = { key: 'admin.client.publicCredentials' };
-  if (grants.includes('authorization_code') && !spec.redirectUris.length) fields.redirectUris = { key: 'admin.client.redirectRequired' };
+  if (spec.public && grants.includes('client_credentials'))
+    fields.grantTypes = { key: 'admin.client.publicCredentials' };
+  if (grants.includes('authorization_code') && !spec.redirectUris.length)
+    fields.redirectUris = { key: 'admin.client.redirectRequired' };
   if (Object.keys(fields).length) throw new FieldError(fields);
 }
 
@@ -748,7 +846,12 @@ function refuseBuiltin(clientId: string): void {
   if (BUILTIN_CLIENTS.has(clientId)) throw conflict('client.builtin', 'admin.client.builtin');
 }
 
-export async function updateClient(deps: AdminDeps, actor: Actor, clientId: string, input: unknown): Promise<ClientView> {
+export async function updateClient(
+  deps: AdminDeps,
+  actor: Actor,
+  clientId: string,
+  input: unknown,
+): Promise<ClientView> {
   requirePermission(actor, 'clients.write');
   const body = parseOrThrow(updateClientSchema, input);
   const row = await resolveClient(deps.db, clientId);
@@ -767,12 +870,30 @@ export async function updateClient(deps: AdminDeps, actor: Actor, clientId: stri
   };
   checkClientRules(spec);
   const metadata = metadataOrThrow(spec);
-  const next = { ...cur, name: spec.name, redirectUris: metadata.redirect_uris, postLogoutRedirectUris: spec.postLogoutRedirectUris, grantTypes: metadata.grant_types, scope: spec.scope ?? null, firstParty: spec.firstParty };
-  const keys = ['name', 'redirectUris', 'postLogoutRedirectUris', 'grantTypes', 'scope', 'firstParty'] as const;
-  const changed = keys.filter((k) => JSON.stringify(cur[k]) !== JSON.stringify((next as Record<string, unknown>)[k]));
+  const next = {
+    ...cur,
+    name: spec.name,
+    redirectUris: metadata.redirect_uris,
+    postLogoutRedirectUris: spec.postLogoutRedirectUris,
+    grantTypes: metadata.grant_types,
+    scope: spec.scope ?? null,
+    firstParty: spec.firstParty,
+  };
+  const keys = [
+    'name',
+    'redirectUris',
+    'postLogoutRedirectUris',
+    'grantTypes',
+    'scope',
+    'firstParty',
+  ] as const;
+  const changed = keys.filter(
+    (k) => JSON.stringify(cur[k]) !== JSON.stringify((next as Record<string, unknown>)[k]),
+  );
   await deps.db.transaction(async (trx) => {
     await updateClientRow(trx, row.clientId, { metadata }, deps.clock.now());
-    if (spec.firstParty !== row.firstParty) await trx('clients').where({ client_id: row.clientId }).update({ first_party: spec.firstParty });
+    if (spec.firstParty !== row.firstParty)
+      await trx('clients').where({ client_id: row.clientId }).update({ first_party: spec.firstParty });
     await audit(trx, deps, actor, 'admin.client.update', null, {
       clientId: row.clientId,
       changed,
@@ -796,7 +917,12 @@ export async function rotateClientSecret(
   if (!row.secretEncrypted) throw conflict('client.public', 'admin.client.noSecret');
   const secret = newSecret();
   await deps.db.transaction(async (trx) => {
-    await updateClientRow(trx, row.clientId, { secretEncrypted: deps.box.encrypt(SECRET_PURPOSE, secret) }, deps.clock.now());
+    await updateClientRow(
+      trx,
+      row.clientId,
+      { secretEncrypted: deps.box.encrypt(SECRET_PURPOSE, secret) },
+      deps.clock.now(),
+    );
     await audit(trx, deps, actor, 'admin.client.rotate_secret', null, { clientId: row.clientId });
   });
   deps.clients?.invalidate(row.clientId);
@@ -816,7 +942,14 @@ export async function deleteClient(deps: AdminDeps, actor: Actor, clientId: stri
 
 // ---------------------------------------------------------------- audit
 
-export const AUDIT_RESULTS = ['succeeded', 'failed', 'blocked', 'cancelled', 'abandoned', 'contacted_admin'] as const;
+export const AUDIT_RESULTS = [
+  'succeeded',
+  'failed',
+  'blocked',
+  'cancelled',
+  'abandoned',
+  'contacted_admin',
+] as const;
 
 const dateParam = z
   .string()
@@ -856,7 +989,10 @@ export async function auditFilter(db: Tx, q: AuditQuery): Promise<AuditFilter | 
 }
 
 export function parseAuditQuery(raw: Record<string, unknown>): AuditQuery {
-  const q = parseOrThrow(auditQuerySchema, Object.fromEntries(Object.entries(raw).filter(([k]) => k in auditQuerySchema.shape)));
+  const q = parseOrThrow(
+    auditQuerySchema,
+    Object.fromEntries(Object.entries(raw).filter(([k]) => k in auditQuerySchema.shape)),
+  );
   // A plain date as the end of the range means "through that day".
   const toRaw = raw.to;
   if (q.to instanceof Date && typeof toRaw === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(toRaw)) {
@@ -889,7 +1025,10 @@ async function loginsOf(db: Tx, ids: Iterable<string | null | undefined>): Promi
 }
 
 async function views(db: Tx, rows: AuditRow[]): Promise<AuditView[]> {
-  const logins = await loginsOf(db, rows.flatMap((r) => [r.actorId, r.subjectId]));
+  const logins = await loginsOf(
+    db,
+    rows.flatMap((r) => [r.actorId, r.subjectId]),
+  );
   const name = (id: string | null | undefined) => (id ? (logins.get(id) ?? id) : null);
   return rows.map((r) => ({
     id: r.id,
@@ -916,7 +1055,10 @@ export async function listAuditEvents(
   const f = await auditFilter(deps.db, q);
   const limit = q.limit ?? 100;
   const rows = f ? await queryAudit(deps.db, { ...f, beforeId: q.before }, limit) : [];
-  return { events: await views(deps.db, rows), next: rows.length === limit ? rows[rows.length - 1].id : null };
+  return {
+    events: await views(deps.db, rows),
+    next: rows.length === limit ? rows[rows.length - 1].id : null,
+  };
 }
 
 /** "Contact an administrator" requests, for the helpdesk. */
@@ -932,15 +1074,42 @@ const FORMULA = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
  * would run as a formula (= + - @, tab, CR, and their full-width forms) is prefixed with a quote.
  */
 export function csvCell(value: unknown): string {
-  let s = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+  let s =
+    value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
   if (FORMULA.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export const CSV_COLUMNS = ['id', 'time', 'actor_id', 'actor', 'subject_id', 'subject', 'activity', 'result', 'reason', 'ip', 'user_agent', 'details'];
+export const CSV_COLUMNS = [
+  'id',
+  'time',
+  'actor_id',
+  'actor',
+  'subject_id',
+  'subject',
+  'activity',
+  'result',
+  'reason',
+  'ip',
+  'user_agent',
+  'details',
+];
 
 export function csvRow(e: AuditView): string {
-  return [e.id, e.at, e.actorId, e.actor, e.subjectId, e.subject, e.activity, e.result, e.reason, e.ip, e.userAgent, e.details]
+  return [
+    e.id,
+    e.at,
+    e.actorId,
+    e.actor,
+    e.subjectId,
+    e.subject,
+    e.activity,
+    e.result,
+    e.reason,
+    e.ip,
+    e.userAgent,
+    e.details,
+  ]
     .map(csvCell)
     .join(',');
 }
@@ -950,7 +1119,11 @@ export function csvRow(e: AuditView): string {
  * UTF-8). The export is recorded first, but the file holds only events up to the moment it was
  * asked for, so it shows what the filtered listing showed.
  */
-export async function exportAuditCsv(deps: AdminDeps, actor: Actor, q: AuditQuery): Promise<AsyncGenerator<string>> {
+export async function exportAuditCsv(
+  deps: AdminDeps,
+  actor: Actor,
+  q: AuditQuery,
+): Promise<AsyncGenerator<string>> {
   requirePermission(actor, 'audit.read');
   const f = await auditFilter(deps.db, q);
   const snapshot = await maxAuditId(deps.db);

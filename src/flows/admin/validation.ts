@@ -56,7 +56,8 @@ export function issueMessage(issue: z.core.$ZodIssue, value?: unknown): FieldMes
     case 'unrecognized_keys':
       return { key: 'admin.field.unknown' };
     case 'custom':
-      if (typeof i.params?.key === 'string' && isMessageKey(i.params.key)) return { key: i.params.key, params: i.params.params };
+      if (typeof i.params?.key === 'string' && isMessageKey(i.params.key))
+        return { key: i.params.key, params: i.params.params };
       // A rule written with its own (English) explanation: keep the explanation.
       if (typeof i.message === 'string' && i.message && i.message !== 'Invalid input') {
         return { key: 'admin.field.detail', params: { detail: i.message } };
@@ -81,7 +82,8 @@ export function fieldsFromZod(error: z.ZodError, input: unknown, prefix = ''): F
   const out: FieldMessages = {};
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const k of issue.keys) out[[prefix, ...issue.path, k].filter((p) => p !== '').join('.')] ??= { key: 'admin.field.unknown' };
+      for (const k of issue.keys)
+        out[[prefix, ...issue.path, k].filter((p) => p !== '').join('.')] ??= { key: 'admin.field.unknown' };
       continue;
     }
     const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');

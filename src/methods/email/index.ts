@@ -111,12 +111,15 @@ function limitError(r: Exclude<LimitResult, { ok: true }>): Fail {
   return fail('emailMethod.limitAddress', { minutes });
 }
 
+/** An answer that was no guess at all (a blank or malformed field, a stale form, a send): flows do not count it. */
+const notAttempt = (f: Fail): VerifyResult => ({ ...f, counted: false });
+
 function codeError(r: Exclude<CheckResult, { ok: true }>): VerifyResult {
   switch (r.error) {
     case 'format':
-      return fail('emailMethod.codeFormat');
+      return notAttempt(fail('emailMethod.codeFormat'));
     case 'expired':
-      return fail('emailMethod.codeExpired');
+      return notAttempt(fail('emailMethod.codeExpired'));
     case 'exhausted':
       return { ok: false, error: 'emailMethod.tooMany', exhausted: true };
     default:
@@ -214,7 +217,11 @@ async function enrollFinish(
   if (input.address === undefined && input.code !== undefined) {
     if (!live) return fail('emailMethod.enrollExpired');
     const r = await checkCode(cx, scope, input.code);
-    if (!r.ok) return r.error === 'exhausted' ? fail('emailMethod.tooManyEnroll') : (codeError(r) as Fail);
+    if (!r.ok) {
+      if (r.error === 'exhausted') return fail('emailMethod.tooManyEnroll');
+      const { error, params } = codeError(r) as Fail;
+      return fail(error, params);
+    }
     if ((await countCredentialsByKind(cx.db, user.id, KIND)) >= MAX_PER_USER)
       return fail('emailMethod.limitReached');
     return { ok: true, credential: { kind: KIND, label: '', data: { address: String(r.data.address) } } };
@@ -301,15 +308,16 @@ export const emailMethod: VerificationMethod = {
     const list = mine(user, credentials);
     const scope = { flow, userId: user.id, kind: CODE_KIND };
     if (input.resend !== undefined) {
-      if (!list.length) return fail('emailMethod.noAddress');
+      if (!list.length) return notAttempt(fail('emailMethod.noAddress'));
       const sent = await sendTo(cx, user, flow, list[0]);
-      if (!sent.ok) return sent.error === 'emailMethod.tooMany' ? { ...sent, exhausted: true } : sent;
-      return fail('emailMethod.codeResent', { address: maskAddress(addressOf(list[0])) });
+      if (!sent.ok)
+        return sent.error === 'emailMethod.tooMany' ? { ...sent, exhausted: true } : notAttempt(sent);
+      return notAttempt(fail('emailMethod.codeResent', { address: maskAddress(addressOf(list[0])) }));
     }
     const r = await checkCode(cx, scope, input.code);
     if (!r.ok) return codeError(r);
     const cred = list.find((c) => c.id === r.data.credentialId);
-    if (!cred) return fail('emailMethod.codeExpired');
+    if (!cred) return notAttempt(fail('emailMethod.codeExpired'));
     await touchCredential(cx.db, cred.id, cx.clock.now());
     return { ok: true, credentialId: cred.id, amr: [...AMR] };
   },

@@ -104,12 +104,15 @@ function limitError(r: Exclude<LimitResult, { ok: true }>): Fail {
 
 const deliveryError = (via: Via): Fail => fail(via === 'sms' ? 'phone.smsFailed' : 'phone.callFailed');
 
+/** An answer that was no guess at all (a blank or malformed field, a stale form, a send): flows do not count it. */
+const notAttempt = (f: Fail): VerifyResult => ({ ...f, counted: false });
+
 const codeErrors = (via: Via, r: Exclude<CheckResult, { ok: true }>): VerifyResult => {
   switch (r.error) {
     case 'format':
-      return fail('phone.codeFormat');
+      return notAttempt(fail('phone.codeFormat'));
     case 'expired':
-      return fail('phone.codeExpired');
+      return notAttempt(fail('phone.codeExpired'));
     case 'exhausted':
       return { ok: false, error: 'phone.tooMany', exhausted: true };
     default:
@@ -261,7 +264,8 @@ async function enrollFinish(
     const r = await checkCode(cx, scope, input.code);
     if (!r.ok) {
       if (r.error === 'exhausted') return fail('phone.tooManyEnroll');
-      return codeErrors(r.error === 'invalid' && live.data.via === 'voice' ? 'voice' : 'sms', r) as Fail;
+      const { ok: _ok, error, params } = codeErrors(live.data.via === 'voice' ? 'voice' : 'sms', r) as Fail;
+      return fail(error, params);
     }
     const e164 = String(r.data.e164);
     const phones = await listPhones(cx, user);
@@ -481,25 +485,28 @@ async function verifyFor(
   // The number typed in a reset, when the host has no separate step for it.
   if (isReset(flow) && input.number !== undefined) {
     const r = await confirmNumberAndSend(cx, user, credentials, flow, input.number, input.country, via);
-    if (r.ok) return fail('phone.codeSent', { number: r.sentTo });
-    return r.error === 'phone.tooMany' ? { ...fail(r.error), exhausted: true } : fail(r.error, r.params);
+    if (r.ok) return notAttempt(fail('phone.codeSent', { number: r.sentTo }));
+    if (r.error === 'phone.tooMany') return { ...fail(r.error), exhausted: true };
+    // A number that does not match is a wrong entry; a limit or a failed send is not.
+    return r.error === 'phone.numberMismatch' ? fail(r.error) : notAttempt(fail(r.error, r.params));
   }
   if (input.resend !== undefined) {
-    if (isReset(flow) && !(await numberConfirmed(cx, user, flow, via))) return fail('phone.numberMismatch');
+    if (isReset(flow) && !(await numberConfirmed(cx, user, flow, via)))
+      return notAttempt(fail('phone.numberMismatch'));
     const target =
       phones.find((c) => c.id === input.phone) ??
       (await currentTarget(cx, scope, phones)) ??
       pickPhone(phones);
-    if (!target) return fail('phone.noPhone');
+    if (!target) return notAttempt(fail('phone.noPhone'));
     const sent = await sendTo(cx, via, user.id, flow, target);
-    if (!sent.ok) return sent.error === 'phone.tooMany' ? { ...sent, exhausted: true } : sent;
-    return fail('phone.codeResent', { number: maskPhone(phoneData(target)?.e164) });
+    if (!sent.ok) return sent.error === 'phone.tooMany' ? { ...sent, exhausted: true } : notAttempt(sent);
+    return notAttempt(fail('phone.codeResent', { number: maskPhone(phoneData(target)?.e164) }));
   }
 
   const r = await checkCode(cx, scope, input.code);
   if (!r.ok) return codeErrors(via, r);
   const cred = phones.find((c) => c.id === r.data.credentialId);
-  if (!cred) return fail('phone.codeExpired');
+  if (!cred) return notAttempt(fail('phone.codeExpired'));
   await touchCredential(cx.db, cred.id, cx.clock.now());
   return { ok: true, credentialId: cred.id, amr: [...AMR[via]] };
 }
