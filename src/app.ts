@@ -37,6 +37,7 @@ import { listUsersWithRole } from './store/users.ts';
 import { resetRoutes } from './flows/reset/routes.ts';
 import { recordAbandoned } from './flows/reset/service.ts';
 import { sweepRateLimits } from './store/rate-limits.ts';
+import { sweepAuditRetention } from './flows/admin/service.ts';
 import { createPow, type Pow } from './security/pow.ts';
 import { devRoutes } from './flows/dev/routes.ts';
 import { adminApiRoutes } from './flows/admin/api.ts';
@@ -447,6 +448,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       }
       total += await recordAbandoned(db, clock.now());
       total += await sweepRateLimits(db, clock.now());
+      total += await sweepAuditRetention(deps);
       return total + (await sweepChallenges(db, clock.now()));
     },
     async close() {

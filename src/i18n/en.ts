@@ -840,6 +840,8 @@ export const en = {
   'portal.password.mismatch': 'The two new passwords do not match.',
   'portal.password.currentWrong': 'Your current password is incorrect.',
   'portal.activity.title': 'Recent activity',
+  'signin.changePassword.title': 'Choose a new password',
+  'signin.changePassword.lead': 'Your administrator gave you a temporary password. Choose your own password to continue.',
   // -- end sign-in steps, lockout, portal --
 } as const;
 

@@ -839,5 +839,7 @@ export const ja: Record<MessageKey, string> = {
   'portal.password.mismatch': '2 つの新しいパスワードが一致しません。',
   'portal.password.currentWrong': '現在のパスワードが正しくありません。',
   'portal.activity.title': '最近のアクティビティ',
+  'signin.changePassword.title': '新しいパスワードの設定',
+  'signin.changePassword.lead': '管理者から一時パスワードが発行されています。続行するには自分のパスワードを設定してください。',
   // -- end sign-in steps, lockout, portal --
 };

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
-import http from 'node:http';
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { type ParsedMail, simpleParser } from 'mailparser';
-import { SMTPServer, type SMTPServerEnvelope } from 'smtp-server';
-import twilio from 'twilio';
 import { loadConfig } from '../../src/config.ts';
 import {
   createDelivery,
@@ -14,7 +9,6 @@ import {
   isSafeEmailRecipient,
   type Message,
   SmtpSender,
-  type TwilioHttpClient,
   TwilioSmsSender,
   TwilioVoiceSender,
   voiceTwiml,
@@ -22,6 +16,22 @@ import {
 import { createLogger } from '../../src/logger.ts';
 import { listOutbox } from '../../src/store/outbox.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import {
+  listenOnLoopback,
+  loopbackTwilioClient,
+  MAIL_FROM,
+  type ReceivedMail,
+  SMTP_PASS,
+  SMTP_USER,
+  type SmtpPeer,
+  spokenDigits,
+  startSmtpPeer,
+  startTwilioPeer,
+  TWILIO_ACCOUNT_SID,
+  TWILIO_AUTH_TOKEN,
+  TWILIO_FROM,
+  type TwilioPeer,
+} from '../helpers/peers.ts';
 
 /** A pino destination that keeps every line, so a test can read what was logged. */
 function captureLog() {
@@ -47,68 +57,7 @@ async function rejectsWith(p: Promise<unknown>, code: DeliveryError['code']): Pr
   return caught as DeliveryError;
 }
 
-const listen = (server: net.Server) =>
-  new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
-  });
-
-// ---------------------------------------------------------------------------------------------
-// A real SMTP server on loopback that requires AUTH and parses what it receives.
-
-const SMTP_USER = 'tobira';
-const SMTP_PASS = 'p@ss:wörd/1';
-const MAIL_FROM = 'Tobira Test <no-reply@tobira.test>';
-
-interface Received {
-  mail: ParsedMail;
-  envelope: SMTPServerEnvelope;
-  user: unknown;
-}
-
-async function startSmtp() {
-  const received: Received[] = [];
-  const stats = { connections: 0, authFailures: 0 };
-  const server = new SMTPServer({
-    authOptional: false,
-    allowInsecureAuth: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onConnect(_session, cb) {
-      stats.connections++;
-      cb();
-    },
-    onAuth(auth, _session, cb) {
-      if (auth.username === SMTP_USER && auth.password === SMTP_PASS)
-        return cb(null, { user: auth.username });
-      stats.authFailures++;
-      cb(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
-    },
-    onRcptTo(address, _session, cb) {
-      if (address.address.endsWith('@refused.example'))
-        return cb(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }));
-      cb();
-    },
-    onData(stream, session, cb) {
-      simpleParser(stream).then(
-        (mail) => {
-          received.push({ mail, envelope: session.envelope, user: session.user });
-          cb();
-        },
-        (err: Error) => cb(err),
-      );
-    },
-  });
-  const port = await listen(server.server);
-  return {
-    port,
-    received,
-    stats,
-    url: (user = SMTP_USER, pass = SMTP_PASS) =>
-      `smtp://${encodeURIComponent(user)}:${encodeURIComponent(pass)}@127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
+// The SMTP server and the Twilio API these tests talk to are the loopback peers of test/helpers/peers.ts.
 
 /** A TCP peer that misbehaves: drops every connection at once, or accepts and never says a word. */
 async function startBadPeer(kind: 'drop' | 'silent') {
@@ -119,7 +68,7 @@ async function startBadPeer(kind: 'drop' | 'silent') {
     socket.on('error', () => {});
     if (kind === 'drop') socket.destroy();
   });
-  const port = await listen(server);
+  const port = await listenOnLoopback(server);
   return {
     url: `smtp://${SMTP_USER}:x@127.0.0.1:${port}`,
     close: () =>
@@ -130,163 +79,17 @@ async function startBadPeer(kind: 'drop' | 'silent') {
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// A loopback HTTP server that checks requests the way Twilio's REST API does.
-
-const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
-const AUTH_TOKEN = 'test-auth-token-0f4c2b';
-const FROM_NUMBER = '+815012345678';
 const MESSAGING_SERVICE = `MG${'fedcba9876543210'.repeat(2)}`;
-const E164 = /^\+[1-9]\d{6,14}$/;
-
-interface TwilioRequest {
-  method: string;
-  path: string;
-  resource: 'Messages' | 'Calls' | undefined;
-  contentType: string | undefined;
-  userAgent: string | undefined;
-  authorized: boolean;
-  form: URLSearchParams;
-}
-
-type TwilioMode = 'ok' | 'error500' | 'invalidTo' | 'hang';
-
-async function startTwilio() {
-  const requests: TwilioRequest[] = [];
-  const state: { mode: TwilioMode } = { mode: 'ok' };
-  const sid = (prefix: string) => `${prefix}${crypto.randomBytes(16).toString('hex')}`;
-
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const json = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify(body));
-      };
-      const error = (status: number, code: number, message: string) =>
-        json(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
-
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const m = /^\/2010-04-01\/Accounts\/([^/]+)\/(Messages|Calls)\.json$/.exec(url.pathname);
-      const expected = `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`;
-      const authorized = req.headers.authorization === expected && m?.[1] === ACCOUNT_SID;
-      const contentType = req.headers['content-type'];
-      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-      requests.push({
-        method: req.method ?? '',
-        path: url.pathname,
-        resource: m?.[2] as TwilioRequest['resource'],
-        contentType,
-        userAgent: req.headers['user-agent'],
-        authorized,
-        form,
-      });
-
-      if (req.method !== 'POST' || !m)
-        return error(404, 20404, `The requested resource ${url.pathname} was not found`);
-      if (!authorized) return error(401, 20003, 'Authenticate');
-      if (!contentType?.startsWith('application/x-www-form-urlencoded'))
-        return error(400, 20001, 'Unsupported content type');
-      if (state.mode === 'hang') return; // never answers
-      if (state.mode === 'error500') return error(500, 20500, 'Internal Server Error');
-      const to = form.get('To') ?? '';
-      if (!to) return error(400, 21604, "A 'To' phone number is required.");
-      if (state.mode === 'invalidTo' || !E164.test(to))
-        return error(400, 21211, `The 'To' number ${to} is not a valid phone number.`);
-      const from = form.get('From');
-      const service = form.get('MessagingServiceSid');
-      const now = new Date().toUTCString().replace('GMT', '+0000');
-
-      if (m[2] === 'Messages') {
-        if (!from && !service) return error(400, 21603, "A 'From' phone number is required.");
-        if (from && !E164.test(from)) return error(400, 21212, `The 'From' number ${from} is not valid.`);
-        if (service && !/^MG[0-9a-f]{32}$/.test(service))
-          return error(400, 21701, 'The Messaging Service Sid is invalid.');
-        const body = form.get('Body') ?? '';
-        if (!body) return error(400, 21602, 'Message body is required.');
-        const messageSid = sid('SM');
-        return json(201, {
-          sid: messageSid,
-          account_sid: ACCOUNT_SID,
-          api_version: '2010-04-01',
-          to,
-          from: from ?? null,
-          messaging_service_sid: service ?? null,
-          body,
-          status: 'queued',
-          direction: 'outbound-api',
-          num_segments: '1',
-          num_media: '0',
-          price: null,
-          price_unit: 'USD',
-          error_code: null,
-          error_message: null,
-          date_created: now,
-          date_updated: now,
-          date_sent: null,
-          uri: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${messageSid}.json`,
-          subresource_uris: {},
-        });
-      }
-      if (!from || !E164.test(from)) return error(400, 21212, 'The caller ID is not valid.');
-      if (!form.get('Twiml') && !form.get('Url')) return error(400, 21205, 'Url or Twiml is required.');
-      const callSid = sid('CA');
-      return json(201, {
-        sid: callSid,
-        account_sid: ACCOUNT_SID,
-        api_version: '2010-04-01',
-        to,
-        to_formatted: to,
-        from,
-        from_formatted: from,
-        status: 'queued',
-        direction: 'outbound-api',
-        date_created: now,
-        date_updated: now,
-        uri: `/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${callSid}.json`,
-        subresource_uris: {},
-      });
-    });
-  });
-  const port = await listen(server);
-  return {
-    base: `http://127.0.0.1:${port}`,
-    requests,
-    state,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
-
-/**
- * The SDK's own RequestClient (auth header, form encoding, timeouts: all the SDK's doing), with one
- * change: requests for https://api.twilio.com go to the loopback server instead. Anything else is
- * refused, so a test can never reach the real API.
- */
-function loopbackTwilioClient(base: string, timeoutMs = 5_000): TwilioHttpClient {
-  const client = new twilio.RequestClient({ timeout: timeoutMs, keepAlive: false });
-  client.axios.interceptors.request.use((cfg) => {
-    const target = cfg.url ?? '';
-    if (!target.startsWith('https://api.twilio.com/')) throw new Error(`unexpected Twilio URL ${target}`);
-    cfg.url = base + target.slice('https://api.twilio.com'.length);
-    return cfg;
-  });
-  return client;
-}
 
 // ---------------------------------------------------------------------------------------------
 
 describe(`delivery senders (${backendName})`, () => {
   describe('SMTP (nodemailer against smtp-server)', () => {
-    let smtp: Awaited<ReturnType<typeof startSmtp>>;
+    let smtp: SmtpPeer;
     let sender: SmtpSender;
     before(async () => {
-      smtp = await startSmtp();
-      sender = new SmtpSender({ url: smtp.url(), from: MAIL_FROM, timeoutMs: 2_000 });
+      smtp = await startSmtpPeer();
+      sender = new SmtpSender({ url: smtp.url, from: MAIL_FROM, timeoutMs: 2_000 });
     });
     after(async () => {
       sender.close();
@@ -294,7 +97,7 @@ describe(`delivery senders (${backendName})`, () => {
     });
 
     it('delivers a multipart message with the expected headers, after authenticating', async () => {
-      const before = smtp.received.length;
+      const before = smtp.messages.length;
       const sentAt = Date.now();
       await sender.send({
         channel: 'email',
@@ -305,8 +108,8 @@ describe(`delivery senders (${backendName})`, () => {
         html: '<!doctype html><html lang="en"><body><p>Hello Alice,</p><p>The password was changed.</p></body></html>',
         purpose: 'notice.password_changed',
       });
-      assert.equal(smtp.received.length, before + 1);
-      const { mail, envelope, user } = smtp.received.at(-1) as Received;
+      assert.equal(smtp.messages.length, before + 1);
+      const { mail, envelope, user } = smtp.messages.at(-1) as ReceivedMail;
       assert.equal(user, SMTP_USER, 'the session authenticated');
       assert.deepEqual(
         envelope.rcptTo.map((r) => r.address),
@@ -344,7 +147,7 @@ describe(`delivery senders (${backendName})`, () => {
         html,
         purpose: 'notice.password_changed',
       });
-      const { mail } = smtp.received.at(-1) as Received;
+      const { mail } = smtp.messages.at(-1) as ReceivedMail;
       assert.equal(mail.subject, subject);
       assert.equal(mail.text, text);
       assert.match(mail.html || '', /<p>花子 様<\/p><p>パスワードが変更されました。<\/p>/);
@@ -360,7 +163,7 @@ describe(`delivery senders (${backendName})`, () => {
         text: 'Your code is 482913\n',
         purpose: 'reset.code',
       });
-      const { mail } = smtp.received.at(-1) as Received;
+      const { mail } = smtp.messages.at(-1) as ReceivedMail;
       assert.equal((mail.headers.get('content-type') as { value: string }).value, 'text/plain');
       assert.equal(mail.text, 'Your code is 482913\n');
       assert.equal(mail.html, false);
@@ -368,7 +171,7 @@ describe(`delivery senders (${backendName})`, () => {
 
     it('refuses header injection and malformed recipients before connecting', async () => {
       const connections = smtp.stats.connections;
-      const received = smtp.received.length;
+      const received = smtp.messages.length;
       const base: Message = {
         channel: 'email',
         to: 'a@example.com',
@@ -407,7 +210,7 @@ describe(`delivery senders (${backendName})`, () => {
       }
       await rejectsWith(sender.send({ ...base, channel: 'sms' }), 'delivery.rejected');
       assert.equal(smtp.stats.connections, connections, 'nothing reached the server');
-      assert.equal(smtp.received.length, received);
+      assert.equal(smtp.messages.length, received);
 
       for (const ok of [
         'a@example.com',
@@ -442,7 +245,7 @@ describe(`delivery senders (${backendName})`, () => {
     it('reports bad credentials as delivery.failed without leaking them', async () => {
       const log = captureLog();
       const wrong = new SmtpSender({
-        url: smtp.url(SMTP_USER, 'wrong-secret-pw'),
+        url: smtp.urlWith(SMTP_USER, 'wrong-secret-pw'),
         from: MAIL_FROM,
         timeoutMs: 2_000,
         logger: log.logger,
@@ -520,7 +323,7 @@ describe(`delivery senders (${backendName})`, () => {
 
     it('fails on a closed port (delivery.failed)', async () => {
       const probe = net.createServer();
-      const port = await listen(probe);
+      const port = await listenOnLoopback(probe);
       await new Promise<void>((r) => probe.close(() => r()));
       const s = new SmtpSender({ url: `smtp://u:p@127.0.0.1:${port}`, from: MAIL_FROM, timeoutMs: 300 });
       await rejectsWith(
@@ -539,17 +342,17 @@ describe(`delivery senders (${backendName})`, () => {
   });
 
   describe('Twilio (the real SDK against a loopback API)', () => {
-    let api: Awaited<ReturnType<typeof startTwilio>>;
+    let api: TwilioPeer;
     let log: ReturnType<typeof captureLog>;
     const opts = () => ({
-      accountSid: ACCOUNT_SID,
-      authToken: AUTH_TOKEN,
-      from: FROM_NUMBER,
+      accountSid: TWILIO_ACCOUNT_SID,
+      authToken: TWILIO_AUTH_TOKEN,
+      from: TWILIO_FROM,
       httpClient: loopbackTwilioClient(api.base),
       logger: log.logger,
     });
     before(async () => {
-      api = await startTwilio();
+      api = await startTwilioPeer();
     });
     after(() => api.close());
     beforeEach(() => {
@@ -580,18 +383,18 @@ describe(`delivery senders (${backendName})`, () => {
       assert.equal(api.requests.length, 1);
       const [r] = api.requests;
       assert.equal(r.method, 'POST');
-      assert.equal(r.path, `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`);
+      assert.equal(r.path, `/2010-04-01/Accounts/${TWILIO_ACCOUNT_SID}/Messages.json`);
       assert.equal(r.authorized, true, 'basic auth with AccountSid:AuthToken');
       assert.match(r.contentType ?? '', /^application\/x-www-form-urlencoded/);
       assert.match(r.userAgent ?? '', /^twilio-node\/6\./, 'the request was built by the SDK');
       assert.equal(r.form.get('To'), '+819012345678');
-      assert.equal(r.form.get('From'), FROM_NUMBER);
+      assert.equal(r.form.get('From'), TWILIO_FROM);
       assert.equal(r.form.get('MessagingServiceSid'), null);
       assert.equal(r.form.get('Body'), 'Tobira の確認コード: 305917');
       const logged = log.text();
       assert.match(logged, /"to":"\+81\*{8}78"/);
       assert.match(logged, /"sid":"SM[0-9a-f]{32}"/);
-      for (const leak of ['305917', '9012345678', AUTH_TOKEN])
+      for (const leak of ['305917', '9012345678', TWILIO_AUTH_TOKEN])
         assert.ok(!logged.includes(leak), `log holds ${leak}`);
     });
 
@@ -607,10 +410,10 @@ describe(`delivery senders (${backendName})`, () => {
       await new TwilioVoiceSender(opts()).send(voice);
       assert.equal(api.requests.length, 1);
       const [r] = api.requests;
-      assert.equal(r.path, `/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`);
+      assert.equal(r.path, `/2010-04-01/Accounts/${TWILIO_ACCOUNT_SID}/Calls.json`);
       assert.equal(r.authorized, true);
       assert.equal(r.form.get('To'), '+819012345678');
-      assert.equal(r.form.get('From'), FROM_NUMBER);
+      assert.equal(r.form.get('From'), TWILIO_FROM);
       assert.equal(r.form.get('Url'), null);
       const twiml = r.form.get('Twiml') ?? '';
       assert.match(twiml, /^<Response>.*<\/Response>$/s);
@@ -737,7 +540,7 @@ describe(`delivery senders (${backendName})`, () => {
 
     it('reports an unreachable API as delivery.failed', async () => {
       const probe = net.createServer();
-      const port = await listen(probe);
+      const port = await listenOnLoopback(probe);
       await new Promise<void>((r) => probe.close(() => r()));
       await rejectsWith(
         new TwilioSmsSender({ ...opts(), httpClient: loopbackTwilioClient(`http://127.0.0.1:${port}`) }).send(
@@ -750,21 +553,21 @@ describe(`delivery senders (${backendName})`, () => {
 
   describe('createDelivery with SMTP and Twilio configured', () => {
     let tdb: TestDatabase;
-    let smtp: Awaited<ReturnType<typeof startSmtp>>;
-    let api: Awaited<ReturnType<typeof startTwilio>>;
+    let smtp: SmtpPeer;
+    let api: TwilioPeer;
     before(async () => {
-      [tdb, smtp, api] = await Promise.all([createTestDatabase(), startSmtp(), startTwilio()]);
+      [tdb, smtp, api] = await Promise.all([createTestDatabase(), startSmtpPeer(), startTwilioPeer()]);
     });
     after(async () => {
       await Promise.all([tdb.drop(), smtp.close(), api.close()]);
     });
 
-    const env = (from = FROM_NUMBER) => ({
+    const env = (from = TWILIO_FROM) => ({
       LOG_LEVEL: 'silent',
-      SMTP_URL: smtp.url(),
+      SMTP_URL: smtp.url,
       MAIL_FROM,
-      TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+      TWILIO_ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN,
       TWILIO_FROM: from,
     });
 
@@ -780,7 +583,7 @@ describe(`delivery senders (${backendName})`, () => {
       assert.equal(delivery.isLive('sms'), true);
       assert.equal(delivery.isLive('voice'), true);
       assert.doesNotMatch(log.text(), /outbox|not available/);
-      const mails = smtp.received.length;
+      const mails = smtp.messages.length;
 
       await delivery.send({
         channel: 'email',
@@ -807,8 +610,8 @@ describe(`delivery senders (${backendName})`, () => {
         purpose: 'mfa.code',
       });
 
-      assert.equal(smtp.received.length, mails + 1);
-      assert.equal(smtp.received.at(-1)?.mail.subject, 'コード');
+      assert.equal(smtp.messages.length, mails + 1);
+      assert.equal(smtp.messages.at(-1)?.mail.subject, 'コード');
       assert.deepEqual(
         api.requests.map((r) => [r.resource, r.form.get('To')]),
         [
@@ -818,8 +621,16 @@ describe(`delivery senders (${backendName})`, () => {
       );
       assert.equal(api.requests[0].form.get('Body'), 'Code 445566');
       assert.equal((api.requests[1].form.get('Twiml') ?? '').split('7, 7, 8, 8, 9, 9.').length - 1, 2);
+      // The peer's own records of what it accepted.
+      assert.deepEqual(smtp.messagesTo('carol@example.com').map((m) => m.mail.text), ['コード: 112233\n']);
+      assert.deepEqual(
+        api.messages.map((m) => [m.to, m.from, m.body]),
+        [['+14155550123', TWILIO_FROM, 'Code 445566']],
+      );
+      assert.deepEqual(api.calls.map((c) => [c.to, c.from]), [['+14155550123', TWILIO_FROM]]);
+      assert.deepEqual(spokenDigits(api.calls[0].twiml), ['778899', '778899']);
       assert.deepEqual(await listOutbox(tdb.db, 100), [], 'the outbox stays empty');
-      for (const leak of ['112233', '445566', '778899', '4155550123', 'carol@', AUTH_TOKEN, SMTP_PASS])
+      for (const leak of ['112233', '445566', '778899', '4155550123', 'carol@', TWILIO_AUTH_TOKEN, SMTP_PASS])
         assert.ok(!log.text().includes(leak), `log holds ${leak}`);
     });
 

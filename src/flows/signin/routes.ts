@@ -22,6 +22,7 @@ import {
   describeAll,
   finishEnroll,
 } from '../security-info/service.ts';
+import { setNewPassword } from '../security-info/password.ts';
 import { checkPassword } from './service.ts';
 import { clearSignIn, loadSignInState, type SignInState, saveSignInState, signInFlow } from './state.ts';
 
@@ -117,6 +118,11 @@ export function signInRoutes(deps: AppDeps): Router {
         await saveSignInState(db, d.uid, { ...state, stage: 'register' }, now);
         return ctx.redirect(`/interaction/${d.uid}`);
       }
+    }
+    // A temporary password set by an administrator must be replaced before anything else.
+    if (user.mustChangePassword && user.passwordManaged === 'local') {
+      await saveSignInState(db, d.uid, { ...state, stage: 'change-password' }, now);
+      return ctx.redirect(`/interaction/${d.uid}`);
     }
     if (
       !state.registrationOffered &&
@@ -226,6 +232,9 @@ export function signInRoutes(deps: AppDeps): Router {
         return ctx.redirect(`/interaction/${d.uid}/mfa/${pick.method.kind}`);
       }
       if (state.stage === 'register') return wizardPage(ctx, d, user, await deps.policy());
+      if (state.stage === 'change-password') {
+        return render(ctx, views, 'signin/change-password', { uid: d.uid, here: `/interaction/${d.uid}`, reasons: [] });
+      }
       const creds = await listCredentials(db, user.id);
       return render(ctx, views, 'signin/reconfirm', {
         uid: d.uid,
@@ -405,6 +414,27 @@ export function signInRoutes(deps: AppDeps): Router {
       userAgent: ctx.state.meta.userAgent,
     });
     await proceed(ctx, d, su.user, { ...su.state, registrationOffered: true });
+  });
+
+  router.post('/interaction/:uid/change-password', async (ctx) => {
+    const form = await postedForm(ctx);
+    const d = await details(ctx);
+    const su = await stateAndUser(d);
+    if (!su || su.state.stage !== 'change-password') {
+      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    }
+    const r = await setNewPassword(deps, su.user, form.password ?? '', form.confirm ?? '', ctx.state.meta, 'password.change_required');
+    if (!r.ok) {
+      return render(
+        ctx,
+        views,
+        'signin/change-password',
+        { uid: d.uid, here: `/interaction/${d.uid}`, reasons: r.reasons.map((x) => ctx.state.t(x.key, x.params)) },
+        400,
+      );
+    }
+    const user = (await findUserById(db, su.user.id))!;
+    await proceed(ctx, d, user, su.state);
   });
 
   router.post('/interaction/:uid/reconfirm', async (ctx) => {

@@ -5,7 +5,7 @@ import { createChallenge, deleteFlowChallenges, findLiveChallenge } from '../../
 export interface SignInState {
   userId: string;
   amr: string[];
-  stage: 'mfa' | 'register' | 'reconfirm';
+  stage: 'mfa' | 'change-password' | 'register' | 'reconfirm';
   /** The user already saw (and left) the registration wizard in this sign-in. */
   registrationOffered?: boolean;
 }
