@@ -7,24 +7,13 @@ import { type Clock, systemClock } from './clock.ts';
 import type { Config, Locale } from './config.ts';
 import type { Db } from './db/knex.ts';
 import { pendingMigrations } from './db/migrate.ts';
-import { DEMO_CLIENT_ID, demoRoutes } from './flows/demo/routes.ts';
-import { signInRoutes } from './flows/signin/routes.ts';
-import { serveAssets } from './http/assets.ts';
-import { CSRF_COOKIE } from './http/csrf.ts';
-import { AppError, httpMessageKey } from './http/errors.ts';
-import { securityHeaders } from './http/headers.ts';
-import { createMetrics, type Metrics } from './http/metrics.ts';
-import { createViews, render, type Views } from './http/views.ts';
-import { isLocale, negotiateLocale, type Translate, translator } from './i18n/index.ts';
-import { createMethodRegistry, type Passkeys, passkeys } from './methods/index.ts';
-import type { MethodRegistry } from './methods/registry.ts';
-import type { MethodContext } from './methods/types.ts';
-import { type Policy, policyFromSettings } from './policy/settings.ts';
-import { readSettings } from './store/settings.ts';
-import type { User } from './store/users.ts';
-import type { RequestMeta } from './flows/signin/service.ts';
-import { sweepChallenges } from './store/challenges.ts';
 import { createDelivery, type Delivery } from './delivery/index.ts';
+import { adminApiRoutes } from './flows/admin/api.ts';
+import { brandingFor } from './flows/admin/branding.ts';
+import { adminConsoleRoutes } from './flows/admin/console.ts';
+import { sweepAuditRetention } from './flows/admin/service.ts';
+import { DEMO_CLIENT_ID, demoRoutes } from './flows/demo/routes.ts';
+import { devRoutes } from './flows/dev/routes.ts';
 import {
   notifyAdminsOfAdminReset,
   notifyHelpdesk,
@@ -32,25 +21,36 @@ import {
   notifyPasswordReset,
   notifySecurityInfoChanged,
 } from './flows/notices.ts';
-import { listCredentials } from './store/credentials.ts';
-import { listUsersWithRole } from './store/users.ts';
 import { resetRoutes } from './flows/reset/routes.ts';
 import { recordAbandoned } from './flows/reset/service.ts';
-import { sweepRateLimits } from './store/rate-limits.ts';
-import { sweepAuditRetention } from './flows/admin/service.ts';
-import { createPow, type Pow } from './security/pow.ts';
-import { devRoutes } from './flows/dev/routes.ts';
-import { adminApiRoutes } from './flows/admin/api.ts';
-import { brandingFor } from './flows/admin/branding.ts';
-import { adminConsoleRoutes } from './flows/admin/console.ts';
 import { PORTAL_CLIENT_ID, portalRoutes } from './flows/security-info/routes.ts';
+import { signInRoutes } from './flows/signin/routes.ts';
+import type { RequestMeta } from './flows/signin/service.ts';
+import { serveAssets } from './http/assets.ts';
+import { CSRF_COOKIE } from './http/csrf.ts';
+import { AppError } from './http/errors.ts';
+import { securityHeaders } from './http/headers.ts';
+import { createMetrics, type Metrics } from './http/metrics.ts';
+import { createViews, render, type Views } from './http/views.ts';
+import { isLocale, negotiateLocale, type Translate, translator } from './i18n/index.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createMethodRegistry, type Passkeys, passkeys } from './methods/index.ts';
+import type { MethodRegistry } from './methods/registry.ts';
+import type { MethodContext } from './methods/types.ts';
 import { ClientCache, ensureBuiltinClient } from './oidc/clients.ts';
 import { InternalClient } from './oidc/internal-client.ts';
 import { ensureKeys, type KeySet, loadKeySet, rotateKeys } from './oidc/keys.ts';
 import { createProvider } from './oidc/provider.ts';
+import { type Policy, policyFromSettings } from './policy/settings.ts';
+import { createPow, type Pow } from './security/pow.ts';
 import type { SecretBox } from './security/secrets.ts';
+import { sweepChallenges } from './store/challenges.ts';
+import { listCredentials } from './store/credentials.ts';
 import { sweepExpired } from './store/oidc.ts';
+import { sweepRateLimits } from './store/rate-limits.ts';
+import { readSettings } from './store/settings.ts';
+import type { User } from './store/users.ts';
+import { listUsersWithRole } from './store/users.ts';
 
 export interface AppDeps {
   config: Config;
@@ -186,7 +186,8 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       },
       adminPasswordReset: async (user, meta) =>
         notifyAdminsOfAdminReset(deps, user, await listUsersWithRole(db, 'admin'), meta),
-      helpdesk: (recipients, login, meta, toAddress) => notifyHelpdesk(deps, recipients, login, meta, toAddress),
+      helpdesk: (recipients, login, meta, toAddress) =>
+        notifyHelpdesk(deps, recipients, login, meta, toAddress),
     },
     delivery: opts.delivery ?? createDelivery({ db, logger, config, clock }),
     pow: createPow({ box, db, clock }),

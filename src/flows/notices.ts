@@ -139,7 +139,12 @@ export async function notifyHelpdesk(
 ): Promise<number> {
   let sent = 0;
   const targets: Array<{ user: User; to?: string }> = toAddress
-    ? [{ user: recipients[0] ?? ({ login: 'helpdesk', displayName: '', locale: null } as User), to: toAddress }]
+    ? [
+        {
+          user: recipients[0] ?? ({ login: 'helpdesk', displayName: '', locale: null } as User),
+          to: toAddress,
+        },
+      ]
     : recipients.filter((r) => r.email).map((user) => ({ user }));
   for (const { user, to } of targets) {
     const ok = await sendNotice(

@@ -26,8 +26,14 @@ export function securityHeaders(https: boolean) {
     await next();
     if (ctx.state.ownPage) {
       // A configured logo (branding) may live on another origin: allow images from there only.
-      const img = typeof ctx.state.imgOrigin === 'string' && /^https?:\/\/[^\s;,'"]+$/.test(ctx.state.imgOrigin) ? ` ${ctx.state.imgOrigin}` : '';
-      ctx.set('Content-Security-Policy', img ? CSP.replace("img-src 'self' data:", `img-src 'self' data:${img}`) : CSP);
+      const img =
+        typeof ctx.state.imgOrigin === 'string' && /^https?:\/\/[^\s;,'"]+$/.test(ctx.state.imgOrigin)
+          ? ` ${ctx.state.imgOrigin}`
+          : '';
+      ctx.set(
+        'Content-Security-Policy',
+        img ? CSP.replace("img-src 'self' data:", `img-src 'self' data:${img}`) : CSP,
+      );
       ctx.set('Cache-Control', 'no-store');
     }
   };

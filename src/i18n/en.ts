@@ -146,7 +146,8 @@ export const en = {
   'password.too_short': 'Use at least {min} characters.',
   'password.too_long': 'Use at most {max} characters.',
   'password.common': 'This password is too common. Choose one that is harder to guess.',
-  'password.guessable': 'This password is easy to guess. Add more words or characters that do not form a pattern.',
+  'password.guessable':
+    'This password is easy to guess. Add more words or characters that do not form a pattern.',
   'password.contains_login': 'Do not use your user ID in your password.',
   'password.contains_name': 'Do not use your name in your password.',
   'password.contains_organization': 'Do not use the name of your organization in your password.',
@@ -214,8 +215,10 @@ export const en = {
   'phone.enroll.via.sms': 'Text me a code',
   'phone.enroll.via.voice': 'Call me',
   'phone.enroll.submit': 'Send code',
-  'phone.enroll.codeLead.sms': 'We sent a text message with a 6-digit code to {number}. Enter the code to finish adding the phone.',
-  'phone.enroll.codeLead.voice': 'We are calling {number}. Answer the call, then enter the 6-digit code you hear.',
+  'phone.enroll.codeLead.sms':
+    'We sent a text message with a 6-digit code to {number}. Enter the code to finish adding the phone.',
+  'phone.enroll.codeLead.voice':
+    'We are calling {number}. Answer the call, then enter the 6-digit code you hear.',
   'phone.enroll.codeLabel': '6-digit code',
   'phone.enroll.codeSubmit': 'Add phone',
   'phone.enroll.resendSms': 'Text me a new code',
@@ -234,20 +237,29 @@ export const en = {
   'phone.confirm.hint': 'Your registered number ends in {digits}.',
   'phone.confirm.submit.sms': 'Text me a code',
   'phone.confirm.submit.voice': 'Call me',
-  'phone.sms.text': '{code} is your {org} verification code. It expires in {minutes} minutes. Do not share it with anyone.',
+  'phone.sms.text':
+    '{code} is your {org} verification code. It expires in {minutes} minutes. Do not share it with anyone.',
   'phone.voice.text': 'Hello. This is {org}. Your verification code is',
   'phone.numberMissing': 'Enter your phone number.',
-  'phone.numberInvalid': 'That is not a valid phone number for the country you chose. Check the number and the country.',
-  'phone.extension': 'Phone numbers with an extension cannot be used, because the code call cannot dial it. Enter a direct number.',
-  'phone.countryMissing': 'Choose the country of the number, or type it with its country code, starting with +.',
-  'phone.numberNotAccepted': 'This kind of number (premium rate, shared cost or similar) cannot be used. Enter a mobile or landline number.',
-  'phone.notMobile': 'This is not a mobile number. Register it as an alternate phone for calls, or enter a mobile number.',
+  'phone.numberInvalid':
+    'That is not a valid phone number for the country you chose. Check the number and the country.',
+  'phone.extension':
+    'Phone numbers with an extension cannot be used, because the code call cannot dial it. Enter a direct number.',
+  'phone.countryMissing':
+    'Choose the country of the number, or type it with its country code, starting with +.',
+  'phone.numberNotAccepted':
+    'This kind of number (premium rate, shared cost or similar) cannot be used. Enter a mobile or landline number.',
+  'phone.notMobile':
+    'This is not a mobile number. Register it as an alternate phone for calls, or enter a mobile number.',
   'phone.smsNeedsMobile': 'Text messages can only go to a mobile number. Choose "Call me" instead.',
   'phone.typeInvalid': 'Choose whether this is your mobile or an alternate phone.',
-  'phone.mobileTaken': 'You already have a mobile phone registered. Remove it first, or add this one as an alternate phone.',
-  'phone.alternateTaken': 'You already have an alternate phone registered. Remove it first to add another one.',
+  'phone.mobileTaken':
+    'You already have a mobile phone registered. Remove it first, or add this one as an alternate phone.',
+  'phone.alternateTaken':
+    'You already have an alternate phone registered. Remove it first to add another one.',
   'phone.duplicate': 'This phone number is already registered to your account.',
-  'phone.limitReached': 'You can register up to {max} phones: a mobile and an alternate. Remove one before adding another.',
+  'phone.limitReached':
+    'You can register up to {max} phones: a mobile and an alternate. Remove one before adding another.',
   'phone.countryNotAllowed':
     'Your organization does not allow sending codes to phone numbers in this country. Use another method, or ask your administrator.',
   'phone.codeSent': 'We sent a code to {number}. Enter it below.',
@@ -255,8 +267,10 @@ export const en = {
   'phone.enterNumber': 'Enter the phone number you want to add.',
   'phone.enrollExpired': 'This code has expired. Enter your number again to get a new one.',
   'phone.codeFormat': 'Enter the 6-digit code, using digits only.',
-  'phone.codeInvalidSms': 'That code is not correct. Check the newest text message and try again ({remaining} tries left).',
-  'phone.codeInvalidVoice': 'That code is not correct. Try again, or ask for a new call ({remaining} tries left).',
+  'phone.codeInvalidSms':
+    'That code is not correct. Check the newest text message and try again ({remaining} tries left).',
+  'phone.codeInvalidVoice':
+    'That code is not correct. Try again, or ask for a new call ({remaining} tries left).',
   'phone.codeExpired': 'This code has expired or was already used. Ask for a new code.',
   'phone.tooMany':
     'Too many incorrect entries. For your security, this method cannot be used right now. Use another method, or try again later.',
@@ -272,7 +286,8 @@ export const en = {
   'phone.smsFailed': "We couldn't send a text message. Use another method, or try again later.",
   'phone.callFailed': "We couldn't call your phone. Use another method, or try again later.",
   'phone.noPhone': 'You have no phone registered that can be used for this.',
-  'phone.numberMismatch': 'That number does not match the phone you registered. Check it and try again, or use another method.',
+  'phone.numberMismatch':
+    'That number does not match the phone you registered. Check it and try again, or use another method.',
   'phone.alert.subject': 'Text messages and phone calls are paused at {org}',
   'phone.alert.body':
     '{org} sent {budget} text messages and phone calls within an hour, the hourly limit set in its policy. New ones are paused until {until}; users are asked to use other methods meanwhile.',
@@ -287,7 +302,8 @@ export const en = {
   'emailMethod.enroll.address': 'Email address',
   'emailMethod.enroll.addressHint': 'Up to 254 characters, for example name@example.com.',
   'emailMethod.enroll.submit': 'Send code',
-  'emailMethod.enroll.codeLead': 'We sent an email with a 6-digit code to {address}. Enter the code to finish adding the address.',
+  'emailMethod.enroll.codeLead':
+    'We sent an email with a 6-digit code to {address}. Enter the code to finish adding the address.',
   'emailMethod.enroll.codeLabel': '6-digit code',
   'emailMethod.enroll.codeSubmit': 'Add email address',
   'emailMethod.enroll.resend': 'Send a new code',
@@ -309,13 +325,15 @@ export const en = {
   'emailMethod.isSignInAddress': 'Use an address other than the one you sign in with.',
   'emailMethod.isProfileAddress':
     'Use an address other than your account email: if you lose access to your account, you may lose that mailbox too.',
-  'emailMethod.limitReached': 'You already have an email address registered. Remove it before adding another.',
+  'emailMethod.limitReached':
+    'You already have an email address registered. Remove it before adding another.',
   'emailMethod.codeSent': 'We sent a code to {address}. Enter it below.',
   'emailMethod.codeResent': 'We sent a new code to {address}. Earlier codes no longer work.',
   'emailMethod.enterAddress': 'Enter the email address you want to add.',
   'emailMethod.enrollExpired': 'This code has expired. Enter the address again to get a new one.',
   'emailMethod.codeFormat': 'Enter the 6-digit code, using digits only.',
-  'emailMethod.codeInvalid': 'That code is not correct. Check the newest email and try again ({remaining} tries left).',
+  'emailMethod.codeInvalid':
+    'That code is not correct. Check the newest email and try again ({remaining} tries left).',
   'emailMethod.codeExpired': 'This code has expired or was already used. Ask for a new code.',
   'emailMethod.tooMany':
     'Too many incorrect entries. For your security, this method cannot be used right now. Use another method, or try again later.',
@@ -408,11 +426,13 @@ export const en = {
   'pow.required': 'Select the check box to complete the check before you continue.',
   'pow.noscript':
     "This check needs JavaScript. Turn on JavaScript in your browser and reload this page. If you can't, contact your administrator for help.",
-  'reset.identify.lead': 'Enter your user ID to get back into your account. You will verify your identity, then choose a new password.',
+  'reset.identify.lead':
+    'Enter your user ID to get back into your account. You will verify your identity, then choose a new password.',
   'reset.identify.username': 'User ID',
   'reset.identify.submit': 'Next',
   'reset.identify.missing': 'Enter your user ID.',
-  'reset.identify.pow': 'The automated-request check did not complete. Wait for it to finish, then try again.',
+  'reset.identify.pow':
+    'The automated-request check did not complete. Wait for it to finish, then try again.',
   'reset.identify.back': 'Back to sign-in',
   'reset.external.title': 'Contact your administrator',
   'reset.external.lead':
@@ -450,7 +470,8 @@ export const en = {
   'reset.password.new': 'New password',
   'reset.password.confirm': 'Confirm new password',
   'reset.password.submit': 'Reset password',
-  'reset.unlock.lead': 'Your account is locked after too many sign-in attempts. You can unlock it and keep your current password.',
+  'reset.unlock.lead':
+    'Your account is locked after too many sign-in attempts. You can unlock it and keep your current password.',
   'reset.unlock.submit': 'Unlock without changing my password',
   'reset.done.title': 'Your password was reset',
   'reset.done.unlocked': 'Your account was unlocked. Sign in with your current password.',
@@ -458,10 +479,12 @@ export const en = {
   'reset.done.signin': 'Sign in',
   'reset.cancel': 'Cancel',
   'notice.passwordReset.subject': 'Your password was reset',
-  'notice.passwordReset.body': 'The password of your account {login} was reset through "Can\'t access your account?".',
+  'notice.passwordReset.body':
+    'The password of your account {login} was reset through "Can\'t access your account?".',
   'notice.passwordReset.sessions': 'You were signed out of every app and device.',
   'notice.adminReset.subject': 'An administrator reset their password: {login}',
-  'notice.adminReset.body': 'The administrator account {login} reset its password through self-service password reset.',
+  'notice.adminReset.body':
+    'The administrator account {login} reset its password through self-service password reset.',
   'notice.contactAdmin.subject': 'Password help requested for {login}',
   'notice.contactAdmin.body':
     'The user {login} could not reset their password on their own and asked an administrator for help.',
@@ -534,11 +557,13 @@ export const en = {
   'admin.dashboard.recent': 'Recent administrator activity',
 
   'admin.policy.title': 'Policy',
-  'admin.policy.lead': 'Changes take effect at once and are recorded in the audit log with the old and new values.',
+  'admin.policy.lead':
+    'Changes take effect at once and are recorded in the audit log with the old and new values.',
   'admin.policy.save': 'Save policy',
   'admin.policy.saved': 'The policy was saved. Changed: {keys}.',
   'admin.policy.unchanged': 'Nothing was changed.',
-  'admin.policy.groupsRequired': 'Select at least one group when password reset is enabled for selected groups.',
+  'admin.policy.groupsRequired':
+    'Select at least one group when password reset is enabled for selected groups.',
   'admin.policy.unknownGroups': 'These groups do not exist: {names}.',
   'admin.policy.listHint': 'One per line.',
   'admin.policy.noGroups': 'There are no groups yet. Create them on the Groups page.',
@@ -557,16 +582,19 @@ export const en = {
   'admin.policy.resetGroups': 'Selected groups',
   'admin.policy.resetMethods': 'Methods available for password reset',
   'admin.policy.resetGatesRequired': 'Number of methods required to reset',
-  'admin.policy.resetGatesRequired.hint': 'Administrators always need two, and security questions never count for them.',
+  'admin.policy.resetGatesRequired.hint':
+    'Administrators always need two, and security questions never count for them.',
   'admin.policy.registrationRequired': 'Require users to register when signing in',
   'admin.policy.reconfirmDays': 'Days before users are asked to reconfirm their security info',
   'admin.policy.reconfirmDays.hint': '0 to 730; 0 means never.',
   'admin.policy.notifyUserOnReset': 'Notify users when their password is reset',
-  'admin.policy.notifyAdminsOnAdminReset': 'Notify all administrators when another administrator resets their password',
+  'admin.policy.notifyAdminsOnAdminReset':
+    'Notify all administrators when another administrator resets their password',
   'admin.policy.helpdeskContact': 'Helpdesk contact',
   'admin.policy.helpdeskContact.hint':
     '"default" sends an email to the helpdesk users (or else the administrators); or enter a web address or an email address.',
-  'admin.policy.allowUnlockWithoutReset': 'Allow users to unlock their account without changing their password',
+  'admin.policy.allowUnlockWithoutReset':
+    'Allow users to unlock their account without changing their password',
   'admin.policy.foldEligibilityMessages':
     'Show the same message for every reason a reset cannot start (does not reveal whether an account exists)',
   'admin.policy.mfa': 'Multi-factor sign-in',
@@ -580,7 +608,8 @@ export const en = {
   'admin.policy.allowedPhoneCountries.hint':
     "Two-letter country codes such as JP or US, one per line. Empty: the organization's own country.",
   'admin.policy.logoUrl': 'Logo address',
-  'admin.policy.logoUrl.hint': 'The https address of an image shown on every page and email; leave empty for none.',
+  'admin.policy.logoUrl.hint':
+    'The https address of an image shown on every page and email; leave empty for none.',
   'admin.policy.accentColor': 'Accent colour',
   'admin.policy.accentColor.hint': 'As #rrggbb, for example #2b5fd9.',
   'admin.policy.auditRetentionDays': 'Days to keep audit events',
@@ -649,9 +678,11 @@ export const en = {
   'admin.user.enable': 'Enable account',
   'admin.user.unlock': 'Unlock sign-in',
   'admin.user.resetPassword': 'Reset password',
-  'admin.user.resetPasswordHint': 'Sets a temporary password that must be changed at the next sign-in, and signs the user out everywhere.',
+  'admin.user.resetPasswordHint':
+    'Sets a temporary password that must be changed at the next sign-in, and signs the user out everywhere.',
   'admin.user.requireReregistration': 'Require re-registration',
-  'admin.user.requireReregistrationHint': 'Removes every registered method; the user registers again at the next sign-in.',
+  'admin.user.requireReregistrationHint':
+    'Removes every registered method; the user registers again at the next sign-in.',
   'admin.user.done.updated': 'The profile was saved.',
   'admin.user.done.disabled': 'The account was disabled and signed out everywhere.',
   'admin.user.done.enabled': 'The account was enabled.',
@@ -665,7 +696,8 @@ export const en = {
   'admin.user.passwordExternal': 'This password is managed outside this service and cannot be reset here.',
 
   'admin.groups.title': 'Groups',
-  'admin.groups.lead': 'When the policy enables password reset for selected groups, these groups decide who may use it.',
+  'admin.groups.lead':
+    'When the policy enables password reset for selected groups, these groups decide who may use it.',
   'admin.groups.name': 'Group name',
   'admin.groups.create': 'Create group',
   'admin.groups.members': 'Members',
@@ -692,7 +724,8 @@ export const en = {
   'admin.client.grantTypes': 'Grant types',
   'admin.client.public': 'Public client without a secret (single-page and mobile apps)',
   'admin.client.firstParty': 'First-party: no consent page',
-  'admin.client.scope': 'Allowed scopes, separated by spaces (optional; "admin" gives access to the admin API)',
+  'admin.client.scope':
+    'Allowed scopes, separated by spaces (optional; "admin" gives access to the admin API)',
   'admin.client.builtinTag': 'built in',
   'admin.client.builtinHint': 'Built-in applications are managed by the service itself.',
   'admin.client.create': 'Register',
@@ -763,7 +796,8 @@ export const en = {
   'admin.policy.questionsRequiredToRegister': 'Number of questions users register',
   'admin.policy.questionsRequiredToReset': 'Number of questions asked at reset',
   'admin.policy.questionsRequiredToReset.hint': 'Not more than the number users register.',
-  'admin.policy.phoneHourlyBudget': 'Texts and calls per hour for everyone together (then phone channels pause)',
+  'admin.policy.phoneHourlyBudget':
+    'Texts and calls per hour for everyone together (then phone channels pause)',
   'admin.policy.phoneSendsPerNumberPerHour': 'Texts and calls per phone number per hour',
   'admin.policy.phoneSendsPerAccountPerHour': 'Texts and calls per account per hour',
   'admin.policy.phoneSendsPerIpPerHour': 'Texts and calls per IP address per hour',
@@ -799,7 +833,8 @@ export const en = {
   'signin.reconfirm.title': 'Is your security info still right?',
   'signin.reconfirm.lead': 'Check that you can still use these methods to verify your identity.',
   'signin.reconfirm.ok': 'Looks good',
-  'signin.reconfirm.later': 'If something has changed, update it on the security info page after you sign in.',
+  'signin.reconfirm.later':
+    'If something has changed, update it on the security info page after you sign in.',
   'securityInfo.registered': 'Your methods',
   'securityInfo.notAddable': 'You cannot add that method.',
   'securityInfo.limit': 'You have registered the most methods of this kind allowed ({max}).',
@@ -835,13 +870,15 @@ export const en = {
   'portal.password.current': 'Current password',
   'portal.password.new': 'New password',
   'portal.password.confirm': 'Confirm new password',
-  'portal.password.hint': 'Use at least 8 characters. A few unrelated words make a strong password that is easy to remember.',
+  'portal.password.hint':
+    'Use at least 8 characters. A few unrelated words make a strong password that is easy to remember.',
   'portal.password.submit': 'Change password',
   'portal.password.mismatch': 'The two new passwords do not match.',
   'portal.password.currentWrong': 'Your current password is incorrect.',
   'portal.activity.title': 'Recent activity',
   'signin.changePassword.title': 'Choose a new password',
-  'signin.changePassword.lead': 'Your administrator gave you a temporary password. Choose your own password to continue.',
+  'signin.changePassword.lead':
+    'Your administrator gave you a temporary password. Choose your own password to continue.',
   // -- end sign-in steps, lockout, portal --
 } as const;
 

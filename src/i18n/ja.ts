@@ -153,7 +153,8 @@ export const ja: Record<MessageKey, string> = {
   // -- password policy --
   'password.too_short': '{min} 文字以上にしてください。',
   'password.too_long': '{max} 文字以内にしてください。',
-  'password.common': 'このパスワードはよく使われているため使用できません。推測されにくいものを選んでください。',
+  'password.common':
+    'このパスワードはよく使われているため使用できません。推測されにくいものを選んでください。',
   'password.guessable': 'このパスワードは推測されやすいです。規則性のない単語や文字を加えてください。',
   'password.contains_login': 'パスワードにユーザー ID を含めないでください。',
   'password.contains_name': 'パスワードに名前を含めないでください。',
@@ -210,7 +211,8 @@ export const ja: Record<MessageKey, string> = {
   // -- end delivery, notices, outbox --
 
   // -- methods/phone (text message and phone call) --
-  'phone.enroll.lead': '国または地域を選んで電話番号を入力してください。番号に届くことを確かめるため、コードを送信します。',
+  'phone.enroll.lead':
+    '国または地域を選んで電話番号を入力してください。番号に届くことを確かめるため、コードを送信します。',
   'phone.enroll.country': '国または地域',
   'phone.enroll.number': '電話番号',
   'phone.enroll.numberHint': '例: 090-1234-5678。内線番号付きの番号は使用できません。',
@@ -221,15 +223,19 @@ export const ja: Record<MessageKey, string> = {
   'phone.enroll.via.sms': 'テキスト メッセージでコードを受け取る',
   'phone.enroll.via.voice': '電話でコードを受け取る',
   'phone.enroll.submit': 'コードを送信',
-  'phone.enroll.codeLead.sms': '{number} に 6 桁のコードをテキスト メッセージで送信しました。コードを入力して電話の追加を完了してください。',
-  'phone.enroll.codeLead.voice': '{number} に電話をかけています。電話に出て、読み上げられる 6 桁のコードを入力してください。',
+  'phone.enroll.codeLead.sms':
+    '{number} に 6 桁のコードをテキスト メッセージで送信しました。コードを入力して電話の追加を完了してください。',
+  'phone.enroll.codeLead.voice':
+    '{number} に電話をかけています。電話に出て、読み上げられる 6 桁のコードを入力してください。',
   'phone.enroll.codeLabel': '6 桁のコード',
   'phone.enroll.codeSubmit': '電話を追加',
   'phone.enroll.resendSms': '新しいコードをテキスト メッセージで送る',
   'phone.enroll.resendVoice': '新しいコードを電話で受け取る',
   'phone.enroll.restart': '別の番号を使う',
-  'phone.verify.lead.sms': '{number} に 6 桁のコードをテキスト メッセージで送信しました。コードを入力してください。',
-  'phone.verify.lead.voice': '{number} に電話をかけています。電話に出て、読み上げられる 6 桁のコードを入力してください。',
+  'phone.verify.lead.sms':
+    '{number} に 6 桁のコードをテキスト メッセージで送信しました。コードを入力してください。',
+  'phone.verify.lead.voice':
+    '{number} に電話をかけています。電話に出て、読み上げられる 6 桁のコードを入力してください。',
   'phone.verify.codeLabel': 'コード',
   'phone.verify.submit': '確認',
   'phone.verify.resend.sms': '新しいコードを送信',
@@ -241,30 +247,42 @@ export const ja: Record<MessageKey, string> = {
   'phone.confirm.hint': '登録されている番号の末尾は {digits} です。',
   'phone.confirm.submit.sms': 'テキスト メッセージでコードを受け取る',
   'phone.confirm.submit.voice': '電話でコードを受け取る',
-  'phone.sms.text': '{org} の確認コードは {code} です。有効期限は {minutes} 分です。このコードは誰にも教えないでください。',
+  'phone.sms.text':
+    '{org} の確認コードは {code} です。有効期限は {minutes} 分です。このコードは誰にも教えないでください。',
   'phone.voice.text': 'こちらは {org} です。確認コードは',
   'phone.numberMissing': '電話番号を入力してください。',
   'phone.numberInvalid': '選択した国の電話番号として正しくありません。番号と国を確認してください。',
-  'phone.extension': '内線番号付きの番号は、コードの電話で内線をダイヤルできないため使用できません。直通の番号を入力してください。',
+  'phone.extension':
+    '内線番号付きの番号は、コードの電話で内線をダイヤルできないため使用できません。直通の番号を入力してください。',
   'phone.countryMissing': '番号の国を選ぶか、+ から始まる国番号付きで入力してください。',
-  'phone.numberNotAccepted': 'この種類の番号 (有料番号、料金分担番号など) は使用できません。携帯電話または固定電話の番号を入力してください。',
-  'phone.notMobile': '携帯電話の番号ではありません。音声通話用の代替の電話として登録するか、携帯電話の番号を入力してください。',
-  'phone.smsNeedsMobile': 'テキスト メッセージは携帯電話の番号にしか送れません。「電話でコードを受け取る」を選んでください。',
+  'phone.numberNotAccepted':
+    'この種類の番号 (有料番号、料金分担番号など) は使用できません。携帯電話または固定電話の番号を入力してください。',
+  'phone.notMobile':
+    '携帯電話の番号ではありません。音声通話用の代替の電話として登録するか、携帯電話の番号を入力してください。',
+  'phone.smsNeedsMobile':
+    'テキスト メッセージは携帯電話の番号にしか送れません。「電話でコードを受け取る」を選んでください。',
   'phone.typeInvalid': '携帯電話か代替の電話かを選んでください。',
-  'phone.mobileTaken': '携帯電話はすでに登録されています。先に削除するか、この番号を代替の電話として追加してください。',
-  'phone.alternateTaken': '代替の電話はすでに登録されています。別の番号を追加するには、先に削除してください。',
+  'phone.mobileTaken':
+    '携帯電話はすでに登録されています。先に削除するか、この番号を代替の電話として追加してください。',
+  'phone.alternateTaken':
+    '代替の電話はすでに登録されています。別の番号を追加するには、先に削除してください。',
   'phone.duplicate': 'この電話番号はすでにアカウントに登録されています。',
-  'phone.limitReached': '登録できる電話は携帯電話と代替の電話の {max} 件までです。追加するには、先にどちらかを削除してください。',
+  'phone.limitReached':
+    '登録できる電話は携帯電話と代替の電話の {max} 件までです。追加するには、先にどちらかを削除してください。',
   'phone.countryNotAllowed':
     'この国の電話番号へのコード送信は、組織で許可されていません。別の方法を使うか、管理者に問い合わせてください。',
   'phone.codeSent': '{number} にコードを送信しました。コードを入力してください。',
   'phone.codeResent': '{number} に新しいコードを送信しました。以前のコードは使用できません。',
   'phone.enterNumber': '追加する電話番号を入力してください。',
-  'phone.enrollExpired': 'コードの有効期限が切れました。番号をもう一度入力して新しいコードを受け取ってください。',
+  'phone.enrollExpired':
+    'コードの有効期限が切れました。番号をもう一度入力して新しいコードを受け取ってください。',
   'phone.codeFormat': '6 桁のコードを数字だけで入力してください。',
-  'phone.codeInvalidSms': 'コードが正しくありません。最新のテキスト メッセージを確認して、もう一度入力してください (残り {remaining} 回)。',
-  'phone.codeInvalidVoice': 'コードが正しくありません。もう一度入力するか、新しい電話を依頼してください (残り {remaining} 回)。',
-  'phone.codeExpired': 'このコードは有効期限が切れたか、すでに使用されています。新しいコードを依頼してください。',
+  'phone.codeInvalidSms':
+    'コードが正しくありません。最新のテキスト メッセージを確認して、もう一度入力してください (残り {remaining} 回)。',
+  'phone.codeInvalidVoice':
+    'コードが正しくありません。もう一度入力するか、新しい電話を依頼してください (残り {remaining} 回)。',
+  'phone.codeExpired':
+    'このコードは有効期限が切れたか、すでに使用されています。新しいコードを依頼してください。',
   'phone.tooMany':
     '誤った入力が多すぎます。セキュリティのため、この方法は現在使用できません。別の方法を使うか、しばらくしてからもう一度お試しください。',
   'phone.tooManyEnroll': '誤ったコードが多すぎます。1 時間後にもう一度お試しください。',
@@ -276,10 +294,13 @@ export const ja: Record<MessageKey, string> = {
     'お使いのネットワークから最近依頼されたコードが多すぎます。{minutes} 分後にもう一度お試しいただくか、別の方法を使ってください。',
   'phone.paused':
     'テキスト メッセージと音声通話は一時的に停止しています。別の方法を使うか、しばらくしてからもう一度お試しください。',
-  'phone.smsFailed': 'テキスト メッセージを送信できませんでした。別の方法を使うか、しばらくしてからもう一度お試しください。',
-  'phone.callFailed': 'お使いの電話に発信できませんでした。別の方法を使うか、しばらくしてからもう一度お試しください。',
+  'phone.smsFailed':
+    'テキスト メッセージを送信できませんでした。別の方法を使うか、しばらくしてからもう一度お試しください。',
+  'phone.callFailed':
+    'お使いの電話に発信できませんでした。別の方法を使うか、しばらくしてからもう一度お試しください。',
   'phone.noPhone': 'この操作に使用できる電話が登録されていません。',
-  'phone.numberMismatch': '入力された番号は登録されている電話と一致しません。確認してもう一度入力するか、別の方法を使ってください。',
+  'phone.numberMismatch':
+    '入力された番号は登録されている電話と一致しません。確認してもう一度入力するか、別の方法を使ってください。',
   'phone.alert.subject': '{org} のテキスト メッセージと音声通話を一時停止しました',
   'phone.alert.body':
     '{org} は 1 時間以内にテキスト メッセージと音声通話を {budget} 件送信し、ポリシーで設定された 1 時間あたりの上限に達しました。{until} まで新しい送信を停止し、その間は別の方法を使うよう利用者に案内しています。',
@@ -294,7 +315,8 @@ export const ja: Record<MessageKey, string> = {
   'emailMethod.enroll.address': 'メール アドレス',
   'emailMethod.enroll.addressHint': '254 文字以内。例: name@example.com',
   'emailMethod.enroll.submit': 'コードを送信',
-  'emailMethod.enroll.codeLead': '{address} に 6 桁のコードをメールで送信しました。コードを入力してアドレスの追加を完了してください。',
+  'emailMethod.enroll.codeLead':
+    '{address} に 6 桁のコードをメールで送信しました。コードを入力してアドレスの追加を完了してください。',
   'emailMethod.enroll.codeLabel': '6 桁のコード',
   'emailMethod.enroll.codeSubmit': 'メール アドレスを追加',
   'emailMethod.enroll.resend': '新しいコードを送信',
@@ -306,7 +328,8 @@ export const ja: Record<MessageKey, string> = {
   'emailMethod.mail.subject': '{org} の確認コード',
   'emailMethod.mail.leadEnroll':
     '{org} のセキュリティ情報にこのメール アドレスを追加する操作が行われました。ご自身の操作であれば、次のコードを入力してください:',
-  'emailMethod.mail.leadReset': '{org} で本人確認を行いパスワードをリセットするには、次のコードを入力してください:',
+  'emailMethod.mail.leadReset':
+    '{org} で本人確認を行いパスワードをリセットするには、次のコードを入力してください:',
   'emailMethod.mail.expires': 'このコードの有効期限は {minutes} 分です。誰にも教えないでください。',
   'emailMethod.mail.ignore': 'このコードに心当たりがない場合は、このメールを無視してください。',
   'emailMethod.addressMissing': 'メール アドレスを入力してください。',
@@ -316,14 +339,18 @@ export const ja: Record<MessageKey, string> = {
   'emailMethod.isSignInAddress': 'サインインに使うものとは別のアドレスを入力してください。',
   'emailMethod.isProfileAddress':
     'アカウントのメール アドレスとは別のアドレスを入力してください。アカウントにアクセスできなくなると、そのメールボックスも使えなくなることがあります。',
-  'emailMethod.limitReached': 'メール アドレスはすでに登録されています。別のアドレスを追加するには、先に削除してください。',
+  'emailMethod.limitReached':
+    'メール アドレスはすでに登録されています。別のアドレスを追加するには、先に削除してください。',
   'emailMethod.codeSent': '{address} にコードを送信しました。コードを入力してください。',
   'emailMethod.codeResent': '{address} に新しいコードを送信しました。以前のコードは使用できません。',
   'emailMethod.enterAddress': '追加するメール アドレスを入力してください。',
-  'emailMethod.enrollExpired': 'コードの有効期限が切れました。アドレスをもう一度入力して新しいコードを受け取ってください。',
+  'emailMethod.enrollExpired':
+    'コードの有効期限が切れました。アドレスをもう一度入力して新しいコードを受け取ってください。',
   'emailMethod.codeFormat': '6 桁のコードを数字だけで入力してください。',
-  'emailMethod.codeInvalid': 'コードが正しくありません。最新のメールを確認して、もう一度入力してください (残り {remaining} 回)。',
-  'emailMethod.codeExpired': 'このコードは有効期限が切れたか、すでに使用されています。新しいコードを依頼してください。',
+  'emailMethod.codeInvalid':
+    'コードが正しくありません。最新のメールを確認して、もう一度入力してください (残り {remaining} 回)。',
+  'emailMethod.codeExpired':
+    'このコードは有効期限が切れたか、すでに使用されています。新しいコードを依頼してください。',
   'emailMethod.tooMany':
     '誤った入力が多すぎます。セキュリティのため、この方法は現在使用できません。別の方法を使うか、しばらくしてからもう一度お試しください。',
   'emailMethod.tooManyEnroll': '誤ったコードが多すぎます。1 時間後にもう一度お試しください。',
@@ -333,7 +360,8 @@ export const ja: Record<MessageKey, string> = {
     'このアカウントに最近送信したメールが多すぎます。{minutes} 分後にもう一度お試しいただくか、別の方法を使ってください。',
   'emailMethod.limitIp':
     'お使いのネットワークから最近依頼されたメールが多すぎます。{minutes} 分後にもう一度お試しいただくか、別の方法を使ってください。',
-  'emailMethod.sendFailed': 'メールを送信できませんでした。別の方法を使うか、しばらくしてからもう一度お試しください。',
+  'emailMethod.sendFailed':
+    'メールを送信できませんでした。別の方法を使うか、しばらくしてからもう一度お試しください。',
   'emailMethod.noAddress': 'この操作に使用できるメール アドレスが登録されていません。',
   // -- end methods/email --
 
@@ -411,7 +439,8 @@ export const ja: Record<MessageKey, string> = {
   'pow.required': 'チェック ボックスを選択して確認を完了してから、続行してください。',
   'pow.noscript':
     'この確認には JavaScript が必要です。ブラウザーで JavaScript を有効にして、このページを再読み込みしてください。できない場合は、管理者にお問い合わせください。',
-  'reset.identify.lead': 'アカウントに再びアクセスするには、ユーザー ID を入力してください。本人確認のあと、新しいパスワードを設定します。',
+  'reset.identify.lead':
+    'アカウントに再びアクセスするには、ユーザー ID を入力してください。本人確認のあと、新しいパスワードを設定します。',
   'reset.identify.username': 'ユーザー ID',
   'reset.identify.submit': '次へ',
   'reset.identify.missing': 'ユーザー ID を入力してください。',
@@ -421,7 +450,8 @@ export const ja: Record<MessageKey, string> = {
   'reset.external.lead':
     'このアカウントのパスワードは別のシステムで管理されているため、ここではリセットできません。管理者またはヘルプデスクに問い合わせてください。',
   'reset.notEnabled.title': 'お使いのアカウントはパスワード リセットが有効になっていません',
-  'reset.notEnabled.lead': '組織はこのアカウントでセルフサービスのパスワード リセットを使用できるように設定していません。',
+  'reset.notEnabled.lead':
+    '組織はこのアカウントでセルフサービスのパスワード リセットを使用できるように設定していません。',
   'reset.unverified.title': 'アカウントを確認できませんでした',
   'reset.unverified.lead':
     '登録されているセキュリティ情報でアカウントを確認できませんでした。必要であれば、管理者にパスワードのリセットを依頼できます。',
@@ -444,7 +474,8 @@ export const ja: Record<MessageKey, string> = {
   'reset.verify.blocked': '試行が多すぎたため 24 時間ブロックされています',
   'reset.verify.none': '現在使用できる方法がありません。',
   'reset.methodUnavailable': 'この方法は今回のリセットには使用できません。',
-  'reset.methodBlocked': 'この方法は失敗が続いたため 24 時間ブロックされています。別の方法を選択してください。',
+  'reset.methodBlocked':
+    'この方法は失敗が続いたため 24 時間ブロックされています。別の方法を選択してください。',
   'reset.stepOrder': '先に前の手順を完了してください。',
   'reset.method.others': '別の方法を選択する',
   'reset.password.title': '新しいパスワードの設定',
@@ -452,20 +483,25 @@ export const ja: Record<MessageKey, string> = {
   'reset.password.new': '新しいパスワード',
   'reset.password.confirm': '新しいパスワードの確認',
   'reset.password.submit': 'パスワードをリセット',
-  'reset.unlock.lead': 'サインインの失敗が続いたため、アカウントはロックされています。現在のパスワードのままロックを解除することもできます。',
+  'reset.unlock.lead':
+    'サインインの失敗が続いたため、アカウントはロックされています。現在のパスワードのままロックを解除することもできます。',
   'reset.unlock.submit': 'パスワードを変更せずにロックを解除する',
   'reset.done.title': 'パスワードをリセットしました',
   'reset.done.unlocked': 'アカウントのロックを解除しました。現在のパスワードでサインインしてください。',
-  'reset.done.lead': '新しいパスワードでサインインしてください。ほかのすべての場所からはサインアウトされました。',
+  'reset.done.lead':
+    '新しいパスワードでサインインしてください。ほかのすべての場所からはサインアウトされました。',
   'reset.done.signin': 'サインイン',
   'reset.cancel': 'キャンセル',
   'notice.passwordReset.subject': 'パスワードがリセットされました',
-  'notice.passwordReset.body': 'アカウント {login} のパスワードが「アカウントにアクセスできない場合」からリセットされました。',
+  'notice.passwordReset.body':
+    'アカウント {login} のパスワードが「アカウントにアクセスできない場合」からリセットされました。',
   'notice.passwordReset.sessions': 'すべてのアプリとデバイスからサインアウトされました。',
   'notice.adminReset.subject': '管理者がパスワードをリセットしました: {login}',
-  'notice.adminReset.body': '管理者アカウント {login} がセルフサービス パスワード リセットでパスワードをリセットしました。',
+  'notice.adminReset.body':
+    '管理者アカウント {login} がセルフサービス パスワード リセットでパスワードをリセットしました。',
   'notice.contactAdmin.subject': '{login} からパスワードに関する支援の依頼',
-  'notice.contactAdmin.body': 'ユーザー {login} は自分でパスワードをリセットできず、管理者に支援を求めています。',
+  'notice.contactAdmin.body':
+    'ユーザー {login} は自分でパスワードをリセットできず、管理者に支援を求めています。',
   'reset.done.unlockedTitle': 'アカウントのロックを解除しました',
   // -- end reset flow --
 
@@ -539,7 +575,8 @@ export const ja: Record<MessageKey, string> = {
   'admin.policy.save': 'ポリシーを保存',
   'admin.policy.saved': 'ポリシーを保存しました。変更した項目: {keys}',
   'admin.policy.unchanged': '変更はありませんでした。',
-  'admin.policy.groupsRequired': '選択したグループにパスワード リセットを許可する場合は、グループを 1 つ以上選択してください。',
+  'admin.policy.groupsRequired':
+    '選択したグループにパスワード リセットを許可する場合は、グループを 1 つ以上選択してください。',
   'admin.policy.unknownGroups': '次のグループは存在しません: {names}',
   'admin.policy.listHint': '1 行に 1 つずつ入力します。',
   'admin.policy.noGroups': 'グループがまだありません。[グループ] ページで作成してください。',
@@ -558,7 +595,8 @@ export const ja: Record<MessageKey, string> = {
   'admin.policy.resetGroups': '選択したグループ',
   'admin.policy.resetMethods': 'パスワード リセットに使用できる方法',
   'admin.policy.resetGatesRequired': 'リセットに必要な方法の数',
-  'admin.policy.resetGatesRequired.hint': '管理者には常に 2 つ必要で、秘密の質問は管理者の方法として数えられません。',
+  'admin.policy.resetGatesRequired.hint':
+    '管理者には常に 2 つ必要で、秘密の質問は管理者の方法として数えられません。',
   'admin.policy.registrationRequired': 'サインイン時にユーザーに登録を求める',
   'admin.policy.reconfirmDays': 'セキュリティ情報の再確認を求めるまでの日数',
   'admin.policy.reconfirmDays.hint': '0 から 730。0 の場合は求めません。',
@@ -568,7 +606,8 @@ export const ja: Record<MessageKey, string> = {
   'admin.policy.helpdeskContact.hint':
     '"default" の場合はヘルプデスク ユーザー (いなければ管理者) にメールを送ります。Web アドレスまたはメール アドレスも指定できます。',
   'admin.policy.allowUnlockWithoutReset': 'パスワードを変更せずにアカウントのロックを解除することを許可する',
-  'admin.policy.foldEligibilityMessages': 'リセットを開始できない理由にかかわらず同じメッセージを表示する (アカウントの有無を明かしません)',
+  'admin.policy.foldEligibilityMessages':
+    'リセットを開始できない理由にかかわらず同じメッセージを表示する (アカウントの有無を明かしません)',
   'admin.policy.mfa': '多要素サインイン',
   'admin.policy.mfa.off': 'オフ',
   'admin.policy.mfa.whenRegistered': 'ユーザーが方法を登録している場合',
@@ -577,13 +616,16 @@ export const ja: Record<MessageKey, string> = {
   'admin.policy.passwordHistory': '再使用できない過去のパスワードの数',
   'admin.policy.bannedPasswords': 'パスワードに使用できない語句',
   'admin.policy.allowedPhoneCountries': 'テキスト メッセージと音声通話の送信先として許可する国',
-  'admin.policy.allowedPhoneCountries.hint': 'JP や US などの 2 文字の国コードを 1 行に 1 つずつ入力します。空の場合は組織の国のみです。',
+  'admin.policy.allowedPhoneCountries.hint':
+    'JP や US などの 2 文字の国コードを 1 行に 1 つずつ入力します。空の場合は組織の国のみです。',
   'admin.policy.logoUrl': 'ロゴのアドレス',
-  'admin.policy.logoUrl.hint': 'すべてのページとメールに表示する画像の https アドレス。表示しない場合は空にします。',
+  'admin.policy.logoUrl.hint':
+    'すべてのページとメールに表示する画像の https アドレス。表示しない場合は空にします。',
   'admin.policy.accentColor': 'アクセント カラー',
   'admin.policy.accentColor.hint': '#rrggbb の形式で指定します (例: #2b5fd9)。',
   'admin.policy.auditRetentionDays': '監査イベントの保存日数',
-  'admin.policy.auditRetentionDays.hint': 'これより古いイベントは自動的に削除されます。0 の場合は削除しません。',
+  'admin.policy.auditRetentionDays.hint':
+    'これより古いイベントは自動的に削除されます。0 の場合は削除しません。',
 
   'admin.users.title': 'ユーザー',
   'admin.users.search': '検索',
@@ -640,7 +682,8 @@ export const ja: Record<MessageKey, string> = {
   'admin.user.default': '既定',
   'admin.user.reset': 'セルフサービス パスワード リセット',
   'admin.user.reset.capable': 'リセットできます: 必要な {need} 個のうち {have} 個の方法を登録済みです。',
-  'admin.user.reset.notCapable': 'まだリセットできません: 必要な {need} 個のうち {have} 個の方法を登録済みです。',
+  'admin.user.reset.notCapable':
+    'まだリセットできません: 必要な {need} 個のうち {have} 個の方法を登録済みです。',
   'admin.user.reset.outOfScope': 'ポリシーによりパスワード リセットが許可されていません。',
   'admin.user.actions': '操作',
   'admin.user.save': 'プロフィールを保存',
@@ -648,9 +691,11 @@ export const ja: Record<MessageKey, string> = {
   'admin.user.enable': 'アカウントを有効にする',
   'admin.user.unlock': 'サインインのロックを解除',
   'admin.user.resetPassword': 'パスワードをリセット',
-  'admin.user.resetPasswordHint': '次回のサインイン時に変更が必要な一時パスワードを設定し、すべての場所からサインアウトさせます。',
+  'admin.user.resetPasswordHint':
+    '次回のサインイン時に変更が必要な一時パスワードを設定し、すべての場所からサインアウトさせます。',
   'admin.user.requireReregistration': '再登録を要求',
-  'admin.user.requireReregistrationHint': '登録済みの方法をすべて削除します。ユーザーは次回のサインイン時に登録し直します。',
+  'admin.user.requireReregistrationHint':
+    '登録済みの方法をすべて削除します。ユーザーは次回のサインイン時に登録し直します。',
   'admin.user.done.updated': 'プロフィールを保存しました。',
   'admin.user.done.disabled': 'アカウントを無効にし、すべての場所からサインアウトさせました。',
   'admin.user.done.enabled': 'アカウントを有効にしました。',
@@ -661,10 +706,12 @@ export const ja: Record<MessageKey, string> = {
   'admin.user.loginTaken': 'このユーザー ID は既に使用されています。',
   'admin.user.selfRole': '自分の管理者ロールは削除できません。',
   'admin.user.selfDisable': '自分のアカウントは無効にできません。',
-  'admin.user.passwordExternal': 'このパスワードはこのサービスの外部で管理されているため、ここではリセットできません。',
+  'admin.user.passwordExternal':
+    'このパスワードはこのサービスの外部で管理されているため、ここではリセットできません。',
 
   'admin.groups.title': 'グループ',
-  'admin.groups.lead': 'ポリシーで選択したグループにパスワード リセットを許可している場合、これらのグループで利用できるユーザーが決まります。',
+  'admin.groups.lead':
+    'ポリシーで選択したグループにパスワード リセットを許可している場合、これらのグループで利用できるユーザーが決まります。',
   'admin.groups.name': 'グループ名',
   'admin.groups.create': 'グループを作成',
   'admin.groups.members': 'メンバー',
@@ -689,7 +736,8 @@ export const ja: Record<MessageKey, string> = {
   'admin.client.redirectUris': 'リダイレクト URI',
   'admin.client.postLogoutRedirectUris': 'ログアウト後のリダイレクト URI',
   'admin.client.grantTypes': 'グラント タイプ',
-  'admin.client.public': 'シークレットを持たないパブリック クライアント (シングルページ アプリやモバイル アプリ)',
+  'admin.client.public':
+    'シークレットを持たないパブリック クライアント (シングルページ アプリやモバイル アプリ)',
   'admin.client.firstParty': 'ファースト パーティ (同意画面を表示しない)',
   'admin.client.scope': '許可するスコープ (スペース区切り、省略可。"admin" で管理 API を利用できます)',
   'admin.client.builtinTag': '組み込み',
@@ -701,7 +749,8 @@ export const ja: Record<MessageKey, string> = {
   'admin.client.secret': 'クライアント シークレット',
   'admin.client.secretHint': '今すぐ保管してください。表示されるのは今回だけです。',
   'admin.client.created': 'アプリケーション {id} を登録しました。',
-  'admin.client.rotated': '{id} の新しいシークレットを発行しました。古いシークレットは使用できなくなりました。',
+  'admin.client.rotated':
+    '{id} の新しいシークレットを発行しました。古いシークレットは使用できなくなりました。',
   'admin.client.saved': 'アプリケーションを保存しました。',
   'admin.client.deleted': 'アプリケーションを削除しました。',
   'admin.client.uri': 'フラグメントを含まない、http(s) またはアプリの絶対アドレスを入力してください。',
@@ -762,9 +811,11 @@ export const ja: Record<MessageKey, string> = {
   'admin.policy.questionsRequiredToRegister': 'ユーザーが登録する質問の数',
   'admin.policy.questionsRequiredToReset': 'リセット時に尋ねる質問の数',
   'admin.policy.questionsRequiredToReset.hint': 'ユーザーが登録する数より多くはできません。',
-  'admin.policy.phoneHourlyBudget': '全ユーザー合計の 1 時間あたりのテキスト メッセージと音声通話の数 (超えると電話による送信を停止します)',
+  'admin.policy.phoneHourlyBudget':
+    '全ユーザー合計の 1 時間あたりのテキスト メッセージと音声通話の数 (超えると電話による送信を停止します)',
   'admin.policy.phoneSendsPerNumberPerHour': '電話番号ごとの 1 時間あたりのテキスト メッセージと音声通話の数',
-  'admin.policy.phoneSendsPerAccountPerHour': 'アカウントごとの 1 時間あたりのテキスト メッセージと音声通話の数',
+  'admin.policy.phoneSendsPerAccountPerHour':
+    'アカウントごとの 1 時間あたりのテキスト メッセージと音声通話の数',
   'admin.policy.phoneSendsPerIpPerHour': 'IP アドレスごとの 1 時間あたりのテキスト メッセージと音声通話の数',
   'admin.policy.emailSendsPerAddressPer10Minutes': 'アドレスごとの 10 分あたりのメールの数',
   'admin.policy.emailSendsPerAccountPerHour': 'アカウントごとの 1 時間あたりのメールの数',
@@ -783,7 +834,8 @@ export const ja: Record<MessageKey, string> = {
   'signin.locked.lead':
     'サインインの失敗が続いたため、アカウントを保護するためにしばらくロックしています。時間をおいてもう一度お試しいただくか、今すぐパスワードをリセットしてください。',
   'signin.locked.retry': 'もう一度試す',
-  'signin.passkeyFailed': 'このパスキーではサインインできませんでした。もう一度お試しいただくか、パスワードを使用してください。',
+  'signin.passkeyFailed':
+    'このパスキーではサインインできませんでした。もう一度お試しいただくか、パスワードを使用してください。',
   'signin.methodUnavailable': 'この方法はお使いのアカウントでは利用できません。',
   'signin.mfa.title': '本人確認',
   'signin.mfa.lead': '{method} を使用してサインインを完了してください。',
@@ -807,7 +859,8 @@ export const ja: Record<MessageKey, string> = {
   'portal.signout': 'サインアウト',
   'portal.back': 'セキュリティ情報に戻る',
   'portal.sessionExpired': 'セッションが終了しました。もう一度サインインしてください。',
-  'portal.signInAgain': 'セキュリティ保護のため、セキュリティ情報を変更する前にもう一度サインインしてください。',
+  'portal.signInAgain':
+    'セキュリティ保護のため、セキュリティ情報を変更する前にもう一度サインインしてください。',
   'portal.signInCancelled': 'サインインがキャンセルされました。',
   'portal.securityInfo.title': 'セキュリティ情報',
   'portal.securityInfo.lead':
@@ -834,12 +887,14 @@ export const ja: Record<MessageKey, string> = {
   'portal.password.current': '現在のパスワード',
   'portal.password.new': '新しいパスワード',
   'portal.password.confirm': '新しいパスワードの確認',
-  'portal.password.hint': '8 文字以上にしてください。関連のない単語をいくつか組み合わせると、覚えやすく強力なパスワードになります。',
+  'portal.password.hint':
+    '8 文字以上にしてください。関連のない単語をいくつか組み合わせると、覚えやすく強力なパスワードになります。',
   'portal.password.submit': 'パスワードを変更',
   'portal.password.mismatch': '2 つの新しいパスワードが一致しません。',
   'portal.password.currentWrong': '現在のパスワードが正しくありません。',
   'portal.activity.title': '最近のアクティビティ',
   'signin.changePassword.title': '新しいパスワードの設定',
-  'signin.changePassword.lead': '管理者から一時パスワードが発行されています。続行するには自分のパスワードを設定してください。',
+  'signin.changePassword.lead':
+    '管理者から一時パスワードが発行されています。続行するには自分のパスワードを設定してください。',
   // -- end sign-in steps, lockout, portal --
 };

@@ -7,7 +7,13 @@ import { passkeyOptions, securityKeyMethod, verifyPasskey } from './securityKey/
 
 /** Every method Tobira ships. A new method is registered here and nowhere else. */
 export function createMethodRegistry(): MethodRegistry {
-  return new MethodRegistry().register(appMethod).register(securityKeyMethod).register(smsMethod).register(voiceMethod).register(emailMethod).register(questionsMethod);
+  return new MethodRegistry()
+    .register(appMethod)
+    .register(securityKeyMethod)
+    .register(smsMethod)
+    .register(voiceMethod)
+    .register(emailMethod)
+    .register(questionsMethod);
 }
 
 /** Passwordless sign-in with a discoverable credential, offered on the sign-in page. */

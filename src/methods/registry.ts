@@ -43,7 +43,10 @@ export class MethodRegistry {
   }
 
   /** Methods the user can use now for a purpose, each with its credentials. */
-  usable(creds: readonly Credential[], purpose: 'signIn' | 'reset'): Array<{ method: VerificationMethod; credentials: Credential[] }> {
+  usable(
+    creds: readonly Credential[],
+    purpose: 'signIn' | 'reset',
+  ): Array<{ method: VerificationMethod; credentials: Credential[] }> {
     const out: Array<{ method: VerificationMethod; credentials: Credential[] }> = [];
     for (const method of this.all()) {
       if (!method.usableFor[purpose]) continue;

@@ -1,10 +1,9 @@
 import type { Clock } from '../clock.ts';
-import type { Config } from '../config.ts';
+import type { Config, Locale } from '../config.ts';
 import type { Db } from '../db/knex.ts';
+import type { Delivery } from '../delivery/types.ts';
 import type { MessageKey, Translate } from '../i18n/index.ts';
 import type { MethodKind, Policy } from '../policy/settings.ts';
-import type { Delivery } from '../delivery/types.ts';
-import type { Locale } from '../config.ts';
 import type { SecretBox } from '../security/secrets.ts';
 import type { Credential, NewCredential } from '../store/credentials.ts';
 import type { User } from '../store/users.ts';

@@ -79,7 +79,9 @@ function interactionPolicyWithMfa() {
 }
 
 export function mfaRequested(params: Record<string, unknown>): boolean {
-  return String(params.acr_values ?? '').split(' ').includes(ACR_MFA);
+  return String(params.acr_values ?? '')
+    .split(' ')
+    .includes(ACR_MFA);
 }
 
 export function createProvider(deps: ProviderDeps): Provider {
@@ -144,10 +146,13 @@ export function createProvider(deps: ProviderDeps): Provider {
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     ttl: TTL,
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: interactionPolicyWithMfa() },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: interactionPolicyWithMfa(),
+    },
     findAccount: async (_ctx, sub) => {
       const user = await findUserById(db, sub);
-      if (!user || user.status !== 'active') return undefined;
+      if (user?.status !== 'active') return undefined;
       return {
         accountId: user.id,
         claims: async () => ({

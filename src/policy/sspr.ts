@@ -24,7 +24,11 @@ export function inResetScope(policy: Policy, s: Subject): boolean {
  * The distinct gates a user could pass at reset with what they registered: methods the policy
  * offers; a text and a call to the same phones count as one; questions never count for admins.
  */
-export function resetGatesAvailable(policy: Policy, s: Subject, registeredKinds: readonly string[]): string[] {
+export function resetGatesAvailable(
+  policy: Policy,
+  s: Subject,
+  registeredKinds: readonly string[],
+): string[] {
   const gates = new Set<string>();
   for (const kind of registeredKinds) {
     if (!policy.resetMethods.includes(kind as MethodKind)) continue;
@@ -52,7 +56,11 @@ export type SecondStep = 'none' | 'challenge' | 'register';
  * After the password: ask for a second factor when the policy or the app (acr_values) wants one.
  * Without a usable method, `required` and an app's demand send the user to register one.
  */
-export function secondStep(policy: Policy, signInKinds: readonly string[], mfaRequested: boolean): SecondStep {
+export function secondStep(
+  policy: Policy,
+  signInKinds: readonly string[],
+  mfaRequested: boolean,
+): SecondStep {
   const has = signInKinds.length > 0;
   if (mfaRequested || policy.mfa === 'required') return has ? 'challenge' : 'register';
   if (policy.mfa === 'whenRegistered' && has) return 'challenge';

@@ -31,7 +31,14 @@ function fromRow(r: any): Challenge {
 
 export async function createChallenge(
   db: Tx,
-  c: { flow: string; userId: string | null; kind: string; codeHash?: string | null; data?: Record<string, unknown>; attempts?: number },
+  c: {
+    flow: string;
+    userId: string | null;
+    kind: string;
+    codeHash?: string | null;
+    data?: Record<string, unknown>;
+    attempts?: number;
+  },
   now: Date,
   ttlMs: number,
 ): Promise<Challenge> {
@@ -52,7 +59,12 @@ export async function createChallenge(
 }
 
 /** The newest live (unconsumed, unexpired) challenge of a kind in a flow. */
-export async function findLiveChallenge(db: Tx, flow: string, kind: string, now: Date): Promise<Challenge | undefined> {
+export async function findLiveChallenge(
+  db: Tx,
+  flow: string,
+  kind: string,
+  now: Date,
+): Promise<Challenge | undefined> {
   const r = await db('challenges')
     .where({ flow, kind })
     .whereNull('consumed_at')
@@ -63,7 +75,11 @@ export async function findLiveChallenge(db: Tx, flow: string, kind: string, now:
 }
 
 /** The newest challenge of a kind in a flow, live or not (to carry failure counts over to a new code). */
-export async function findLatestChallenge(db: Tx, flow: string, kind: string): Promise<Challenge | undefined> {
+export async function findLatestChallenge(
+  db: Tx,
+  flow: string,
+  kind: string,
+): Promise<Challenge | undefined> {
   const r = await db('challenges').where({ flow, kind }).orderBy('created_at', 'desc').first();
   return r ? fromRow(r) : undefined;
 }
@@ -75,11 +91,15 @@ export async function incrementAttempts(db: Tx, id: string): Promise<number> {
 
 /** Consumes a challenge once; false when it was already consumed (a replay). */
 export async function consumeChallenge(db: Tx, id: string, now: Date): Promise<boolean> {
-  return affected(await db('challenges').where({ id }).whereNull('consumed_at').update({ consumed_at: now })) > 0;
+  return (
+    affected(await db('challenges').where({ id }).whereNull('consumed_at').update({ consumed_at: now })) > 0
+  );
 }
 
 export async function updateChallengeData(db: Tx, id: string, data: Record<string, unknown>): Promise<void> {
-  await db('challenges').where({ id }).update({ data: JSON.stringify(data) });
+  await db('challenges')
+    .where({ id })
+    .update({ data: JSON.stringify(data) });
 }
 
 export async function deleteFlowChallenges(db: Tx, flow: string): Promise<void> {
@@ -87,5 +107,9 @@ export async function deleteFlowChallenges(db: Tx, flow: string): Promise<void> 
 }
 
 export async function sweepChallenges(db: Tx, now: Date): Promise<number> {
-  return affected(await db('challenges').where('expires_at', '<', new Date(now.getTime() - 24 * 3600_000)).delete());
+  return affected(
+    await db('challenges')
+      .where('expires_at', '<', new Date(now.getTime() - 24 * 3600_000))
+      .delete(),
+  );
 }

@@ -43,7 +43,11 @@ export async function findCredential(db: Tx, userId: string, id: string): Promis
   return r ? fromRow(r) : undefined;
 }
 
-export async function findCredentialByLookup(db: Tx, kind: string, lookup: string): Promise<Credential | undefined> {
+export async function findCredentialByLookup(
+  db: Tx,
+  kind: string,
+  lookup: string,
+): Promise<Credential | undefined> {
   const r = await db('credentials').where({ kind, lookup }).first();
   return r ? fromRow(r) : undefined;
 }
@@ -55,7 +59,12 @@ export interface NewCredential {
   lookup?: string | null;
 }
 
-export async function insertCredential(db: Tx, userId: string, c: NewCredential, now: Date): Promise<Credential> {
+export async function insertCredential(
+  db: Tx,
+  userId: string,
+  c: NewCredential,
+  now: Date,
+): Promise<Credential> {
   const [row] = await db('credentials')
     .insert({
       id: crypto.randomUUID(),
@@ -85,7 +94,9 @@ export async function setDefaultCredential(db: Tx, userId: string, id: string | 
 }
 
 export async function updateCredentialData(db: Tx, id: string, data: Record<string, unknown>): Promise<void> {
-  await db('credentials').where({ id }).update({ data: JSON.stringify(data) });
+  await db('credentials')
+    .where({ id })
+    .update({ data: JSON.stringify(data) });
 }
 
 export async function touchCredential(db: Tx, id: string, now: Date): Promise<void> {
@@ -106,6 +117,8 @@ export async function claimTotpStep(db: Tx, id: string, step: number): Promise<b
 }
 
 export async function countCredentialsByKind(db: Tx, userId: string, kind: string): Promise<number> {
-  const [r] = await db('credentials').where({ user_id: userId, kind }).count<{ c: string | number }[]>({ c: '*' });
+  const [r] = await db('credentials')
+    .where({ user_id: userId, kind })
+    .count<{ c: string | number }[]>({ c: '*' });
   return Number(r.c);
 }

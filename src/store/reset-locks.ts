@@ -13,7 +13,9 @@ export interface LockState {
 
 export async function readLock(db: Tx, key: string): Promise<LockState> {
   const r = await db('reset_locks').where({ key }).first();
-  return r ? { count: r.count, lockedUntil: r.locked_until ? new Date(r.locked_until) : null } : { count: 0, lockedUntil: null };
+  return r
+    ? { count: r.count, lockedUntil: r.locked_until ? new Date(r.locked_until) : null }
+    : { count: 0, lockedUntil: null };
 }
 
 export function lockedAt(s: LockState, now: Date): boolean {
@@ -29,7 +31,10 @@ export async function countEvent(
   userId: string | null = null,
 ): Promise<LockState> {
   return (db as any).transaction(async (trx: Tx) => {
-    await trx('reset_locks').insert({ key, count: 0, window_start: now, user_id: userId }).onConflict('key').ignore();
+    await trx('reset_locks')
+      .insert({ key, count: 0, window_start: now, user_id: userId })
+      .onConflict('key')
+      .ignore();
     const r = await trx('reset_locks').where({ key }).forUpdate().first();
     const windowOver = now.getTime() - new Date(r.window_start).getTime() >= rule.windowMs;
     let count = windowOver ? 1 : r.count + 1;
@@ -39,7 +44,9 @@ export async function countEvent(
       lockedUntil = new Date(now.getTime() + rule.lockMs);
       count = 0;
     }
-    await trx('reset_locks').where({ key }).update({ count, window_start: windowStart, locked_until: lockedUntil });
+    await trx('reset_locks')
+      .where({ key })
+      .update({ count, window_start: windowStart, locked_until: lockedUntil });
     return { count, lockedUntil };
   });
 }

@@ -148,6 +148,8 @@ export async function updateSecurityInfoConfirmed(db: Tx, id: string, now: Date)
 }
 
 export async function listUsersWithRole(db: Tx, role: Role): Promise<User[]> {
-  const rows = await db('users').whereRaw('roles @> ?::jsonb', [JSON.stringify([role])]).orderBy('login_normalized');
+  const rows = await db('users')
+    .whereRaw('roles @> ?::jsonb', [JSON.stringify([role])])
+    .orderBy('login_normalized');
   return rows.map(fromRow);
 }

@@ -48,7 +48,11 @@ function track(child: ChildProcess): ChildProcess {
 /** Runs `node bin/tobira.js ARGS`; `stdin` is piped when given, otherwise stdin is empty. */
 function tobira(env: Record<string, string>, args: string[], stdin?: string): Promise<Run> {
   const child = track(
-    spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: baseEnv(env), stdio: ['pipe', 'pipe', 'pipe'] }),
+    spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: baseEnv(env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }),
   );
   let stdout = '';
   let stderr = '';
@@ -162,7 +166,13 @@ describe(`tobira CLI against a running server on the embedded database (control 
     server = track(
       spawn(process.execPath, [MAIN], {
         cwd: ROOT,
-        env: baseEnv({ DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ISSUER: issuer, LOG_LEVEL: 'warn' }),
+        env: baseEnv({
+          DATA_DIR: dataDir,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          ISSUER: issuer,
+          LOG_LEVEL: 'warn',
+        }),
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     );
@@ -195,7 +205,11 @@ describe(`tobira CLI against a running server on the embedded database (control 
     const noWizard = await tobira(env, ['policy', 'set', 'registrationRequired', 'false']);
     assert.equal(noWizard.code, 0, noWizard.stderr);
     alice = parseJson(
-      await tobira(env, ['user', 'add', 'alice', '--name', 'Alice', '--password-stdin', '--json'], `${PASSWORD}\n`),
+      await tobira(
+        env,
+        ['user', 'add', 'alice', '--name', 'Alice', '--password-stdin', '--json'],
+        `${PASSWORD}\n`,
+      ),
     );
     assert.equal(alice.login, 'alice');
     assert.match(alice.id, /\S/);
@@ -313,7 +327,11 @@ describe(`tobira CLI in direct mode, no server (${usingPostgres ? 'postgres via 
   before(async () => {
     if (usingPostgres) {
       tdb = await createTestDatabase();
-      env = { DATABASE_URL: tdb.url!, SECRET_KEY: Buffer.alloc(32, 9).toString('base64'), DATA_DIR: tempDir() };
+      env = {
+        DATABASE_URL: tdb.url!,
+        SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
+        DATA_DIR: tempDir(),
+      };
     } else {
       env = { DATA_DIR: tempDir() };
     }
@@ -324,7 +342,11 @@ describe(`tobira CLI in direct mode, no server (${usingPostgres ? 'postgres via 
 
   it(`creates and lists a user (${backendName})`, async () => {
     const created = parseJson(
-      await tobira(env, ['user', 'add', 'alice', '--email', 'alice@example.com', '--password-stdin', '--json'], `${PASSWORD}\n`),
+      await tobira(
+        env,
+        ['user', 'add', 'alice', '--email', 'alice@example.com', '--password-stdin', '--json'],
+        `${PASSWORD}\n`,
+      ),
     );
     assert.equal(created.login, 'alice');
     const users = parseJson<Array<{ id: string; login: string; email: string }>>(

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
-import { runCommand } from '../../src/commands.ts';
 import { systemClock } from '../../src/clock.ts';
+import { runCommand } from '../../src/commands.ts';
 import { alertText, Browser, formAction, hiddenInputs } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { addClientViaCli, addUserViaCli, discover, REDIRECT_URI, setPolicy } from '../helpers/rp.ts';
@@ -46,26 +46,44 @@ describe(`a temporary password must be changed at the next sign-in (${backendNam
     });
     let page = await br.follow(await br.get(url.href), REDIRECT_URI);
     page = await br.follow(
-      await br.post(formAction(page.text), { ...hiddenInputs(page.text), username: 'rita', password: temporary }, page.url),
+      await br.post(
+        formAction(page.text),
+        { ...hiddenInputs(page.text), username: 'rita', password: temporary },
+        page.url,
+      ),
       REDIRECT_URI,
     );
     assert.equal(page.status, 200);
     assert.match(page.text, /temporary password/);
-    let r = await br.post(formAction(page.text), { ...hiddenInputs(page.text), password: 'rita-rita-rita', confirm: 'rita-rita-rita' }, page.url);
+    let r = await br.post(
+      formAction(page.text),
+      { ...hiddenInputs(page.text), password: 'rita-rita-rita', confirm: 'rita-rita-rita' },
+      page.url,
+    );
     assert.equal(r.status, 400);
     assert.match(alertText(r.text) ?? r.text, /user ID/);
     const next = 'saffron kettle meadow 3';
     r = await br.follow(
-      await br.post(formAction(page.text), { ...hiddenInputs(page.text), password: next, confirm: next }, page.url),
+      await br.post(
+        formAction(page.text),
+        { ...hiddenInputs(page.text), password: next, confirm: next },
+        page.url,
+      ),
       REDIRECT_URI,
     );
     assert.ok(r.location?.startsWith(REDIRECT_URI), 'the sign-in continues to the app');
-    const audit = await tdb.db('audit_events').where({ activity: 'password.change_required', result: 'succeeded' });
+    const audit = await tdb
+      .db('audit_events')
+      .where({ activity: 'password.change_required', result: 'succeeded' });
     assert.equal(audit.length, 1);
 
     const other = new Browser();
     let p = await other.follow(await other.get(url.href), REDIRECT_URI);
-    p = await other.post(formAction(p.text), { ...hiddenInputs(p.text), username: 'rita', password: temporary }, p.url);
+    p = await other.post(
+      formAction(p.text),
+      { ...hiddenInputs(p.text), username: 'rita', password: temporary },
+      p.url,
+    );
     assert.equal(p.status, 401, 'the temporary password no longer works');
   });
 });

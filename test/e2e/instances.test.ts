@@ -4,7 +4,7 @@ import * as jose from 'jose';
 import * as oidc from 'openid-client';
 import { Browser, formAction, hiddenInputs } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase, usingPostgres } from '../helpers/db.ts';
-import { addClientViaCli, addUserViaCli, setPolicy, discover, REDIRECT_URI } from '../helpers/rp.ts';
+import { addClientViaCli, addUserViaCli, discover, REDIRECT_URI, setPolicy } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 /**

@@ -43,7 +43,11 @@ describe(`sign-in lockout (${backendName})`, () => {
       code_challenge_method: 'S256',
     });
     const page = await br.follow(await br.get(url.href));
-    const r = await br.post(formAction(page.text), { ...hiddenInputs(page.text), username, password: pw }, page.url);
+    const r = await br.post(
+      formAction(page.text),
+      { ...hiddenInputs(page.text), username, password: pw },
+      page.url,
+    );
     return r;
   }
 

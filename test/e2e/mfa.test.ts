@@ -3,7 +3,14 @@ import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { ManualClock } from '../../src/clock.ts';
 import { ACR_MFA, ACR_PASSWORD } from '../../src/oidc/acr.ts';
-import { alertText, Browser, decodeEntities, formAction, hiddenInputs, type Resp } from '../helpers/browser.ts';
+import {
+  alertText,
+  Browser,
+  decodeEntities,
+  formAction,
+  hiddenInputs,
+  type Resp,
+} from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { addClientViaCli, addUserViaCli, discover, REDIRECT_URI, setPolicy } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -53,14 +60,21 @@ describe(`multi-factor sign-in with an authenticator app (${backendName})`, () =
 
   async function submit(f: Flow, fields: Record<string, string> = {}, formIndex = 0) {
     f.page = await f.br.follow(
-      await f.br.post(formAction(f.page.text, formIndex), { ...hiddenInputs(f.page.text), ...fields }, f.page.url),
+      await f.br.post(
+        formAction(f.page.text, formIndex),
+        { ...hiddenInputs(f.page.text), ...fields },
+        f.page.url,
+      ),
       REDIRECT_URI,
     );
     return f.page;
   }
 
   async function tokens(f: Flow) {
-    assert.ok(f.page.location?.startsWith(REDIRECT_URI), `expected the app's redirect, got ${f.page.status} ${f.page.url}`);
+    assert.ok(
+      f.page.location?.startsWith(REDIRECT_URI),
+      `expected the app's redirect, got ${f.page.status} ${f.page.url}`,
+    );
     const t = await oidc.authorizationCodeGrant(config, new URL(f.page.location!), {
       pkceCodeVerifier: f.verifier,
       expectedNonce: f.nonce,
@@ -80,7 +94,9 @@ describe(`multi-factor sign-in with an authenticator app (${backendName})`, () =
     const claims = await tokens(f);
     assert.deepEqual(claims.amr, ['pwd']);
     assert.equal(claims.acr, ACR_PASSWORD);
-    const audit = await tdb.db('audit_events').where({ activity: 'security_info.registration_prompt', result: 'cancelled' });
+    const audit = await tdb
+      .db('audit_events')
+      .where({ activity: 'security_info.registration_prompt', result: 'cancelled' });
     assert.equal(audit.length, 1);
   });
 
@@ -107,7 +123,10 @@ describe(`multi-factor sign-in with an authenticator app (${backendName})`, () =
     const raw = JSON.stringify(rows[0]);
     assert.ok(!raw.includes(secret), 'the secret is not readable in the database');
     const outbox = await tdb.db('outbox').where({ recipient: 'dana@example.com' });
-    assert.ok(outbox.some((m: any) => m.purpose === 'notice.security_info_added'), 'the user is told by email');
+    assert.ok(
+      outbox.some((m: any) => m.purpose === 'notice.security_info_added'),
+      'the user is told by email',
+    );
   });
 
   it('signs in with password + app: amr pwd, otp, mfa and the MFA acr', async (t) => {
@@ -140,9 +159,15 @@ describe(`multi-factor sign-in with an authenticator app (${backendName})`, () =
     assert.equal(f.page.status, 429, 'blocked after five wrong codes');
     await submit(f, { code: oathtoolCode(secret, new Date(clock.now().getTime() + 30_000)) });
     assert.notEqual(f.page.status, 302, 'even a right code is refused in this sign-in now');
-    const failures = await tdb.db('audit_events').where({ activity: 'signin.second_factor' }).whereIn('result', ['failed', 'blocked']);
+    const failures = await tdb
+      .db('audit_events')
+      .where({ activity: 'signin.second_factor' })
+      .whereIn('result', ['failed', 'blocked']);
     assert.ok(failures.length >= 3, 'failures are recorded');
-    assert.ok(failures.some((r: any) => r.result === 'blocked'), 'the fifth wrong entry blocks the method for this sign-in');
+    assert.ok(
+      failures.some((r: any) => r.result === 'blocked'),
+      'the fifth wrong entry blocks the method for this sign-in',
+    );
   });
 
   it('acr_values asking for MFA forces the second step even when the policy is off', async (t) => {

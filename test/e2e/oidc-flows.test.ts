@@ -4,7 +4,14 @@ import * as jose from 'jose';
 import * as oidc from 'openid-client';
 import { Browser } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { addClientViaCli, addUserViaCli, setPolicy, codeFlow, discover, REDIRECT_URI } from '../helpers/rp.ts';
+import {
+  addClientViaCli,
+  addUserViaCli,
+  codeFlow,
+  discover,
+  REDIRECT_URI,
+  setPolicy,
+} from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe(`OpenID Connect flows with openid-client (${backendName})`, () => {

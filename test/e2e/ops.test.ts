@@ -7,7 +7,14 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { SecretBox } from '../../src/security/secrets.ts';
-import { alertText, Browser, decodeEntities, formAction, hiddenInputs, type Resp } from '../helpers/browser.ts';
+import {
+  alertText,
+  Browser,
+  decodeEntities,
+  formAction,
+  hiddenInputs,
+  type Resp,
+} from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { addClientViaCli, addUserViaCli, discover, REDIRECT_URI, setPolicy } from '../helpers/rp.ts';
 import { startTestServer, TEST_SECRET, type TestServer } from '../helpers/server.ts';
@@ -67,10 +74,17 @@ async function signInThroughPages(
     assert.ok(alertText(page.text), 'the form shows an error');
   }
   const done = await browser.follow(
-    await browser.post(formAction(page.text), { ...hiddenInputs(page.text), username, password: PASSWORD }, page.url),
+    await browser.post(
+      formAction(page.text),
+      { ...hiddenInputs(page.text), username, password: PASSWORD },
+      page.url,
+    ),
     REDIRECT_URI,
   );
-  assert.ok(done.location?.startsWith(REDIRECT_URI), `redirected to the app: ${done.status} ${done.text.slice(0, 300)}`);
+  assert.ok(
+    done.location?.startsWith(REDIRECT_URI),
+    `redirected to the app: ${done.status} ${done.text.slice(0, 300)}`,
+  );
   const code = new URL(done.location!).searchParams.get('code');
   assert.ok(code, 'the redirect carries a code');
   const redeem = () =>
@@ -95,7 +109,11 @@ async function demoSignIn(base: string, username: string) {
   assert.match(login.text, /name="password"/);
   const seen: string[] = [];
   let code: string | undefined;
-  let r = await b.post(formAction(login.text), { ...hiddenInputs(login.text), username, password: PASSWORD }, login.url);
+  let r = await b.post(
+    formAction(login.text),
+    { ...hiddenInputs(login.text), username, password: PASSWORD },
+    login.url,
+  );
   for (let i = 0; i < 10 && r.location; i++) {
     const next = new URL(r.location);
     seen.push(next.pathname);
@@ -118,7 +136,11 @@ function assertPageHeaders(r: Resp, what: string) {
   assert.match(csp, /frame-ancestors 'none'/, what);
   // With no 'unsafe-inline' an inline script would not run anyway; our pages must not rely on one.
   // (A JSON data block is not script, and the CSP does not apply to it.)
-  assert.doesNotMatch(r.text, /<script(?![^>]*\b(?:src=|type="application\/json"))[^>]*>/, `${what}: no inline script`);
+  assert.doesNotMatch(
+    r.text,
+    /<script(?![^>]*\b(?:src=|type="application\/json"))[^>]*>/,
+    `${what}: no inline script`,
+  );
 }
 
 describe(`operations: health, metrics, headers, logs, demo (${backendName})`, () => {
@@ -165,8 +187,16 @@ describe(`operations: health, metrics, headers, logs, demo (${backendName})`, ()
     const generated = res.headers.get('x-request-id') ?? '';
     assert.match(generated, uuid);
 
-    for (const bad of ['short', 'has spaces in it', 'x'.repeat(65), 'inject\u0007bell1234', '<script>alert(1)</script>']) {
-      res = await fetch(`${srv.url}/healthz`, { headers: { 'x-request-id': bad.replace(/[^\x20-\x7e]/g, '?') } });
+    for (const bad of [
+      'short',
+      'has spaces in it',
+      'x'.repeat(65),
+      'inject\u0007bell1234',
+      '<script>alert(1)</script>',
+    ]) {
+      res = await fetch(`${srv.url}/healthz`, {
+        headers: { 'x-request-id': bad.replace(/[^\x20-\x7e]/g, '?') },
+      });
       const got = res.headers.get('x-request-id') ?? '';
       assert.match(got, uuid, `"${bad}" is replaced`);
       assert.notEqual(got, generated, 'a fresh id per request');
@@ -212,7 +242,12 @@ describe(`operations: health, metrics, headers, logs, demo (${backendName})`, ()
       SECRET_KEY: TEST_SECRET,
       LOG_LEVEL: 'silent',
     });
-    const app = await createApp({ config, db: tdb.db, box: new SecretBox(config.secretKey!), logger: createLogger('silent') });
+    const app = await createApp({
+      config,
+      db: tdb.db,
+      box: new SecretBox(config.secretKey!),
+      logger: createLogger('silent'),
+    });
     server.on('request', app.handler);
     try {
       const b = new Browser();
@@ -237,7 +272,10 @@ describe(`operations: health, metrics, headers, logs, demo (${backendName})`, ()
       assert.equal(health.status, 200);
       let text = await metricsText(m.url);
       assert.match(text, /^# TYPE tobira_http_requests_total counter$/m);
-      assert.equal(sample(text, 'tobira_http_requests_total', { route: '/healthz', method: 'GET', status: '200' }), 1);
+      assert.equal(
+        sample(text, 'tobira_http_requests_total', { route: '/healthz', method: 'GET', status: '200' }),
+        1,
+      );
       assert.equal(sample(text, 'tobira_sign_ins_total', { result: 'failed' }), undefined, 'no sign-in yet');
 
       await signInThroughPages(m.issuer, web, 'dora', { wrongFirst: true });
@@ -245,18 +283,37 @@ describe(`operations: health, metrics, headers, logs, demo (${backendName})`, ()
       assert.ok(text.includes('\ntobira_sign_ins_total{result="failed"} 1\n'), 'one failed sign-in');
       assert.ok(text.includes('\ntobira_sign_ins_total{result="succeeded"} 1\n'), 'one successful sign-in');
       assert.equal(
-        sample(text, 'tobira_http_requests_total', { route: '/interaction/:uid/login', method: 'POST', status: '401' }),
+        sample(text, 'tobira_http_requests_total', {
+          route: '/interaction/:uid/login',
+          method: 'POST',
+          status: '401',
+        }),
         1,
       );
-      assert.ok(sample(text, 'tobira_http_requests_total', { route: 'authorization', method: 'GET' }), 'authorization route label');
+      assert.ok(
+        sample(text, 'tobira_http_requests_total', { route: 'authorization', method: 'GET' }),
+        'authorization route label',
+      );
 
-      const machine = await addClientViaCli(m, ['ops-machine', '--grant-type', 'client_credentials', '--scope', 'admin']);
+      const machine = await addClientViaCli(m, [
+        'ops-machine',
+        '--grant-type',
+        'client_credentials',
+        '--scope',
+        'admin',
+      ]);
       const config = await discover(m.issuer, machine.clientId, machine.secret);
       const cc = await oidc.clientCredentialsGrant(config, { scope: 'admin' });
       assert.ok(cc.access_token);
       text = await metricsText(m.url);
-      assert.ok(text.includes('\ntobira_tokens_issued_total{grant="client_credentials"} 1\n'), 'one client-credentials grant');
-      assert.equal(sample(text, 'tobira_http_requests_total', { route: 'token', method: 'POST', status: '200' }), 1);
+      assert.ok(
+        text.includes('\ntobira_tokens_issued_total{grant="client_credentials"} 1\n'),
+        'one client-credentials grant',
+      );
+      assert.equal(
+        sample(text, 'tobira_http_requests_total', { route: 'token', method: 'POST', status: '200' }),
+        1,
+      );
     } finally {
       await m.stop();
     }
@@ -268,7 +325,12 @@ describe(`operations: health, metrics, headers, logs, demo (${backendName})`, ()
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as AddressInfo).port;
     const issuer = `http://localhost:${port}`;
-    const config = loadConfig({ ISSUER: issuer, PORT: String(port), SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'info' });
+    const config = loadConfig({
+      ISSUER: issuer,
+      PORT: String(port),
+      SECRET_KEY: TEST_SECRET,
+      LOG_LEVEL: 'info',
+    });
     const app = await createApp({
       config,
       db: tdb.db,
@@ -291,14 +353,23 @@ describe(`operations: health, metrics, headers, logs, demo (${backendName})`, ()
         .filter(Boolean)
         .map((l) => JSON.parse(l) as { msg: string; path?: string; status?: number; requestId?: string });
       const requests = lines.filter((l) => l.msg === 'request');
-      assert.ok(requests.some((l) => l.path === '/token' && l.status === 200), 'the token request is logged');
+      assert.ok(
+        requests.some((l) => l.path === '/token' && l.status === 200),
+        'the token request is logged',
+      );
       assert.ok(requests.some((l) => /^\/interaction\/[^/]+\/login$/.test(l.path ?? '') && l.status === 401));
-      assert.ok(requests.some((l) => /^\/auth\//.test(l.path ?? '')), 'the redirect with the code is logged');
+      assert.ok(
+        requests.some((l) => /^\/auth\//.test(l.path ?? '')),
+        'the redirect with the code is logged',
+      );
       assert.ok(requests.every((l) => typeof l.requestId === 'string'));
 
       assert.ok(!log.includes(PASSWORD), 'no password');
       assert.ok(!log.includes(WRONG), 'not even a wrong password');
-      assert.ok(requests.some((l) => l.path?.startsWith('/demo/callback')), 'the callback request is logged');
+      assert.ok(
+        requests.some((l) => l.path?.startsWith('/demo/callback')),
+        'the callback request is logged',
+      );
       assert.ok(!log.includes(code), 'no authorization code');
       assert.ok(!log.includes(demo.code), 'no authorization code from the callback URL');
       assert.ok(!log.includes('code='), 'no query string with a code');

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
-import { alertText, Browser, decodeEntities, formAction, hiddenInputs, type Resp } from '../helpers/browser.ts';
+import {
+  alertText,
+  Browser,
+  decodeEntities,
+  formAction,
+  hiddenInputs,
+  type Resp,
+} from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { addUserViaCli, setPolicy } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -28,7 +35,13 @@ describe(`security-info portal (${backendName})`, () => {
   });
 
   /** Opens a portal page, signing in through the provider's pages when asked to. */
-  async function open(br: Browser, path: string, login = 'gina', secret?: string, pw = password): Promise<Resp> {
+  async function open(
+    br: Browser,
+    path: string,
+    login = 'gina',
+    secret?: string,
+    pw = password,
+  ): Promise<Resp> {
     let r = await br.follow(await br.get(path, srv.issuer));
     for (let i = 0; i < 4 && /\/interaction\//.test(r.url); i++) {
       const fields: Record<string, string> = { ...hiddenInputs(r.text) };
@@ -61,15 +74,23 @@ describe(`security-info portal (${backendName})`, () => {
     let r = await open(ginaBrowser, '/my/security-info/add/app');
     assert.equal(r.status, 200);
     secret = decodeEntities(/<code translate="no">([^<]+)<\/code>/.exec(r.text)![1]).replace(/\s+/g, '');
-    r = await ginaBrowser.post('/my/security-info/add/app', { ...hiddenInputs(r.text), code: oathtoolCode(secret, clock.now()) }, srv.issuer);
+    r = await ginaBrowser.post(
+      '/my/security-info/add/app',
+      { ...hiddenInputs(r.text), code: oathtoolCode(secret, clock.now()) },
+      srv.issuer,
+    );
     assert.equal(r.status, 302);
     r = await ginaBrowser.follow(r);
     assert.match(r.text, /The method was added/);
     assert.match(r.text, /Authenticator app/);
     assert.match(r.text, /default sign-in method/);
-    const audit = await tdb.db('audit_events').where({ activity: 'security_info.add', result: 'succeeded', subject_id: gina.id });
+    const audit = await tdb
+      .db('audit_events')
+      .where({ activity: 'security_info.add', result: 'succeeded', subject_id: gina.id });
     assert.equal(audit.length, 1);
-    const mail = await tdb.db('outbox').where({ recipient: 'gina@example.com', purpose: 'notice.security_info_added' });
+    const mail = await tdb
+      .db('outbox')
+      .where({ recipient: 'gina@example.com', purpose: 'notice.security_info_added' });
     assert.equal(mail.length, 1);
   });
 
@@ -88,7 +109,7 @@ describe(`security-info portal (${backendName})`, () => {
     assert.equal((await tdb.db('credentials').where({ id })).length, 1, 'nothing deleted');
   });
 
-  it('one user cannot see or delete another user\'s methods', async (t) => {
+  it("one user cannot see or delete another user's methods", async (t) => {
     if (!requireTool(t, OATHTOOL, 'oathtool')) return;
     const ginaCred = (await tdb.db('credentials').where({ user_id: gina.id }).first()).id;
     const hb = new Browser();
@@ -124,18 +145,20 @@ describe(`security-info portal (${backendName})`, () => {
     // Sign in again: password, then the app.
     page = await open(ginaBrowser, '/my/security-info', 'gina', secret);
     assert.equal(new URL(page.url).pathname, '/my/security-info');
-    const fresh = await open(ginaBrowser, "/my/security-info/add/app", "gina", secret);
+    const fresh = await open(ginaBrowser, '/my/security-info/add/app', 'gina', secret);
     assert.equal(fresh.status, 200, 'allowed after signing in again with the second factor');
 
     page = await ginaBrowser.get('/my/security-info', srv.issuer);
     r = await post(ginaBrowser, page, `/my/security-info/${id}/delete`);
     assert.equal(r.status, 302);
     assert.equal((await tdb.db('credentials').where({ id })).length, 0, 'deleted');
-    const mail = await tdb.db('outbox').where({ recipient: 'gina@example.com', purpose: 'notice.security_info_removed' });
+    const mail = await tdb
+      .db('outbox')
+      .where({ recipient: 'gina@example.com', purpose: 'notice.security_info_removed' });
     assert.equal(mail.length, 1);
   });
 
-  it('changes the password under the policy, with reasons in the user\'s language', async () => {
+  it("changes the password under the policy, with reasons in the user's language", async () => {
     const br = new Browser();
     br.acceptLanguage = 'ja';
     let page = await open(br, '/my/password', 'hank');
@@ -143,10 +166,18 @@ describe(`security-info portal (${backendName})`, () => {
     let r = await post(br, page, '/my/password', { current: 'wrong', password: 'x', confirm: 'x' });
     assert.equal(r.status, 400);
     assert.match(r.text, /現在のパスワードが正しくありません/);
-    r = await post(br, page, '/my/password', { current: password, password: 'password1', confirm: 'password1' });
+    r = await post(br, page, '/my/password', {
+      current: password,
+      password: 'password1',
+      confirm: 'password1',
+    });
     assert.equal(r.status, 400);
     assert.match(r.text, /8 文字以上|よく使われて/);
-    r = await post(br, page, '/my/password', { current: password, password: 'hank tiger moon', confirm: 'hank tiger moon' });
+    r = await post(br, page, '/my/password', {
+      current: password,
+      password: 'hank tiger moon',
+      confirm: 'hank tiger moon',
+    });
     assert.match(r.text, /ユーザー ID を含めないで/);
     r = await post(br, page, '/my/password', { current: password, password, confirm: password });
     assert.match(r.text, /最近使用したパスワード/, 'the current password counts as a recent one');
@@ -155,7 +186,9 @@ describe(`security-info portal (${backendName})`, () => {
     assert.match(r.text, /一致しません/);
     r = await post(br, page, '/my/password', { current: password, password: next, confirm: next });
     assert.equal(r.status, 302);
-    const audit = await tdb.db('audit_events').where({ activity: 'password.change', result: 'succeeded', subject_id: hank.id });
+    const audit = await tdb
+      .db('audit_events')
+      .where({ activity: 'password.change', result: 'succeeded', subject_id: hank.id });
     assert.equal(audit.length, 1);
     // The old password no longer signs in; the new one does.
     const nb = new Browser();

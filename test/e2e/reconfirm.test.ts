@@ -22,7 +22,12 @@ describe(`reconfirming security info after the period (${backendName})`, () => {
     srv = await startTestServer({ db: tdb.db, clock });
     await setPolicy(srv, 'mfa', 'off');
     ivan = await addUserViaCli(srv, 'ivan', password);
-    await insertCredential(srv.db, ivan.id, { kind: 'app', label: 'Phone', data: { secret: 'sealed', lastStep: 0 } }, clock.now());
+    await insertCredential(
+      srv.db,
+      ivan.id,
+      { kind: 'app', label: 'Phone', data: { secret: 'sealed', lastStep: 0 } },
+      clock.now(),
+    );
     await updateSecurityInfoConfirmed(srv.db, ivan.id, clock.now());
     const c = await addClientViaCli(srv, ['rc-app', '--redirect-uri', REDIRECT_URI, '--first-party']);
     config = await discover(srv.issuer, c.clientId, c.secret);
@@ -42,7 +47,11 @@ describe(`reconfirming security info after the period (${backendName})`, () => {
     });
     const page = await br.follow(await br.get(url.href));
     const r = await br.follow(
-      await br.post(formAction(page.text), { ...hiddenInputs(page.text), username: 'ivan', password }, page.url),
+      await br.post(
+        formAction(page.text),
+        { ...hiddenInputs(page.text), username: 'ivan', password },
+        page.url,
+      ),
       REDIRECT_URI,
     );
     return { br, r };
@@ -60,9 +69,14 @@ describe(`reconfirming security info after the period (${backendName})`, () => {
     assert.equal(r.status, 200);
     assert.match(r.text, /Is your security info still right\?/);
     assert.match(r.text, /Phone/);
-    const done = await br.follow(await br.post(formAction(r.text), hiddenInputs(r.text), r.url), REDIRECT_URI);
+    const done = await br.follow(
+      await br.post(formAction(r.text), hiddenInputs(r.text), r.url),
+      REDIRECT_URI,
+    );
     assert.ok(done.location?.startsWith(REDIRECT_URI));
-    const audit = await tdb.db('audit_events').where({ activity: 'security_info.reconfirm', subject_id: ivan.id });
+    const audit = await tdb
+      .db('audit_events')
+      .where({ activity: 'security_info.reconfirm', subject_id: ivan.id });
     assert.equal(audit.length, 1);
     const again = await signIn();
     assert.ok(again.r.location?.startsWith(REDIRECT_URI), 'not asked again');

@@ -49,9 +49,14 @@ describe(`reset gates (${backendName})`, () => {
   async function registerQuestions(login: string) {
     const br = new Browser();
     let r = await br.follow(await br.get('/my/security-info/add/questions', srv.issuer));
-    r = await br.follow(await br.post(formAction(r.text), { ...hiddenInputs(r.text), username: login, password }, r.url));
+    r = await br.follow(
+      await br.post(formAction(r.text), { ...hiddenInputs(r.text), username: login, password }, r.url),
+    );
     assert.equal(r.status, 200);
-    const ids = [...new Set([...r.text.matchAll(/<option value="(q\.[a-z_]+)"/g)].map((m) => m[1]))].slice(0, 3);
+    const ids = [...new Set([...r.text.matchAll(/<option value="(q\.[a-z_]+)"/g)].map((m) => m[1]))].slice(
+      0,
+      3,
+    );
     const form: Record<string, string> = { ...hiddenInputs(r.text) };
     ids.forEach((id, i) => {
       form[`question${i + 1}`] = id;
@@ -81,12 +86,28 @@ describe(`reset gates (${backendName})`, () => {
     assert.match(page.text, /Verification step 1 of 2/);
     page = await br.get('/reset/verify/app', srv.issuer);
     clock.advance(30_000);
-    let r = await br.post('/reset/verify/app', { ...hiddenInputs(page.text), code: oathtoolCode(secrets.pia, clock.now()) }, srv.issuer);
+    let r = await br.post(
+      '/reset/verify/app',
+      { ...hiddenInputs(page.text), code: oathtoolCode(secrets.pia, clock.now()) },
+      srv.issuer,
+    );
     page = await br.follow(r);
     assert.match(page.text, /Verification step 2 of 2/);
-    assert.doesNotMatch(page.text, /href="\/reset\/verify\/app"/, 'the same method cannot be the second gate');
-    assert.equal((await br.get('/reset/password', srv.issuer)).status, 403, 'typing the URL does not skip a gate');
-    r = await br.post('/reset/password', { ...hiddenInputs(page.text), password: 'x', confirm: 'x' }, srv.issuer);
+    assert.doesNotMatch(
+      page.text,
+      /href="\/reset\/verify\/app"/,
+      'the same method cannot be the second gate',
+    );
+    assert.equal(
+      (await br.get('/reset/password', srv.issuer)).status,
+      403,
+      'typing the URL does not skip a gate',
+    );
+    r = await br.post(
+      '/reset/password',
+      { ...hiddenInputs(page.text), password: 'x', confirm: 'x' },
+      srv.issuer,
+    );
     assert.equal(r.status, 403);
     page = await br.get('/reset/verify/questions', srv.issuer);
     assert.equal(page.status, 200);
@@ -94,7 +115,11 @@ describe(`reset gates (${backendName})`, () => {
     page = await br.follow(r);
     assert.match(page.text, /Choose a new password/);
     const next = 'lighthouse pepper canyon 5';
-    r = await br.post('/reset/password', { ...hiddenInputs(page.text), password: next, confirm: next }, srv.issuer);
+    r = await br.post(
+      '/reset/password',
+      { ...hiddenInputs(page.text), password: next, confirm: next },
+      srv.issuer,
+    );
     assert.match(r.text, /Your password was reset/);
     const done = await tdb.db('audit_events').where({ activity: 'reset.complete' });
     const details = typeof done[0].details === 'string' ? JSON.parse(done[0].details) : done[0].details;
@@ -105,7 +130,11 @@ describe(`reset gates (${backendName})`, () => {
     if (!requireTool(tc, OATHTOOL, 'oathtool')) return;
     await setPolicy(srv, 'resetGatesRequired', 1);
     const { r } = await identifyForReset(srv.issuer, 'quinn');
-    assert.match(r.text, /couldn&#39;t verify your account|couldn't verify your account/, 'one method is not enough for an administrator');
+    assert.match(
+      r.text,
+      /couldn&#39;t verify your account|couldn't verify your account/,
+      'one method is not enough for an administrator',
+    );
     // Even with questions registered (not possible through the portal), they never count for admins.
     const quinn = (await findUserByLogin(srv.db, 'quinn'))!;
     await srv.db('credentials').insert({
@@ -135,12 +164,20 @@ describe(`reset gates (${backendName})`, () => {
         code_challenge_method: 'S256',
       });
       const p = await br.follow(await br.get(url.href));
-      await br.post(formAction(p.text), { ...hiddenInputs(p.text), username: 'pia', password: 'nope' }, p.url);
+      await br.post(
+        formAction(p.text),
+        { ...hiddenInputs(p.text), username: 'pia', password: 'nope' },
+        p.url,
+      );
     }
     const { br } = await identifyForReset(srv.issuer, 'pia');
     let page = await br.get('/reset/verify/app', srv.issuer);
     clock.advance(30_000);
-    const r = await br.post('/reset/verify/app', { ...hiddenInputs(page.text), code: oathtoolCode(secrets.pia, clock.now()) }, srv.issuer);
+    const r = await br.post(
+      '/reset/verify/app',
+      { ...hiddenInputs(page.text), code: oathtoolCode(secrets.pia, clock.now()) },
+      srv.issuer,
+    );
     page = await br.follow(r);
     assert.match(page.text, /Unlock without changing my password/);
     const done = await br.post('/reset/unlock', hiddenInputs(page.text), srv.issuer);
@@ -154,7 +191,14 @@ describe(`reset gates (${backendName})`, () => {
       code_challenge_method: 'S256',
     });
     const p = await sb.follow(await sb.get(url.href));
-    const res = await sb.follow(await sb.post(formAction(p.text), { ...hiddenInputs(p.text), username: 'pia', password: current }, p.url), REDIRECT_URI);
+    const res = await sb.follow(
+      await sb.post(
+        formAction(p.text),
+        { ...hiddenInputs(p.text), username: 'pia', password: current },
+        p.url,
+      ),
+      REDIRECT_URI,
+    );
     assert.ok(res.location?.startsWith(REDIRECT_URI), 'signed in with the unchanged password');
     const audit = await tdb.db('audit_events').where({ activity: 'reset.unlock', result: 'succeeded' });
     assert.equal(audit.length, 1);

@@ -4,11 +4,18 @@ import * as oidc from 'openid-client';
 import { ManualClock } from '../../src/clock.ts';
 import { addMember, createGroup } from '../../src/store/groups.ts';
 import { findUserByLogin, updateUser } from '../../src/store/users.ts';
-import { alertText, Browser, decodeEntities, formAction, hiddenInputs, type Resp } from '../helpers/browser.ts';
+import { alertText, Browser, formAction, hiddenInputs } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { solvePowInPage } from '../helpers/pow.ts';
 import { identifyForReset, registerAppInPortal } from '../helpers/reset.ts';
-import { addClientViaCli, addUserViaCli, codeFlow, discover, REDIRECT_URI, setPolicy } from '../helpers/rp.ts';
+import {
+  addClientViaCli,
+  addUserViaCli,
+  codeFlow,
+  discover,
+  REDIRECT_URI,
+  setPolicy,
+} from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { OATHTOOL, oathtoolCode, requireTool, toolAvailable } from '../helpers/tools.ts';
 
@@ -58,9 +65,7 @@ describe(`"Can't access your account?" (${backendName})`, () => {
   const identify = (login: string, br?: Browser) => identifyForReset(srv.issuer, login, br);
 
   const strip = (html: string) =>
-    html
-      .replace(/name="_csrf" value="[^"]*"/g, '')
-      .replace(/(interaction(\/|%2F|=))[A-Za-z0-9_-]+/g, '$1X');
+    html.replace(/name="_csrf" value="[^"]*"/g, '').replace(/(interaction(\/|%2F|=))[A-Za-z0-9_-]+/g, '$1X');
 
   it('an unknown user and an unregistered user get byte-identical pages', async () => {
     const unknown = await identify('nobody-at-all');
@@ -110,9 +115,17 @@ describe(`"Can't access your account?" (${backendName})`, () => {
     assert.equal(r.status, 400);
     assert.match(alertText(r.text) ?? '', /automated-request check/);
     const solution = await solvePowInPage(page.text);
-    r = await br.post('/reset', { ...hiddenInputs(page.text), username: 'kate', altcha: solution }, srv.issuer);
+    r = await br.post(
+      '/reset',
+      { ...hiddenInputs(page.text), username: 'kate', altcha: solution },
+      srv.issuer,
+    );
     assert.equal(r.status, 302);
-    r = await br.post('/reset', { ...hiddenInputs(page.text), username: 'kate', altcha: solution }, srv.issuer);
+    r = await br.post(
+      '/reset',
+      { ...hiddenInputs(page.text), username: 'kate', altcha: solution },
+      srv.issuer,
+    );
     assert.equal(r.status, 400, 'a solved challenge works once');
   });
 
@@ -127,14 +140,20 @@ describe(`"Can't access your account?" (${backendName})`, () => {
     const after = await tdb.db('outbox').where({ purpose: 'notice.contact_admin' });
     assert.equal(after.length - before.length, 1, 'one message for leo, none for the unknown user');
     assert.equal(after.at(-1).recipient, 'helpdesk@example.com');
-    const audit = await tdb.db('audit_events').where({ activity: 'reset.attempt', result: 'contacted_admin' });
+    const audit = await tdb
+      .db('audit_events')
+      .where({ activity: 'reset.attempt', result: 'contacted_admin' });
     assert.equal(audit.length, 1);
   });
 
   it('one gate with the authenticator app, then a new password; sessions revoked, user notified', async (t) => {
     if (!requireTool(t, OATHTOOL, 'oathtool')) return;
     // Signed in before the reset, with a refresh token.
-    const before = await codeFlow(config, { username: 'kate', password }, { scope: 'openid offline_access', extra: { prompt: 'consent' } });
+    const before = await codeFlow(
+      config,
+      { username: 'kate', password },
+      { scope: 'openid offline_access', extra: { prompt: 'consent' } },
+    );
     assert.ok(before.tokens.refresh_token);
     // Locked out by ten wrong passwords.
     for (let i = 0; i < 10; i++) {
@@ -146,7 +165,11 @@ describe(`"Can't access your account?" (${backendName})`, () => {
         code_challenge_method: 'S256',
       });
       const p = await br.follow(await br.get(url.href));
-      await br.post(formAction(p.text), { ...hiddenInputs(p.text), username: 'kate', password: 'wrong!' }, p.url);
+      await br.post(
+        formAction(p.text),
+        { ...hiddenInputs(p.text), username: 'kate', password: 'wrong!' },
+        p.url,
+      );
     }
 
     const { br, r } = await identify('kate');
@@ -158,17 +181,33 @@ describe(`"Can't access your account?" (${backendName})`, () => {
     assert.equal((await br.get('/reset/password', srv.issuer)).status, 403);
     page = await br.get('/reset/verify/app', srv.issuer);
     clock.advance(30_000);
-    let res = await br.post('/reset/verify/app', { ...hiddenInputs(page.text), code: oathtoolCode(secrets.kate, clock.now()) }, srv.issuer);
+    let res = await br.post(
+      '/reset/verify/app',
+      { ...hiddenInputs(page.text), code: oathtoolCode(secrets.kate, clock.now()) },
+      srv.issuer,
+    );
     assert.equal(res.status, 302);
     page = await br.follow(res);
     assert.match(page.text, /Choose a new password/);
-    res = await br.post('/reset/password', { ...hiddenInputs(page.text), password: 'kate12345', confirm: 'kate12345' }, srv.issuer);
+    res = await br.post(
+      '/reset/password',
+      { ...hiddenInputs(page.text), password: 'kate12345', confirm: 'kate12345' },
+      srv.issuer,
+    );
     assert.equal(res.status, 400);
     assert.match(res.text, /user ID/);
-    res = await br.post('/reset/password', { ...hiddenInputs(page.text), password, confirm: password }, srv.issuer);
+    res = await br.post(
+      '/reset/password',
+      { ...hiddenInputs(page.text), password, confirm: password },
+      srv.issuer,
+    );
     assert.match(res.text, /used this password recently/);
     const fresh = 'maple orbit quietly 77';
-    res = await br.post('/reset/password', { ...hiddenInputs(page.text), password: fresh, confirm: fresh }, srv.issuer);
+    res = await br.post(
+      '/reset/password',
+      { ...hiddenInputs(page.text), password: fresh, confirm: fresh },
+      srv.issuer,
+    );
     assert.equal(res.status, 200);
     assert.match(res.text, /Your password was reset/);
 
@@ -179,7 +218,9 @@ describe(`"Can't access your account?" (${backendName})`, () => {
     // The browser that was signed in must sign in again, and the lock is gone.
     const again = await codeFlow(config, { username: 'kate', password: fresh }, { browser: before.browser });
     assert.ok(again.tokens.id_token);
-    const mail = await tdb.db('outbox').where({ recipient: 'kate@example.com', purpose: 'notice.password_reset' });
+    const mail = await tdb
+      .db('outbox')
+      .where({ recipient: 'kate@example.com', purpose: 'notice.password_reset' });
     assert.equal(mail.length, 1);
     const done = await tdb.db('audit_events').where({ activity: 'reset.complete', result: 'succeeded' });
     assert.equal(done.length, 1);
@@ -197,7 +238,10 @@ describe(`"Can't access your account?" (${backendName})`, () => {
     assert.match(r.text, /started in another browser/);
     const jar = br.cookies.get(new URL(srv.issuer).host)!;
     const stolen = new Browser();
-    stolen.cookies.set(new URL(srv.issuer).host, new Map([['tobira.reset', `${jar.get('tobira.reset')!.split('.')[0]}.forged`]]));
+    stolen.cookies.set(
+      new URL(srv.issuer).host,
+      new Map([['tobira.reset', `${jar.get('tobira.reset')!.split('.')[0]}.forged`]]),
+    );
     assert.equal((await stolen.get('/reset/verify', srv.issuer)).status, 400, 'the id alone is not enough');
     assert.equal((await br.get('/reset/verify', srv.issuer)).status, 200);
     clock.advance(16 * 60_000);
@@ -205,10 +249,16 @@ describe(`"Can't access your account?" (${backendName})`, () => {
     assert.equal(r.status, 400, 'expired after 15 minutes');
     await srv.app.sweep();
     const ned = (await findUserByLogin(srv.db, 'ned'))!;
-    const abandoned = await tdb.db('audit_events').where({ activity: 'reset.attempt', result: 'abandoned', subject_id: ned.id });
+    const abandoned = await tdb
+      .db('audit_events')
+      .where({ activity: 'reset.attempt', result: 'abandoned', subject_id: ned.id });
     assert.equal(abandoned.length, 1, 'the expired session is recorded as abandoned, once');
     await srv.app.sweep();
-    assert.equal((await tdb.db('audit_events').where({ result: 'abandoned', subject_id: ned.id })).length, 1, 'not twice');
+    assert.equal(
+      (await tdb.db('audit_events').where({ result: 'abandoned', subject_id: ned.id })).length,
+      1,
+      'not twice',
+    );
   });
 
   it('five failed verifications block the method; success clears the counters', async (t) => {
@@ -222,10 +272,18 @@ describe(`"Can't access your account?" (${backendName})`, () => {
       assert.equal(r.status, 400);
     }
     clock.advance(30_000);
-    let r = await br.post('/reset/verify/app', { ...hiddenInputs(page.text), code: oathtoolCode(secrets.ned, clock.now()) }, srv.issuer);
+    let r = await br.post(
+      '/reset/verify/app',
+      { ...hiddenInputs(page.text), code: oathtoolCode(secrets.ned, clock.now()) },
+      srv.issuer,
+    );
     page = await br.follow(r);
     const pw = 'granite willow ferry 19';
-    r = await br.post('/reset/password', { ...hiddenInputs(page.text), password: pw, confirm: pw }, srv.issuer);
+    r = await br.post(
+      '/reset/password',
+      { ...hiddenInputs(page.text), password: pw, confirm: pw },
+      srv.issuer,
+    );
     assert.match(r.text, /Your password was reset/);
 
     // A new attempt can fail four times without being blocked; the fifth blocks the method.
@@ -266,20 +324,32 @@ describe(`"Can't access your account?" (${backendName})`, () => {
 
   it('bad input at every step gets a 4xx with a message and changes nothing', async () => {
     const br = new Browser();
-    let r = await br.request('POST', '/reset', { base: srv.issuer, body: '{}', headers: { 'content-type': 'application/json' } });
+    let r = await br.request('POST', '/reset', {
+      base: srv.issuer,
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(r.status, 415);
     r = await br.post('/reset', { username: 'kate' }, srv.issuer);
     assert.equal(r.status, 403, 'no CSRF token');
     const page = await br.get('/reset', srv.issuer);
     r = await br.post('/reset', { ...hiddenInputs(page.text), username: '', altcha: 'x' }, srv.issuer);
     assert.equal(r.status, 400);
-    r = await br.post('/reset', { ...hiddenInputs(page.text), username: 'kate', altcha: 'garbage' }, srv.issuer);
+    r = await br.post(
+      '/reset',
+      { ...hiddenInputs(page.text), username: 'kate', altcha: 'garbage' },
+      srv.issuer,
+    );
     assert.equal(r.status, 400);
     for (const path of ['/reset/verify', '/reset/verify/app', '/reset/password']) {
       r = await br.get(path, srv.issuer);
       assert.equal(r.status, 400, path);
     }
-    r = await br.post('/reset/password', { ...hiddenInputs(page.text), password: 'x', confirm: 'x' }, srv.issuer);
+    r = await br.post(
+      '/reset/password',
+      { ...hiddenInputs(page.text), password: 'x', confirm: 'x' },
+      srv.issuer,
+    );
     assert.equal(r.status, 400);
     r = await br.post('/reset/verify/%3Cscript%3E', hiddenInputs(page.text), srv.issuer);
     assert.ok(r.status >= 400 && r.status < 500);

@@ -377,10 +377,7 @@ describe(`security keys and passkeys in Chromium (${backendName})`, { skip: chro
     await onPath(kimPage, SIGN_IN);
     await kimPage.click('form[data-webauthn="passkey"] button[data-webauthn-start]');
     await kimPage.locator('#form-error').waitFor();
-    assert.match(
-      (await kimPage.locator('#form-error').textContent()) ?? '',
-      /passkey isn't registered here/,
-    );
+    assert.match((await kimPage.locator('#form-error').textContent()) ?? '', /passkey isn't registered here/);
     assert.equal((await kimKey.credentials()).length, 1);
 
     await enterPassword(kimPage, 'kim', kimPassword);

@@ -29,7 +29,9 @@ export function methodContext(opts: {
     rp: { id: 'localhost', origin: 'http://localhost:3000', name: policy.organizationName },
     organizationName: policy.organizationName,
     policy,
-    delivery: opts.delivery ?? createDelivery({ db: opts.db, logger: createLogger('silent'), config, clock: opts.clock }),
+    delivery:
+      opts.delivery ??
+      createDelivery({ db: opts.db, logger: createLogger('silent'), config, clock: opts.clock }),
     request: { ip: opts.ip ?? '127.0.0.1', locale: opts.locale ?? 'en' },
   };
 }

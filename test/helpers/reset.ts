@@ -13,16 +13,26 @@ export async function registerAppInPortal(
 ): Promise<string> {
   const br = new Browser();
   let r = await br.follow(await br.get('/my/security-info/add/app', issuer));
-  r = await br.follow(await br.post(formAction(r.text), { ...hiddenInputs(r.text), username: login, password }, r.url));
+  r = await br.follow(
+    await br.post(formAction(r.text), { ...hiddenInputs(r.text), username: login, password }, r.url),
+  );
   const secret = decodeEntities(/<code translate="no">([^<]+)<\/code>/.exec(r.text)![1]).replace(/\s+/g, '');
-  r = await br.post('/my/security-info/add/app', { ...hiddenInputs(r.text), code: oathtoolCode(secret, clock.now()) }, issuer);
+  r = await br.post(
+    '/my/security-info/add/app',
+    { ...hiddenInputs(r.text), code: oathtoolCode(secret, clock.now()) },
+    issuer,
+  );
   assert.equal(r.status, 302, `app registered for ${login}`);
   clock.advance(30_000);
   return secret;
 }
 
 /** The reset flow's identify step: the user ID plus a solved proof of work. */
-export async function identifyForReset(issuer: string, login: string, br = new Browser()): Promise<{ br: Browser; r: Resp }> {
+export async function identifyForReset(
+  issuer: string,
+  login: string,
+  br = new Browser(),
+): Promise<{ br: Browser; r: Resp }> {
   const page = await br.get('/reset', issuer);
   assert.equal(page.status, 200);
   const r = await br.post(

@@ -23,7 +23,10 @@ export const OATHTOOL = '/usr/bin/oathtool';
 
 /** A TOTP code computed by oathtool, independently of Tobira's code, for the given instant. */
 export function oathtoolCode(base32Secret: string, at: Date): string {
-  const now = at.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const now = at
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
   return execFileSync(OATHTOOL, ['--totp', '-b', '--now', now, base32Secret.replace(/\s+/g, '')], {
     encoding: 'utf8',
   }).trim();

@@ -3,7 +3,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
-import { loadConfig } from '../../src/config.ts';
 import type { Db } from '../../src/db/knex.ts';
 import { createViews } from '../../src/http/views.ts';
 import { translator } from '../../src/i18n/index.ts';

@@ -20,7 +20,9 @@ describe(`database and oidc adapter (${backendName})`, () => {
         )
       ).rows.map((r: any) => r.table_name);
     const before = await tables();
-    assert.ok(before.includes('oidc_payloads') && before.includes('users') && before.includes('audit_events'));
+    assert.ok(
+      before.includes('oidc_payloads') && before.includes('users') && before.includes('audit_events'),
+    );
     assert.deepEqual(await migrateLatest(tdb.db), []);
     assert.equal(await pendingMigrations(tdb.db), 0);
     assert.deepEqual(await tables(), before);

@@ -125,7 +125,10 @@ describe('loadConfig', () => {
     assert.equal(b.production, true);
     assert.equal(b.secretKey, undefined);
     // Outside production the same http issuer and missing key are fine.
-    const c = loadConfig({ DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db', ISSUER: 'http://id.example.com' });
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
+      ISSUER: 'http://id.example.com',
+    });
     assert.equal(c.production, false);
   });
 });
@@ -146,7 +149,11 @@ describe('node src/main.ts with a bad environment', () => {
       DEFAULT_LOCALE: 'fr',
       TRUST_PROXY: 'maybe',
     };
-    const child = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['src/main.ts'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));

@@ -283,13 +283,7 @@ describe('reports: SVG charts', () => {
       days.map((d) => [d.label, d.value, d.value]),
     );
     const labels = find(root, (n) => n.name === 'text' && n.attrs.class === 'label').map((n) => n.text);
-    assert.deepEqual(labels, [
-      '2026-01-01',
-      '2026-01-08',
-      '2026-01-15',
-      '2026-01-22',
-      '2026-01-29',
-    ]);
+    assert.deepEqual(labels, ['2026-01-01', '2026-01-08', '2026-01-15', '2026-01-22', '2026-01-29']);
   });
 
   it('handles no data and odd values without breaking the markup', () => {

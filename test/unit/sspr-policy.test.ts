@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { lockDuration, registerFailure, EMPTY_THROTTLE, isLocked } from '../../src/policy/lockout.ts';
+import { EMPTY_THROTTLE, isLocked, lockDuration, registerFailure } from '../../src/policy/lockout.ts';
 import { defaultPolicy } from '../../src/policy/settings.ts';
 import {
   gatesRequired,
@@ -74,6 +74,9 @@ describe('SSPR policy rules', () => {
     assert.equal(isLocked(s, now), true);
     assert.equal(s.lockedUntil!.getTime() - now.getTime(), 60_000);
     assert.equal(isLocked(s, new Date(now.getTime() + 60_000)), false);
-    assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8].map(lockDuration), [60, 120, 240, 480, 960, 1920, 3600, 3600].map((x) => x * 1000));
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8].map(lockDuration),
+      [60, 120, 240, 480, 960, 1920, 3600, 3600].map((x) => x * 1000),
+    );
   });
 });

@@ -15,8 +15,8 @@ import {
 } from '../../oidc/clients.ts';
 import { isLocked } from '../../policy/lockout.ts';
 import {
-  type Policy,
   POLICY_KEYS,
+  type Policy,
   type PolicyKey,
   policyFromSettings,
   policySchema,

@@ -7,9 +7,9 @@ import { AppError } from '../../http/errors.ts';
 import { render } from '../../http/views.ts';
 import type { MethodView } from '../../methods/types.ts';
 import { gatesRequired } from '../../policy/sspr.ts';
-import { countEvent, lockedAt, readLock } from '../../store/reset-locks.ts';
 import { listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
+import { countEvent, lockedAt, readLock } from '../../store/reset-locks.ts';
 import { findUserByLogin, listUsersWithRole, type User } from '../../store/users.ts';
 import { setNewPassword } from '../security-info/password.ts';
 import {
@@ -73,7 +73,10 @@ export function resetRoutes(deps: AppDeps): Router {
   const sess = (ctx: Context) => ctx.state.reset as Session;
 
   async function identifyPage(ctx: Context, data: Record<string, unknown> = {}, status = 200) {
-    const interaction = typeof ctx.query.interaction === 'string' && UID.test(ctx.query.interaction) ? ctx.query.interaction : '';
+    const interaction =
+      typeof ctx.query.interaction === 'string' && UID.test(ctx.query.interaction)
+        ? ctx.query.interaction
+        : '';
     render(
       ctx,
       deps.views,
@@ -104,7 +107,15 @@ export function resetRoutes(deps: AppDeps): Router {
     const s = await startSession(deps, login, result === 'eligible' ? user!.id : null, interaction);
     ctx.cookies.set(COOKIE, `${s.id}.${s.secret}`, cookieOpts);
     if (result !== 'eligible') {
-      await audit(deps, user?.id ?? null, 'reset.attempt', 'failed', meta(ctx), result, user ? undefined : { login });
+      await audit(
+        deps,
+        user?.id ?? null,
+        'reset.attempt',
+        'failed',
+        meta(ctx),
+        result,
+        user ? undefined : { login },
+      );
       return render(ctx, deps.views, `reset/${result === 'notEnabled' ? 'not-enabled' : result}`, {
         interaction,
         contact: contactMode(policy.helpdeskContact),
@@ -158,7 +169,14 @@ export function resetRoutes(deps: AppDeps): Router {
     return o;
   }
 
-  async function stepPage(ctx: Context, s: Session, kind: string, view: MethodView, extra: Record<string, unknown> = {}, status = 200) {
+  async function stepPage(
+    ctx: Context,
+    s: Session,
+    kind: string,
+    view: MethodView,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) {
     render(
       ctx,
       deps.views,
@@ -204,7 +222,9 @@ export function resetRoutes(deps: AppDeps): Router {
     const r = await o.method.resetPrecheck.submit(cx, s.user, o.credentials, flow, form(ctx));
     if (!r.ok) {
       const blocked = await countMethodFailure(deps, s.user.id, kind);
-      await audit(deps, s.user.id, 'reset.verify', blocked ? 'blocked' : 'failed', meta(ctx), r.error, { kind });
+      await audit(deps, s.user.id, 'reset.verify', blocked ? 'blocked' : 'failed', meta(ctx), r.error, {
+        kind,
+      });
       const view = o.method.resetPrecheck.view(cx, s.user, o.credentials, flow);
       return render(
         ctx,
@@ -242,8 +262,11 @@ export function resetRoutes(deps: AppDeps): Router {
     if (!r.ok) {
       const counted = r.counted !== false;
       const blocked = (counted && (await countMethodFailure(deps, s.user.id, kind))) || !!r.exhausted;
-      await audit(deps, s.user.id, 'reset.verify', blocked ? 'blocked' : 'failed', meta(ctx), r.error, { kind });
-      if (blocked) await audit(deps, s.user.id, 'reset.attempt', 'blocked', meta(ctx), 'method blocked', { kind });
+      await audit(deps, s.user.id, 'reset.verify', blocked ? 'blocked' : 'failed', meta(ctx), r.error, {
+        kind,
+      });
+      if (blocked)
+        await audit(deps, s.user.id, 'reset.attempt', 'blocked', meta(ctx), 'method blocked', { kind });
       const view = blocked ? undefined : await o.method.challenge(cx, s.user, o.credentials, flow);
       if (!view) {
         return render(ctx, deps.views, 'reset/method-blocked', { methodName: o.name }, 429);
@@ -276,7 +299,14 @@ export function resetRoutes(deps: AppDeps): Router {
   router.post('/password', posted, session, gatesPassed, async (ctx) => {
     const s = sess(ctx);
     const f = form(ctx);
-    const r = await setNewPassword(deps, s.user, f.password ?? '', f.confirm ?? '', meta(ctx), 'reset.password');
+    const r = await setNewPassword(
+      deps,
+      s.user,
+      f.password ?? '',
+      f.confirm ?? '',
+      meta(ctx),
+      'reset.password',
+    );
     if (!r.ok) {
       return render(
         ctx,
@@ -332,7 +362,9 @@ export function resetRoutes(deps: AppDeps): Router {
       if (setting.includes('@') && !/^https?:/.test(setting)) {
         await deps.notices.helpdesk([], user.login, meta(ctx), setting);
       } else {
-        const helpdesk = (await listUsersWithRole(deps.db, 'helpdesk')).filter((u) => u.status === 'active' && u.email);
+        const helpdesk = (await listUsersWithRole(deps.db, 'helpdesk')).filter(
+          (u) => u.status === 'active' && u.email,
+        );
         const recipients = helpdesk.length
           ? helpdesk
           : (await listUsersWithRole(deps.db, 'admin')).filter((u) => u.status === 'active' && u.email);

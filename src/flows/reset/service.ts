@@ -2,8 +2,8 @@ import crypto from 'node:crypto';
 import type { AppDeps } from '../../app.ts';
 import type { MethodContext, VerificationMethod } from '../../methods/types.ts';
 import type { Policy } from '../../policy/settings.ts';
-import { constantTimeEqual } from '../../security/secrets.ts';
 import { gatesRequired, inResetScope, isAdmin, resetGatesAvailable } from '../../policy/sspr.ts';
+import { constantTimeEqual } from '../../security/secrets.ts';
 import { recordAudit } from '../../store/audit.ts';
 import { createChallenge, findLiveChallenge, updateChallengeData } from '../../store/challenges.ts';
 import { type Credential, listCredentials } from '../../store/credentials.ts';
@@ -75,12 +75,18 @@ export async function startSession(
     RESET_SESSION_MS,
   );
   // The state row's own id names the session; its flow is `reset` until we know the id.
-  await deps.db('challenges').where({ id: c.id }).update({ flow: flowOf(c.id) });
+  await deps
+    .db('challenges')
+    .where({ id: c.id })
+    .update({ flow: flowOf(c.id) });
   return { id: c.id, secret };
 }
 
 /** Loads a live session that belongs to this browser; anything else is "start again". */
-export async function loadSession(deps: AppDeps, cookie: string | undefined): Promise<{ id: string; state: ResetState } | undefined> {
+export async function loadSession(
+  deps: AppDeps,
+  cookie: string | undefined,
+): Promise<{ id: string; state: ResetState } | undefined> {
   if (!cookie) return undefined;
   const dot = cookie.indexOf('.');
   if (dot < 0) return undefined;
@@ -118,9 +124,14 @@ export function resetOptions(
 }
 
 /** SSPR.md §3 step 1, in its order; the fold option makes every refusal the same page. */
-export async function eligibility(deps: AppDeps, policy: Policy, login: string): Promise<{ result: Eligibility; user?: User }> {
+export async function eligibility(
+  deps: AppDeps,
+  policy: Policy,
+  login: string,
+): Promise<{ result: Eligibility; user?: User }> {
   const user = await findUserByLogin(deps.db, login);
-  const fold = (r: Eligibility): Eligibility => (policy.foldEligibilityMessages && r !== 'eligible' ? 'unverified' : r);
+  const fold = (r: Eligibility): Eligibility =>
+    policy.foldEligibilityMessages && r !== 'eligible' ? 'unverified' : r;
   if (user && user.passwordManaged === 'external') return { result: fold('external'), user };
   const subject = user ? await subjectOf(deps, user) : undefined;
   if (user && subject && !inResetScope(policy, subject)) return { result: fold('notEnabled'), user };
@@ -178,7 +189,12 @@ export async function audit(
  * reset throttles, and tell the user (every registered address) and, for an administrator, the
  * other administrators.
  */
-export async function completeReset(deps: AppDeps, user: User, state: ResetState, meta: RequestMeta): Promise<void> {
+export async function completeReset(
+  deps: AppDeps,
+  user: User,
+  state: ResetState,
+  meta: RequestMeta,
+): Promise<void> {
   const policy = await deps.policy();
   await clearLockout(deps.db, user.login);
   await destroyByAccountId(deps.db, user.id);
@@ -189,7 +205,12 @@ export async function completeReset(deps: AppDeps, user: User, state: ResetState
   if (policy.notifyAdminsOnAdminReset && isAdmin(user)) await deps.notices.adminPasswordReset(user, meta);
 }
 
-export async function unlockOnly(deps: AppDeps, user: User, state: ResetState, meta: RequestMeta): Promise<void> {
+export async function unlockOnly(
+  deps: AppDeps,
+  user: User,
+  state: ResetState,
+  meta: RequestMeta,
+): Promise<void> {
   await clearLockout(deps.db, user.login);
   await clearUserLocks(deps.db, user.id, [attemptKey(user.login)]);
   await audit(deps, user.id, 'reset.unlock', 'succeeded', meta, null, { methods: state.methods });
@@ -207,7 +228,12 @@ export async function userOf(deps: AppDeps, state: ResetState): Promise<User | u
   return u && u.status === 'active' ? u : undefined;
 }
 
-export function methodContextFor(deps: AppDeps, policy: Policy, meta: RequestMeta, locale: 'en' | 'ja'): MethodContext {
+export function methodContextFor(
+  deps: AppDeps,
+  policy: Policy,
+  meta: RequestMeta,
+  locale: 'en' | 'ja',
+): MethodContext {
   return deps.methodContext(policy, { ip: meta.ip, locale });
 }
 
@@ -238,7 +264,13 @@ export async function recordAbandoned(db: AppDeps['db'], now: Date): Promise<num
         n++;
       }
     }
-    if (rows.length) await trx('challenges').whereIn('id', rows.map((r: { id: string }) => r.id)).delete();
+    if (rows.length)
+      await trx('challenges')
+        .whereIn(
+          'id',
+          rows.map((r: { id: string }) => r.id),
+        )
+        .delete();
     return n;
   });
 }

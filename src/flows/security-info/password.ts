@@ -24,7 +24,10 @@ export async function setNewPassword(
 ): Promise<SetPasswordResult> {
   const policy = await deps.policy();
   if (next !== confirm) return { ok: false, reasons: [{ key: 'portal.password.mismatch' }] };
-  const history = [user.passwordHash, ...(await recentPasswordHashes(deps.db, user.id, policy.passwordHistory))]
+  const history = [
+    user.passwordHash,
+    ...(await recentPasswordHashes(deps.db, user.id, policy.passwordHistory)),
+  ]
     .filter((h): h is string => !!h)
     .slice(0, policy.passwordHistory);
   const verdict = await checkPolicy(next, {
@@ -41,7 +44,10 @@ export async function setNewPassword(
   if (!verdict.ok) {
     return {
       ok: false,
-      reasons: verdict.reasons.map((r) => ({ key: r.code as MessageKey, params: 'params' in r ? r.params : undefined })),
+      reasons: verdict.reasons.map((r) => ({
+        key: r.code as MessageKey,
+        params: 'params' in r ? r.params : undefined,
+      })),
     };
   }
   const hash = await hashSecret(next);

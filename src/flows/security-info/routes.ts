@@ -11,7 +11,14 @@ import { listAudit } from '../../store/audit.ts';
 import { listCredentials } from '../../store/credentials.ts';
 import { findUserById, type User } from '../../store/users.ts';
 import { changePassword } from './password.ts';
-import { addableMethods, beginEnroll, chooseDefault, describeAll, finishEnroll, removeMethod } from './service.ts';
+import {
+  addableMethods,
+  beginEnroll,
+  chooseDefault,
+  describeAll,
+  finishEnroll,
+  removeMethod,
+} from './service.ts';
 
 export const PORTAL_CLIENT_ID = 'tobira-portal';
 const SESSION_COOKIE = 'tobira.portal';
@@ -112,7 +119,10 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
       throw new AppError('portal.callback', 400, 'error.interaction_expired');
     }
     // auth_time is on the provider's own (wall) clock; keep the sign-in's age, anchored to our clock.
-    const ageSec = Math.max(0, Math.floor(Date.now() / 1000) - (result.claims.auth_time ?? Math.floor(Date.now() / 1000)));
+    const ageSec = Math.max(
+      0,
+      Math.floor(Date.now() / 1000) - (result.claims.auth_time ?? Math.floor(Date.now() / 1000)),
+    );
     const session: PortalSession = {
       sub: result.claims.sub,
       authTime: Math.floor(deps.clock.now().getTime() / 1000) - ageSec,

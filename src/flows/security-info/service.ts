@@ -2,7 +2,13 @@ import type { AppDeps } from '../../app.ts';
 import { AppError } from '../../http/errors.ts';
 import type { Translate } from '../../i18n/index.ts';
 import { credentialKindOf } from '../../methods/registry.ts';
-import type { FlowId, MethodContext, MethodInput, MethodView, VerificationMethod } from '../../methods/types.ts';
+import type {
+  FlowId,
+  MethodContext,
+  MethodInput,
+  MethodView,
+  VerificationMethod,
+} from '../../methods/types.ts';
 import type { Policy } from '../../policy/settings.ts';
 import { recordAudit } from '../../store/audit.ts';
 import {
@@ -145,11 +151,21 @@ export async function finishEnroll(
     });
     return c;
   });
-  await deps.notices.securityInfoChanged(user, 'added', m.describe(credential, deps.translatorFor(user)), meta);
+  await deps.notices.securityInfoChanged(
+    user,
+    'added',
+    m.describe(credential, deps.translatorFor(user)),
+    meta,
+  );
   return { ok: true, credential };
 }
 
-export async function removeMethod(deps: AppDeps, user: User, credentialId: string, meta: RequestMeta): Promise<void> {
+export async function removeMethod(
+  deps: AppDeps,
+  user: User,
+  credentialId: string,
+  meta: RequestMeta,
+): Promise<void> {
   const now = deps.clock.now();
   const cred = await findCredential(deps.db, user.id, credentialId);
   if (!cred) throw new AppError('security_info.not_found', 404, 'securityInfo.notFound');
@@ -176,7 +192,12 @@ export async function removeMethod(deps: AppDeps, user: User, credentialId: stri
   await deps.notices.securityInfoChanged(user, 'removed', label, meta);
 }
 
-export async function chooseDefault(deps: AppDeps, user: User, credentialId: string, meta: RequestMeta): Promise<void> {
+export async function chooseDefault(
+  deps: AppDeps,
+  user: User,
+  credentialId: string,
+  meta: RequestMeta,
+): Promise<void> {
   const cred = await findCredential(deps.db, user.id, credentialId);
   if (!cred || !deps.methods.usable([cred], 'signIn').length) {
     throw new AppError('security_info.not_found', 404, 'securityInfo.notFound');
@@ -196,7 +217,12 @@ export async function chooseDefault(deps: AppDeps, user: User, credentialId: str
     });
   });
   const m = deps.methods.forCredential(cred.kind)!;
-  await deps.notices.securityInfoChanged(user, 'default_changed', m.describe(cred, deps.translatorFor(user)), meta);
+  await deps.notices.securityInfoChanged(
+    user,
+    'default_changed',
+    m.describe(cred, deps.translatorFor(user)),
+    meta,
+  );
 }
 
 /** Confirms that the registered security info is still right (reconfirmation prompt). */

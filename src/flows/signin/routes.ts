@@ -15,6 +15,7 @@ import { recordAudit } from '../../store/audit.ts';
 import { type Credential, listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
 import { findUserById, type User } from '../../store/users.ts';
+import { setNewPassword } from '../security-info/password.ts';
 import {
   addableMethods,
   beginEnroll,
@@ -22,7 +23,6 @@ import {
   describeAll,
   finishEnroll,
 } from '../security-info/service.ts';
-import { setNewPassword } from '../security-info/password.ts';
 import { checkPassword } from './service.ts';
 import { clearSignIn, loadSignInState, type SignInState, saveSignInState, signInFlow } from './state.ts';
 
@@ -65,7 +65,9 @@ export function signInRoutes(deps: AppDeps): Router {
   }
 
   async function finish(ctx: Context, result: Record<string, unknown>, merge = true) {
-    const url = await deps.provider().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    const url = await deps
+      .provider()
+      .interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
     ctx.redirect(url);
   }
 
@@ -109,7 +111,11 @@ export function signInRoutes(deps: AppDeps): Router {
     // would prove nothing the password did not: the sign-in completes with what was verified.
     const mfaDone = state.amr.includes('mfa');
     if (!mfaDone && !state.registrationOffered) {
-      const step = secondStep(policy, signInOptions(creds).map((o) => o.method.kind), mfaRequested(d.params));
+      const step = secondStep(
+        policy,
+        signInOptions(creds).map((o) => o.method.kind),
+        mfaRequested(d.params),
+      );
       if (step === 'challenge') {
         await saveSignInState(db, d.uid, { ...state, stage: 'mfa' }, now);
         return ctx.redirect(`/interaction/${d.uid}`);
@@ -124,14 +130,15 @@ export function signInRoutes(deps: AppDeps): Router {
       await saveSignInState(db, d.uid, { ...state, stage: 'change-password' }, now);
       return ctx.redirect(`/interaction/${d.uid}`);
     }
-    if (
-      !state.registrationOffered &&
-      needsRegistration(policy, await subjectOf(user), resetKinds(creds))
-    ) {
+    if (!state.registrationOffered && needsRegistration(policy, await subjectOf(user), resetKinds(creds))) {
       await saveSignInState(db, d.uid, { ...state, stage: 'register' }, now);
       return ctx.redirect(`/interaction/${d.uid}`);
     }
-    if (state.stage !== 'reconfirm' && creds.length && needsReconfirm(policy, user.securityInfoConfirmedAt, now)) {
+    if (
+      state.stage !== 'reconfirm' &&
+      creds.length &&
+      needsReconfirm(policy, user.securityInfoConfirmedAt, now)
+    ) {
       await saveSignInState(db, d.uid, { ...state, stage: 'reconfirm' }, now);
       return ctx.redirect(`/interaction/${d.uid}`);
     }
@@ -139,7 +146,9 @@ export function signInRoutes(deps: AppDeps): Router {
     const amr = [...new Set(state.amr)];
     await finish(
       ctx,
-      { login: { accountId: user.id, amr, acr: amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD, remember: true } },
+      {
+        login: { accountId: user.id, amr, acr: amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD, remember: true },
+      },
       false,
     );
   }
@@ -148,7 +157,7 @@ export function signInRoutes(deps: AppDeps): Router {
     const state = await loadSignInState(db, d.uid, deps.clock.now());
     if (!state) return undefined;
     const user = await findUserById(db, state.userId);
-    if (!user || user.status !== 'active') return undefined;
+    if (user?.status !== 'active') return undefined;
     return { state, user };
   }
 
@@ -233,7 +242,11 @@ export function signInRoutes(deps: AppDeps): Router {
       }
       if (state.stage === 'register') return wizardPage(ctx, d, user, await deps.policy());
       if (state.stage === 'change-password') {
-        return render(ctx, views, 'signin/change-password', { uid: d.uid, here: `/interaction/${d.uid}`, reasons: [] });
+        return render(ctx, views, 'signin/change-password', {
+          uid: d.uid,
+          here: `/interaction/${d.uid}`,
+          reasons: [],
+        });
       }
       const creds = await listCredentials(db, user.id);
       return render(ctx, views, 'signin/reconfirm', {
@@ -254,7 +267,11 @@ export function signInRoutes(deps: AppDeps): Router {
             ? t(`consent.scope.${s}` as never)
             : t('consent.scope.other', { scope: s }),
         );
-      return render(ctx, views, 'signin/consent', { uid: d.uid, clientName: await clientName(clientId), scopes });
+      return render(ctx, views, 'signin/consent', {
+        uid: d.uid,
+        clientName: await clientName(clientId),
+        scopes,
+      });
     }
     throw new AppError('interaction.unknown_prompt', 400, 'error.interaction_expired');
   });
@@ -262,14 +279,17 @@ export function signInRoutes(deps: AppDeps): Router {
   router.post('/interaction/:uid/login', async (ctx) => {
     const form = await postedForm(ctx);
     const d = await details(ctx);
-    if (d.prompt.name !== 'login') throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    if (d.prompt.name !== 'login')
+      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     const username = (form.username ?? '').slice(0, 256);
     const password = (form.password ?? '').slice(0, 1024);
     if (!username.trim() || !password) {
       return loginPage(ctx, d, { username, error: ctx.state.t('signin.missing') }, 400);
     }
     const result = await checkPassword(deps, username, password, ctx.state.meta);
-    deps.metrics.signIns.inc({ result: result.ok ? 'succeeded' : result.reason === 'locked' ? 'locked' : 'failed' });
+    deps.metrics.signIns.inc({
+      result: result.ok ? 'succeeded' : result.reason === 'locked' ? 'locked' : 'failed',
+    });
     if (!result.ok) {
       if (result.reason === 'locked') {
         return render(ctx, views, 'signin/locked', { uid: d.uid, here: `/interaction/${d.uid}` }, 429);
@@ -283,7 +303,7 @@ export function signInRoutes(deps: AppDeps): Router {
   router.get('/interaction/:uid/mfa/:kind', async (ctx) => {
     const d = await details(ctx);
     const su = await stateAndUser(d);
-    if (!su || su.state.stage !== 'mfa') return ctx.redirect(`/interaction/${d.uid}`);
+    if (su?.state.stage !== 'mfa') return ctx.redirect(`/interaction/${d.uid}`);
     const m = KIND.test(ctx.params.kind) ? deps.methods.get(ctx.params.kind) : undefined;
     const creds = await listCredentials(db, su.user.id);
     if (!m?.usableFor.signIn || !credentialsFor(m, creds).length) {
@@ -296,7 +316,8 @@ export function signInRoutes(deps: AppDeps): Router {
     const form = await postedForm(ctx);
     const d = await details(ctx);
     const su = await stateAndUser(d);
-    if (!su || su.state.stage !== 'mfa') throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    if (su?.state.stage !== 'mfa')
+      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     const m = KIND.test(ctx.params.kind) ? deps.methods.get(ctx.params.kind) : undefined;
     const creds = await listCredentials(db, su.user.id);
     const mine = m ? credentialsFor(m, creds) : [];
@@ -352,7 +373,7 @@ export function signInRoutes(deps: AppDeps): Router {
   router.get('/interaction/:uid/register/:kind', async (ctx) => {
     const d = await details(ctx);
     const su = await stateAndUser(d);
-    if (!su || su.state.stage !== 'register') return ctx.redirect(`/interaction/${d.uid}`);
+    if (su?.state.stage !== 'register') return ctx.redirect(`/interaction/${d.uid}`);
     const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
     const view = await beginEnroll(deps, await cxOf(ctx), su.user, kind, signInFlow(d.uid));
     render(ctx, views, 'signin/register-method', {
@@ -369,7 +390,8 @@ export function signInRoutes(deps: AppDeps): Router {
     const form = await postedForm(ctx);
     const d = await details(ctx);
     const su = await stateAndUser(d);
-    if (!su || su.state.stage !== 'register') throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    if (su?.state.stage !== 'register')
+      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     const cx = await cxOf(ctx);
     const policy = cx.policy;
     const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
@@ -403,7 +425,8 @@ export function signInRoutes(deps: AppDeps): Router {
     await postedForm(ctx);
     const d = await details(ctx);
     const su = await stateAndUser(d);
-    if (!su || su.state.stage !== 'register') throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    if (su?.state.stage !== 'register')
+      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     await recordAudit(db, {
       at: deps.clock.now(),
       actorId: su.user.id,
@@ -420,16 +443,27 @@ export function signInRoutes(deps: AppDeps): Router {
     const form = await postedForm(ctx);
     const d = await details(ctx);
     const su = await stateAndUser(d);
-    if (!su || su.state.stage !== 'change-password') {
+    if (su?.state.stage !== 'change-password') {
       throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     }
-    const r = await setNewPassword(deps, su.user, form.password ?? '', form.confirm ?? '', ctx.state.meta, 'password.change_required');
+    const r = await setNewPassword(
+      deps,
+      su.user,
+      form.password ?? '',
+      form.confirm ?? '',
+      ctx.state.meta,
+      'password.change_required',
+    );
     if (!r.ok) {
       return render(
         ctx,
         views,
         'signin/change-password',
-        { uid: d.uid, here: `/interaction/${d.uid}`, reasons: r.reasons.map((x) => ctx.state.t(x.key, x.params)) },
+        {
+          uid: d.uid,
+          here: `/interaction/${d.uid}`,
+          reasons: r.reasons.map((x) => ctx.state.t(x.key, x.params)),
+        },
         400,
       );
     }
@@ -441,7 +475,8 @@ export function signInRoutes(deps: AppDeps): Router {
     await postedForm(ctx);
     const d = await details(ctx);
     const su = await stateAndUser(d);
-    if (!su || su.state.stage !== 'reconfirm') throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    if (su?.state.stage !== 'reconfirm')
+      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     await confirmSecurityInfo(deps, su.user, ctx.state.meta);
     const user = (await findUserById(db, su.user.id))!;
     await proceed(ctx, d, user, su.state);
@@ -450,7 +485,8 @@ export function signInRoutes(deps: AppDeps): Router {
   router.post('/interaction/:uid/confirm', async (ctx) => {
     await postedForm(ctx);
     const d = await details(ctx);
-    if (d.prompt.name !== 'consent') throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    if (d.prompt.name !== 'consent')
+      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     await grantConsent(ctx, d);
   });
 

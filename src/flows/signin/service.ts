@@ -30,7 +30,11 @@ export async function checkPassword(
   const key = normalizeLogin(login);
   const now = deps.clock.now();
   const user = login ? await findUserByLogin(deps.db, login) : undefined;
-  const audit = (result: 'succeeded' | 'failed' | 'blocked', reason: string | null, activity = 'signin.password') =>
+  const audit = (
+    result: 'succeeded' | 'failed' | 'blocked',
+    reason: string | null,
+    activity = 'signin.password',
+  ) =>
     recordAudit(deps.db, {
       at: now,
       actorId: user?.id ?? null,
@@ -72,7 +76,11 @@ export async function checkPassword(
   });
   await audit('failed', result.reason);
   if (isLocked(after, now)) {
-    await audit('blocked', `locked for ${Math.round((after.lockedUntil!.getTime() - now.getTime()) / 1000)}s`, 'signin.lockout');
+    await audit(
+      'blocked',
+      `locked for ${Math.round((after.lockedUntil!.getTime() - now.getTime()) / 1000)}s`,
+      'signin.lockout',
+    );
     return { ok: false, reason: 'locked', until: after.lockedUntil! };
   }
   return result;

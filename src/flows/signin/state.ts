@@ -21,10 +21,17 @@ export async function loadSignInState(db: Db, uid: string, now: Date): Promise<S
 
 export async function saveSignInState(db: Db, uid: string, state: SignInState, now: Date): Promise<void> {
   await db.transaction(async (trx) => {
-    await trx('challenges').where({ flow: signInFlow(uid), kind: KIND }).delete();
+    await trx('challenges')
+      .where({ flow: signInFlow(uid), kind: KIND })
+      .delete();
     await createChallenge(
       trx,
-      { flow: signInFlow(uid), userId: state.userId, kind: KIND, data: state as unknown as Record<string, unknown> },
+      {
+        flow: signInFlow(uid),
+        userId: state.userId,
+        kind: KIND,
+        data: state as unknown as Record<string, unknown>,
+      },
       now,
       TTL_MS,
     );

@@ -332,11 +332,13 @@ export const questionsMethod: VerificationMethod = {
     const answers: string[] = [];
     for (let i = 0; i < drawn.length; i++) {
       const a = checkAnswer(input[`answer${i + 1}`]);
-      if (!a.ok) return { ...fail('questions.answer_format', { min: ANSWER_MIN, max: ANSWER_MAX }), counted: false };
+      if (!a.ok)
+        return { ...fail('questions.answer_format', { min: ANSWER_MIN, max: ANSWER_MAX }), counted: false };
       answers.push(a.normalized);
     }
     // One attempt per draw, even when two requests answer it at the same moment.
-    if (!(await consumeChallenge(cx.db, draw.id, now))) return { ...fail('questions.expired'), counted: false };
+    if (!(await consumeChallenge(cx.db, draw.id, now)))
+      return { ...fail('questions.expired'), counted: false };
     if (await flowExhausted(cx, flow)) return exhausted();
 
     let allRight = drawn.length > 0;
