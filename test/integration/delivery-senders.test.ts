@@ -622,12 +622,18 @@ describe(`delivery senders (${backendName})`, () => {
       assert.equal(api.requests[0].form.get('Body'), 'Code 445566');
       assert.equal((api.requests[1].form.get('Twiml') ?? '').split('7, 7, 8, 8, 9, 9.').length - 1, 2);
       // The peer's own records of what it accepted.
-      assert.deepEqual(smtp.messagesTo('carol@example.com').map((m) => m.mail.text), ['コード: 112233\n']);
+      assert.deepEqual(
+        smtp.messagesTo('carol@example.com').map((m) => m.mail.text),
+        ['コード: 112233\n'],
+      );
       assert.deepEqual(
         api.messages.map((m) => [m.to, m.from, m.body]),
         [['+14155550123', TWILIO_FROM, 'Code 445566']],
       );
-      assert.deepEqual(api.calls.map((c) => [c.to, c.from]), [['+14155550123', TWILIO_FROM]]);
+      assert.deepEqual(
+        api.calls.map((c) => [c.to, c.from]),
+        [['+14155550123', TWILIO_FROM]],
+      );
       assert.deepEqual(spokenDigits(api.calls[0].twiml), ['778899', '778899']);
       assert.deepEqual(await listOutbox(tdb.db, 100), [], 'the outbox stays empty');
       for (const leak of ['112233', '445566', '778899', '4155550123', 'carol@', TWILIO_AUTH_TOKEN, SMTP_PASS])
