@@ -121,11 +121,11 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     return out;
   }
 
-  async function userToken(login: string, pw = password, scope = 'openid admin') {
+  async function userToken(login: string, pw = password, scope = 'openid admin', newPassword?: string) {
     const config = await discover(srv.issuer, web.clientId, web.secret);
     const { tokens } = await codeFlow(
       config,
-      { username: login, password: pw },
+      { username: login, password: pw, newPassword },
       { scope, browser: new Browser() },
     );
     return tokens.access_token;
@@ -396,7 +396,7 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     assert.equal(res.body.user.mustChangePassword, true);
     assert.deepEqual(res.body.user.groups, ['staff']);
     // The temporary password signs in.
-    assert.ok(await userToken('omar', res.body.temporaryPassword, 'openid'));
+    assert.ok(await userToken('omar', res.body.temporaryPassword, 'openid', 'velvet thunder orchard 81'));
 
     r = await api(adminToken, 'POST', '/users', { login: 'ext', passwordManaged: 'external' });
     assert.equal(r.status, 201);
@@ -522,7 +522,7 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
       'never logged',
     );
     await assert.rejects(userToken('nina', password, 'openid'), 'the old password no longer works');
-    assert.ok(await userToken('nina', temp, 'openid'));
+    assert.ok(await userToken('nina', temp, 'openid', 'copper lantern drizzle 62'));
     // The user is told.
     const mail = await tdb
       .db('outbox')
