@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { ManualClock } from '../../src/clock.ts';
-import { type Locale } from '../../src/config.ts';
+import type { Locale } from '../../src/config.ts';
 import { type MessageKey, type Params, translator } from '../../src/i18n/index.ts';
 import { isQuestionId, questionKey } from '../../src/methods/questions/catalogue.ts';
-import { Browser as HttpBrowser, decodeEntities, formAction, hiddenInputs } from '../helpers/browser.ts';
+import { decodeEntities, formAction, Browser as HttpBrowser, hiddenInputs } from '../helpers/browser.ts';
 import { chromiumSkipReason, launchRequiredChromium } from '../helpers/chromium.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { registerAppInPortal } from '../helpers/reset.ts';
@@ -86,7 +86,8 @@ describe(`password reset walk-through in Chromium (${backendName})`, { skip: chr
     for (const p of [erin, kenji]) {
       p.id = (await addUserViaCli(srv, p.login, p.password, ['--email', `${p.login}@example.com`])).id;
       await registerQuestions(p);
-      if (toolAvailable(OATHTOOL)) p.secret = await registerAppInPortal(srv.issuer, p.login, p.password, clock);
+      if (toolAvailable(OATHTOOL))
+        p.secret = await registerAppInPortal(srv.issuer, p.login, p.password, clock);
     }
   });
 
@@ -103,12 +104,19 @@ describe(`password reset walk-through in Chromium (${backendName})`, { skip: chr
     br.acceptLanguage = p.locale;
     let r = await br.follow(await br.get('/my/security-info/add/questions', srv.issuer));
     r = await br.follow(
-      await br.post(formAction(r.text), { ...hiddenInputs(r.text), username: p.login, password: p.password }, r.url),
+      await br.post(
+        formAction(r.text),
+        { ...hiddenInputs(r.text), username: p.login, password: p.password },
+        r.url,
+      ),
     );
     assert.equal(r.status, 200, `the questions form for ${p.login}`);
     const slots = new Set([...r.text.matchAll(/<select[^>]* name="question(\d+)"/g)].map((m) => m[1])).size;
     assert.ok(slots >= 1 && slots <= ANSWERS[p.locale].length, `${slots} questions to register`);
-    const ids = [...new Set([...r.text.matchAll(/<option value="(q\.[a-z_]+)"/g)].map((m) => m[1]))].slice(0, slots);
+    const ids = [...new Set([...r.text.matchAll(/<option value="(q\.[a-z_]+)"/g)].map((m) => m[1]))].slice(
+      0,
+      slots,
+    );
     const form: Record<string, string> = { ...hiddenInputs(r.text) };
     ids.forEach((id, i) => {
       form[`question${i + 1}`] = id;
@@ -136,7 +144,9 @@ describe(`password reset walk-through in Chromium (${backendName})`, { skip: chr
     // violation Chromium would not log (or logs differently) is still seen.
     await context.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (e) => {
-        console.warn(`securitypolicyviolation (Content Security Policy): ${e.effectiveDirective} ${e.blockedURI}`);
+        console.warn(
+          `securitypolicyviolation (Content Security Policy): ${e.effectiveDirective} ${e.blockedURI}`,
+        );
       });
     });
     return { page, csp, errors };
@@ -151,7 +161,9 @@ describe(`password reset walk-through in Chromium (${backendName})`, { skip: chr
    */
   async function go(page: Page, action: () => Promise<unknown>, path: string | RegExp, status = 200) {
     const isDocument = (r: Response) =>
-      r.request().isNavigationRequest() && r.frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400);
+      r.request().isNavigationRequest() &&
+      r.frame() === page.mainFrame() &&
+      (r.status() < 300 || r.status() >= 400);
     const landed = page.waitForResponse(isDocument);
     const loaded = page.waitForEvent('load');
     await action();
@@ -159,8 +171,15 @@ describe(`password reset walk-through in Chromium (${backendName})`, { skip: chr
     const u = new URL(r.url());
     const pathOk = typeof path === 'string' ? u.pathname === path : path.test(u.pathname);
     if (u.origin !== srv.issuer || !pathOk || r.status() !== status) {
-      const h1 = await page.locator('h1').first().textContent({ timeout: 1000 }).catch(() => '');
-      const alerts = await page.locator('[role="alert"]').allTextContents().catch(() => []);
+      const h1 = await page
+        .locator('h1')
+        .first()
+        .textContent({ timeout: 1000 })
+        .catch(() => '');
+      const alerts = await page
+        .locator('[role="alert"]')
+        .allTextContents()
+        .catch(() => []);
       assert.fail(
         `expected ${status} at ${path}; got ${r.status()} ${r.request().method()} ${u.pathname}` +
           ` (heading ${JSON.stringify(h1)}, alerts ${JSON.stringify(alerts)})`,
@@ -248,8 +267,16 @@ describe(`password reset walk-through in Chromium (${backendName})`, { skip: chr
     await go(page, () => page.goto(at('/demo/login')), SIGN_IN);
     const uid = SIGN_IN.exec(new URL(page.url()).pathname)![1];
     await expectPage(page, p.locale, t('signin.title'));
-    await go(page, () => page.getByRole('link', { name: t('signin.cantAccess'), exact: true }).click(), '/reset');
-    assert.equal(new URL(page.url()).searchParams.get('interaction'), uid, 'the reset keeps the sign-in request');
+    await go(
+      page,
+      () => page.getByRole('link', { name: t('signin.cantAccess'), exact: true }).click(),
+      '/reset',
+    );
+    assert.equal(
+      new URL(page.url()).searchParams.get('interaction'),
+      uid,
+      'the reset keeps the sign-in request',
+    );
 
     // The user ID and the proof of work.
     await expectPage(page, p.locale, t('reset.title'));
@@ -259,22 +286,40 @@ describe(`password reset walk-through in Chromium (${backendName})`, { skip: chr
     const onLoad = await widgetReady(page);
     await page.getByLabel(t('reset.identify.username'), { exact: true }).fill(p.login);
     const solved = await solvePow(page, p.locale, pow);
-    await go(page, () => page.getByRole('button', { name: t('reset.identify.submit'), exact: true }).click(), '/reset/verify');
+    await go(
+      page,
+      () => page.getByRole('button', { name: t('reset.identify.submit'), exact: true }).click(),
+      '/reset/verify',
+    );
 
     // Gate 1 of 2: the authenticator app.
     await expectPage(page, p.locale, t('reset.verify.title'));
     assert.equal(await text(page, 'main > p'), t('reset.verify.lead', { gate: 1, required: 2 }));
-    await go(page, () => page.getByRole('link', { name: t('method.app'), exact: true }).click(), '/reset/verify/app');
+    await go(
+      page,
+      () => page.getByRole('link', { name: t('method.app'), exact: true }).click(),
+      '/reset/verify/app',
+    );
     await expectPage(page, p.locale, t('method.app'));
     assert.equal(await text(page, '#app-verify-help'), t('app.verify.lead'));
     clock.advance(30_000); // a time step no code was used in yet
-    await page.getByLabel(t('app.verify.codeLabel'), { exact: true }).fill(oathtoolCode(p.secret!, clock.now()));
-    await go(page, () => page.getByRole('button', { name: t('app.verify.submit'), exact: true }).click(), '/reset/verify');
+    await page
+      .getByLabel(t('app.verify.codeLabel'), { exact: true })
+      .fill(oathtoolCode(p.secret!, clock.now()));
+    await go(
+      page,
+      () => page.getByRole('button', { name: t('app.verify.submit'), exact: true }).click(),
+      '/reset/verify',
+    );
 
     // Gate 2 of 2: the security questions; the app is not offered again.
     await expectPage(page, p.locale, t('reset.verify.title'));
     assert.equal(await text(page, 'main > p'), t('reset.verify.lead', { gate: 2, required: 2 }));
-    assert.equal(await page.locator('main a[href="/reset/verify/app"]').count(), 0, 'the app was the first gate');
+    assert.equal(
+      await page.locator('main a[href="/reset/verify/app"]').count(),
+      0,
+      'the app was the first gate',
+    );
     await go(
       page,
       () => page.getByRole('link', { name: t('method.questions'), exact: true }).click(),
@@ -312,7 +357,8 @@ describe(`password reset walk-through in Chromium (${backendName})`, { skip: chr
       await page.getByLabel(t('reset.password.new'), { exact: true }).fill(pw);
       await page.getByLabel(t('reset.password.confirm'), { exact: true }).fill(pw);
     };
-    const submitPassword = () => page.getByRole('button', { name: t('reset.password.submit'), exact: true }).click();
+    const submitPassword = () =>
+      page.getByRole('button', { name: t('reset.password.submit'), exact: true }).click();
     await fillPasswords(p.refused);
     await go(page, submitPassword, '/reset/password', 400);
     await expectPage(page, p.locale, t('reset.password.title'));
@@ -333,7 +379,11 @@ describe(`password reset walk-through in Chromium (${backendName})`, { skip: chr
     await expectPage(page, p.locale, t('signin.title'));
     await page.getByLabel(t('signin.username'), { exact: true }).fill(p.login);
     await page.getByLabel(t('signin.password'), { exact: true }).fill(p.next);
-    await go(page, () => page.getByRole('button', { name: t('signin.submit'), exact: true }).click(), '/demo');
+    await go(
+      page,
+      () => page.getByRole('button', { name: t('signin.submit'), exact: true }).click(),
+      '/demo',
+    );
     await expectPage(page, p.locale, t('demo.title'));
     const claims = JSON.parse((await page.locator('pre.claims').textContent()) ?? '{}');
     assert.equal(claims.preferred_username, p.login);
@@ -350,7 +400,9 @@ describe(`password reset walk-through in Chromium (${backendName})`, { skip: chr
 
     assert.deepEqual(csp, [], 'no Content Security Policy violation on any page');
     assert.deepEqual(errors, [], 'no uncaught script error on any page');
-    tc.diagnostic(`${p.locale}: widget ${onLoad} on load; proof of work (${solved.did}) ${solved.ms} ms; whole walk-through ${Date.now() - started} ms`);
+    tc.diagnostic(
+      `${p.locale}: widget ${onLoad} on load; proof of work (${solved.did}) ${solved.ms} ms; whole walk-through ${Date.now() - started} ms`,
+    );
   }
 
   it('English: sign-in page → "Can\'t access your account?" → app + questions → new password → the app', async (tc) => {
@@ -363,25 +415,20 @@ describe(`password reset walk-through in Chromium (${backendName})`, { skip: chr
     await walkThrough(tc, kenji, 'click');
   });
 
-  it(
-    "the identify page's check does not fail by itself when the page loads",
-    {
-      todo:
-        'views/partials/pow.eta loads altcha.js and pow.js as two module scripts: a focus-in between them ' +
-        '(the autofocused user ID) starts the widget before pow.js registers its worker, and it shows ' +
-        '"Verification failed" (console: "Unsupported algorithm PBKDF2/SHA-256")',
-    },
-    async () => {
-      const { page } = await tab(erin);
-      const failed: number[] = [];
-      const LOADS = 20;
-      for (let i = 0; i < LOADS; i++) {
-        await go(page, () => page.goto(at('/reset')), '/reset');
-        if ((await widgetReady(page)) === 'error') failed.push(i);
-      }
-      assert.deepEqual(failed, [], `the widget was in its error state after ${failed.length} of ${LOADS} loads`);
-    },
-  );
+  it("the identify page's check does not fail by itself when the page loads", async () => {
+    const { page } = await tab(erin);
+    const failed: number[] = [];
+    const LOADS = 20;
+    for (let i = 0; i < LOADS; i++) {
+      await go(page, () => page.goto(at('/reset')), '/reset');
+      if ((await widgetReady(page)) === 'error') failed.push(i);
+    }
+    assert.deepEqual(
+      failed,
+      [],
+      `the widget was in its error state after ${failed.length} of ${LOADS} loads`,
+    );
+  });
 
   it('the violation watcher used above does see a CSP violation', async () => {
     const { page, csp } = await tab(erin);
@@ -397,7 +444,11 @@ describe(`password reset walk-through in Chromium (${backendName})`, { skip: chr
       document.body.append(s);
     });
     await reported;
-    assert.equal(await page.evaluate(() => (window as any).__ran === true), false, 'the inline script did not run');
+    assert.equal(
+      await page.evaluate(() => (window as any).__ran === true),
+      false,
+      'the inline script did not run',
+    );
     assert.ok(csp.length >= 1, `the watcher recorded it: ${JSON.stringify(csp)}`);
   });
 });
