@@ -58,7 +58,11 @@ export interface CodeFlowResult {
  */
 export async function codeFlow(
   config: oidc.Configuration,
-  creds: { username: string; password: string; /** for a forced change of a temporary password */ newPassword?: string },
+  creds: {
+    username: string;
+    password: string /** for a forced change of a temporary password */;
+    newPassword?: string;
+  },
   opts: { browser?: Browser; scope?: string; extra?: Record<string, string>; redirectUri?: string } = {},
 ): Promise<CodeFlowResult> {
   const browser = opts.browser ?? new Browser();
@@ -80,7 +84,8 @@ export async function codeFlow(
     if (r.status !== 200) throw new Error(`unexpected ${r.status} at ${r.url}: ${r.text.slice(0, 500)}`);
     const action = formAction(r.text);
     const form: Record<string, string> = { ...hiddenInputs(r.text) };
-    if (/name="username"/.test(r.text)) Object.assign(form, { username: creds.username, password: creds.password });
+    if (/name="username"/.test(r.text))
+      Object.assign(form, { username: creds.username, password: creds.password });
     else if (/name="confirm"/.test(r.text) && creds.newPassword) {
       Object.assign(form, { password: creds.newPassword, confirm: creds.newPassword });
     }
