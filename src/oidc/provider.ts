@@ -3,6 +3,8 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/knex.ts';
 import type { Views } from '../http/views.ts';
 import { negotiateLocale, translator } from '../i18n/index.ts';
+import { policyFromSettings } from '../policy/settings.ts';
+import { readSettings } from '../store/settings.ts';
 import { findUserById } from '../store/users.ts';
 import { ACR_MFA, ACR_VALUES } from './acr.ts';
 import { type ClientLoader, createAdapterClass } from './adapter.ts';
@@ -42,7 +44,13 @@ function localeOf(ctx: KoaContextWithOIDC, fallback: Config['defaultLocale']) {
   );
 }
 
-function page(ctx: KoaContextWithOIDC, deps: ProviderDeps, template: string, data: Record<string, unknown>) {
+async function page(
+  ctx: KoaContextWithOIDC,
+  deps: ProviderDeps,
+  template: string,
+  data: Record<string, unknown>,
+) {
+  const { organizationName } = policyFromSettings(await readSettings(deps.db));
   const locale = localeOf(ctx, deps.config.defaultLocale);
   const t = translator(locale);
   ctx.type = 'text/html; charset=utf-8';
@@ -51,7 +59,7 @@ function page(ctx: KoaContextWithOIDC, deps: ProviderDeps, template: string, dat
     t,
     locale,
     locales: ['en', 'ja'],
-    org: 'Tobira',
+    org: organizationName,
     here: '/',
     dev: !deps.config.production,
     ...data,
@@ -170,7 +178,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       const code = (out as { error?: string }).error ?? 'server_error';
       const status = (error as { statusCode?: number }).statusCode ?? 500;
       ctx.status = status;
-      page(ctx, deps, 'error', {
+      await page(ctx, deps, 'error', {
         message:
           code === 'invalid_request' && /session|interaction/i.test(String((error as Error).message))
             ? (t: any) => t('error.interaction_expired')
