@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { ManualClock } from '../../src/clock.ts';
 import { ACR_MFA, ACR_PASSWORD } from '../../src/oidc/acr.ts';
-import {
-  alertText,
-  Browser,
-  decodeEntities,
-  formAction,
-  hiddenInputs,
-  type Resp,
-} from '../helpers/browser.ts';
+import { alertText, Browser, decodeEntities } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { addClientViaCli, addUserViaCli, discover, REDIRECT_URI, setPolicy } from '../helpers/rp.ts';
+import {
+  addClientViaCli,
+  addUserViaCli,
+  discover,
+  REDIRECT_URI,
+  StepFlow,
+  setPolicy,
+} from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { OATHTOOL, oathtoolCode, requireTool } from '../helpers/tools.ts';
 
@@ -36,52 +36,10 @@ describe(`multi-factor sign-in with an authenticator app (${backendName})`, () =
     await tdb.drop();
   });
 
-  interface Flow {
-    br: Browser;
-    page: Resp;
-    verifier: string;
-    nonce: string;
-  }
-
-  async function start(extra: Record<string, string> = {}, br = new Browser()): Promise<Flow> {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const nonce = oidc.randomNonce();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI,
-      scope: 'openid',
-      nonce,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      ...extra,
-    });
-    const page = await br.follow(await br.get(url.href), REDIRECT_URI);
-    return { br, page, verifier, nonce };
-  }
-
-  async function submit(f: Flow, fields: Record<string, string> = {}, formIndex = 0) {
-    f.page = await f.br.follow(
-      await f.br.post(
-        formAction(f.page.text, formIndex),
-        { ...hiddenInputs(f.page.text), ...fields },
-        f.page.url,
-      ),
-      REDIRECT_URI,
-    );
-    return f.page;
-  }
-
-  async function tokens(f: Flow) {
-    assert.ok(
-      f.page.location?.startsWith(REDIRECT_URI),
-      `expected the app's redirect, got ${f.page.status} ${f.page.url}`,
-    );
-    const t = await oidc.authorizationCodeGrant(config, new URL(f.page.location!), {
-      pkceCodeVerifier: f.verifier,
-      expectedNonce: f.nonce,
-      idTokenExpected: true,
-    });
-    return t.claims()!;
-  }
+  type Flow = StepFlow;
+  const start = (extra: Record<string, string> = {}, br = new Browser()) => StepFlow.start(config, extra, br);
+  const submit = (f: Flow, fields: Record<string, string> = {}, formIndex = 0) => f.submit(fields, formIndex);
+  const tokens = (f: Flow) => f.claims();
 
   it('policy "required" sends a user without methods into the wizard; cancelling continues the sign-in', async () => {
     await setPolicy(srv, 'mfa', 'required');

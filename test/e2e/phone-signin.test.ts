@@ -1,16 +1,23 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { ManualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createDelivery } from '../../src/delivery/index.ts';
 import { type Delivery, DeliveryError, type Message } from '../../src/delivery/types.ts';
 import { createLogger } from '../../src/logger.ts';
 import { ACR_MFA } from '../../src/oidc/acr.ts';
-import { alertText, Browser, formAction, hiddenInputs, type Resp } from '../helpers/browser.ts';
+import { alertText, Browser, formAction, hiddenInputs } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { identifyForReset } from '../helpers/reset.ts';
-import { addClientViaCli, addUserViaCli, discover, REDIRECT_URI, setPolicy } from '../helpers/rp.ts';
+import {
+  addClientViaCli,
+  addUserViaCli,
+  discover,
+  REDIRECT_URI,
+  StepFlow,
+  setPolicy,
+} from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 /*
@@ -69,51 +76,10 @@ describe(`sign-in with a text message or a phone call (${backendName})`, () => {
   const codeInCall = (m: Message) =>
     (m as Message & { code?: string }).code ?? /\b(\d{6})\b/.exec(m.text)![1];
 
-  interface Flow {
-    br: Browser;
-    page: Resp;
-    verifier: string;
-    nonce: string;
-  }
-
-  async function start(br = new Browser()): Promise<Flow> {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const nonce = oidc.randomNonce();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI,
-      scope: 'openid',
-      nonce,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
-    const page = await br.follow(await br.get(url.href), REDIRECT_URI);
-    return { br, page, verifier, nonce };
-  }
-
-  async function submit(f: Flow, fields: Record<string, string> = {}, formIndex = 0) {
-    f.page = await f.br.follow(
-      await f.br.post(
-        formAction(f.page.text, formIndex),
-        { ...hiddenInputs(f.page.text), ...fields },
-        f.page.url,
-      ),
-      REDIRECT_URI,
-    );
-    return f.page;
-  }
-
-  async function claims(f: Flow) {
-    assert.ok(
-      f.page.location?.startsWith(REDIRECT_URI),
-      `expected the app's redirect, got ${f.page.status} ${f.page.url}`,
-    );
-    const t = await oidc.authorizationCodeGrant(config, new URL(f.page.location!), {
-      pkceCodeVerifier: f.verifier,
-      expectedNonce: f.nonce,
-      idTokenExpected: true,
-    });
-    return t.claims()!;
-  }
+  type Flow = StepFlow;
+  const start = (br = new Browser()) => StepFlow.start(config, {}, br);
+  const submit = (f: Flow, fields: Record<string, string> = {}, formIndex = 0) => f.submit(fields, formIndex);
+  const claims = (f: Flow) => f.claims();
 
   it('registers a mobile phone in the portal with a code sent by text', async () => {
     const br = new Browser();

@@ -8,7 +8,14 @@ import { findUserByLogin, updateUser } from '../../src/store/users.ts';
 import { Browser, decodeEntities, formAction, hiddenInputs } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { identifyForReset, registerAppInPortal } from '../helpers/reset.ts';
-import { addClientViaCli, addUserViaCli, discover, REDIRECT_URI, setPolicy } from '../helpers/rp.ts';
+import {
+  addClientViaCli,
+  addUserViaCli,
+  discover,
+  failPasswords,
+  REDIRECT_URI,
+  setPolicy,
+} from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { OATHTOOL, oathtoolCode, requireTool, toolAvailable } from '../helpers/tools.ts';
 
@@ -155,21 +162,7 @@ describe(`reset gates (${backendName})`, () => {
     const pia = (await findUserByLogin(srv.db, 'pia'))!;
     await updateUser(srv.db, pia.id, {}, clock.now());
     const current = 'lighthouse pepper canyon 5';
-    for (let i = 0; i < 10; i++) {
-      const br = new Browser();
-      const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: REDIRECT_URI,
-        scope: 'openid',
-        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-        code_challenge_method: 'S256',
-      });
-      const p = await br.follow(await br.get(url.href));
-      await br.post(
-        formAction(p.text),
-        { ...hiddenInputs(p.text), username: 'pia', password: 'nope' },
-        p.url,
-      );
-    }
+    await failPasswords(config, 'pia', 10);
     const { br } = await identifyForReset(srv.issuer, 'pia');
     let page = await br.get('/reset/verify/app', srv.issuer);
     clock.advance(30_000);

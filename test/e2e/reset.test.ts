@@ -4,7 +4,7 @@ import * as oidc from 'openid-client';
 import { ManualClock } from '../../src/clock.ts';
 import { addMember, createGroup } from '../../src/store/groups.ts';
 import { findUserByLogin, updateUser } from '../../src/store/users.ts';
-import { alertText, Browser, formAction, hiddenInputs } from '../helpers/browser.ts';
+import { alertText, Browser, hiddenInputs } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { solvePowInPage } from '../helpers/pow.ts';
 import { identifyForReset, registerAppInPortal } from '../helpers/reset.ts';
@@ -13,6 +13,7 @@ import {
   addUserViaCli,
   codeFlow,
   discover,
+  failPasswords,
   REDIRECT_URI,
   setPolicy,
 } from '../helpers/rp.ts';
@@ -156,21 +157,7 @@ describe(`"Can't access your account?" (${backendName})`, () => {
     );
     assert.ok(before.tokens.refresh_token);
     // Locked out by ten wrong passwords.
-    for (let i = 0; i < 10; i++) {
-      const br = new Browser();
-      const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: REDIRECT_URI,
-        scope: 'openid',
-        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-        code_challenge_method: 'S256',
-      });
-      const p = await br.follow(await br.get(url.href));
-      await br.post(
-        formAction(p.text),
-        { ...hiddenInputs(p.text), username: 'kate', password: 'wrong!' },
-        p.url,
-      );
-    }
+    await failPasswords(config, 'kate', 10);
 
     const { br, r } = await identify('kate');
     assert.equal(r.location, `${srv.issuer}/reset/verify`);

@@ -111,3 +111,69 @@ export async function setPolicy(srv: TestServer, key: string, value: unknown): P
   });
   if (r.code !== 0) throw new Error(`policy set failed: ${r.stderr}`);
 }
+
+/**
+ * A code flow walked one page at a time, for tests that look at each step (second factor, wizard,
+ * forced password change) before the app gets its code.
+ */
+export class StepFlow {
+  readonly config: oidc.Configuration;
+  readonly br: Browser;
+  page!: import('./browser.ts').Resp;
+  verifier = oidc.randomPKCECodeVerifier();
+  nonce = oidc.randomNonce();
+
+  constructor(config: oidc.Configuration, br = new Browser()) {
+    this.config = config;
+    this.br = br;
+  }
+
+  /** Sends the browser to the authorization endpoint and follows it to the first page. */
+  static async start(config: oidc.Configuration, extra: Record<string, string> = {}, br = new Browser()) {
+    const f = new StepFlow(config, br);
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      nonce: f.nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(f.verifier),
+      code_challenge_method: 'S256',
+      ...extra,
+    });
+    f.page = await br.follow(await br.get(url.href), REDIRECT_URI);
+    return f;
+  }
+
+  /** Posts the page's form (with its hidden fields) and follows redirects up to the app. */
+  async submit(fields: Record<string, string> = {}, formIndex = 0) {
+    this.page = await this.br.follow(
+      await this.br.post(
+        formAction(this.page.text, formIndex),
+        { ...hiddenInputs(this.page.text), ...fields },
+        this.page.url,
+      ),
+      REDIRECT_URI,
+    );
+    return this.page;
+  }
+
+  /** Redeems the code the app received and returns the ID token's claims. */
+  async claims() {
+    if (!this.page.location?.startsWith(REDIRECT_URI)) {
+      throw new Error(`expected the app's redirect, got ${this.page.status} ${this.page.url}`);
+    }
+    const t = await oidc.authorizationCodeGrant(this.config, new URL(this.page.location), {
+      pkceCodeVerifier: this.verifier,
+      expectedNonce: this.nonce,
+      idTokenExpected: true,
+    });
+    return t.claims()!;
+  }
+}
+
+/** Fails the password `times` times for a login, each on a fresh sign-in page (to lock it). */
+export async function failPasswords(config: oidc.Configuration, login: string, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    const f = await StepFlow.start(config);
+    await f.submit({ username: login, password: `not the password ${i}` });
+  }
+}
