@@ -879,6 +879,10 @@ export const en = {
   'signin.changePassword.title': 'Choose a new password',
   'signin.changePassword.lead':
     'Your administrator gave you a temporary password. Choose your own password to continue.',
+  'portal.rename': 'Rename',
+  'portal.renameLabel': 'New name for {name}',
+  'portal.renameInvalid': 'Use a name of 1 to 64 characters.',
+  'portal.done.renamed': 'The method was renamed.',
   // -- end sign-in steps, lockout, portal --
 } as const;
 

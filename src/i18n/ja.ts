@@ -896,5 +896,9 @@ export const ja: Record<MessageKey, string> = {
   'signin.changePassword.title': '新しいパスワードの設定',
   'signin.changePassword.lead':
     '管理者から一時パスワードが発行されています。続行するには自分のパスワードを設定してください。',
+  'portal.rename': '名前を変更',
+  'portal.renameLabel': '{name} の新しい名前',
+  'portal.renameInvalid': '名前は 1 ～ 64 文字で入力してください。',
+  'portal.done.renamed': '方法の名前を変更しました。',
   // -- end sign-in steps, lockout, portal --
 };

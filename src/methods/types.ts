@@ -67,6 +67,8 @@ export interface VerificationMethod {
   usableFor: { signIn: boolean; reset: boolean };
   /** Most credentials of this kind one user may register (SSPR.md §1). */
   maxPerUser: number;
+  /** The user names each credential (an app, a key) and may rename it in the portal. */
+  renamable?: boolean;
   /** Discoverable credentials (passkeys) can start a sign-in without a password. */
   passwordless?: boolean;
   /**

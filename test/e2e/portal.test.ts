@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
+import { insertCredential } from '../../src/store/credentials.ts';
 import {
   alertText,
   Browser,
@@ -197,6 +198,40 @@ describe(`security-info portal (${backendName})`, () => {
     const ok = await open(new Browser(), '/my/activity', 'hank', undefined, next);
     assert.equal(ok.status, 200);
     assert.match(ok.text, /password\.change/, 'the activity page lists the change');
+  });
+
+  it("renames a method; a bad name or another user's method is refused", async () => {
+    const br = new Browser();
+    // Signed in first (no methods yet), then two named keys appear: renaming needs no fresh sign-in.
+    let page = await open(br, '/my/security-info', 'hank', undefined, 'violet harbor lantern 42');
+    const cred = await insertCredential(
+      srv.db,
+      hank.id,
+      { kind: 'securityKey', label: 'Phone', data: {} },
+      clock.now(),
+    );
+    const ginaCred = await insertCredential(
+      srv.db,
+      gina.id,
+      { kind: 'securityKey', label: 'Gina', data: {} },
+      clock.now(),
+    );
+    page = await br.get('/my/security-info', srv.issuer);
+    assert.match(page.text, new RegExp(`action="/my/security-info/${cred.id}/rename"`));
+    let r = await post(br, page, `/my/security-info/${cred.id}/rename`, { name: '  Work phone  ' });
+    assert.equal(r.status, 302);
+    assert.match((await br.follow(r)).text, /Work phone/);
+    r = await post(br, page, `/my/security-info/${cred.id}/rename`, { name: '' });
+    assert.equal(r.status, 400);
+    assert.match(alertText(r.text) ?? '', /1 to 64 characters/);
+    r = await post(br, page, `/my/security-info/${ginaCred.id}/rename`, { name: 'mine now' });
+    assert.equal(r.status, 404);
+    assert.equal((await srv.db('credentials').where({ id: ginaCred.id }).first()).label, 'Gina');
+    const audit = await tdb
+      .db('audit_events')
+      .where({ activity: 'security_info.rename', subject_id: hank.id });
+    assert.equal(audit.length, 1);
+    await srv.db('credentials').whereIn('id', [cred.id, ginaCred.id]).delete();
   });
 
   it('bad input gets a 4xx page, never a 500', async () => {

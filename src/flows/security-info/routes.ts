@@ -18,6 +18,7 @@ import {
   describeAll,
   finishEnroll,
   removeMethod,
+  renameMethod,
 } from './service.ts';
 
 export const PORTAL_CLIENT_ID = 'tobira-portal';
@@ -151,7 +152,7 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
         kind: m.kind,
         label: ctx.state.t(`method.${m.kind}` as never),
       })),
-      notice: ['added', 'removed', 'default', 'password'].find((n) => n === ctx.query.done),
+      notice: ['added', 'removed', 'default', 'password', 'renamed'].find((n) => n === ctx.query.done),
     });
   });
 
@@ -193,6 +194,17 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
   router.post('/security-info/:id/delete', posted, requireUser, requireRecent, async (ctx) => {
     await removeMethod(deps, ctx.state.user as User, ctx.params.id, ctx.state.meta);
     ctx.redirect('/my/security-info?done=removed');
+  });
+
+  router.post('/security-info/:id/rename', posted, requireUser, async (ctx) => {
+    await renameMethod(
+      deps,
+      ctx.state.user as User,
+      ctx.params.id,
+      (form(ctx).name ?? '').slice(0, 256),
+      ctx.state.meta,
+    );
+    ctx.redirect('/my/security-info?done=renamed');
   });
 
   router.post('/security-info/:id/default', posted, requireUser, requireRecent, async (ctx) => {

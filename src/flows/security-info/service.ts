@@ -17,6 +17,7 @@ import {
   findCredential,
   insertCredential,
   listCredentials,
+  renameCredential,
   setDefaultCredential,
 } from '../../store/credentials.ts';
 import { type User, updateSecurityInfoConfirmed } from '../../store/users.ts';
@@ -36,6 +37,7 @@ export interface MethodRow {
   reset: boolean;
   createdAt: Date;
   lastUsedAt: Date | null;
+  renamable: boolean;
 }
 
 export function describeAll(deps: AppDeps, creds: Credential[], t: Translate): MethodRow[] {
@@ -51,6 +53,7 @@ export function describeAll(deps: AppDeps, creds: Credential[], t: Translate): M
       isDefault: c.isDefault,
       signIn: users,
       reset: deps.methods.usable([c], 'reset').length > 0,
+      renamable: !!m.renamable,
       createdAt: c.createdAt,
       lastUsedAt: c.lastUsedAt,
     });
@@ -237,5 +240,38 @@ export async function confirmSecurityInfo(deps: AppDeps, user: User, meta: Reque
     result: 'succeeded',
     ip: meta.ip,
     userAgent: meta.userAgent,
+  });
+}
+
+/** Renames a registered method (its label only): 1–64 characters, no control characters. */
+export async function renameMethod(
+  deps: AppDeps,
+  user: User,
+  credentialId: string,
+  rawName: string,
+  meta: RequestMeta,
+): Promise<void> {
+  const name = rawName.normalize('NFC').trim();
+  const length = [...name].length;
+  if (length < 1 || length > 64 || /\p{Cc}/u.test(name)) {
+    throw new AppError('security_info.name_invalid', 400, 'portal.renameInvalid');
+  }
+  const cred = await findCredential(deps.db, user.id, credentialId);
+  if (
+    !cred ||
+    !deps.methods.forCredential(cred.kind)?.renamable ||
+    !(await renameCredential(deps.db, user.id, cred.id, name))
+  ) {
+    throw new AppError('security_info.not_found', 404, 'securityInfo.notFound');
+  }
+  await recordAudit(deps.db, {
+    at: deps.clock.now(),
+    actorId: user.id,
+    subjectId: user.id,
+    activity: 'security_info.rename',
+    result: 'succeeded',
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+    details: { kind: cred.kind, credentialId: cred.id },
   });
 }

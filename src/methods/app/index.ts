@@ -247,6 +247,7 @@ function openSecret(cx: MethodContext, sealed: unknown): Buffer | undefined {
 // ---- the method -------------------------------------------------------------------------------------
 
 export const appMethod: VerificationMethod = {
+  renamable: true,
   kind: 'app',
   usableFor: { signIn: true, reset: true },
   maxPerUser: MAX_PER_USER,

@@ -254,6 +254,7 @@ export async function verifyPasskey(
 }
 
 export const securityKeyMethod: VerificationMethod = {
+  renamable: true,
   kind: KIND,
   usableFor: { signIn: true, reset: true },
   maxPerUser: MAX_PER_USER,
