@@ -33,42 +33,6 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** Every variable Tobira reads, with its default and what it expects (the README's table mirrors this). */
-export const VARIABLES: ReadonlyArray<{ name: string; default: string; expects: string }> = [
-  { name: 'NODE_ENV', default: 'development', expects: '"production" for production mode' },
-  {
-    name: 'ISSUER',
-    default: 'http://localhost:3000',
-    expects: 'the public URL, http(s)://host[:port][/path]',
-  },
-  { name: 'PORT', default: '3000', expects: 'a TCP port, 0-65535' },
-  { name: 'HOST', default: '0.0.0.0', expects: 'the address to listen on' },
-  { name: 'DATABASE_URL', default: '(unset: embedded PGlite)', expects: 'postgres://user:pass@host:port/db' },
-  { name: 'DATA_DIR', default: './data', expects: 'a writable directory' },
-  {
-    name: 'SECRET_KEY',
-    default: '(generated into DATA_DIR)',
-    expects: '32 random bytes in base64 (openssl rand -base64 32)',
-  },
-  { name: 'SMTP_URL', default: '(unset: development outbox)', expects: 'smtp[s]://user:pass@host:port' },
-  { name: 'MAIL_FROM', default: 'Tobira <no-reply@localhost>', expects: 'an RFC 5322 address' },
-  {
-    name: 'TWILIO_ACCOUNT_SID',
-    default: '(unset: development outbox)',
-    expects: 'AC followed by 32 hex digits',
-  },
-  { name: 'TWILIO_AUTH_TOKEN', default: '(unset)', expects: 'the account auth token' },
-  { name: 'TWILIO_FROM', default: '(unset)', expects: 'an E.164 number or messaging service SID' },
-  { name: 'LOG_LEVEL', default: 'info', expects: LOG_LEVELS.join(', ') },
-  { name: 'DEFAULT_LOCALE', default: 'en', expects: 'en or ja' },
-  { name: 'TRUST_PROXY', default: 'false', expects: 'true to trust X-Forwarded-* from the reverse proxy' },
-  {
-    name: 'ORGANIZATION_COUNTRY',
-    default: 'JP',
-    expects: 'ISO 3166-1 alpha-2 country code (default allowed phone destination)',
-  },
-];
-
 const bool = (name: string) =>
   z
     .string()

@@ -32,10 +32,6 @@ export function createDb(opts: DbOptions): Db {
   return knexFactory({ client: ClientPgLite as any, dialect: 'postgres', connection } as Knex.Config);
 }
 
-export function isEmbedded(db: Db): boolean {
-  return db.client.config.client !== 'pg';
-}
-
 /** Rows affected by a delete or update: a number on pg, a result object on knex-pglite. */
 export function affected(result: unknown): number {
   if (typeof result === 'number') return result;

@@ -34,10 +34,6 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/assets/pow.js': { file: 'public/pow.js', type: 'text/javascript; charset=utf-8' },
 };
 
-export function registerAsset(urlPath: string, file: string, type: string): void {
-  FILES[urlPath] = { file, type };
-}
-
 export function serveAssets() {
   const cache = new Map<string, Buffer>();
   return async (ctx: Context, next: Next) => {

@@ -228,15 +228,6 @@ export async function userOf(deps: AppDeps, state: ResetState): Promise<User | u
   return u && u.status === 'active' ? u : undefined;
 }
 
-export function methodContextFor(
-  deps: AppDeps,
-  policy: Policy,
-  meta: RequestMeta,
-  locale: 'en' | 'ja',
-): MethodContext {
-  return deps.methodContext(policy, { ip: meta.ip, locale });
-}
-
 /**
  * Reset sessions that expired before the end are recorded as abandoned (SSPR.md §5), once: the
  * rows are taken with SKIP LOCKED and deleted, so instances never count one twice.
