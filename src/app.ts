@@ -410,7 +410,9 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   app.use(assets);
   app.use(brandingFor(deps).middleware());
   app.use(base.routes());
-  app.use(base.allowedMethods());
+  // A method no route implements is a 405 in the user's language, not the router's default 501.
+  const notAllowed = () => new AppError('method.not_allowed', 405, 'error.http.405');
+  app.use(base.allowedMethods({ throw: true, notImplemented: notAllowed, methodNotAllowed: notAllowed }));
   const signin = signInRoutes(deps);
   app.use(signin.routes());
   app.use(portalRoutes(deps, portalRp).routes());
