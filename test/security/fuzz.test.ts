@@ -32,6 +32,8 @@ function prng(seed: number) {
 interface Route {
   method: string;
   path: string;
+  /** One of the provider's endpoints: it also always gets the OIDC-parameter variants. */
+  provider?: boolean;
 }
 
 interface Sent {
@@ -120,7 +122,7 @@ describe(`fuzz: no route answers 5xx to malformed input (${backendName})`, () =>
       const v = disc[key];
       if (typeof v !== 'string') continue;
       const path = new URL(v).pathname;
-      for (const method of ['GET', 'POST']) routes.push({ method, path });
+      for (const method of ['GET', 'POST']) routes.push({ method, path, provider: true });
     }
     routes.push({ method: 'GET', path: '/.well-known/openid-configuration' });
     routes.push({ method: 'POST', path: '/session/end/confirm' });
@@ -264,6 +266,19 @@ describe(`fuzz: no route answers 5xx to malformed input (${backendName})`, () =>
         }),
       },
       {
+        name: 'control characters in OIDC parameters',
+        type: 'application/x-www-form-urlencoded',
+        body: Buffer.from(
+          'client_id=a%00b&client_secret=%00&grant_type=client_credentials&code=%00&token=%00&refresh_token=%00&redirect_uri=%00&response_type=code&scope=openid%00',
+        ),
+      },
+      {
+        name: 'a client_id with a NUL in Basic auth',
+        type: 'application/x-www-form-urlencoded',
+        body: Buffer.from('grant_type=client_credentials&token=x'),
+        headers: { authorization: `Basic ${Buffer.from('a%00b:secret').toString('base64')}` },
+      },
+      {
         name: 'JSON to a form route',
         type: 'application/json',
         body: Buffer.from(JSON.stringify({ _csrf: csrf.token, username: 'fuzz', password: ['a'] })),
@@ -320,8 +335,9 @@ describe(`fuzz: no route answers 5xx to malformed input (${backendName})`, () =>
     // the whole run stays around a few hundred requests.
     const perRoute = Math.max(2, Math.min(6, Math.floor(400 / Math.max(1, routes.length))));
     for (const route of routes) {
-      for (let i = 0; i < perRoute; i++) {
-        const v = pick(variants);
+      const oidcVariants = route.provider ? variants.filter((x) => /OIDC|client_id/.test(x.name)) : [];
+      for (let i = 0; i < perRoute + oidcVariants.length; i++) {
+        const v = i < oidcVariants.length ? oidcVariants[i] : pick(variants);
         const path = fill(route.path);
         const url = `${path}${v.query ? `?${v.query}` : ''}`;
         const headers: Record<string, string> = { origin: srv.issuer, ...(v.headers ?? {}) };
