@@ -7,7 +7,7 @@ import { type Clock, systemClock } from './clock.ts';
 import type { Config, Locale } from './config.ts';
 import type { Db } from './db/knex.ts';
 import { pendingMigrations } from './db/migrate.ts';
-import { createDelivery, type Delivery } from './delivery/index.ts';
+import { CHANNELS, createDelivery, type Delivery } from './delivery/index.ts';
 import { adminApiRoutes } from './flows/admin/api.ts';
 import { brandingFor } from './flows/admin/branding.ts';
 import { adminConsoleRoutes } from './flows/admin/console.ts';
@@ -27,6 +27,8 @@ import { PORTAL_CLIENT_ID, portalRoutes } from './flows/security-info/routes.ts'
 import { signInRoutes } from './flows/signin/routes.ts';
 import type { RequestMeta } from './flows/signin/service.ts';
 import { serveAssets } from './http/assets.ts';
+import { refuseControlCharacters } from './http/body.ts';
+import { clientIp, metricsAccess } from './http/client.ts';
 import { CSRF_COOKIE } from './http/csrf.ts';
 import { AppError } from './http/errors.ts';
 import { securityHeaders } from './http/headers.ts';
@@ -47,6 +49,7 @@ import type { SecretBox } from './security/secrets.ts';
 import { sweepChallenges } from './store/challenges.ts';
 import { listCredentials } from './store/credentials.ts';
 import { sweepExpired } from './store/oidc.ts';
+import { sweepOutbox } from './store/outbox.ts';
 import { sweepRateLimits } from './store/rate-limits.ts';
 import { readSettings } from './store/settings.ts';
 import type { User } from './store/users.ts';
@@ -206,6 +209,9 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     localUrl: () => localUrl,
   };
 
+  // In production a method whose channel has no sender is not offered at all (the outbox is unread there).
+  if (config.production) methods.withoutChannels(CHANNELS.filter((c) => !deps.delivery.isLive(c)));
+
   const build = () => {
     const p = createProvider({
       config,
@@ -286,6 +292,8 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   // Request id, access log and metrics. Never logs a query string: it can carry codes and tokens.
   app.use(async (ctx: Context, next: Next) => {
     const started = process.hrtime.bigint();
+    // The client IP as TRUST_PROXY defines it (never the leftmost X-Forwarded-For a client can forge).
+    ctx.request.ip = clientIp(ctx.req.socket.remoteAddress, ctx.req.headers, config.proxy);
     const incoming = ctx.get('x-request-id');
     const requestId = /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : crypto.randomUUID();
     ctx.state.requestId = requestId;
@@ -362,6 +370,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       render(ctx, views, 'error', { message, requestId: ctx.state.requestId }, status);
     }
   });
+  app.use(refuseControlCharacters());
 
   const assets = serveAssets();
   const base = new Router();
@@ -380,7 +389,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       ctx.body = { status: 'database unreachable' };
     }
   });
-  base.get('/metrics', async (ctx) => {
+  base.get('/metrics', metricsAccess(config.metricsToken, config.proxy), async (ctx) => {
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });
@@ -401,7 +410,9 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   app.use(assets);
   app.use(brandingFor(deps).middleware());
   app.use(base.routes());
-  app.use(base.allowedMethods());
+  // A method no route implements is a 405 in the user's language, not the router's default 501.
+  const notAllowed = () => new AppError('method.not_allowed', 405, 'error.http.405');
+  app.use(base.allowedMethods({ throw: true, notImplemented: notAllowed, methodNotAllowed: notAllowed }));
   const signin = signInRoutes(deps);
   app.use(signin.routes());
   app.use(portalRoutes(deps, portalRp).routes());
@@ -450,6 +461,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       total += await recordAbandoned(db, clock.now());
       total += await sweepRateLimits(db, clock.now());
       total += await sweepAuditRetention(deps);
+      total += await sweepOutbox(db, clock.now());
       return total + (await sweepChallenges(db, clock.now()));
     },
     async close() {

@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 export type Locale = 'en' | 'ja';
 export const LOCALES: readonly Locale[] = ['en', 'ja'];
 
@@ -19,8 +17,37 @@ export interface Config {
     | undefined;
   readonly logLevel: string;
   readonly defaultLocale: Locale;
+  /** Whether a reverse proxy is trusted at all (its X-Forwarded-Proto and -Host are then believed). */
   readonly trustProxy: boolean;
+  /** Where the client's IP comes from (TRUST_PROXY): the socket, the N-th X-Forwarded-For entry from the right, or a header. */
+  readonly proxy: ProxyTrust;
   readonly organizationCountry: string;
+  /** When set, /metrics requires `Authorization: Bearer <token>`; otherwise it answers loopback clients only. */
+  readonly metricsToken: string | undefined;
+}
+
+/**
+ * TRUST_PROXY: `none` (the socket address is the client), `hops` (that many proxies each append to
+ * X-Forwarded-For; the client is the hops-th address from the right), or `header` (one header, set
+ * by the proxy, names the client).
+ */
+export type ProxyTrust =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'hops'; readonly hops: number }
+  | { readonly kind: 'header'; readonly header: string };
+
+const MAX_PROXY_HOPS = 20;
+
+function parseTrustProxy(raw: string | undefined): ProxyTrust | string {
+  const v = raw?.trim() ?? '';
+  if (v === '' || /^(0|false|no)$/i.test(v)) return { kind: 'none' };
+  // `true` means one proxy in front of Tobira: the address it appended is the client's.
+  if (/^(true|yes)$/i.test(v)) return { kind: 'hops', hops: 1 };
+  if (/^\d{1,3}$/.test(v) && Number(v) >= 1 && Number(v) <= MAX_PROXY_HOPS)
+    return { kind: 'hops', hops: Number(v) };
+  const m = /^header:\s*([A-Za-z0-9][A-Za-z0-9-]{0,63})$/i.exec(v);
+  if (m) return { kind: 'header', header: m[1].toLowerCase() };
+  return `TRUST_PROXY: expected false, true (one proxy), the number of proxies in front of Tobira (1-${MAX_PROXY_HOPS}), or header:NAME (e.g. header:X-Real-IP), got "${v}"`;
 }
 
 export class ConfigError extends Error {
@@ -32,18 +59,6 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-const bool = (name: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return false;
-      if (/^(1|true|yes)$/i.test(v)) return true;
-      if (/^(0|false|no)$/i.test(v)) return false;
-      ctx.addIssue({ code: 'custom', message: `${name}: expected true or false, got "${v}"` });
-      return z.NEVER;
-    });
 
 function isLocalHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
@@ -144,8 +159,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!LOCALES.includes(defaultLocale))
     problems.push(`DEFAULT_LOCALE: expected one of ${LOCALES.join(', ')}`);
 
-  const tp = bool('TRUST_PROXY').safeParse(env.TRUST_PROXY);
-  if (!tp.success) problems.push(...tp.error.issues.map((i) => i.message));
+  const proxy = parseTrustProxy(env.TRUST_PROXY);
+  if (typeof proxy === 'string') problems.push(proxy);
+
+  const metricsToken = get('METRICS_TOKEN');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,512}$/.test(metricsToken))
+    problems.push(
+      'METRICS_TOKEN: expected at least 16 printable characters without spaces (openssl rand -hex 32)',
+    );
 
   const organizationCountry = (get('ORGANIZATION_COUNTRY') ?? 'JP').toUpperCase();
   if (!/^[A-Z]{2}$/.test(organizationCountry))
@@ -157,7 +178,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     production,
     issuer,
     port,
-    host: get('HOST') ?? '0.0.0.0',
+    // Development listens on this machine only unless HOST says otherwise; production on every interface.
+    host: get('HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
     databaseUrl,
     dataDir: get('DATA_DIR') ?? './data',
     secretKey,
@@ -166,7 +188,25 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     twilio,
     logLevel,
     defaultLocale,
-    trustProxy: tp.success ? tp.data : false,
+    trustProxy: typeof proxy !== 'string' && proxy.kind !== 'none',
+    proxy: typeof proxy === 'string' ? ({ kind: 'none' } as const) : proxy,
     organizationCountry,
+    metricsToken,
   });
+}
+
+/**
+ * What must hold before Tobira serves requests (checked by start(), not by the CLI): Tobira speaks
+ * plain HTTP, so an https ISSUER needs a trusted reverse proxy that terminates TLS and says so in
+ * X-Forwarded-Proto; without one every page that sets a secure cookie would fail.
+ */
+export function serveProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.issuer.startsWith('https:') && !config.trustProxy) {
+    problems.push(
+      'ISSUER: an https issuer needs a reverse proxy that terminates TLS; Tobira itself serves plain HTTP. ' +
+        'Put it behind one and set TRUST_PROXY (e.g. TRUST_PROXY=1), or use http://localhost for local use',
+    );
+  }
+  return problems;
 }

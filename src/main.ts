@@ -3,10 +3,11 @@ import path from 'node:path';
 import { createApp, type TobiraApp } from './app.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { runCommand } from './commands.ts';
-import { type Config, ConfigError, loadConfig } from './config.ts';
+import { type Config, ConfigError, loadConfig, serveProblems } from './config.ts';
 import { listenControl } from './control.ts';
 import { createDb, type Db } from './db/knex.ts';
 import { migrateLatest } from './db/migrate.ts';
+import { CHANNELS } from './delivery/types.ts';
 import { createLogger } from './logger.ts';
 import { resolveSecretKey } from './secret-key.ts';
 import { SecretBox } from './security/secrets.ts';
@@ -34,6 +35,8 @@ export async function start(
   clock: Clock = systemClock,
 ): Promise<Running> {
   const config = loadConfig(env);
+  const problems = serveProblems(config);
+  if (problems.length) throw new ConfigError(problems);
   const logger = createLogger(config.logLevel);
   const secret = resolveSecretKey(config);
   if (!config.secretKey && config.databaseUrl) {
@@ -80,7 +83,7 @@ export async function start(
 
   const users = await countUsers(db);
   const lines = [
-    `Tobira is listening on ${config.issuer} (port ${addr.port}, ${config.production ? 'production' : 'development'} mode)`,
+    `Tobira is listening on ${config.issuer} (${config.host} port ${addr.port}, ${config.production ? 'production' : 'development'} mode)`,
     `  discovery: ${config.issuer}/.well-known/openid-configuration`,
     config.databaseUrl
       ? '  data: PostgreSQL (DATABASE_URL)'
@@ -93,6 +96,13 @@ export async function start(
     );
   }
   if (!config.production) lines.push(`  demo app: ${config.issuer}/demo`);
+  const off = app.deps.methods.unavailable();
+  if (off.length) {
+    const channels = CHANNELS.filter((c) => !app.deps.delivery.isLive(c));
+    lines.push(
+      `  channels off (not configured): ${channels.join(', ')}; methods not offered: ${off.join(', ')}`,
+    );
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 
   let stopping: Promise<void> | undefined;

@@ -59,12 +59,18 @@ export function createDelivery({
   const live = new Set(senders.map((s) => s.channel));
   const outboxed: Channel[] = (['email', 'sms', 'voice'] as const).filter((c) => !live.has(c));
   if (outboxed.length) {
-    // Outside development nobody reads the outbox: say so loudly once, at start.
-    const level = config.production ? 'warn' : 'info';
-    logger[level](
-      { channels: outboxed },
-      'no sender configured: these channels are kept in the outbox, not sent',
-    );
+    // Outside development nobody reads the outbox: say so loudly once, at start. Production does not
+    // offer the methods of these channels at all (app.ts); notices on them stay in the outbox.
+    if (config.production)
+      logger.warn(
+        { channels: outboxed },
+        'channels off (no sender configured): their verification methods are not offered',
+      );
+    else
+      logger.info(
+        { channels: outboxed },
+        'no sender configured: these channels are kept in the outbox, not sent',
+      );
   }
 
   return new ChannelRouter({

@@ -12,7 +12,11 @@ const CSP = [
   "object-src 'none'",
 ].join('; ');
 
-/** Strict headers on every response; our own HTML pages also get a CSP without inline script. */
+/**
+ * Strict headers on every response, the CSP included: set before the request is handled, because the
+ * provider writes its own pages (errors, 404, logout, form_post) past Koa. The provider adds the
+ * sha256 of its one inline script (form_post) to script-src itself; nothing else inline is allowed.
+ */
 export function securityHeaders(https: boolean) {
   return async (ctx: Context, next: Next) => {
     // Set before the request is handled: the provider writes its own responses directly.
@@ -23,6 +27,7 @@ export function securityHeaders(https: boolean) {
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
     ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
     if (https) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    ctx.set('Content-Security-Policy', CSP);
     await next();
     if (ctx.state.ownPage) {
       // A configured logo (branding) may live on another origin: allow images from there only.

@@ -884,6 +884,11 @@ export const en = {
   'portal.renameInvalid': 'Use a name of 1 to 64 characters.',
   'portal.done.renamed': 'The method was renamed.',
   // -- end sign-in steps, lockout, portal --
+  // -- sec-defaults --
+  'error.controlCharacters':
+    'The request contains characters that cannot be used here, such as control characters. Remove them and try again.',
+  'error.localOnly': 'This page is available only on the machine Tobira runs on.',
+  'error.metricsToken': 'A valid metrics token is required (Authorization: Bearer).',
 } as const;
 
 export type MessageKey = keyof typeof en;

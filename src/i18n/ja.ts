@@ -901,4 +901,9 @@ export const ja: Record<MessageKey, string> = {
   'portal.renameInvalid': '名前は 1 ～ 64 文字で入力してください。',
   'portal.done.renamed': '方法の名前を変更しました。',
   // -- end sign-in steps, lockout, portal --
+  // -- sec-defaults --
+  'error.controlCharacters':
+    'リクエストに使用できない文字（制御文字など）が含まれています。取り除いてからもう一度お試しください。',
+  'error.localOnly': 'このページは Tobira が動作しているコンピューター上からのみ利用できます。',
+  'error.metricsToken': '有効なメトリクス用トークン（Authorization: Bearer）が必要です。',
 };

@@ -1,3 +1,4 @@
+import type { Channel } from '../delivery/types.ts';
 import type { Credential } from '../store/credentials.ts';
 import type { MethodKind, VerificationMethod } from './types.ts';
 
@@ -15,18 +16,35 @@ export function credentialsFor(m: VerificationMethod, creds: readonly Credential
  */
 export class MethodRegistry {
   readonly #methods = new Map<MethodKind, VerificationMethod>();
+  readonly #off = new Set<MethodKind>();
 
   register(m: VerificationMethod): this {
     this.#methods.set(m.kind, m);
     return this;
   }
 
+  /**
+   * Stops offering the methods that send over these channels (no sender is configured for them):
+   * they are no longer listed, enrolled, challenged or counted as usable anywhere. Credentials the
+   * user already has are still described (and can be removed) through forCredential().
+   */
+  withoutChannels(channels: readonly Channel[]): this {
+    for (const m of this.#methods.values())
+      if (m.channel && channels.includes(m.channel)) this.#off.add(m.kind);
+    return this;
+  }
+
+  /** The kinds withoutChannels() turned off. */
+  unavailable(): MethodKind[] {
+    return [...this.#off];
+  }
+
   get(kind: string): VerificationMethod | undefined {
-    return this.#methods.get(kind as MethodKind);
+    return this.#off.has(kind as MethodKind) ? undefined : this.#methods.get(kind as MethodKind);
   }
 
   all(): VerificationMethod[] {
-    return [...this.#methods.values()];
+    return [...this.#methods.values()].filter((m) => !this.#off.has(m.kind));
   }
 
   forSignIn(): VerificationMethod[] {
@@ -39,7 +57,11 @@ export class MethodRegistry {
 
   /** The method that registers and describes credentials of a stored kind. */
   forCredential(credentialKind: string): VerificationMethod | undefined {
-    return this.all().find((m) => credentialKindOf(m) === credentialKind);
+    const all = [...this.#methods.values()];
+    return (
+      all.find((m) => !this.#off.has(m.kind) && credentialKindOf(m) === credentialKind) ??
+      all.find((m) => credentialKindOf(m) === credentialKind)
+    );
   }
 
   /** Methods the user can use now for a purpose, each with its credentials. */

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { Config, Locale } from '../config.ts';
 import type { Db } from '../db/knex.ts';
-import type { Delivery } from '../delivery/types.ts';
+import type { Channel, Delivery } from '../delivery/types.ts';
 import type { MessageKey, Translate } from '../i18n/index.ts';
 import type { MethodKind, Policy } from '../policy/settings.ts';
 import type { SecretBox } from '../security/secrets.ts';
@@ -69,6 +69,8 @@ export interface VerificationMethod {
   maxPerUser: number;
   /** The user names each credential (an app, a key) and may rename it in the portal. */
   renamable?: boolean;
+  /** The delivery channel its codes go over, if any: without a sender for it, production does not offer the method. */
+  channel?: Channel;
   /** Discoverable credentials (passkeys) can start a sign-in without a password. */
   passwordless?: boolean;
   /**

@@ -2,6 +2,12 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Db } from '../db/knex.ts';
 import * as store from '../store/oidc.ts';
 
+/**
+ * An identifier the client sent (a client_id, a token) that cannot exist: PostgreSQL cannot even
+ * compare text holding NUL, so such a lookup is "not found" instead of a database error.
+ */
+const cannotExist = (id: unknown) => typeof id !== 'string' || id.includes('\u0000');
+
 export type ClientLoader = (clientId: string) => Promise<AdapterPayload | undefined>;
 
 /**
@@ -22,15 +28,18 @@ export function createAdapterClass(db: Db, loadClient: ClientLoader) {
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
+      if (cannotExist(id)) return undefined;
       if (this.model === 'Client') return loadClient(id);
       return toPayload(await store.findPayload(db, this.model, id, new Date()));
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      if (cannotExist(userCode)) return undefined;
       return toPayload(await store.findPayloadByUserCode(db, this.model, userCode, new Date()));
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      if (cannotExist(uid)) return undefined;
       return toPayload(await store.findPayloadByUid(db, this.model, uid, new Date()));
     }
 

@@ -67,3 +67,13 @@ export async function latestOutboxTo(db: Tx, recipient: string): Promise<OutboxM
   const [m] = await listOutbox(db, 1, recipient);
   return m;
 }
+
+/** Messages are kept for a day: long enough to read a code or a notice, short enough not to pile up. */
+export const OUTBOX_RETENTION_MS = 24 * 3600_000;
+
+/** Deletes messages older than the retention; returns how many. */
+export async function sweepOutbox(db: Tx, now: Date): Promise<number> {
+  return db('outbox')
+    .where('created_at', '<', new Date(now.getTime() - OUTBOX_RETENTION_MS))
+    .delete();
+}

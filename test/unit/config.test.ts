@@ -26,7 +26,9 @@ describe('loadConfig', () => {
     assert.equal(c.production, false);
     assert.equal(c.issuer, 'http://localhost:3000');
     assert.equal(c.port, 3000);
-    assert.equal(c.host, '0.0.0.0');
+    assert.equal(c.host, '127.0.0.1', 'development listens on loopback only');
+    assert.equal(loadConfig({ NODE_ENV: 'production' }).host, '0.0.0.0');
+    assert.equal(loadConfig({ HOST: '0.0.0.0' }).host, '0.0.0.0', 'an explicit HOST wins');
     assert.equal(c.databaseUrl, undefined);
     assert.equal(c.dataDir, './data');
     assert.equal(c.secretKey, undefined);
@@ -36,6 +38,8 @@ describe('loadConfig', () => {
     assert.equal(c.logLevel, 'info');
     assert.equal(c.defaultLocale, 'en');
     assert.equal(c.trustProxy, false);
+    assert.deepEqual(c.proxy, { kind: 'none' });
+    assert.equal(c.metricsToken, undefined);
     assert.equal(c.organizationCountry, 'JP');
     assert.ok(Object.isFrozen(c), 'the config is frozen');
   });
@@ -62,6 +66,7 @@ describe('loadConfig', () => {
     assert.equal(c.logLevel, 'warn');
     assert.equal(c.defaultLocale, 'ja');
     assert.equal(c.trustProxy, true);
+    assert.deepEqual(c.proxy, { kind: 'hops', hops: 1 }, 'true means one proxy');
     assert.equal(c.databaseUrl, 'postgres://u:p@127.0.0.1:5432/db');
   });
 

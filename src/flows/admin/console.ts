@@ -11,6 +11,7 @@ import { isMessageKey, type MessageKey } from '../../i18n/index.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import { ensureBuiltinClient, GRANT_TYPES } from '../../oidc/clients.ts';
 import { InternalClient } from '../../oidc/internal-client.ts';
+import { policyFromSettings } from '../../policy/settings.ts';
 import { listCredentials } from '../../store/credentials.ts';
 import { countUsersByStatus } from '../../store/directory.ts';
 import { listGroups } from '../../store/groups.ts';
@@ -219,9 +220,18 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     await next();
   };
 
+  /** The console's textareas: one value per line, so only these may hold line breaks. */
+  const multiline = new Set([
+    'redirectUris',
+    'postLogoutRedirectUris',
+    ...policyFields([], policyFromSettings({}))
+      .filter((f) => f.kind === 'list')
+      .map((f) => f.key),
+  ]);
+
   /** Reads and checks a posted form before anything else looks at the request. */
   async function posted(ctx: Context, next: Next) {
-    const f = await readForm(ctx);
+    const f = await readForm(ctx, undefined, { multiline });
     verifyCsrf(ctx, f, deps.issuerOrigin);
     ctx.state.form = f;
     await next();

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { AppDeps } from '../../app.ts';
+import { localOnly } from '../../http/client.ts';
 import { render } from '../../http/views.ts';
 import { listOutbox, type OutboxMessage } from '../../store/outbox.ts';
 
@@ -24,9 +25,12 @@ const toJson = (m: OutboxMessage) => ({
 /**
  * Development only (mounted when not in production): the messages the outbox kept instead of
  * sending, newest first, so a developer can read codes and notices. `?to=` narrows to one recipient.
+ * It holds codes, so it answers only requests from this machine (by the socket address; a forwarded
+ * address can only refuse, never admit). Messages are swept after 24 hours (store/outbox.ts).
  */
 export function devRoutes(deps: AppDeps): Router {
   const router = new Router({ prefix: '/dev' });
+  router.use(localOnly(deps.config.proxy));
 
   router.get('/outbox', async (ctx) => {
     const messages = await listOutbox(deps.db, LIMIT, recipientFilter(ctx.query.to));

@@ -283,6 +283,7 @@ function sendTo(cx: MethodContext, user: User, flow: FlowId, target: Credential)
 
 export const emailMethod: VerificationMethod = {
   kind: KIND,
+  channel: 'email',
   usableFor: { signIn: false, reset: true },
   maxPerUser: MAX_PER_USER,
 

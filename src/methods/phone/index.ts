@@ -27,6 +27,7 @@ import type {
 } from '../types.ts';
 import {
   allowedCountries,
+  countryOf,
   countryOptions,
   defaultCountry,
   maskPhone,
@@ -162,6 +163,10 @@ async function sendCode(
   },
 ): Promise<{ ok: true } | Fail> {
   const scope = { flow: o.flow, userId: o.userId, kind: o.kind };
+  // The policy's destinations hold at every send, not only at enrolment: a country removed since the
+  // number was registered receives nothing (and nothing is counted).
+  if (!allowedCountries(cx.policy, cx.config).includes(countryOf(o.e164) ?? ''))
+    return fail('phone.countryNotAllowed');
   if (await isExhausted(cx, scope)) return fail('phone.tooMany');
   const limits = await allowPhoneSend(cx, { userId: o.userId, e164: o.e164 });
   if (!limits.ok) return limitError(limits);
@@ -523,6 +528,7 @@ async function currentTarget(
 function makeMethod(via: Via): VerificationMethod {
   return {
     kind: via,
+    channel: via,
     usableFor: { signIn: true, reset: true },
     maxPerUser: MAX_PER_USER,
     credentialKind: CREDENTIAL_KIND,

@@ -82,6 +82,11 @@ export function parsePhone(
   };
 }
 
+/** The country a stored E.164 number belongs to, by the numbering plan (not by what was chosen at enrolment). */
+export function countryOf(e164: string): string | undefined {
+  return parsePhoneNumberFromString(e164)?.country;
+}
+
 /** Destination countries codes may be sent to: the policy's list, or the organization's own country. */
 export function allowedCountries(policy: Policy, config: Config): string[] {
   const list = policy.allowedPhoneCountries.length
