@@ -76,7 +76,7 @@ describe(`admin scope: least privilege (${backendName})`, { skip: skipReason }, 
 
   async function userTokens(
     c: { clientId: string; secret?: string },
-    opts: { mfa: boolean; scope?: string },
+    opts: { mfa: boolean; scope?: string; prompt?: string },
   ) {
     const config = await discover(srv.issuer, c.clientId, c.secret);
     const { tokens } = await codeFlow(
@@ -85,7 +85,10 @@ describe(`admin scope: least privilege (${backendName})`, { skip: skipReason }, 
       {
         scope: opts.scope ?? 'openid admin',
         browser: new Browser(),
-        extra: opts.mfa ? { acr_values: ACR_MFA } : {},
+        extra: {
+          ...(opts.mfa ? { acr_values: ACR_MFA } : {}),
+          ...(opts.prompt ? { prompt: opts.prompt } : {}),
+        },
       },
     );
     return tokens;
@@ -256,6 +259,25 @@ describe(`admin scope: least privilege (${backendName})`, { skip: skipReason }, 
     r = await api(tokens.access_token, 'PATCH', '/policy', { reconfirmDays: 90 });
     assert.equal(r.status, 200);
     assert.equal(r.body.policy.reconfirmDays, 90);
+
+    // A token from a refresh keeps the sign-in's acr: still accepted; a password-only one still refused.
+    const config = await discover(srv.issuer, c.clientId, c.secret);
+    const withRefresh = await userTokens(c, {
+      mfa: true,
+      scope: 'openid offline_access admin',
+      prompt: 'consent',
+    });
+    const refreshed = await oidc.refreshTokenGrant(config, withRefresh.refresh_token!);
+    assert.equal((await api(refreshed.access_token, 'GET', '/me')).status, 200);
+    const pwdRefresh = await userTokens(c, {
+      mfa: false,
+      scope: 'openid offline_access admin',
+      prompt: 'consent',
+    });
+    const pwdRefreshed = await oidc.refreshTokenGrant(config, pwdRefresh.refresh_token!);
+    r = await api(pwdRefreshed.access_token, 'GET', '/me');
+    assert.equal(r.status, 403);
+    assert.equal(r.body.error, 'insufficient_user_authentication');
 
     // Revoking the client's grant (here in the console's service through the API) stops the user's token.
     const op = (await machineToken(operator, 'admin')).access_token;
