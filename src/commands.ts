@@ -45,7 +45,8 @@ export const USAGE = `Usage: tobira <command> [options]   (add --json for machin
   group list
   client add CLIENT_ID --redirect-uri URI [--redirect-uri URI...] [--public]
              [--grant-type T...] [--first-party] [--post-logout-redirect-uri URI...]
-             [--backchannel-logout-uri URI] [--name NAME] [--scope "S1 S2"]
+             [--backchannel-logout-uri URI] [--name NAME] [--scope "S1 S2"] [--admin]
+                                            --admin grants the admin scope (admin API); denied by default
   client list
   policy show
   policy set KEY VALUE                      VALUE is JSON (true, 2, ["a"]) or a plain string
@@ -259,6 +260,7 @@ async function dispatch(
       'first-party': { type: 'boolean' },
       name: { type: 'string' },
       scope: { type: 'string' },
+      admin: { type: 'boolean' },
     });
     const clientId = positionals[0];
     if (!clientId || positionals.length > 1)
@@ -282,11 +284,12 @@ async function dispatch(
         firstParty: !!values['first-party'],
         name: values.name as string | undefined,
         scope: values.scope as string | undefined,
+        admin: !!values.admin,
       },
       clock.now(),
     );
     cx.onClientsChanged?.();
-    await audit('admin.client.create', null, { clientId, via: 'cli' });
+    await audit('admin.client.create', null, { clientId, via: 'cli', admin: !!values.admin });
     print(
       secret
         ? `created client ${clientId}\nclient_secret: ${secret}\n(shown once: store it now)`
@@ -302,11 +305,14 @@ async function dispatch(
     const rows = clients.map((c) => ({
       client_id: c.clientId,
       first_party: c.firstParty,
+      admin: c.adminGranted,
       grant_types: c.metadata.grant_types,
       redirect_uris: c.metadata.redirect_uris,
     }));
     print(
-      rows.map((r) => `${r.client_id}\t${(r.grant_types as string[]).join(',')}`).join('\n') || 'no clients',
+      rows
+        .map((r) => `${r.client_id}\t${(r.grant_types as string[]).join(',')}${r.admin ? '\tadmin' : ''}`)
+        .join('\n') || 'no clients',
       rows,
     );
     return 0;

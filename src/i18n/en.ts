@@ -724,8 +724,7 @@ export const en = {
   'admin.client.grantTypes': 'Grant types',
   'admin.client.public': 'Public client without a secret (single-page and mobile apps)',
   'admin.client.firstParty': 'First-party: no consent page',
-  'admin.client.scope':
-    'Allowed scopes, separated by spaces (optional; "admin" gives access to the admin API)',
+  'admin.client.scope': 'Allowed scopes, separated by spaces (optional; all but "admin" when empty)',
   'admin.client.builtinTag': 'built in',
   'admin.client.builtinHint': 'Built-in applications are managed by the service itself.',
   'admin.client.create': 'Register',
@@ -889,6 +888,19 @@ export const en = {
     'The request contains characters that cannot be used here, such as control characters. Remove them and try again.',
   'error.localOnly': 'This page is available only on the machine Tobira runs on.',
   'error.metricsToken': 'A valid metrics token is required (Authorization: Bearer).',
+  // -- sec-admin --
+  'admin.error.secondFactorRequired':
+    'The access token must come from a sign-in with a second factor. Sign in again with one.',
+  'admin.client.adminGrant': 'Grant the admin scope (access to the admin API)',
+  'admin.client.adminGrantHint':
+    'Off by default. Client credentials then act as a full administrator; for users, only a first-party application gets the scope, and only after a sign-in with a second factor.',
+  'admin.client.adminTag': 'admin',
+  'admin.client.adminInScope': 'The admin scope is not listed here: use "Grant the admin scope" instead.',
+  'signin.register.leadSecondFactor':
+    'Your organization requires a second way to confirm it is you at every sign-in. Add one of these methods to continue.',
+  'signin.register.secondFactorRequired':
+    'You cannot skip this step: add a sign-in method to continue, or sign out.',
+  'signin.register.signOut': 'Sign out',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -739,7 +739,7 @@ export const ja: Record<MessageKey, string> = {
   'admin.client.public':
     'シークレットを持たないパブリック クライアント (シングルページ アプリやモバイル アプリ)',
   'admin.client.firstParty': 'ファースト パーティ (同意画面を表示しない)',
-  'admin.client.scope': '許可するスコープ (スペース区切り、省略可。"admin" で管理 API を利用できます)',
+  'admin.client.scope': '許可するスコープ (スペース区切り、省略可。空欄なら "admin" 以外のすべて)',
   'admin.client.builtinTag': '組み込み',
   'admin.client.builtinHint': '組み込みのアプリケーションはサービス自身が管理します。',
   'admin.client.create': '登録',
@@ -906,4 +906,18 @@ export const ja: Record<MessageKey, string> = {
     'リクエストに使用できない文字（制御文字など）が含まれています。取り除いてからもう一度お試しください。',
   'error.localOnly': 'このページは Tobira が動作しているコンピューター上からのみ利用できます。',
   'error.metricsToken': '有効なメトリクス用トークン（Authorization: Bearer）が必要です。',
+  // -- sec-admin --
+  'admin.error.secondFactorRequired':
+    'アクセス トークンは 2 要素目を使ったサインインで発行されたものである必要があります。2 要素目を使ってサインインし直してください。',
+  'admin.client.adminGrant': 'admin スコープを許可する (管理 API へのアクセス)',
+  'admin.client.adminGrantHint':
+    '既定ではオフです。クライアント資格情報では完全な管理者として動作します。ユーザーについては、ファースト パーティのアプリケーションだけが、2 要素目を使ったサインインの後にこのスコープを受け取れます。',
+  'admin.client.adminTag': '管理',
+  'admin.client.adminInScope':
+    'admin スコープはここには書きません。「admin スコープを許可する」を使ってください。',
+  'signin.register.leadSecondFactor':
+    '組織の設定により、サインインのたびに本人確認の 2 つ目の方法が必要です。続けるには、次のいずれかの方法を追加してください。',
+  'signin.register.secondFactorRequired':
+    'この手順は省略できません。続けるにはサインイン方法を追加するか、サインアウトしてください。',
+  'signin.register.signOut': 'サインアウト',
 };

@@ -3,10 +3,17 @@ import type { AdapterPayload } from 'oidc-provider';
 import type { Db } from '../db/knex.ts';
 import type { SecretBox } from '../security/secrets.ts';
 import * as clientStore from '../store/clients.ts';
+import { SCOPES } from './provider.ts';
 
 export const SECRET_PURPOSE = 'client-secret';
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
+
+/**
+ * The scope of the admin API. No client may request it unless an administrator granted it to that
+ * client (`clients.admin_granted`); it is never part of a client's ordinary scope list.
+ */
+export const ADMIN_SCOPE = 'admin';
 
 export interface ClientSpec {
   clientId: string;
@@ -18,6 +25,8 @@ export interface ClientSpec {
   firstParty?: boolean;
   scope?: string;
   name?: string;
+  /** Grant the admin scope (administrators only decide this; denied by default). */
+  admin?: boolean;
 }
 
 export class ClientSpecError extends Error {}
@@ -59,6 +68,9 @@ export function buildMetadata(spec: ClientSpec): Record<string, unknown> {
   for (const u of spec.redirectUris) checkUri(u, '--redirect-uri');
   for (const u of spec.postLogoutRedirectUris ?? []) checkUri(u, '--post-logout-redirect-uri');
   if (spec.backchannelLogoutUri) checkUri(spec.backchannelLogoutUri, '--backchannel-logout-uri');
+  if (spec.scope?.split(' ').includes(ADMIN_SCOPE)) {
+    throw new ClientSpecError('--scope: the admin scope is not listed in --scope; grant it with --admin');
+  }
   return {
     client_id: spec.clientId,
     client_name: spec.name ?? spec.clientId,
@@ -88,6 +100,7 @@ export async function addClient(
       metadata,
       secretEncrypted: secret ? box.encrypt(SECRET_PURPOSE, secret) : null,
       firstParty: !!spec.firstParty,
+      adminGranted: !!spec.admin,
     },
     now,
   );
@@ -118,6 +131,29 @@ export async function ensureBuiltinClient(
 export interface CachedClient {
   payload: AdapterPayload;
   firstParty: boolean;
+  adminGranted: boolean;
+}
+
+/**
+ * The scopes the provider lets a client request (its `scope` metadata, an allow-list): its own list,
+ * or every scope when it has none, with `admin` only when an administrator granted it. A request for
+ * a scope outside the list is refused with invalid_scope at the authorization and token endpoints.
+ */
+export function allowedScopes(metadataScope: unknown, adminGranted: boolean): string {
+  const listed =
+    typeof metadataScope === 'string' && metadataScope.trim() ? metadataScope.split(' ') : SCOPES;
+  const scopes = listed.filter((s) => s && s !== ADMIN_SCOPE);
+  if (adminGranted) scopes.push(ADMIN_SCOPE);
+  return [...new Set(scopes)].join(' ');
+}
+
+/**
+ * Whether a user's token for this client may carry the admin scope: only a first-party client that
+ * an administrator granted it. A third-party client never gets it for a user, even when granted it
+ * for its own client-credentials tokens.
+ */
+export function adminScopeForUsers(client: CachedClient | undefined): boolean {
+  return !!client?.firstParty && !!client.adminGranted;
 }
 
 /**
@@ -144,10 +180,14 @@ export class ClientCache {
     const row = await clientStore.findClient(this.#db, clientId);
     let value: CachedClient | undefined;
     if (row) {
-      const payload = { ...row.metadata, client_id: row.clientId } as AdapterPayload;
+      const payload = {
+        ...row.metadata,
+        client_id: row.clientId,
+        scope: allowedScopes(row.metadata.scope, row.adminGranted),
+      } as AdapterPayload;
       if (row.secretEncrypted)
         payload.client_secret = this.#box.decryptString(SECRET_PURPOSE, row.secretEncrypted);
-      value = { payload, firstParty: row.firstParty };
+      value = { payload, firstParty: row.firstParty, adminGranted: row.adminGranted };
     }
     if (this.#entries.size > 10_000) this.#entries.clear();
     this.#entries.set(clientId, { at: now, value });

@@ -4,11 +4,18 @@ import { affected, type Tx } from '../db/knex.ts';
 export async function updateClientRow(
   db: Tx,
   clientId: string,
-  patch: { metadata?: Record<string, unknown>; secretEncrypted?: string | null },
+  patch: {
+    metadata?: Record<string, unknown>;
+    secretEncrypted?: string | null;
+    firstParty?: boolean;
+    adminGranted?: boolean;
+  },
   now: Date,
 ): Promise<boolean> {
   const row: Record<string, unknown> = { updated_at: now };
   if (patch.metadata) row.metadata = JSON.stringify(patch.metadata);
   if (patch.secretEncrypted !== undefined) row.secret_encrypted = patch.secretEncrypted;
+  if (patch.firstParty !== undefined) row.first_party = patch.firstParty;
+  if (patch.adminGranted !== undefined) row.admin_granted = patch.adminGranted;
   return affected(await db('clients').where({ client_id: clientId }).update(row)) > 0;
 }

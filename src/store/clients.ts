@@ -6,6 +6,8 @@ export interface ClientRow {
   metadata: Record<string, unknown>;
   secretEncrypted: string | null;
   firstParty: boolean;
+  /** An administrator granted this client the `admin` scope (denied by default). */
+  adminGranted: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -15,6 +17,7 @@ const fromRow = (r: any): ClientRow => ({
   metadata: typeof r.metadata === 'string' ? JSON.parse(r.metadata) : r.metadata,
   secretEncrypted: r.secret_encrypted,
   firstParty: r.first_party,
+  adminGranted: !!r.admin_granted,
   createdAt: new Date(r.created_at),
   updatedAt: new Date(r.updated_at),
 });
@@ -26,6 +29,7 @@ export async function insertClient(
     metadata: Record<string, unknown>;
     secretEncrypted: string | null;
     firstParty: boolean;
+    adminGranted?: boolean;
   },
   now: Date,
 ): Promise<void> {
@@ -35,6 +39,7 @@ export async function insertClient(
       metadata: JSON.stringify(c.metadata),
       secret_encrypted: c.secretEncrypted,
       first_party: c.firstParty,
+      admin_granted: !!c.adminGranted,
       created_at: now,
       updated_at: now,
     })

@@ -3,10 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { ManualClock } from '../../src/clock.ts';
 import { sweepAuditRetention } from '../../src/flows/admin/service.ts';
+import { ACR_MFA } from '../../src/oidc/acr.ts';
 import { recordAudit } from '../../src/store/audit.ts';
 import { insertCredential } from '../../src/store/credentials.ts';
 import { Browser } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { registerAppInPortal } from '../helpers/reset.ts';
 import {
   addClientViaCli,
   addUserViaCli,
@@ -16,6 +18,7 @@ import {
   setPolicy,
 } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { OATHTOOL, oathtoolCode, toolAvailable } from '../helpers/tools.ts';
 
 interface ApiResponse {
   status: number;
@@ -57,7 +60,12 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-describe(`admin API over HTTP with tokens (${backendName})`, () => {
+// Administrators' and helpdesk users' tokens need a sign-in with a second factor: codes from oathtool.
+const skipReason = toolAvailable(OATHTOOL) ? undefined : `${OATHTOOL} not found: apt-get install oathtool`;
+if (skipReason && process.env.TOBIRA_REQUIRE_TOOLS === '1') throw new Error(skipReason);
+if (skipReason) process.stderr.write(`NOTICE: ${skipReason}; skipping the admin API tests\n`);
+
+describe(`admin API over HTTP with tokens (${backendName})`, { skip: skipReason }, () => {
   let tdb: TestDatabase;
   let srv: TestServer;
   const clock = new ManualClock(Date.now());
@@ -70,6 +78,8 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
   let ada: { id: string };
   let hal: { id: string };
   let nina: { id: string };
+  /** Authenticator-app secrets of the users who sign in with a second factor (ada, hal). */
+  const totp: Record<string, string> = {};
 
   async function api(
     token: string | undefined,
@@ -121,12 +131,18 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     return out;
   }
 
+  /** A user's access token through the first-party client granted admin; with a second factor when the user has one. */
   async function userToken(login: string, pw = password, scope = 'openid admin', newPassword?: string) {
     const config = await discover(srv.issuer, web.clientId, web.secret);
+    const secret = totp[login];
+    const code = () => {
+      clock.advance(30_000);
+      return oathtoolCode(secret, clock.now());
+    };
     const { tokens } = await codeFlow(
       config,
-      { username: login, password: pw, newPassword },
-      { scope, browser: new Browser() },
+      { username: login, password: pw, newPassword, code: secret ? code : undefined },
+      { scope, browser: new Browser(), extra: secret ? { acr_values: ACR_MFA } : {} },
     );
     return tokens.access_token;
   }
@@ -154,14 +170,11 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
       .db('users')
       .where({ id: hal.id })
       .update({ roles: JSON.stringify(['helpdesk']) });
-    machine = await addClientViaCli(srv, [
-      'machine',
-      '--grant-type',
-      'client_credentials',
-      '--scope',
-      'admin',
-    ]);
-    web = await addClientViaCli(srv, ['web-app', '--redirect-uri', REDIRECT_URI, '--first-party']);
+    totp.ada = await registerAppInPortal(srv.issuer, 'ada', password, clock);
+    totp.hal = await registerAppInPortal(srv.issuer, 'hal', password, clock);
+    // The admin scope is granted to each client explicitly.
+    machine = await addClientViaCli(srv, ['machine', '--grant-type', 'client_credentials', '--admin']);
+    web = await addClientViaCli(srv, ['web-app', '--redirect-uri', REDIRECT_URI, '--first-party', '--admin']);
     adminToken = await machineToken(machine.clientId, machine.secret!);
     helpdeskToken = await userToken('hal');
     ninaToken = await userToken('nina');
@@ -235,6 +248,15 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     assert.equal(r.status, 403);
     r = await api(ninaToken, 'PATCH', '/policy', { mfa: 'off' });
     assert.equal(r.status, 403);
+    // An administrator's token from a password-only sign-in (test/security/admin-scope.test.ts attacks it).
+    const pwdOnly = await codeFlow(
+      await discover(srv.issuer, web.clientId, web.secret),
+      { username: 'ada', password },
+      { scope: 'openid admin', browser: new Browser() },
+    );
+    r = await api(pwdOnly.tokens.access_token, 'GET', '/users');
+    assert.equal(r.status, 403);
+    assert.equal(r.body.error, 'insufficient_user_authentication');
     // An administrator's token without the admin scope.
     r = await api(await userToken('ada', password, 'openid'), 'GET', '/users');
     assert.equal(r.status, 403);
@@ -620,15 +642,24 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
     r = await api(adminToken, 'POST', '/clients', { clientId: 'x2', grantTypes: ['authorization_code'] });
     assert.equal(r.status, 400);
     assert.ok(r.body.fields.redirectUris);
+    // "admin" is granted with `admin: true`, never listed among the ordinary scopes.
+    r = await api(adminToken, 'POST', '/clients', {
+      clientId: 'x3',
+      grantTypes: ['client_credentials'],
+      scope: 'admin',
+    });
+    assert.equal(r.status, 400);
+    assert.match(r.body.fields.scope, /Grant the admin scope/);
 
     r = await audited('admin.client.create', `client:${machine.clientId}`, () =>
       api(adminToken, 'POST', '/clients', {
         clientId: 'robot',
         grantTypes: ['client_credentials'],
-        scope: 'admin',
+        admin: true,
       }),
     );
     assert.equal(r.status, 201);
+    assert.equal(r.body.client.admin, true);
     const secret1 = r.body.clientSecret as string;
     assert.ok(secret1.length >= 40);
     assert.ok(!JSON.stringify(await api(adminToken, 'GET', '/clients')).includes(secret1), 'never listed');

@@ -154,6 +154,24 @@ describe(`administration commands of the CLI (${backendName})`, () => {
     assert.equal(c.firstParty, true);
     c = await json('client', 'update', 'app1', '--no-first-party');
     assert.equal(c.firstParty, false);
+    // The admin scope is granted and revoked explicitly (denied by default).
+    assert.equal(created.admin, undefined);
+    assert.equal((await json('client', 'show', 'app1')).admin, false);
+    c = await json('client', 'update', 'app1', '--admin');
+    assert.equal(c.admin, true);
+    assert.match((await run('client', 'show', 'app1')).stdout, /admin scope: granted/);
+    c = await json('client', 'update', 'app1', '--no-admin');
+    assert.equal(c.admin, false);
+    const listed = await run(
+      'client',
+      'add',
+      'app2',
+      '--redirect-uri',
+      'https://app.example/cb',
+      '--scope',
+      'admin',
+    );
+    assert.equal(listed.code, 2, '"admin" is not an ordinary scope');
     const bad = await run('client', 'update', 'app1', '--redirect-uri', 'not a uri');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /redirectUris\.0/);
@@ -172,6 +190,8 @@ describe(`administration commands of the CLI (${backendName})`, () => {
       [
         'admin.client.delete',
         'admin.client.rotate_secret',
+        'admin.client.update',
+        'admin.client.update',
         'admin.client.update',
         'admin.client.update',
         'admin.client.create',

@@ -406,6 +406,23 @@ describe(`admin console (${backendName})`, () => {
       'https://shop.example/a',
       'https://shop.example/b',
     ]);
+    // The admin scope: off by default, granted and revoked with its own box.
+    page = await root.get('/admin/clients/shop', srv.issuer);
+    assert.equal(formFields(page.text, '/admin/clients/shop').admin, undefined, 'not granted by default');
+    assert.match(page.text, /Grant the admin scope/);
+    r = await root.post(
+      '/admin/clients/shop',
+      { ...formFields(page.text, '/admin/clients/shop'), admin: 'on' },
+      srv.issuer,
+    );
+    assert.equal(r.status, 302);
+    assert.equal((await tdb.db('clients').where({ client_id: 'shop' }).first()).admin_granted, true);
+    page = await root.get('/admin/clients/shop', srv.issuer);
+    assert.equal(formFields(page.text, '/admin/clients/shop').admin, 'on');
+    const { admin: _granted, ...revoke } = formFields(page.text, '/admin/clients/shop');
+    r = await root.post('/admin/clients/shop', revoke, srv.issuer);
+    assert.equal(r.status, 302);
+    assert.equal((await tdb.db('clients').where({ client_id: 'shop' }).first()).admin_granted, false);
     page = await root.get('/admin/clients/shop', srv.issuer);
     r = await post(root, page, '/admin/clients/shop/rotate');
     assert.notEqual(/id="client-secret" translate="no">([^<]+)</.exec(r.text)![1], secret);
@@ -422,7 +439,8 @@ describe(`admin console (${backendName})`, () => {
       'admin.group.create',
       'admin.group.delete',
     ]) {
-      assert.equal((await adminEvents(a, ids.root)).length, a === 'admin.group.create' ? 2 : 1, a);
+      const expected = a === 'admin.group.create' ? 2 : a === 'admin.client.update' ? 3 : 1;
+      assert.equal((await adminEvents(a, ids.root)).length, expected, a);
     }
   });
 

@@ -41,21 +41,21 @@ describe(`multi-factor sign-in with an authenticator app (${backendName})`, () =
   const submit = (f: Flow, fields: Record<string, string> = {}, formIndex = 0) => f.submit(fields, formIndex);
   const tokens = (f: Flow) => f.claims();
 
-  it('policy "required" sends a user without methods into the wizard; cancelling continues the sign-in', async () => {
+  it('policy "required" sends a user without methods into the wizard, which has no skip; signing out ends it', async () => {
     await setPolicy(srv, 'mfa', 'required');
     const f = await start();
     await submit(f, { username: 'dana', password });
     assert.equal(f.page.status, 200);
     assert.match(f.page.text, /More information required/);
     assert.match(f.page.text, /href="\/interaction\/[^/]+\/register\/app"/);
-    await submit(f);
-    const claims = await tokens(f);
-    assert.deepEqual(claims.amr, ['pwd']);
-    assert.equal(claims.acr, ACR_PASSWORD);
+    assert.doesNotMatch(f.page.text, /register-skip/, 'no skip (test/security/mfa-skip.test.ts attacks it)');
+    const signOut = /href="(\/interaction\/[^"]+\/abort)"/.exec(f.page.text)![1];
+    const r = await f.br.follow(await f.br.get(signOut, srv.issuer), REDIRECT_URI);
+    assert.equal(new URL(r.location!).searchParams.get('error'), 'access_denied');
     const audit = await tdb
       .db('audit_events')
       .where({ activity: 'security_info.registration_prompt', result: 'cancelled' });
-    assert.equal(audit.length, 1);
+    assert.equal(audit.length, 0);
   });
 
   it('registers an authenticator app in the wizard with a code from oathtool', async (t) => {
@@ -76,6 +76,7 @@ describe(`multi-factor sign-in with an authenticator app (${backendName})`, () =
     await submit(f, { code: oathtoolCode(secret, clock.now()), name: 'Phone' });
     const claims = await tokens(f);
     assert.deepEqual(claims.amr, ['pwd'], 'registering is not a second factor for this sign-in');
+    assert.equal(claims.acr, ACR_PASSWORD);
     const rows = await tdb.db('credentials').where({ kind: 'app' });
     assert.equal(rows.length, 1);
     const raw = JSON.stringify(rows[0]);

@@ -47,13 +47,7 @@ describe(`OpenID Connect flows with openid-client (${backendName})`, () => {
       '--first-party',
     ]);
     spa = await addClientViaCli(srv, ['spa', '--redirect-uri', REDIRECT_URI, '--public']);
-    machine = await addClientViaCli(srv, [
-      'machine',
-      '--grant-type',
-      'client_credentials',
-      '--scope',
-      'admin',
-    ]);
+    machine = await addClientViaCli(srv, ['machine', '--grant-type', 'client_credentials', '--admin']);
   });
   after(async () => {
     await srv.stop();

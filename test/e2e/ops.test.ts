@@ -299,8 +299,7 @@ describe(`operations: health, metrics, headers, logs, demo (${backendName})`, ()
         'ops-machine',
         '--grant-type',
         'client_credentials',
-        '--scope',
-        'admin',
+        '--admin',
       ]);
       const config = await discover(m.issuer, machine.clientId, machine.secret);
       const cc = await oidc.clientCredentialsGrant(config, { scope: 'admin' });

@@ -62,6 +62,8 @@ export async function codeFlow(
     username: string;
     password: string /** for a forced change of a temporary password */;
     newPassword?: string;
+    /** The second factor's code, asked for when the sign-in shows a code form (e.g. from oathtool). */
+    code?: () => string;
   },
   opts: { browser?: Browser; scope?: string; extra?: Record<string, string>; redirectUri?: string } = {},
 ): Promise<CodeFlowResult> {
@@ -88,7 +90,7 @@ export async function codeFlow(
       Object.assign(form, { username: creds.username, password: creds.password });
     else if (/name="confirm"/.test(r.text) && creds.newPassword) {
       Object.assign(form, { password: creds.newPassword, confirm: creds.newPassword });
-    }
+    } else if (/name="code"/.test(r.text) && creds.code) form.code = creds.code();
     r = await browser.follow(await browser.post(action, form, r.url), redirectUri);
   }
   if (!r.location?.startsWith(redirectUri))

@@ -1,11 +1,10 @@
 import type { Context } from 'koa';
 import type { AppDeps } from '../../app.ts';
 import { AppError } from '../../http/errors.ts';
+import { ACR_MFA } from '../../oidc/acr.ts';
+import { ADMIN_SCOPE, adminScopeForUsers } from '../../oidc/clients.ts';
 import { findUserById } from '../../store/users.ts';
 import { type Actor, PERMISSIONS, permissionsForRoles } from './permissions.ts';
-
-/** The scope an access token needs for the admin API. */
-export const ADMIN_SCOPE = 'admin';
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/;
 const MISSING = 'a bearer access token is required';
@@ -14,7 +13,7 @@ export class TokenError extends AppError {
   readonly wwwAuthenticate: string;
   constructor(
     status: 401 | 403,
-    error: 'invalid_token' | 'insufficient_scope' | 'forbidden',
+    error: 'invalid_token' | 'insufficient_scope' | 'insufficient_user_authentication' | 'forbidden',
     description: string,
   ) {
     super(
@@ -22,24 +21,31 @@ export class TokenError extends AppError {
       status,
       error === 'insufficient_scope'
         ? 'admin.error.insufficientScope'
-        : status === 401
-          ? 'admin.error.unauthorized'
-          : 'admin.error.forbidden',
+        : error === 'insufficient_user_authentication'
+          ? 'admin.error.secondFactorRequired'
+          : status === 401
+            ? 'admin.error.unauthorized'
+            : 'admin.error.forbidden',
     );
     const params = [`realm="tobira-admin"`];
     // A request without any token gets no error code (RFC 6750 §3.1).
     if (error !== 'forbidden' && description !== MISSING)
       params.push(`error="${error}"`, `error_description="${description}"`);
     if (error === 'insufficient_scope') params.push(`scope="${ADMIN_SCOPE}"`);
+    // The step-up challenge of RFC 9470: sign in again with a second factor.
+    if (error === 'insufficient_user_authentication') params.push(`acr_values="${ACR_MFA}"`);
     this.wwwAuthenticate = `Bearer ${params.join(', ')}`;
   }
 }
 
 /**
  * Authorizes an admin API request by an opaque access token this provider issued: either a client
- * credentials token with the admin scope (automation: full administration), or a user's access
- * token with the admin scope whose user is an active administrator or helpdesk member. Tokens bound
- * to a key (DPoP, mTLS) are not accepted as plain bearer tokens.
+ * credentials token with the admin scope from a client an administrator granted it (automation: full
+ * administration), or a user's access token with the admin scope, issued to a first-party client
+ * granted it, from a sign-in with a second factor (acr mfa, recorded in the token), whose user is an
+ * active administrator or helpdesk member. The client's grant is read at every request, so revoking
+ * it stops the tokens already issued. Tokens bound to a key (DPoP, mTLS) are not accepted as plain
+ * bearer tokens.
  */
 export async function authenticateBearer(deps: AppDeps, ctx: Context): Promise<Actor> {
   const header = ctx.get('authorization');
@@ -54,15 +60,23 @@ export async function authenticateBearer(deps: AppDeps, ctx: Context): Promise<A
   if (at) {
     if (at.isExpired || at.isSenderConstrained())
       throw new TokenError(401, 'invalid_token', 'the access token is not valid');
-    if (!at.clientId || !(await deps.clients.get(at.clientId)))
-      throw new TokenError(401, 'invalid_token', 'the access token is not valid');
+    const client = at.clientId ? await deps.clients.get(at.clientId) : undefined;
+    if (!client) throw new TokenError(401, 'invalid_token', 'the access token is not valid');
     if (!at.scopes.has(ADMIN_SCOPE))
       throw new TokenError(403, 'insufficient_scope', 'the admin scope is required');
+    if (!adminScopeForUsers(client))
+      throw new TokenError(403, 'insufficient_scope', 'this client is not granted the admin scope');
     const user = at.accountId ? await findUserById(deps.db, at.accountId) : undefined;
     if (user?.status !== 'active')
       throw new TokenError(401, 'invalid_token', 'the access token is not valid');
     const permissions = permissionsForRoles(user.roles);
     if (!permissions.size) throw new TokenError(403, 'forbidden', 'administrators and helpdesk only');
+    if ((at.extra as { acr?: unknown } | undefined)?.acr !== ACR_MFA)
+      throw new TokenError(
+        403,
+        'insufficient_user_authentication',
+        'a sign-in with a second factor is required',
+      );
     return { id: user.id, kind: 'user', label: user.login, permissions, via: 'api', ...meta };
   }
 
@@ -70,10 +84,12 @@ export async function authenticateBearer(deps: AppDeps, ctx: Context): Promise<A
   if (cc) {
     if (cc.isExpired || cc.isSenderConstrained())
       throw new TokenError(401, 'invalid_token', 'the access token is not valid');
-    if (!cc.clientId || !(await deps.clients.get(cc.clientId)))
-      throw new TokenError(401, 'invalid_token', 'the access token is not valid');
+    const client = cc.clientId ? await deps.clients.get(cc.clientId) : undefined;
+    if (!client || !cc.clientId) throw new TokenError(401, 'invalid_token', 'the access token is not valid');
     if (!cc.scopes.has(ADMIN_SCOPE))
       throw new TokenError(403, 'insufficient_scope', 'the admin scope is required');
+    if (!client.adminGranted)
+      throw new TokenError(403, 'insufficient_scope', 'this client is not granted the admin scope');
     return {
       id: `client:${cc.clientId}`,
       kind: 'client',

@@ -28,7 +28,8 @@ export const ADMIN_USAGE = `
   group delete GROUP
   client show CLIENT_ID
   client update CLIENT_ID [--redirect-uri URI...] [--grant-type T...] [--post-logout-redirect-uri URI...]
-             [--name N] [--scope "S1 S2"] [--first-party | --no-first-party]
+             [--name N] [--scope "S1 S2"] [--first-party | --no-first-party] [--admin | --no-admin]
+                                            --admin grants the admin scope, --no-admin revokes it
   client rotate-secret CLIENT_ID            prints the new secret once
   client delete CLIENT_ID
   audit list [--from DATE] [--to DATE] [--user LOGIN] [--activity A|PREFIX*] [--result R] [--limit N]
@@ -287,6 +288,7 @@ async function dispatch(
           name: { type: 'string' },
           scope: { type: 'string' },
           'first-party': { type: 'boolean' },
+          admin: { type: 'boolean' },
         },
         1,
       );
@@ -298,6 +300,7 @@ async function dispatch(
       if (values.name !== undefined) patch.name = values.name;
       if (values.scope !== undefined) patch.scope = values.scope === '' ? null : values.scope;
       if (values['first-party'] !== undefined) patch.firstParty = values['first-party'];
+      if (values.admin !== undefined) patch.admin = values.admin;
       const c = await svc.updateClient(deps, actor, positionals[0], patch);
       print(`updated client ${c.clientId}: ${c.grantTypes.join(',')} ${c.redirectUris.join(' ')}`, c);
       return;
@@ -310,7 +313,7 @@ async function dispatch(
           `${c.clientId}${c.builtin ? ' (built in)' : ''}: ${c.name}`,
           `  ${c.public ? 'public' : 'confidential'}${c.firstParty ? ', first-party' : ''}; grants: ${c.grantTypes.join(', ')}`,
           `  redirect URIs: ${c.redirectUris.join(' ') || '-'}`,
-          `  scope: ${c.scope ?? '(any)'}`,
+          `  scope: ${c.scope ?? '(any)'}; admin scope: ${c.admin ? 'granted' : 'not granted'}`,
         ].join('\n'),
         c,
       );

@@ -680,6 +680,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       grantTypes: GRANT_TYPES.filter((g) => f[`grant.${g}`] === 'on'),
       public: f.public === 'on',
       firstParty: f.firstParty === 'on',
+      admin: f.admin === 'on',
       scope: (f.scope ?? '').trim(),
     };
   }
@@ -703,6 +704,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
         grantTypes: ['authorization_code', 'refresh_token'],
         public: false,
         firstParty: false,
+        admin: false,
         scope: '',
       },
       notice: ctx.query.done === 'deleted' ? ctx.state.t('admin.client.deleted') : undefined,
@@ -719,6 +721,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
         grantTypes: v.grantTypes,
         public: v.public,
         firstParty: v.firstParty,
+        admin: v.admin,
       };
       if (v.name) body.name = v.name;
       if (v.scope) body.scope = v.scope;
@@ -782,6 +785,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
         postLogoutRedirectUris: v.postLogoutRedirectUris,
         grantTypes: v.grantTypes,
         firstParty: v.firstParty,
+        admin: v.admin,
         scope: v.scope || null,
       });
       ctx.redirect(`/admin/clients/${encodeURIComponent(id)}?done=saved`);

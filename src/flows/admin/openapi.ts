@@ -51,7 +51,11 @@ function components(): Record<string, Schema> {
     redirectUris: { type: 'array', items: str },
     postLogoutRedirectUris: { type: 'array', items: str },
     backchannelLogoutUri: strOrNull,
-    scope: strOrNull,
+    scope: { ...strOrNull, description: 'Allowed scopes besides `admin`; null: all of them.' },
+    admin: {
+      type: 'boolean',
+      description: 'Granted the `admin` scope by an administrator (false by default).',
+    },
     createdAt: dateTime,
     updatedAt: dateTime,
   };
@@ -202,7 +206,10 @@ export function apiDocument(routes: ApiRoute[], issuer: string): Schema {
     const responses: Record<string, unknown> = {
       [String(r.response.status)]: ok,
       401: error('No valid access token'),
-      403: error('The token lacks the admin scope, or the caller may not do this'),
+      403: error(
+        'The token lacks the admin scope, its client is not granted it, the user signed in without a ' +
+          'second factor (`insufficient_user_authentication`), or the caller may not do this',
+      ),
     };
     if (r.body || r.query)
       responses[400] = error('Invalid request, with a message per field', 'ValidationError');
@@ -232,8 +239,12 @@ export function apiDocument(routes: ApiRoute[], issuer: string): Schema {
       version: '1',
       description:
         'Policy, users, groups, applications, audit log and reports. Authorize with an access token from this ' +
-        'server: client credentials with the `admin` scope (full administration), or a user access token with the ' +
-        '`admin` scope whose user is an administrator (everything) or helpdesk (read users, unlock, contact requests).',
+        'server carrying the `admin` scope. No client has that scope unless an administrator granted it to that ' +
+        'client (`tobira client add --admin`, `tobira client update --admin`, `admin` on /clients, or the console). ' +
+        'Client credentials of a granted client act as a full administrator. A user access token is accepted ' +
+        'only from a first-party client granted the scope, after a sign-in with a second factor ' +
+        '(`acr` urn:tobira:acr:mfa), for a user who is an administrator (everything) or helpdesk (read users, ' +
+        'unlock, contact requests); a password-only sign-in gets 403 `insufficient_user_authentication`.',
     },
     servers: [{ url: `${issuer}${API_PREFIX}` }],
     security: [{ oauth2: ['admin'] }],
@@ -244,12 +255,26 @@ export function apiDocument(routes: ApiRoute[], issuer: string): Schema {
       securitySchemes: {
         oauth2: {
           type: 'oauth2',
+          description:
+            'The `admin` scope is denied by default: a client can obtain it only after an administrator granted ' +
+            'it to that client; any other client asking for it gets `invalid_scope`. It is never offered on a ' +
+            'consent page. Client credentials: only a client granted the scope. Authorization code: only a ' +
+            'first-party client granted the scope, and the API accepts the token only when the sign-in used a ' +
+            'second factor (send `acr_values=urn:tobira:acr:mfa`; the token records the `acr`). Revoking the ' +
+            "grant stops the client's tokens already issued (on every instance within 30 seconds).",
           flows: {
-            clientCredentials: { tokenUrl: `${issuer}/token`, scopes: { admin: 'Administer Tobira' } },
+            clientCredentials: {
+              tokenUrl: `${issuer}/token`,
+              scopes: { admin: 'Administer Tobira (only clients an administrator granted the admin scope)' },
+            },
             authorizationCode: {
               authorizationUrl: `${issuer}/auth`,
               tokenUrl: `${issuer}/token`,
-              scopes: { admin: 'Administer Tobira as the signed-in administrator or helpdesk user' },
+              scopes: {
+                admin:
+                  'Administer Tobira as the signed-in administrator or helpdesk user (first-party clients granted ' +
+                  'the admin scope; a sign-in with a second factor, acr urn:tobira:acr:mfa)',
+              },
             },
           },
         },

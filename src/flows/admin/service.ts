@@ -7,6 +7,7 @@ import { AppError } from '../../http/errors.ts';
 import type { MessageKey } from '../../i18n/index.ts';
 import type { MethodRegistry } from '../../methods/registry.ts';
 import {
+  ADMIN_SCOPE,
   buildMetadata,
   ClientSpecError,
   GRANT_TYPES,
@@ -695,6 +696,8 @@ export interface ClientView {
   postLogoutRedirectUris: string[];
   backchannelLogoutUri: string | null;
   scope: string | null;
+  /** Granted the admin scope by an administrator (denied by default). */
+  admin: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -712,6 +715,7 @@ function clientView(c: ClientRow): ClientView {
     postLogoutRedirectUris: m.post_logout_redirect_uris ?? [],
     backchannelLogoutUri: m.backchannel_logout_uri ?? null,
     scope: m.scope ?? null,
+    admin: c.adminGranted,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };
@@ -741,7 +745,9 @@ const scopeText = z
   .string()
   .trim()
   .max(500)
-  .regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/);
+  .regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/)
+  // The admin scope is granted with `admin`, never listed among a client's ordinary scopes.
+  .refine((v) => !v.split(' ').includes(ADMIN_SCOPE), { params: { key: 'admin.client.adminInScope' } });
 
 export const createClientSchema = z
   .object({
@@ -754,6 +760,7 @@ export const createClientSchema = z
     public: z.boolean().optional(),
     firstParty: z.boolean().optional(),
     scope: scopeText.optional(),
+    admin: z.boolean().optional(),
   })
   .strict();
 
@@ -765,6 +772,7 @@ export const updateClientSchema = z
     grantTypes: z.array(z.enum(GRANT_TYPES)).min(1).max(3).optional(),
     scope: scopeText.nullable().optional(),
     firstParty: z.boolean().optional(),
+    admin: z.boolean().optional(),
   })
   .strict();
 
@@ -824,6 +832,7 @@ export async function createClient(
           metadata,
           secretEncrypted: secret ? deps.box.encrypt(SECRET_PURPOSE, secret) : null,
           firstParty: !!body.firstParty,
+          adminGranted: !!body.admin,
         },
         deps.clock.now(),
       );
@@ -832,6 +841,7 @@ export async function createClient(
         grantTypes: metadata.grant_types,
         redirectUris: metadata.redirect_uris,
         public: !!body.public,
+        admin: !!body.admin,
       });
     });
   } catch (err) {
@@ -878,6 +888,7 @@ export async function updateClient(
     grantTypes: metadata.grant_types,
     scope: spec.scope ?? null,
     firstParty: spec.firstParty,
+    admin: body.admin ?? cur.admin,
   };
   const keys = [
     'name',
@@ -886,14 +897,18 @@ export async function updateClient(
     'grantTypes',
     'scope',
     'firstParty',
+    'admin',
   ] as const;
   const changed = keys.filter(
     (k) => JSON.stringify(cur[k]) !== JSON.stringify((next as Record<string, unknown>)[k]),
   );
   await deps.db.transaction(async (trx) => {
-    await updateClientRow(trx, row.clientId, { metadata }, deps.clock.now());
-    if (spec.firstParty !== row.firstParty)
-      await trx('clients').where({ client_id: row.clientId }).update({ first_party: spec.firstParty });
+    await updateClientRow(
+      trx,
+      row.clientId,
+      { metadata, firstParty: spec.firstParty, adminGranted: next.admin },
+      deps.clock.now(),
+    );
     await audit(trx, deps, actor, 'admin.client.update', null, {
       clientId: row.clientId,
       changed,

@@ -8,6 +8,7 @@ import { applyUiLocales, render } from '../../http/views.ts';
 import { credentialsFor } from '../../methods/registry.ts';
 import type { VerificationMethod } from '../../methods/types.ts';
 import { ACR_MFA, ACR_PASSWORD } from '../../oidc/acr.ts';
+import { ADMIN_SCOPE, adminScopeForUsers } from '../../oidc/clients.ts';
 import { mfaRequested } from '../../oidc/provider.ts';
 import type { Policy } from '../../policy/settings.ts';
 import { needsReconfirm, needsRegistration, secondStep } from '../../policy/sspr.ts';
@@ -71,8 +72,27 @@ export function signInRoutes(deps: AppDeps): Router {
     ctx.redirect(url);
   }
 
+  /**
+   * A user's token carries the admin scope only for a first-party client an administrator granted it;
+   * any other client asking for it on a user's behalf gets invalid_scope back, before any page is shown
+   * (clients not granted it at all are already refused by the provider's scope allow-list).
+   */
+  async function refuseAdminScope(ctx: Context, d: Details): Promise<boolean> {
+    const requested = String(d.params.scope ?? '').split(' ');
+    if (!requested.includes(ADMIN_SCOPE)) return false;
+    if (adminScopeForUsers(await deps.clients.get(d.params.client_id as string))) return false;
+    await clearSignIn(db, d.uid);
+    await finish(
+      ctx,
+      { error: 'invalid_scope', error_description: 'the admin scope is not available to this client' },
+      false,
+    );
+    return true;
+  }
+
   /** First-party apps are trusted: grant what they asked for without showing a consent page. */
   async function grantConsent(ctx: Context, d: Details) {
+    if (await refuseAdminScope(ctx, d)) return;
     const provider = deps.provider();
     const grant = d.grantId
       ? await provider.Grant.find(d.grantId)
@@ -214,21 +234,40 @@ export function signInRoutes(deps: AppDeps): Router {
     );
   }
 
-  async function wizardPage(ctx: Context, d: Details, user: User, policy: Policy) {
+  /**
+   * Under `mfa: required` a user without a sign-in method must register one: the wizard then offers
+   * only such methods and has no skip; it is left by registering one or by signing out.
+   */
+  const mustRegisterSecondFactor = (policy: Policy, creds: Credential[]) =>
+    policy.mfa === 'required' && signInOptions(creds).length === 0;
+
+  async function wizardPage(ctx: Context, d: Details, user: User, policy: Policy, status = 200) {
     const creds = await listCredentials(db, user.id);
-    render(ctx, views, 'signin/register', {
-      uid: d.uid,
-      here: `/interaction/${d.uid}`,
-      registered: describeAll(deps, creds, ctx.state.t),
-      addable: addableMethods(deps, policy, user, creds).map((m) => ({
-        kind: m.kind,
-        label: ctx.state.t(`method.${m.kind}` as never),
-      })),
-    });
+    const mustRegister = mustRegisterSecondFactor(policy, creds);
+    render(
+      ctx,
+      views,
+      'signin/register',
+      {
+        uid: d.uid,
+        here: `/interaction/${d.uid}`,
+        registered: describeAll(deps, creds, ctx.state.t),
+        addable: addableMethods(deps, policy, user, creds)
+          .filter((m) => !mustRegister || m.usableFor.signIn)
+          .map((m) => ({
+            kind: m.kind,
+            label: ctx.state.t(`method.${m.kind}` as never),
+          })),
+        mustRegister,
+        error: status === 200 ? undefined : ctx.state.t('signin.register.secondFactorRequired'),
+      },
+      status,
+    );
   }
 
   router.get('/interaction/:uid', async (ctx) => {
     const d = await details(ctx);
+    if (await refuseAdminScope(ctx, d)) return;
     const clientId = d.params.client_id as string;
     if (d.prompt.name === 'login') {
       const su = await stateAndUser(d);
@@ -261,7 +300,8 @@ export function signInRoutes(deps: AppDeps): Router {
       const t = ctx.state.t;
       const scopes = String(d.params.scope ?? '')
         .split(' ')
-        .filter(Boolean)
+        // The admin scope is never offered on a consent page (it was refused above).
+        .filter((s) => s && s !== ADMIN_SCOPE)
         .map((s) =>
           ['openid', 'profile', 'email', 'offline_access'].includes(s)
             ? t(`consent.scope.${s}` as never)
@@ -415,7 +455,10 @@ export function signInRoutes(deps: AppDeps): Router {
       );
     }
     const creds = await listCredentials(db, su.user.id);
-    if (needsRegistration(policy, await subjectOf(su.user), resetKinds(creds))) {
+    if (
+      mustRegisterSecondFactor(policy, creds) ||
+      needsRegistration(policy, await subjectOf(su.user), resetKinds(creds))
+    ) {
       return ctx.redirect(`/interaction/${d.uid}`);
     }
     await proceed(ctx, d, su.user, { ...su.state, registrationOffered: true });
@@ -427,6 +470,21 @@ export function signInRoutes(deps: AppDeps): Router {
     const su = await stateAndUser(d);
     if (su?.state.stage !== 'register')
       throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    const policy = await deps.policy();
+    if (mustRegisterSecondFactor(policy, await listCredentials(db, su.user.id))) {
+      // No skip under `mfa: required`: skipping would finish a password-only sign-in.
+      await recordAudit(db, {
+        at: deps.clock.now(),
+        actorId: su.user.id,
+        subjectId: su.user.id,
+        activity: 'security_info.registration_prompt',
+        result: 'blocked',
+        reason: 'second_factor_required',
+        ip: ctx.state.meta.ip,
+        userAgent: ctx.state.meta.userAgent,
+      });
+      return wizardPage(ctx, d, su.user, policy, 403);
+    }
     await recordAudit(db, {
       at: deps.clock.now(),
       actorId: su.user.id,
