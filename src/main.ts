@@ -75,6 +75,7 @@ export async function start(
           clock,
           onClientsChanged: () => app.deps.clients.invalidate(),
           onKeysChanged: () => app.syncKeys(),
+          backchannel: app.deps.backchannel,
         }),
       );
 
