@@ -186,8 +186,8 @@ export class FirstPartySessions {
 
   /**
    * Signs out: this session and the provider session it came from end at once (with back-channel
-   * logout to the other apps of that session); the browser then passes the provider's sign-out page,
-   * which clears the provider's cookie.
+   * logout to the other apps of that session); the browser then passes the provider's end-session
+   * endpoint, which clears the provider's cookie (and asks nothing, the session being over).
    */
   async signOut(ctx: Context, postLogoutRedirectUri: string, fallback: string): Promise<void> {
     const s = await this.current(ctx);
