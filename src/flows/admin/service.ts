@@ -95,7 +95,7 @@ export interface AdminDeps {
   notices?: { passwordChanged(user: User, meta: { ip: string; userAgent: string }): Promise<boolean> };
   /** Called after settings were written (branding is cached for a moment). */
   onSettingsChanged?(): void;
-  /** Sends back-channel logout tokens after a reset or disable (absent in the CLI). */
+  /** Sends back-channel logout tokens after a reset or disable (absent when the CLI runs alone). */
   backchannel?: BackchannelDelivery;
 }
 
