@@ -39,6 +39,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMethodRegistry, type Passkeys, passkeys } from './methods/index.ts';
 import type { MethodRegistry } from './methods/registry.ts';
 import type { MethodContext } from './methods/types.ts';
+import { BackchannelDelivery } from './oidc/backchannel.ts';
 import { ClientCache, ensureBuiltinClient } from './oidc/clients.ts';
 import { InternalClient } from './oidc/internal-client.ts';
 import { ensureKeys, type KeySet, loadKeySet, rotateKeys } from './oidc/keys.ts';
@@ -51,6 +52,7 @@ import { listCredentials } from './store/credentials.ts';
 import { sweepExpired } from './store/oidc.ts';
 import { sweepOutbox } from './store/outbox.ts';
 import { sweepRateLimits } from './store/rate-limits.ts';
+import { sweepSessions } from './store/sessions.ts';
 import { readSettings } from './store/settings.ts';
 import type { User } from './store/users.ts';
 import { listUsersWithRole } from './store/users.ts';
@@ -80,6 +82,8 @@ export interface AppDeps {
   delivery: Delivery;
   /** The proof-of-work check in front of the reset flow. */
   pow: Pow;
+  /** Back-channel logout delivery (background, retried, audited). */
+  backchannel: BackchannelDelivery;
 }
 
 export interface Notices {
@@ -194,6 +198,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     },
     delivery: opts.delivery ?? createDelivery({ db, logger, config, clock }),
     pow: createPow({ box, db, clock }),
+    backchannel: new BackchannelDelivery({ db, clock, logger, provider: () => provider }),
     config,
     db,
     box,
@@ -224,6 +229,13 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       metrics.tokens.inc({ grant: String(ctx.oidc.params?.grant_type ?? 'unknown') }),
     );
     p.on('server_error', (_ctx, err) => logger.error({ err }, 'provider error'));
+    // Logout tokens the provider sends itself (RP-initiated logout): logged, audited, retried.
+    p.on('backchannel.success', (_ctx, client, accountId, sid) =>
+      deps.backchannel.providerSucceeded(client, accountId, sid),
+    );
+    p.on('backchannel.error', (_ctx, err, client, accountId, sid) =>
+      deps.backchannel.providerFailed(err, client, accountId, sid),
+    );
     return p;
   };
   let provider = build();
@@ -462,10 +474,12 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       total += await sweepRateLimits(db, clock.now());
       total += await sweepAuditRetention(deps);
       total += await sweepOutbox(db, clock.now());
+      total += await sweepSessions(db, clock.now());
       return total + (await sweepChallenges(db, clock.now()));
     },
     async close() {
       for (const t of timers) clearInterval(t);
+      deps.backchannel.close();
     },
   };
 

@@ -3,6 +3,7 @@ import type { Clock } from './clock.ts';
 import type { Db } from './db/knex.ts';
 import { migrateLatest } from './db/migrate.ts';
 import { ADMIN_USAGE, runAdminCommand } from './flows/admin/cli.ts';
+import type { BackchannelDelivery } from './oidc/backchannel.ts';
 import { addClient, ClientSpecError, GRANT_TYPES, type GrantType } from './oidc/clients.ts';
 import { rotateKeys } from './oidc/keys.ts';
 import {
@@ -26,6 +27,8 @@ export interface CommandContext {
   /** Present when the command runs inside a server (through the control socket). */
   onClientsChanged?: () => void;
   onKeysChanged?: () => Promise<unknown>;
+  /** Back-channel logout after a disable or reset (present inside a server). */
+  backchannel?: BackchannelDelivery;
 }
 
 export interface CommandResult {

@@ -1,3 +1,5 @@
+import { parseCidr } from './oidc/backchannel.ts';
+
 export type Locale = 'en' | 'ja';
 export const LOCALES: readonly Locale[] = ['en', 'ja'];
 
@@ -24,6 +26,8 @@ export interface Config {
   readonly organizationCountry: string;
   /** When set, /metrics requires `Authorization: Bearer <token>`; otherwise it answers loopback clients only. */
   readonly metricsToken: string | undefined;
+  /** Non-public networks (CIDR) that back-channel logout tokens may be sent to. */
+  readonly backchannelAllowedNetworks: readonly string[];
 }
 
 /**
@@ -172,6 +176,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!/^[A-Z]{2}$/.test(organizationCountry))
     problems.push('ORGANIZATION_COUNTRY: expected an ISO 3166-1 alpha-2 code such as JP or US');
 
+  const backchannelAllowedNetworks = (get('BACKCHANNEL_ALLOWED_NETWORKS') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of backchannelAllowedNetworks) {
+    if (!parseCidr(n))
+      problems.push(
+        `BACKCHANNEL_ALLOWED_NETWORKS: expected comma-separated networks such as 10.0.0.0/8,127.0.0.1, got "${n}"`,
+      );
+  }
+
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -192,6 +207,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     proxy: typeof proxy === 'string' ? ({ kind: 'none' } as const) : proxy,
     organizationCountry,
     metricsToken,
+    backchannelAllowedNetworks,
   });
 }
 

@@ -78,6 +78,7 @@ export async function start(
           clock,
           onClientsChanged: () => app.deps.clients.invalidate(),
           onKeysChanged: () => app.syncKeys(),
+          backchannel: app.deps.backchannel,
         }),
       );
 

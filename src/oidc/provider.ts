@@ -8,6 +8,7 @@ import { readSettings } from '../store/settings.ts';
 import { findUserById } from '../store/users.ts';
 import { ACR_MFA, ACR_VALUES } from './acr.ts';
 import { type ClientLoader, createAdapterClass } from './adapter.ts';
+import { DestinationPolicy, providerFetch } from './backchannel.ts';
 import type { KeySet } from './keys.ts';
 
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'admin'];
@@ -149,6 +150,8 @@ export function createProvider(deps: ProviderDeps): Provider {
         postLogoutSuccessSource: async (ctx) => page(ctx, deps, 'signin/logged-out', {}),
       },
     },
+    // Logout tokens may go to the non-public networks the operator allows (BACKCHANNEL_ALLOWED_NETWORKS).
+    fetch: providerFetch(new DestinationPolicy(config.backchannelAllowedNetworks)) as Configuration['fetch'],
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client, code) =>
@@ -196,5 +199,8 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  // Every ID token carries the session's sid for its client (the library adds it only for clients
+  // registered for back-channel logout with a required session), so any app can match a logout token.
+  (provider.Client.prototype as { includeSid(): boolean }).includeSid = () => true;
   return provider;
 }

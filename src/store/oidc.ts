@@ -90,3 +90,25 @@ export async function sweepExpired(db: Tx, now: Date, batch = 500): Promise<numb
   const res = await db.raw(`delete from oidc_payloads where (model, id) in (${ids.toQuery()})`);
   return affected(res);
 }
+
+export interface ProviderSessionRow {
+  id: string;
+  authorizations: Record<string, { sid?: string; grantId?: string; persistsLogout?: boolean }>;
+}
+
+/** The provider (SSO) sessions of an account, with the apps signed in through each. */
+export async function listProviderSessions(db: Tx, accountId: string): Promise<ProviderSessionRow[]> {
+  const rows = await db('oidc_payloads')
+    .where({ model: 'Session', account_id: accountId })
+    .select('id', 'payload');
+  return rows.map((r: { id: string; payload: unknown }) => ({
+    id: r.id,
+    authorizations: (parse(r.payload).authorizations ?? {}) as ProviderSessionRow['authorizations'],
+  }));
+}
+
+/** Removes a grant and every code and token issued under it. */
+export async function destroyGrant(db: Tx, grantId: string): Promise<number> {
+  const a = affected(await db('oidc_payloads').where({ grant_id: grantId }).delete());
+  return a + affected(await db('oidc_payloads').where({ model: 'Grant', id: grantId }).delete());
+}

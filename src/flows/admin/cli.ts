@@ -4,6 +4,7 @@ import type { Db } from '../../db/knex.ts';
 import { AppError } from '../../http/errors.ts';
 import { translator } from '../../i18n/index.ts';
 import { createMethodRegistry } from '../../methods/index.ts';
+import type { BackchannelDelivery } from '../../oidc/backchannel.ts';
 import type { SecretBox } from '../../security/secrets.ts';
 import { cliActor } from './permissions.ts';
 import { loadReport } from './reports.ts';
@@ -43,6 +44,8 @@ export interface AdminCommandContext {
   box: SecretBox;
   clock: Clock;
   onClientsChanged?: () => void;
+  /** Back-channel logout after a disable or reset (present inside a server). */
+  backchannel?: BackchannelDelivery;
 }
 
 export interface AdminCommandResult {
@@ -134,6 +137,7 @@ export async function runAdminCommand(
     clock: cx.clock,
     methods: createMethodRegistry(),
     clients: { invalidate: () => cx.onClientsChanged?.() },
+    backchannel: cx.backchannel,
   };
   const actor = cliActor();
   const rest = argv.slice(2);

@@ -8,14 +8,14 @@ import { verifyCsrf } from '../../http/csrf.ts';
 import { AppError } from '../../http/errors.ts';
 import { render } from '../../http/views.ts';
 import { isMessageKey, type MessageKey } from '../../i18n/index.ts';
-import { ACR_MFA } from '../../oidc/acr.ts';
 import { ensureBuiltinClient, GRANT_TYPES } from '../../oidc/clients.ts';
 import { InternalClient } from '../../oidc/internal-client.ts';
 import { policyFromSettings } from '../../policy/settings.ts';
 import { listCredentials } from '../../store/credentials.ts';
 import { countUsersByStatus } from '../../store/directory.ts';
 import { listGroups } from '../../store/groups.ts';
-import { findUserById, type User } from '../../store/users.ts';
+import type { User } from '../../store/users.ts';
+import { FirstPartySessions } from '../first-party-session.ts';
 import { brandingFor } from './branding.ts';
 import { barChart, columnChart } from './charts.ts';
 import { type Actor, can, type Permission, permissionsForRoles } from './permissions.ts';
@@ -40,13 +40,6 @@ const SESSION_MS = 2 * 3600_000;
 const REDIRECT_PATH = '/admin/callback';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CLIENT_ID = /^[A-Za-z0-9._~-]{1,100}$/;
-
-interface AdminSession {
-  sub: string;
-  amr: string[];
-  idToken: string;
-  exp: number;
-}
 
 interface ConsoleState {
   user: User;
@@ -119,18 +112,18 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
   const branding = brandingFor(deps);
   const adminDeps: svc.AdminDeps = { ...deps, onSettingsChanged: () => branding.invalidate() };
   const router = new Router({ prefix: '/admin' });
-  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: deps.secureCookies, path: '/admin' };
 
-  function readSession(ctx: Context): AdminSession | undefined {
-    const sealed = ctx.cookies.get(SESSION_COOKIE);
-    if (!sealed) return undefined;
-    try {
-      const s = JSON.parse(deps.box.decryptString('admin-session', sealed)) as AdminSession;
-      return s.exp >= deps.clock.now().getTime() ? s : undefined;
-    } catch {
-      return undefined;
-    }
-  }
+  const sessions = new FirstPartySessions(deps, {
+    rp,
+    name: 'admin',
+    cookie: SESSION_COOKIE,
+    stateCookie: STATE_COOKIE,
+    path: '/admin',
+    ttlMs: SESSION_MS,
+    home: '/admin/',
+    returnAllowed: (p) => p.startsWith('/admin/') || p === '/admin',
+    expiredKey: 'admin.sessionExpired',
+  });
 
   /**
    * Sends the browser through the provider's sign-in. A step-up asks for a fresh sign-in with a second
@@ -138,12 +131,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
    * factor the user cannot give would never finish.
    */
   function signIn(ctx: Context, opts: { stepUp?: boolean; returnTo?: string } = {}) {
-    const target = opts.returnTo ?? (ctx.method === 'GET' ? ctx.originalUrl : '/admin/');
-    const extra: Record<string, string> = { ui_locales: ctx.state.locale };
-    if (opts.stepUp) Object.assign(extra, { acr_values: ACR_MFA, prompt: 'login' });
-    const { url, sealed } = rp.begin(target, extra);
-    ctx.cookies.set(STATE_COOKIE, sealed, { ...cookie, maxAge: 600_000 });
-    ctx.redirect(url);
+    sessions.signIn(ctx, { returnTo: opts.returnTo, stepUp: opts.stepUp, mfa: opts.stepUp });
   }
 
   function page(
@@ -181,13 +169,9 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
 
   /** Loads the administrator, or sends the browser through sign-in (with a second factor). */
   async function requireAdmin(ctx: Context, next: Next) {
-    const s = readSession(ctx);
-    const user = s ? await findUserById(deps.db, s.sub) : undefined;
-    if (!s || !user || user.status !== 'active') {
-      ctx.cookies.set(SESSION_COOKIE, null, cookie);
-      if (ctx.method !== 'GET') throw new AppError('admin.session', 401, 'admin.sessionExpired');
-      return signIn(ctx);
-    }
+    const current = await sessions.require(ctx);
+    if (!current) return;
+    const { session: s, user } = current;
     const permissions = permissionsForRoles(user.roles);
     if (!permissions.size) {
       return render(ctx, deps.views, 'admin/denied', {}, 403);
@@ -243,41 +227,15 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
 
   // ------------------------------------------------------------ session
 
-  router.get('/callback', async (ctx) => {
-    const st = rp.openState(ctx.cookies.get(STATE_COOKIE));
-    ctx.cookies.set(STATE_COOKIE, null, cookie);
-    if (!st) throw new AppError('admin.state', 400, 'error.interaction_expired');
-    const q = ctx.query as Record<string, string>;
-    if (typeof q.error === 'string') throw new AppError('admin.denied', 400, 'portal.signInCancelled');
-    let result: Awaited<ReturnType<InternalClient['finish']>>;
-    try {
-      result = await rp.finish(st, { code: q.code, state: q.state, iss: q.iss });
-    } catch {
-      throw new AppError('admin.callback', 400, 'error.interaction_expired');
-    }
-    const session: AdminSession = {
-      sub: result.claims.sub,
-      amr: result.claims.amr ?? [],
-      idToken: result.idToken,
-      exp: deps.clock.now().getTime() + SESSION_MS,
-    };
-    ctx.cookies.set(SESSION_COOKIE, deps.box.encrypt('admin-session', JSON.stringify(session)), cookie);
-    ctx.redirect(st.returnTo.startsWith('/admin/') || st.returnTo === '/admin' ? st.returnTo : '/admin/');
-  });
+  router.get('/callback', (ctx) => sessions.callback(ctx));
 
   /** Sign in again (after registering a second factor); the console steps up from there when needed. */
-  router.get('/signin', (ctx) => {
-    ctx.cookies.set(SESSION_COOKIE, null, cookie);
-    const { url, sealed } = rp.begin('/admin/', { ui_locales: ctx.state.locale, prompt: 'login' });
-    ctx.cookies.set(STATE_COOKIE, sealed, { ...cookie, maxAge: 600_000 });
-    ctx.redirect(url);
+  router.get('/signin', async (ctx) => {
+    await sessions.forget(ctx);
+    sessions.signIn(ctx, { returnTo: '/admin/', extra: { prompt: 'login' } });
   });
 
-  router.post('/signout', posted, async (ctx) => {
-    const s = readSession(ctx);
-    ctx.cookies.set(SESSION_COOKIE, null, cookie);
-    ctx.redirect(s ? rp.logoutUrl(s.idToken, `${deps.config.issuer}/`) : '/');
-  });
+  router.post('/signout', posted, (ctx) => sessions.signOut(ctx, `${deps.config.issuer}/`, '/'));
 
   // ------------------------------------------------------------ dashboard
 

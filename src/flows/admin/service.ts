@@ -1,11 +1,13 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
+import { announce, revokeEverything } from '../../account/sessions.ts';
 import type { Clock } from '../../clock.ts';
 import { LOCALES } from '../../config.ts';
 import type { Db, Tx } from '../../db/knex.ts';
 import { AppError } from '../../http/errors.ts';
 import type { MessageKey } from '../../i18n/index.ts';
 import type { MethodRegistry } from '../../methods/registry.ts';
+import type { BackchannelDelivery } from '../../oidc/backchannel.ts';
 import {
   ADMIN_SCOPE,
   buildMetadata,
@@ -62,7 +64,6 @@ import {
   groupNamesOf,
   listGroups,
 } from '../../store/groups.ts';
-import { destroyByAccountId } from '../../store/oidc.ts';
 import { rememberPassword } from '../../store/password-history.ts';
 import { readSettings, writeSetting } from '../../store/settings.ts';
 import { clearThrottle, readThrottle } from '../../store/throttle.ts';
@@ -95,6 +96,8 @@ export interface AdminDeps {
   notices?: { passwordChanged(user: User, meta: { ip: string; userAgent: string }): Promise<boolean> };
   /** Called after settings were written (branding is cached for a moment). */
   onSettingsChanged?(): void;
+  /** Sends back-channel logout tokens after a reset or disable (absent when the CLI runs alone). */
+  backchannel?: BackchannelDelivery;
 }
 
 export const ADMIN_CLIENT_ID = 'tobira-admin';
@@ -487,9 +490,10 @@ export async function setUserStatus(
   requirePermission(actor, 'users.write');
   const user = await resolveUser(deps.db, ref);
   if (status === 'disabled' && actor.id === user.id) throw conflict('user.self', 'admin.user.selfDisable');
-  await deps.db.transaction(async (trx) => {
+  const revocation = await deps.db.transaction(async (trx) => {
     await updateUserRow(trx, user.id, { status }, deps.clock.now());
-    const revoked = status === 'disabled' ? await destroyByAccountId(trx, user.id) : 0;
+    const r = status === 'disabled' ? await revokeEverything(trx, user.id) : undefined;
+    const revoked = r?.revoked ?? 0;
     await audit(
       trx,
       deps,
@@ -501,7 +505,9 @@ export async function setUserStatus(
         ...(status === 'disabled' ? { revoked } : {}),
       },
     );
+    return r;
   });
+  if (revocation) announce(deps, revocation);
   return userDetail(deps, (await findUserById(deps.db, user.id))!);
 }
 
@@ -521,17 +527,19 @@ export async function resetPassword(
   const temp = temporaryPassword();
   const hash = await hashSecret(temp);
   const now = deps.clock.now();
-  await deps.db.transaction(async (trx) => {
+  const revocation = await deps.db.transaction(async (trx) => {
     if (user.passwordHash) await rememberPassword(trx, user.id, user.passwordHash, now);
     await setPasswordHash(trx, user.id, hash, now);
     await updateUserRow(trx, user.id, { mustChangePassword: true }, now);
     await clearThrottle(trx, normalizeLogin(user.login));
-    const revoked = await destroyByAccountId(trx, user.id);
+    const r = await revokeEverything(trx, user.id);
     await audit(trx, deps, actor, 'admin.user.reset_password', user.id, {
-      revoked,
+      revoked: r.revoked,
       mustChangePassword: true,
     });
+    return r;
   });
+  announce(deps, revocation);
   const policy = await readPolicy(deps.db);
   if (policy.notifyUserOnReset && deps.notices) {
     await deps.notices.passwordChanged(user, { ip: actor.ip ?? '', userAgent: actor.userAgent ?? '' });

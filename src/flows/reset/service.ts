@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { endEverything } from '../../account/sessions.ts';
 import type { AppDeps } from '../../app.ts';
 import type { MethodContext, VerificationMethod } from '../../methods/types.ts';
 import type { Policy } from '../../policy/settings.ts';
@@ -8,7 +9,6 @@ import { recordAudit } from '../../store/audit.ts';
 import { createChallenge, findLiveChallenge, updateChallengeData } from '../../store/challenges.ts';
 import { type Credential, listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
-import { destroyByAccountId } from '../../store/oidc.ts';
 import { clearUserLocks, countEvent, type LockRule, lockedAt, readLock } from '../../store/reset-locks.ts';
 import { readThrottle } from '../../store/throttle.ts';
 import { findUserById, findUserByLogin, normalizeLogin, type User } from '../../store/users.ts';
@@ -197,7 +197,7 @@ export async function completeReset(
 ): Promise<void> {
   const policy = await deps.policy();
   await clearLockout(deps.db, user.login);
-  await destroyByAccountId(deps.db, user.id);
+  await endEverything(deps, user.id);
   await clearUserLocks(deps.db, user.id, [attemptKey(user.login)]);
   await audit(deps, user.id, 'reset.complete', 'succeeded', meta, null, { methods: state.methods });
   await audit(deps, user.id, 'reset.attempt', 'succeeded', meta, null, { methods: state.methods });

@@ -1,3 +1,4 @@
+import { announce, type Revocation, revokeEverything } from '../../account/sessions.ts';
 import type { AppDeps } from '../../app.ts';
 import type { MessageKey } from '../../i18n/index.ts';
 import { checkPassword as checkPolicy } from '../../policy/password.ts';
@@ -12,7 +13,9 @@ export type SetPasswordResult = { ok: true } | { ok: false; reasons: Reason[] };
 
 /**
  * Checks a new password against the policy (SSPR.md §2), including the last N passwords, and stores
- * it with the old hash kept in the history. Shared by the portal and the reset flow.
+ * it with the old hash kept in the history. Shared by the portal, the reset flow and the forced
+ * change at sign-in. Every session, grant and token of the user ends with the old password, except
+ * the first-party session `keepFirstParty` (the portal session in which the user changed it).
  */
 export async function setNewPassword(
   deps: AppDeps,
@@ -21,6 +24,7 @@ export async function setNewPassword(
   confirm: string,
   meta: RequestMeta,
   activity: string,
+  keepFirstParty?: string,
 ): Promise<SetPasswordResult> {
   const policy = await deps.policy();
   if (next !== confirm) return { ok: false, reasons: [{ key: 'portal.password.mismatch' }] };
@@ -52,9 +56,10 @@ export async function setNewPassword(
   }
   const hash = await hashSecret(next);
   const now = deps.clock.now();
-  await deps.db.transaction(async (trx) => {
+  const revocation: Revocation = await deps.db.transaction(async (trx) => {
     if (user.passwordHash) await rememberPassword(trx, user.id, user.passwordHash, now);
     await setPasswordHash(trx, user.id, hash, now);
+    const r = await revokeEverything(trx, user.id, { keepFirstParty });
     await recordAudit(trx, {
       at: now,
       actorId: user.id,
@@ -63,17 +68,24 @@ export async function setNewPassword(
       result: 'succeeded',
       ip: meta.ip,
       userAgent: meta.userAgent,
+      details: { revoked: r.revoked },
     });
+    return r;
   });
+  announce(deps, revocation);
   return { ok: true };
 }
 
-/** The portal's "change password": the current password is required. */
+/**
+ * The portal's "change password": the current password is required. The portal session it is made
+ * in (`keepSession`) stays; every other session of the user ends.
+ */
 export async function changePassword(
   deps: AppDeps,
   user: User,
   input: { current: string; next: string; confirm: string },
   meta: RequestMeta,
+  keepSession?: string,
 ): Promise<SetPasswordResult> {
   if (!(await verifySecret(user.passwordHash, input.current.slice(0, 1024)))) {
     await recordAudit(deps.db, {
@@ -88,7 +100,7 @@ export async function changePassword(
     });
     return { ok: false, reasons: [{ key: 'portal.password.currentWrong' }] };
   }
-  const r = await setNewPassword(deps, user, input.next, input.confirm, meta, 'password.change');
+  const r = await setNewPassword(deps, user, input.next, input.confirm, meta, 'password.change', keepSession);
   if (r.ok) await deps.notices.passwordChanged(user, meta);
   return r;
 }

@@ -5,11 +5,11 @@ import { readForm } from '../../http/body.ts';
 import { verifyCsrf } from '../../http/csrf.ts';
 import { AppError } from '../../http/errors.ts';
 import { render } from '../../http/views.ts';
-import { ACR_MFA } from '../../oidc/acr.ts';
 import type { InternalClient } from '../../oidc/internal-client.ts';
 import { listAudit } from '../../store/audit.ts';
 import { listCredentials } from '../../store/credentials.ts';
-import { findUserById, type User } from '../../store/users.ts';
+import type { User } from '../../store/users.ts';
+import { type FirstPartySession, FirstPartySessions } from '../first-party-session.ts';
 import { changePassword } from './password.ts';
 import {
   addableMethods,
@@ -29,68 +29,42 @@ const SESSION_MS = 8 * 3600_000;
 export const RECENT_SIGN_IN_MS = 10 * 60_000;
 const KIND = /^[A-Za-z]{2,20}$/;
 
-interface PortalSession {
-  sub: string;
-  authTime: number;
-  amr: string[];
-  idToken: string;
-  exp: number;
-}
-
 /** The security-info portal: a first-party client of this provider, like any other app. */
 export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
   const router = new Router({ prefix: '/my' });
-  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: deps.secureCookies, path: '/my' };
   const flowOf = (user: User) => `enroll:${user.id}`;
 
-  function readSession(ctx: Context): PortalSession | undefined {
-    const sealed = ctx.cookies.get(SESSION_COOKIE);
-    if (!sealed) return undefined;
-    try {
-      const s = JSON.parse(deps.box.decryptString('portal-session', sealed)) as PortalSession;
-      if (s.exp < deps.clock.now().getTime()) return undefined;
-      return s;
-    } catch {
-      return undefined;
-    }
-  }
-
-  function signIn(ctx: Context, opts: { stepUp?: boolean; mfa?: boolean } = {}) {
-    const returnTo = ctx.method === 'GET' ? ctx.originalUrl : '/my/security-info';
-    const extra: Record<string, string> = { ui_locales: ctx.state.locale };
-    if (opts.stepUp) {
-      extra.prompt = 'login';
-      if (opts.mfa) extra.acr_values = ACR_MFA;
-    }
-    const { url, sealed } = rp.begin(returnTo, extra);
-    ctx.cookies.set(STATE_COOKIE, sealed, { ...cookie, maxAge: 600_000 });
-    ctx.redirect(url);
-  }
+  const sessions = new FirstPartySessions(deps, {
+    rp,
+    name: 'portal',
+    cookie: SESSION_COOKIE,
+    stateCookie: STATE_COOKIE,
+    path: '/my',
+    ttlMs: SESSION_MS,
+    home: '/my/security-info',
+    returnAllowed: (p) => p.startsWith('/my/'),
+    expiredKey: 'portal.sessionExpired',
+  });
 
   /** Loads the signed-in user or sends the browser through sign-in. */
   async function requireUser(ctx: Context, next: Next) {
-    const s = readSession(ctx);
-    const user = s ? await findUserById(deps.db, s.sub) : undefined;
-    if (!s || !user || user.status !== 'active') {
-      ctx.cookies.set(SESSION_COOKIE, null, cookie);
-      if (ctx.method !== 'GET') throw new AppError('portal.session', 401, 'portal.sessionExpired');
-      return signIn(ctx);
-    }
-    ctx.state.portal = s;
-    ctx.state.user = user;
+    const s = await sessions.require(ctx);
+    if (!s) return;
+    ctx.state.portal = s.session;
+    ctx.state.user = s.user;
     await next();
   }
 
   /** Security-info changes need a sign-in within 10 minutes, with a second factor when the user has one. */
   async function requireRecent(ctx: Context, next: Next) {
-    const s = ctx.state.portal as PortalSession;
+    const s = ctx.state.portal as FirstPartySession;
     const user = ctx.state.user as User;
     const creds = await listCredentials(deps.db, user.id);
     const hasSecondFactor = deps.methods.usable(creds, 'signIn').length > 0;
-    const fresh = deps.clock.now().getTime() - s.authTime * 1000 <= RECENT_SIGN_IN_MS;
+    const fresh = deps.clock.now().getTime() - s.authTime <= RECENT_SIGN_IN_MS;
     if (fresh && (!hasSecondFactor || s.amr.includes('mfa'))) return next();
     if (ctx.method !== 'GET') throw new AppError('portal.stale', 401, 'portal.signInAgain');
-    return signIn(ctx, { stepUp: true, mfa: hasSecondFactor });
+    return sessions.signIn(ctx, { stepUp: true, mfa: hasSecondFactor });
   }
 
   const cxOf = async (ctx: Context) =>
@@ -107,39 +81,9 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
 
   router.get('/', (ctx) => ctx.redirect('/my/security-info'));
 
-  router.get('/callback', async (ctx) => {
-    const st = rp.openState(ctx.cookies.get(STATE_COOKIE));
-    ctx.cookies.set(STATE_COOKIE, null, cookie);
-    if (!st) throw new AppError('portal.state', 400, 'error.interaction_expired');
-    const q = ctx.query as Record<string, string>;
-    if (typeof q.error === 'string') throw new AppError('portal.denied', 400, 'portal.signInCancelled');
-    let result: Awaited<ReturnType<InternalClient['finish']>>;
-    try {
-      result = await rp.finish(st, { code: q.code, state: q.state, iss: q.iss });
-    } catch {
-      throw new AppError('portal.callback', 400, 'error.interaction_expired');
-    }
-    // auth_time is on the provider's own (wall) clock; keep the sign-in's age, anchored to our clock.
-    const ageSec = Math.max(
-      0,
-      Math.floor(Date.now() / 1000) - (result.claims.auth_time ?? Math.floor(Date.now() / 1000)),
-    );
-    const session: PortalSession = {
-      sub: result.claims.sub,
-      authTime: Math.floor(deps.clock.now().getTime() / 1000) - ageSec,
-      amr: result.claims.amr ?? [],
-      idToken: result.idToken,
-      exp: deps.clock.now().getTime() + SESSION_MS,
-    };
-    ctx.cookies.set(SESSION_COOKIE, deps.box.encrypt('portal-session', JSON.stringify(session)), cookie);
-    ctx.redirect(st.returnTo.startsWith('/my/') ? st.returnTo : '/my/security-info');
-  });
+  router.get('/callback', (ctx) => sessions.callback(ctx));
 
-  router.post('/signout', posted, async (ctx) => {
-    const s = readSession(ctx);
-    ctx.cookies.set(SESSION_COOKIE, null, cookie);
-    ctx.redirect(s ? rp.logoutUrl(s.idToken, `${deps.config.issuer}/`) : '/');
-  });
+  router.post('/signout', posted, (ctx) => sessions.signOut(ctx, `${deps.config.issuer}/`, '/'));
 
   router.get('/security-info', requireUser, async (ctx) => {
     const user = ctx.state.user as User;
@@ -224,6 +168,7 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
       user,
       { current: f.current ?? '', next: f.password ?? '', confirm: f.confirm ?? '' },
       ctx.state.meta,
+      (ctx.state.portal as FirstPartySession).idHash,
     );
     if (r.ok) return ctx.redirect('/my/security-info?done=password');
     render(

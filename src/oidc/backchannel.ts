@@ -1,0 +1,268 @@
+import dns from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type Provider from 'oidc-provider';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/knex.ts';
+import type { Logger } from '../logger.ts';
+import { recordAudit } from '../store/audit.ts';
+
+/**
+ * Back-channel logout (OpenID Connect Back-Channel Logout 1.0): which destinations a logout token may
+ * be posted to, the delivery itself with bounded retries, and its log and audit trail.
+ */
+
+/** Addresses that are not on the public internet: refused unless an operator allows them. */
+const SPECIAL_USE: Array<[string, number, 'ipv4' | 'ipv6']> = [
+  ['0.0.0.0', 8, 'ipv4'],
+  ['10.0.0.0', 8, 'ipv4'],
+  ['100.64.0.0', 10, 'ipv4'],
+  ['127.0.0.0', 8, 'ipv4'],
+  ['169.254.0.0', 16, 'ipv4'],
+  ['172.16.0.0', 12, 'ipv4'],
+  ['192.0.0.0', 24, 'ipv4'],
+  ['192.168.0.0', 16, 'ipv4'],
+  ['198.18.0.0', 15, 'ipv4'],
+  ['224.0.0.0', 4, 'ipv4'],
+  ['240.0.0.0', 4, 'ipv4'],
+  ['::', 128, 'ipv6'],
+  ['::1', 128, 'ipv6'],
+  ['fc00::', 7, 'ipv6'],
+  ['fe80::', 10, 'ipv6'],
+  ['ff00::', 8, 'ipv6'],
+];
+
+/** Parses "10.0.0.0/8" or a single address; undefined when it is not a network. */
+export function parseCidr(s: string): { address: string; prefix: number; type: 'ipv4' | 'ipv6' } | undefined {
+  const [addr, bits, ...rest] = s.trim().split('/');
+  if (rest.length) return undefined;
+  const v = net.isIP(addr);
+  if (!v) return undefined;
+  const max = v === 4 ? 32 : 128;
+  if (bits !== undefined && !/^\d{1,3}$/.test(bits)) return undefined;
+  const prefix = bits === undefined ? max : Number(bits);
+  if (prefix > max) return undefined;
+  return { address: addr, prefix, type: v === 4 ? 'ipv4' : 'ipv6' };
+}
+
+/** The part of an address to judge: an IPv4-mapped IPv6 address is judged as IPv4. */
+function normalize(ip: string): { address: string; type: 'ipv4' | 'ipv6' } {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (m) return { address: m[1], type: 'ipv4' };
+  return { address: ip, type: net.isIP(ip) === 6 ? 'ipv6' : 'ipv4' };
+}
+
+export class DestinationRefused extends Error {
+  readonly code = 'ERR_DESTINATION_REFUSED';
+  constructor(address: string) {
+    super(`back-channel logout destination ${address} is not public and not in BACKCHANNEL_ALLOWED_NETWORKS`);
+  }
+}
+
+/** Public addresses are allowed; private, loopback, link-local and other special-use ones only when listed. */
+export class DestinationPolicy {
+  readonly #special = new net.BlockList();
+  readonly #allowed = new net.BlockList();
+
+  constructor(allowedNetworks: readonly string[]) {
+    for (const [a, p, t] of SPECIAL_USE) this.#special.addSubnet(a, p, t);
+    for (const n of allowedNetworks) {
+      const c = parseCidr(n);
+      if (c) this.#allowed.addSubnet(c.address, c.prefix, c.type);
+    }
+  }
+
+  allows(ip: string): boolean {
+    const { address, type } = normalize(ip);
+    if (!net.isIP(address)) return false;
+    if (this.#allowed.check(address, type)) return true;
+    return !this.#special.check(address, type);
+  }
+
+  /** A DNS lookup that answers only with allowed addresses, so the address checked is the one connected to. */
+  readonly lookup = (
+    hostname: string,
+    options: dns.LookupOptions,
+    callback: (err: Error | null, address: string | dns.LookupAddress[], family?: number) => void,
+  ) => {
+    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, []);
+      const refused = addresses.find((a) => !this.allows(a.address));
+      if (refused || !addresses.length)
+        return callback(new DestinationRefused(refused?.address ?? hostname), []);
+      if (options.all) return callback(null, addresses);
+      callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
+}
+
+type FetchOptions = RequestInit & { dispatcher?: unknown };
+
+/** POSTs a form without following redirects, connecting only where the policy allows. */
+function guardedPost(url: URL, options: FetchOptions, policy: DestinationPolicy): Promise<Response> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (net.isIP(host) && !policy.allows(host)) return Promise.reject(new DestinationRefused(host));
+  const body = String(options.body ?? '');
+  const headers: Record<string, string> = {};
+  new Headers(options.headers).forEach((v, k) => {
+    headers[k] = v;
+  });
+  headers['content-length'] = String(Buffer.byteLength(body));
+  const mod = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = mod.request(
+      url,
+      { method: 'POST', headers, lookup: policy.lookup as never, signal: options.signal ?? undefined },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(new Response(null, { status: res.statusCode ?? 502 })));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * The provider's `fetch`: logout tokens go through the destination policy above (the library itself
+ * refuses every non-public address); its other requests (jwks_uri, ...) keep the library's own checks.
+ */
+export function providerFetch(policy: DestinationPolicy) {
+  return (url: URL | string, options: FetchOptions): Promise<Response> => {
+    if (options.body instanceof URLSearchParams && options.body.has('logout_token'))
+      return guardedPost(new URL(url), options, policy);
+    return globalThis.fetch(url, options);
+  };
+}
+
+export interface Logout {
+  clientId: string;
+  /** The user (the logout token's sub). */
+  sub: string;
+  /** The provider session's sid for this client (sent when the client asks for it). */
+  sid?: string;
+}
+
+interface ClientLike {
+  clientId: string;
+  backchannelLogoutUri?: string;
+  backchannelLogout(sub: string, sid?: string): Promise<void>;
+}
+
+export interface BackchannelDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  provider(): Provider;
+}
+
+/**
+ * Sends logout tokens in the background (the request that ended the session never waits for an app),
+ * retries a failed delivery a few times with growing delays, and logs and audits every outcome.
+ */
+export class BackchannelDelivery {
+  /** Delays before the 2nd, 3rd, ... attempt; the number of entries bounds the retries. */
+  retryDelaysMs: number[] = [5_000, 30_000, 120_000];
+  readonly #deps: BackchannelDeps;
+  readonly #pending = new Set<Promise<void>>();
+  readonly #timers = new Map<NodeJS.Timeout, () => void>();
+
+  constructor(deps: BackchannelDeps) {
+    this.#deps = deps;
+  }
+
+  /** Queues one logout token; returns at once. */
+  send(logout: Logout): void {
+    this.#track(this.#attempt(logout, 1));
+  }
+
+  /** The provider delivered a logout token itself (RP-initiated logout at /session/end). */
+  providerSucceeded(
+    client: { clientId: string; backchannelLogoutUri?: string },
+    sub: string,
+    sid?: string,
+  ): void {
+    this.#track(this.#record({ clientId: client.clientId, sub, sid }, 1, client.backchannelLogoutUri));
+  }
+
+  /** The provider's own delivery failed: record it and retry from here. */
+  providerFailed(
+    err: unknown,
+    client: { clientId: string; backchannelLogoutUri?: string },
+    sub: string,
+    sid?: string,
+  ): void {
+    this.#track(this.#failed({ clientId: client.clientId, sub, sid }, 1, client.backchannelLogoutUri, err));
+  }
+
+  /** Resolves when no delivery or retry is in flight or waiting (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#pending.size) await Promise.allSettled([...this.#pending]);
+  }
+
+  /** Cancels waiting retries (shutdown). */
+  close(): void {
+    for (const [t, resolve] of this.#timers) {
+      clearTimeout(t);
+      resolve();
+    }
+    this.#timers.clear();
+  }
+
+  #track(p: Promise<void>): void {
+    const guarded = p.catch((err) =>
+      this.#deps.logger.error({ err }, 'backchannel delivery bookkeeping failed'),
+    );
+    this.#pending.add(guarded);
+    void guarded.finally(() => this.#pending.delete(guarded));
+  }
+
+  async #attempt(logout: Logout, attempt: number): Promise<void> {
+    const client = (await this.#deps.provider().Client.find(logout.clientId)) as ClientLike | undefined;
+    if (!client?.backchannelLogoutUri) return;
+    try {
+      await client.backchannelLogout(logout.sub, logout.sid);
+    } catch (err) {
+      return this.#failed(logout, attempt, client.backchannelLogoutUri, err);
+    }
+    await this.#record(logout, attempt, client.backchannelLogoutUri);
+  }
+
+  async #record(logout: Logout, attempt: number, uri: string | undefined, err?: unknown): Promise<void> {
+    const destination = uri ? new URL(uri).host : null;
+    const refused = err instanceof DestinationRefused;
+    const reason = err ? String((err as Error).message ?? err).slice(0, 300) : null;
+    const fields = { clientId: logout.clientId, sub: logout.sub, destination, attempt };
+    if (err)
+      this.#deps.logger.warn({ ...fields, event: 'backchannel.error', reason }, 'back-channel logout failed');
+    else this.#deps.logger.info({ ...fields, event: 'backchannel.success' }, 'back-channel logout delivered');
+    await recordAudit(this.#deps.db, {
+      at: this.#deps.clock.now(),
+      subjectId: logout.sub,
+      activity: 'oidc.backchannel_logout',
+      result: !err ? 'succeeded' : refused ? 'blocked' : 'failed',
+      reason,
+      details: { clientId: logout.clientId, destination, attempt, sid: !!logout.sid },
+    });
+  }
+
+  async #failed(logout: Logout, attempt: number, uri: string | undefined, err: unknown): Promise<void> {
+    await this.#record(logout, attempt, uri, err);
+    // A destination the policy refuses stays refused: no retry.
+    if (err instanceof DestinationRefused) return;
+    const delay = this.retryDelaysMs[attempt - 1];
+    if (delay === undefined) return;
+    let timer: NodeJS.Timeout;
+    const retried = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        this.#attempt(logout, attempt + 1).then(resolve, resolve);
+      }, delay);
+      timer.unref();
+      this.#timers.set(timer, resolve);
+    });
+    this.#track(retried);
+  }
+}
