@@ -17,7 +17,7 @@ export async function up(knex: Knex): Promise<void> {
     t.uuid('user_id').references('id').inTable('users').onDelete('SET NULL');
     // JSON encrypted under SECRET_KEY: recipients, the request's IP and device are personal data.
     t.text('payload').notNullable();
-    t.text('status').notNullable().defaultTo('pending'); // pending | sent | failed
+    t.text('status').notNullable().defaultTo('pending'); // pending | done (sent or resolved) | failed
     t.integer('attempts').notNullable().defaultTo(0);
     // When the row may next be claimed: the first try, the next retry, or the end of a claim's lease.
     t.timestamp('due_at', { useTz: true }).notNullable();

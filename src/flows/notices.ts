@@ -328,8 +328,8 @@ export async function deliverNotices(deps: NoticeDeps): Promise<DeliveryRun> {
   const run: DeliveryRun = { sent: 0, retried: 0, failed: 0 };
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
     const claimed = await claimDueNotices(deps.db, deps.clock.now(), BATCH, NOTICE_LEASE_MS);
+    if (!claimed.length) break;
     for (const job of claimed) await deliverOne(deps, job, run);
-    if (claimed.length < BATCH) break;
   }
   return run;
 }

@@ -884,6 +884,16 @@ export const en = {
   'portal.renameInvalid': 'Use a name of 1 to 64 characters.',
   'portal.done.renamed': 'The method was renamed.',
   // -- end sign-in steps, lockout, portal --
+  // -- sec-notices --
+  'admin.nav.notices': 'Undelivered notices',
+  'admin.notices.title': 'Undelivered notices',
+  'admin.notices.lead':
+    'Notices are queued and sent in the background, with retries for about three hours. These could not be sent at all; check the mail settings (SMTP_URL) and tell the people concerned another way.',
+  'admin.notices.depth': '{pending} waiting to be sent, {failed} undelivered (kept 30 days).',
+  'admin.notices.none': 'Every notice was delivered.',
+  'admin.notices.col.purpose': 'Notice',
+  'admin.notices.col.tries': 'Tries',
+  'admin.notices.col.error': 'Last error',
 } as const;
 
 export type MessageKey = keyof typeof en;

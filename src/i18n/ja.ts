@@ -901,4 +901,14 @@ export const ja: Record<MessageKey, string> = {
   'portal.renameInvalid': '名前は 1 ～ 64 文字で入力してください。',
   'portal.done.renamed': '方法の名前を変更しました。',
   // -- end sign-in steps, lockout, portal --
+  // -- sec-notices --
+  'admin.nav.notices': '未配信の通知',
+  'admin.notices.title': '未配信の通知',
+  'admin.notices.lead':
+    '通知はキューに入れられ、バックグラウンドで送信されます (約 3 時間再試行します)。以下の通知は送信できませんでした。メール設定 (SMTP_URL) を確認し、該当するユーザーには別の方法で連絡してください。',
+  'admin.notices.depth': '送信待ち {pending} 件、未配信 {failed} 件 (30 日間保持)。',
+  'admin.notices.none': 'すべての通知が配信されました。',
+  'admin.notices.col.purpose': '通知',
+  'admin.notices.col.tries': '試行回数',
+  'admin.notices.col.error': '最後のエラー',
 };

@@ -3,13 +3,13 @@ import { affected, type Tx } from '../db/knex.ts';
 
 /*
  * SQL of the durable notice queue (migrations/20261201030000_notice_queue.ts). A row is pending until
- * a worker sends it (sent) or gives up on it (failed). Workers on any number of instances claim due
+ * a worker sends it (done) or gives up on it (failed). Workers on any number of instances claim due
  * rows with FOR UPDATE SKIP LOCKED and move `due_at` forward by a lease, so two workers never hold
  * the same row, and a worker that died mid-send only delays the row until the lease ends.
  */
 
 export type NoticeKind = 'email' | 'contact';
-export type NoticeStatus = 'pending' | 'sent' | 'failed';
+export type NoticeStatus = 'pending' | 'done' | 'failed';
 
 export interface NewNotice {
   kind: NoticeKind;
@@ -100,7 +100,7 @@ export async function claimDueNotices(
 export async function markNoticeSent(db: Tx, n: ClaimedNotice, now: Date): Promise<boolean> {
   const done = await db('notice_queue')
     .where({ id: n.id, claim: n.claim, status: 'pending' })
-    .update({ status: 'sent', claim: null, finished_at: now, last_error: null });
+    .update({ status: 'done', claim: null, finished_at: now, last_error: null });
   return affected(done) === 1;
 }
 
@@ -170,7 +170,7 @@ export async function listNotices(db: Tx, status: NoticeStatus, limit = 100): Pr
 }
 
 /**
- * Deletes one batch of finished rows: sent ones finished before `sentBefore`, failed ones before
+ * Deletes one batch of finished rows: done ones finished before `sentBefore`, failed ones before
  * `failedBefore`. Rows are taken with SKIP LOCKED so instances never do the same work.
  */
 export async function sweepNotices(db: Tx, sentBefore: Date, failedBefore: Date): Promise<number> {
@@ -178,7 +178,7 @@ export async function sweepNotices(db: Tx, sentBefore: Date, failedBefore: Date)
     .select('id')
     .where((q) =>
       q
-        .where((w) => w.where('status', 'sent').andWhere('finished_at', '<', sentBefore))
+        .where((w) => w.where('status', 'done').andWhere('finished_at', '<', sentBefore))
         .orWhere((w) => w.where('status', 'failed').andWhere('finished_at', '<', failedBefore)),
     )
     .limit(500)

@@ -4,6 +4,7 @@ import { ManualClock } from '../../src/clock.ts';
 import { findUserByLogin, updateUser } from '../../src/store/users.ts';
 import { Browser, decodeEntities, formAction, hiddenInputs, type Resp } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { deliverQueuedNotices } from '../helpers/notices.ts';
 import { identifyForReset, registerAppInPortal } from '../helpers/reset.ts';
 import { addUserViaCli, setPolicy } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -504,6 +505,7 @@ describe(`admin console (${backendName})`, () => {
     );
     page = await root.get(`/admin/users/${ids.nina}`, srv.issuer);
     await post(root, page, `/admin/users/${ids.nina}/reset-password`);
+    await deliverQueuedNotices(srv);
     const mail = await tdb
       .db('outbox')
       .where({ recipient: 'nina@example.com' })

@@ -18,6 +18,7 @@ import {
 } from '../helpers/browser.ts';
 import { addVirtualAuthenticator, chromiumOrSkip } from '../helpers/chromium.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { deliverQueuedNotices } from '../helpers/notices.ts';
 import {
   MAIL_FROM,
   type SmtpPeer,
@@ -297,6 +298,7 @@ describe(`every method as a reset gate, over SMTP and Twilio (${backendName})`, 
     assert.equal(done.status, 200, alertText(done.text));
     assert.match(done.text, /Your password was reset/);
 
+    await deliverQueuedNotices(srv);
     const notices = smtp.messages.slice(mails);
     assert.deepEqual(
       notices.map((m) => m.to).sort(),
@@ -523,6 +525,7 @@ describe(`every method as a reset gate, over SMTP and Twilio (${backendName})`, 
       await page.click('form[action="/reset/password"] button[type="submit"]');
       await page.locator('h1', { hasText: t('reset.done.title') }).waitFor();
 
+      await deliverQueuedNotices(srv);
       const notices = smtp.messages
         .slice(mails)
         .filter((m) => m.mail.subject === t('notice.passwordReset.subject'));

@@ -17,6 +17,7 @@ import { listGroups } from '../../store/groups.ts';
 import { findUserById, type User } from '../../store/users.ts';
 import { brandingFor } from './branding.ts';
 import { barChart, columnChart } from './charts.ts';
+import { listQueuedNotices } from './notices.ts';
 import { type Actor, can, type Permission, permissionsForRoles } from './permissions.ts';
 import {
   fieldHint,
@@ -52,7 +53,16 @@ interface ConsoleState {
   actor: Actor;
 }
 
-type Section = 'dashboard' | 'users' | 'groups' | 'clients' | 'policy' | 'audit' | 'reports' | 'contacts';
+type Section =
+  | 'dashboard'
+  | 'users'
+  | 'groups'
+  | 'clients'
+  | 'policy'
+  | 'audit'
+  | 'reports'
+  | 'contacts'
+  | 'notices';
 
 const NAV: Array<{ section: Section; href: string; label: MessageKey; permission: Permission | null }> = [
   { section: 'dashboard', href: '/admin/', label: 'admin.nav.dashboard', permission: null },
@@ -63,6 +73,7 @@ const NAV: Array<{ section: Section; href: string; label: MessageKey; permission
   { section: 'audit', href: '/admin/audit', label: 'admin.nav.audit', permission: 'audit.read' },
   { section: 'reports', href: '/admin/reports', label: 'admin.nav.reports', permission: 'reports.read' },
   { section: 'contacts', href: '/admin/contacts', label: 'admin.nav.contacts', permission: 'contacts.read' },
+  { section: 'notices', href: '/admin/notices', label: 'admin.nav.notices', permission: 'audit.read' },
 ];
 
 /** The public half of the provider's signing keys (the internal client verifies ID tokens with them). */
@@ -965,6 +976,14 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
 
   router.get('/contacts', requireAdmin, need('contacts.read'), async (ctx) => {
     page(ctx, 'contacts', 'contacts', { events: await svc.listContactRequests(adminDeps, actorOf(ctx)) });
+  });
+
+  // ------------------------------------------------------------ notices that could not be sent
+
+  router.get('/notices', requireAdmin, need('audit.read'), async (ctx) => {
+    page(ctx, 'notices', 'notices', {
+      ...(await listQueuedNotices(adminDeps, actorOf(ctx), { status: 'failed' })),
+    });
   });
 
   return router;
