@@ -486,7 +486,18 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     };
     timers.push(setInterval(guard('key sync', tobira.syncKeys), KEY_POLL_MS).unref());
     timers.push(setInterval(guard('sweep', tobira.sweep), SWEEP_MS).unref());
-    timers.push(setInterval(guard('notice delivery', tobira.deliverNotices), NOTICE_POLL_MS).unref());
+    // One run at a time per instance: a run slowed by a mail server that does not answer is not piled on.
+    let delivering = false;
+    const deliverInBackground = async () => {
+      if (delivering) return;
+      delivering = true;
+      try {
+        await tobira.deliverNotices();
+      } finally {
+        delivering = false;
+      }
+    };
+    timers.push(setInterval(guard('notice delivery', deliverInBackground), NOTICE_POLL_MS).unref());
   }
 
   return tobira;

@@ -301,8 +301,10 @@ export const NOTICE_RETRY_BASE_MS = 30_000;
 export const NOTICE_RETRY_MAX_MS = 3600_000;
 /** How long a claimed row is left to its worker before another may take it (a worker that died). */
 export const NOTICE_LEASE_MS = 5 * 60_000;
-const BATCH = 20;
-const MAX_BATCHES = 25;
+// Small batches: every row of a batch must be tried within the lease, and one send may take up to
+// the Delivery's 20-second limit.
+const BATCH = 5;
+const MAX_BATCHES = 40;
 
 /** The wait before try `attempts + 1`, after `attempts` failed tries: 30 s, 1 min, 2 min, ... 1 h. */
 export function noticeRetryDelay(attempts: number): number {
