@@ -289,6 +289,8 @@ describe(`every method as a reset gate, over SMTP and Twilio (${backendName})`, 
     assert.equal(new URL(page.url).pathname, '/reset/password', 'one gate is enough');
     assert.match(page.text, /Choose a new password/);
 
+    // Earlier notices (the portal's, for the methods just registered) go out first.
+    await deliverQueuedNotices(srv);
     const mails = smtp.messages.length;
     const done = await br.post(
       '/reset/password',
@@ -507,6 +509,8 @@ describe(`every method as a reset gate, over SMTP and Twilio (${backendName})`, 
       const signCount = held[0].signCount;
 
       // The reset: the user ID, the widget's proof of work, the key, the new password.
+      // Earlier notices (the portal's, for the methods just registered) go out first.
+      await deliverQueuedNotices(srv);
       const mails = smtp.messages.length;
       await page.goto(at('/reset'));
       await page.fill('#username', kei.login);
