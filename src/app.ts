@@ -15,11 +15,13 @@ import { sweepAuditRetention } from './flows/admin/service.ts';
 import { DEMO_CLIENT_ID, demoRoutes } from './flows/demo/routes.ts';
 import { devRoutes } from './flows/dev/routes.ts';
 import {
+  type DeliveryRun,
+  deliverNotices,
   notifyAdminsOfAdminReset,
-  notifyHelpdesk,
   notifyPasswordChanged,
   notifyPasswordReset,
   notifySecurityInfoChanged,
+  requestHelpdeskContact,
 } from './flows/notices.ts';
 import { resetRoutes } from './flows/reset/routes.ts';
 import { recordAbandoned } from './flows/reset/service.ts';
@@ -49,6 +51,7 @@ import { createPow, type Pow } from './security/pow.ts';
 import type { SecretBox } from './security/secrets.ts';
 import { sweepChallenges } from './store/challenges.ts';
 import { listCredentials } from './store/credentials.ts';
+import { noticeQueueDepth, sweepNotices } from './store/notice-queue.ts';
 import { sweepExpired } from './store/oidc.ts';
 import { sweepOutbox } from './store/outbox.ts';
 import { sweepRateLimits } from './store/rate-limits.ts';
@@ -86,6 +89,10 @@ export interface AppDeps {
   backchannel: BackchannelDelivery;
 }
 
+/**
+ * The notices flows send. Each only queues (src/flows/notices.ts): the background worker sends, with
+ * retries, so a request never waits for mail and a mail outage loses nothing.
+ */
 export interface Notices {
   securityInfoChanged(
     user: User,
@@ -98,8 +105,12 @@ export interface Notices {
   passwordReset(user: User, meta: RequestMeta): Promise<number>;
   /** After an administrator's reset: the other administrators. */
   adminPasswordReset(user: User, meta: RequestMeta): Promise<number>;
-  /** "Contact an administrator": to these users, or to one address the policy names. */
-  helpdesk(recipients: User[], login: string, meta: RequestMeta, toAddress?: string): Promise<number>;
+  /**
+   * "Contact an administrator" for the user ID as typed, known or not: the same work either way; the
+   * worker finds the account and its recipients (the address the policy names, the helpdesk, else
+   * the administrators).
+   */
+  helpdesk(login: string, meta: RequestMeta): Promise<void>;
 }
 
 export interface CreateAppOptions {
@@ -123,11 +134,17 @@ export interface TobiraApp {
   syncKeys(): Promise<boolean>;
   rotateKeys(): Promise<string[]>;
   sweep(): Promise<number>;
+  /** Sends the due notices of the queue (the background worker runs this; tests call it directly). */
+  deliverNotices(): Promise<DeliveryRun>;
   close(): Promise<void>;
 }
 
 const KEY_POLL_MS = 10_000;
 const SWEEP_MS = 60_000;
+const NOTICE_POLL_MS = 5_000;
+/** Sent notices are kept a day (for support questions), failed ones 30 days, then swept. */
+const NOTICE_SENT_KEEP_MS = 24 * 3600_000;
+const NOTICE_FAILED_KEEP_MS = 30 * 24 * 3600_000;
 
 const ROUTE_LABELS: Array<[RegExp, string]> = [
   [/^\/\.well-known\/openid-configuration$/, 'discovery'],
@@ -152,7 +169,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
   const views = createViews(config.production);
-  const metrics = createMetrics();
+  const metrics = createMetrics({ noticeQueueDepth: () => noticeQueueDepth(db) });
   const clients = new ClientCache(db, box);
   const issuerOrigin = new URL(config.issuer).origin;
   const secureCookies = config.issuer.startsWith('https:');
@@ -193,8 +210,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       },
       adminPasswordReset: async (user, meta) =>
         notifyAdminsOfAdminReset(deps, user, await listUsersWithRole(db, 'admin'), meta),
-      helpdesk: (recipients, login, meta, toAddress) =>
-        notifyHelpdesk(deps, recipients, login, meta, toAddress),
+      helpdesk: (login, meta) => requestHelpdeskContact(deps, login, meta),
     },
     delivery: opts.delivery ?? createDelivery({ db, logger, config, clock }),
     pow: createPow({ box, db, clock }),
@@ -475,8 +491,15 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       total += await sweepAuditRetention(deps);
       total += await sweepOutbox(db, clock.now());
       total += await sweepSessions(db, clock.now());
+      const now = clock.now().getTime();
+      total += await sweepNotices(
+        db,
+        new Date(now - NOTICE_SENT_KEEP_MS),
+        new Date(now - NOTICE_FAILED_KEEP_MS),
+      );
       return total + (await sweepChallenges(db, clock.now()));
     },
+    deliverNotices: () => deliverNotices(deps),
     async close() {
       for (const t of timers) clearInterval(t);
       deps.backchannel.close();
@@ -489,6 +512,18 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     };
     timers.push(setInterval(guard('key sync', tobira.syncKeys), KEY_POLL_MS).unref());
     timers.push(setInterval(guard('sweep', tobira.sweep), SWEEP_MS).unref());
+    // One run at a time per instance: a run slowed by a mail server that does not answer is not piled on.
+    let delivering = false;
+    const deliverInBackground = async () => {
+      if (delivering) return;
+      delivering = true;
+      try {
+        await tobira.deliverNotices();
+      } finally {
+        delivering = false;
+      }
+    };
+    timers.push(setInterval(guard('notice delivery', deliverInBackground), NOTICE_POLL_MS).unref());
   }
 
   return tobira;

@@ -1,14 +1,24 @@
 import type { Clock } from '../clock.ts';
 import type { Config, Locale } from '../config.ts';
-import type { Db } from '../db/knex.ts';
+import type { Db, Tx } from '../db/knex.ts';
 import { type Delivery, DeliveryError } from '../delivery/index.ts';
+import { openQueued, type QueuedEmail, queueEmail, queueNotice } from '../delivery/queue.ts';
 import { type EmailData, formatDateTime, oneLine, renderEmail, timeZoneOf } from '../delivery/templates.ts';
 import type { Views } from '../http/views.ts';
 import { isLocale, type MessageKey } from '../i18n/index.ts';
 import type { Logger } from '../logger.ts';
 import { policyFromSettings } from '../policy/settings.ts';
+import type { SecretBox } from '../security/secrets.ts';
+import { recordAudit } from '../store/audit.ts';
+import {
+  type ClaimedNotice,
+  claimDueNotices,
+  markNoticeFailed,
+  markNoticeSent,
+} from '../store/notice-queue.ts';
+import { countEvent, lockedAt, readLock } from '../store/reset-locks.ts';
 import { readSettings } from '../store/settings.ts';
-import type { User } from '../store/users.ts';
+import { findUserByLogin, listUsersWithRole, type User } from '../store/users.ts';
 
 /** What the notices need; AppDeps has all of it. */
 export interface NoticeDeps {
@@ -17,7 +27,9 @@ export interface NoticeDeps {
   delivery: Delivery;
   clock: Clock;
   config: Config;
-  /** When given, a message that could not be delivered is logged here. */
+  /** Seals queued payloads (recipients, IPs) under SECRET_KEY. */
+  box: SecretBox;
+  /** When given, retries and notices that finally failed are logged here. */
   logger?: Logger;
 }
 
@@ -53,7 +65,7 @@ const SECURITY_INFO: Record<
 /**
  * Tells the user by email that security info was added, removed or made the default. `methodLabel`
  * is the method's masked label in the user's language. Returns whether a message was queued: false
- * when the user has no profile email or the message could not be handed over.
+ * when the user has no profile email.
  */
 export async function notifySecurityInfoChanged(
   deps: NoticeDeps,
@@ -170,6 +182,11 @@ export function userLocale(user: User, config: Config): Locale {
   return isLocale(user.locale) ? user.locale : config.defaultLocale;
 }
 
+/**
+ * Queues one notice email to `toAddress` or the user's profile email, rendered later by the worker
+ * in the user's language. The time, IP and device are those of the event (now). Returns whether a
+ * message was queued: false when there is no address.
+ */
 async function sendNotice(
   deps: NoticeDeps,
   user: User,
@@ -182,34 +199,191 @@ async function sendNotice(
   const to = (toAddress ?? user.email)?.trim();
   if (!to) return false;
   const locale = userLocale(user, deps.config);
-  const policy = policyFromSettings(await readSettings(deps.db));
-  const email = renderEmail(deps.views, locale, template, {
-    ...data,
-    org: policy.organizationName,
-    logoUrl: policy.logoUrl,
-    accentColor: policy.accentColor,
-    name: oneLine(user.displayName || user.login, 100),
-    login: oneLine(user.login, 100),
-    when: formatDateTime(deps.clock.now(), locale, timeZoneOf(deps.config.organizationCountry)),
-    ip: oneLine(meta.ip ?? '', 64),
-    device: oneLine(meta.userAgent ?? '', 200),
-    contact: policy.helpdeskContact === 'default' ? null : policy.helpdeskContact,
-  });
-  try {
-    await deps.delivery.send({
-      channel: 'email',
+  await queueEmail(
+    deps,
+    {
       to,
       locale,
-      subject: email.subject,
-      text: email.text,
-      html: email.html,
+      template,
       purpose,
-    });
-    return true;
+      data: {
+        ...data,
+        name: oneLine(user.displayName || user.login, 100),
+        login: oneLine(user.login, 100),
+        when: formatDateTime(deps.clock.now(), locale, timeZoneOf(deps.config.organizationCountry)),
+        ip: oneLine(meta.ip ?? '', 64),
+        device: oneLine(meta.userAgent ?? '', 200),
+      },
+    },
+    user.id ?? null,
+  );
+  return true;
+}
+
+// ------------------------------------------------------------------------------------------------
+// "Contact an administrator"
+
+/** A contact request as queued: only what the user typed and where the request came from. */
+interface ContactRequest {
+  login: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** At most one contact request per account per hour reaches the helpdesk. */
+const CONTACT_RULE = { limit: 1, windowMs: 3600_000, lockMs: 3600_000 };
+export const CONTACT_PURPOSE = 'contact.request';
+
+/**
+ * "Contact an administrator", as the request sees it: one row in the queue, whatever the user ID.
+ * Whether the account exists, whether it asked within the hour and who is told is decided by the
+ * worker (resolveContactRequest), so the answer takes the same time and does the same database work
+ * for a real account and an unknown one.
+ */
+export async function requestHelpdeskContact(
+  deps: NoticeDeps,
+  login: string,
+  meta: RequestMeta,
+): Promise<void> {
+  const job: ContactRequest = {
+    login: login.slice(0, 256),
+    ip: meta.ip ? oneLine(meta.ip, 64) : null,
+    userAgent: meta.userAgent ? oneLine(meta.userAgent, 512) : null,
+  };
+  await queueNotice(deps, 'contact', CONTACT_PURPOSE, job);
+}
+
+/**
+ * The worker's half of a contact request, in the transaction that finishes the job: an unknown user
+ * ID, or an account that already asked within the hour, ends here with nothing sent. Otherwise the
+ * request is counted and audited and one email per recipient is queued: the address the policy
+ * names, else the active helpdesk users with an email, else the active administrators.
+ */
+async function resolveContactRequest(deps: NoticeDeps, trx: Tx, job: ClaimedNotice): Promise<number> {
+  const req = openQueued<ContactRequest>(deps.box, job.payload);
+  const user = await findUserByLogin(trx, req.login);
+  if (!user) return 0;
+  const now = deps.clock.now();
+  const key = `reset.contact:${req.login.normalize('NFKC').toLowerCase()}`;
+  if (lockedAt(await readLock(trx, key), now)) return 0;
+  await countEvent(trx, key, CONTACT_RULE, now, user.id);
+  const meta: RequestMeta = { ip: req.ip, userAgent: req.userAgent };
+  await recordAudit(trx, {
+    at: job.createdAt,
+    actorId: user.id,
+    subjectId: user.id,
+    activity: 'reset.attempt',
+    result: 'contacted_admin',
+    reason: null,
+    ip: req.ip,
+    userAgent: req.userAgent,
+    details: null,
+  });
+  // The emails say when the user asked, not when the worker got to it.
+  const at: NoticeDeps = { ...deps, db: trx as Db, clock: { now: () => job.createdAt } };
+  const setting = policyFromSettings(await readSettings(trx)).helpdeskContact;
+  if (setting.includes('@') && !/^https?:/.test(setting)) {
+    return notifyHelpdesk(at, [], user.login, meta, setting);
+  }
+  const active = (u: User) => u.status === 'active' && !!u.email;
+  const helpdesk = (await listUsersWithRole(trx, 'helpdesk')).filter(active);
+  const recipients = helpdesk.length ? helpdesk : (await listUsersWithRole(trx, 'admin')).filter(active);
+  return notifyHelpdesk(at, recipients, user.login, meta);
+}
+
+// ------------------------------------------------------------------------------------------------
+// The worker
+
+/** Tries per notice before it is given up as failed (the first try included). */
+export const NOTICE_MAX_ATTEMPTS = 10;
+/** The wait after the first failed try; it doubles after each further one, up to NOTICE_RETRY_MAX_MS. */
+export const NOTICE_RETRY_BASE_MS = 30_000;
+export const NOTICE_RETRY_MAX_MS = 3600_000;
+/** How long a claimed row is left to its worker before another may take it (a worker that died). */
+export const NOTICE_LEASE_MS = 5 * 60_000;
+// Small batches: every row of a batch must be tried within the lease, and one send may take up to
+// the Delivery's 20-second limit.
+const BATCH = 5;
+const MAX_BATCHES = 40;
+
+/** The wait before try `attempts + 1`, after `attempts` failed tries: 30 s, 1 min, 2 min, ... 1 h. */
+export function noticeRetryDelay(attempts: number): number {
+  return Math.min(NOTICE_RETRY_BASE_MS * 2 ** Math.max(0, attempts - 1), NOTICE_RETRY_MAX_MS);
+}
+
+export interface DeliveryRun {
+  /** Emails handed to the Delivery, and contact requests resolved. */
+  sent: number;
+  /** Tries that failed and were put back for later. */
+  retried: number;
+  /** Notices given up on: they show to administrators as failed. */
+  failed: number;
+}
+
+/**
+ * Sends every due notice: claims rows (FOR UPDATE SKIP LOCKED, so instances share the work), renders
+ * each email with the branding of now, sends it through the Delivery, and records the outcome. A
+ * failed try is retried with exponential backoff, NOTICE_MAX_ATTEMPTS times in all; a refused
+ * recipient is not retried. Emails queued by a contact request are sent in the same run.
+ */
+export async function deliverNotices(deps: NoticeDeps): Promise<DeliveryRun> {
+  const run: DeliveryRun = { sent: 0, retried: 0, failed: 0 };
+  for (let batch = 0; batch < MAX_BATCHES; batch++) {
+    const claimed = await claimDueNotices(deps.db, deps.clock.now(), BATCH, NOTICE_LEASE_MS);
+    if (!claimed.length) break;
+    for (const job of claimed) await deliverOne(deps, job, run);
+  }
+  return run;
+}
+
+async function deliverOne(deps: NoticeDeps, job: ClaimedNotice, run: DeliveryRun): Promise<void> {
+  try {
+    if (job.kind === 'contact') {
+      await deps.db.transaction(async (trx) => {
+        await resolveContactRequest(deps, trx, job);
+        if (!(await markNoticeSent(trx, job, deps.clock.now()))) throw new LostClaim();
+      });
+    } else {
+      const email = openQueued<QueuedEmail>(deps.box, job.payload);
+      const policy = policyFromSettings(await readSettings(deps.db));
+      const rendered = renderEmail(deps.views, email.locale, email.template, {
+        ...email.data,
+        org: policy.organizationName,
+        logoUrl: policy.logoUrl,
+        accentColor: policy.accentColor,
+        contact: policy.helpdeskContact === 'default' ? null : policy.helpdeskContact,
+      });
+      await deps.delivery.send({
+        channel: 'email',
+        to: email.to,
+        locale: email.locale,
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        purpose: job.purpose,
+      });
+      await markNoticeSent(deps.db, job, deps.clock.now());
+    }
+    run.sent++;
   } catch (err) {
-    // A notice that cannot go out must not undo the change the user just made.
-    if (!(err instanceof DeliveryError)) throw err;
-    deps.logger?.warn({ failure: err.code, purpose }, 'notice not delivered');
-    return false;
+    if (err instanceof LostClaim) return;
+    const known = err instanceof DeliveryError;
+    const reason = known ? `${err.code}: ${err.message}` : 'internal error';
+    const now = deps.clock.now();
+    const again = (!known || err.retryable) && job.attempts < NOTICE_MAX_ATTEMPTS;
+    const retryAt = again ? new Date(now.getTime() + noticeRetryDelay(job.attempts)) : undefined;
+    await markNoticeFailed(deps.db, job, reason.slice(0, 500), now, retryAt);
+    const log = { noticeId: job.id, purpose: job.purpose, attempts: job.attempts, failure: reason };
+    if (!known) deps.logger?.error({ ...log, err }, 'notice could not be processed');
+    if (again) {
+      run.retried++;
+      deps.logger?.info({ ...log, retryAt }, 'notice not delivered; will retry');
+    } else {
+      run.failed++;
+      deps.logger?.warn(log, 'notice not delivered; given up');
+    }
   }
 }
+
+/** Another worker took the row over (this one outlived its lease): its outcome is not ours to record. */
+class LostClaim extends Error {}

@@ -1,11 +1,26 @@
 import client from 'prom-client';
 
 /** One registry per app instance (tests run several apps in one process). */
-export function createMetrics() {
+export function createMetrics(
+  sources: { noticeQueueDepth?: () => Promise<{ pending: number; failed: number }> } = {},
+) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
+  const { noticeQueueDepth } = sources;
   return {
     registry,
+    noticeQueue: new client.Gauge({
+      name: 'tobira_notice_queue',
+      help: 'Notices in the queue by status: pending (waiting or retrying) and failed (given up, kept 30 days)',
+      labelNames: ['status'],
+      registers: [registry],
+      async collect() {
+        if (!noticeQueueDepth) return;
+        const depth = await noticeQueueDepth();
+        this.set({ status: 'pending' }, depth.pending);
+        this.set({ status: 'failed' }, depth.failed);
+      },
+    }),
     httpRequests: new client.Counter({
       name: 'tobira_http_requests_total',
       help: 'HTTP requests by route and status',

@@ -901,6 +901,16 @@ export const en = {
   'signin.register.secondFactorRequired':
     'You cannot skip this step: add a sign-in method to continue, or sign out.',
   'signin.register.signOut': 'Sign out',
+  // -- sec-notices --
+  'admin.nav.notices': 'Undelivered notices',
+  'admin.notices.title': 'Undelivered notices',
+  'admin.notices.lead':
+    'Notices are queued and sent in the background, with retries for about three hours. These could not be sent at all; check the mail settings (SMTP_URL) and tell the people concerned another way.',
+  'admin.notices.depth': '{pending} waiting to be sent, {failed} undelivered (kept 30 days).',
+  'admin.notices.none': 'Every notice was delivered.',
+  'admin.notices.col.purpose': 'Notice',
+  'admin.notices.col.tries': 'Tries',
+  'admin.notices.col.error': 'Last error',
 } as const;
 
 export type MessageKey = keyof typeof en;

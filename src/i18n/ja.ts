@@ -920,4 +920,14 @@ export const ja: Record<MessageKey, string> = {
   'signin.register.secondFactorRequired':
     'この手順は省略できません。続けるにはサインイン方法を追加するか、サインアウトしてください。',
   'signin.register.signOut': 'サインアウト',
+  // -- sec-notices --
+  'admin.nav.notices': '未配信の通知',
+  'admin.notices.title': '未配信の通知',
+  'admin.notices.lead':
+    '通知はキューに入れられ、バックグラウンドで送信されます (約 3 時間再試行します)。以下の通知は送信できませんでした。メール設定 (SMTP_URL) を確認し、該当するユーザーには別の方法で連絡してください。',
+  'admin.notices.depth': '送信待ち {pending} 件、未配信 {failed} 件 (30 日間保持)。',
+  'admin.notices.none': 'すべての通知が配信されました。',
+  'admin.notices.col.purpose': '通知',
+  'admin.notices.col.tries': '試行回数',
+  'admin.notices.col.error': '最後のエラー',
 };

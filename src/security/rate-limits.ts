@@ -1,7 +1,5 @@
-import type { Config } from '../config.ts';
-import { formatDateTime, oneLine, renderEmail, timeZoneOf } from '../delivery/templates.ts';
-import { DeliveryError } from '../delivery/types.ts';
-import { createViews, type Views } from '../http/views.ts';
+import { queueEmail } from '../delivery/queue.ts';
+import { formatDateTime, oneLine, timeZoneOf } from '../delivery/templates.ts';
 import { isLocale } from '../i18n/index.ts';
 import type { MethodContext } from '../methods/types.ts';
 import { hitLimit, type LimitWindow, readLimit } from '../store/rate-limits.ts';
@@ -138,16 +136,11 @@ export async function phonePaused(cx: MethodContext): Promise<boolean> {
   return !!w && w.points >= cx.policy.phoneHourlyBudget;
 }
 
-let views: Views | undefined;
-const viewsFor = (config: Config) => {
-  views ??= createViews(config.production);
-  return views;
-};
-
 /**
  * Tells every administrator with a profile email that phone channels are paused: once per pause,
  * whichever instance sees the first refused send (the claim is one more counter, keyed by the end of
- * the budget's window, that allows one hit).
+ * the budget's window, that allows one hit). The alerts go through the notice queue, so a mail
+ * outage delays them instead of losing them.
  */
 async function alertBudgetPause(cx: MethodContext): Promise<void> {
   const now = cx.clock.now();
@@ -168,27 +161,22 @@ async function alertBudgetPause(cx: MethodContext): Promise<void> {
   );
   for (const admin of admins) {
     const locale = isLocale(admin.locale) ? admin.locale : cx.config.defaultLocale;
-    const email = renderEmail(viewsFor(cx.config), locale, 'phone-budget-alert', {
-      subjectKey: 'phone.alert.subject',
-      org: cx.organizationName,
-      name: oneLine(admin.displayName || admin.login, 100),
-      budget: cx.policy.phoneHourlyBudget,
-      until: formatDateTime(until, locale, timeZoneOf(cx.config.organizationCountry)),
-      settingsUrl: `${cx.config.issuer}/admin/`,
-    });
-    try {
-      await cx.delivery.send({
-        channel: 'email',
+    await queueEmail(
+      cx,
+      {
         to: admin.email!.trim(),
         locale,
-        subject: email.subject,
-        text: email.text,
-        html: email.html,
+        template: 'phone-budget-alert',
         purpose: 'alert.phone_budget',
-      });
-    } catch (err) {
-      // One administrator's mailbox failing must not keep the others from hearing about it.
-      if (!(err instanceof DeliveryError)) throw err;
-    }
+        data: {
+          subjectKey: 'phone.alert.subject',
+          name: oneLine(admin.displayName || admin.login, 100),
+          budget: cx.policy.phoneHourlyBudget,
+          until: formatDateTime(until, locale, timeZoneOf(cx.config.organizationCountry)),
+          settingsUrl: `${cx.config.issuer}/admin/`,
+        },
+      },
+      admin.id,
+    );
   }
 }

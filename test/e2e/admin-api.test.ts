@@ -8,6 +8,7 @@ import { recordAudit } from '../../src/store/audit.ts';
 import { insertCredential } from '../../src/store/credentials.ts';
 import { Browser } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { deliverQueuedNotices } from '../helpers/notices.ts';
 import { registerAppInPortal } from '../helpers/reset.ts';
 import {
   addClientViaCli,
@@ -546,6 +547,7 @@ describe(`admin API over HTTP with tokens (${backendName})`, { skip: skipReason 
     await assert.rejects(userToken('nina', password, 'openid'), 'the old password no longer works');
     assert.ok(await userToken('nina', temp, 'openid', 'copper lantern drizzle 62'));
     // The user is told.
+    await deliverQueuedNotices(srv);
     const mail = await tdb
       .db('outbox')
       .where({ recipient: 'nina@example.com' })

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
+import { DeliveryError } from '../../src/delivery/types.ts';
 import { findUserByLogin, updateUser } from '../../src/store/users.ts';
 import { Browser, decodeEntities, formAction, hiddenInputs, type Resp } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { deliverQueuedNotices } from '../helpers/notices.ts';
 import { identifyForReset, registerAppInPortal } from '../helpers/reset.ts';
 import { addUserViaCli, setPolicy } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -158,6 +160,32 @@ describe(`admin console (${backendName})`, () => {
     const ja = await root.get('/admin/', srv.issuer);
     assert.match(ja.text, /ダッシュボード/);
     root.acceptLanguage = 'en';
+  });
+
+  it('lists the notices that could not be delivered, with the queue depth', async (t) => {
+    if (!needOathtool(t)) return;
+    await deliverQueuedNotices(srv);
+    const nina = (await findUserByLogin(srv.db, 'nina'))!;
+    assert.equal(await srv.app.deps.notices.passwordChanged(nina, { ip: '', userAgent: '' }), true);
+    // The mail server refuses the recipient outright: not retried, failed at once.
+    const refusing = {
+      ...srv.app.deps,
+      delivery: {
+        isLive: () => true,
+        send: async () => {
+          throw new DeliveryError('delivery.rejected', 'the SMTP server refused the message (EENVELOPE 550)');
+        },
+      },
+    };
+    assert.deepEqual(await deliverQueuedNotices(refusing), { sent: 0, retried: 0, failed: 1 });
+    const page = await root.get('/admin/notices', srv.issuer);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /<h1>Undelivered notices<\/h1>/);
+    assert.match(page.text, /0 waiting to be sent, 1 undelivered/);
+    assert.match(page.text, /<code>notice\.password_changed<\/code>/);
+    assert.match(page.text, new RegExp(`<a href="/admin/users/${nina.id}">nina</a>`));
+    assert.match(page.text, /delivery\.rejected: the SMTP server refused the message \(EENVELOPE 550\)/);
+    assert.ok(!page.text.includes('nina@example.com'), 'the address is not shown');
   });
 
   it('refuses a form without the CSRF token or from another origin', async (t) => {
@@ -522,6 +550,7 @@ describe(`admin console (${backendName})`, () => {
     );
     page = await root.get(`/admin/users/${ids.nina}`, srv.issuer);
     await post(root, page, `/admin/users/${ids.nina}/reset-password`);
+    await deliverQueuedNotices(srv);
     const mail = await tdb
       .db('outbox')
       .where({ recipient: 'nina@example.com' })

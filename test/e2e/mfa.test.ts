@@ -5,6 +5,7 @@ import { ManualClock } from '../../src/clock.ts';
 import { ACR_MFA, ACR_PASSWORD } from '../../src/oidc/acr.ts';
 import { alertText, Browser, decodeEntities } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { deliverQueuedNotices } from '../helpers/notices.ts';
 import {
   addClientViaCli,
   addUserViaCli,
@@ -81,6 +82,7 @@ describe(`multi-factor sign-in with an authenticator app (${backendName})`, () =
     assert.equal(rows.length, 1);
     const raw = JSON.stringify(rows[0]);
     assert.ok(!raw.includes(secret), 'the secret is not readable in the database');
+    await deliverQueuedNotices(srv);
     const outbox = await tdb.db('outbox').where({ recipient: 'dana@example.com' });
     assert.ok(
       outbox.some((m: any) => m.purpose === 'notice.security_info_added'),

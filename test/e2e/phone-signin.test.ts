@@ -9,6 +9,7 @@ import { createLogger } from '../../src/logger.ts';
 import { ACR_MFA } from '../../src/oidc/acr.ts';
 import { alertText, Browser, formAction, hiddenInputs } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { deliverQueuedNotices } from '../helpers/notices.ts';
 import { identifyForReset } from '../helpers/reset.ts';
 import {
   addClientViaCli,
@@ -123,6 +124,7 @@ describe(`sign-in with a text message or a phone call (${backendName})`, () => {
     assert.equal(rows.length, 1);
     const data = typeof rows[0].data === 'string' ? JSON.parse(rows[0].data) : rows[0].data;
     assert.deepEqual(data, { e164: MOBILE, country: 'JP', type: 'mobile' });
+    await deliverQueuedNotices(srv);
     const notice = await tdb
       .db('outbox')
       .where({ recipient: 'pat@example.com', purpose: 'notice.security_info_added' })

@@ -11,6 +11,7 @@ import {
   type Resp,
 } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { deliverQueuedNotices } from '../helpers/notices.ts';
 import { addUserViaCli, setPolicy } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { OATHTOOL, oathtoolCode, requireTool } from '../helpers/tools.ts';
@@ -89,6 +90,7 @@ describe(`security-info portal (${backendName})`, () => {
       .db('audit_events')
       .where({ activity: 'security_info.add', result: 'succeeded', subject_id: gina.id });
     assert.equal(audit.length, 1);
+    await deliverQueuedNotices(srv);
     const mail = await tdb
       .db('outbox')
       .where({ recipient: 'gina@example.com', purpose: 'notice.security_info_added' });
@@ -153,6 +155,7 @@ describe(`security-info portal (${backendName})`, () => {
     r = await post(ginaBrowser, page, `/my/security-info/${id}/delete`);
     assert.equal(r.status, 302);
     assert.equal((await tdb.db('credentials').where({ id })).length, 0, 'deleted');
+    await deliverQueuedNotices(srv);
     const mail = await tdb
       .db('outbox')
       .where({ recipient: 'gina@example.com', purpose: 'notice.security_info_removed' });

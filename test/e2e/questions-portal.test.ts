@@ -11,6 +11,7 @@ import {
   type Resp,
 } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { deliverQueuedNotices } from '../helpers/notices.ts';
 import { solvePowInPage } from '../helpers/pow.ts';
 import { addUserViaCli, setPolicy } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -136,6 +137,7 @@ describe(`security questions in the portal (${backendName})`, () => {
       .db('audit_events')
       .where({ activity: 'security_info.add', result: 'succeeded', subject_id: kana.id });
     assert.equal(audit.length, 1);
+    await deliverQueuedNotices(srv);
     const mail = await tdb
       .db('outbox')
       .where({ recipient: 'kana@example.jp', purpose: 'notice.security_info_added' });

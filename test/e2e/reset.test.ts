@@ -6,6 +6,7 @@ import { addMember, createGroup } from '../../src/store/groups.ts';
 import { findUserByLogin, updateUser } from '../../src/store/users.ts';
 import { alertText, Browser, hiddenInputs } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { deliverQueuedNotices } from '../helpers/notices.ts';
 import { solvePowInPage } from '../helpers/pow.ts';
 import { identifyForReset, registerAppInPortal } from '../helpers/reset.ts';
 import {
@@ -138,6 +139,7 @@ describe(`"Can't access your account?" (${backendName})`, () => {
       assert.equal(done.status, 200);
       assert.match(done.text, /administrators have been told/);
     }
+    await deliverQueuedNotices(srv);
     const after = await tdb.db('outbox').where({ purpose: 'notice.contact_admin' });
     assert.equal(after.length - before.length, 1, 'one message for leo, none for the unknown user');
     assert.equal(after.at(-1).recipient, 'helpdesk@example.com');
@@ -205,6 +207,7 @@ describe(`"Can't access your account?" (${backendName})`, () => {
     // The browser that was signed in must sign in again, and the lock is gone.
     const again = await codeFlow(config, { username: 'kate', password: fresh }, { browser: before.browser });
     assert.ok(again.tokens.id_token);
+    await deliverQueuedNotices(srv);
     const mail = await tdb
       .db('outbox')
       .where({ recipient: 'kate@example.com', purpose: 'notice.password_reset' });

@@ -13,11 +13,11 @@ import type { TwilioHttpClient } from '../../src/delivery/index.ts';
  * exactly as they left Tobira.
  */
 
-/** Listens on a free loopback port. */
-export function listenOnLoopback(server: net.Server): Promise<number> {
+/** Listens on a free loopback port (or the one given, e.g. to bring a stopped peer back). */
+export function listenOnLoopback(server: net.Server, port = 0): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
   });
 }
 
@@ -58,7 +58,9 @@ export interface SmtpPeer {
  * recipients at @refused.example with 550, and parses each message before it accepts it: when a send
  * resolves, the message is already in `messages`.
  */
-export async function startSmtpPeer(opts: { user?: string; pass?: string } = {}): Promise<SmtpPeer> {
+export async function startSmtpPeer(
+  opts: { user?: string; pass?: string; port?: number } = {},
+): Promise<SmtpPeer> {
   const user = opts.user ?? SMTP_USER;
   const pass = opts.pass ?? SMTP_PASS;
   const messages: ReceivedMail[] = [];
@@ -97,7 +99,7 @@ export async function startSmtpPeer(opts: { user?: string; pass?: string } = {})
       );
     },
   });
-  const port = await listenOnLoopback(server.server);
+  const port = await listenOnLoopback(server.server, opts.port);
   const urlWith = (u: string, p: string) =>
     `smtp://${encodeURIComponent(u)}:${encodeURIComponent(p)}@127.0.0.1:${port}`;
   return {

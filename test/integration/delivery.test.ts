@@ -15,10 +15,12 @@ import { formatDateTime, renderEmail, timeZoneOf } from '../../src/delivery/temp
 import { notifyPasswordChanged, notifySecurityInfoChanged } from '../../src/flows/notices.ts';
 import { createViews } from '../../src/http/views.ts';
 import { createLogger } from '../../src/logger.ts';
+import { SecretBox } from '../../src/security/secrets.ts';
 import { latestOutboxTo, listOutbox } from '../../src/store/outbox.ts';
 import { writeSetting } from '../../src/store/settings.ts';
 import { createUser } from '../../src/store/users.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { deliverQueuedNotices } from '../helpers/notices.ts';
 import { startTestServer } from '../helpers/server.ts';
 
 /** A pino destination that keeps every line, so a test can read what was logged. */
@@ -275,8 +277,10 @@ describe(`delivery, outbox and notices (${backendName})`, () => {
 
   describe('notices', () => {
     let log: ReturnType<typeof captureLog>;
+    const box = new SecretBox(Buffer.alloc(32, 7));
     const deps = () => ({
       db: tdb.db,
+      box,
       views,
       delivery: createDelivery({ db: tdb.db, logger: log.logger, config, clock }),
       clock,
@@ -295,6 +299,8 @@ describe(`delivery, outbox and notices (${backendName})`, () => {
       );
       const before = (await listOutbox(tdb.db, 1000)).length;
       assert.equal(await notifySecurityInfoChanged(deps(), user, 'added', '+81 ••• •••• 78', meta), true);
+      assert.equal((await listOutbox(tdb.db, 1000)).length, before, 'the change only queues the notice');
+      assert.equal((await deliverQueuedNotices(deps())).sent, 1);
       const all = await listOutbox(tdb.db, 1000);
       assert.equal(all.length, before + 1, 'exactly one message');
       const m = await latestOutboxTo(tdb.db, 'hanako@example.jp');
@@ -315,6 +321,7 @@ describe(`delivery, outbox and notices (${backendName})`, () => {
     it('uses the default language when the user has none, and names a removed or default method', async () => {
       const user = await createUser(tdb.db, { login: 'sam', email: 'sam@example.com' }, clock.now());
       assert.equal(await notifySecurityInfoChanged(deps(), user, 'removed', 'YubiKey 5', meta), true);
+      await deliverQueuedNotices(deps());
       let m = await latestOutboxTo(tdb.db, 'sam@example.com');
       assert.equal(m?.locale, 'en');
       assert.equal(m?.subject, 'Security info was removed from your account');
@@ -326,6 +333,7 @@ describe(`delivery, outbox and notices (${backendName})`, () => {
         await notifySecurityInfoChanged(deps(), user, 'default_changed', 'Authenticator app', meta),
         true,
       );
+      await deliverQueuedNotices(deps());
       m = await latestOutboxTo(tdb.db, 'sam@example.com');
       assert.equal(m?.subject, 'Your default sign-in method was changed');
       assert.equal(m?.purpose, 'notice.security_info_default_changed');
@@ -336,6 +344,7 @@ describe(`delivery, outbox and notices (${backendName})`, () => {
       const before = (await listOutbox(tdb.db, 1000)).length;
       assert.equal(await notifySecurityInfoChanged(deps(), user, 'added', 'Authenticator app', meta), false);
       assert.equal(await notifyPasswordChanged(deps(), user, meta), false);
+      assert.equal((await deliverQueuedNotices(deps())).sent, 0);
       assert.equal((await listOutbox(tdb.db, 1000)).length, before);
     });
 
@@ -349,6 +358,7 @@ describe(`delivery, outbox and notices (${backendName})`, () => {
           clock.now(),
         );
         assert.equal(await notifyPasswordChanged(deps(), user, meta), true);
+        await deliverQueuedNotices(deps());
         const m = await latestOutboxTo(tdb.db, 'kenji@example.jp');
         assert.equal(m?.subject, 'パスワードが変更されました');
         assert.equal(m?.purpose, 'notice.password_changed');
@@ -361,7 +371,7 @@ describe(`delivery, outbox and notices (${backendName})`, () => {
       }
     });
 
-    it('reports a notice that could not be delivered instead of failing the change', async () => {
+    it('keeps a notice that could not be delivered for a retry instead of failing the change', async () => {
       const user = await createUser(tdb.db, { login: 'unlucky', email: 'unlucky@example.com' }, clock.now());
       const failing = new ChannelRouter({
         senders: [
@@ -375,9 +385,15 @@ describe(`delivery, outbox and notices (${backendName})`, () => {
         fallback: fallbackTo([]),
       });
       const ok = await notifyPasswordChanged({ ...deps(), delivery: failing }, user, meta);
-      assert.equal(ok, false);
-      const warn = log.records().find((r) => r.msg === 'notice not delivered');
+      assert.equal(ok, true, 'queued');
+      assert.deepEqual(await deliverQueuedNotices({ ...deps(), delivery: failing }), {
+        sent: 0,
+        retried: 1,
+        failed: 0,
+      });
+      const warn = log.records().find((r) => r.msg === 'notice not delivered; will retry');
       assert.equal(warn?.purpose, 'notice.password_changed');
+      assert.equal(warn?.failure, 'delivery.failed: smtp 451');
       assert.ok(!log.lines.join('\n').includes('unlucky@example.com'), 'no address in the log');
     });
   });

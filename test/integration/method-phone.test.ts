@@ -18,6 +18,7 @@ import { type Credential, insertCredential, listCredentials } from '../../src/st
 import { createUser, type User } from '../../src/store/users.ts';
 import { backendName, createTestDatabase, type TestDatabase, usingPostgres } from '../helpers/db.ts';
 import { methodContext } from '../helpers/method-context.ts';
+import { deliverQueuedNotices } from '../helpers/notices.ts';
 
 /*
  * Texts and calls over a real database and the real delivery facade: with no Twilio configured, every
@@ -774,6 +775,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     assert.equal((await signInSend(cx, ...pairs[3])).problem, 'phone.paused');
     assert.equal((await signInSend(cx, ...pairs[4], 'voice')).problem, 'phone.paused', 'calls pause too');
     assert.equal((await outbox({ recipient: jpMobile(303) })).length, 0);
+    await deliverQueuedNotices(cx);
     let mail = await alerts();
     assert.equal(mail.length, 1, 'one alert per pause');
     assert.equal(mail[0].recipient, 'root@example.com', 'administrators with an email only');
@@ -784,12 +786,14 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     // Another instance seeing the pause does not alert again.
     const cx2 = cxWith({ policy: { ...loose, phoneHourlyBudget: 3 }, ip: '203.0.113.9' });
     assert.equal((await signInSend(cx2, ...pairs[5])).problem, 'phone.paused');
+    await deliverQueuedNotices(cx2);
     assert.equal((await alerts()).length, 1);
 
     clock.advance(HOUR);
     assert.equal((await signInSend(cx, ...pairs[3])).sent, true, 'the next hour has a new budget');
     for (let i = 0; i < 2; i++) await signInSend(cx, ...pairs[4]);
     assert.equal((await signInSend(cx, ...pairs[5])).problem, 'phone.paused');
+    await deliverQueuedNotices(cx);
     mail = await alerts();
     assert.equal(mail.length, 2, 'a new pause, a new alert');
   });

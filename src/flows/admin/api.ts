@@ -8,6 +8,7 @@ import { AppError } from '../../http/errors.ts';
 import { policySchema } from '../../policy/settings.ts';
 import { authenticateBearer, TokenError } from './auth.ts';
 import { brandingFor } from './branding.ts';
+import { listQueuedNotices, noticeQuerySchema, parseNoticeQuery } from './notices.ts';
 import { apiDocument } from './openapi.ts';
 import type { Actor, Permission } from './permissions.ts';
 import { reportData } from './reports.ts';
@@ -24,7 +25,7 @@ export interface ApiRoute {
   path: string;
   operationId: string;
   summary: string;
-  tag: 'policy' | 'users' | 'groups' | 'clients' | 'audit' | 'reports' | 'session';
+  tag: 'policy' | 'users' | 'groups' | 'clients' | 'audit' | 'reports' | 'session' | 'notices';
   /** What the caller needs (the service checks it again). */
   permission: Permission | null;
   body?: z.ZodType;
@@ -341,6 +342,18 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
         ctx.body = Readable.from(lines);
         return RAW;
       },
+    },
+    {
+      method: 'get',
+      path: '/notices',
+      operationId: 'listNotices',
+      summary:
+        'The notice queue: how many notices wait or finally failed, and the failed ones (or `status=pending`)',
+      tag: 'notices',
+      permission: 'audit.read',
+      query: noticeQuerySchema,
+      response: { status: 200, schema: 'NoticeList' },
+      handler: ({ ctx, actor }) => listQueuedNotices(d, actor, parseNoticeQuery(ctx.query)),
     },
     {
       method: 'get',

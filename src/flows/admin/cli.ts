@@ -6,6 +6,7 @@ import { translator } from '../../i18n/index.ts';
 import { createMethodRegistry } from '../../methods/index.ts';
 import type { BackchannelDelivery } from '../../oidc/backchannel.ts';
 import type { SecretBox } from '../../security/secrets.ts';
+import { listQueuedNotices, parseNoticeQuery } from './notices.ts';
 import { cliActor } from './permissions.ts';
 import { loadReport } from './reports.ts';
 import * as svc from './service.ts';
@@ -37,6 +38,8 @@ export const ADMIN_USAGE = `
   audit export [same filters]               CSV on standard output
   audit sweep                               delete events older than auditRetentionDays
   report show                               registration, methods, resets and outcomes (30 days)
+  notice list [--failed | --pending] [--limit N]
+                                            the notice queue: depth, and the notices that finally failed
 `;
 
 export interface AdminCommandContext {
@@ -71,6 +74,7 @@ const OWN: Record<string, string[]> = {
   client: ['show', 'update', 'rotate-secret', 'delete'],
   audit: ['list', 'export', 'sweep'],
   report: ['show'],
+  notice: ['list'],
 };
 
 type Options = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
@@ -357,6 +361,31 @@ async function dispatch(
       r.events
         .map((e) => `${e.at}\t${e.activity}\t${e.result}\t${e.actor ?? '-'}\t${e.subject ?? '-'}`)
         .join('\n') || 'no events match',
+      r,
+    );
+    return;
+  }
+
+  if (cmd === 'notice' && sub === 'list') {
+    const { values } = args(rest, {
+      failed: { type: 'boolean' },
+      pending: { type: 'boolean' },
+      limit: { type: 'string' },
+    });
+    if (values.failed && values.pending) throw new CliUsage('give --failed or --pending, not both');
+    const q = parseNoticeQuery({ status: values.pending ? 'pending' : 'failed', limit: values.limit });
+    const r = await listQueuedNotices(deps, actor, q);
+    const rows = r.notices.map(
+      (n) =>
+        `${n.id}\t${n.createdAt}\t${n.purpose}\t${n.login ?? '-'}\t${n.attempts} tries\t${
+          n.status === 'failed' ? `failed ${n.failedAt}` : `next ${n.nextTryAt}`
+        }\t${n.lastError ?? '-'}`,
+    );
+    print(
+      [
+        `queue: ${r.depth.pending} pending, ${r.depth.failed} failed`,
+        ...(rows.length ? rows : [`no ${q.status} notices`]),
+      ].join('\n'),
       r,
     );
     return;

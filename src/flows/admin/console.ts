@@ -18,6 +18,7 @@ import type { User } from '../../store/users.ts';
 import { FirstPartySessions } from '../first-party-session.ts';
 import { brandingFor } from './branding.ts';
 import { barChart, columnChart } from './charts.ts';
+import { listQueuedNotices } from './notices.ts';
 import { type Actor, can, type Permission, permissionsForRoles } from './permissions.ts';
 import {
   fieldHint,
@@ -46,7 +47,16 @@ interface ConsoleState {
   actor: Actor;
 }
 
-type Section = 'dashboard' | 'users' | 'groups' | 'clients' | 'policy' | 'audit' | 'reports' | 'contacts';
+type Section =
+  | 'dashboard'
+  | 'users'
+  | 'groups'
+  | 'clients'
+  | 'policy'
+  | 'audit'
+  | 'reports'
+  | 'contacts'
+  | 'notices';
 
 const NAV: Array<{ section: Section; href: string; label: MessageKey; permission: Permission | null }> = [
   { section: 'dashboard', href: '/admin/', label: 'admin.nav.dashboard', permission: null },
@@ -57,6 +67,7 @@ const NAV: Array<{ section: Section; href: string; label: MessageKey; permission
   { section: 'audit', href: '/admin/audit', label: 'admin.nav.audit', permission: 'audit.read' },
   { section: 'reports', href: '/admin/reports', label: 'admin.nav.reports', permission: 'reports.read' },
   { section: 'contacts', href: '/admin/contacts', label: 'admin.nav.contacts', permission: 'contacts.read' },
+  { section: 'notices', href: '/admin/notices', label: 'admin.nav.notices', permission: 'audit.read' },
 ];
 
 /** The public half of the provider's signing keys (the internal client verifies ID tokens with them). */
@@ -937,6 +948,14 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
 
   router.get('/contacts', requireAdmin, need('contacts.read'), async (ctx) => {
     page(ctx, 'contacts', 'contacts', { events: await svc.listContactRequests(adminDeps, actorOf(ctx)) });
+  });
+
+  // ------------------------------------------------------------ notices that could not be sent
+
+  router.get('/notices', requireAdmin, need('audit.read'), async (ctx) => {
+    page(ctx, 'notices', 'notices', {
+      ...(await listQueuedNotices(adminDeps, actorOf(ctx), { status: 'failed' })),
+    });
   });
 
   return router;

@@ -149,6 +149,24 @@ function components(): Record<string, Schema> {
       events: { type: 'array', items: ref('AuditEvent') },
       next: { type: ['integer', 'null'], description: 'Pass as `before` for the next (older) page.' },
     }),
+    NoticeList: obj({
+      depth: obj({ pending: { type: 'integer' }, failed: { type: 'integer' } }),
+      notices: {
+        type: 'array',
+        items: obj({
+          id: { type: 'integer' },
+          purpose: str,
+          userId: strOrNull,
+          login: strOrNull,
+          status: { enum: ['pending', 'failed'] },
+          attempts: { type: 'integer' },
+          lastError: strOrNull,
+          createdAt: dateTime,
+          nextTryAt: dateTimeOrNull,
+          failedAt: dateTimeOrNull,
+        }),
+      },
+    }),
     Reports: obj({
       asOf: dateTime,
       days: { type: 'integer' },
@@ -248,7 +266,9 @@ export function apiDocument(routes: ApiRoute[], issuer: string): Schema {
     },
     servers: [{ url: `${issuer}${API_PREFIX}` }],
     security: [{ oauth2: ['admin'] }],
-    tags: ['session', 'policy', 'users', 'groups', 'clients', 'audit', 'reports'].map((name) => ({ name })),
+    tags: ['session', 'policy', 'users', 'groups', 'clients', 'audit', 'reports', 'notices'].map((name) => ({
+      name,
+    })),
     paths,
     components: {
       schemas: components(),

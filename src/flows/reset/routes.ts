@@ -9,8 +9,7 @@ import type { MethodView } from '../../methods/types.ts';
 import { gatesRequired } from '../../policy/sspr.ts';
 import { listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
-import { countEvent, lockedAt, readLock } from '../../store/reset-locks.ts';
-import { findUserByLogin, listUsersWithRole, type User } from '../../store/users.ts';
+import type { User } from '../../store/users.ts';
 import { setNewPassword } from '../security-info/password.ts';
 import {
   attemptBlocked,
@@ -35,7 +34,6 @@ import {
 const COOKIE = 'tobira.reset';
 const KIND = /^[A-Za-z]{2,20}$/;
 const UID = /^[A-Za-z0-9_-]{10,64}$/;
-const CONTACT_RULE = { limit: 1, windowMs: 3600_000, lockMs: 3600_000 };
 
 interface Session {
   id: string;
@@ -343,35 +341,15 @@ export function resetRoutes(deps: AppDeps): Router {
   });
 
   /**
-   * "Contact an administrator": emails the helpdesk users (else the administrators), or the address
-   * the policy names, at most once per account per hour. An unknown user ID gets the same page and
-   * nothing is sent.
+   * "Contact an administrator": queues the request and answers at once. Whether the user ID exists,
+   * whether it already asked within the hour, and who is emailed (the helpdesk users, else the
+   * administrators, or the address the policy names) is left to the notice worker, so a known and an
+   * unknown user ID get the same page after the same work.
    */
   router.post('/contact', posted, async (ctx) => {
     const s = await loadSession(deps, ctx.cookies.get(COOKIE));
     if (!s) return render(ctx, deps.views, 'reset/expired', {}, 400);
-    const policy = await deps.policy();
-    const login = s.state.login;
-    const user = await findUserByLogin(deps.db, login);
-    const now = deps.clock.now();
-    const key = `reset.contact:${login.normalize('NFKC').toLowerCase()}`;
-    const already = lockedAt(await readLock(deps.db, key), now);
-    if (user && !already) {
-      await countEvent(deps.db, key, CONTACT_RULE, now, user.id);
-      const setting = policy.helpdeskContact;
-      if (setting.includes('@') && !/^https?:/.test(setting)) {
-        await deps.notices.helpdesk([], user.login, meta(ctx), setting);
-      } else {
-        const helpdesk = (await listUsersWithRole(deps.db, 'helpdesk')).filter(
-          (u) => u.status === 'active' && u.email,
-        );
-        const recipients = helpdesk.length
-          ? helpdesk
-          : (await listUsersWithRole(deps.db, 'admin')).filter((u) => u.status === 'active' && u.email);
-        await deps.notices.helpdesk(recipients, user.login, meta(ctx));
-      }
-      await audit(deps, user.id, 'reset.attempt', 'contacted_admin', meta(ctx));
-    }
+    await deps.notices.helpdesk(s.state.login, meta(ctx));
     render(ctx, deps.views, 'reset/contacted', { interaction: s.state.interaction });
   });
 
