@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 export type Locale = 'en' | 'ja';
@@ -21,6 +22,12 @@ export interface Config {
   readonly defaultLocale: Locale;
   readonly trustProxy: boolean;
   readonly organizationCountry: string;
+  /** Worker processes (node:cluster); 1 means no cluster. */
+  readonly workers: number;
+  /** Seconds between SIGTERM (readiness turns 503) and closing the listener. */
+  readonly shutdownDrainSeconds: number;
+  /** Seconds in-flight requests get after the drain before connections are cut. */
+  readonly shutdownTimeoutSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -151,6 +158,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!/^[A-Z]{2}$/.test(organizationCountry))
     problems.push('ORGANIZATION_COUNTRY: expected an ISO 3166-1 alpha-2 code such as JP or US');
 
+  const count = (name: string, def: number, min: number, max: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return def;
+    if (!/^\d{1,6}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name}: expected a whole number ${min}-${max}, got "${raw}"`);
+      return def;
+    }
+    return Number(raw);
+  };
+  const workers = count('WORKERS', databaseUrl ? availableParallelism() : 1, 1, 256);
+  if (workers > 1 && !databaseUrl)
+    problems.push('WORKERS: the embedded database allows one process; set DATABASE_URL to run several workers');
+  const shutdownDrainSeconds = count('SHUTDOWN_DRAIN_SECONDS', production ? 10 : 0, 0, 3600);
+  const shutdownTimeoutSeconds = count('SHUTDOWN_TIMEOUT_SECONDS', 10, 0, 3600);
+
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -168,5 +190,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     defaultLocale,
     trustProxy: tp.success ? tp.data : false,
     organizationCountry,
+    workers,
+    shutdownDrainSeconds,
+    shutdownTimeoutSeconds,
   });
 }
