@@ -167,7 +167,7 @@ async function main(): Promise<number> {
         if (child.exitCode !== null) throw new Error(`instance ${i + 1} exited with ${child.exitCode}`);
         const r = await fetch(`http://127.0.0.1:${ports[i]}/readyz`);
         return r.status === 200 ? true : undefined;
-      });
+      }, 180_000);
     };
     await Promise.all([0, 1, 2].map(startInstance));
 
