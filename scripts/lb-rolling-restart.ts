@@ -129,7 +129,7 @@ async function main(): Promise<number> {
     DATA_DIR: path.join(dir, 'data'),
     LOG_LEVEL: 'warn',
     WORKERS: '1',
-    SHUTDOWN_DRAIN_SECONDS: '2',
+    SHUTDOWN_DRAIN_SECONDS: '4',
     SHUTDOWN_TIMEOUT_SECONDS: '10',
   };
   const children: ChildProcess[] = [];
@@ -194,7 +194,8 @@ backend tobira
   balance roundrobin
   option httpchk GET /readyz
   http-check expect status 200
-  default-server inter 500ms fall 1 rise 2
+  timeout check 5s
+  default-server inter 1s fall 2 rise 2
 ${ports.map((p, i) => `  server t${i + 1} 127.0.0.1:${p} check`).join('\n')}
 listen stats
   bind 127.0.0.1:${statsPort}
