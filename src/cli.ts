@@ -38,7 +38,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (argv[0] === 'restore' && !config.databaseUrl) {
     if (await sendControl(config.dataDir, ['restore'], undefined)) {
-      process.stderr.write('tobira: restore: stop the server first; restore unpacks into an empty DATA_DIR\n');
+      process.stderr.write(
+        'tobira: restore: stop the server first; restore unpacks into an empty DATA_DIR\n',
+      );
       return 2;
     }
     if (argv.length !== 2) {

@@ -17,9 +17,9 @@ import { hashSecret } from './security/passwords.ts';
 import type { SecretBox } from './security/secrets.ts';
 import { recordAudit } from './store/audit.ts';
 import { listClients } from './store/clients.ts';
+import { addMember, createGroup, findGroupByName, listGroups } from './store/groups.ts';
 import { isServerDatabase } from './store/locks.ts';
 import { exportDirectory, ImportError, importDirectory } from './store/portable.ts';
-import { addMember, createGroup, findGroupByName, listGroups } from './store/groups.ts';
 import { readSettings, writeSetting } from './store/settings.ts';
 import { createUser, DuplicateError, findUserByLogin, listUsers, setPasswordHash } from './store/users.ts';
 

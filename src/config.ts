@@ -169,7 +169,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   };
   const workers = count('WORKERS', databaseUrl ? availableParallelism() : 1, 1, 256);
   if (workers > 1 && !databaseUrl)
-    problems.push('WORKERS: the embedded database allows one process; set DATABASE_URL to run several workers');
+    problems.push(
+      'WORKERS: the embedded database allows one process; set DATABASE_URL to run several workers',
+    );
   const shutdownDrainSeconds = count('SHUTDOWN_DRAIN_SECONDS', production ? 10 : 0, 0, 3600);
   const shutdownTimeoutSeconds = count('SHUTDOWN_TIMEOUT_SECONDS', 10, 0, 3600);
 

@@ -17,7 +17,9 @@ export async function withAdvisoryLock<T>(
   fn: () => Promise<T>,
 ): Promise<{ value: T } | undefined> {
   return db.transaction(async (trx: Tx) => {
-    const r = await trx.raw('select pg_try_advisory_xact_lock(hashtext(?)::bigint) as got', [`tobira:${name}`]);
+    const r = await trx.raw('select pg_try_advisory_xact_lock(hashtext(?)::bigint) as got', [
+      `tobira:${name}`,
+    ]);
     const got = (r.rows?.[0] ?? r[0])?.got;
     if (!got) return undefined;
     return { value: await fn() };

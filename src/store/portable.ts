@@ -29,7 +29,9 @@ export interface ExportDocument {
 export async function exportDirectory(db: Db, now: Date): Promise<ExportDocument> {
   const tables: ExportDocument['tables'] = {};
   for (const { table, key } of PORTABLE_TABLES) {
-    tables[table] = await db(table).select('*').orderBy([...key]);
+    tables[table] = await db(table)
+      .select('*')
+      .orderBy([...key]);
   }
   return { format: EXPORT_FORMAT, version: 1, exportedAt: now.toISOString(), tables };
 }
@@ -55,9 +57,11 @@ export async function importDirectory(db: Db, doc: unknown): Promise<Record<stri
       const columns = new Set(Object.keys(await trx(table).columnInfo()));
       counts[table] = rows.length;
       for (const row of rows) {
-        if (!row || typeof row !== 'object') throw new ImportError(`import: a row of ${table} is not an object`);
+        if (!row || typeof row !== 'object')
+          throw new ImportError(`import: a row of ${table} is not an object`);
         const unknown = Object.keys(row).filter((c) => !columns.has(c));
-        if (unknown.length) throw new ImportError(`import: ${table} has unknown columns ${unknown.join(', ')}`);
+        if (unknown.length)
+          throw new ImportError(`import: ${table} has unknown columns ${unknown.join(', ')}`);
         const values: Record<string, unknown> = {};
         for (const [c, v] of Object.entries(row)) {
           values[c] = v !== null && typeof v === 'object' ? JSON.stringify(v) : v;

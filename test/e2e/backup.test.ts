@@ -43,8 +43,15 @@ const env = (dataDir: string, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-function tobira(dataDir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: env(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
+function tobira(
+  dataDir: string,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env: env(dataDir),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   let stdout = '';
   let stderr = '';
@@ -82,7 +89,10 @@ async function startServer(dataDir: string) {
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited: ${out}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`server not ready: ${out}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -120,7 +130,10 @@ async function seed(db: Db) {
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout || 'null');
   };
-  const alice = await run(['user', 'add', 'alice', '--email', 'alice@example.com', '--password-stdin'], `${PASSWORD}\n`);
+  const alice = await run(
+    ['user', 'add', 'alice', '--email', 'alice@example.com', '--password-stdin'],
+    `${PASSWORD}\n`,
+  );
   await run(['user', 'add', 'bob', '--password-stdin'], `${PASSWORD}\n`);
   await run(['group', 'add', 'staff']);
   await run(['group', 'add-member', 'staff', 'alice']);
@@ -137,7 +150,9 @@ async function seed(db: Db) {
   }>;
 }
 
-describe('tobira backup and restore (embedded database)', { skip: usingPostgres && 'embedded database only' }, () => {
+describe('tobira backup and restore (embedded database)', {
+  skip: usingPostgres && 'embedded database only',
+}, () => {
   it('backs up while sign-ins run; the restore into a fresh DATA_DIR has every user, method and client, and signs in', async () => {
     const source = tempDir();
     const seedDb = createDb({ dataDir: source });
@@ -207,14 +222,19 @@ describe('tobira backup and restore (embedded database)', { skip: usingPostgres 
     try {
       const cfg = await discover(again2.issuer, web.client_id, web.client_secret);
       const { tokens } = await codeFlow(cfg, { username: 'alice', password: PASSWORD });
-      assert.equal(tokens.claims()?.sub, (before.users as Array<{ id: string; login: string }>).find((u) => u.login === 'alice')?.id);
+      assert.equal(
+        tokens.claims()?.sub,
+        (before.users as Array<{ id: string; login: string }>).find((u) => u.login === 'alice')?.id,
+      );
     } finally {
       await again2.stop();
     }
   });
 });
 
-describe('moving between the embedded database and PostgreSQL (tobira export / import)', { skip: !usingPostgres && 'needs TEST_DATABASE_URL' }, () => {
+describe('moving between the embedded database and PostgreSQL (tobira export / import)', {
+  skip: !usingPostgres && 'needs TEST_DATABASE_URL',
+}, () => {
   it('refuses backup on PostgreSQL, exports from the embedded database and imports into PostgreSQL, where users sign in', async () => {
     const embedded = createDb({});
     await migrateLatest(embedded);
@@ -247,8 +267,14 @@ describe('moving between the embedded database and PostgreSQL (tobira export / i
           JSON.parse(JSON.stringify(before.users)),
           'users arrive unchanged',
         );
-        assert.deepEqual(JSON.parse(JSON.stringify(now.credentials)), JSON.parse(JSON.stringify(before.credentials)));
-        assert.deepEqual(JSON.parse(JSON.stringify(now.group_members)), JSON.parse(JSON.stringify(before.group_members)));
+        assert.deepEqual(
+          JSON.parse(JSON.stringify(now.credentials)),
+          JSON.parse(JSON.stringify(before.credentials)),
+        );
+        assert.deepEqual(
+          JSON.parse(JSON.stringify(now.group_members)),
+          JSON.parse(JSON.stringify(before.group_members)),
+        );
         const cfg = await discover(srv.issuer, web.client_id, web.client_secret);
         const { tokens } = await codeFlow(cfg, { username: 'alice', password: PASSWORD });
         assert.ok(tokens.id_token);

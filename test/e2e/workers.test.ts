@@ -89,7 +89,10 @@ describe('WORKERS', () => {
     assert.throws(() => loadConfig({ WORKERS: '2' }), /WORKERS: the embedded database allows one process/);
     assert.equal(loadConfig({}).workers, 1);
     assert.equal(loadConfig({ DATABASE_URL: 'postgres://x@h/db' }).workers, os.availableParallelism());
-    assert.throws(() => loadConfig({ WORKERS: '0', DATABASE_URL: 'postgres://x@h/db' }), /WORKERS: expected a whole number/);
+    assert.throws(
+      () => loadConfig({ WORKERS: '0', DATABASE_URL: 'postgres://x@h/db' }),
+      /WORKERS: expected a whole number/,
+    );
   });
 });
 
@@ -197,7 +200,11 @@ describe('WORKERS=2 on PostgreSQL', { skip: !usingPostgres && 'needs TEST_DATABA
     const locked: Resp[] = [];
     for (let i = 0; i < 6; i++) {
       const p = await signInPage(browser);
-      const r = await browser.post(formAction(p.text), { ...hiddenInputs(p.text), username: 'wanda', password: PASSWORD }, p.url);
+      const r = await browser.post(
+        formAction(p.text),
+        { ...hiddenInputs(p.text), username: 'wanda', password: PASSWORD },
+        p.url,
+      );
       assert.equal(r.status, 429, 'the right password is refused while locked, on every worker');
       locked.push(r);
     }
@@ -205,7 +212,11 @@ describe('WORKERS=2 on PostgreSQL', { skip: !usingPostgres && 'needs TEST_DATABA
 
     // A key rotation (by the CLI, another process) is picked up by both workers.
     const rotated = await new Promise<string>((resolve, reject) => {
-      const c = spawn(process.execPath, [CLI, 'keys', 'rotate', '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const c = spawn(process.execPath, [CLI, 'keys', 'rotate', '--json'], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let s = '';
       c.stdout.setEncoding('utf8').on('data', (d) => (s += d));
       c.once('error', reject);

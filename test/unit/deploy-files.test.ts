@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import {
+  PrometheusRule,
+  ServiceMonitor,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Job } from 'kubernetes-models/batch/v1';
@@ -23,10 +26,11 @@ import { createMetrics, registerGauges } from '../../src/http/metrics.ts';
 const DEPLOY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../deploy');
 const K8S = path.join(DEPLOY, 'kubernetes');
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> } } & Record<
-  string,
-  any
->;
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+} & Record<string, any>;
 
 function loadYaml(file: string): Obj[] {
   const docs = parseAllDocuments(fs.readFileSync(file, 'utf8'));
@@ -87,7 +91,8 @@ describe('deploy/kubernetes', () => {
   it('lists every manifest of the folder in the kustomization, and each one validates against its schema', () => {
     const listed = new Set(kustomization.resources as string[]);
     for (const f of fs.readdirSync(K8S)) {
-      if (f.endsWith('.yaml') && f !== 'kustomization.yaml') assert.ok(listed.has(f), `${f} is in kustomization.yaml`);
+      if (f.endsWith('.yaml') && f !== 'kustomization.yaml')
+        assert.ok(listed.has(f), `${f} is in kustomization.yaml`);
     }
     const examples = fs
       .readdirSync(path.join(K8S, 'examples'))
@@ -115,7 +120,11 @@ describe('deploy/kubernetes', () => {
     const podLabels = d.spec.template.metadata.labels;
     assert.ok(d.spec.replicas >= 2, 'at least two replicas');
     assert.ok(matches(d.spec.selector.matchLabels, podLabels));
-    assert.equal(d.spec.strategy.rollingUpdate.maxUnavailable, 0, 'a rollout never drops below the replica count');
+    assert.equal(
+      d.spec.strategy.rollingUpdate.maxUnavailable,
+      0,
+      'a rollout never drops below the replica count',
+    );
     assert.equal(pod.securityContext.runAsNonRoot, true);
     assert.ok(pod.securityContext.runAsUser > 0, 'a numeric non-root uid');
     assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
@@ -151,11 +160,13 @@ describe('deploy/kubernetes', () => {
     // Shutdown fits in the grace period: drain plus in-flight requests.
     const cm = one('ConfigMap').data;
     assert.ok(
-      Number(cm.SHUTDOWN_DRAIN_SECONDS) + Number(cm.SHUTDOWN_TIMEOUT_SECONDS) < pod.terminationGracePeriodSeconds,
+      Number(cm.SHUTDOWN_DRAIN_SECONDS) + Number(cm.SHUTDOWN_TIMEOUT_SECONDS) <
+        pod.terminationGracePeriodSeconds,
       'drain + timeout < terminationGracePeriodSeconds',
     );
     assert.ok(
-      app.readinessProbe.periodSeconds * app.readinessProbe.failureThreshold < Number(cm.SHUTDOWN_DRAIN_SECONDS),
+      app.readinessProbe.periodSeconds * app.readinessProbe.failureThreshold <
+        Number(cm.SHUTDOWN_DRAIN_SECONDS),
       'readiness fails before the drain ends',
     );
   });
@@ -190,7 +201,10 @@ describe('deploy/kubernetes', () => {
       'egress to the PostgreSQL cluster',
     );
     const sm = one('ServiceMonitor');
-    assert.ok(matches(sm.spec.selector.matchLabels, svc.metadata.labels), 'the ServiceMonitor selects the Service');
+    assert.ok(
+      matches(sm.spec.selector.matchLabels, svc.metadata.labels),
+      'the ServiceMonitor selects the Service',
+    );
     assert.equal(sm.spec.endpoints[0].path, '/metrics');
     assert.ok(svc.spec.ports.some((p: any) => p.name === sm.spec.endpoints[0].port));
   });
@@ -209,7 +223,13 @@ describe('deploy/kubernetes', () => {
   it('ships placeholder secrets only, and a configuration Tobira accepts once they are filled in', () => {
     const secret = one('Secret');
     const keys = Object.keys(secret.stringData).sort();
-    assert.deepEqual(keys, ['SECRET_KEY', 'SMTP_URL', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM']);
+    assert.deepEqual(keys, [
+      'SECRET_KEY',
+      'SMTP_URL',
+      'TWILIO_ACCOUNT_SID',
+      'TWILIO_AUTH_TOKEN',
+      'TWILIO_FROM',
+    ]);
     assert.match(secret.stringData.SECRET_KEY, /CHANGE-ME/);
     assert.match(secret.stringData.TWILIO_AUTH_TOKEN, /CHANGE-ME/);
     assert.throws(() => loadConfig({ ...one('ConfigMap').data, ...secret.stringData }), /SECRET_KEY/);
@@ -241,8 +261,17 @@ describe('deploy/prometheus and deploy/grafana', () => {
       for (const n of metricNamesIn(r.expr)) assert.ok(names.has(n), `${r.alert}: ${n} is exported`);
       assert.equal(r.expr.split('(').length, r.expr.split(')').length, `${r.alert}: balanced parentheses`);
     }
-    const wanted = ['TobiraNotReady', 'TobiraResetFailureRatioHigh', 'TobiraPhoneSendsPaused', 'TobiraNoticeQueueBackingUp'];
-    for (const a of wanted) assert.ok(alerts.some((r: any) => r.alert === a), a);
+    const wanted = [
+      'TobiraNotReady',
+      'TobiraResetFailureRatioHigh',
+      'TobiraPhoneSendsPaused',
+      'TobiraNoticeQueueBackingUp',
+    ];
+    for (const a of wanted)
+      assert.ok(
+        alerts.some((r: any) => r.alert === a),
+        a,
+      );
   });
 
   it('the Grafana dashboard is valid JSON whose panels query metrics Tobira exports', () => {
@@ -254,7 +283,8 @@ describe('deploy/prometheus and deploy/grafana', () => {
     assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
     const used = new Set<string>();
     for (const p of dash.panels) {
-      for (const k of ['x', 'y', 'w', 'h']) assert.equal(typeof p.gridPos[k], 'number', `${p.title}: gridPos.${k}`);
+      for (const k of ['x', 'y', 'w', 'h'])
+        assert.equal(typeof p.gridPos[k], 'number', `${p.title}: gridPos.${k}`);
       assert.ok(p.targets.length, `${p.title}: a query`);
       for (const t of p.targets) {
         for (const n of metricNamesIn(t.expr)) {

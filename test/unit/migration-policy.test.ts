@@ -19,7 +19,9 @@ describe('migrations are expand-then-contract', () => {
 
   it('no migration drops, renames or retypes without declaring a contract, nor adds a NOT NULL column without a default', () => {
     assert.ok(files.length > 0);
-    const problems = files.flatMap((f) => checkMigration(f, fs.readFileSync(path.join(MIGRATIONS, f), 'utf8')));
+    const problems = files.flatMap((f) =>
+      checkMigration(f, fs.readFileSync(path.join(MIGRATIONS, f), 'utf8')),
+    );
     assert.deepEqual(problems, []);
   });
 
@@ -39,7 +41,8 @@ describe('migrations are expand-then-contract', () => {
     const bad = {
       dropTable: "  await knex.schema.dropTable('rate_limits');",
       dropColumn: "  await knex.schema.alterTable('users', (t) => {\n    t.dropColumn('email');\n  });",
-      rename: "  await knex.schema.alterTable('users', (t) => {\n    t.renameColumn('login', 'username');\n  });",
+      rename:
+        "  await knex.schema.alterTable('users', (t) => {\n    t.renameColumn('login', 'username');\n  });",
       retype: "  await knex.schema.alterTable('users', (t) => {\n    t.integer('locale').alter();\n  });",
       raw: "  await knex.raw('alter table users drop column email');",
       notNull: "  await knex.schema.alterTable('users', (t) => {\n    t.text('tenant').notNullable();\n  });",
