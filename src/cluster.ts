@@ -64,6 +64,8 @@ const METRICS_REPLY = 'tobira:metrics';
 
 /** In a worker: the registry the primary's aggregator collects. */
 export function shareRegistry(registry: Registry): void {
+  // Constructing one installs prom-client's listener that answers the primary's requests.
+  new AggregatorRegistry();
   AggregatorRegistry.setRegistries([registry]);
 }
 
@@ -81,7 +83,7 @@ export function askPrimaryForMetrics(): Promise<string> {
     const timer = setTimeout(() => {
       process.off('message', onMessage);
       reject(new Error('the primary did not answer for metrics'));
-    }, 5_000);
+    }, 15_000);
     process.on('message', onMessage);
     process.send?.({ type: METRICS_REQUEST, id });
   });
