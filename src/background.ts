@@ -27,7 +27,10 @@ export class BackgroundRunner {
   readonly #db: Db;
   readonly #logger: Logger;
   readonly #jobs = new Map<string, BackgroundJob>();
-  readonly #running = new Map<string, Promise<RunResult>>();
+  /** Runs in progress in this process, per database handle: runners sharing one never overlap. */
+  static readonly #runningByDb = new WeakMap<object, Map<string, Promise<RunResult>>>();
+  readonly #running: Map<string, Promise<RunResult>>;
+  readonly #mine = new Set<Promise<RunResult>>();
   readonly #timers: NodeJS.Timeout[] = [];
   #stopped = false;
   /** Called after every run (metrics). */
@@ -36,6 +39,9 @@ export class BackgroundRunner {
   constructor(db: Db, logger: Logger) {
     this.#db = db;
     this.#logger = logger;
+    let running = BackgroundRunner.#runningByDb.get(db);
+    if (!running) BackgroundRunner.#runningByDb.set(db, (running = new Map()));
+    this.#running = running;
   }
 
   add(job: BackgroundJob): void {
@@ -61,8 +67,7 @@ export class BackgroundRunner {
     const job = this.#jobs.get(name);
     if (!job) return Promise.reject(new Error(`unknown background job ${name}`));
     if (this.#stopped) return Promise.resolve('stopped');
-    const busy = this.#running.get(name);
-    if (busy) return busy.then(() => 'skipped' as const);
+    if (this.#running.has(name)) return Promise.resolve('skipped');
     const started = process.hrtime.bigint();
     const p = (async (): Promise<RunResult> => {
       try {
@@ -78,10 +83,12 @@ export class BackgroundRunner {
       }
     })().then((result) => {
       this.#running.delete(name);
+      this.#mine.delete(p);
       this.onRun(name, result, Number(process.hrtime.bigint() - started) / 1e9);
       return result;
     });
     this.#running.set(name, p);
+    this.#mine.add(p);
     return p;
   }
 
@@ -90,6 +97,6 @@ export class BackgroundRunner {
     this.#stopped = true;
     for (const t of this.#timers) clearInterval(t);
     this.#timers.length = 0;
-    await Promise.allSettled([...this.#running.values()]);
+    await Promise.allSettled([...this.#mine]);
   }
 }
