@@ -87,6 +87,9 @@ async function startServer(dataDir: string) {
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d) => (out += d));
+  child.once('exit', (code, signal) => {
+    if (code !== 0) process.stderr.write(`server on ${dataDir} exited (${code ?? signal}):\n${out}\n`);
+  });
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited: ${out}`);
