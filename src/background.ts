@@ -40,7 +40,10 @@ export class BackgroundRunner {
     this.#db = db;
     this.#logger = logger;
     let running = BackgroundRunner.#runningByDb.get(db);
-    if (!running) BackgroundRunner.#runningByDb.set(db, (running = new Map()));
+    if (!running) {
+      running = new Map();
+      BackgroundRunner.#runningByDb.set(db, running);
+    }
     this.#running = running;
   }
 
