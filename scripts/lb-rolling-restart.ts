@@ -181,12 +181,15 @@ defaults
   timeout connect 2s
   timeout client 30s
   timeout server 30s
-  # Below Node's keepAliveTimeout (5 s), so HAProxy never reuses a connection Node is closing.
-  timeout http-keep-alive 2s
+  # Client side: longer than the client's own idle timeout (4 s in Node's fetch), so the client,
+  # not HAProxy, closes an idle connection and never sends on one being closed.
+  timeout http-keep-alive 30s
+  # Server side HAProxy keeps idle connections to Tobira (which closes them after 5 s idle, and at
+  # once when draining); a request that meets one closing is retried on a new connection.
   option http-buffer-request
   retries 3
   option redispatch 1
-  retry-on conn-failure
+  retry-on conn-failure empty-response
 frontend tobira
   bind 127.0.0.1:${lbPort}
   default_backend tobira
