@@ -35,8 +35,10 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   };
   cluster.on('exit', (w: Worker, code, signal) => {
     if (stopping) return;
-    logger.warn({ worker: w.id, code, signal }, 'worker exited; starting another');
-    fork();
+    logger.warn({ worker: w.id, code, signal }, 'worker exited; starting another in a second');
+    setTimeout(() => {
+      if (!stopping) fork();
+    }, 1_000);
   });
   for (let i = 0; i < config.workers; i++) fork();
   logger.info({ workers: config.workers }, 'cluster started');
