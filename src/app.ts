@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import type Provider from 'oidc-provider';
+import { BackgroundRunner } from './background.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config, Locale } from './config.ts';
 import type { Db } from './db/knex.ts';
@@ -34,7 +35,8 @@ import { clientIp, metricsAccess } from './http/client.ts';
 import { CSRF_COOKIE } from './http/csrf.ts';
 import { AppError } from './http/errors.ts';
 import { securityHeaders } from './http/headers.ts';
-import { createMetrics, type Metrics } from './http/metrics.ts';
+import { createMetrics, type Metrics, registerGauges } from './http/metrics.ts';
+import { instrumentDelivery, metricsFromAudit, traceIdOf } from './http/observe.ts';
 import { createViews, render, type Views } from './http/views.ts';
 import { isLocale, negotiateLocale, type Translate, translator } from './i18n/index.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -48,7 +50,9 @@ import { ensureKeys, type KeySet, loadKeySet, rotateKeys } from './oidc/keys.ts'
 import { createProvider } from './oidc/provider.ts';
 import { type Policy, policyFromSettings } from './policy/settings.ts';
 import { createPow, type Pow } from './security/pow.ts';
+import { phonePaused } from './security/rate-limits.ts';
 import type { SecretBox } from './security/secrets.ts';
+import { observeAudit } from './store/audit.ts';
 import { sweepChallenges } from './store/challenges.ts';
 import { listCredentials } from './store/credentials.ts';
 import { noticeQueueDepth, sweepNotices } from './store/notice-queue.ts';
@@ -136,6 +140,15 @@ export interface TobiraApp {
   sweep(): Promise<number>;
   /** Sends the due notices of the queue (the background worker runs this; tests call it directly). */
   deliverNotices(): Promise<DeliveryRun>;
+  /** Periodic jobs (sweep, key sync; others register here); started only with `background`. */
+  background: BackgroundRunner;
+  /** SIGTERM's first step: /readyz answers 503 and every response asks the client to close its connection. */
+  beginShutdown(): void;
+  readonly shuttingDown: boolean;
+  /** Where /metrics gets its text (a WORKERS cluster asks the primary for the aggregate). */
+  setMetricsSource(source: () => Promise<string>): void;
+  /** 200 or 503 with the reason, as /readyz answers. */
+  readiness(): Promise<{ ok: boolean; status: string; pendingMigrations?: number }>;
   close(): Promise<void>;
 }
 
@@ -212,7 +225,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
         notifyAdminsOfAdminReset(deps, user, await listUsersWithRole(db, 'admin'), meta),
       helpdesk: (login, meta) => requestHelpdeskContact(deps, login, meta),
     },
-    delivery: opts.delivery ?? createDelivery({ db, logger, config, clock }),
+    delivery: instrumentDelivery(opts.delivery ?? createDelivery({ db, logger, config, clock }), metrics),
     pow: createPow({ box, db, clock }),
     backchannel: new BackchannelDelivery({ db, clock, logger, provider: () => provider }),
     config,
@@ -326,6 +339,10 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     const requestId = /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : crypto.randomUUID();
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
+    const traceId = traceIdOf(ctx.get('traceparent'));
+    ctx.state.traceId = traceId;
+    // While draining, every response asks the client to reconnect (to another replica).
+    if (draining) ctx.set('Connection', 'close');
     try {
       await next();
     } finally {
@@ -335,7 +352,15 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       metrics.httpRequests.inc({ route, method: ctx.method, status: String(status) });
       metrics.httpDuration.observe({ route }, seconds);
       logger.info(
-        { requestId, method: ctx.method, path: ctx.path, route, status, ms: Math.round(seconds * 1000) },
+        {
+          requestId,
+          traceId,
+          method: ctx.method,
+          path: ctx.path,
+          route,
+          status,
+          ms: Math.round(seconds * 1000),
+        },
         'request',
       );
     }
@@ -388,7 +413,8 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     } catch (err) {
       const known = err instanceof AppError;
       const status = known ? err.status : 500;
-      if (!known) logger.error({ err, requestId: ctx.state.requestId }, 'unhandled error');
+      if (!known)
+        logger.error({ err, requestId: ctx.state.requestId, traceId: ctx.state.traceId }, 'unhandled error');
       const message = known ? ctx.state.t(err.messageKey, err.params) : ctx.state.t('error.http.500');
       if (ctx.path.startsWith('/api/')) {
         ctx.status = status;
@@ -407,19 +433,13 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     ctx.body = { status: 'ok' };
   });
   base.get('/readyz', async (ctx) => {
-    try {
-      await db.raw('select 1');
-      const pending = await pendingMigrations(db);
-      ctx.status = pending ? 503 : 200;
-      ctx.body = { status: pending ? 'migrations pending' : 'ready', pendingMigrations: pending };
-    } catch {
-      ctx.status = 503;
-      ctx.body = { status: 'database unreachable' };
-    }
+    const { ok, ...body } = await tobira.readiness();
+    ctx.status = ok ? 200 : 503;
+    ctx.body = body;
   });
   base.get('/metrics', metricsAccess(config.metricsToken, config.proxy), async (ctx) => {
     ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
+    ctx.body = await metricsSource();
   });
   base.get('/lang/:locale', (ctx) => {
     const l = ctx.params.locale;
@@ -457,7 +477,12 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     await providerCallback(ctx.req, ctx.res);
   });
 
-  const timers: NodeJS.Timeout[] = [];
+  let draining = false;
+  let migrated = false;
+  let metricsSource = () => metrics.registry.metrics();
+  const background = new BackgroundRunner(db, logger);
+  background.onRun = (job, result) => metrics.backgroundRuns.inc({ job, result });
+  const unobserve = observeAudit(metricsFromAudit(metrics));
   const tobira: TobiraApp = {
     deps,
     koa: app,
@@ -500,31 +525,66 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       return total + (await sweepChallenges(db, clock.now()));
     },
     deliverNotices: () => deliverNotices(deps),
+    background,
+    beginShutdown() {
+      draining = true;
+      metrics.shuttingDown.set(1);
+    },
+    get shuttingDown() {
+      return draining;
+    },
+    setMetricsSource(source) {
+      metricsSource = source;
+    },
+    async readiness() {
+      if (draining) return { ok: false, status: 'shutting down' };
+      try {
+        await db.raw('select 1');
+        // Once this code's migrations are all applied they stay applied (later releases only add), so
+        // the migration table is read only until then: health checks stay one cheap query.
+        const pending = migrated ? 0 : await pendingMigrations(db);
+        migrated = pending === 0;
+        return { ok: !pending, status: pending ? 'migrations pending' : 'ready', pendingMigrations: pending };
+      } catch {
+        return { ok: false, status: 'database unreachable' };
+      }
+    },
     async close() {
-      for (const t of timers) clearInterval(t);
+      unobserve();
+      await background.stop();
       deps.backchannel.close();
     },
   };
 
-  if (opts.background) {
-    const guard = (name: string, fn: () => Promise<unknown>) => () => {
-      fn().catch((err) => logger.warn({ err }, `${name} failed`));
-    };
-    timers.push(setInterval(guard('key sync', tobira.syncKeys), KEY_POLL_MS).unref());
-    timers.push(setInterval(guard('sweep', tobira.sweep), SWEEP_MS).unref());
-    // One run at a time per instance: a run slowed by a mail server that does not answer is not piled on.
-    let delivering = false;
-    const deliverInBackground = async () => {
-      if (delivering) return;
-      delivering = true;
-      try {
-        await tobira.deliverNotices();
-      } finally {
-        delivering = false;
-      }
-    };
-    timers.push(setInterval(guard('notice delivery', deliverInBackground), NOTICE_POLL_MS).unref());
-  }
+  registerGauges(metrics, {
+    ready: async () => (await tobira.readiness()).ok,
+    pool: () => {
+      const pool = (db.client as { pool?: Record<string, any> }).pool;
+      return {
+        used: pool?.numUsed?.() ?? 0,
+        free: pool?.numFree?.() ?? 0,
+        pending: pool?.numPendingAcquires?.() ?? 0,
+        max: pool?.max ?? 1,
+      };
+    },
+    phonePaused: async () => {
+      const policy = await deps.policy();
+      return policy.phoneHourlyBudget > 0 && (await phonePaused(deps.methodContext(policy)));
+    },
+  });
+
+  // Key sync reloads this process's own key cache, so every process runs it; the sweep runs once
+  // across all processes on the database at a time.
+  background.add({ name: 'key-sync', everyMs: KEY_POLL_MS, scope: 'process', run: () => tobira.syncKeys() });
+  background.add({ name: 'sweep', everyMs: SWEEP_MS, scope: 'cluster', run: () => tobira.sweep() });
+  // Every process sends: rows are claimed with FOR UPDATE SKIP LOCKED, so none is sent twice.
+  background.add({
+    name: 'notices',
+    everyMs: NOTICE_POLL_MS,
+    scope: 'process',
+    run: () => tobira.deliverNotices(),
+  });
+  if (opts.background) background.start();
 
   return tobira;
 }

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { BackupError, restoreEmbedded } from './backup.ts';
 import { systemClock } from './clock.ts';
 import { runCommand, USAGE } from './commands.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -30,6 +32,31 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const stdin = argv.includes('--password-stdin') ? await readStdin() : undefined;
+  // A server on the embedded database runs the command in its own directory: hand it absolute paths.
+  if (['backup', 'restore', 'export', 'import'].includes(argv[0]) && argv[1] && !argv[1].startsWith('-')) {
+    argv = [argv[0], path.resolve(argv[1]), ...argv.slice(2)];
+  }
+  if (argv[0] === 'restore' && !config.databaseUrl) {
+    if (await sendControl(config.dataDir, ['restore'], undefined)) {
+      process.stderr.write(
+        'tobira: restore: stop the server first; restore unpacks into an empty DATA_DIR\n',
+      );
+      return 2;
+    }
+    if (argv.length !== 2) {
+      process.stderr.write('tobira: restore: exactly one FILE is required\n');
+      return 2;
+    }
+    try {
+      const r = await restoreEmbedded(config.dataDir, argv[1]);
+      process.stdout.write(`restored into ${path.resolve(config.dataDir)} (${r.users} users)\n`);
+      return 0;
+    } catch (err) {
+      if (!(err instanceof BackupError)) throw err;
+      process.stderr.write(`tobira: ${err.message}\n`);
+      return 2;
+    }
+  }
 
   if (!config.databaseUrl) {
     const forwarded = await sendControl(config.dataDir, argv, stdin);

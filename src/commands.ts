@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { BackupError, backupEmbedded } from './backup.ts';
 import type { Clock } from './clock.ts';
 import type { Db } from './db/knex.ts';
 import { migrateLatest } from './db/migrate.ts';
@@ -17,6 +19,8 @@ import type { SecretBox } from './security/secrets.ts';
 import { recordAudit } from './store/audit.ts';
 import { listClients } from './store/clients.ts';
 import { addMember, createGroup, findGroupByName, listGroups } from './store/groups.ts';
+import { isServerDatabase } from './store/locks.ts';
+import { exportDirectory, ImportError, importDirectory } from './store/portable.ts';
 import { readSettings, writeSetting } from './store/settings.ts';
 import { createUser, DuplicateError, findUserByLogin, listUsers, setPasswordHash } from './store/users.ts';
 
@@ -54,6 +58,10 @@ export const USAGE = `Usage: tobira <command> [options]   (add --json for machin
   policy show
   policy set KEY VALUE                      VALUE is JSON (true, 2, ["a"]) or a plain string
   keys rotate                               add new signing keys; old ones stay published until expiry
+  backup FILE                               snapshot of the embedded database (works while the server runs)
+  restore FILE                              unpack a backup into an empty DATA_DIR (server stopped)
+  export [FILE]                             users, groups, security info, clients and policy as JSON
+  import FILE                               load an export into a database without users
 ${ADMIN_USAGE}`;
 
 class UsageError extends Error {}
@@ -86,9 +94,12 @@ export async function runCommand(
   } catch (err) {
     let message: string;
     let code = 1;
-    if (err instanceof UsageError || err instanceof ClientSpecError) {
+    if (err instanceof UsageError || err instanceof ClientSpecError || err instanceof BackupError) {
       message = err.message;
       code = 2;
+    } else if (err instanceof ImportError) {
+      message = err.message;
+      code = 3;
     } else if (err instanceof DuplicateError) {
       message = `already exists: ${err.message}`;
       code = 3;
@@ -146,6 +157,53 @@ async function dispatch(
     args(argv.slice(1));
     const applied = await migrateLatest(db);
     print(applied.length ? `applied: ${applied.join(', ')}` : 'already up to date', { applied });
+    return 0;
+  }
+
+  if (cmd === 'backup') {
+    const { positionals } = args(argv.slice(1));
+    if (positionals.length !== 1) throw new UsageError('backup: exactly one FILE is required');
+    const r = await backupEmbedded(db, positionals[0]);
+    print(`backup written to ${positionals[0]} (${r.bytes} bytes)`, { file: positionals[0], bytes: r.bytes });
+    return 0;
+  }
+
+  if (cmd === 'restore') {
+    throw new UsageError(
+      isServerDatabase(db)
+        ? 'restore: for the embedded database only; with DATABASE_URL use pg_restore (see README)'
+        : 'restore: stop the server first; restore unpacks into an empty DATA_DIR',
+    );
+  }
+
+  if (cmd === 'export') {
+    const { positionals } = args(argv.slice(1));
+    if (positionals.length > 1) throw new UsageError('export: at most one FILE');
+    const doc = await exportDirectory(db, clock.now());
+    const text = `${JSON.stringify(doc, null, 2)}\n`;
+    const counts = Object.fromEntries(Object.entries(doc.tables).map(([t, rows]) => [t, rows.length]));
+    if (!positionals.length) {
+      print(text.trimEnd(), doc);
+      return 0;
+    }
+    fs.writeFileSync(positionals[0], text, { mode: 0o600 });
+    print(`exported to ${positionals[0]}: ${JSON.stringify(counts)}`, { file: positionals[0], counts });
+    return 0;
+  }
+
+  if (cmd === 'import') {
+    const { positionals } = args(argv.slice(1));
+    if (positionals.length !== 1) throw new UsageError('import: exactly one FILE is required');
+    let doc: unknown;
+    try {
+      doc = JSON.parse(fs.readFileSync(positionals[0], 'utf8'));
+    } catch {
+      throw new UsageError(`import: ${positionals[0]} is not a readable JSON file`);
+    }
+    const counts = await importDirectory(db, doc);
+    cx.onClientsChanged?.();
+    await audit('admin.import', null, counts);
+    print(`imported: ${JSON.stringify(counts)}`, { counts });
     return 0;
   }
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseCidr } from './oidc/backchannel.ts';
 
 export type Locale = 'en' | 'ja';
@@ -28,6 +29,12 @@ export interface Config {
   readonly metricsToken: string | undefined;
   /** Non-public networks (CIDR) that back-channel logout tokens may be sent to. */
   readonly backchannelAllowedNetworks: readonly string[];
+  /** Worker processes (node:cluster); 1 means no cluster. */
+  readonly workers: number;
+  /** Seconds between SIGTERM (readiness turns 503) and closing the listener. */
+  readonly shutdownDrainSeconds: number;
+  /** Seconds in-flight requests get after the drain before connections are cut. */
+  readonly shutdownTimeoutSeconds: number;
 }
 
 /**
@@ -186,6 +193,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         `BACKCHANNEL_ALLOWED_NETWORKS: expected comma-separated networks such as 10.0.0.0/8,127.0.0.1, got "${n}"`,
       );
   }
+  const count = (name: string, def: number, min: number, max: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return def;
+    if (!/^\d{1,6}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name}: expected a whole number ${min}-${max}, got "${raw}"`);
+      return def;
+    }
+    return Number(raw);
+  };
+  const workers = count('WORKERS', databaseUrl ? availableParallelism() : 1, 1, 256);
+  if (workers > 1 && !databaseUrl)
+    problems.push(
+      'WORKERS: the embedded database allows one process; set DATABASE_URL to run several workers',
+    );
+  const shutdownDrainSeconds = count('SHUTDOWN_DRAIN_SECONDS', production ? 10 : 0, 0, 3600);
+  const shutdownTimeoutSeconds = count('SHUTDOWN_TIMEOUT_SECONDS', 10, 0, 3600);
 
   if (problems.length) throw new ConfigError(problems);
 
@@ -208,6 +231,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     organizationCountry,
     metricsToken,
     backchannelAllowedNetworks,
+    workers,
+    shutdownDrainSeconds,
+    shutdownTimeoutSeconds,
   });
 }
 

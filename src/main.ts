@@ -1,7 +1,9 @@
+import cluster from 'node:cluster';
 import http from 'node:http';
 import path from 'node:path';
 import { createApp, type TobiraApp } from './app.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { askPrimaryForMetrics, runPrimary, shareRegistry } from './cluster.ts';
 import { runCommand } from './commands.ts';
 import { type Config, ConfigError, loadConfig, serveProblems } from './config.ts';
 import { listenControl } from './control.ts';
@@ -37,7 +39,8 @@ export async function start(
   const config = loadConfig(env);
   const problems = serveProblems(config);
   if (problems.length) throw new ConfigError(problems);
-  const logger = createLogger(config.logLevel);
+  const root = createLogger(config.logLevel);
+  const logger = cluster.isWorker ? root.child({ worker: cluster.worker?.id }) : root;
   const secret = resolveSecretKey(config);
   if (!config.secretKey && config.databaseUrl) {
     logger.warn(
@@ -65,6 +68,10 @@ export async function start(
   } catch (err) {
     await db.destroy();
     throw err;
+  }
+  if (cluster.isWorker) {
+    shareRegistry(app.deps.metrics.registry);
+    app.setMetricsSource(askPrimaryForMetrics);
   }
   const addr = server.address() as { port: number };
   app.setLocalUrl(`http://${loopbackHost(config.host)}:${addr.port}`);
@@ -104,22 +111,40 @@ export async function start(
       `  channels off (not configured): ${channels.join(', ')}; methods not offered: ${off.join(', ')}`,
     );
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  if (!cluster.isWorker || cluster.worker?.id === 1) process.stdout.write(`${lines.join('\n')}\n`);
 
+  // Shutdown: readiness turns 503 and responses carry `Connection: close` at once; background jobs stop
+  // (a run in progress finishes); for SHUTDOWN_DRAIN_SECONDS the server still serves, so a load
+  // balancer has time to see the 503 and move new connections elsewhere; then the listener closes,
+  // idle keep-alive connections are closed, requests in flight get SHUTDOWN_TIMEOUT_SECONDS to
+  // finish, and whatever is left is cut.
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      await app.close();
+      app.beginShutdown();
+      logger.info(
+        { drainSeconds: config.shutdownDrainSeconds, timeoutSeconds: config.shutdownTimeoutSeconds },
+        'shutting down: draining',
+      );
+      const jobs = app.close();
       control?.close();
+      if (config.shutdownDrainSeconds > 0) {
+        await new Promise((r) => setTimeout(r, config.shutdownDrainSeconds * 1000));
+      }
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        setTimeout(() => {
+        const cut = setTimeout(() => {
           server.closeAllConnections();
           resolve();
-        }, 10_000).unref();
+        }, config.shutdownTimeoutSeconds * 1000).unref();
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+        server.closeIdleConnections();
       });
+      await jobs;
       await db.destroy();
+      logger.info('shut down');
     })());
 
   return { config, app, db, server, url: `http://127.0.0.1:${addr.port}`, stop };
@@ -127,14 +152,11 @@ export async function start(
 
 if (import.meta.main) {
   try {
-    const running = await start(process.env);
-    for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(sig, () => {
-        running.stop().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      });
+    const config = loadConfig(process.env);
+    if (cluster.isPrimary && config.workers > 1) {
+      await runPrimary(config, createLogger(config.logLevel));
+    } else {
+      await runSingle();
     }
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -143,5 +165,23 @@ if (import.meta.main) {
     }
     process.stderr.write(`tobira: could not start: ${(err as Error).stack ?? err}\n`);
     process.exit(1);
+  }
+}
+
+async function runSingle() {
+  const running = await start(process.env);
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => {
+      // A second signal while draining stops at once (a worker hears its primary's SIGTERM after the
+      // terminal's SIGINT, so it keeps draining).
+      if (running.app.shuttingDown) {
+        if (!cluster.isWorker) process.exit(1);
+        return;
+      }
+      running.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
   }
 }

@@ -32,9 +32,22 @@ const config = (): Knex.MigratorConfig => ({
   tableName: 'knex_migrations',
 });
 
-export async function migrateLatest(db: Knex): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest(config())) as [number, string[]];
-  return applied;
+/**
+ * Applies pending migrations. Knex takes its lock (a row in knex_migrations_lock) first; when another
+ * process holds it (replicas or init containers starting together), this waits for that process to
+ * finish, up to `waitMs`, then finds nothing left to do.
+ */
+export async function migrateLatest(db: Knex, waitMs = 120_000): Promise<string[]> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const [, applied] = (await db.migrate.latest(config())) as [number, string[]];
+      return applied;
+    } catch (err) {
+      if (!/already locked/i.test((err as Error).message) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 export async function pendingMigrations(db: Knex): Promise<number> {

@@ -13,6 +13,8 @@ export function createMetrics(
       name: 'tobira_notice_queue',
       help: 'Notices in the queue by status: pending (waiting or retrying) and failed (given up, kept 30 days)',
       labelNames: ['status'],
+      // Every worker reads the same table: the cluster view takes one reading, not the sum.
+      aggregator: 'max',
       registers: [registry],
       async collect() {
         if (!noticeQueueDepth) return;
@@ -46,7 +48,88 @@ export function createMetrics(
       labelNames: ['grant'],
       registers: [registry],
     }),
+    resets: new client.Counter({
+      name: 'tobira_resets_total',
+      help: 'Password reset attempts by outcome (succeeded, failed, blocked, cancelled, abandoned, contacted_admin)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    lockouts: new client.Counter({
+      name: 'tobira_lockouts_total',
+      help: 'Locks applied: sign_in (failed passwords) and reset (too many reset attempts)',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    auditEvents: new client.Counter({
+      name: 'tobira_audit_events_total',
+      help: 'Audit events recorded by activity and result',
+      labelNames: ['activity', 'result'],
+      registers: [registry],
+    }),
+    messages: new client.Counter({
+      name: 'tobira_messages_sent_total',
+      help: 'Messages handed to a channel (kind: code or notice; result: sent or the delivery error)',
+      labelNames: ['channel', 'kind', 'result'],
+      registers: [registry],
+    }),
+    backgroundRuns: new client.Counter({
+      name: 'tobira_background_job_runs_total',
+      help: 'Background job rounds by result (ran; skipped: another process held the lock; failed)',
+      labelNames: ['job', 'result'],
+      registers: [registry],
+    }),
+    shuttingDown: new client.Gauge({
+      name: 'tobira_shutting_down',
+      help: '1 while this process drains connections before it exits',
+      aggregator: 'max',
+      registers: [registry],
+    }),
   };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Gauges read at scrape time. Each source is asked only when /metrics is scraped; a failing source
+ * leaves its gauge out of that scrape rather than failing the scrape.
+ */
+export interface GaugeSources {
+  /** 1 when /readyz would answer 200. */
+  ready(): Promise<boolean>;
+  /** Knex pool: connections in use, idle, waited for, and the maximum. */
+  pool(): { used: number; free: number; pending: number; max: number };
+  /** 1 while texts and calls are paused by the hourly budget. */
+  phonePaused(): Promise<boolean>;
+}
+
+export function registerGauges(metrics: Metrics, sources: GaugeSources): void {
+  const { registry } = metrics;
+  new client.Gauge({
+    name: 'tobira_ready',
+    help: '1 when the database is reachable and no migration is pending (as /readyz)',
+    aggregator: 'min',
+    registers: [registry],
+    async collect() {
+      this.set((await sources.ready().catch(() => false)) ? 1 : 0);
+    },
+  });
+  new client.Gauge({
+    name: 'tobira_db_pool_connections',
+    help: 'Database pool connections by state (used, free, pending acquires, max)',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const p = sources.pool();
+      for (const state of ['used', 'free', 'pending', 'max'] as const) this.set({ state }, p[state]);
+    },
+  });
+  new client.Gauge({
+    name: 'tobira_phone_sends_paused',
+    help: '1 while texts and calls are paused because the hourly phone budget is used up',
+    aggregator: 'max',
+    registers: [registry],
+    async collect() {
+      this.set((await sources.phonePaused().catch(() => false)) ? 1 : 0);
+    },
+  });
+}

@@ -14,7 +14,21 @@ export interface AuditEvent {
   details?: Record<string, unknown> | null;
 }
 
+type AuditObserver = (e: AuditEvent) => void;
+const observers = new Set<AuditObserver>();
+
+/** Sees every audit event this process records (metrics count them); returns the unsubscribe. */
+export function observeAudit(fn: AuditObserver): () => void {
+  observers.add(fn);
+  return () => observers.delete(fn);
+}
+
 export async function recordAudit(db: Tx, e: AuditEvent): Promise<void> {
+  await insertAudit(db, e);
+  for (const fn of observers) fn(e);
+}
+
+async function insertAudit(db: Tx, e: AuditEvent): Promise<void> {
   await db('audit_events').insert({
     at: e.at,
     actor_id: e.actorId ?? null,

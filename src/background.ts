@@ -1,0 +1,105 @@
+import type { Db } from './db/knex.ts';
+import type { Logger } from './logger.ts';
+import { isServerDatabase, withAdvisoryLock } from './store/locks.ts';
+
+export interface BackgroundJob {
+  name: string;
+  everyMs: number;
+  /**
+   * `cluster`: at most one run at a time across every process on the database (a PostgreSQL advisory
+   * lock; other replicas skip that round). `process`: every process runs it (e.g. reloading its own
+   * key cache).
+   */
+  scope: 'cluster' | 'process';
+  run(): Promise<unknown>;
+}
+
+export type RunResult = 'ran' | 'skipped' | 'failed' | 'stopped';
+
+/**
+ * Runs periodic jobs. A job never overlaps itself in one process; a `cluster` job takes a
+ * PostgreSQL advisory lock while it runs, so replicas and workers never run it twice at once. On the
+ * embedded database there is one process by construction (PGlite allows one), so the in-process guard
+ * is the whole lock there: holding a transaction open on PGlite's single connection would block the
+ * job's own queries.
+ */
+export class BackgroundRunner {
+  readonly #db: Db;
+  readonly #logger: Logger;
+  readonly #jobs = new Map<string, BackgroundJob>();
+  /** Runs in progress in this process, per database handle: runners sharing one never overlap. */
+  static readonly #runningByDb = new WeakMap<object, Map<string, Promise<RunResult>>>();
+  readonly #running: Map<string, Promise<RunResult>>;
+  readonly #mine = new Set<Promise<RunResult>>();
+  readonly #timers: NodeJS.Timeout[] = [];
+  #stopped = false;
+  /** Called after every run (metrics). */
+  onRun: (job: string, result: RunResult, seconds: number) => void = () => {};
+
+  constructor(db: Db, logger: Logger) {
+    this.#db = db;
+    this.#logger = logger;
+    let running = BackgroundRunner.#runningByDb.get(db);
+    if (!running) {
+      running = new Map();
+      BackgroundRunner.#runningByDb.set(db, running);
+    }
+    this.#running = running;
+  }
+
+  add(job: BackgroundJob): void {
+    this.#jobs.set(job.name, job);
+  }
+
+  jobs(): string[] {
+    return [...this.#jobs.keys()];
+  }
+
+  start(): void {
+    for (const job of this.#jobs.values()) {
+      this.#timers.push(
+        setInterval(() => {
+          void this.runOnce(job.name);
+        }, job.everyMs).unref(),
+      );
+    }
+  }
+
+  /** Runs one job now unless it is running here already, or (cluster scope) in another process. */
+  runOnce(name: string): Promise<RunResult> {
+    const job = this.#jobs.get(name);
+    if (!job) return Promise.reject(new Error(`unknown background job ${name}`));
+    if (this.#stopped) return Promise.resolve('stopped');
+    if (this.#running.has(name)) return Promise.resolve('skipped');
+    const started = process.hrtime.bigint();
+    const p = (async (): Promise<RunResult> => {
+      try {
+        if (job.scope === 'cluster' && isServerDatabase(this.#db)) {
+          const r = await withAdvisoryLock(this.#db, job.name, () => job.run());
+          return r ? 'ran' : 'skipped';
+        }
+        await job.run();
+        return 'ran';
+      } catch (err) {
+        this.#logger.warn({ err, job: name }, 'background job failed');
+        return 'failed';
+      }
+    })().then((result) => {
+      this.#running.delete(name);
+      this.#mine.delete(p);
+      this.onRun(name, result, Number(process.hrtime.bigint() - started) / 1e9);
+      return result;
+    });
+    this.#running.set(name, p);
+    this.#mine.add(p);
+    return p;
+  }
+
+  /** Stops scheduling and waits for the runs in progress to finish. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers.length = 0;
+    await Promise.allSettled([...this.#mine]);
+  }
+}
