@@ -45,9 +45,9 @@ import { type Policy, policyFromSettings } from './policy/settings.ts';
 import { createPow, type Pow } from './security/pow.ts';
 import type { SecretBox } from './security/secrets.ts';
 import { sweepChallenges } from './store/challenges.ts';
+import { sweepCounters } from './store/counters.ts';
 import { listCredentials } from './store/credentials.ts';
 import { sweepExpired } from './store/oidc.ts';
-import { sweepRateLimits } from './store/rate-limits.ts';
 import { readSettings } from './store/settings.ts';
 import type { User } from './store/users.ts';
 import { listUsersWithRole } from './store/users.ts';
@@ -448,7 +448,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
         if (n < 500) break;
       }
       total += await recordAbandoned(db, clock.now());
-      total += await sweepRateLimits(db, clock.now());
+      total += await sweepCounters(db, clock.now());
       total += await sweepAuditRetention(deps);
       return total + (await sweepChallenges(db, clock.now()));
     },

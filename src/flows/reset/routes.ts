@@ -6,18 +6,16 @@ import { verifyCsrf } from '../../http/csrf.ts';
 import { AppError } from '../../http/errors.ts';
 import { render } from '../../http/views.ts';
 import type { MethodView } from '../../methods/types.ts';
+import { CONTACT_RULE } from '../../policy/counters.ts';
 import { gatesRequired } from '../../policy/sspr.ts';
+import { countEvent } from '../../security/counters.ts';
 import { listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
-import { countEvent, lockedAt, readLock } from '../../store/reset-locks.ts';
 import { findUserByLogin, listUsersWithRole, type User } from '../../store/users.ts';
 import { setNewPassword } from '../security-info/password.ts';
 import {
-  attemptBlocked,
   audit,
   completeReset,
-  countAttempt,
-  countMethodFailure,
   eligibility,
   flowOf,
   gateOf,
@@ -28,14 +26,15 @@ import {
   resetOptions,
   saveSession,
   startSession,
+  takeAttempt,
   unlockOnly,
   userOf,
+  verifyGuarded,
 } from './service.ts';
 
 const COOKIE = 'tobira.reset';
 const KIND = /^[A-Za-z]{2,20}$/;
 const UID = /^[A-Za-z0-9_-]{10,64}$/;
-const CONTACT_RULE = { limit: 1, windowMs: 3600_000, lockMs: 3600_000 };
 
 interface Session {
   id: string;
@@ -98,12 +97,13 @@ export function resetRoutes(deps: AppDeps): Router {
       return identifyPage(ctx, { error: ctx.state.t('reset.identify.pow'), username: login }, 400);
     }
     const policy = await deps.policy();
-    if (await attemptBlocked(deps, login)) {
+    // The attempt is taken before eligibility is looked at: parallel starts cannot pass the limit.
+    const known = await findUserByLogin(deps.db, login);
+    if (!(await takeAttempt(deps, login, known?.id ?? null))) {
       await audit(deps, null, 'reset.attempt', 'blocked', meta(ctx), 'too many attempts', { login });
       return render(ctx, deps.views, 'reset/blocked', { interaction }, 429);
     }
     const { result, user } = await eligibility(deps, policy, login);
-    await countAttempt(deps, login, user?.id ?? null);
     const s = await startSession(deps, login, result === 'eligible' ? user!.id : null, interaction);
     ctx.cookies.set(COOKIE, `${s.id}.${s.secret}`, cookieOpts);
     if (result !== 'eligible') {
@@ -219,9 +219,15 @@ export function resetRoutes(deps: AppDeps): Router {
     if (!o.method.resetPrecheck) throw new AppError('reset.no_precheck', 404, 'reset.methodUnavailable');
     const cx = await cxOf(ctx);
     const flow = flowOf(s.id);
-    const r = await o.method.resetPrecheck.submit(cx, s.user, o.credentials, flow, form(ctx));
+    const precheck = o.method.resetPrecheck;
+    const g = await verifyGuarded(deps, s.user.id, kind, async () => {
+      const value = await precheck.submit(cx, s.user, o.credentials, flow, form(ctx));
+      return { value, outcome: value.ok ? 'uncounted' : 'failure' };
+    });
+    if (g.refused) throw new AppError('reset.method_blocked', 429, 'reset.methodBlocked');
+    const r = g.value;
     if (!r.ok) {
-      const blocked = await countMethodFailure(deps, s.user.id, kind);
+      const blocked = g.blocked;
       await audit(deps, s.user.id, 'reset.verify', blocked ? 'blocked' : 'failed', meta(ctx), r.error, {
         kind,
       });
@@ -258,10 +264,22 @@ export function resetRoutes(deps: AppDeps): Router {
     }
     const cx = await cxOf(ctx);
     const flow = flowOf(s.id);
-    const r = await o.method.verify(cx, s.user, o.credentials, flow, form(ctx));
+    const g = await verifyGuarded(deps, s.user.id, kind, async () => {
+      const value = await o.method.verify(cx, s.user, o.credentials, flow, form(ctx));
+      return { value, outcome: value.ok ? 'success' : value.counted === false ? 'uncounted' : 'failure' };
+    });
+    if (g.refused) {
+      await audit(deps, s.user.id, 'reset.verify', 'blocked', meta(ctx), 'method blocked', { kind });
+      return render(ctx, deps.views, 'reset/method-blocked', { methodName: o.name }, 429);
+    }
+    const r = g.value;
+    if (r.ok && g.blocked) {
+      // Failures racing this success blocked the method: the block holds.
+      await audit(deps, s.user.id, 'reset.verify', 'blocked', meta(ctx), 'method blocked', { kind });
+      return render(ctx, deps.views, 'reset/method-blocked', { methodName: o.name }, 429);
+    }
     if (!r.ok) {
-      const counted = r.counted !== false;
-      const blocked = (counted && (await countMethodFailure(deps, s.user.id, kind))) || !!r.exhausted;
+      const blocked = g.blocked || !!r.exhausted;
       await audit(deps, s.user.id, 'reset.verify', blocked ? 'blocked' : 'failed', meta(ctx), r.error, {
         kind,
       });
@@ -353,11 +371,8 @@ export function resetRoutes(deps: AppDeps): Router {
     const policy = await deps.policy();
     const login = s.state.login;
     const user = await findUserByLogin(deps.db, login);
-    const now = deps.clock.now();
     const key = `reset.contact:${login.normalize('NFKC').toLowerCase()}`;
-    const already = lockedAt(await readLock(deps.db, key), now);
-    if (user && !already) {
-      await countEvent(deps.db, key, CONTACT_RULE, now, user.id);
+    if (user && (await countEvent(deps, { key, rule: CONTACT_RULE, userId: user.id })).ok) {
       const setting = policy.helpdeskContact;
       if (setting.includes('@') && !/^https?:/.test(setting)) {
         await deps.notices.helpdesk([], user.login, meta(ctx), setting);

@@ -1,9 +1,9 @@
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/knex.ts';
-import { isLocked, registerFailure } from '../../policy/lockout.ts';
+import { guard, signInCounter, signInKey } from '../../security/counters.ts';
 import { hashSecret, needsRehash, verifySecret } from '../../security/passwords.ts';
 import { recordAudit } from '../../store/audit.ts';
-import { clearThrottle, lockThrottle, readThrottle, writeThrottle } from '../../store/throttle.ts';
+import { clearCounters } from '../../store/counters.ts';
 import { findUserByLogin, normalizeLogin, setPasswordHash, type User } from '../../store/users.ts';
 
 export interface RequestMeta {
@@ -47,46 +47,51 @@ export async function checkPassword(
       details: user ? null : { login: login.slice(0, 256) },
     });
 
-  const throttle = await readThrottle(deps.db, key);
-  if (isLocked(throttle, now)) {
+  // The attempt is reserved before argon2 runs: a counter that is locked, or whose last allowed
+  // attempts are in flight, refuses without evaluating the password.
+  type Judged = { ok: true; user: User } | { ok: false; reason: 'invalid' | 'disabled' | 'unknown' };
+  const g = await guard(deps, signInCounter(key, user?.id ?? null), async () => {
+    const valid = await verifySecret(user?.passwordHash, password);
+    let value: Judged;
+    if (!user) value = { ok: false, reason: 'unknown' };
+    else if (!valid) value = { ok: false, reason: 'invalid' };
+    else if (user.status !== 'active') value = { ok: false, reason: 'disabled' };
+    else value = { ok: true, user };
+    return { value, outcome: value.ok ? 'success' : 'failure' };
+  });
+  if (g.refused) {
     await audit('blocked', 'locked');
-    return { ok: false, reason: 'locked', until: throttle.lockedUntil! };
+    return { ok: false, reason: 'locked', until: g.until ?? now };
   }
-
-  const valid = await verifySecret(user?.passwordHash, password);
-  let result: PasswordResult;
-  if (!user) result = { ok: false, reason: 'unknown' };
-  else if (!valid) result = { ok: false, reason: 'invalid' };
-  else if (user.status !== 'active') result = { ok: false, reason: 'disabled' };
-  else result = { ok: true, user };
-
+  const result = g.value;
   if (result.ok) {
-    if (throttle.failures || throttle.lockCount) await clearThrottle(deps.db, key);
+    // A failure racing this success locked the account: the lock holds.
+    if (g.blocked) {
+      await audit('blocked', 'locked');
+      return { ok: false, reason: 'locked', until: g.until ?? now };
+    }
     if (user?.passwordHash && needsRehash(user.passwordHash)) {
       await setPasswordHash(deps.db, user.id, await hashSecret(password), now, false);
     }
     await audit('succeeded', null);
     return result;
   }
-
-  const after = await deps.db.transaction(async (trx) => {
-    const next = registerFailure(await lockThrottle(trx, key, now), now);
-    await writeThrottle(trx, key, next, now);
-    return next;
-  });
   await audit('failed', result.reason);
-  if (isLocked(after, now)) {
-    await audit(
-      'blocked',
-      `locked for ${Math.round((after.lockedUntil!.getTime() - now.getTime()) / 1000)}s`,
-      'signin.lockout',
-    );
-    return { ok: false, reason: 'locked', until: after.lockedUntil! };
+  if (g.blocked) {
+    // Only the failure that completed the limit locked it (the others found it locked already).
+    if (g.lockedNow && g.state.lockedUntil) {
+      await audit(
+        'blocked',
+        `locked for ${Math.round((g.state.lockedUntil.getTime() - now.getTime()) / 1000)}s`,
+        'signin.lockout',
+      );
+    }
+    return { ok: false, reason: 'locked', until: g.until ?? now };
   }
   return result;
 }
 
 /** A successful reset or an administrator clears the lock (SSPR.md §4). */
 export async function clearLockout(db: Db, login: string): Promise<void> {
-  await clearThrottle(db, normalizeLogin(login));
+  await clearCounters(db, [signInKey(normalizeLogin(login))]);
 }
