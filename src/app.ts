@@ -19,6 +19,7 @@ import {
   notifyHelpdesk,
   notifyPasswordChanged,
   notifyPasswordReset,
+  notifySecondFactorLocked,
   notifySecurityInfoChanged,
 } from './flows/notices.ts';
 import { resetRoutes } from './flows/reset/routes.ts';
@@ -93,6 +94,8 @@ export interface Notices {
   adminPasswordReset(user: User, meta: RequestMeta): Promise<number>;
   /** "Contact an administrator": to these users, or to one address the policy names. */
   helpdesk(recipients: User[], login: string, meta: RequestMeta, toAddress?: string): Promise<number>;
+  /** Too many failed second-factor attempts locked signing in until `until`. */
+  secondFactorLocked(user: User, until: Date, meta: RequestMeta): Promise<boolean>;
 }
 
 export interface CreateAppOptions {
@@ -188,6 +191,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
         notifyAdminsOfAdminReset(deps, user, await listUsersWithRole(db, 'admin'), meta),
       helpdesk: (recipients, login, meta, toAddress) =>
         notifyHelpdesk(deps, recipients, login, meta, toAddress),
+      secondFactorLocked: (user, until, meta) => notifySecondFactorLocked(deps, user, until, meta),
     },
     delivery: opts.delivery ?? createDelivery({ db, logger, config, clock }),
     pow: createPow({ box, db, clock }),

@@ -84,6 +84,24 @@ export async function notifyPasswordChanged(
 }
 
 /**
+ * Tells the user that signing in is locked after too many failed second-factor attempts (someone
+ * knows the password), and until when. Returns whether a message was queued.
+ */
+export async function notifySecondFactorLocked(
+  deps: NoticeDeps,
+  user: User,
+  until: Date,
+  meta: RequestMeta,
+): Promise<boolean> {
+  const locale = userLocale(user, deps.config);
+  return sendNotice(deps, user, meta, 'notice-second-factor-locked', 'notice.second_factor_locked', {
+    subjectKey: 'notice.secondFactorLocked.subject',
+    until: formatDateTime(until, locale, timeZoneOf(deps.config.organizationCountry)),
+    resetUrl: `${deps.config.issuer}/reset`,
+  });
+}
+
+/**
  * Tells the user that their password was reset, at every address they registered (the profile
  * address and an alternate email given as security info). Returns how many messages were queued.
  */

@@ -1,6 +1,14 @@
+import type { Notices } from '../../app.ts';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/knex.ts';
-import { guard, signInCounter, signInKey } from '../../security/counters.ts';
+import type { VerifyResult } from '../../methods/types.ts';
+import {
+  guard,
+  type Outcome,
+  secondFactorCounter,
+  signInCounter,
+  signInKey,
+} from '../../security/counters.ts';
 import { hashSecret, needsRehash, verifySecret } from '../../security/passwords.ts';
 import { recordAudit } from '../../store/audit.ts';
 import { clearCounters } from '../../store/counters.ts';
@@ -95,3 +103,66 @@ export async function checkPassword(
 export async function clearLockout(db: Db, login: string): Promise<void> {
   await clearCounters(db, [signInKey(normalizeLogin(login))]);
 }
+
+export type SecondFactorResult =
+  | VerifyResult
+  /** Not evaluated, or a right answer refused: the account's second factor is locked. */
+  | { ok: false; locked: true; until: Date | null };
+
+/**
+ * Runs one second-factor verification at sign-in under the account's second-factor lockout: 10
+ * failures in any number of interactions lock the second factor for the same doubling periods as
+ * passwords (SSPR.md §4). The attempt is reserved before the method checks anything; a right answer
+ * is refused while a lock set by racing failures holds. Every attempt is audited; the failure that
+ * locks is audited as `signin.second_factor_lockout` and the user is emailed.
+ */
+export async function verifySecondFactor(
+  deps: { db: Db; clock: Clock; notices: Pick<Notices, 'secondFactorLocked'> },
+  user: User,
+  kind: string,
+  verify: () => Promise<VerifyResult>,
+  meta: RequestMeta,
+): Promise<SecondFactorResult> {
+  const audit = (activity: string, result: 'succeeded' | 'failed' | 'blocked', reason: string | null) =>
+    recordAudit(deps.db, {
+      at: deps.clock.now(),
+      actorId: user.id,
+      subjectId: user.id,
+      activity,
+      result,
+      reason,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      details: { kind },
+    });
+  const g = await guard(deps, secondFactorCounter(user.id), async () => {
+    const value = await verify();
+    const outcome: Outcome = value.ok ? 'success' : value.counted === false ? 'uncounted' : 'failure';
+    return { value, outcome };
+  });
+  if (g.refused) {
+    await audit('signin.second_factor', 'blocked', SECOND_FACTOR_LOCKED);
+    return { ok: false, locked: true, until: g.until };
+  }
+  const r = g.value;
+  if (r.ok && g.blocked) {
+    await audit('signin.second_factor', 'blocked', SECOND_FACTOR_LOCKED);
+    return { ok: false, locked: true, until: g.until };
+  }
+  await audit(
+    'signin.second_factor',
+    r.ok ? 'succeeded' : r.exhausted ? 'blocked' : 'failed',
+    r.ok ? null : r.error,
+  );
+  if (g.lockedNow && g.state.lockedUntil) {
+    const until = g.state.lockedUntil;
+    const seconds = Math.round((until.getTime() - deps.clock.now().getTime()) / 1000);
+    await audit('signin.second_factor_lockout', 'blocked', `locked for ${seconds}s`);
+    await deps.notices.secondFactorLocked(user, until, meta);
+  }
+  if (!r.ok && g.blocked) return { ok: false, locked: true, until: g.until };
+  return r;
+}
+
+/** The audit reason of a second-factor attempt refused by the account's lock (not evaluated). */
+export const SECOND_FACTOR_LOCKED = 'second_factor_locked';

@@ -203,7 +203,7 @@ function fail(
   return params ? { ok: false, error, params } : { ok: false, error };
 }
 
-const exhausted = (): VerifyResult => ({ ok: false, error: 'app.too_many', exhausted: true });
+const exhausted = () => ({ ok: false, error: 'app.too_many', exhausted: true }) as const;
 
 /** Wrong codes in one flow (`code:<flow>:app`), reserved before the codes are computed. */
 const verifyCounter = (flow: string, user: User): CounterSpec => ({
@@ -343,7 +343,8 @@ export const appMethod: VerificationMethod = {
       const value = { claimed, matched: matches.length > 0 };
       return { value, outcome: claimed ? 'success' : 'failure' };
     });
-    if (g.refused) return exhausted();
+    // Refused unevaluated: not an attempt of its own (it counts nowhere else).
+    if (g.refused) return { ...exhausted(), counted: false };
     const { claimed, matched } = g.value;
     // Wrong entries made at the same moment in other requests used up the limit: refused.
     if (g.blocked) return exhausted();

@@ -128,7 +128,7 @@ function fail(
   return params ? { ok: false, error, params } : { ok: false, error };
 }
 
-const exhausted = (): VerifyResult => ({ ok: false, error: 'questions.too_many', exhausted: true });
+const exhausted = () => ({ ok: false, error: 'questions.too_many', exhausted: true }) as const;
 
 const noticeView = (partial: string, notice: MessageKey): MethodView => ({ partial, data: { notice } });
 
@@ -331,7 +331,8 @@ export const questionsMethod: VerificationMethod = {
       }
       return allRight ? { value: 'right', outcome: 'success' } : { value: 'wrong', outcome: 'failure' };
     });
-    if (g.refused) return exhausted();
+    // Refused unevaluated: not an attempt of its own (it counts nowhere else).
+    if (g.refused) return { ...exhausted(), counted: false };
     if (g.value === 'expired') return { ...fail('questions.expired'), counted: false };
     if (g.blocked) return exhausted();
     if (g.value === 'wrong') return fail('questions.wrong');

@@ -387,7 +387,9 @@ export const securityKeyMethod: VerificationMethod = {
       if (!d) return { value: { error: 'securityKey.failed' } as Checked, outcome: 'failure' as const };
       return { value: { credentialId: cred.id, amr: amrOf(d) } as Checked, outcome: 'success' as const };
     });
-    if (g.refused || g.blocked) return exhausted;
+    // Refused unevaluated: not an attempt of its own (it counts nowhere else).
+    if (g.refused) return { ...exhausted, counted: false };
+    if (g.blocked) return exhausted;
     const v = g.value;
     if ('error' in v) return { ok: false, error: v.error };
     return { ok: true, credentialId: v.credentialId, amr: v.amr };
