@@ -107,9 +107,9 @@ describe(`administration commands of the CLI (${backendName})`, () => {
     const reset = await json('user', 'reset-password', 'lee');
     assert.match(reset.temporaryPassword, /^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
     assert.equal((await tdb.db('users').where({ login: 'lee' }).first()).must_change_password, true);
-    await tdb.db('sign_in_throttle').insert({
-      login_normalized: 'kim',
-      failures: 0,
+    await tdb.db('counters').insert({
+      key: 'signin:kim',
+      hits: 0,
       lock_count: 1,
       locked_until: new Date(clock.now().getTime() + 60_000),
       updated_at: clock.now(),

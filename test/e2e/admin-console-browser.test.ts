@@ -308,9 +308,9 @@ describe(`admin console in Chromium (${backendName})`, { skip: chromiumSkipReaso
     if (!needOathtool(tc)) return;
     const page = needAdmin();
     const started = Date.now();
-    await tdb.db('sign_in_throttle').insert({
-      login_normalized: 'lena',
-      failures: 0,
+    await tdb.db('counters').insert({
+      key: 'signin:lena',
+      hits: 0,
       lock_count: 1,
       locked_until: new Date(clock.now().getTime() + 3600_000),
       updated_at: clock.now(),
