@@ -393,6 +393,8 @@ describe(`authenticator app method (${backendName})`, () => {
       ok: false,
       error: 'app.too_many',
       exhausted: true,
+      // Refused before it was looked at: no attempt of its own.
+      counted: false,
     });
     assert.equal(
       (await appMethod.verify(cx, alice, creds, newFlow(), { code: right })).ok,
