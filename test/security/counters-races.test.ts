@@ -56,6 +56,12 @@ describe(`attacks on the sign-in and reset limits (${backendName}${usingPostgres
     assert.equal(page.status, 200);
     return { br, page };
   }
+  /** n sign-in pages, alternating instances, loaded one after another (only the posts race). */
+  async function loadPages(n: number) {
+    const out = [];
+    for (let i = 0; i < n; i++) out.push(await signInPage(i));
+    return out;
+  }
   const postPassword = ({ br, page }: { br: Browser; page: Resp }, username: string, pw: string) =>
     br.post(formAction(page.text), { ...hiddenInputs(page.text), username, password: pw }, page.url);
 
@@ -66,7 +72,7 @@ describe(`attacks on the sign-in and reset limits (${backendName}${usingPostgres
 
   it('30 parallel wrong passwords: exactly 10 are evaluated, then the right password is refused', async () => {
     // The pages are loaded first, so that the 30 posts really arrive together.
-    const pages = await Promise.all(Array.from({ length: 30 }, (_, i) => signInPage(i)));
+    const pages = await loadPages(30);
     const answers = await Promise.all(pages.map((p, i) => postPassword(p, 'ruth', `guess ${i}`)));
     const statuses = answers.map((r) => r.status);
     assert.ok(
@@ -93,7 +99,7 @@ describe(`attacks on the sign-in and reset limits (${backendName}${usingPostgres
     // the account is locked.
     for (let i = 0; i < 9; i++)
       assert.equal((await postPassword(await signInPage(i), 'sam', `w${i}`)).status, 401);
-    const pages = await Promise.all(Array.from({ length: 11 }, (_, i) => signInPage(i)));
+    const pages = await loadPages(11);
     const answers = await Promise.all(
       pages.map((p, i) => postPassword(p, 'sam', i === 5 ? password : `burst ${i}`)),
     );
@@ -119,7 +125,7 @@ describe(`attacks on the sign-in and reset limits (${backendName}${usingPostgres
   });
 
   it('a success racing failures: no 500, and every failure is counted', async () => {
-    const pages = await Promise.all(Array.from({ length: 9 }, (_, i) => signInPage(i)));
+    const pages = await loadPages(9);
     const answers = await Promise.all(
       pages.map((p, i) => postPassword(p, 'tess', i === 4 ? password : `mixed ${i}`)),
     );

@@ -36,21 +36,24 @@ describe(`attacks on the second factor (${backendName}${usingPostgres ? ', two i
   before(async () => {
     tdb = await createTestDatabase();
     a = await startTestServer({ db: tdb.db, clock });
-    b = usingPostgres ? await startTestServer({ db: tdb.connect(), clock }) : a;
     await setPolicy(a, 'registrationRequired', false);
+    if (toolAvailable(OATHTOOL)) {
+      for (const login of ['vera', 'walt']) {
+        ids[login] = (await addUserViaCli(a, login, password, ['--email', `${login}@example.com`])).id;
+        secrets[login] = await registerAppInPortal(a.issuer, login, password, clock);
+      }
+    }
+    // The second instance starts after the portal was used on the first (the portal's own client is
+    // registered for the newest instance's address).
+    b = usingPostgres ? await startTestServer({ db: tdb.connect(), clock }) : a;
     const c = await addClientViaCli(a, ['mfa-race', '--redirect-uri', REDIRECT_URI, '--first-party']);
     configs = [
       await discover(a.issuer, c.clientId, c.secret),
       await discover(b.issuer, c.clientId, c.secret),
     ];
-    if (!toolAvailable(OATHTOOL)) return;
-    for (const login of ['vera', 'walt']) {
-      ids[login] = (await addUserViaCli(a, login, password, ['--email', `${login}@example.com`])).id;
-      secrets[login] = await registerAppInPortal(a.issuer, login, password, clock);
-    }
   });
   after(async () => {
-    if (b !== a) await b.stop();
+    if (b && b !== a) await b.stop();
     await a.stop();
     await tdb.drop();
   });
