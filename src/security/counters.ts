@@ -10,7 +10,7 @@ import {
   SIGN_IN_RULE,
   settledNow,
 } from '../policy/counters.ts';
-import { failed, readCounter, reserve, succeeded } from '../store/counters.ts';
+import { dropIfEmpty, failed, readCounter, reserve, succeeded } from '../store/counters.ts';
 
 /*
  * The domain API over store/counters.ts: every limited check runs inside guard(), which reserves the
@@ -110,6 +110,10 @@ export async function guard<T>(
     result.outcome === 'failure'
       ? await failed(deps.db, spec.key, spec.rule, now, spec.userId ?? null)
       : await succeeded(deps.db, spec.key, now, result.outcome === 'success' && !!spec.clearOnSuccess);
+  // A success that cleared the counter leaves no row behind (most sign-ins have no failures).
+  if (result.outcome === 'success' && spec.clearOnSuccess && state.hits === 0 && state.lockCount === 0) {
+    await dropIfEmpty(deps.db, spec.key, now);
+  }
   const blocked = isExhausted(spec.rule, state, now);
   // The settling failure that locks leaves exactly the reservations still in flight in `hits`; a
   // failure settling later into the lock leaves more hits than reservations.

@@ -158,6 +158,14 @@ export async function succeeded(db: Tx, key: string, now: Date, clear: boolean):
   return row ? fromRow(row) : EMPTY_COUNTER;
 }
 
+/** Deletes the counter when it holds nothing (after a success cleared it); a racing attempt keeps it. */
+export async function dropIfEmpty(db: Tx, key: string, now: Date): Promise<void> {
+  await db('counters')
+    .where({ key, hits: 0, pending: 0, lock_count: 0 })
+    .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', now))
+    .delete();
+}
+
 export async function readCounter(db: Tx, key: string): Promise<CounterState> {
   const r = await db('counters').where({ key }).first();
   return r ? fromRow(r) : EMPTY_COUNTER;

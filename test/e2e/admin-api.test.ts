@@ -531,13 +531,17 @@ describe(`admin API over HTTP with tokens (${backendName})`, () => {
       .first();
     assert.ok(mail, 'a notice went to the user');
 
-    await tdb.db('counters').insert({
-      key: 'signin:nina',
-      hits: 0,
-      lock_count: 1,
-      locked_until: new Date(clock.now().getTime() + 60_000),
-      updated_at: clock.now(),
-    });
+    await tdb
+      .db('counters')
+      .insert({
+        key: 'signin:nina',
+        hits: 0,
+        lock_count: 1,
+        locked_until: new Date(clock.now().getTime() + 60_000),
+        updated_at: clock.now(),
+      })
+      .onConflict('key')
+      .merge();
     let d = await api(helpdeskToken, 'GET', '/users/nina');
     assert.equal(d.body.lock.locked, true);
     d = await api(adminToken, 'POST', '/users/nina/unlock');

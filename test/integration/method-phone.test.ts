@@ -235,7 +235,11 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     }
     assert.equal((await outbox()).length, 0, 'nothing was sent');
     assert.equal(tap.sent.length, 0);
-    assert.equal((await db('counters').whereLike('key', 'phone:%')).length, 0, 'a refused number is not even counted');
+    assert.equal(
+      (await db('counters').whereLike('key', 'phone:%')).length,
+      0,
+      'a refused number is not even counted',
+    );
   });
 
   let aliceMobile: Credential;

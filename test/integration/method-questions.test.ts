@@ -366,7 +366,10 @@ describe(`security questions method (${backendName})`, () => {
     });
     const stillSame = await questionsMethod.challenge(cx, alice, creds, flow);
     assert.equal(stillSame.data.drawId, second.data.drawId);
-    const counter = await tdb.db('counters').where({ key: `code:${flow}:questions` }).first();
+    const counter = await tdb
+      .db('counters')
+      .where({ key: `code:${flow}:questions` })
+      .first();
     assert.equal(counter.hits, 1, 'one failure counted');
     assert.deepEqual(
       await questionsMethod.verify(cx, alice, creds, flow, await answersFor(tdb.db, second, ALICE)),

@@ -40,7 +40,10 @@ describe('counter rules (pure)', () => {
     for (const rule of [RESET_ATTEMPT_RULE, RESET_METHOD_RULE]) {
       assert.equal(rule.limit, 5);
       assert.equal(rule.windowMs, 3600_000);
-      assert.deepEqual([1, 2, 5].map((n) => lockDuration(rule, n)), [86_400_000, 86_400_000, 86_400_000]);
+      assert.deepEqual(
+        [1, 2, 5].map((n) => lockDuration(rule, n)),
+        [86_400_000, 86_400_000, 86_400_000],
+      );
     }
     assert.equal(CONTACT_RULE.limit, 1);
     assert.equal(lockDuration(CONTACT_RULE, 3), 3600_000);
