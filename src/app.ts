@@ -21,6 +21,7 @@ import {
   notifyAdminsOfAdminReset,
   notifyPasswordChanged,
   notifyPasswordReset,
+  notifySecondFactorLocked,
   notifySecurityInfoChanged,
   requestHelpdeskContact,
 } from './flows/notices.ts';
@@ -54,11 +55,11 @@ import { phonePaused } from './security/rate-limits.ts';
 import type { SecretBox } from './security/secrets.ts';
 import { observeAudit } from './store/audit.ts';
 import { sweepChallenges } from './store/challenges.ts';
+import { sweepCounters } from './store/counters.ts';
 import { listCredentials } from './store/credentials.ts';
 import { noticeQueueDepth, sweepNotices } from './store/notice-queue.ts';
 import { sweepExpired } from './store/oidc.ts';
 import { sweepOutbox } from './store/outbox.ts';
-import { sweepRateLimits } from './store/rate-limits.ts';
 import { sweepSessions } from './store/sessions.ts';
 import { readSettings } from './store/settings.ts';
 import type { User } from './store/users.ts';
@@ -115,6 +116,8 @@ export interface Notices {
    * the administrators).
    */
   helpdesk(login: string, meta: RequestMeta): Promise<void>;
+  /** Too many failed second-factor attempts locked signing in until `until`. */
+  secondFactorLocked(user: User, until: Date, meta: RequestMeta): Promise<boolean>;
 }
 
 export interface CreateAppOptions {
@@ -224,6 +227,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       adminPasswordReset: async (user, meta) =>
         notifyAdminsOfAdminReset(deps, user, await listUsersWithRole(db, 'admin'), meta),
       helpdesk: (login, meta) => requestHelpdeskContact(deps, login, meta),
+      secondFactorLocked: (user, until, meta) => notifySecondFactorLocked(deps, user, until, meta),
     },
     delivery: instrumentDelivery(opts.delivery ?? createDelivery({ db, logger, config, clock }), metrics),
     pow: createPow({ box, db, clock }),
@@ -512,7 +516,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
         if (n < 500) break;
       }
       total += await recordAbandoned(db, clock.now());
-      total += await sweepRateLimits(db, clock.now());
+      total += await sweepCounters(db, clock.now());
       total += await sweepAuditRetention(deps);
       total += await sweepOutbox(db, clock.now());
       total += await sweepSessions(db, clock.now());

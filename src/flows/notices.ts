@@ -7,7 +7,9 @@ import { type EmailData, formatDateTime, oneLine, renderEmail, timeZoneOf } from
 import type { Views } from '../http/views.ts';
 import { isLocale, type MessageKey } from '../i18n/index.ts';
 import type { Logger } from '../logger.ts';
+import { CONTACT_RULE } from '../policy/counters.ts';
 import { policyFromSettings } from '../policy/settings.ts';
+import { countEvent } from '../security/counters.ts';
 import type { SecretBox } from '../security/secrets.ts';
 import { recordAudit } from '../store/audit.ts';
 import {
@@ -16,7 +18,6 @@ import {
   markNoticeFailed,
   markNoticeSent,
 } from '../store/notice-queue.ts';
-import { countEvent, lockedAt, readLock } from '../store/reset-locks.ts';
 import { readSettings } from '../store/settings.ts';
 import { findUserByLogin, listUsersWithRole, type User } from '../store/users.ts';
 
@@ -91,6 +92,24 @@ export async function notifyPasswordChanged(
 ): Promise<boolean> {
   return sendNotice(deps, user, meta, 'notice-password-changed', 'notice.password_changed', {
     subjectKey: 'notice.passwordChanged.subject',
+    resetUrl: `${deps.config.issuer}/reset`,
+  });
+}
+
+/**
+ * Tells the user that signing in is locked after too many failed second-factor attempts (someone
+ * knows the password), and until when. Returns whether a message was queued.
+ */
+export async function notifySecondFactorLocked(
+  deps: NoticeDeps,
+  user: User,
+  until: Date,
+  meta: RequestMeta,
+): Promise<boolean> {
+  const locale = userLocale(user, deps.config);
+  return sendNotice(deps, user, meta, 'notice-second-factor-locked', 'notice.second_factor_locked', {
+    subjectKey: 'notice.secondFactorLocked.subject',
+    until: formatDateTime(until, locale, timeZoneOf(deps.config.organizationCountry)),
     resetUrl: `${deps.config.issuer}/reset`,
   });
 }
@@ -231,7 +250,6 @@ interface ContactRequest {
 }
 
 /** At most one contact request per account per hour reaches the helpdesk. */
-const CONTACT_RULE = { limit: 1, windowMs: 3600_000, lockMs: 3600_000 };
 export const CONTACT_PURPOSE = 'contact.request';
 
 /**
@@ -265,8 +283,12 @@ async function resolveContactRequest(deps: NoticeDeps, trx: Tx, job: ClaimedNoti
   if (!user) return 0;
   const now = deps.clock.now();
   const key = `reset.contact:${req.login.normalize('NFKC').toLowerCase()}`;
-  if (lockedAt(await readLock(trx, key), now)) return 0;
-  await countEvent(trx, key, CONTACT_RULE, now, user.id);
+  // Once an hour per account: the counter reserves the slot or refuses, in this transaction.
+  const counted = await countEvent(
+    { db: trx, clock: { now: () => now } },
+    { key, rule: CONTACT_RULE, userId: user.id },
+  );
+  if (!counted.ok) return 0;
   const meta: RequestMeta = { ip: req.ip, userAgent: req.userAgent };
   await recordAudit(trx, {
     at: job.createdAt,

@@ -911,6 +911,17 @@ export const en = {
   'admin.notices.col.purpose': 'Notice',
   'admin.notices.col.tries': 'Tries',
   'admin.notices.col.error': 'Last error',
+  // -- sec-counters --
+  'notice.secondFactorLocked.subject': 'Sign-in to your account is locked for a while',
+  'notice.secondFactorLocked.body':
+    'Someone entered the password of your account {login}, then failed the second verification step too many times. Signing in is locked until {until}.',
+  'notice.secondFactorLocked.notYou':
+    'If this was not you, someone knows your password. Reset your password now.',
+  'notice.secondFactorLocked.reset': 'Reset your password',
+  'signin.secondFactorLocked':
+    'There were too many unsuccessful verification attempts, so verification is locked for a while to protect your account. Try again later.',
+  'portal.password.locked':
+    'There were too many unsuccessful sign-in attempts, so your account is locked for a while. Try again later.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -930,4 +930,15 @@ export const ja: Record<MessageKey, string> = {
   'admin.notices.col.purpose': '通知',
   'admin.notices.col.tries': '試行回数',
   'admin.notices.col.error': '最後のエラー',
+  // -- sec-counters --
+  'notice.secondFactorLocked.subject': 'アカウントへのサインインが一時的にロックされました',
+  'notice.secondFactorLocked.body':
+    'アカウント {login} のパスワードが入力された後、2 段階目の確認に何度も失敗しました。{until} までサインインできません。',
+  'notice.secondFactorLocked.notYou':
+    '心当たりがない場合は、パスワードを第三者に知られています。今すぐパスワードをリセットしてください。',
+  'notice.secondFactorLocked.reset': 'パスワードをリセットする',
+  'signin.secondFactorLocked':
+    '確認に失敗した回数が多すぎるため、アカウント保護のため確認を一時的にロックしました。しばらくしてからもう一度お試しください。',
+  'portal.password.locked':
+    'サインインの失敗が多すぎるため、アカウントを一時的にロックしました。しばらくしてからもう一度お試しください。',
 };

@@ -1,13 +1,14 @@
 import crypto from 'node:crypto';
 import type { MethodContext } from '../methods/types.ts';
+import { CODE_ATTEMPTS, CODE_WINDOW_MS, codeRule } from '../policy/counters.ts';
 import {
   type Challenge,
   consumeChallenge,
   createChallenge,
   findLatestChallenge,
   findLiveChallenge,
-  incrementAttempts,
 } from '../store/challenges.ts';
+import { type CounterSpec, codeKey, counterBlocked, countFailure, guard } from './counters.ts';
 import { constantTimeEqual } from './secrets.ts';
 
 /*
@@ -15,19 +16,20 @@ import { constantTimeEqual } from './secrets.ts';
  * HMAC, valid 10 minutes, used once, at most 5 wrong entries per flow and method whatever the number
  * of codes asked for, and good only in the flow that asked for them.
  *
- * A code lives in a `challenges` row of its flow and kind. Each new code carries the wrong-entry count
- * of the newest row of the same flow and kind, so asking again never clears it.
+ * A code lives in a `challenges` row of its flow and kind. Wrong entries are counted in the flow and
+ * kind's counter (`code:<flow>:<kind>`, security/counters.ts), reserved before the compare, so asking
+ * for a new code never clears them and parallel guesses cannot pass the limit.
  */
 
 export const CODE_DIGITS = 6;
 export const CODE_TTL_MS = 10 * 60_000;
-export const MAX_WRONG = 5;
+export const MAX_WRONG = CODE_ATTEMPTS;
 /**
  * How long wrong entries keep counting against a flow and method. Sign-in interactions and reset
  * sessions end well before this; it matters for the portal, whose flow id is per user, so that five
  * wrong codes block adding a phone for an hour rather than until the rows are swept.
  */
-export const FAILURE_WINDOW_MS = 60 * 60_000;
+export const FAILURE_WINDOW_MS = CODE_WINDOW_MS;
 
 const PURPOSE = 'otp-code';
 const MAX_SUPERSEDE = 50;
@@ -70,21 +72,21 @@ function hashCode(cx: MethodContext, scope: CodeScope, salt: string, code: strin
   return cx.box.hmac(PURPOSE, ['v1', scope.flow, scope.kind, scope.userId ?? '-', salt, code].join('\n'));
 }
 
-/** Wrong entries counted so far for this flow and method (within the failure window). */
-function carried(latest: Challenge | undefined, now: Date): number {
-  if (!latest || latest.createdAt.getTime() <= now.getTime() - FAILURE_WINDOW_MS) return 0;
-  return latest.attempts;
-}
+const counterOf = (scope: Omit<CodeScope, 'userId'> & { userId?: string | null }): CounterSpec => ({
+  key: codeKey(scope.flow, scope.kind),
+  rule: codeRule(MAX_WRONG, FAILURE_WINDOW_MS),
+  userId: scope.userId ?? null,
+});
 
 export async function isExhausted(cx: MethodContext, scope: Omit<CodeScope, 'userId'>): Promise<boolean> {
-  return carried(await findLatestChallenge(cx.db, scope.flow, scope.kind), cx.clock.now()) >= MAX_WRONG;
+  return counterBlocked(cx, counterOf(scope));
 }
 
 /** The live code of this flow and method, with the data it was issued with; undefined when none. */
 export async function liveCode(cx: MethodContext, scope: CodeScope): Promise<Challenge | undefined> {
   const live = await findLiveChallenge(cx.db, scope.flow, scope.kind, cx.clock.now());
   if (!live || live.userId !== scope.userId || !live.codeHash) return undefined;
-  if (live.attempts >= MAX_WRONG) return undefined;
+  if (await isExhausted(cx, scope)) return undefined;
   return live;
 }
 
@@ -97,9 +99,8 @@ export async function issueCode(
   scope: CodeScope & { data?: Record<string, unknown> },
 ): Promise<IssueResult> {
   const now = cx.clock.now();
+  if (await isExhausted(cx, scope)) return { ok: false, error: 'exhausted' };
   const latest = await findLatestChallenge(cx.db, scope.flow, scope.kind);
-  const attempts = carried(latest, now);
-  if (attempts >= MAX_WRONG) return { ok: false, error: 'exhausted' };
   await withdrawLive(cx, scope);
   // Rows of one flow and kind are told apart by creation time: keep it strictly increasing, even
   // when the clock has not moved (a fast second request, a test clock).
@@ -115,7 +116,6 @@ export async function issueCode(
       kind: scope.kind,
       codeHash: hashCode(cx, scope, salt, code),
       data: { ...scope.data, [SALT_KEY]: salt },
-      attempts,
     },
     at,
     CODE_TTL_MS,
@@ -138,46 +138,48 @@ export async function withdrawLive(cx: MethodContext, scope: Omit<CodeScope, 'us
  * flow and method. Returns whether the method is now exhausted for the flow.
  */
 export async function recordWrongEntry(cx: MethodContext, scope: CodeScope): Promise<boolean> {
-  const now = cx.clock.now();
-  const latest = await findLatestChallenge(cx.db, scope.flow, scope.kind);
-  if (latest && latest.createdAt.getTime() > now.getTime() - FAILURE_WINDOW_MS) {
-    const n = await incrementAttempts(cx.db, latest.id);
-    if (n >= MAX_WRONG) await consumeChallenge(cx.db, latest.id, now);
-    return n >= MAX_WRONG;
-  }
-  // A counter with no code: consumed at once, so it is never taken for a live code.
-  const c = await createChallenge(
-    cx.db,
-    { flow: scope.flow, userId: scope.userId, kind: scope.kind, attempts: 1 },
-    now,
-    CODE_TTL_MS,
-  );
-  await consumeChallenge(cx.db, c.id, now);
-  return 1 >= MAX_WRONG;
+  const exhausted = await countFailure(cx, counterOf(scope));
+  if (exhausted) await withdrawLive(cx, scope);
+  return exhausted;
 }
 
-/** Checks a typed code against the flow's live code: constant time, counted, single use. */
+/**
+ * Checks a typed code against the flow's live code: constant time, single use, and counted: the
+ * attempt is reserved in the flow and method's counter before the compare, so parallel guesses get
+ * no more than the limit evaluated, and a right code is refused when wrong ones racing it used up
+ * the limit.
+ */
 export async function checkCode(cx: MethodContext, scope: CodeScope, input: unknown): Promise<CheckResult> {
   const code = normalizeCode(input);
   if (!code) return { ok: false, error: 'format', exhausted: false };
-  const now = cx.clock.now();
-  if (await isExhausted(cx, scope)) return { ok: false, error: 'exhausted', exhausted: true };
-
-  const live = await findLiveChallenge(cx.db, scope.flow, scope.kind, now);
-  if (!live || live.userId !== scope.userId || !live.codeHash) {
-    return { ok: false, error: 'expired', exhausted: false };
-  }
-  const salt = typeof live.data[SALT_KEY] === 'string' ? (live.data[SALT_KEY] as string) : '';
-  if (!constantTimeEqual(hashCode(cx, scope, salt, code), live.codeHash)) {
-    const n = await incrementAttempts(cx.db, live.id);
-    if (n >= MAX_WRONG) {
-      await consumeChallenge(cx.db, live.id, now);
-      return { ok: false, error: 'exhausted', exhausted: true };
+  const exhausted = { ok: false, error: 'exhausted', exhausted: true } as const;
+  const g = await guard(cx, counterOf(scope), async () => {
+    const live = await findLiveChallenge(cx.db, scope.flow, scope.kind, cx.clock.now());
+    if (!live || live.userId !== scope.userId || !live.codeHash) {
+      return { value: undefined, outcome: 'uncounted' as const };
     }
-    return { ok: false, error: 'invalid', exhausted: false, remaining: MAX_WRONG - n };
+    const salt = typeof live.data[SALT_KEY] === 'string' ? (live.data[SALT_KEY] as string) : '';
+    const right = constantTimeEqual(hashCode(cx, scope, salt, code), live.codeHash);
+    return { value: { live, right }, outcome: right ? ('success' as const) : ('failure' as const) };
+  });
+  if (g.refused) return exhausted;
+  if (!g.value) return { ok: false, error: 'expired', exhausted: false };
+  const { live, right } = g.value;
+  const now = cx.clock.now();
+  if (!right) {
+    if (g.blocked) {
+      await withdrawLive(cx, scope);
+      return exhausted;
+    }
+    return {
+      ok: false,
+      error: 'invalid',
+      exhausted: false,
+      remaining: Math.max(1, MAX_WRONG - (g.state.hits - g.state.pending)),
+    };
   }
   // Wrong entries made at the same moment in other requests still count.
-  if (await isExhausted(cx, scope)) return { ok: false, error: 'exhausted', exhausted: true };
+  if (g.blocked) return exhausted;
   if (!(await consumeChallenge(cx.db, live.id, now)))
     return { ok: false, error: 'expired', exhausted: false };
   const { [SALT_KEY]: _salt, ...data } = live.data;

@@ -2,12 +2,13 @@ import { queueEmail } from '../delivery/queue.ts';
 import { formatDateTime, oneLine, timeZoneOf } from '../delivery/templates.ts';
 import { isLocale } from '../i18n/index.ts';
 import type { MethodContext } from '../methods/types.ts';
-import { hitLimit, type LimitWindow, readLimit } from '../store/rate-limits.ts';
+import { hitsNow, rateRule, retryAt } from '../policy/counters.ts';
+import { readCounter, reserve } from '../store/counters.ts';
 import { listUsersWithRole } from '../store/users.ts';
 
 /*
  * Sending limits against toll fraud and mail bombing (SSPR.md §2, §3). Every counter is a row of
- * `rate_limits`, counted with one atomic statement, so the limits hold across instances. Windows are
+ * `counters` (store/counters.ts), counted with one atomic statement, so the limits hold across instances. Windows are
  * fixed: they start at the first send and run for their length on the injected clock.
  *
  * The counters of one send are taken in one transaction, all or none: a send refused by the per-IP
@@ -78,14 +79,15 @@ async function take(cx: MethodContext, buckets: Bucket[]): Promise<LimitResult> 
   try {
     await cx.db.transaction(async (trx) => {
       for (const b of sorted) {
-        if (!(await hitLimit(trx, b.key, b.limit, b.windowMs, now))) throw new Refused(b.reason, b.key);
+        const taken = await reserve(trx, b.key, rateRule(b.limit, b.windowMs), now, { settle: 'event' });
+        if (!taken) throw new Refused(b.reason, b.key);
       }
     });
     return { ok: true };
   } catch (err) {
     if (!(err instanceof Refused)) throw err;
-    const w = await readLimit(cx.db, err.key, now);
-    return { ok: false, reason: err.reason, retryAfterMs: w ? w.expiresAt.getTime() - now.getTime() : 0 };
+    const until = retryAt(await readCounter(cx.db, err.key), now);
+    return { ok: false, reason: err.reason, retryAfterMs: until ? until.getTime() - now.getTime() : 0 };
   }
 }
 
@@ -132,8 +134,7 @@ export async function allowEmailSend(
 /** Whether the hourly budget is used up, so texts and calls are paused now. */
 export async function phonePaused(cx: MethodContext): Promise<boolean> {
   if (cx.policy.phoneHourlyBudget < 1) return true;
-  const w = await readLimit(cx.db, BUDGET_KEY, cx.clock.now());
-  return !!w && w.points >= cx.policy.phoneHourlyBudget;
+  return hitsNow(await readCounter(cx.db, BUDGET_KEY), cx.clock.now()) >= cx.policy.phoneHourlyBudget;
 }
 
 /**
@@ -144,16 +145,16 @@ export async function phonePaused(cx: MethodContext): Promise<boolean> {
  */
 async function alertBudgetPause(cx: MethodContext): Promise<void> {
   const now = cx.clock.now();
-  const budget: LimitWindow | undefined = await readLimit(cx.db, BUDGET_KEY, now);
+  const budget = await readCounter(cx.db, BUDGET_KEY);
   // A budget of 0 has no window: phone channels are off by choice, nobody needs telling.
-  if (!budget) return;
-  const until = budget.expiresAt;
-  const claim = await hitLimit(
+  if (!budget.windowEnds || budget.windowEnds.getTime() <= now.getTime()) return;
+  const until = budget.windowEnds;
+  const claim = await reserve(
     cx.db,
     `phone:budget-alert:${until.getTime()}`,
-    1,
-    until.getTime() - now.getTime() + HOUR,
+    rateRule(1, until.getTime() - now.getTime() + HOUR),
     now,
+    { settle: 'event' },
   );
   if (!claim) return;
   const admins = (await listUsersWithRole(cx.db, 'admin')).filter(

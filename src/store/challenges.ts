@@ -84,11 +84,6 @@ export async function findLatestChallenge(
   return r ? fromRow(r) : undefined;
 }
 
-export async function incrementAttempts(db: Tx, id: string): Promise<number> {
-  const [r] = await db('challenges').where({ id }).increment('attempts', 1).returning('attempts');
-  return Number(r?.attempts ?? r);
-}
-
 /** Consumes a challenge once; false when it was already consumed (a replay). */
 export async function consumeChallenge(db: Tx, id: string, now: Date): Promise<boolean> {
   return (

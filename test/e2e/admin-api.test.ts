@@ -555,18 +555,22 @@ describe(`admin API over HTTP with tokens (${backendName})`, { skip: skipReason 
       .first();
     assert.ok(mail, 'a notice went to the user');
 
-    await tdb.db('sign_in_throttle').insert({
-      login_normalized: 'nina',
-      failures: 0,
-      lock_count: 1,
-      locked_until: new Date(clock.now().getTime() + 60_000),
-      updated_at: clock.now(),
-    });
+    await tdb
+      .db('counters')
+      .insert({
+        key: 'signin:nina',
+        hits: 0,
+        lock_count: 1,
+        locked_until: new Date(clock.now().getTime() + 60_000),
+        updated_at: clock.now(),
+      })
+      .onConflict('key')
+      .merge();
     let d = await api(helpdeskToken, 'GET', '/users/nina');
     assert.equal(d.body.lock.locked, true);
     d = await api(adminToken, 'POST', '/users/nina/unlock');
     assert.equal(d.body.lock.locked, false);
-    assert.equal((await tdb.db('sign_in_throttle').where({ login_normalized: 'nina' })).length, 0);
+    assert.equal((await tdb.db('counters').where({ key: 'signin:nina' })).length, 0);
   });
 
   it('requires re-registration by removing every method', async () => {

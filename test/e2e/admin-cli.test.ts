@@ -107,13 +107,17 @@ describe(`administration commands of the CLI (${backendName})`, () => {
     const reset = await json('user', 'reset-password', 'lee');
     assert.match(reset.temporaryPassword, /^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
     assert.equal((await tdb.db('users').where({ login: 'lee' }).first()).must_change_password, true);
-    await tdb.db('sign_in_throttle').insert({
-      login_normalized: 'kim',
-      failures: 0,
-      lock_count: 1,
-      locked_until: new Date(clock.now().getTime() + 60_000),
-      updated_at: clock.now(),
-    });
+    await tdb
+      .db('counters')
+      .insert({
+        key: 'signin:kim',
+        hits: 0,
+        lock_count: 1,
+        locked_until: new Date(clock.now().getTime() + 60_000),
+        updated_at: clock.now(),
+      })
+      .onConflict('key')
+      .merge();
     assert.equal((await json('user', 'show', 'kim')).lock.locked, true);
     assert.equal((await json('user', 'unlock', 'kim')).lock.locked, false);
     assert.deepEqual((await json('user', 'require-reregistration', 'kim')).methods, []);

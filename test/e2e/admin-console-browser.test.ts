@@ -308,13 +308,17 @@ describe(`admin console in Chromium (${backendName})`, { skip: chromiumSkipReaso
     if (!needOathtool(tc)) return;
     const page = needAdmin();
     const started = Date.now();
-    await tdb.db('sign_in_throttle').insert({
-      login_normalized: 'lena',
-      failures: 0,
-      lock_count: 1,
-      locked_until: new Date(clock.now().getTime() + 3600_000),
-      updated_at: clock.now(),
-    });
+    await tdb
+      .db('counters')
+      .insert({
+        key: 'signin:lena',
+        hits: 0,
+        lock_count: 1,
+        locked_until: new Date(clock.now().getTime() + 3600_000),
+        updated_at: clock.now(),
+      })
+      .onConflict('key')
+      .merge();
 
     // Locked: even the right password gets the lockout page.
     const { page: user, problems } = await tab();

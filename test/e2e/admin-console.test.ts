@@ -332,13 +332,17 @@ describe(`admin console (${backendName})`, () => {
 
   it('unlocks a locked account, disables and enables it', async (t) => {
     if (!needOathtool(t)) return;
-    await tdb.db('sign_in_throttle').insert({
-      login_normalized: 'omar',
-      failures: 0,
-      lock_count: 1,
-      locked_until: new Date(clock.now().getTime() + 3600_000),
-      updated_at: clock.now(),
-    });
+    await tdb
+      .db('counters')
+      .insert({
+        key: 'signin:omar',
+        hits: 0,
+        lock_count: 1,
+        locked_until: new Date(clock.now().getTime() + 3600_000),
+        updated_at: clock.now(),
+      })
+      .onConflict('key')
+      .merge();
     let page = await root.get(`/admin/users/${ids.omar}`, srv.issuer);
     assert.match(page.text, /id="user-lock">Locked until/);
     let r = await post(root, page, `/admin/users/${ids.omar}/unlock`);

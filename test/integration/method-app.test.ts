@@ -383,15 +383,18 @@ describe(`authenticator app method (${backendName})`, () => {
     }
     const fifth = await appMethod.verify(cx, alice, creds, flow, { code: otherCode(...good) });
     assert.deepEqual(fifth, { ok: false, error: 'app.too_many', exhausted: true });
-    const counter = await tdb.db('challenges').where({ flow, kind: 'app.verify' });
+    const counter = await tdb.db('counters').where({ key: `code:${flow}:app` });
     assert.equal(counter.length, 1);
-    assert.equal(counter[0].attempts, 5);
+    assert.equal(counter[0].hits, 5);
+    assert.equal(counter[0].pending, 0);
 
     const right = oathtool(aliceSecret, clock.now());
     assert.deepEqual(await appMethod.verify(cx, alice, creds, flow, { code: right }), {
       ok: false,
       error: 'app.too_many',
       exhausted: true,
+      // Refused before it was looked at: no attempt of its own.
+      counted: false,
     });
     assert.equal(
       (await appMethod.verify(cx, alice, creds, newFlow(), { code: right })).ok,

@@ -369,6 +369,8 @@ describe(`security key method (${backendName})`, () => {
       ok: false,
       error: 'securityKey.exhausted',
       exhausted: true,
+      // Refused before it was looked at: no attempt of its own.
+      counted: false,
     });
     // Another flow is not affected.
     const other = `reset:${crypto.randomUUID()}`;

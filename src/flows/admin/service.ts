@@ -16,7 +16,6 @@ import {
   type GrantType,
   SECRET_PURPOSE,
 } from '../../oidc/clients.ts';
-import { isLocked } from '../../policy/lockout.ts';
 import {
   POLICY_KEYS,
   type Policy,
@@ -26,6 +25,13 @@ import {
   questionSettingsProblem,
 } from '../../policy/settings.ts';
 import { gatesRequired, inResetScope, resetGatesAvailable } from '../../policy/sspr.ts';
+import {
+  counterStatus,
+  secondFactorCounter,
+  secondFactorKey,
+  signInCounter,
+  signInKey,
+} from '../../security/counters.ts';
 import { hashSecret } from '../../security/passwords.ts';
 import type { SecretBox } from '../../security/secrets.ts';
 import { type AuditResult, type AuditRow, recordAudit } from '../../store/audit.ts';
@@ -44,6 +50,7 @@ import {
   insertClient,
   listClients,
 } from '../../store/clients.ts';
+import { clearCounters } from '../../store/counters.ts';
 import { listCredentials } from '../../store/credentials.ts';
 import {
   clearSecurityInfoConfirmed,
@@ -66,7 +73,6 @@ import {
 } from '../../store/groups.ts';
 import { rememberPassword } from '../../store/password-history.ts';
 import { readSettings, writeSetting } from '../../store/settings.ts';
-import { clearThrottle, readThrottle } from '../../store/throttle.ts';
 import {
   createUser as createUserRow,
   DuplicateError,
@@ -304,7 +310,7 @@ export async function userDetail(deps: AdminDeps, user: User): Promise<UserDetai
   const [groups, creds, throttle, policy] = await Promise.all([
     groupNamesOf(deps.db, user.id),
     listCredentials(deps.db, user.id),
-    readThrottle(deps.db, normalizeLogin(user.login)),
+    lockStatus(deps, user),
     readPolicy(deps.db),
   ]);
   const subject = { roles: user.roles, groups };
@@ -312,7 +318,6 @@ export async function userDetail(deps: AdminDeps, user: User): Promise<UserDetai
   const gates = resetGatesAvailable(policy, subject, resetKinds);
   const need = gatesRequired(policy, subject);
   const inScope = inResetScope(policy, subject);
-  const now = deps.clock.now();
   return {
     ...summarize(user),
     locale: user.locale,
@@ -320,8 +325,8 @@ export async function userDetail(deps: AdminDeps, user: User): Promise<UserDetai
     passwordChangedAt: iso(user.passwordChangedAt),
     securityInfoConfirmedAt: iso(user.securityInfoConfirmedAt),
     lock: {
-      locked: isLocked(throttle, now),
-      lockedUntil: isLocked(throttle, now) ? iso(throttle.lockedUntil) : null,
+      locked: !!throttle.lockedUntil,
+      lockedUntil: iso(throttle.lockedUntil),
       failures: throttle.failures,
     },
     methods: creds.map((c) => ({
@@ -531,7 +536,7 @@ export async function resetPassword(
     if (user.passwordHash) await rememberPassword(trx, user.id, user.passwordHash, now);
     await setPasswordHash(trx, user.id, hash, now);
     await updateUserRow(trx, user.id, { mustChangePassword: true }, now);
-    await clearThrottle(trx, normalizeLogin(user.login));
+    await clearCounters(trx, [signInKey(normalizeLogin(user.login))]);
     const r = await revokeEverything(trx, user.id);
     await audit(trx, deps, actor, 'admin.user.reset_password', user.id, {
       revoked: r.revoked,
@@ -547,16 +552,31 @@ export async function resetPassword(
   return { user: await userDetail(deps, (await findUserById(deps.db, user.id))!), temporaryPassword: temp };
 }
 
-/** Clears the sign-in lockout (SSPR.md §4) without touching the password. */
+/**
+ * The sign-in lockout as administrators see it: password failures since the last success, and the
+ * lock of the password or of the second factor, whichever ends later.
+ */
+async function lockStatus(
+  deps: AdminDeps,
+  user: User,
+): Promise<{ failures: number; lockedUntil: Date | null }> {
+  const cx = { db: deps.db, clock: deps.clock };
+  const pwd = await counterStatus(cx, signInCounter(normalizeLogin(user.login), user.id));
+  const second = await counterStatus(cx, secondFactorCounter(user.id));
+  const ends = [pwd.lockedUntil, second.lockedUntil].filter((d): d is Date => !!d);
+  const lockedUntil = ends.length ? new Date(Math.max(...ends.map((d) => d.getTime()))) : null;
+  return { failures: pwd.failures, lockedUntil };
+}
+
+/** Clears the sign-in lockout (SSPR.md §4), password and second factor, without touching the password. */
 export async function unlockUser(deps: AdminDeps, actor: Actor, ref: string): Promise<UserDetail> {
   requirePermission(actor, 'users.unlock');
   const user = await resolveUser(deps.db, ref);
-  const key = normalizeLogin(user.login);
-  const was = await readThrottle(deps.db, key);
+  const was = await lockStatus(deps, user);
   await deps.db.transaction(async (trx) => {
-    await clearThrottle(trx, key);
+    await clearCounters(trx, [signInKey(normalizeLogin(user.login)), secondFactorKey(user.id)]);
     await audit(trx, deps, actor, 'admin.user.unlock', user.id, {
-      wasLocked: isLocked(was, deps.clock.now()),
+      wasLocked: !!was.lockedUntil,
       failures: was.failures,
     });
   });

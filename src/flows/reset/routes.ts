@@ -9,14 +9,11 @@ import type { MethodView } from '../../methods/types.ts';
 import { gatesRequired } from '../../policy/sspr.ts';
 import { listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
-import type { User } from '../../store/users.ts';
+import { findUserByLogin, type User } from '../../store/users.ts';
 import { setNewPassword } from '../security-info/password.ts';
 import {
-  attemptBlocked,
   audit,
   completeReset,
-  countAttempt,
-  countMethodFailure,
   eligibility,
   flowOf,
   gateOf,
@@ -27,8 +24,10 @@ import {
   resetOptions,
   saveSession,
   startSession,
+  takeAttempt,
   unlockOnly,
   userOf,
+  verifyGuarded,
 } from './service.ts';
 
 const COOKIE = 'tobira.reset';
@@ -96,12 +95,13 @@ export function resetRoutes(deps: AppDeps): Router {
       return identifyPage(ctx, { error: ctx.state.t('reset.identify.pow'), username: login }, 400);
     }
     const policy = await deps.policy();
-    if (await attemptBlocked(deps, login)) {
+    // The attempt is taken before eligibility is looked at: parallel starts cannot pass the limit.
+    const known = await findUserByLogin(deps.db, login);
+    if (!(await takeAttempt(deps, login, known?.id ?? null))) {
       await audit(deps, null, 'reset.attempt', 'blocked', meta(ctx), 'too many attempts', { login });
       return render(ctx, deps.views, 'reset/blocked', { interaction }, 429);
     }
     const { result, user } = await eligibility(deps, policy, login);
-    await countAttempt(deps, login, user?.id ?? null);
     const s = await startSession(deps, login, result === 'eligible' ? user!.id : null, interaction);
     ctx.cookies.set(COOKIE, `${s.id}.${s.secret}`, cookieOpts);
     if (result !== 'eligible') {
@@ -217,9 +217,15 @@ export function resetRoutes(deps: AppDeps): Router {
     if (!o.method.resetPrecheck) throw new AppError('reset.no_precheck', 404, 'reset.methodUnavailable');
     const cx = await cxOf(ctx);
     const flow = flowOf(s.id);
-    const r = await o.method.resetPrecheck.submit(cx, s.user, o.credentials, flow, form(ctx));
+    const precheck = o.method.resetPrecheck;
+    const g = await verifyGuarded(deps, s.user.id, kind, async () => {
+      const value = await precheck.submit(cx, s.user, o.credentials, flow, form(ctx));
+      return { value, outcome: value.ok ? 'uncounted' : 'failure' };
+    });
+    if (g.refused) throw new AppError('reset.method_blocked', 429, 'reset.methodBlocked');
+    const r = g.value;
     if (!r.ok) {
-      const blocked = await countMethodFailure(deps, s.user.id, kind);
+      const blocked = g.blocked;
       await audit(deps, s.user.id, 'reset.verify', blocked ? 'blocked' : 'failed', meta(ctx), r.error, {
         kind,
       });
@@ -256,10 +262,22 @@ export function resetRoutes(deps: AppDeps): Router {
     }
     const cx = await cxOf(ctx);
     const flow = flowOf(s.id);
-    const r = await o.method.verify(cx, s.user, o.credentials, flow, form(ctx));
+    const g = await verifyGuarded(deps, s.user.id, kind, async () => {
+      const value = await o.method.verify(cx, s.user, o.credentials, flow, form(ctx));
+      return { value, outcome: value.ok ? 'success' : value.counted === false ? 'uncounted' : 'failure' };
+    });
+    if (g.refused) {
+      await audit(deps, s.user.id, 'reset.verify', 'blocked', meta(ctx), 'method blocked', { kind });
+      return render(ctx, deps.views, 'reset/method-blocked', { methodName: o.name }, 429);
+    }
+    const r = g.value;
+    if (r.ok && g.blocked) {
+      // Failures racing this success blocked the method: the block holds.
+      await audit(deps, s.user.id, 'reset.verify', 'blocked', meta(ctx), 'method blocked', { kind });
+      return render(ctx, deps.views, 'reset/method-blocked', { methodName: o.name }, 429);
+    }
     if (!r.ok) {
-      const counted = r.counted !== false;
-      const blocked = (counted && (await countMethodFailure(deps, s.user.id, kind))) || !!r.exhausted;
+      const blocked = g.blocked || !!r.exhausted;
       await audit(deps, s.user.id, 'reset.verify', blocked ? 'blocked' : 'failed', meta(ctx), r.error, {
         kind,
       });

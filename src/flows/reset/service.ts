@@ -1,27 +1,34 @@
 import crypto from 'node:crypto';
 import { endEverything } from '../../account/sessions.ts';
 import type { AppDeps } from '../../app.ts';
-import type { MethodContext, VerificationMethod } from '../../methods/types.ts';
+import type { VerificationMethod } from '../../methods/types.ts';
+import { type CounterRule, isLocked, RESET_ATTEMPT_RULE, RESET_METHOD_RULE } from '../../policy/counters.ts';
 import type { Policy } from '../../policy/settings.ts';
 import { gatesRequired, inResetScope, isAdmin, resetGatesAvailable } from '../../policy/sspr.ts';
+import {
+  type CounterSpec,
+  countEvent,
+  counterBlocked,
+  type Guarded,
+  guard,
+  type Outcome,
+  signInKey,
+} from '../../security/counters.ts';
 import { constantTimeEqual } from '../../security/secrets.ts';
 import { recordAudit } from '../../store/audit.ts';
 import { createChallenge, findLiveChallenge, updateChallengeData } from '../../store/challenges.ts';
+import { clearUserCounters, readCounter } from '../../store/counters.ts';
 import { type Credential, listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
-import { clearUserLocks, countEvent, type LockRule, lockedAt, readLock } from '../../store/reset-locks.ts';
-import { readThrottle } from '../../store/throttle.ts';
 import { findUserById, findUserByLogin, normalizeLogin, type User } from '../../store/users.ts';
 import { clearLockout, type RequestMeta } from '../signin/service.ts';
 
 /** A reset session lasts 15 minutes from its start (SSPR.md §3). */
 export const RESET_SESSION_MS = 15 * 60_000;
-const HOUR = 3600_000;
-const DAY = 24 * HOUR;
 /** 5 reset attempts for one account within an hour lock resets of it for 24 hours. */
-export const ATTEMPT_RULE: LockRule = { limit: 5, windowMs: HOUR, lockMs: DAY };
+export const ATTEMPT_RULE: CounterRule = RESET_ATTEMPT_RULE;
 /** 5 failed verifications of one method within an hour block that method for 24 hours. */
-export const METHOD_RULE: LockRule = { limit: 5, windowMs: HOUR, lockMs: DAY };
+export const METHOD_RULE: CounterRule = RESET_METHOD_RULE;
 
 export interface ResetState {
   /** HMAC of the browser's secret: the session belongs to the browser that started it. */
@@ -144,22 +151,36 @@ export async function eligibility(
   return { result: 'eligible', user };
 }
 
-export async function attemptBlocked(deps: AppDeps, login: string): Promise<boolean> {
-  return lockedAt(await readLock(deps.db, attemptKey(login)), deps.clock.now());
-}
+const methodCounter = (userId: string, kind: string): CounterSpec => ({
+  key: methodKey(userId, gateOf(kind)),
+  rule: METHOD_RULE,
+  userId,
+});
 
-export async function countAttempt(deps: AppDeps, login: string, userId: string | null): Promise<void> {
-  await countEvent(deps.db, attemptKey(login), ATTEMPT_RULE, deps.clock.now(), userId);
+/**
+ * Takes one of the account's reset attempts (5 an hour), before anything else is looked at; false
+ * when resets of it are locked. The fifth attempt is taken and locks.
+ */
+export async function takeAttempt(deps: AppDeps, login: string, userId: string | null): Promise<boolean> {
+  return (await countEvent(deps, { key: attemptKey(login), rule: ATTEMPT_RULE, userId })).ok;
 }
 
 export async function methodBlocked(deps: AppDeps, userId: string, kind: string): Promise<boolean> {
-  return lockedAt(await readLock(deps.db, methodKey(userId, gateOf(kind))), deps.clock.now());
+  return counterBlocked(deps, methodCounter(userId, kind));
 }
 
-/** Records a failed verification; returns whether the method is now blocked. */
-export async function countMethodFailure(deps: AppDeps, userId: string, kind: string): Promise<boolean> {
-  const s = await countEvent(deps.db, methodKey(userId, gateOf(kind)), METHOD_RULE, deps.clock.now(), userId);
-  return lockedAt(s, deps.clock.now());
+/**
+ * Runs one verification of a reset method with its attempt reserved first (5 failures an hour block
+ * the method for 24 hours); refused unevaluated when the method is blocked or its last allowed
+ * attempts are in flight.
+ */
+export async function verifyGuarded<T>(
+  deps: AppDeps,
+  userId: string,
+  kind: string,
+  check: () => Promise<{ value: T; outcome: Outcome }>,
+): Promise<Guarded<T>> {
+  return guard(deps, methodCounter(userId, kind), check);
 }
 
 export async function audit(
@@ -198,7 +219,7 @@ export async function completeReset(
   const policy = await deps.policy();
   await clearLockout(deps.db, user.login);
   await endEverything(deps, user.id);
-  await clearUserLocks(deps.db, user.id, [attemptKey(user.login)]);
+  await clearUserCounters(deps.db, user.id, [attemptKey(user.login)]);
   await audit(deps, user.id, 'reset.complete', 'succeeded', meta, null, { methods: state.methods });
   await audit(deps, user.id, 'reset.attempt', 'succeeded', meta, null, { methods: state.methods });
   if (policy.notifyUserOnReset) await deps.notices.passwordReset(user, meta);
@@ -212,14 +233,13 @@ export async function unlockOnly(
   meta: RequestMeta,
 ): Promise<void> {
   await clearLockout(deps.db, user.login);
-  await clearUserLocks(deps.db, user.id, [attemptKey(user.login)]);
+  await clearUserCounters(deps.db, user.id, [attemptKey(user.login)]);
   await audit(deps, user.id, 'reset.unlock', 'succeeded', meta, null, { methods: state.methods });
   await audit(deps, user.id, 'reset.attempt', 'succeeded', meta, 'unlocked', { methods: state.methods });
 }
 
 export async function isSignInLocked(deps: AppDeps, user: User): Promise<boolean> {
-  const s = await readThrottle(deps.db, normalizeLogin(user.login));
-  return !!s.lockedUntil && s.lockedUntil.getTime() > deps.clock.now().getTime();
+  return isLocked(await readCounter(deps.db, signInKey(normalizeLogin(user.login))), deps.clock.now());
 }
 
 export async function userOf(deps: AppDeps, state: ResetState): Promise<User | undefined> {

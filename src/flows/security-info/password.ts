@@ -2,14 +2,16 @@ import { announce, type Revocation, revokeEverything } from '../../account/sessi
 import type { AppDeps } from '../../app.ts';
 import type { MessageKey } from '../../i18n/index.ts';
 import { checkPassword as checkPolicy } from '../../policy/password.ts';
+import { guard, signInCounter } from '../../security/counters.ts';
 import { hashSecret, verifySecret } from '../../security/passwords.ts';
 import { recordAudit } from '../../store/audit.ts';
 import { recentPasswordHashes, rememberPassword } from '../../store/password-history.ts';
-import { setPasswordHash, type User } from '../../store/users.ts';
+import { normalizeLogin, setPasswordHash, type User } from '../../store/users.ts';
 import type { RequestMeta } from '../signin/service.ts';
 
 export type Reason = { key: MessageKey; params?: Record<string, string | number> };
-export type SetPasswordResult = { ok: true } | { ok: false; reasons: Reason[] };
+/** `locked`: the account's sign-in lockout refused the current password. */
+export type SetPasswordResult = { ok: true } | { ok: false; reasons: Reason[]; locked?: boolean };
 
 /**
  * Checks a new password against the policy (SSPR.md §2), including the last N passwords, and stores
@@ -77,8 +79,10 @@ export async function setNewPassword(
 }
 
 /**
- * The portal's "change password": the current password is required. The portal session it is made
- * in (`keepSession`) stays; every other session of the user ends.
+ * The portal's "change password": the current password is required, and checking it is a sign-in
+ * attempt: it is reserved in the account's sign-in lockout before argon2 runs, a wrong one counts
+ * toward the lock, and a locked account's current password is refused unevaluated. The portal
+ * session it is made in (`keepSession`) stays; every other session of the user ends.
  */
 export async function changePassword(
   deps: AppDeps,
@@ -87,17 +91,32 @@ export async function changePassword(
   meta: RequestMeta,
   keepSession?: string,
 ): Promise<SetPasswordResult> {
-  if (!(await verifySecret(user.passwordHash, input.current.slice(0, 1024)))) {
-    await recordAudit(deps.db, {
+  const audit = (activity: string, result: 'failed' | 'blocked', reason: string) =>
+    recordAudit(deps.db, {
       at: deps.clock.now(),
       actorId: user.id,
       subjectId: user.id,
-      activity: 'password.change',
-      result: 'failed',
-      reason: 'current password wrong',
+      activity,
+      result,
+      reason,
       ip: meta.ip,
       userAgent: meta.userAgent,
     });
+  const g = await guard(deps, signInCounter(normalizeLogin(user.login), user.id), async () => {
+    const right = await verifySecret(user.passwordHash, input.current.slice(0, 1024));
+    return { value: right, outcome: right ? 'success' : 'failure' };
+  });
+  if (g.refused || g.blocked) {
+    if (!g.refused) await audit('password.change', 'failed', 'current password wrong');
+    if (!g.refused && g.lockedNow && g.state.lockedUntil) {
+      const seconds = Math.round((g.state.lockedUntil.getTime() - deps.clock.now().getTime()) / 1000);
+      await audit('signin.lockout', 'blocked', `locked for ${seconds}s`);
+    }
+    if (g.refused || g.value) await audit('password.change', 'blocked', 'locked');
+    return { ok: false, locked: true, reasons: [{ key: 'portal.password.locked' }] };
+  }
+  if (!g.value) {
+    await audit('password.change', 'failed', 'current password wrong');
     return { ok: false, reasons: [{ key: 'portal.password.currentWrong' }] };
   }
   const r = await setNewPassword(deps, user, input.next, input.confirm, meta, 'password.change', keepSession);

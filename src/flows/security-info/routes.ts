@@ -176,7 +176,7 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
       deps.views,
       'my/password',
       { reasons: r.reasons.map((x) => ctx.state.t(x.key, x.params)) },
-      400,
+      r.locked ? 429 : 400,
     );
   });
 

@@ -24,7 +24,7 @@ import {
   describeAll,
   finishEnroll,
 } from '../security-info/service.ts';
-import { checkPassword } from './service.ts';
+import { checkPassword, verifySecondFactor } from './service.ts';
 import { clearSignIn, loadSignInState, type SignInState, saveSignInState, signInFlow } from './state.ts';
 
 const UID = /^[A-Za-z0-9_-]{10,64}$/;
@@ -364,18 +364,17 @@ export function signInRoutes(deps: AppDeps): Router {
     if (!m?.usableFor.signIn || !mine.length) {
       throw new AppError('signin.method_unavailable', 404, 'signin.methodUnavailable');
     }
-    const r = await m.verify(await cxOf(ctx), su.user, mine, signInFlow(d.uid), form);
-    await recordAudit(db, {
-      at: deps.clock.now(),
-      actorId: su.user.id,
-      subjectId: su.user.id,
-      activity: 'signin.second_factor',
-      result: r.ok ? 'succeeded' : r.exhausted ? 'blocked' : 'failed',
-      reason: r.ok ? null : r.error,
-      ip: ctx.state.meta.ip,
-      userAgent: ctx.state.meta.userAgent,
-      details: { kind: m.kind },
-    });
+    const cx = await cxOf(ctx);
+    const r = await verifySecondFactor(
+      deps,
+      su.user,
+      m.kind,
+      () => m.verify(cx, su.user, mine, signInFlow(d.uid), form),
+      ctx.state.meta,
+    );
+    if (!r.ok && 'locked' in r) {
+      return mfaPage(ctx, d, su.user, creds, m, ctx.state.t('signin.secondFactorLocked'), 429);
+    }
     if (!r.ok) {
       return mfaPage(ctx, d, su.user, creds, m, ctx.state.t(r.error, r.params), r.exhausted ? 429 : 400);
     }

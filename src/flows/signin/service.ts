@@ -1,9 +1,17 @@
+import type { Notices } from '../../app.ts';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/knex.ts';
-import { isLocked, registerFailure } from '../../policy/lockout.ts';
+import type { VerifyResult } from '../../methods/types.ts';
+import {
+  guard,
+  type Outcome,
+  secondFactorCounter,
+  signInCounter,
+  signInKey,
+} from '../../security/counters.ts';
 import { hashSecret, needsRehash, verifySecret } from '../../security/passwords.ts';
 import { recordAudit } from '../../store/audit.ts';
-import { clearThrottle, lockThrottle, readThrottle, writeThrottle } from '../../store/throttle.ts';
+import { clearCounters } from '../../store/counters.ts';
 import { findUserByLogin, normalizeLogin, setPasswordHash, type User } from '../../store/users.ts';
 
 export interface RequestMeta {
@@ -47,46 +55,114 @@ export async function checkPassword(
       details: user ? null : { login: login.slice(0, 256) },
     });
 
-  const throttle = await readThrottle(deps.db, key);
-  if (isLocked(throttle, now)) {
+  // The attempt is reserved before argon2 runs: a counter that is locked, or whose last allowed
+  // attempts are in flight, refuses without evaluating the password.
+  type Judged = { ok: true; user: User } | { ok: false; reason: 'invalid' | 'disabled' | 'unknown' };
+  const g = await guard(deps, signInCounter(key, user?.id ?? null), async () => {
+    const valid = await verifySecret(user?.passwordHash, password);
+    let value: Judged;
+    if (!user) value = { ok: false, reason: 'unknown' };
+    else if (!valid) value = { ok: false, reason: 'invalid' };
+    else if (user.status !== 'active') value = { ok: false, reason: 'disabled' };
+    else value = { ok: true, user };
+    return { value, outcome: value.ok ? 'success' : 'failure' };
+  });
+  if (g.refused) {
     await audit('blocked', 'locked');
-    return { ok: false, reason: 'locked', until: throttle.lockedUntil! };
+    return { ok: false, reason: 'locked', until: g.until ?? now };
   }
-
-  const valid = await verifySecret(user?.passwordHash, password);
-  let result: PasswordResult;
-  if (!user) result = { ok: false, reason: 'unknown' };
-  else if (!valid) result = { ok: false, reason: 'invalid' };
-  else if (user.status !== 'active') result = { ok: false, reason: 'disabled' };
-  else result = { ok: true, user };
-
+  const result = g.value;
   if (result.ok) {
-    if (throttle.failures || throttle.lockCount) await clearThrottle(deps.db, key);
+    // A failure racing this success locked the account: the lock holds.
+    if (g.blocked) {
+      await audit('blocked', 'locked');
+      return { ok: false, reason: 'locked', until: g.until ?? now };
+    }
     if (user?.passwordHash && needsRehash(user.passwordHash)) {
       await setPasswordHash(deps.db, user.id, await hashSecret(password), now, false);
     }
     await audit('succeeded', null);
     return result;
   }
-
-  const after = await deps.db.transaction(async (trx) => {
-    const next = registerFailure(await lockThrottle(trx, key, now), now);
-    await writeThrottle(trx, key, next, now);
-    return next;
-  });
   await audit('failed', result.reason);
-  if (isLocked(after, now)) {
-    await audit(
-      'blocked',
-      `locked for ${Math.round((after.lockedUntil!.getTime() - now.getTime()) / 1000)}s`,
-      'signin.lockout',
-    );
-    return { ok: false, reason: 'locked', until: after.lockedUntil! };
+  if (g.blocked) {
+    // Only the failure that completed the limit locked it (the others found it locked already).
+    if (g.lockedNow && g.state.lockedUntil) {
+      await audit(
+        'blocked',
+        `locked for ${Math.round((g.state.lockedUntil.getTime() - now.getTime()) / 1000)}s`,
+        'signin.lockout',
+      );
+    }
+    return { ok: false, reason: 'locked', until: g.until ?? now };
   }
   return result;
 }
 
 /** A successful reset or an administrator clears the lock (SSPR.md §4). */
 export async function clearLockout(db: Db, login: string): Promise<void> {
-  await clearThrottle(db, normalizeLogin(login));
+  await clearCounters(db, [signInKey(normalizeLogin(login))]);
 }
+
+export type SecondFactorResult =
+  | VerifyResult
+  /** Not evaluated, or a right answer refused: the account's second factor is locked. */
+  | { ok: false; locked: true; until: Date | null };
+
+/**
+ * Runs one second-factor verification at sign-in under the account's second-factor lockout: 10
+ * failures in any number of interactions lock the second factor for the same doubling periods as
+ * passwords (SSPR.md §4). The attempt is reserved before the method checks anything; a right answer
+ * is refused while a lock set by racing failures holds. Every attempt is audited; the failure that
+ * locks is audited as `signin.second_factor_lockout` and the user is emailed.
+ */
+export async function verifySecondFactor(
+  deps: { db: Db; clock: Clock; notices: Pick<Notices, 'secondFactorLocked'> },
+  user: User,
+  kind: string,
+  verify: () => Promise<VerifyResult>,
+  meta: RequestMeta,
+): Promise<SecondFactorResult> {
+  const audit = (activity: string, result: 'succeeded' | 'failed' | 'blocked', reason: string | null) =>
+    recordAudit(deps.db, {
+      at: deps.clock.now(),
+      actorId: user.id,
+      subjectId: user.id,
+      activity,
+      result,
+      reason,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      details: { kind },
+    });
+  const g = await guard(deps, secondFactorCounter(user.id), async () => {
+    const value = await verify();
+    const outcome: Outcome = value.ok ? 'success' : value.counted === false ? 'uncounted' : 'failure';
+    return { value, outcome };
+  });
+  if (g.refused) {
+    await audit('signin.second_factor', 'blocked', SECOND_FACTOR_LOCKED);
+    return { ok: false, locked: true, until: g.until };
+  }
+  const r = g.value;
+  if (r.ok && g.blocked) {
+    await audit('signin.second_factor', 'blocked', SECOND_FACTOR_LOCKED);
+    return { ok: false, locked: true, until: g.until };
+  }
+  await audit(
+    'signin.second_factor',
+    r.ok ? 'succeeded' : r.exhausted ? 'blocked' : 'failed',
+    r.ok ? null : r.error,
+  );
+  if (g.lockedNow && g.state.lockedUntil) {
+    const until = g.state.lockedUntil;
+    const seconds = Math.round((until.getTime() - deps.clock.now().getTime()) / 1000);
+    await audit('signin.second_factor_lockout', 'blocked', `locked for ${seconds}s`);
+    await deps.notices.secondFactorLocked(user, until, meta);
+  }
+  if (!r.ok && g.blocked) return { ok: false, locked: true, until: g.until };
+  return r;
+}
+
+/** The audit reason of a second-factor attempt refused by the account's lock (not evaluated). */
+export const SECOND_FACTOR_LOCKED = 'second_factor_locked';

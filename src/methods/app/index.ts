@@ -2,13 +2,13 @@ import crypto from 'node:crypto';
 import QRCode from 'qrcode';
 import { en } from '../../i18n/en.ts';
 import type { MessageKey } from '../../i18n/index.ts';
+import { codeRule } from '../../policy/counters.ts';
+import { type CounterSpec, codeKey, counterBlocked, guard } from '../../security/counters.ts';
 import { constantTimeEqual } from '../../security/secrets.ts';
 import {
   consumeChallenge,
   createChallenge,
-  findLatestChallenge,
   findLiveChallenge,
-  incrementAttempts,
   updateChallengeData,
 } from '../../store/challenges.ts';
 import {
@@ -35,7 +35,6 @@ import type {
 
 const PURPOSE = 'totp-secret';
 const ENROLL_KIND = 'app.enroll';
-const VERIFY_KIND = 'app.verify';
 const SECRET_BYTES = 20;
 const DIGITS = 6;
 const PERIOD_S = 30;
@@ -48,11 +47,8 @@ const NAME_MAX = 64;
 /** RFC 8176 value this method adds on success (the interface carries it in VerifyResult). */
 export const AMR: readonly string[] = ['otp'];
 const ENROLL_TTL_MS = 10 * 60_000;
-/**
- * The per-flow failure counter is read with findLatestChallenge, which ignores expiry, so this only
- * decides when the sweeper may delete it: it must outlive any sign-in interaction or reset session.
- */
-const VERIFY_COUNTER_TTL_MS = 60 * 60_000;
+/** Wrong codes are counted per flow for an hour: longer than any sign-in interaction or reset session. */
+const VERIFY_WINDOW_MS = 60 * 60_000;
 
 /** Stored as the label when the user gives no name; shown localized by describe(). */
 const DEFAULT_LABEL: string = en['app.default_label'];
@@ -207,33 +203,20 @@ function fail(
   return params ? { ok: false, error, params } : { ok: false, error };
 }
 
-const exhausted = (): VerifyResult => ({ ok: false, error: 'app.too_many', exhausted: true });
+const exhausted = () => ({ ok: false, error: 'app.too_many', exhausted: true }) as const;
 
-/** Counts one wrong entry in the flow's counter (made on the first failure) and says what to answer. */
-async function recordFailure(
-  cx: MethodContext,
-  user: User,
-  flow: string,
-  error: MessageKey,
-): Promise<VerifyResult> {
-  const counter = await findLatestChallenge(cx.db, flow, VERIFY_KIND);
-  const n = counter
-    ? await incrementAttempts(cx.db, counter.id)
-    : (
-        await createChallenge(
-          cx.db,
-          { flow, userId: user.id, kind: VERIFY_KIND, attempts: 1 },
-          cx.clock.now(),
-          VERIFY_COUNTER_TTL_MS,
-        )
-      ).attempts;
-  return n >= MAX_WRONG ? exhausted() : { ok: false, error };
-}
-
-async function flowExhausted(cx: MethodContext, flow: string): Promise<boolean> {
-  const counter = await findLatestChallenge(cx.db, flow, VERIFY_KIND);
-  return !!counter && counter.attempts >= MAX_WRONG;
-}
+/** Wrong codes in one flow (`code:<flow>:app`), reserved before the codes are computed. */
+const verifyCounter = (flow: string, user: User): CounterSpec => ({
+  key: codeKey(flow, 'app'),
+  rule: codeRule(MAX_WRONG, VERIFY_WINDOW_MS),
+  userId: user.id,
+});
+/** Wrong codes for one enrolment (one secret): a new secret starts afresh. */
+const enrollCounter = (challengeId: string, user: User): CounterSpec => ({
+  key: `app.enroll:${challengeId}`,
+  rule: codeRule(MAX_WRONG, ENROLL_TTL_MS),
+  userId: user.id,
+});
 
 function openSecret(cx: MethodContext, sealed: unknown): Buffer | undefined {
   if (typeof sealed !== 'string') return undefined;
@@ -261,7 +244,12 @@ export const appMethod: VerificationMethod = {
     async begin(cx, user, flow, input) {
       const now = cx.clock.now();
       const live = await findLiveChallenge(cx.db, flow, ENROLL_KIND, now);
-      if (live && !input.restart && live.userId === user.id && live.attempts < MAX_WRONG) {
+      if (
+        live &&
+        !input.restart &&
+        live.userId === user.id &&
+        !(await counterBlocked(cx, enrollCounter(live.id, user)))
+      ) {
         const key = openSecret(cx, live.data.secret);
         if (key) return enrollView(cx, user, live.id, base32Encode(key));
       }
@@ -290,7 +278,7 @@ export const appMethod: VerificationMethod = {
       if (typeof input.challengeId === 'string' && input.challengeId !== '' && input.challengeId !== ch.id) {
         return fail('app.enroll_expired');
       }
-      if (ch.attempts >= MAX_WRONG) return fail('app.enroll_exhausted');
+      if (await counterBlocked(cx, enrollCounter(ch.id, user))) return fail('app.enroll_exhausted');
 
       const name = normalizeName(input.name);
       if (name === undefined) return fail('app.name_too_long', { max: NAME_MAX });
@@ -302,14 +290,15 @@ export const appMethod: VerificationMethod = {
       const key = openSecret(cx, ch.data.secret);
       if (!key) return fail('app.enroll_expired');
 
-      const steps = matchingSteps(key, code, now);
-      if (!steps.length) {
-        const n = await incrementAttempts(cx.db, ch.id);
-        return fail(n >= MAX_WRONG ? 'app.enroll_exhausted' : 'app.code_invalid');
-      }
+      const g = await guard(cx, enrollCounter(ch.id, user), async () => {
+        const steps = matchingSteps(key, code, now);
+        return { value: steps, outcome: steps.length ? 'success' : 'failure' };
+      });
+      if (g.refused) return fail('app.enroll_exhausted');
+      const steps = g.value;
+      if (!steps.length) return fail(g.blocked ? 'app.enroll_exhausted' : 'app.code_invalid');
       // Wrong entries made at the same moment in other requests still count.
-      const fresh = await findLiveChallenge(cx.db, flow, ENROLL_KIND, now);
-      if (fresh?.id === ch.id && fresh.attempts >= MAX_WRONG) return fail('app.enroll_exhausted');
+      if (g.blocked) return fail('app.enroll_exhausted');
       if (!(await consumeChallenge(cx.db, ch.id, now))) return fail('app.enroll_expired');
       const lastStep = Math.max(...steps);
       await updateChallengeData(cx.db, ch.id, {}); // the sealed secret now lives only in the credential
@@ -332,28 +321,36 @@ export const appMethod: VerificationMethod = {
     const code = normalizeCode(input.code);
     // A malformed code is a typing slip, not a guess: it counts nowhere.
     if (!code) return { ...fail('app.code_format'), counted: false };
-    if (await flowExhausted(cx, flow)) return exhausted();
-
     const now = cx.clock.now();
-    const matches: { credentialId: string; step: number }[] = [];
-    for (const c of credentials as Credential[]) {
-      if (c.kind !== 'app' || c.userId !== user.id) continue;
-      const key = openSecret(cx, c.data.secret);
-      if (!key) continue;
-      for (const step of matchingSteps(key, code, now)) matches.push({ credentialId: c.id, step });
-    }
-    if (!matches.length) return recordFailure(cx, user, flow, 'app.code_invalid');
-
-    // Wrong entries made at the same moment in other requests still count.
-    if (await flowExhausted(cx, flow)) return exhausted();
-    for (const m of matches) {
-      if (await claimTotpStep(cx.db, m.credentialId, m.step)) {
-        await touchCredential(cx.db, m.credentialId, now);
-        return { ok: true, credentialId: m.credentialId, amr: [...AMR] };
+    type Match = { credentialId: string; step: number };
+    const g = await guard(cx, verifyCounter(flow, user), async () => {
+      const matches: Match[] = [];
+      for (const c of credentials as Credential[]) {
+        if (c.kind !== 'app' || c.userId !== user.id) continue;
+        const key = openSecret(cx, c.data.secret);
+        if (!key) continue;
+        for (const step of matchingSteps(key, code, now)) matches.push({ credentialId: c.id, step });
       }
-    }
-    // A code whose step was already used with this app (a replay, or an older code after a newer one).
-    return recordFailure(cx, user, flow, 'app.code_used');
+      // A code whose step was already used with this app (a replay, or an older code after a newer
+      // one) is a failure too.
+      let claimed: Match | undefined;
+      for (const m of matches) {
+        if (await claimTotpStep(cx.db, m.credentialId, m.step)) {
+          claimed = m;
+          break;
+        }
+      }
+      const value = { claimed, matched: matches.length > 0 };
+      return { value, outcome: claimed ? 'success' : 'failure' };
+    });
+    // Refused unevaluated: not an attempt of its own (it counts nowhere else).
+    if (g.refused) return { ...exhausted(), counted: false };
+    const { claimed, matched } = g.value;
+    // Wrong entries made at the same moment in other requests used up the limit: refused.
+    if (g.blocked) return exhausted();
+    if (!claimed) return fail(matched ? 'app.code_used' : 'app.code_invalid');
+    await touchCredential(cx.db, claimed.credentialId, now);
+    return { ok: true, credentialId: claimed.credentialId, amr: [...AMR] };
   },
 
   describe(credential, t) {

@@ -1,14 +1,10 @@
 import crypto from 'node:crypto';
 import { type MessageKey, translator } from '../../i18n/index.ts';
+import { codeRule } from '../../policy/counters.ts';
 import type { Policy } from '../../policy/settings.ts';
+import { type CounterSpec, codeKey, counterBlocked, guard } from '../../security/counters.ts';
 import { hashSecret, verifySecret } from '../../security/passwords.ts';
-import {
-  consumeChallenge,
-  createChallenge,
-  findLatestChallenge,
-  findLiveChallenge,
-  incrementAttempts,
-} from '../../store/challenges.ts';
+import { consumeChallenge, createChallenge, findLiveChallenge } from '../../store/challenges.ts';
 import { type Credential, countCredentialsByKind, touchCredential } from '../../store/credentials.ts';
 import type { User } from '../../store/users.ts';
 import type {
@@ -37,7 +33,6 @@ import { ANSWER_MAX, ANSWER_MIN, checkAnswer } from './normalize.ts';
 
 const KIND = 'questions';
 const DRAW_KIND = 'questions.draw';
-const VERIFY_KIND = 'questions.verify';
 /** Wrong attempts allowed in one flow (SSPR.md §3); the reset flow turns exhaustion into its 24 h lock. */
 const MAX_WRONG = 5;
 /** A drawn set is answered within a reset session (15 minutes) or drawn again. */
@@ -133,29 +128,19 @@ function fail(
   return params ? { ok: false, error, params } : { ok: false, error };
 }
 
-const exhausted = (): VerifyResult => ({ ok: false, error: 'questions.too_many', exhausted: true });
+const exhausted = () => ({ ok: false, error: 'questions.too_many', exhausted: true }) as const;
 
 const noticeView = (partial: string, notice: MessageKey): MethodView => ({ partial, data: { notice } });
 
-async function flowExhausted(cx: MethodContext, flow: string): Promise<boolean> {
-  const counter = await findLatestChallenge(cx.db, flow, VERIFY_KIND);
-  return !!counter && counter.attempts >= MAX_WRONG;
-}
+/** Wrong attempts in one flow (`code:<flow>:questions`), reserved before the answers are hashed. */
+const answersCounter = (flow: string, user: User): CounterSpec => ({
+  key: codeKey(flow, KIND),
+  rule: codeRule(MAX_WRONG, VERIFY_COUNTER_TTL_MS),
+  userId: user.id,
+});
 
-/** Counts one wrong attempt in the flow's counter (made on the first failure). */
-async function recordFailure(cx: MethodContext, user: User, flow: string): Promise<VerifyResult> {
-  const counter = await findLatestChallenge(cx.db, flow, VERIFY_KIND);
-  const n = counter
-    ? await incrementAttempts(cx.db, counter.id)
-    : (
-        await createChallenge(
-          cx.db,
-          { flow, userId: user.id, kind: VERIFY_KIND, attempts: 1 },
-          cx.clock.now(),
-          VERIFY_COUNTER_TTL_MS,
-        )
-      ).attempts;
-  return n >= MAX_WRONG ? exhausted() : fail('questions.wrong');
+async function flowExhausted(cx: MethodContext, flow: string, user: User): Promise<boolean> {
+  return counterBlocked(cx, answersCounter(flow, user));
 }
 
 /** k distinct items chosen uniformly at random (a partial Fisher–Yates shuffle on a CSPRNG). */
@@ -254,7 +239,7 @@ export const questionsMethod: VerificationMethod = {
     if (!set) return noticeView('questions/verify', 'questions.not_registered');
     const required = cx.policy.questionsRequiredToReset;
     if (set.questions.length < required) return noticeView('questions/verify', 'questions.set_too_small');
-    if (await flowExhausted(cx, flow)) return noticeView('questions/verify', 'questions.too_many');
+    if (await flowExhausted(cx, flow, user)) return noticeView('questions/verify', 'questions.too_many');
 
     const now = cx.clock.now();
     const registered = new Set(set.questions.map((q) => q.id));
@@ -309,7 +294,7 @@ export const questionsMethod: VerificationMethod = {
     const set = userSet(user, credentials);
     if (!set) return fail('questions.not_registered');
     if (set.questions.length < cx.policy.questionsRequiredToReset) return fail('questions.set_too_small');
-    if (await flowExhausted(cx, flow)) return exhausted();
+    if (await flowExhausted(cx, flow, user)) return exhausted();
 
     const now = cx.clock.now();
     const draw = await findLiveChallenge(cx.db, flow, DRAW_KIND, now);
@@ -336,17 +321,21 @@ export const questionsMethod: VerificationMethod = {
         return { ...fail('questions.answer_format', { min: ANSWER_MIN, max: ANSWER_MAX }), counted: false };
       answers.push(a.normalized);
     }
-    // One attempt per draw, even when two requests answer it at the same moment.
-    if (!(await consumeChallenge(cx.db, draw.id, now)))
-      return { ...fail('questions.expired'), counted: false };
-    if (await flowExhausted(cx, flow)) return exhausted();
-
-    let allRight = drawn.length > 0;
-    for (let i = 0; i < drawn.length; i++) {
-      const right = await verifySecret(drawn[i]?.hash, answers[i]);
-      allRight = allRight && right;
-    }
-    if (!allRight) return recordFailure(cx, user, flow);
+    const g = await guard(cx, answersCounter(flow, user), async () => {
+      // One attempt per draw, even when two requests answer it at the same moment.
+      if (!(await consumeChallenge(cx.db, draw.id, now))) return { value: 'expired', outcome: 'uncounted' };
+      let allRight = drawn.length > 0;
+      for (let i = 0; i < drawn.length; i++) {
+        const right = await verifySecret(drawn[i]?.hash, answers[i]);
+        allRight = allRight && right;
+      }
+      return allRight ? { value: 'right', outcome: 'success' } : { value: 'wrong', outcome: 'failure' };
+    });
+    // Refused unevaluated: not an attempt of its own (it counts nowhere else).
+    if (g.refused) return { ...exhausted(), counted: false };
+    if (g.value === 'expired') return { ...fail('questions.expired'), counted: false };
+    if (g.blocked) return exhausted();
+    if (g.value === 'wrong') return fail('questions.wrong');
     await touchCredential(cx.db, set.credential.id, now);
     return { ok: true, credentialId: set.credential.id, amr: [...AMR] };
   },

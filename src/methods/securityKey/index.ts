@@ -7,13 +7,13 @@ import {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import { isLocale, type MessageKey, translator } from '../../i18n/index.ts';
+import { codeRule } from '../../policy/counters.ts';
+import { type CounterSpec, codeKey, counterBlocked, guard } from '../../security/counters.ts';
 import {
   type Challenge,
   consumeChallenge,
   createChallenge,
-  findLatestChallenge,
   findLiveChallenge,
-  incrementAttempts,
 } from '../../store/challenges.ts';
 import {
   type Credential,
@@ -47,6 +47,12 @@ const NAME_MAX = 64;
 
 const CH_ENROLL = 'securityKey.enroll';
 const CH_VERIFY = 'securityKey.verify';
+/** Failed assertions in one flow, reserved before each assertion is checked. */
+const keyCounter = (flow: string, user: User): CounterSpec => ({
+  key: codeKey(flow, 'securityKey'),
+  rule: codeRule(MAX_FAILURES),
+  userId: user.id,
+});
 const CH_PASSKEY = 'securityKey.passkey';
 
 /** What is kept in `credentials.data` for one key. Nothing here is secret: the public key is public. */
@@ -341,18 +347,17 @@ export const securityKeyMethod: VerificationMethod = {
       userVerification: 'preferred',
       timeout: TTL_MS,
     });
-    // Failures belong to the flow, not to one set of options: a new challenge carries the count on.
-    const previous = await findLatestChallenge(cx.db, flow, CH_VERIFY);
-    const attempts = previous && previous.userId === user.id ? previous.attempts : 0;
+    // Failures belong to the flow, not to one set of options (the counter `code:<flow>:securityKey`).
+    const blocked = await counterBlocked(cx, keyCounter(flow, user));
     await createChallenge(
       cx.db,
-      { flow, userId: user.id, kind: CH_VERIFY, data: { challenge: options.challenge }, attempts },
+      { flow, userId: user.id, kind: CH_VERIFY, data: { challenge: options.challenge } },
       cx.clock.now(),
       TTL_MS,
     );
     return {
       partial: 'securityKey/verify',
-      data: { optionsJson: embedJson(options), exhausted: attempts >= MAX_FAILURES },
+      data: { optionsJson: embedJson(options), exhausted: blocked },
     };
   },
 
@@ -364,25 +369,30 @@ export const securityKeyMethod: VerificationMethod = {
 
     const challenge = await findLiveChallenge(cx.db, flow, CH_VERIFY, now);
     if (!challenge || challenge.userId !== user.id) {
-      const latest = await findLatestChallenge(cx.db, flow, CH_VERIFY);
-      if (latest && latest.userId === user.id && latest.attempts >= MAX_FAILURES) return exhausted;
+      if (await counterBlocked(cx, keyCounter(flow, user))) return exhausted;
       return { ok: false, error: 'securityKey.expired' };
     }
-    if (challenge.attempts >= MAX_FAILURES) return exhausted;
-    if (!(await consumeChallenge(cx.db, challenge.id, now)))
-      return { ok: false, error: 'securityKey.expired' };
-
-    const fail = async (error: MessageKey): Promise<Failure> => {
-      const n = await incrementAttempts(cx.db, challenge.id);
-      return n >= MAX_FAILURES ? exhausted : { ok: false, error };
-    };
-
-    // Only this user's keys count: an assertion from someone else's key is refused like a wrong one.
-    const cred = credentials.find((c) => c.kind === KIND && c.userId === user.id && c.lookup === response.id);
-    if (!cred) return fail('securityKey.notRegistered');
-    const d = await verifyAssertion(cx, response, challenge, cred, false);
-    if (!d) return fail('securityKey.failed');
-    return { ok: true, credentialId: cred.id, amr: amrOf(d) };
+    type Checked = { error: MessageKey } | { credentialId: string; amr: string[] };
+    const g = await guard(cx, keyCounter(flow, user), async () => {
+      if (!(await consumeChallenge(cx.db, challenge.id, now))) {
+        return { value: { error: 'securityKey.expired' } as Checked, outcome: 'uncounted' as const };
+      }
+      // Only this user's keys count: an assertion from someone else's key is refused like a wrong one.
+      const cred = credentials.find(
+        (c) => c.kind === KIND && c.userId === user.id && c.lookup === response.id,
+      );
+      if (!cred)
+        return { value: { error: 'securityKey.notRegistered' } as Checked, outcome: 'failure' as const };
+      const d = await verifyAssertion(cx, response, challenge, cred, false);
+      if (!d) return { value: { error: 'securityKey.failed' } as Checked, outcome: 'failure' as const };
+      return { value: { credentialId: cred.id, amr: amrOf(d) } as Checked, outcome: 'success' as const };
+    });
+    // Refused unevaluated: not an attempt of its own (it counts nowhere else).
+    if (g.refused) return { ...exhausted, counted: false };
+    if (g.blocked) return exhausted;
+    const v = g.value;
+    if ('error' in v) return { ok: false, error: v.error };
+    return { ok: true, credentialId: v.credentialId, amr: v.amr };
   },
 
   describe(credential, t) {
