@@ -42,5 +42,6 @@ export function metricsFromAudit(metrics: Metrics) {
       if (e.result === 'blocked') metrics.lockouts.inc({ kind: 'reset' });
     }
     if (e.activity === 'signin.lockout') metrics.lockouts.inc({ kind: 'sign_in' });
+    if (e.activity === 'signin.second_factor_lockout') metrics.lockouts.inc({ kind: 'second_factor' });
   };
 }
