@@ -139,8 +139,7 @@ describe(`notices survive a mail outage (${backendName})`, () => {
       'ops-machine',
       '--grant-type',
       'client_credentials',
-      '--scope',
-      'admin',
+      '--admin',
     ]);
     const oidc = await import('openid-client');
     const cfg = await discover(srv.issuer, machine.clientId, machine.secret);

@@ -4,6 +4,7 @@ import type * as oidc from 'openid-client';
 import { ManualClock } from '../../src/clock.ts';
 import { alertText, formAction, hiddenInputs } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase, usingPostgres } from '../helpers/db.ts';
+import { deliverQueuedNotices } from '../helpers/notices.ts';
 import { registerAppInPortal } from '../helpers/reset.ts';
 import {
   addClientViaCli,
@@ -85,8 +86,10 @@ describe(`attacks on the second factor (${backendName}${usingPostgres ? ', two i
       result: string;
       reason: string | null;
     }>;
-  const lockMails = (login: string) =>
-    tdb.db('outbox').where({ recipient: `${login}@example.com`, purpose: 'notice.second_factor_locked' });
+  const lockMails = async (login: string) => {
+    await deliverQueuedNotices(a);
+    return tdb.db('outbox').where({ recipient: `${login}@example.com`, purpose: 'notice.second_factor_locked' });
+  };
 
   it('30 parallel wrong codes over 10 interactions: exactly 10 are evaluated, then the lock holds', async (t) => {
     if (!requireTool(t, OATHTOOL, 'oathtool')) return;
