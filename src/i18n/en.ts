@@ -57,6 +57,8 @@ export const en = {
     'Your session for this form has expired or the request came from another site. Reload the page and try again.',
   'error.interaction_expired':
     'Your sign-in session has expired or was not found. Go back to the application and start again.',
+  'error.second_factor_unavailable':
+    'Your second sign-in method cannot be used right now, so you cannot finish signing in. Contact your administrator.',
   'error.oidc': 'The application sent a request that cannot be completed ({code}).',
   'error.body_invalid': 'The form could not be read. Reload the page and try again.',
 

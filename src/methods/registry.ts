@@ -64,6 +64,19 @@ export class MethodRegistry {
     );
   }
 
+  /**
+   * The kinds of the user's credentials for a purpose whose method withoutChannels() switched off:
+   * factors the user has but cannot use now.
+   */
+  unavailableFor(creds: readonly Credential[], purpose: 'signIn' | 'reset'): MethodKind[] {
+    const out: MethodKind[] = [];
+    for (const kind of this.#off) {
+      const method = this.#methods.get(kind);
+      if (method?.usableFor[purpose] && credentialsFor(method, creds).length) out.push(kind);
+    }
+    return out;
+  }
+
   /** Methods the user can use now for a purpose, each with its credentials. */
   usable(
     creds: readonly Credential[],

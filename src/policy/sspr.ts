@@ -50,18 +50,23 @@ export function needsReconfirm(policy: Policy, confirmedAt: Date | null, now: Da
   return now.getTime() - confirmedAt.getTime() > policy.reconfirmDays * 86_400_000;
 }
 
-export type SecondStep = 'none' | 'challenge' | 'register';
+export type SecondStep = 'none' | 'challenge' | 'register' | 'unavailable';
 
 /**
  * After the password: ask for a second factor when the policy or the app (acr_values) wants one.
  * Without a usable method, `required` and an app's demand send the user to register one.
+ * A user whose only second factors are switched off is refused (`unavailable`), never downgraded.
  */
 export function secondStep(
   policy: Policy,
   signInKinds: readonly string[],
   mfaRequested: boolean,
+  unavailableKinds: readonly string[] = [],
 ): SecondStep {
   const has = signInKinds.length > 0;
+  // The user's second factors exist but their channel is switched off (no sender configured): the
+  // sign-in must not fall back to the password alone, nor let the password enrol a new factor.
+  if (!has && unavailableKinds.length > 0 && (mfaRequested || policy.mfa !== 'off')) return 'unavailable';
   if (mfaRequested || policy.mfa === 'required') return has ? 'challenge' : 'register';
   if (policy.mfa === 'whenRegistered' && has) return 'challenge';
   return 'none';

@@ -66,9 +66,35 @@ describe(`production offers no method whose channel is not configured (${backend
         srv.app.deps.methods.all().map((m) => m.kind),
         ['app', 'securityKey', 'questions'],
       );
-      // Sign-in: the phone is no second factor now, so no code is sent for it.
-      const { br, page } = await portal(srv);
+      // The attack: the user's only second factor (the phone) is switched off, so signing in with the
+      // password alone would be a downgrade. The sign-in is refused, in the user's language, with no
+      // code sent and nothing enrolled.
+      for (const [lang, text] of [
+        ['en', /second sign-in method cannot be used right now/],
+        ['ja', /2 つ目のサインイン方法が現在利用できない/],
+      ] as const) {
+        const br = new Browser();
+        br.acceptLanguage = lang;
+        let r = await br.follow(await br.get('/my/security-info', srv.issuer));
+        r = await br.post(formAction(r.text), { ...hiddenInputs(r.text), username: 'chan', password }, r.url);
+        assert.equal(r.status, 503, r.text.slice(0, 300));
+        assert.match(r.text, text);
+      }
+      const blocked = await tdb
+        .db('audit_events')
+        .where({ activity: 'signin.second_factor', reason: 'second_factor_unavailable' });
+      assert.equal(blocked.length, 2);
+      assert.ok(blocked.every((e) => e.result === 'blocked'));
       assert.equal(Number((await tdb.db('outbox').count({ n: '*' }))[0].n), 0, 'nothing kept in the outbox');
+      assert.equal(
+        Number((await tdb.db('credentials').count({ n: '*' }))[0].n),
+        2,
+        'nothing enrolled by the password alone',
+      );
+
+      // Where the administrator chose no second factor, the password is the whole sign-in.
+      await setPolicy(srv, 'mfa', 'off');
+      const { br, page } = await portal(srv);
       // Portal: the registered phone and address are listed (and can be removed), none can be added.
       assert.doesNotMatch(page.text, /href="\/my\/security-info\/add\/(sms|voice|email)"/);
       assert.match(page.text, /\+81 ••• •••• 22/);

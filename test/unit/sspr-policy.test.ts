@@ -65,6 +65,15 @@ describe('SSPR policy rules', () => {
     assert.equal(secondStep(p, [], true), 'register');
   });
 
+  it('a user whose only second factors are switched off is refused, never downgraded', () => {
+    const p = defaultPolicy();
+    assert.equal(secondStep(p, [], false, ['sms']), 'unavailable', 'not the password alone');
+    assert.equal(secondStep({ ...p, mfa: 'required' }, [], false, ['sms']), 'unavailable', 'no enrolment');
+    assert.equal(secondStep({ ...p, mfa: 'off' }, [], true, ['sms']), 'unavailable', 'the app asked for mfa');
+    assert.equal(secondStep({ ...p, mfa: 'off' }, [], false, ['sms']), 'none', 'no second factor by policy');
+    assert.equal(secondStep(p, ['app'], false, ['sms']), 'challenge', 'another factor still works');
+  });
+
   it('lockout: the tenth failure locks for a minute, doubling up to an hour', () => {
     // The counting itself is atomic SQL (test/unit/counter-rules.test.ts, test/security/).
     assert.equal(SIGN_IN_RULE.limit, 10);

@@ -135,7 +135,22 @@ export function signInRoutes(deps: AppDeps): Router {
         policy,
         signInOptions(creds).map((o) => o.method.kind),
         mfaRequested(d.params),
+        deps.methods.unavailableFor(creds, 'signIn'),
       );
+      if (step === 'unavailable') {
+        await clearSignIn(db, d.uid);
+        await recordAudit(db, {
+          at: now,
+          actorId: user.id,
+          subjectId: user.id,
+          activity: 'signin.second_factor',
+          result: 'blocked',
+          reason: 'second_factor_unavailable',
+          ip: ctx.state.meta.ip,
+          userAgent: ctx.state.meta.userAgent,
+        });
+        throw new AppError('signin.second_factor_unavailable', 503, 'error.second_factor_unavailable');
+      }
       if (step === 'challenge') {
         await saveSignInState(db, d.uid, { ...state, stage: 'mfa' }, now);
         return ctx.redirect(`/interaction/${d.uid}`);
