@@ -38,6 +38,7 @@ import { AppError } from './http/errors.ts';
 import { securityHeaders } from './http/headers.ts';
 import { createMetrics, type Metrics, registerGauges } from './http/metrics.ts';
 import { instrumentDelivery, metricsFromAudit, traceIdOf } from './http/observe.ts';
+import { startTracing, type Tracing } from './http/tracing.ts';
 import { createViews, render, type Views } from './http/views.ts';
 import { isLocale, negotiateLocale, type Translate, translator } from './i18n/index.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -152,6 +153,8 @@ export interface TobiraApp {
   setMetricsSource(source: () => Promise<string>): void;
   /** 200 or 503 with the reason, as /readyz answers. */
   readiness(): Promise<{ ok: boolean; status: string; pendingMigrations?: number }>;
+  /** OpenTelemetry tracing, when OTEL_EXPORTER_OTLP_ENDPOINT turned it on. */
+  readonly tracing: Tracing | undefined;
   close(): Promise<void>;
 }
 
@@ -184,6 +187,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   const { config, db, box } = opts;
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
+  const tracing = await startTracing(config, db, logger);
   const views = createViews(config.production);
   const metrics = createMetrics({ noticeQueueDepth: () => noticeQueueDepth(db) });
   const clients = new ClientCache(db, box);
@@ -343,15 +347,17 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     const requestId = /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : crypto.randomUUID();
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
-    const traceId = traceIdOf(ctx.get('traceparent'));
+    const span = tracing?.startRequest(ctx.method, ctx.path, ctx.get('traceparent') || undefined);
+    const traceId = span?.traceId ?? traceIdOf(ctx.get('traceparent'));
     ctx.state.traceId = traceId;
     // While draining, every response asks the client to reconnect (to another replica).
     if (draining) ctx.set('Connection', 'close');
     try {
-      await next();
+      await (span ? span.run(next) : next());
     } finally {
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
       const route = routeLabel(ctx);
+      span?.end(route, status);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpRequests.inc({ route, method: ctx.method, status: String(status) });
       metrics.httpDuration.observe({ route }, seconds);
@@ -553,10 +559,12 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
         return { ok: false, status: 'database unreachable' };
       }
     },
+    tracing,
     async close() {
       unobserve();
       await background.stop();
       deps.backchannel.close();
+      await tracing?.shutdown();
     },
   };
 

@@ -35,6 +35,10 @@ export interface Config {
   readonly shutdownDrainSeconds: number;
   /** Seconds in-flight requests get after the drain before connections are cut. */
   readonly shutdownTimeoutSeconds: number;
+  /** OpenTelemetry tracing: off unless OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set. */
+  readonly tracing:
+    | { readonly url: string; readonly serviceName: string; readonly sampleRatio: number }
+    | undefined;
 }
 
 /**
@@ -210,6 +214,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const shutdownDrainSeconds = count('SHUTDOWN_DRAIN_SECONDS', production ? 10 : 0, 0, 3600);
   const shutdownTimeoutSeconds = count('SHUTDOWN_TIMEOUT_SECONDS', 10, 0, 3600);
 
+  // OpenTelemetry's own variable names, so a collector set up for other services works unchanged.
+  const otlpTraces = get('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const otlpBase = get('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const tracesUrl = otlpTraces ?? (otlpBase ? `${otlpBase.replace(/\/+$/, '')}/v1/traces` : undefined);
+  let tracing: Config['tracing'];
+  if (tracesUrl !== undefined) {
+    if (!/^https?:\/\/[^\s]+$/.test(tracesUrl) || !URL.canParse(tracesUrl))
+      problems.push(`OTEL_EXPORTER_OTLP_ENDPOINT: expected an http(s) URL, got "${tracesUrl}"`);
+    const ratioRaw = get('OTEL_TRACES_SAMPLER_ARG') ?? '1';
+    const sampleRatio = Number(ratioRaw);
+    if (!/^(0|1|0?\.\d+|1\.0+)$/.test(ratioRaw) || !(sampleRatio >= 0 && sampleRatio <= 1))
+      problems.push(`OTEL_TRACES_SAMPLER_ARG: expected a ratio from 0 to 1, got "${ratioRaw}"`);
+    tracing = { url: tracesUrl, serviceName: get('OTEL_SERVICE_NAME') ?? 'tobira', sampleRatio };
+  }
+
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -234,6 +253,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     workers,
     shutdownDrainSeconds,
     shutdownTimeoutSeconds,
+    tracing,
   });
 }
 
