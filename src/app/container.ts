@@ -1,11 +1,13 @@
 import type crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
+import { adminAlerts } from '../account/alerts.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/knex.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { CHANNELS, createDelivery, type Delivery } from '../delivery/index.ts';
+import { createEmailViews } from '../delivery/templates.ts';
 import { DEMO_CLIENT_ID } from '../flows/demo/routes.ts';
 import {
   type DeliveryRun,
@@ -120,6 +122,8 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
   const views = createViews(config.production);
+  const emails = createEmailViews(config.production);
+  const alerts = adminAlerts({ db, box, clock, config });
   const metrics = createMetrics({ noticeQueueDepth: () => noticeQueueDepth(db) });
   const clients = new ClientCache(db, box);
   const issuerOrigin = new URL(config.issuer).origin;
@@ -146,6 +150,8 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       organizationName: policy.organizationName,
       policy,
       delivery: deps.delivery,
+      emails,
+      alerts,
       request: request ?? { ip: '', locale: config.defaultLocale },
     }),
     translatorFor,
@@ -174,6 +180,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     clock,
     logger,
     views,
+    emails,
     metrics,
     clients,
     provider: () => provider,

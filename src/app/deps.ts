@@ -4,6 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { Config, Locale } from '../config.ts';
 import type { Db } from '../db/knex.ts';
 import type { Delivery } from '../delivery/index.ts';
+import type { EmailViews } from '../delivery/templates.ts';
 import type { Branding } from '../http/branding.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { Views } from '../http/views.ts';
@@ -34,6 +35,8 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   views: Views;
+  /** Delivery's email templates (the notice worker and the email method render with them). */
+  emails: EmailViews;
   metrics: Metrics;
   clients: ClientCache;
   provider(): Provider;
