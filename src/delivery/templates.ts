@@ -1,6 +1,7 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { Locale } from '../config.ts';
-import type { Views } from '../http/views.ts';
 import { type MessageKey, type Params, translator } from '../i18n/index.ts';
 
 export interface RenderedEmail {
@@ -19,30 +20,42 @@ export interface EmailData {
   [key: string]: unknown;
 }
 
-// Plain-text parts are rendered by a twin of the page engine that does not HTML-escape: a name like
-// "Tom & Jerry" must stay readable there.
-const textEngines = new WeakMap<Views, Eta>();
-function textEngine(views: Views): Eta {
-  let eta = textEngines.get(views);
-  if (!eta) {
-    eta = new Eta({ ...views.config, autoEscape: false });
-    textEngines.set(views, eta);
-  }
-  return eta;
+/** The views directory; email templates are views/emails/*.eta and name each other from its root. */
+const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
+
+/**
+ * Delivery's own template engines, made once by the composition root and passed to whoever renders
+ * mail (the notice worker, the email method): the HTML one escapes every value, the plain-text one does
+ * not, since a name like "Tom & Jerry" must stay readable there.
+ */
+export interface EmailViews {
+  html: Eta;
+  text: Eta;
+}
+
+/** The engines for email; `production` caches compiled templates. */
+export function createEmailViews(production: boolean): EmailViews {
+  const config = { views: VIEWS_DIR, cache: production, autoTrim: false as const };
+  return { html: new Eta({ ...config, autoEscape: true }), text: new Eta({ ...config, autoEscape: false }) };
 }
 
 /**
  * Renders `views/emails/<template>.html.eta` and `.text.eta` in one language. Templates take their
  * wording from src/i18n (`email.*`, `notice.*`); in the HTML part every value is escaped.
  */
-export function renderEmail(views: Views, locale: Locale, template: string, data: EmailData): RenderedEmail {
+export function renderEmail(
+  views: EmailViews,
+  locale: Locale,
+  template: string,
+  data: EmailData,
+): RenderedEmail {
   if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(template)) throw new Error(`bad email template name: ${template}`);
   const t = translator(locale);
   const org = data.org ?? 'Tobira';
   const subject = oneLine(t(data.subjectKey, { org, ...data.subjectParams }));
   const it = { ...data, t, locale, org, subject };
-  const html = views.render(`emails/${template}.html.eta`, it);
-  const text = `${textEngine(views).render(`emails/${template}.text.eta`, it).trim()}\n`;
+  const html = views.html.render(`emails/${template}.html.eta`, it);
+  const text = `${views.text.render(`emails/${template}.text.eta`, it).trim()}\n`;
   return { subject, text, html };
 }
 

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Context } from 'koa';
 import { endSignOut } from '../account/sessions.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../app/deps.ts';
 import { AppError } from '../http/errors.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { ACR_MFA } from '../oidc/acr.ts';

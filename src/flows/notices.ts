@@ -3,8 +3,14 @@ import type { Config, Locale } from '../config.ts';
 import type { Db, Tx } from '../db/knex.ts';
 import { type Delivery, DeliveryError } from '../delivery/index.ts';
 import { openQueued, type QueuedEmail, queueEmail, queueNotice } from '../delivery/queue.ts';
-import { type EmailData, formatDateTime, oneLine, renderEmail, timeZoneOf } from '../delivery/templates.ts';
-import type { Views } from '../http/views.ts';
+import {
+  type EmailData,
+  type EmailViews,
+  formatDateTime,
+  oneLine,
+  renderEmail,
+  timeZoneOf,
+} from '../delivery/templates.ts';
 import { isLocale, type MessageKey } from '../i18n/index.ts';
 import type { Logger } from '../logger.ts';
 import { CONTACT_RULE } from '../policy/counters.ts';
@@ -24,7 +30,8 @@ import { findUserByLogin, listUsersWithRole, type User } from '../store/users.ts
 /** What the notices need; AppDeps has all of it. */
 export interface NoticeDeps {
   db: Db;
-  views: Views;
+  /** Delivery's email templates (made once by the container). */
+  emails: EmailViews;
   delivery: Delivery;
   clock: Clock;
   config: Config;
@@ -368,7 +375,7 @@ async function deliverOne(deps: NoticeDeps, job: ClaimedNotice, run: DeliveryRun
     } else {
       const email = openQueued<QueuedEmail>(deps.box, job.payload);
       const policy = policyFromSettings(await readSettings(deps.db));
-      const rendered = renderEmail(deps.views, email.locale, email.template, {
+      const rendered = renderEmail(deps.emails, email.locale, email.template, {
         ...email.data,
         org: policy.organizationName,
         logoUrl: policy.logoUrl,

@@ -1,9 +1,11 @@
 import type { Clock } from '../clock.ts';
 import type { Config, Locale } from '../config.ts';
 import type { Db } from '../db/knex.ts';
+import type { EmailViews } from '../delivery/templates.ts';
 import type { Channel, Delivery } from '../delivery/types.ts';
 import type { MessageKey, Translate } from '../i18n/index.ts';
 import type { MethodKind, Policy } from '../policy/settings.ts';
+import type { LimitAlerts } from '../security/rate-limits.ts';
 import type { SecretBox } from '../security/secrets.ts';
 import type { Credential, NewCredential } from '../store/credentials.ts';
 import type { User } from '../store/users.ts';
@@ -23,6 +25,10 @@ export interface MethodContext {
   policy: Policy;
   /** Message delivery (email, text, call); unconfigured channels go to the development outbox. */
   delivery: Delivery;
+  /** Delivery's email templates, for methods that mail a code. */
+  emails: EmailViews;
+  /** Who hears when a sending limit pauses a channel (the administrators). */
+  alerts: LimitAlerts;
   /** The request being served: for per-IP limits and the language of messages. */
   request: { ip: string; locale: Locale };
 }

@@ -1,7 +1,6 @@
 import Provider, { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/knex.ts';
-import type { Views } from '../http/views.ts';
 import { negotiateLocale, translator } from '../i18n/index.ts';
 import { policyFromSettings } from '../policy/settings.ts';
 import { readSettings } from '../store/settings.ts';
@@ -26,10 +25,15 @@ export const TTL = {
   BackchannelAuthenticationRequest: 600,
 };
 
+/** The page engine the provider's own pages render with (the app's, from src/http/views.ts). */
+export interface PageViews {
+  render(template: string, data: object): string;
+}
+
 export interface ProviderDeps {
   config: Config;
   db: Db;
-  views: Views;
+  views: PageViews;
   keys: KeySet;
   loadClient: ClientLoader;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isQuestionId, QUESTION_IDS } from '../methods/questions/catalogue.ts';
+import { isQuestionId, QUESTION_IDS } from './questions.ts';
 
 export const METHOD_KINDS = ['app', 'sms', 'voice', 'email', 'securityKey', 'questions'] as const;
 export type MethodKind = (typeof METHOD_KINDS)[number];
@@ -43,7 +43,7 @@ export const policySchema = z
     emailSendsPerIpPerHour: z.number().int().min(1).max(100_000).default(30),
     // -- end phone and email delivery settings --
     // -- security questions settings --
-    /** Predefined questions users may choose from (ids of src/methods/questions/catalogue.ts). */
+    /** Predefined questions users may choose from (ids of src/policy/questions.ts). */
     questionsOffered: z
       .array(z.string({ error: 'each entry must be a question id string' }), {
         error: 'must be a JSON array of question ids, e.g. ["q.first_concert","q.childhood_hero"]',

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import type { MethodContext } from '../methods/types.ts';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/knex.ts';
 import { CODE_ATTEMPTS, CODE_WINDOW_MS, codeRule } from '../policy/counters.ts';
 import {
   type Challenge,
@@ -9,7 +10,7 @@ import {
   findLiveChallenge,
 } from '../store/challenges.ts';
 import { type CounterSpec, codeKey, counterBlocked, countFailure, guard } from './counters.ts';
-import { constantTimeEqual } from './secrets.ts';
+import { constantTimeEqual, type SecretBox } from './secrets.ts';
 
 /*
  * One-time codes sent by text, call or email (SSPR.md §3): 6 digits from the CSPRNG, kept only as an
@@ -30,6 +31,13 @@ export const MAX_WRONG = CODE_ATTEMPTS;
  * wrong codes block adding a phone for an hour rather than until the rows are swept.
  */
 export const FAILURE_WINDOW_MS = CODE_WINDOW_MS;
+
+/** What codes need: the database, the key that hashes them and the clock (a MethodContext has all three). */
+export interface CodeContext {
+  db: Db;
+  box: SecretBox;
+  clock: Clock;
+}
 
 const PURPOSE = 'otp-code';
 const MAX_SUPERSEDE = 50;
@@ -68,7 +76,7 @@ export function normalizeCode(v: unknown): string | undefined {
   return new RegExp(`^[0-9]{${CODE_DIGITS}}$`).test(code) ? code : undefined;
 }
 
-function hashCode(cx: MethodContext, scope: CodeScope, salt: string, code: string): string {
+function hashCode(cx: CodeContext, scope: CodeScope, salt: string, code: string): string {
   return cx.box.hmac(PURPOSE, ['v1', scope.flow, scope.kind, scope.userId ?? '-', salt, code].join('\n'));
 }
 
@@ -78,12 +86,12 @@ const counterOf = (scope: Omit<CodeScope, 'userId'> & { userId?: string | null }
   userId: scope.userId ?? null,
 });
 
-export async function isExhausted(cx: MethodContext, scope: Omit<CodeScope, 'userId'>): Promise<boolean> {
+export async function isExhausted(cx: CodeContext, scope: Omit<CodeScope, 'userId'>): Promise<boolean> {
   return counterBlocked(cx, counterOf(scope));
 }
 
 /** The live code of this flow and method, with the data it was issued with; undefined when none. */
-export async function liveCode(cx: MethodContext, scope: CodeScope): Promise<Challenge | undefined> {
+export async function liveCode(cx: CodeContext, scope: CodeScope): Promise<Challenge | undefined> {
   const live = await findLiveChallenge(cx.db, scope.flow, scope.kind, cx.clock.now());
   if (!live || live.userId !== scope.userId || !live.codeHash) return undefined;
   if (await isExhausted(cx, scope)) return undefined;
@@ -95,7 +103,7 @@ export async function liveCode(cx: MethodContext, scope: CodeScope): Promise<Cha
  * codes of the same flow and method stop working; the wrong-entry count goes on.
  */
 export async function issueCode(
-  cx: MethodContext,
+  cx: CodeContext,
   scope: CodeScope & { data?: Record<string, unknown> },
 ): Promise<IssueResult> {
   const now = cx.clock.now();
@@ -124,7 +132,7 @@ export async function issueCode(
 }
 
 /** Ends every live code of the flow and method (a send that failed, "use a different number"). */
-export async function withdrawLive(cx: MethodContext, scope: Omit<CodeScope, 'userId'>): Promise<void> {
+export async function withdrawLive(cx: CodeContext, scope: Omit<CodeScope, 'userId'>): Promise<void> {
   const now = cx.clock.now();
   for (let i = 0; i < MAX_SUPERSEDE; i++) {
     const c = await findLiveChallenge(cx.db, scope.flow, scope.kind, now);
@@ -137,7 +145,7 @@ export async function withdrawLive(cx: MethodContext, scope: Omit<CodeScope, 'us
  * Counts one wrong entry that was not a code (a typed phone number that does not match) against the
  * flow and method. Returns whether the method is now exhausted for the flow.
  */
-export async function recordWrongEntry(cx: MethodContext, scope: CodeScope): Promise<boolean> {
+export async function recordWrongEntry(cx: CodeContext, scope: CodeScope): Promise<boolean> {
   const exhausted = await countFailure(cx, counterOf(scope));
   if (exhausted) await withdrawLive(cx, scope);
   return exhausted;
@@ -149,7 +157,7 @@ export async function recordWrongEntry(cx: MethodContext, scope: CodeScope): Pro
  * no more than the limit evaluated, and a right code is refused when wrong ones racing it used up
  * the limit.
  */
-export async function checkCode(cx: MethodContext, scope: CodeScope, input: unknown): Promise<CheckResult> {
+export async function checkCode(cx: CodeContext, scope: CodeScope, input: unknown): Promise<CheckResult> {
   const code = normalizeCode(input);
   if (!code) return { ok: false, error: 'format', exhausted: false };
   const exhausted = { ok: false, error: 'exhausted', exhausted: true } as const;

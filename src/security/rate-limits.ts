@@ -1,10 +1,9 @@
-import { queueEmail } from '../delivery/queue.ts';
-import { formatDateTime, oneLine, timeZoneOf } from '../delivery/templates.ts';
-import { isLocale } from '../i18n/index.ts';
-import type { MethodContext } from '../methods/types.ts';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/knex.ts';
 import { hitsNow, rateRule, retryAt } from '../policy/counters.ts';
+import type { Policy } from '../policy/settings.ts';
 import { readCounter, reserve } from '../store/counters.ts';
-import { listUsersWithRole } from '../store/users.ts';
+import type { SecretBox } from './secrets.ts';
 
 /*
  * Sending limits against toll fraud and mail bombing (SSPR.md §2, §3). Every counter is a row of
@@ -21,6 +20,23 @@ import { listUsersWithRole } from '../store/users.ts';
  *
  * rate-limiter-flexible's Postgres store is not used; migrations/20261125120000_rate_limits.ts says why.
  */
+
+/** Who is told when the phone budget pauses texts and calls (src/account/alerts.ts emails the administrators). */
+export interface LimitAlerts {
+  /** Once per pause: phone channels are paused until `until`, the hourly budget being `budget`. */
+  phoneBudgetPaused(until: Date, budget: number): Promise<void>;
+}
+
+/** What the limits need (a MethodContext has all of it). */
+export interface LimitContext {
+  db: Db;
+  box: SecretBox;
+  clock: Clock;
+  policy: Policy;
+  /** The request being served: its IP is counted. */
+  request: { ip: string };
+  alerts: LimitAlerts;
+}
 
 export type LimitReason = 'number' | 'address' | 'account' | 'ip' | 'budget';
 export type LimitResult = { ok: true } | { ok: false; reason: LimitReason; retryAfterMs: number };
@@ -47,10 +63,9 @@ class Refused extends Error {
   }
 }
 
-const keyed = (cx: MethodContext, kind: string, value: string) =>
-  `${kind}:${cx.box.hmac(KEY_PURPOSE, value)}`;
+const keyed = (cx: LimitContext, kind: string, value: string) => `${kind}:${cx.box.hmac(KEY_PURPOSE, value)}`;
 
-function common(cx: MethodContext, channel: 'phone' | 'email', userId: string | null): Bucket[] {
+function common(cx: LimitContext, channel: 'phone' | 'email', userId: string | null): Bucket[] {
   const p = cx.policy;
   const out: Bucket[] = [];
   if (userId) {
@@ -73,7 +88,7 @@ function common(cx: MethodContext, channel: 'phone' | 'email', userId: string | 
 }
 
 /** Takes one unit of every bucket, or none; says which refused first. */
-async function take(cx: MethodContext, buckets: Bucket[]): Promise<LimitResult> {
+async function take(cx: LimitContext, buckets: Bucket[]): Promise<LimitResult> {
   const now = cx.clock.now();
   const sorted = [...buckets].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   try {
@@ -98,7 +113,7 @@ async function take(cx: MethodContext, buckets: Bucket[]): Promise<LimitResult> 
  * told once per pause.
  */
 export async function allowPhoneSend(
-  cx: MethodContext,
+  cx: LimitContext,
   to: { userId: string | null; e164: string },
 ): Promise<LimitResult> {
   const r = await take(cx, [
@@ -117,7 +132,7 @@ export async function allowPhoneSend(
 
 /** Counts one email with a code to `address` for `userId`, against the per-address, per-account and per-IP limits. */
 export async function allowEmailSend(
-  cx: MethodContext,
+  cx: LimitContext,
   to: { userId: string | null; address: string },
 ): Promise<LimitResult> {
   return take(cx, [
@@ -132,18 +147,17 @@ export async function allowEmailSend(
 }
 
 /** Whether the hourly budget is used up, so texts and calls are paused now. */
-export async function phonePaused(cx: MethodContext): Promise<boolean> {
+export async function phonePaused(cx: LimitContext): Promise<boolean> {
   if (cx.policy.phoneHourlyBudget < 1) return true;
   return hitsNow(await readCounter(cx.db, BUDGET_KEY), cx.clock.now()) >= cx.policy.phoneHourlyBudget;
 }
 
 /**
- * Tells every administrator with a profile email that phone channels are paused: once per pause,
- * whichever instance sees the first refused send (the claim is one more counter, keyed by the end of
- * the budget's window, that allows one hit). The alerts go through the notice queue, so a mail
- * outage delays them instead of losing them.
+ * Tells the alerts that phone channels are paused: once per pause, whichever instance sees the first
+ * refused send (the claim is one more counter, keyed by the end of the budget's window, that allows
+ * one hit).
  */
-async function alertBudgetPause(cx: MethodContext): Promise<void> {
+async function alertBudgetPause(cx: LimitContext): Promise<void> {
   const now = cx.clock.now();
   const budget = await readCounter(cx.db, BUDGET_KEY);
   // A budget of 0 has no window: phone channels are off by choice, nobody needs telling.
@@ -157,27 +171,5 @@ async function alertBudgetPause(cx: MethodContext): Promise<void> {
     { settle: 'event' },
   );
   if (!claim) return;
-  const admins = (await listUsersWithRole(cx.db, 'admin')).filter(
-    (u) => u.status === 'active' && u.email?.trim(),
-  );
-  for (const admin of admins) {
-    const locale = isLocale(admin.locale) ? admin.locale : cx.config.defaultLocale;
-    await queueEmail(
-      cx,
-      {
-        to: admin.email!.trim(),
-        locale,
-        template: 'phone-budget-alert',
-        purpose: 'alert.phone_budget',
-        data: {
-          subjectKey: 'phone.alert.subject',
-          name: oneLine(admin.displayName || admin.login, 100),
-          budget: cx.policy.phoneHourlyBudget,
-          until: formatDateTime(until, locale, timeZoneOf(cx.config.organizationCountry)),
-          settingsUrl: `${cx.config.issuer}/admin/`,
-        },
-      },
-      admin.id,
-    );
-  }
+  await cx.alerts.phoneBudgetPaused(until, cx.policy.phoneHourlyBudget);
 }

@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
+import { adminAlerts } from '../../src/account/alerts.ts';
 import type { Clock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Db } from '../../src/db/knex.ts';
 import { createDelivery } from '../../src/delivery/index.ts';
+import { createEmailViews } from '../../src/delivery/templates.ts';
 import type { Delivery } from '../../src/delivery/types.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { MethodContext } from '../../src/methods/types.ts';
@@ -21,9 +23,10 @@ export function methodContext(opts: {
 }): MethodContext {
   const config = loadConfig({ ISSUER: 'http://localhost:3000' });
   const policy = { ...defaultPolicy(), ...opts.policy };
+  const box = opts.box ?? new SecretBox(crypto.randomBytes(32));
   return {
     db: opts.db,
-    box: opts.box ?? new SecretBox(crypto.randomBytes(32)),
+    box,
     clock: opts.clock,
     config,
     rp: { id: 'localhost', origin: 'http://localhost:3000', name: policy.organizationName },
@@ -32,6 +35,8 @@ export function methodContext(opts: {
     delivery:
       opts.delivery ??
       createDelivery({ db: opts.db, logger: createLogger('silent'), config, clock: opts.clock }),
+    emails: createEmailViews(false),
+    alerts: adminAlerts({ db: opts.db, box, clock: opts.clock, config }),
     request: { ip: opts.ip ?? '127.0.0.1', locale: opts.locale ?? 'en' },
   };
 }

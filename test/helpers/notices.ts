@@ -1,8 +1,8 @@
 import type { TobiraApp } from '../../src/app.ts';
+import { createEmailViews, type EmailViews } from '../../src/delivery/templates.ts';
 import { type DeliveryRun, deliverNotices, type NoticeDeps } from '../../src/flows/notices.ts';
-import { createViews, type Views } from '../../src/http/views.ts';
 
-type WorkerTarget = { app: TobiraApp } | TobiraApp | (Omit<NoticeDeps, 'views'> & { views?: Views });
+type WorkerTarget = { app: TobiraApp } | TobiraApp | (Omit<NoticeDeps, 'emails'> & { emails?: EmailViews });
 
 /**
  * Runs the notice worker once, as the background timer would: every due notice is sent (or put back
@@ -12,5 +12,5 @@ type WorkerTarget = { app: TobiraApp } | TobiraApp | (Omit<NoticeDeps, 'views'> 
 export function deliverQueuedNotices(target: WorkerTarget): Promise<DeliveryRun> {
   if ('app' in target) return target.app.deliverNotices();
   if ('deliverNotices' in target) return target.deliverNotices();
-  return deliverNotices({ views: createViews(false), ...target });
+  return deliverNotices({ emails: createEmailViews(false), ...target });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BackgroundRunner } from '../../src/background.ts';
+import { BackgroundRunner } from '../../src/app/background.ts';
 import { createLogger } from '../../src/logger.ts';
 import { backendName, createTestDatabase, type TestDatabase, usingPostgres } from '../helpers/db.ts';
 

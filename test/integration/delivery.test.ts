@@ -11,9 +11,8 @@ import {
   maskRecipient,
   type Sender,
 } from '../../src/delivery/index.ts';
-import { formatDateTime, renderEmail, timeZoneOf } from '../../src/delivery/templates.ts';
+import { createEmailViews, formatDateTime, renderEmail, timeZoneOf } from '../../src/delivery/templates.ts';
 import { notifyPasswordChanged, notifySecurityInfoChanged } from '../../src/flows/notices.ts';
-import { createViews } from '../../src/http/views.ts';
 import { createLogger } from '../../src/logger.ts';
 import { SecretBox } from '../../src/security/secrets.ts';
 import { latestOutboxTo, listOutbox } from '../../src/store/outbox.ts';
@@ -36,7 +35,7 @@ function captureLog() {
 }
 
 const config = loadConfig({ LOG_LEVEL: 'silent', DEFAULT_LOCALE: 'en', ORGANIZATION_COUNTRY: 'JP' });
-const views = createViews(false);
+const emails = createEmailViews(false);
 /** A stand-in for the outbox that records what it was given. */
 const fallbackTo =
   (sent: Message[]) =>
@@ -229,7 +228,7 @@ describe(`delivery, outbox and notices (${backendName})`, () => {
     };
 
     it('renders a text and an HTML part with a localized subject, in English and Japanese', () => {
-      const en = renderEmail(views, 'en', 'notice-security-info', data);
+      const en = renderEmail(emails, 'en', 'notice-security-info', data);
       assert.equal(en.subject, 'Security info was added to your account');
       assert.match(en.text, /This security info was added to your account taro: Authenticator app/);
       assert.match(en.text, /IP address: 198\.51\.100\.1/);
@@ -243,7 +242,7 @@ describe(`delivery, outbox and notices (${backendName})`, () => {
       assert.match(en.html, /<title>Security info was added to your account<\/title>/);
       assert.match(en.html, /href="http:\/\/localhost:3000\/my\/security-info"/);
 
-      const ja = renderEmail(views, 'ja', 'notice-security-info', data);
+      const ja = renderEmail(emails, 'ja', 'notice-security-info', data);
       assert.equal(ja.subject, 'アカウントにセキュリティ情報が追加されました');
       assert.match(ja.text, /アカウント taro に次のセキュリティ情報が追加されました: Authenticator app/);
       assert.match(ja.text, /IP アドレス: 198\.51\.100\.1/);
@@ -253,7 +252,7 @@ describe(`delivery, outbox and notices (${backendName})`, () => {
     });
 
     it('escapes user-provided values in HTML and keeps them readable in text', () => {
-      const { text, html } = renderEmail(views, 'en', 'notice-security-info', data);
+      const { text, html } = renderEmail(emails, 'en', 'notice-security-info', data);
       assert.ok(html.includes('Hello &lt;b&gt;x&lt;/b&gt;,'), 'display name escaped');
       assert.ok(!html.includes('<b>x</b>'));
       assert.ok(!html.includes('<script>'));
@@ -281,7 +280,7 @@ describe(`delivery, outbox and notices (${backendName})`, () => {
     const deps = () => ({
       db: tdb.db,
       box,
-      views,
+      emails,
       delivery: createDelivery({ db: tdb.db, logger: log.logger, config, clock }),
       clock,
       config,

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import Koa from 'koa';
 import { ManualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
+import { createEmailViews } from '../../src/delivery/templates.ts';
 import { serveAssets } from '../../src/http/assets.ts';
 import { securityHeaders } from '../../src/http/headers.ts';
 import { createViews } from '../../src/http/views.ts';
@@ -62,6 +63,12 @@ describe(`security key method (${backendName})`, () => {
           throw new Error('the security key method must not send messages');
         },
         isLive: () => false,
+      },
+      emails: createEmailViews(false),
+      alerts: {
+        phoneBudgetPaused: async () => {
+          throw new Error('the security key method must not alert');
+        },
       },
       request: { ip: '127.0.0.1', locale: 'en' },
     };

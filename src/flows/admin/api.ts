@@ -2,12 +2,11 @@ import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../app/deps.ts';
 import { readJson } from '../../http/body.ts';
 import { AppError } from '../../http/errors.ts';
 import { policySchema } from '../../policy/settings.ts';
 import { authenticateBearer, TokenError } from './auth.ts';
-import { brandingFor } from './branding.ts';
 import { listQueuedNotices, noticeQuerySchema, parseNoticeQuery } from './notices.ts';
 import { apiDocument } from './openapi.ts';
 import type { Actor, Permission } from './permissions.ts';
@@ -42,7 +41,7 @@ export interface ApiRoute {
 
 /** Every operation of the admin API; the router and the OpenAPI document are both made from it. */
 export function apiRoutes(deps: AppDeps): ApiRoute[] {
-  const d: AppDeps & svc.AdminDeps = { ...deps, onSettingsChanged: () => brandingFor(deps).invalidate() };
+  const d: AppDeps & svc.AdminDeps = { ...deps, onSettingsChanged: () => deps.branding.invalidate() };
   return [
     {
       method: 'get',

@@ -2,7 +2,7 @@ import type crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../app/deps.ts';
 import { readForm } from '../../http/body.ts';
 import { verifyCsrf } from '../../http/csrf.ts';
 import { AppError } from '../../http/errors.ts';
@@ -16,7 +16,6 @@ import { countUsersByStatus } from '../../store/directory.ts';
 import { listGroups } from '../../store/groups.ts';
 import type { User } from '../../store/users.ts';
 import { FirstPartySessions } from '../first-party-session.ts';
-import { brandingFor } from './branding.ts';
 import { barChart, columnChart } from './charts.ts';
 import { listQueuedNotices } from './notices.ts';
 import { type Actor, can, type Permission, permissionsForRoles } from './permissions.ts';
@@ -120,7 +119,7 @@ const fmt = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').sli
  */
 export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
   const rp = await adminRelyingParty(deps);
-  const branding = brandingFor(deps);
+  const branding = deps.branding;
   const adminDeps: svc.AdminDeps = { ...deps, onSettingsChanged: () => branding.invalidate() };
   const router = new Router({ prefix: '/admin' });
 

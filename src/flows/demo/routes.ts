@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../app/deps.ts';
 import { readForm } from '../../http/body.ts';
 import { verifyCsrf } from '../../http/csrf.ts';
 import { render } from '../../http/views.ts';

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../app/deps.ts';
 import { localOnly } from '../../http/client.ts';
 import { render } from '../../http/views.ts';
 import { listOutbox, type OutboxMessage } from '../../store/outbox.ts';

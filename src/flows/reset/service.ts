@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { endEverything } from '../../account/sessions.ts';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../app/deps.ts';
 import type { VerificationMethod } from '../../methods/types.ts';
 import { type CounterRule, isLocked, RESET_ATTEMPT_RULE, RESET_METHOD_RULE } from '../../policy/counters.ts';
 import type { Policy } from '../../policy/settings.ts';

@@ -1,5 +1,5 @@
 import { announce, type Revocation, revokeEverything } from '../../account/sessions.ts';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../app/deps.ts';
 import type { MessageKey } from '../../i18n/index.ts';
 import { checkPassword as checkPolicy } from '../../policy/password.ts';
 import { guard, signInCounter } from '../../security/counters.ts';

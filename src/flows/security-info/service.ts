@@ -1,4 +1,4 @@
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../app/deps.ts';
 import { AppError } from '../../http/errors.ts';
 import type { Translate } from '../../i18n/index.ts';
 import { credentialKindOf } from '../../methods/registry.ts';

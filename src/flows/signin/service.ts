@@ -1,4 +1,5 @@
-import type { Notices } from '../../app.ts';
+import type { RequestMeta } from '../../account/types.ts';
+import type { Notices } from '../../app/deps.ts';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/knex.ts';
 import type { VerifyResult } from '../../methods/types.ts';
@@ -14,10 +15,7 @@ import { recordAudit } from '../../store/audit.ts';
 import { clearCounters } from '../../store/counters.ts';
 import { findUserByLogin, normalizeLogin, setPasswordHash, type User } from '../../store/users.ts';
 
-export interface RequestMeta {
-  ip: string;
-  userAgent: string;
-}
+export type { RequestMeta } from '../../account/types.ts';
 
 export type PasswordResult =
   | { ok: true; user: User }

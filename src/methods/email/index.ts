@@ -1,8 +1,6 @@
 import { domainToASCII } from 'node:url';
-import type { Config } from '../../config.ts';
 import { renderEmail } from '../../delivery/templates.ts';
 import { DeliveryError } from '../../delivery/types.ts';
-import { createViews, type Views } from '../../http/views.ts';
 import type { MessageKey } from '../../i18n/index.ts';
 import {
   type CheckResult,
@@ -127,12 +125,6 @@ function codeError(r: Exclude<CheckResult, { ok: true }>): VerifyResult {
   }
 }
 
-let views: Views | undefined;
-const viewsFor = (config: Config) => {
-  views ??= createViews(config.production);
-  return views;
-};
-
 /** Checks the limits, makes a code and emails it in the request's language; nothing leaves when a limit refuses. */
 async function sendCode(
   cx: MethodContext,
@@ -152,7 +144,7 @@ async function sendCode(
   const issued = await issueCode(cx, { ...scope, data: o.data });
   if (!issued.ok) return fail('emailMethod.tooMany');
   const locale = cx.request.locale;
-  const email = renderEmail(viewsFor(cx.config), locale, 'code', {
+  const email = renderEmail(cx.emails, locale, 'code', {
     subjectKey: 'emailMethod.mail.subject',
     org: cx.organizationName,
     leadKey: o.purpose === 'enroll' ? 'emailMethod.mail.leadEnroll' : 'emailMethod.mail.leadReset',

@@ -1,6 +1,15 @@
-import type { Db } from './db/knex.ts';
-import type { Logger } from './logger.ts';
-import { isServerDatabase, withAdvisoryLock } from './store/locks.ts';
+import type { Db } from '../db/knex.ts';
+import { sweepAuditRetention } from '../flows/admin/service.ts';
+import { recordAbandoned } from '../flows/reset/service.ts';
+import type { Logger } from '../logger.ts';
+import { sweepChallenges } from '../store/challenges.ts';
+import { sweepCounters } from '../store/counters.ts';
+import { isServerDatabase, withAdvisoryLock } from '../store/locks.ts';
+import { sweepNotices } from '../store/notice-queue.ts';
+import { sweepExpired } from '../store/oidc.ts';
+import { sweepOutbox } from '../store/outbox.ts';
+import { sweepSessions } from '../store/sessions.ts';
+import type { AppDeps } from './deps.ts';
 
 export interface BackgroundJob {
   name: string;
@@ -102,4 +111,54 @@ export class BackgroundRunner {
     this.#timers.length = 0;
     await Promise.allSettled([...this.#mine]);
   }
+}
+
+// -- the jobs every app registers --------------------------------------------------------------
+
+const KEY_POLL_MS = 10_000;
+const SWEEP_MS = 60_000;
+const NOTICE_POLL_MS = 5_000;
+/** Sent notices are kept a day (for support questions), failed ones 30 days, then swept. */
+const NOTICE_SENT_KEEP_MS = 24 * 3600_000;
+const NOTICE_FAILED_KEEP_MS = 30 * 24 * 3600_000;
+
+/** Deletes what has expired everywhere (OIDC rows, abandoned resets, counters, audit past retention, outbox, sessions, notices, challenges). */
+export async function sweepExpiredRows(deps: AppDeps): Promise<number> {
+  const { db, clock } = deps;
+  let total = 0;
+  for (;;) {
+    const n = await db.transaction((trx) => sweepExpired(trx, clock.now()));
+    total += n;
+    if (n < 500) break;
+  }
+  total += await recordAbandoned(db, clock.now());
+  total += await sweepCounters(db, clock.now());
+  total += await sweepAuditRetention(deps);
+  total += await sweepOutbox(db, clock.now());
+  total += await sweepSessions(db, clock.now());
+  const now = clock.now().getTime();
+  total += await sweepNotices(db, new Date(now - NOTICE_SENT_KEEP_MS), new Date(now - NOTICE_FAILED_KEEP_MS));
+  return total + (await sweepChallenges(db, clock.now()));
+}
+
+/** What the registered jobs run. */
+export interface JobTargets {
+  syncKeys(): Promise<unknown>;
+  sweep(): Promise<unknown>;
+  deliverNotices(): Promise<unknown>;
+}
+
+/** Registers the periodic jobs on `background` (started only when the app runs with `background`). */
+export function registerJobs(background: BackgroundRunner, app: JobTargets): void {
+  // Key sync reloads this process's own key cache, so every process runs it; the sweep runs once
+  // across all processes on the database at a time.
+  background.add({ name: 'key-sync', everyMs: KEY_POLL_MS, scope: 'process', run: () => app.syncKeys() });
+  background.add({ name: 'sweep', everyMs: SWEEP_MS, scope: 'cluster', run: () => app.sweep() });
+  // Every process sends: rows are claimed with FOR UPDATE SKIP LOCKED, so none is sent twice.
+  background.add({
+    name: 'notices',
+    everyMs: NOTICE_POLL_MS,
+    scope: 'process',
+    run: () => app.deliverNotices(),
+  });
 }

@@ -1,16 +1,16 @@
 import crypto from 'node:crypto';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import type { Db } from '../../db/knex.ts';
-import { policyFromSettings } from '../../policy/settings.ts';
-import { readSettings } from '../../store/settings.ts';
-import { ADMIN_CSS } from './assets.ts';
+import type { Db } from '../db/knex.ts';
+import { policyFromSettings } from '../policy/settings.ts';
+import { readSettings } from '../store/settings.ts';
 
 /**
  * Branding (organization name, logo, accent colour) on every page: the name through the layout's
  * `org`, the logo and colour through a small stylesheet made from the settings (/assets/brand.css),
  * since the CSP allows no inline styles. Settings are cached for a second per instance, and dropped
- * at once when this instance changes them.
+ * at once when this instance changes them. The container makes one per app (`AppDeps.branding`),
+ * shared by the page middleware, the admin API and the console.
  */
 
 export interface Brand {
@@ -125,23 +125,6 @@ export class Branding {
       }
       ctx.body = css;
     });
-    router.get('/assets/admin.css', (ctx) => {
-      ctx.type = 'text/css; charset=utf-8';
-      ctx.set('Cache-Control', 'public, max-age=3600');
-      ctx.body = ADMIN_CSS;
-    });
     return router;
   }
-}
-
-const instances = new WeakMap<object, Branding>();
-
-/** One branding cache per app (keyed by its database handle), shared by the API and the console. */
-export function brandingFor(deps: { db: Db }): Branding {
-  let b = instances.get(deps.db);
-  if (!b) {
-    b = new Branding(deps.db);
-    instances.set(deps.db, b);
-  }
-  return b;
 }
