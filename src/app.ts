@@ -257,6 +257,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       views,
       keys: keySet,
       loadClient: async (id) => (await clients.get(id))?.payload,
+      clientInfo: (id) => clients.get(id),
     });
     p.on('grant.success', (ctx) =>
       metrics.tokens.inc({ grant: String(ctx.oidc.params?.grant_type ?? 'unknown') }),
