@@ -56,7 +56,7 @@ describe(`silent sign-in across first-party apps (${backendName})`, () => {
     });
     const r = await browser.follow(await browser.get(url.href), REDIRECT_URI);
     assert.ok(r.location?.startsWith(REDIRECT_URI), `expected a redirect to the app, got ${r.status}`);
-    return { location: new URL(r.location), verifier, nonce };
+    return { location: new URL(r.location!), verifier, nonce };
   }
 
   it('a second first-party app gets a code with prompt=none, and its ID token names the same user', async () => {
