@@ -6,7 +6,14 @@ import type { Db } from './db/knex.ts';
 import { migrateLatest } from './db/migrate.ts';
 import { ADMIN_USAGE, runAdminCommand } from './flows/admin/cli.ts';
 import type { BackchannelDelivery } from './oidc/backchannel.ts';
-import { addClient, ClientSpecError, GRANT_TYPES, type GrantType } from './oidc/clients.ts';
+import {
+  addClient,
+  CLIENT_SETTING_FLAGS,
+  ClientSpecError,
+  GRANT_TYPES,
+  type GrantType,
+  settingsFromFlags,
+} from './oidc/clients.ts';
 import { rotateKeys } from './oidc/keys.ts';
 import {
   parseCliValue,
@@ -52,7 +59,11 @@ export const USAGE = `Usage: tobira <command> [options]   (add --json for machin
   group list
   client add CLIENT_ID --redirect-uri URI [--redirect-uri URI...] [--public]
              [--grant-type T...] [--first-party] [--post-logout-redirect-uri URI...]
-             [--backchannel-logout-uri URI] [--name NAME] [--scope "S1 S2"] [--admin]
+             [--backchannel-logout-uri URI [--backchannel-logout-session-required]]
+             [--name NAME] [--scope "S1 S2"] [--admin]
+             [--id-token-alg ES256|RS256|PS256|EdDSA]
+             [--auth-method client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt]
+             [--jwks JSON|@FILE | --jwks-uri URI] [--default-max-age SECONDS] [--require-auth-time]
                                             --admin grants the admin scope (admin API); denied by default
   client list
   policy show
@@ -322,8 +333,10 @@ async function dispatch(
       name: { type: 'string' },
       scope: { type: 'string' },
       admin: { type: 'boolean' },
+      ...CLIENT_SETTING_FLAGS,
     });
     const clientId = positionals[0];
+    const settings = settingsFromFlags(values, (f) => fs.readFileSync(f, 'utf8'));
     if (!clientId || positionals.length > 1)
       throw new UsageError('client add: exactly one CLIENT_ID is required');
     const grantTypes = (values['grant-type'] as string[] | undefined) ?? undefined;
@@ -346,6 +359,7 @@ async function dispatch(
         name: values.name as string | undefined,
         scope: values.scope as string | undefined,
         admin: !!values.admin,
+        ...(settings as Partial<import('./oidc/clients.ts').ClientSpec>),
       },
       clock.now(),
     );

@@ -23,6 +23,7 @@ import { PORTAL_CLIENT_ID } from '../flows/security-info/routes.ts';
 import { Branding } from '../http/branding.ts';
 import { createMetrics, registerGauges } from '../http/metrics.ts';
 import { instrumentDelivery, metricsFromAudit } from '../http/observe.ts';
+import { startTracing, type Tracing } from '../http/tracing.ts';
 import { createViews } from '../http/views.ts';
 import { isLocale, translator } from '../i18n/index.ts';
 import { createLogger, type Logger } from '../logger.ts';
@@ -83,6 +84,8 @@ export interface TobiraApp {
   setMetricsSource(source: () => Promise<string>): void;
   /** 200 or 503 with the reason, as /readyz answers. */
   readiness(): Promise<{ ok: boolean; status: string; pendingMigrations?: number }>;
+  /** OpenTelemetry tracing, when OTEL_EXPORTER_OTLP_ENDPOINT turned it on. */
+  readonly tracing: Tracing | undefined;
   close(): Promise<void>;
 }
 
@@ -121,6 +124,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   const { config, db, box } = opts;
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
+  const tracing = await startTracing(config, db, logger);
   const views = createViews(config.production);
   const emails = createEmailViews(config.production);
   const alerts = adminAlerts({ db, box, clock, config });
@@ -200,6 +204,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       views,
       keys: keySet,
       loadClient: async (id) => (await clients.get(id))?.payload,
+      clientInfo: (id) => clients.get(id),
     });
     p.on('grant.success', (ctx) =>
       metrics.tokens.inc({ grant: String(ctx.oidc.params?.grant_type ?? 'unknown') }),
@@ -249,6 +254,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     demoRp,
     providerCallback: () => providerCallback,
     draining: () => draining,
+    tracing,
     readiness: () => tobira.readiness(),
     metricsText: () => metricsSource(),
   });
@@ -303,10 +309,12 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
         return { ok: false, status: 'database unreachable' };
       }
     },
+    tracing,
     async close() {
       unobserve();
       await background.stop();
       deps.backchannel.close();
+      await tracing?.shutdown();
     },
   };
 

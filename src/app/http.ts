@@ -16,6 +16,7 @@ import { CSRF_COOKIE } from '../http/csrf.ts';
 import { AppError } from '../http/errors.ts';
 import { securityHeaders } from '../http/headers.ts';
 import { traceIdOf } from '../http/observe.ts';
+import type { Tracing } from '../http/tracing.ts';
 import { render } from '../http/views.ts';
 import { isLocale, negotiateLocale, translator } from '../i18n/index.ts';
 import type { InternalClient } from '../oidc/internal-client.ts';
@@ -55,13 +56,15 @@ export interface HttpParts {
   providerCallback(): (req: Context['req'], res: Context['res']) => Promise<void> | void;
   /** Whether the instance is shutting down (responses then ask clients to reconnect). */
   draining(): boolean;
+  /** OpenTelemetry request spans, when tracing is on. */
+  tracing: Tracing | undefined;
   readiness(): Promise<{ ok: boolean; status: string; pendingMigrations?: number }>;
   /** The text /metrics serves. */
   metricsText(): Promise<string>;
 }
 
 /** Request id, access log and metrics. Never logs a query string: it can carry codes and tokens. */
-function observeRequests(deps: AppDeps, draining: () => boolean) {
+function observeRequests(deps: AppDeps, draining: () => boolean, tracing: Tracing | undefined) {
   const { config, metrics, logger } = deps;
   return async (ctx: Context, next: Next) => {
     const started = process.hrtime.bigint();
@@ -71,15 +74,17 @@ function observeRequests(deps: AppDeps, draining: () => boolean) {
     const requestId = /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : crypto.randomUUID();
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
-    const traceId = traceIdOf(ctx.get('traceparent'));
+    const span = tracing?.startRequest(ctx.method, ctx.path, ctx.get('traceparent') || undefined);
+    const traceId = span?.traceId ?? traceIdOf(ctx.get('traceparent'));
     ctx.state.traceId = traceId;
     // While draining, every response asks the client to reconnect (to another replica).
     if (draining()) ctx.set('Connection', 'close');
     try {
-      await next();
+      await (span ? span.run(next) : next());
     } finally {
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
       const route = routeLabel(ctx);
+      span?.end(route, status);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpRequests.inc({ route, method: ctx.method, status: String(status) });
       metrics.httpDuration.observe({ route }, seconds);
@@ -212,7 +217,7 @@ export async function createHttp(deps: AppDeps, parts: HttpParts): Promise<Koa> 
   const app = new Koa({ proxy: config.trustProxy });
   app.silent = true;
 
-  app.use(observeRequests(deps, parts.draining));
+  app.use(observeRequests(deps, parts.draining, parts.tracing));
   app.use(securityHeaders(deps.secureCookies));
   app.use(requestFacts(deps));
   app.use(renderErrors(deps));

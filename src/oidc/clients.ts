@@ -15,6 +15,17 @@ export type GrantType = (typeof GRANT_TYPES)[number];
  */
 export const ADMIN_SCOPE = 'admin';
 
+/** The ID token signing algorithms Tobira holds keys for (src/oidc/keys.ts). */
+export const ID_TOKEN_ALGS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
+export const AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'client_secret_jwt',
+  'private_key_jwt',
+  'none',
+] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
 export interface ClientSpec {
   clientId: string;
   redirectUris: string[];
@@ -27,6 +38,32 @@ export interface ClientSpec {
   name?: string;
   /** Grant the admin scope (administrators only decide this; denied by default). */
   admin?: boolean;
+  /** id_token_signed_response_alg (default ES256). */
+  idTokenAlg?: string;
+  /** token_endpoint_auth_method (default client_secret_basic, or none for a public client). */
+  authMethod?: string;
+  /** The client's public keys for private_key_jwt: a JWK Set, or where to fetch it. */
+  jwks?: { keys: Record<string, unknown>[] };
+  jwksUri?: string;
+  backchannelLogoutSessionRequired?: boolean;
+  /** default_max_age in seconds: a sign-in older than this is asked again. */
+  defaultMaxAge?: number;
+  requireAuthTime?: boolean;
+}
+
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
+
+/** A client's public JWK Set: 1-10 public RSA, EC or OKP keys (a private or symmetric key is refused). */
+export function checkJwks(jwks: unknown): string | undefined {
+  const keys = (jwks as { keys?: unknown })?.keys;
+  if (!jwks || typeof jwks !== 'object' || !Array.isArray(keys) || !keys.length || keys.length > 10)
+    return 'a JWK Set {"keys": [...]} with 1 to 10 keys';
+  for (const k of keys as Record<string, unknown>[]) {
+    if (!k || typeof k !== 'object' || !['RSA', 'EC', 'OKP'].includes(String(k.kty)))
+      return 'each key must be an RSA, EC or OKP public key';
+    if (PRIVATE_JWK_MEMBERS.some((m) => m in k)) return 'the keys must be public keys (no private members)';
+  }
+  return undefined;
 }
 
 export class ClientSpecError extends Error {}
@@ -59,9 +96,39 @@ export function buildMetadata(spec: ClientSpec): Record<string, unknown> {
       throw new ClientSpecError(`--grant-type: "${g}" is not one of ${GRANT_TYPES.join(', ')}`);
     }
   }
+  const authMethod = spec.authMethod ?? (spec.public ? 'none' : 'client_secret_basic');
+  if (!(AUTH_METHODS as readonly string[]).includes(authMethod))
+    throw new ClientSpecError(`--auth-method: "${authMethod}" is not one of ${AUTH_METHODS.join(', ')}`);
+  if (spec.public && authMethod !== 'none')
+    throw new ClientSpecError('--auth-method: a public client authenticates with none');
+  if (!spec.public && authMethod === 'none')
+    throw new ClientSpecError('--auth-method: none is for public clients (--public)');
   if (spec.public && grantTypes.includes('client_credentials')) {
     throw new ClientSpecError('--public: a public client cannot use client_credentials');
   }
+  const idTokenAlg = spec.idTokenAlg ?? 'ES256';
+  if (!(ID_TOKEN_ALGS as readonly string[]).includes(idTokenAlg))
+    throw new ClientSpecError(`--id-token-alg: "${idTokenAlg}" is not one of ${ID_TOKEN_ALGS.join(', ')}`);
+  if (spec.jwks && spec.jwksUri) throw new ClientSpecError('--jwks and --jwks-uri: give one, not both');
+  if (spec.jwks) {
+    const problem = checkJwks(spec.jwks);
+    if (problem) throw new ClientSpecError(`--jwks: ${problem}`);
+  }
+  if (spec.jwksUri) {
+    checkUri(spec.jwksUri, '--jwks-uri');
+    if (!/^https?:/.test(spec.jwksUri)) throw new ClientSpecError('--jwks-uri: must be http(s)');
+  }
+  if (authMethod === 'private_key_jwt' && !spec.jwks && !spec.jwksUri)
+    throw new ClientSpecError('--auth-method private_key_jwt: the client needs --jwks or --jwks-uri');
+  if (spec.backchannelLogoutSessionRequired && !spec.backchannelLogoutUri)
+    throw new ClientSpecError(
+      '--backchannel-logout-session-required: needs --backchannel-logout-uri',
+    );
+  if (
+    spec.defaultMaxAge !== undefined &&
+    (!Number.isInteger(spec.defaultMaxAge) || spec.defaultMaxAge < 0 || spec.defaultMaxAge > 31_536_000)
+  )
+    throw new ClientSpecError('--default-max-age: seconds, 0 to 31536000');
   const usesCode = grantTypes.includes('authorization_code');
   if (usesCode && !spec.redirectUris.length)
     throw new ClientSpecError('--redirect-uri: at least one is required');
@@ -78,8 +145,18 @@ export function buildMetadata(spec: ClientSpec): Record<string, unknown> {
     post_logout_redirect_uris: spec.postLogoutRedirectUris ?? [],
     grant_types: grantTypes,
     response_types: usesCode ? ['code'] : [],
-    token_endpoint_auth_method: spec.public ? 'none' : 'client_secret_basic',
-    ...(spec.backchannelLogoutUri ? { backchannel_logout_uri: spec.backchannelLogoutUri } : {}),
+    token_endpoint_auth_method: authMethod,
+    id_token_signed_response_alg: idTokenAlg,
+    ...(spec.jwks ? { jwks: spec.jwks } : {}),
+    ...(spec.jwksUri ? { jwks_uri: spec.jwksUri } : {}),
+    ...(spec.backchannelLogoutUri
+      ? {
+          backchannel_logout_uri: spec.backchannelLogoutUri,
+          backchannel_logout_session_required: !!spec.backchannelLogoutSessionRequired,
+        }
+      : {}),
+    ...(spec.defaultMaxAge !== undefined ? { default_max_age: spec.defaultMaxAge } : {}),
+    ...(spec.requireAuthTime ? { require_auth_time: true } : {}),
     ...(spec.scope ? { scope: spec.scope } : {}),
   };
 }
@@ -198,4 +275,52 @@ export class ClientCache {
     if (clientId) this.#entries.delete(clientId);
     else this.#entries.clear();
   }
+}
+
+/** The command-line flags for the per-client settings, shared by `client add` and `client update`. */
+export const CLIENT_SETTING_FLAGS = {
+  'id-token-alg': { type: 'string' },
+  'auth-method': { type: 'string' },
+  jwks: { type: 'string' },
+  'jwks-uri': { type: 'string' },
+  'backchannel-logout-session-required': { type: 'boolean' },
+  'default-max-age': { type: 'string' },
+  'require-auth-time': { type: 'boolean' },
+} as const;
+
+/**
+ * The settings given as flags, in the admin API's field names. An empty string clears a setting
+ * (null); --jwks takes JSON text or @FILE.
+ */
+export function settingsFromFlags(
+  values: Record<string, unknown>,
+  readFile: (path: string) => string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const str = (k: string) => values[k] as string | undefined;
+  if (str('id-token-alg') !== undefined) out.idTokenAlg = str('id-token-alg');
+  if (str('auth-method') !== undefined) out.authMethod = str('auth-method');
+  if (str('jwks-uri') !== undefined) out.jwksUri = str('jwks-uri') || null;
+  const jwks = str('jwks');
+  if (jwks !== undefined) {
+    if (jwks === '') out.jwks = null;
+    else {
+      const text = jwks.startsWith('@') ? readFile(jwks.slice(1)) : jwks;
+      try {
+        out.jwks = JSON.parse(text);
+      } catch {
+        throw new ClientSpecError('--jwks: not JSON (give the JWK Set as JSON text or @FILE)');
+      }
+    }
+  }
+  const maxAge = str('default-max-age');
+  if (maxAge !== undefined) {
+    if (maxAge === '') out.defaultMaxAge = null;
+    else if (!/^\d{1,9}$/.test(maxAge)) throw new ClientSpecError('--default-max-age: seconds, 0 to 31536000');
+    else out.defaultMaxAge = Number(maxAge);
+  }
+  if (values['backchannel-logout-session-required'] !== undefined)
+    out.backchannelLogoutSessionRequired = values['backchannel-logout-session-required'];
+  if (values['require-auth-time'] !== undefined) out.requireAuthTime = values['require-auth-time'];
+  return out;
 }

@@ -9,7 +9,14 @@ export const SIGNING_KEY_RETENTION_MS = 24 * 3600_000;
 export const COOKIE_KEY_RETENTION_MS = 14 * 24 * 3600_000;
 
 const PURPOSE = 'signing-keys';
-const SIG_ALGS = ['ES256', 'RS256'] as const;
+/** One active signing key per algorithm a client may choose for its ID tokens. */
+const SIG_ALGS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
+
+function keyPair(alg: string) {
+  if (alg === 'ES256') return crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  if (alg === 'EdDSA') return crypto.generateKeyPairSync('ed25519');
+  return crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+}
 
 export interface KeySet {
   jwks: { keys: crypto.JsonWebKey[] };
@@ -23,10 +30,7 @@ function generate(alg: string, box: SecretBox, now: Date): Omit<keyStore.KeyRow,
   if (alg === 'cookie') {
     material = crypto.randomBytes(32).toString('base64url');
   } else {
-    const { privateKey } =
-      alg === 'ES256'
-        ? crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        : crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const { privateKey } = keyPair(alg);
     material = JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid, alg, use: 'sig' });
   }
   return {

@@ -8,9 +8,11 @@ import { findUserById } from '../store/users.ts';
 import { ACR_MFA, ACR_VALUES } from './acr.ts';
 import { type ClientLoader, createAdapterClass } from './adapter.ts';
 import { DestinationPolicy, providerFetch } from './backchannel.ts';
+import { adminScopeForUsers, type CachedClient } from './clients.ts';
 import type { KeySet } from './keys.ts';
 
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'admin'];
+const ADMIN_SCOPE = 'admin';
 
 export const TTL = {
   AccessToken: 3600,
@@ -36,6 +38,8 @@ export interface ProviderDeps {
   views: PageViews;
   keys: KeySet;
   loadClient: ClientLoader;
+  /** Tobira's own facts about a client (first-party, admin scope granted). */
+  clientInfo?: (clientId: string) => Promise<CachedClient | undefined>;
 }
 
 function localeOf(ctx: KoaContextWithOIDC, fallback: Config['defaultLocale']) {
@@ -97,6 +101,40 @@ export function mfaRequested(params: Record<string, unknown>): boolean {
     .includes(ACR_MFA);
 }
 
+/**
+ * First-party apps are trusted: the grant is created (or extended) without a consent page, silent or
+ * not, so `prompt=none` works at every first-party app once the user has a session. The admin scope
+ * is added only for a client an administrator granted it to; otherwise it stays missing and the
+ * request ends in invalid_scope (interactive) or consent_required (silent), as before.
+ */
+async function firstPartyGrant(
+  ctx: KoaContextWithOIDC,
+  existing: InstanceType<Provider['Grant']> | undefined,
+  adminAllowed: boolean,
+) {
+  const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] & {
+    requestParamOIDCScopes: Set<string>;
+    requestParamClaims: Set<string>;
+  };
+  const grant =
+    existing ??
+    new ctx.oidc.provider.Grant({
+      accountId: ctx.oidc.account!.accountId,
+      clientId: ctx.oidc.client!.clientId,
+    });
+  const have = new Set(grant.getOIDCScope().split(' '));
+  const haveClaims = new Set(grant.getOIDCClaims());
+  const scopes = [...oidc.requestParamOIDCScopes].filter(
+    (s) => !have.has(s) && (s !== ADMIN_SCOPE || adminAllowed),
+  );
+  const claims = [...oidc.requestParamClaims].filter((c) => !haveClaims.has(c));
+  if (existing && !scopes.length && !claims.length) return existing;
+  if (scopes.length) grant.addOIDCScope(scopes.join(' '));
+  if (claims.length) grant.addOIDCClaims(claims);
+  await grant.save();
+  return grant;
+}
+
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, db } = deps;
   const secure = config.issuer.startsWith('https:');
@@ -127,8 +165,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       token_endpoint_auth_method: 'client_secret_basic',
     },
     enabledJWA: {
-      idTokenSigningAlgValues: ['ES256', 'RS256'],
-      userinfoSigningAlgValues: ['ES256', 'RS256'],
+      idTokenSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+      userinfoSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'],
       introspectionSigningAlgValues: ['ES256', 'RS256'],
       authorizationSigningAlgValues: ['ES256', 'RS256'],
     },
@@ -167,6 +205,15 @@ export function createProvider(deps: ProviderDeps): Provider {
       if (token.kind !== 'AccessToken') return undefined;
       const source = ctx?.oidc?.entities?.AuthorizationCode ?? ctx?.oidc?.entities?.RefreshToken;
       return source?.acr ? { acr: source.acr } : undefined;
+    },
+    loadExistingGrant: async (ctx) => {
+      const grantId =
+        ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
+      const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+      if (ctx.oidc.route !== 'authorization' && ctx.oidc.route !== 'resume') return existing;
+      const info = await deps.clientInfo?.(ctx.oidc.client!.clientId);
+      if (!info?.firstParty || !ctx.oidc.account) return existing;
+      return firstPartyGrant(ctx, existing, adminScopeForUsers(info));
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/knex.ts';
@@ -5,6 +6,7 @@ import { AppError } from '../../http/errors.ts';
 import { translator } from '../../i18n/index.ts';
 import { createMethodRegistry } from '../../methods/index.ts';
 import type { BackchannelDelivery } from '../../oidc/backchannel.ts';
+import { CLIENT_SETTING_FLAGS, ClientSpecError, settingsFromFlags } from '../../oidc/clients.ts';
 import type { SecretBox } from '../../security/secrets.ts';
 import { listQueuedNotices, parseNoticeQuery } from './notices.ts';
 import { cliActor } from './permissions.ts';
@@ -31,6 +33,9 @@ export const ADMIN_USAGE = `
   client show CLIENT_ID
   client update CLIENT_ID [--redirect-uri URI...] [--grant-type T...] [--post-logout-redirect-uri URI...]
              [--name N] [--scope "S1 S2"] [--first-party | --no-first-party] [--admin | --no-admin]
+             [--backchannel-logout-uri URI] [--[no-]backchannel-logout-session-required]
+             [--id-token-alg ALG] [--auth-method M] [--jwks JSON|@FILE] [--jwks-uri URI]
+             [--default-max-age SECONDS] [--[no-]require-auth-time]   an empty value clears a setting
                                             --admin grants the admin scope, --no-admin revokes it
   client rotate-secret CLIENT_ID            prints the new secret once
   client delete CLIENT_ID
@@ -297,10 +302,20 @@ async function dispatch(
           scope: { type: 'string' },
           'first-party': { type: 'boolean' },
           admin: { type: 'boolean' },
+          'backchannel-logout-uri': { type: 'string' },
+          ...CLIENT_SETTING_FLAGS,
         },
         1,
       );
-      const patch: Record<string, unknown> = {};
+      let patch: Record<string, unknown>;
+      try {
+        patch = settingsFromFlags(values, (f) => fs.readFileSync(f, 'utf8'));
+      } catch (err) {
+        if (err instanceof ClientSpecError) throw new CliUsage(err.message);
+        throw err;
+      }
+      if (values['backchannel-logout-uri'] !== undefined)
+        patch.backchannelLogoutUri = values['backchannel-logout-uri'] || null;
       if (values['redirect-uri']) patch.redirectUris = values['redirect-uri'];
       if (values['post-logout-redirect-uri'])
         patch.postLogoutRedirectUris = values['post-logout-redirect-uri'];
@@ -322,6 +337,8 @@ async function dispatch(
           `  ${c.public ? 'public' : 'confidential'}${c.firstParty ? ', first-party' : ''}; grants: ${c.grantTypes.join(', ')}`,
           `  redirect URIs: ${c.redirectUris.join(' ') || '-'}`,
           `  scope: ${c.scope ?? '(any)'}; admin scope: ${c.admin ? 'granted' : 'not granted'}`,
+          `  token endpoint auth: ${c.authMethod}; ID token alg: ${c.idTokenAlg}${c.jwksUri ? `; jwks_uri: ${c.jwksUri}` : c.jwks ? '; jwks: set' : ''}`,
+          `  back-channel logout: ${c.backchannelLogoutUri ?? '-'}${c.backchannelLogoutSessionRequired ? ' (sid required)' : ''}`,
         ].join('\n'),
         c,
       );

@@ -10,7 +10,10 @@ import type { MethodRegistry } from '../../methods/registry.ts';
 import type { BackchannelDelivery } from '../../oidc/backchannel.ts';
 import {
   ADMIN_SCOPE,
+  AUTH_METHODS,
   buildMetadata,
+  checkJwks,
+  ID_TOKEN_ALGS,
   ClientSpecError,
   GRANT_TYPES,
   type GrantType,
@@ -726,6 +729,13 @@ export interface ClientView {
   scope: string | null;
   /** Granted the admin scope by an administrator (denied by default). */
   admin: boolean;
+  idTokenAlg: string;
+  authMethod: string;
+  jwksUri: string | null;
+  jwks: { keys: Record<string, unknown>[] } | null;
+  backchannelLogoutSessionRequired: boolean;
+  defaultMaxAge: number | null;
+  requireAuthTime: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -744,6 +754,13 @@ function clientView(c: ClientRow): ClientView {
     backchannelLogoutUri: m.backchannel_logout_uri ?? null,
     scope: m.scope ?? null,
     admin: c.adminGranted,
+    idTokenAlg: m.id_token_signed_response_alg ?? 'ES256',
+    authMethod: m.token_endpoint_auth_method ?? 'client_secret_basic',
+    jwksUri: m.jwks_uri ?? null,
+    jwks: m.jwks ?? null,
+    backchannelLogoutSessionRequired: !!m.backchannel_logout_session_required,
+    defaultMaxAge: typeof m.default_max_age === 'number' ? m.default_max_age : null,
+    requireAuthTime: !!m.require_auth_time,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };
@@ -777,6 +794,20 @@ const scopeText = z
   // The admin scope is granted with `admin`, never listed among a client's ordinary scopes.
   .refine((v) => !v.split(' ').includes(ADMIN_SCOPE), { params: { key: 'admin.client.adminInScope' } });
 
+/** The per-client settings relying parties need (issue 11), shared by create and update. */
+const clientSettings = {
+  idTokenAlg: z.enum(ID_TOKEN_ALGS).optional(),
+  authMethod: z.enum(AUTH_METHODS).optional(),
+  jwks: z
+    .object({ keys: z.array(z.record(z.string(), z.unknown())) })
+    .refine((v) => !checkJwks(v), { params: { key: 'admin.client.jwksInvalid' } })
+    .optional(),
+  jwksUri: uri.refine((u) => /^https?:/.test(u), { params: { key: 'admin.client.uri' } }).optional(),
+  backchannelLogoutSessionRequired: z.boolean().optional(),
+  defaultMaxAge: z.number().int().min(0).max(31_536_000).optional(),
+  requireAuthTime: z.boolean().optional(),
+};
+
 export const createClientSchema = z
   .object({
     clientId: z.string().regex(/^[A-Za-z0-9._~-]{1,100}$/),
@@ -789,6 +820,7 @@ export const createClientSchema = z
     firstParty: z.boolean().optional(),
     scope: scopeText.optional(),
     admin: z.boolean().optional(),
+    ...clientSettings,
   })
   .strict();
 
@@ -801,6 +833,11 @@ export const updateClientSchema = z
     scope: scopeText.nullable().optional(),
     firstParty: z.boolean().optional(),
     admin: z.boolean().optional(),
+    backchannelLogoutUri: uri.nullable().optional(),
+    ...clientSettings,
+    jwks: clientSettings.jwks.nullable(),
+    jwksUri: clientSettings.jwksUri.nullable(),
+    defaultMaxAge: clientSettings.defaultMaxAge.nullable(),
   })
   .strict();
 
@@ -819,11 +856,22 @@ function checkClientRules(spec: {
   if (Object.keys(fields).length) throw new FieldError(fields);
 }
 
+/** buildMetadata's rules that concern one field, worded for that field. */
+const SPEC_FIELDS: Array<[RegExp, string, MessageKey]> = [
+  [/^--auth-method private_key_jwt/, 'jwks', 'admin.client.jwksRequired'],
+  [/^--auth-method/, 'authMethod', 'admin.client.authMethodPublic'],
+  [/^--jwks and --jwks-uri/, 'jwks', 'admin.client.jwksOne'],
+  [/^--backchannel-logout-session-required/, 'backchannelLogoutSessionRequired', 'admin.client.sidNeedsUri'],
+];
+
 function metadataOrThrow(spec: Parameters<typeof buildMetadata>[0]): Record<string, unknown> {
   try {
     return buildMetadata(spec);
   } catch (err) {
-    if (err instanceof ClientSpecError) throw new FieldError({ body: { key: 'admin.field.invalid' } });
+    if (err instanceof ClientSpecError) {
+      const hit = SPEC_FIELDS.find(([re]) => re.test(err.message));
+      throw new FieldError(hit ? { [hit[1]]: { key: hit[2] } } : { body: { key: 'admin.field.invalid' } });
+    }
     throw err;
   }
 }
@@ -850,6 +898,8 @@ export async function createClient(
   const body = parseOrThrow(createClientSchema, input);
   checkClientRules(body);
   const metadata = metadataOrThrow({ ...body, grantTypes: body.grantTypes as GrantType[] | undefined });
+  // Every confidential client holds a secret, so its method can change later between the secret
+  // methods and private_key_jwt.
   const secret = body.public ? null : newSecret();
   try {
     await deps.db.transaction(async (trx) => {
@@ -900,11 +950,24 @@ export async function updateClient(
     name: body.name ?? cur.name,
     redirectUris: body.redirectUris ?? cur.redirectUris,
     postLogoutRedirectUris: body.postLogoutRedirectUris ?? cur.postLogoutRedirectUris,
-    backchannelLogoutUri: cur.backchannelLogoutUri ?? undefined,
+    backchannelLogoutUri:
+      body.backchannelLogoutUri === null
+        ? undefined
+        : (body.backchannelLogoutUri ?? cur.backchannelLogoutUri ?? undefined),
     grantTypes: (body.grantTypes ?? cur.grantTypes) as GrantType[],
     public: cur.public,
     firstParty: body.firstParty ?? cur.firstParty,
     scope: body.scope === null ? undefined : (body.scope ?? cur.scope ?? undefined),
+    idTokenAlg: body.idTokenAlg ?? cur.idTokenAlg,
+    authMethod: body.authMethod ?? cur.authMethod,
+    jwks: body.jwks === null ? undefined : (body.jwks ?? cur.jwks ?? undefined),
+    jwksUri: body.jwksUri === null ? undefined : (body.jwksUri ?? cur.jwksUri ?? undefined),
+    backchannelLogoutSessionRequired:
+      body.backchannelLogoutSessionRequired ??
+      (body.backchannelLogoutUri === null ? false : cur.backchannelLogoutSessionRequired),
+    defaultMaxAge:
+      body.defaultMaxAge === null ? undefined : (body.defaultMaxAge ?? cur.defaultMaxAge ?? undefined),
+    requireAuthTime: body.requireAuthTime ?? cur.requireAuthTime,
   };
   checkClientRules(spec);
   const metadata = metadataOrThrow(spec);
@@ -917,6 +980,14 @@ export async function updateClient(
     scope: spec.scope ?? null,
     firstParty: spec.firstParty,
     admin: body.admin ?? cur.admin,
+    backchannelLogoutUri: spec.backchannelLogoutUri ?? null,
+    idTokenAlg: metadata.id_token_signed_response_alg,
+    authMethod: metadata.token_endpoint_auth_method,
+    jwksUri: spec.jwksUri ?? null,
+    jwks: spec.jwks ?? null,
+    backchannelLogoutSessionRequired: !!metadata.backchannel_logout_session_required,
+    defaultMaxAge: spec.defaultMaxAge ?? null,
+    requireAuthTime: !!spec.requireAuthTime,
   };
   const keys = [
     'name',
@@ -926,6 +997,14 @@ export async function updateClient(
     'scope',
     'firstParty',
     'admin',
+    'backchannelLogoutUri',
+    'idTokenAlg',
+    'authMethod',
+    'jwksUri',
+    'jwks',
+    'backchannelLogoutSessionRequired',
+    'defaultMaxAge',
+    'requireAuthTime',
   ] as const;
   const changed = keys.filter(
     (k) => JSON.stringify(cur[k]) !== JSON.stringify((next as Record<string, unknown>)[k]),
