@@ -188,7 +188,9 @@ async function main() {
       try {
         await migrateLatest(db);
         seeded[key] = await seed(db, SIZES[key].users, SIZES[key].events, NOW);
-        console.error(`${key}: seeded ${SIZES[key].users} users, ${SIZES[key].events} events in ${seeded[key].toFixed(1)} s`);
+        console.error(
+          `${key}: seeded ${SIZES[key].users} users, ${SIZES[key].events} events in ${seeded[key].toFixed(1)} s`,
+        );
         results[key] = await measureAll(db, SIZES[key]);
       } finally {
         await db.destroy();
@@ -200,9 +202,18 @@ async function main() {
     await admin.destroy();
   }
   const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
-  console.log(`\nTobira at scale (${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})`);
-  console.log(`small: ${SIZES.small.users} users / ${SIZES.small.events} events (seeded in ${seeded.small.toFixed(1)} s)`);
-  console.log(`large: ${SIZES.large.users} users / ${SIZES.large.events} events (seeded in ${seeded.large.toFixed(1)} s)`);
+  console.log(
+    `\nTobira at scale (${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})`,
+  );
+  console.log(
+    `small: ${SIZES.small.users} users / ${SIZES.small.events} events (seeded in ${seeded.small.toFixed(1)} s)`,
+  );
+  console.log(
+    `large: ${SIZES.large.users} users / ${SIZES.large.events} events (seeded in ${seeded.large.toFixed(1)} s)`,
+  );
   console.log(`median of ${REPEAT} runs after a warm-up; max in brackets\n`);
   console.log('| query | small | large | large / small | extra RSS (large) |');
   console.log('|---|---|---|---|---|');

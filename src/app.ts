@@ -49,7 +49,8 @@ import { ClientCache, ensureBuiltinClient } from './oidc/clients.ts';
 import { InternalClient } from './oidc/internal-client.ts';
 import { ensureKeys, type KeySet, loadKeySet, rotateKeys } from './oidc/keys.ts';
 import { createProvider } from './oidc/provider.ts';
-import { type Policy, policyFromSettings } from './policy/settings.ts';
+import { PolicyCache } from './policy/cache.ts';
+import type { Policy } from './policy/settings.ts';
 import { createPow, type Pow } from './security/pow.ts';
 import { phonePaused } from './security/rate-limits.ts';
 import type { SecretBox } from './security/secrets.ts';
@@ -57,11 +58,11 @@ import { observeAudit } from './store/audit.ts';
 import { sweepChallenges } from './store/challenges.ts';
 import { sweepCounters } from './store/counters.ts';
 import { listCredentials } from './store/credentials.ts';
+import { isServerDatabase } from './store/locks.ts';
 import { noticeQueueDepth, sweepNotices } from './store/notice-queue.ts';
 import { sweepExpired } from './store/oidc.ts';
 import { sweepOutbox } from './store/outbox.ts';
 import { sweepSessions } from './store/sessions.ts';
-import { readSettings } from './store/settings.ts';
 import type { User } from './store/users.ts';
 import { listUsersWithRole } from './store/users.ts';
 
@@ -195,13 +196,17 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   let keySet = await loadKeySet(db, box, clock.now());
 
   const methods = createMethodRegistry();
+  // The policy from memory, dropped on any settings write (issue 12). The embedded database has one
+  // process (the CLI goes through the control socket), so its cache never needs to poll.
+  const policyCache = new PolicyCache(db, { pollMs: isServerDatabase(db) ? 1000 : Number.POSITIVE_INFINITY });
+  if (config.databaseUrl) await policyCache.listen(config.databaseUrl);
   const rpId = new URL(config.issuer).hostname;
   const translatorFor = (user: { locale: string | null }) =>
     translator(isLocale(user.locale) ? user.locale : config.defaultLocale);
   const deps: AppDeps = {
     methods,
     passkeys: methods.all().some((m) => m.passwordless) ? passkeys : undefined,
-    policy: async () => policyFromSettings(await readSettings(db)),
+    policy: () => policyCache.get(),
     methodContext: (policy, request) => ({
       db,
       box,
@@ -557,6 +562,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       unobserve();
       await background.stop();
       deps.backchannel.close();
+      await policyCache.close();
     },
   };
 

@@ -45,10 +45,10 @@ function filtered(db: Tx, f: AuditFilter) {
   if (f.to) {
     q.where('at', '<', f.to);
     const after = new Date(f.to.getTime() + AUDIT_SKEW_MS);
-    q.whereRaw(
-      'id < coalesce((select b.id from audit_events b where b.at >= ? order by b.at limit 1), ?)',
-      [after, MAX_ID],
-    );
+    q.whereRaw('id < coalesce((select b.id from audit_events b where b.at >= ? order by b.at limit 1), ?)', [
+      after,
+      MAX_ID,
+    ]);
   }
   // Two index reads, (subject_id, id) and (actor_id, id), instead of an OR that scans the table.
   if (f.userId)

@@ -98,7 +98,9 @@ export async function listUsers(
   opts: { limit?: number; after?: string } = {},
 ): Promise<{ users: User[]; more: boolean }> {
   const limit = opts.limit ?? 1000;
-  const q = db('users').orderBy('login_normalized').limit(limit + 1);
+  const q = db('users')
+    .orderBy('login_normalized')
+    .limit(limit + 1);
   if (opts.after !== undefined) q.where('login_normalized', '>', opts.after);
   const rows = await q;
   return { users: rows.slice(0, limit).map(userFromRow), more: rows.length > limit };
