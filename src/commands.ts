@@ -29,7 +29,14 @@ import { addMember, createGroup, findGroupByName, listGroups } from './store/gro
 import { isServerDatabase } from './store/locks.ts';
 import { exportDirectory, ImportError, importDirectory } from './store/portable.ts';
 import { readSettings, writeSetting } from './store/settings.ts';
-import { createUser, DuplicateError, findUserByLogin, listUsers, setPasswordHash } from './store/users.ts';
+import {
+  createUser,
+  DuplicateError,
+  findUserByLogin,
+  listUsers,
+  normalizeLogin,
+  setPasswordHash,
+} from './store/users.ts';
 
 export interface CommandContext {
   db: Db;
@@ -53,7 +60,7 @@ export const USAGE = `Usage: tobira <command> [options]   (add --json for machin
   migrate                                   apply database migrations
   user add LOGIN [--name N] [--email E] [--admin] [--password-stdin]
   user set-password LOGIN --password-stdin
-  user list
+  user list [--limit N] [--after LOGIN]       in login order, 1000 at a time; says when truncated
   group add NAME
   group add-member GROUP LOGIN
   group list
@@ -99,9 +106,15 @@ export async function runCommand(
   const out: string[] = [];
   const jsonOut = argv.includes('--json');
   const print = (human: string, json: unknown) => out.push(jsonOut ? JSON.stringify(json) : human);
+  // Notes for a person (a truncated list): on standard error, so --json output stays parseable.
+  const notes: string[] = [];
   try {
-    const code = await dispatch(argv, stdin, cx, print);
-    return { code, stdout: out.length ? `${out.join('\n')}\n` : '', stderr: '' };
+    const code = await dispatch(argv, stdin, cx, print, (n) => notes.push(n));
+    return {
+      code,
+      stdout: out.length ? `${out.join('\n')}\n` : '',
+      stderr: notes.map((n) => `tobira: ${n}\n`).join(''),
+    };
   } catch (err) {
     let message: string;
     let code = 1;
@@ -140,6 +153,7 @@ async function dispatch(
   stdin: string | undefined,
   cx: CommandContext,
   print: (human: string, json: unknown) => void,
+  note: (message: string) => void,
 ): Promise<number> {
   const { db, box, clock } = cx;
   const [cmd, sub] = argv;
@@ -262,8 +276,16 @@ async function dispatch(
   }
 
   if (cmd === 'user' && sub === 'list') {
-    args(argv.slice(2));
-    const users = await listUsers(db);
+    const { values } = args(argv.slice(2), { limit: { type: 'string' }, after: { type: 'string' } });
+    const limit = values.limit === undefined ? 1000 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100_000)
+      throw new UsageError('--limit: a whole number from 1 to 100000');
+    const after = typeof values.after === 'string' ? normalizeLogin(values.after) : undefined;
+    const { users, more } = await listUsers(db, { limit, after });
+    if (more)
+      note(
+        `list truncated: ${users.length} users shown, more follow (tobira user list --after ${users[users.length - 1].login})`,
+      );
     const rows = users.map((u) => ({
       id: u.id,
       login: u.login,

@@ -33,14 +33,14 @@ import { ClientCache, ensureBuiltinClient } from '../oidc/clients.ts';
 import { InternalClient } from '../oidc/internal-client.ts';
 import { ensureKeys, loadKeySet, rotateKeys } from '../oidc/keys.ts';
 import { createProvider } from '../oidc/provider.ts';
-import { policyFromSettings } from '../policy/settings.ts';
+import { PolicyCache } from '../policy/cache.ts';
 import { createPow } from '../security/pow.ts';
 import { phonePaused } from '../security/rate-limits.ts';
 import type { SecretBox } from '../security/secrets.ts';
 import { observeAudit } from '../store/audit.ts';
 import { listCredentials } from '../store/credentials.ts';
+import { isServerDatabase } from '../store/locks.ts';
 import { noticeQueueDepth } from '../store/notice-queue.ts';
-import { readSettings } from '../store/settings.ts';
 import { listUsersWithRole } from '../store/users.ts';
 import { BackgroundRunner, registerJobs, sweepExpiredRows } from './background.ts';
 import type { AppDeps } from './deps.ts';
@@ -138,13 +138,17 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   let keySet = await loadKeySet(db, box, clock.now());
 
   const methods = createMethodRegistry();
+  // The policy from memory, dropped on any settings write (issue 12). The embedded database has one
+  // process (the CLI goes through the control socket), so its cache never needs to poll.
+  const policyCache = new PolicyCache(db, { pollMs: isServerDatabase(db) ? 1000 : Number.POSITIVE_INFINITY });
+  if (config.databaseUrl) await policyCache.listen(config.databaseUrl);
   const rpId = new URL(config.issuer).hostname;
   const translatorFor = (user: { locale: string | null }) =>
     translator(isLocale(user.locale) ? user.locale : config.defaultLocale);
   const deps: AppDeps = {
     methods,
     passkeys: methods.all().some((m) => m.passwordless) ? passkeys : undefined,
-    policy: async () => policyFromSettings(await readSettings(db)),
+    policy: () => policyCache.get(),
     methodContext: (policy, request) => ({
       db,
       box,
@@ -314,6 +318,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       unobserve();
       await background.stop();
       deps.backchannel.close();
+      await policyCache.close();
       await tracing?.shutdown();
     },
   };

@@ -1,6 +1,6 @@
 import { affected, type Tx } from '../db/knex.ts';
 import type { Group } from './groups.ts';
-import { normalizeLogin, type User } from './users.ts';
+import { normalizeLogin, type User, userFromRow } from './users.ts';
 
 /** SQL for administration: searching users, group membership, wiping credentials, report inputs. */
 
@@ -17,40 +17,83 @@ export interface UserSearch {
   role?: 'admin' | 'helpdesk';
   group?: string;
   limit?: number;
-  offset?: number;
+  /** Keyset paging: only users whose normalized login sorts after this (the previous page's `next`). */
+  after?: string;
 }
 
-/** Matches the login, name or profile email (case-insensitive substring); ordered by login. */
-export async function searchUserIds(db: Tx, s: UserSearch): Promise<{ ids: string[]; total: number }> {
-  const q = db('users');
-  if (s.q?.trim()) {
-    const pattern = `%${likeEscape(normalizeLogin(s.q))}%`;
-    const raw = `%${likeEscape(s.q.trim().toLowerCase())}%`;
-    q.where((w) =>
-      w
-        .whereRaw("login_normalized like ? escape '\\'", [pattern])
-        .orWhereRaw("lower(display_name) like ? escape '\\'", [raw])
-        .orWhereRaw("lower(coalesce(email, '')) like ? escape '\\'", [raw]),
-    );
+export interface UserPage {
+  users: User[];
+  /** The cursor of the next page (pass as `after`), or null when this page is the last. */
+  next: string | null;
+}
+
+/**
+ * Matches the login, name or profile email (case-insensitive substring); ordered by login, one page
+ * at a time by keyset (no OFFSET, no count). On PostgreSQL with pg_trgm the substring match uses the
+ * trigram indexes of migration 20261202020000; a query that is exactly a login or an email is also
+ * answered from the unique login index and the lower(email) index first, so an exact look-up never
+ * waits on a substring scan.
+ */
+export async function searchUsers(db: Tx, s: UserSearch): Promise<UserPage> {
+  const limit = Math.min(s.limit ?? 50, 500);
+  const filters = (q: ReturnType<typeof db>) => {
+    if (s.status) q.where({ status: s.status });
+    if (s.role) q.whereRaw('roles @> ?::jsonb', [JSON.stringify([s.role])]);
+    if (s.group) {
+      q.whereIn(
+        'id',
+        db('group_members')
+          .join('groups', 'groups.id', 'group_members.group_id')
+          .where('groups.name', s.group)
+          .select('user_id'),
+      );
+    }
+    if (s.after !== undefined) q.where('login_normalized', '>', s.after);
+    return q;
+  };
+  const text = s.q?.trim();
+  if (text) {
+    // Exact fast path: when the query is a login or an email, and only that user matches it as a
+    // substring too, the answer is that user; otherwise fall through to the substring search.
+    const exact = await filters(
+      db('users').where((w) =>
+        w
+          .where('login_normalized', normalizeLogin(text))
+          .orWhereRaw('lower(email) = ?', [text.toLowerCase()]),
+      ),
+    )
+      .orderBy('login_normalized')
+      .limit(2);
+    if (exact.length === 1 && s.after === undefined && (await onlyMatch(db, text, exact[0].id, filters)))
+      return { users: exact.map(userFromRow), next: null };
   }
-  if (s.status) q.where({ status: s.status });
-  if (s.role) q.whereRaw('roles @> ?::jsonb', [JSON.stringify([s.role])]);
-  if (s.group) {
-    q.whereIn(
-      'id',
-      db('group_members')
-        .join('groups', 'groups.id', 'group_members.group_id')
-        .where('groups.name', s.group)
-        .select('user_id'),
-    );
-  }
-  const [{ c }] = await q.clone().count<{ c: string | number }[]>({ c: '*' });
-  const rows = await q
+  const q = filters(db('users'));
+  if (text) q.where((w) => substring(w, text));
+  const rows = await q.orderBy('login_normalized').limit(limit + 1);
+  const page = rows.slice(0, limit);
+  return {
+    users: page.map(userFromRow),
+    next: rows.length > limit ? page[page.length - 1].login_normalized : null,
+  };
+}
+
+function substring(w: any, text: string) {
+  const pattern = `%${likeEscape(normalizeLogin(text))}%`;
+  const raw = `%${likeEscape(text.toLowerCase())}%`;
+  return w
+    .whereRaw("login_normalized like ? escape '\\'", [pattern])
+    .orWhereRaw("lower(display_name) like ? escape '\\'", [raw])
+    .orWhereRaw("lower(coalesce(email, '')) like ? escape '\\'", [raw]);
+}
+
+/** Whether no user other than `id` matches the text as a substring (one row at most is read). */
+async function onlyMatch(db: Tx, text: string, id: string, filters: (q: any) => any): Promise<boolean> {
+  const other = await filters(db('users'))
+    .whereNot('id', id)
+    .where((w: any) => substring(w, text))
     .select('id')
-    .orderBy('login_normalized')
-    .limit(Math.min(s.limit ?? 50, 500))
-    .offset(s.offset ?? 0);
-  return { ids: rows.map((r: any) => r.id), total: Number(c) };
+    .first();
+  return !other;
 }
 
 export async function findGroupById(db: Tx, id: string): Promise<Group | undefined> {

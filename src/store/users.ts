@@ -27,7 +27,7 @@ export function normalizeLogin(login: string): string {
 
 const date = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(v as string));
 
-function fromRow(r: any): User {
+export function userFromRow(r: any): User {
   return {
     id: r.id,
     login: r.login,
@@ -73,28 +73,37 @@ export async function createUser(db: Tx, u: NewUser, now: Date): Promise<User> {
   };
   const inserted = await db('users').insert(row).onConflict('login_normalized').ignore().returning('*');
   if (!inserted.length) throw new DuplicateError(`user ${u.login} exists`);
-  return fromRow(inserted[0]);
+  return userFromRow(inserted[0]);
 }
 
 export async function findUserByLogin(db: Tx, login: string): Promise<User | undefined> {
   const r = await db('users')
     .where({ login_normalized: normalizeLogin(login) })
     .first();
-  return r ? fromRow(r) : undefined;
+  return r ? userFromRow(r) : undefined;
 }
 
 export async function findUserById(db: Tx, id: string): Promise<User | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
   const r = await db('users').where({ id }).first();
-  return r ? fromRow(r) : undefined;
+  return r ? userFromRow(r) : undefined;
 }
 
-export async function listUsers(db: Tx, opts: { limit?: number; offset?: number } = {}): Promise<User[]> {
-  const rows = await db('users')
+/**
+ * Users in login order, one page: `after` is the previous page's last normalized login (keyset
+ * paging, so a late page costs what the first does). `more` says whether users follow this page.
+ */
+export async function listUsers(
+  db: Tx,
+  opts: { limit?: number; after?: string } = {},
+): Promise<{ users: User[]; more: boolean }> {
+  const limit = opts.limit ?? 1000;
+  const q = db('users')
     .orderBy('login_normalized')
-    .limit(opts.limit ?? 1000)
-    .offset(opts.offset ?? 0);
-  return rows.map(fromRow);
+    .limit(limit + 1);
+  if (opts.after !== undefined) q.where('login_normalized', '>', opts.after);
+  const rows = await q;
+  return { users: rows.slice(0, limit).map(userFromRow), more: rows.length > limit };
 }
 
 export async function setPasswordHash(
@@ -151,5 +160,5 @@ export async function listUsersWithRole(db: Tx, role: Role): Promise<User[]> {
   const rows = await db('users')
     .whereRaw('roles @> ?::jsonb', [JSON.stringify([role])])
     .orderBy('login_normalized');
-  return rows.map(fromRow);
+  return rows.map(userFromRow);
 }

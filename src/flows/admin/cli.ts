@@ -20,7 +20,7 @@ import { FieldError, translateFields } from './validation.ts';
  */
 export const ADMIN_USAGE = `
   user show LOGIN                           profile, groups, lockout, method kinds and dates
-  user search [QUERY] [--status active|disabled] [--role admin|helpdesk] [--group G] [--limit N] [--offset N]
+  user search [QUERY] [--status active|disabled] [--role admin|helpdesk] [--group G] [--limit N] [--after CURSOR]
   user update LOGIN [--name N] [--email E] [--role R...] [--clear-roles]
              [--password-managed local|external] [--locale en|ja]
   user disable LOGIN | user enable LOGIN    disabling also ends every session and token
@@ -195,7 +195,7 @@ async function dispatch(
           role: { type: 'string' },
           group: { type: 'string' },
           limit: { type: 'string' },
-          offset: { type: 'string' },
+          after: { type: 'string' },
         },
         allowPositionals: true,
         strict: true,
@@ -204,10 +204,11 @@ async function dispatch(
       const { json: _json, ...filters } = r.values;
       const search = svc.parseUserSearch({ q: r.positionals[0], ...filters });
       const res = await svc.listUsers(deps, actor, search);
+      const more = res.next ? `\n(more users match: --after ${res.next})` : '';
       print(
-        res.users
+        (res.users
           .map((u) => `${u.login}\t${u.status}\t${u.roles.join(',') || '-'}\t${u.displayName}`)
-          .join('\n') || 'no users match',
+          .join('\n') || 'no users match') + more,
         res,
       );
       return;

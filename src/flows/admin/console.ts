@@ -368,31 +368,27 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
 
   router.get('/users', requireAdmin, need('users.read'), async (ctx) => {
     const q = ctx.query as Record<string, string>;
-    const pageNo = Math.max(1, Math.min(10_000, Number.parseInt(q.page ?? '1', 10) || 1));
     const size = 50;
     let errors: Record<string, string> = {};
-    let result = { total: 0, users: [] as svc.UserSummary[] };
+    let result = { next: null as string | null, users: [] as svc.UserSummary[] };
+    const after = typeof q.after === 'string' && q.after ? q.after.slice(0, 256) : undefined;
     try {
-      const search = svc.parseUserSearch({
-        q: q.q,
-        status: q.status,
-        limit: String(size),
-        offset: String((pageNo - 1) * size),
-      });
+      const search = svc.parseUserSearch({ q: q.q, status: q.status, limit: String(size), after });
       result = await svc.listUsers(adminDeps, actorOf(ctx), search);
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
       errors = fieldsOf(ctx, err);
     }
-    const keep = (p: number) =>
-      `/admin/users?${new URLSearchParams({ q: q.q ?? '', status: q.status ?? '', page: String(p) })}`;
+    // Keyset pages: "next" carries the last login of this page; "first" goes back to the start.
+    const keep = (cursor?: string) =>
+      `/admin/users?${new URLSearchParams({ q: q.q ?? '', status: q.status ?? '', ...(cursor ? { after: cursor } : {}) })}`;
     page(ctx, 'users', 'users', {
       q: typeof q.q === 'string' ? q.q.slice(0, 256) : '',
       status: q.status === 'active' || q.status === 'disabled' ? q.status : '',
-      result,
+      result: { ...result, shown: result.users.length, truncated: !!result.next },
       errors,
-      prev: pageNo > 1 ? keep(pageNo - 1) : null,
-      next: pageNo * size < result.total ? keep(pageNo + 1) : null,
+      prev: after ? keep() : null,
+      next: result.next ? keep(result.next) : null,
     });
   });
 

@@ -82,7 +82,13 @@ function components(): Record<string, Schema> {
     Policy: jsonSchema(policySchema, 'output'),
     PolicyUpdate: obj({ policy: ref('Policy'), changed: { type: 'array', items: str } }),
     UserSummary: obj(userSummary),
-    UserList: obj({ total: { type: 'integer' }, users: { type: 'array', items: ref('UserSummary') } }),
+    UserList: obj({
+      users: { type: 'array', items: ref('UserSummary') },
+      next: {
+        type: ['string', 'null'],
+        description: 'Pass as `after` for the next page; null when this page is the last (keyset paging)',
+      },
+    }),
     UserDetail: obj({
       ...userSummary,
       locale: strOrNull,

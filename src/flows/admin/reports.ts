@@ -3,9 +3,15 @@ import type { Db } from '../../db/knex.ts';
 import type { MethodRegistry } from '../../methods/registry.ts';
 import type { Policy } from '../../policy/settings.ts';
 import { gatesRequired, inResetScope, resetGatesAvailable } from '../../policy/sspr.ts';
-import { auditSince, credentialsOfActiveUsers } from '../../store/audit-query.ts';
 import type { Credential } from '../../store/credentials.ts';
-import { activeUserRoles, groupNamesOfUsers } from '../../store/directory.ts';
+import {
+  activeUsersByClasses,
+  attemptsByResult,
+  credentialKindCounts,
+  representative,
+  resetsByDay,
+  resetsByMethod,
+} from '../../store/reports.ts';
 import { type Actor, requirePermission } from './permissions.ts';
 import { readPolicy } from './service.ts';
 
@@ -165,34 +171,70 @@ export function registration(
   return { active: users.length, registered, inScope, capable };
 }
 
+/**
+ * The report, computed by the database: every count is an aggregate query (src/store/reports.ts),
+ * so memory stays flat whatever the directory's size. The policy is applied in Node to each distinct
+ * (roles, groups, credential classes) combination, with the same functions the flows use.
+ */
 export async function loadReport(deps: {
   db: Db;
   clock: Clock;
   methods: MethodRegistry;
 }): Promise<ReportData> {
   const now = deps.clock.now();
-  const [policy, roles, groups, creds, events] = await Promise.all([
+  const from = windowStart(now);
+  const to = windowEnd(now);
+  const [policy, combos, kinds, perDay, perMethod, outcomes] = await Promise.all([
     readPolicy(deps.db),
-    activeUserRoles(deps.db),
-    groupNamesOfUsers(deps.db, 'all'),
-    credentialsOfActiveUsers(deps.db),
-    auditSince(deps.db, ['reset.complete', 'reset.attempt'], windowStart(now), windowEnd(now)),
+    activeUsersByClasses(deps.db),
+    credentialKindCounts(deps.db),
+    resetsByDay(deps.db, from, to),
+    resetsByMethod(deps.db, from, to),
+    attemptsByResult(deps.db, from, to),
   ]);
-  const credsByUser = new Map<string, Credential[]>();
-  for (const c of creds) {
-    const list = credsByUser.get(c.userId) ?? [];
-    list.push(c);
-    credsByUser.set(c.userId, list);
+  const reg = { active: 0, registered: 0, inScope: 0, capable: 0 };
+  for (const c of combos) {
+    reg.active += c.users;
+    if (c.classes.length) reg.registered += c.users;
+    const subject = { roles: c.roles, groups: c.groups };
+    if (!inResetScope(policy, subject)) continue;
+    reg.inScope += c.users;
+    const creds = c.classes.map((cls, i) => ({ ...stand(cls), id: String(i) }));
+    const usable = deps.methods.usable(creds, 'reset').map((o) => o.method.kind);
+    if (resetGatesAvailable(policy, subject, usable).length >= gatesRequired(policy, subject))
+      reg.capable += c.users;
   }
-  const users = roles.map((u) => ({ ...u, groups: groups.get(u.id) ?? [] }));
+  const start = from.getTime();
   return {
     asOf: now.toISOString(),
     days: REPORT_DAYS,
-    registration: registration(policy, deps.methods, users, credsByUser),
-    methods: methodsPerKind(creds),
-    resetsPerDay: resetsPerDay(events, now),
-    resetsPerMethod: resetsPerMethod(events, now),
-    outcomes: attemptOutcomes(events, now),
+    registration: reg,
+    methods: kinds.sort((a, b) => byKindOrder(a.kind, b.kind)),
+    resetsPerDay: Array.from({ length: REPORT_DAYS }, (_, i) => {
+      const day = dayOf(new Date(start + i * DAY));
+      return { day, count: perDay.get(day) ?? 0 };
+    }),
+    resetsPerMethod: [...perMethod.keys()]
+      .sort(byKindOrder)
+      .map((method) => ({ method, count: perMethod.get(method)! })),
+    outcomes: ATTEMPT_RESULTS.map((result) => ({ result, count: outcomes.get(result) ?? 0 })),
+  };
+}
+
+/** A stand-in credential of a class, shaped as the registry expects. */
+function stand(cls: string): Credential {
+  const r = representative(cls);
+  return {
+    id: '',
+    userId: '',
+    kind: r.kind,
+    label: '',
+    data: r.data,
+    lookup: null,
+    isDefault: false,
+    createdAt: new Date(0),
+    confirmedAt: null,
+    lastUsedAt: null,
   };
 }
 

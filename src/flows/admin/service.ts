@@ -12,11 +12,11 @@ import {
   ADMIN_SCOPE,
   AUTH_METHODS,
   buildMetadata,
-  checkJwks,
-  ID_TOKEN_ALGS,
   ClientSpecError,
+  checkJwks,
   GRANT_TYPES,
   type GrantType,
+  ID_TOKEN_ALGS,
   SECRET_PURPOSE,
 } from '../../oidc/clients.ts';
 import {
@@ -63,7 +63,7 @@ import {
   listMembers,
   type Member,
   removeMember as removeMemberRow,
-  searchUserIds,
+  searchUsers,
   type UserSearch,
 } from '../../store/directory.ts';
 import {
@@ -288,7 +288,8 @@ export const userSearchSchema = z
     role: z.enum(['admin', 'helpdesk']).optional(),
     group: z.string().max(100).optional(),
     limit: z.coerce.number().int().min(1).max(500).optional(),
-    offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
+    /** The previous page's `next`: keyset paging in login order. */
+    after: z.string().max(256).optional(),
   })
   .strict();
 
@@ -298,15 +299,18 @@ export function parseUserSearch(raw: Record<string, unknown>): UserSearch {
   return parseOrThrow(userSearchSchema, given);
 }
 
+/**
+ * One page of users. `next` is the cursor of the following page (null on the last), so a list says
+ * when it is truncated; there is no total, which would cost a count of the whole directory per page.
+ */
 export async function listUsers(
   deps: AdminDeps,
   actor: Actor,
   search: UserSearch,
-): Promise<{ total: number; users: UserSummary[] }> {
+): Promise<{ users: UserSummary[]; next: string | null }> {
   requirePermission(actor, 'users.read');
-  const { ids, total } = await searchUserIds(deps.db, search);
-  const users = await Promise.all(ids.map((id) => findUserById(deps.db, id)));
-  return { total, users: users.filter((u): u is User => !!u).map(summarize) };
+  const { users, next } = await searchUsers(deps.db, search);
+  return { users: users.map(summarize), next };
 }
 
 export async function userDetail(deps: AdminDeps, user: User): Promise<UserDetail> {

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type * as oidc from 'openid-client';
+import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { addClientViaCli, addUserViaCli, codeFlow, discover, setPolicy } from '../helpers/rp.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+/**
+ * The statements one password sign-in sends to the database, counted through Knex's query event
+ * (every statement the server's code sends passes there). A count, not a timing: a regression on the
+ * hot path (the policy read per step, the user read again and again) shows up here in CI.
+ */
+const MAX_STATEMENTS = 45;
+const MAX_SETTINGS_READS = 0;
+
+describe(`statements per password sign-in (${backendName})`, () => {
+  let tdb: TestDatabase;
+  let srv: TestServer;
+  let config: oidc.Configuration;
+  const password = 'correct horse battery staple';
+
+  before(async () => {
+    tdb = await createTestDatabase();
+    // On PostgreSQL the server listens for settings changes (LISTEN/NOTIFY) as it does in production.
+    srv = await startTestServer({ db: tdb.db, env: tdb.url ? { DATABASE_URL: tdb.url } : {} });
+    await setPolicy(srv, 'registrationRequired', false);
+    await addUserViaCli(srv, 'alice', password);
+    const c = await addClientViaCli(srv, [
+      'app',
+      '--redirect-uri',
+      'http://127.0.0.1:9/callback',
+      '--first-party',
+    ]);
+    config = await discover(srv.issuer, c.clientId, c.secret);
+  });
+  after(async () => {
+    await srv.stop();
+    await tdb.drop();
+  });
+
+  it(`one sign-in (authorize, form, code, token) sends at most ${MAX_STATEMENTS} statements and never re-reads the settings`, async () => {
+    // A first sign-in warms the caches that serve every later one (clients, keys, the policy).
+    await codeFlow(config, { username: 'alice', password });
+    const seen: string[] = [];
+    const onQuery = (q: { sql: string }) => seen.push(q.sql);
+    srv.db.on('query', onQuery);
+    try {
+      const { tokens } = await codeFlow(config, { username: 'alice', password });
+      assert.ok(tokens.access_token, 'the sign-in completed');
+    } finally {
+      srv.db.off('query', onQuery);
+    }
+    const byTable = new Map<string, number>();
+    for (const sql of seen) {
+      const table = /(?:from|into|update)\s+"?([a-z_]+)"?/i.exec(sql)?.[1] ?? sql.slice(0, 30);
+      const verb = sql.trim().split(/\s+/)[0].toLowerCase();
+      const k = `${verb} ${table}`;
+      byTable.set(k, (byTable.get(k) ?? 0) + 1);
+    }
+    const breakdown = [...byTable].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`);
+    const settingsReads = [...byTable]
+      .filter(([k]) => k === 'select settings')
+      .reduce((n, [, c]) => n + c, 0);
+    assert.ok(seen.length <= MAX_STATEMENTS, `${seen.length} statements:\n${breakdown.join('\n')}`);
+    assert.ok(
+      settingsReads <= MAX_SETTINGS_READS,
+      `settings read ${settingsReads} times:\n${breakdown.join('\n')}`,
+    );
+    console.log(`# ${seen.length} statements per sign-in (${backendName}): ${breakdown.join(', ')}`);
+  });
+});
