@@ -5,7 +5,7 @@
  *   flows/             ─▶ account, methods, policy, security, store, delivery, http, oidc, base;
  *                          of app/ only the contract app/deps.ts; of flows/ only its own folder and the
  *                          shared files directly in flows/
- *   http/              ─▶ policy, security, store, delivery, base
+ *   http/              ─▶ account, policy, security, store, delivery, base
  *   oidc/              ─▶ policy, security, store, base
  *   account/           ─▶ methods, policy, security, store, delivery, oidc, base
  *   methods/           ─▶ security, store, delivery, policy, base
@@ -58,7 +58,7 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
   entry: ['entry', 'app', 'flows', 'http', 'oidc', 'account', 'methods', 'delivery', 'security', 'store', 'policy', 'base'],
   app: ['app', 'flows', 'http', 'oidc', 'account', 'methods', 'delivery', 'security', 'store', 'policy', 'base'],
   flows: ['flows', 'account', 'methods', 'policy', 'security', 'store', 'delivery', 'http', 'oidc', 'base'],
-  http: ['http', 'policy', 'security', 'store', 'delivery', 'base'],
+  http: ['http', 'account', 'policy', 'security', 'store', 'delivery', 'base'],
   oidc: ['oidc', 'policy', 'security', 'store', 'base'],
   account: ['account', 'methods', 'policy', 'security', 'store', 'delivery', 'oidc', 'base'],
   methods: ['methods', 'security', 'store', 'delivery', 'policy', 'base'],
