@@ -33,7 +33,6 @@ import { ClientCache, ensureBuiltinClient } from '../oidc/clients.ts';
 import { InternalClient } from '../oidc/internal-client.ts';
 import { ensureKeys, loadKeySet, rotateKeys } from '../oidc/keys.ts';
 import { createProvider } from '../oidc/provider.ts';
-import { PolicyCache } from '../policy/cache.ts';
 import { createPow } from '../security/pow.ts';
 import { phonePaused } from '../security/rate-limits.ts';
 import type { SecretBox } from '../security/secrets.ts';
@@ -41,6 +40,7 @@ import { observeAudit } from '../store/audit.ts';
 import { listCredentials } from '../store/credentials.ts';
 import { isServerDatabase } from '../store/locks.ts';
 import { noticeQueueDepth } from '../store/notice-queue.ts';
+import { PolicyCache } from '../store/policy-cache.ts';
 import { listUsersWithRole } from '../store/users.ts';
 import { BackgroundRunner, registerJobs, sweepExpiredRows } from './background.ts';
 import type { AppDeps } from './deps.ts';
@@ -181,7 +181,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     delivery: instrumentDelivery(opts.delivery ?? createDelivery({ db, logger, config, clock }), metrics),
     pow: createPow({ box, db, clock }),
     backchannel: new BackchannelDelivery({ db, clock, logger, provider: () => provider }),
-    branding: new Branding(db),
+    branding: new Branding(() => policyCache.get()),
     config,
     db,
     box,

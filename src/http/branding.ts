@@ -1,9 +1,7 @@
 import crypto from 'node:crypto';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import type { Db } from '../db/knex.ts';
-import { policyFromSettings } from '../policy/settings.ts';
-import { readSettings } from '../store/settings.ts';
+import type { Policy } from '../policy/settings.ts';
 
 /**
  * Branding (organization name, logo, accent colour) on every page: the name through the layout's
@@ -18,8 +16,6 @@ export interface Brand {
   logoUrl: string;
   accentColor: string;
 }
-
-const TTL_MS = 1000;
 
 /** Relative luminance (WCAG 2) of #rrggbb. */
 function luminance(hex: string): number {
@@ -62,32 +58,20 @@ export function brandCss(b: Brand): string {
 const cssVersion = (css: string) => crypto.createHash('sha256').update(css).digest('base64url').slice(0, 12);
 
 export class Branding {
-  readonly #db: Db;
-  #cached: { at: number; value: Brand } | undefined;
-  #pending: Promise<Brand> | undefined;
+  readonly #policy: () => Promise<Policy>;
 
-  constructor(db: Db) {
-    this.#db = db;
+  /** Reads the brand from the policy, which the policy cache keeps current on every instance. */
+  constructor(policy: () => Promise<Policy>) {
+    this.#policy = policy;
   }
 
   async get(): Promise<Brand> {
-    if (this.#cached && Date.now() - this.#cached.at < TTL_MS) return this.#cached.value;
-    this.#pending ??= (async () => {
-      try {
-        const p = policyFromSettings(await readSettings(this.#db));
-        const value = { org: p.organizationName, logoUrl: p.logoUrl, accentColor: p.accentColor };
-        this.#cached = { at: Date.now(), value };
-        return value;
-      } finally {
-        this.#pending = undefined;
-      }
-    })();
-    return this.#pending;
+    const p = await this.#policy();
+    return { org: p.organizationName, logoUrl: p.logoUrl, accentColor: p.accentColor };
   }
 
-  invalidate(): void {
-    this.#cached = undefined;
-  }
+  /** Kept for callers that announce a settings change; the policy cache already saw the write. */
+  invalidate(): void {}
 
   /**
    * Sets the organization name and the brand stylesheet's address for the page layout and, when a

@@ -13,7 +13,7 @@ export const CSRF_FIELD = '_csrf';
 export function verifyCsrf(ctx: Context, form: Record<string, string>, issuerOrigin: string): void {
   const origin = ctx.get('origin');
   if (origin && origin !== issuerOrigin) throw new AppError('csrf.origin', 403, 'error.csrf');
-  const expected = ctx.state.csrf as string | undefined;
+  const expected: string | undefined = ctx.state.csrf;
   const got = form[CSRF_FIELD];
   if (!expected || typeof got !== 'string' || !constantTimeEqual(got, expected)) {
     throw new AppError('csrf.token', 403, 'error.csrf');

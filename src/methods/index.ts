@@ -3,7 +3,7 @@ import { emailMethod } from './email/index.ts';
 import { smsMethod, voiceMethod } from './phone/index.ts';
 import { questionsMethod } from './questions/index.ts';
 import { MethodRegistry } from './registry.ts';
-import { passkeyOptions, securityKeyMethod, verifyPasskey } from './securityKey/index.ts';
+import { passkeyOptions, securityKeyMethod, verifyPasskey } from './security-key/index.ts';
 
 /** Every method Tobira ships. A new method is registered here and nowhere else. */
 export function createMethodRegistry(): MethodRegistry {

@@ -6,7 +6,7 @@ import { ManualClock } from '../../src/clock.ts';
 import type { Db } from '../../src/db/knex.ts';
 import { createViews } from '../../src/http/views.ts';
 import { translator } from '../../src/i18n/index.ts';
-import { appMethod, otpauthUri } from '../../src/methods/app/index.ts';
+import { appMethod, newSecret, otpauthUri, totpAt } from '../../src/methods/app/index.ts';
 import type { MethodContext } from '../../src/methods/types.ts';
 import { SecretBox } from '../../src/security/secrets.ts';
 import { type Credential, insertCredential, listCredentials } from '../../src/store/credentials.ts';
@@ -90,6 +90,22 @@ describe(`authenticator app method (${backendName})`, () => {
   it('oathtool reads the time as given (RFC 6238 SHA-1 vector at T=59)', { skip: needsOathtool }, () => {
     // Secret "12345678901234567890"; RFC 6238 appendix B gives 94287082, whose last six digits are 287082.
     assert.equal(oathtool('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', new Date(59_000)), '287082');
+  });
+
+  it('computes the RFC 6238 SHA-1 vectors from a base32 secret as enrolments store it (otplib)', () => {
+    // Enrolments keep the secret as unpadded upper-case base32 of 20 bytes; these are appendix B's
+    // eight-digit values cut to the six digits apps show.
+    const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
+    const vectors: Array<[number, string]> = [
+      [59, '287082'],
+      [1111111109, '081804'],
+      [1111111111, '050471'],
+      [1234567890, '005924'],
+      [2000000000, '279037'],
+      [20000000000, '353130'],
+    ];
+    for (const [t, code] of vectors) assert.equal(totpAt(secret, new Date(t * 1000)), code, `T=${t}`);
+    assert.match(newSecret(), /^[A-Z2-7]{32}$/);
   });
 
   it('declares its kind, uses and limits', () => {

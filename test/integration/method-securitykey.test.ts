@@ -15,7 +15,7 @@ import {
   passkeyOptions,
   renameSecurityKey,
   verifyPasskey,
-} from '../../src/methods/securityKey/index.ts';
+} from '../../src/methods/security-key/index.ts';
 import type { MethodContext } from '../../src/methods/types.ts';
 import { defaultPolicy } from '../../src/policy/settings.ts';
 import { SecretBox } from '../../src/security/secrets.ts';
@@ -116,7 +116,7 @@ describe(`security key method (${backendName})`, () => {
     const auth = new SoftAuthenticator();
     const flow = `enroll:${alice.id}`;
     const view = await m.enroll.begin(cx, alice, flow, {});
-    assert.equal(view.partial, 'securityKey/enroll');
+    assert.equal(view.partial, 'security-key/enroll');
     const json = view.data.optionsJson as string;
     assert.ok(!json.includes('<'), 'safe to embed in a script element');
     const options = JSON.parse(json);
@@ -274,7 +274,7 @@ describe(`security key method (${backendName})`, () => {
     const cred = await enroll(alice, auth, 'Desk key');
     const flow = `signin:${crypto.randomUUID()}`;
     const view = await m.challenge(cx, alice, await listCredentials(tdb.db, alice.id), flow);
-    assert.equal(view.partial, 'securityKey/verify');
+    assert.equal(view.partial, 'security-key/verify');
     const options = JSON.parse(view.data.optionsJson as string);
     assert.equal(options.userVerification, 'preferred');
     assert.equal(options.rpId, 'localhost');
@@ -392,7 +392,7 @@ describe(`security key method (${backendName})`, () => {
     const cred = await enroll(bob, auth, 'Passkey');
     const flow = `signin:${crypto.randomUUID()}`;
     const view = await passkeyOptions(cx, flow);
-    assert.equal(view.partial, 'securityKey/passkey');
+    assert.equal(view.partial, 'security-key/passkey');
     const options = JSON.parse(view.data.passkeyOptionsJson as string);
     assert.equal(options.userVerification, 'required');
     assert.ok(!options.allowCredentials || options.allowCredentials.length === 0);
@@ -501,7 +501,7 @@ describe(`security key method (${backendName})`, () => {
       clock.now(),
     );
     const hv = await m.enroll.begin(cx, hostile, 'enroll:hostile', {});
-    const hhtml = views.render('methods/securityKey/enroll', { ...hv.data, action: '/x', csrf: 'c', t });
+    const hhtml = views.render('methods/security-key/enroll', { ...hv.data, action: '/x', csrf: 'c', t });
     assert.equal((hhtml.match(/<\/script>/g) ?? []).length, 3);
     assert.ok(hhtml.includes('\\u003c/script\\u003e\\u003cscript\\u003ealert(1)'));
 

@@ -3,9 +3,8 @@ import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { AppDeps } from '../../app/deps.ts';
-import { readForm } from '../../http/body.ts';
-import { verifyCsrf } from '../../http/csrf.ts';
 import { AppError } from '../../http/errors.ts';
+import { posted as postedForm } from '../../http/form.ts';
 import { render } from '../../http/views.ts';
 import { isMessageKey, type MessageKey } from '../../i18n/index.ts';
 import { ensureBuiltinClient, GRANT_TYPES } from '../../oidc/clients.ts';
@@ -44,6 +43,13 @@ const CLIENT_ID = /^[A-Za-z0-9._~-]{1,100}$/;
 interface ConsoleState {
   user: User;
   actor: Actor;
+}
+
+declare module 'koa' {
+  interface DefaultState {
+    /** The console's signed-in user and actor (set by its session middleware, under /admin). */
+    console: ConsoleState;
+  }
 }
 
 type Section =
@@ -151,7 +157,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     data: Record<string, unknown> = {},
     status = 200,
   ) {
-    const st = ctx.state.console as ConsoleState;
+    const st = ctx.state.console;
     const t = ctx.state.t;
     render(
       ctx,
@@ -223,15 +229,9 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       .map((f) => f.key),
   ]);
 
-  /** Reads and checks a posted form before anything else looks at the request. */
-  async function posted(ctx: Context, next: Next) {
-    const f = await readForm(ctx, undefined, { multiline });
-    verifyCsrf(ctx, f, deps.issuerOrigin);
-    ctx.state.form = f;
-    await next();
-  }
-  const form = (ctx: Context) => ctx.state.form as Record<string, string>;
-  const actorOf = (ctx: Context) => (ctx.state.console as ConsoleState).actor;
+  const posted = postedForm(deps.issuerOrigin, { multiline });
+  const form = (ctx: Context) => ctx.state.form;
+  const actorOf = (ctx: Context) => ctx.state.console.actor;
   const fieldsOf = (ctx: Context, err: FieldError) => translateFields(err.fields, ctx.state.t);
   const done = (q: unknown) => (typeof q === 'string' && /^[a-z_]{1,30}$/.test(q) ? q : undefined);
 

@@ -1,7 +1,6 @@
 import Router from '@koa/router';
 import type { AppDeps } from '../../app/deps.ts';
-import { readForm } from '../../http/body.ts';
-import { verifyCsrf } from '../../http/csrf.ts';
+import { readPosted } from '../../http/form.ts';
 import { render } from '../../http/views.ts';
 import type { InternalClient } from '../../oidc/internal-client.ts';
 import { FirstPartySessions, idTokenClaims } from '../first-party-session.ts';
@@ -43,8 +42,7 @@ export function demoRoutes(deps: AppDeps, rp: InternalClient): Router {
   router.get('/callback', (ctx) => sessions.callback(ctx, { onCancel: (c) => c.redirect('/demo') }));
 
   router.post('/logout', async (ctx) => {
-    const form = await readForm(ctx);
-    verifyCsrf(ctx, form, deps.issuerOrigin);
+    await readPosted(ctx, deps.issuerOrigin);
     await sessions.signOut(ctx, `${deps.config.issuer}/demo`, '/demo');
   });
 

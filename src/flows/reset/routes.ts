@@ -1,9 +1,8 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { AppDeps } from '../../app/deps.ts';
-import { readForm } from '../../http/body.ts';
-import { verifyCsrf } from '../../http/csrf.ts';
 import { AppError } from '../../http/errors.ts';
+import { posted as postedForm } from '../../http/form.ts';
 import { render } from '../../http/views.ts';
 import type { MethodView } from '../../methods/types.ts';
 import { gatesRequired } from '../../policy/sspr.ts';
@@ -40,6 +39,15 @@ interface Session {
   user: User;
 }
 
+declare module 'koa' {
+  interface DefaultState {
+    /** The live reset session of this browser (set by the `session` middleware, under /reset). */
+    reset: Session;
+    /** The new-password page offers "unlock without resetting" (the policy allows it, sign-in is locked). */
+    unlockOffered?: boolean;
+  }
+}
+
 /** "Can't access your account?": identify, pass the gates, set a new password (SSPR.md §3). */
 export function resetRoutes(deps: AppDeps): Router {
   const router = new Router({ prefix: '/reset' });
@@ -48,13 +56,8 @@ export function resetRoutes(deps: AppDeps): Router {
   const cxOf = async (ctx: Context) =>
     deps.methodContext(await deps.policy(), { ip: ctx.state.meta.ip, locale: ctx.state.locale });
 
-  async function posted(ctx: Context, next: Next) {
-    const f = await readForm(ctx);
-    verifyCsrf(ctx, f, deps.issuerOrigin);
-    ctx.state.form = f;
-    await next();
-  }
-  const form = (ctx: Context) => ctx.state.form as Record<string, string>;
+  const posted = postedForm(deps.issuerOrigin);
+  const form = (ctx: Context) => ctx.state.form;
 
   /** Every step after the first needs the live session of this browser, for a real user. */
   async function session(ctx: Context, next: Next) {
@@ -67,7 +70,7 @@ export function resetRoutes(deps: AppDeps): Router {
     ctx.state.reset = { id: s.id, state: s.state, user } satisfies Session;
     await next();
   }
-  const sess = (ctx: Context) => ctx.state.reset as Session;
+  const sess = (ctx: Context) => ctx.state.reset;
 
   async function identifyPage(ctx: Context, data: Record<string, unknown> = {}, status = 200) {
     const interaction =

@@ -1,4 +1,5 @@
 import { announce, type Revocation, revokeEverything } from '../../account/sessions.ts';
+import type { RequestMeta } from '../../account/types.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import type { MessageKey } from '../../i18n/index.ts';
 import { checkPassword as checkPolicy } from '../../policy/password.ts';
@@ -7,7 +8,6 @@ import { hashSecret, verifySecret } from '../../security/passwords.ts';
 import { recordAudit } from '../../store/audit.ts';
 import { recentPasswordHashes, rememberPassword } from '../../store/password-history.ts';
 import { normalizeLogin, setPasswordHash, type User } from '../../store/users.ts';
-import type { RequestMeta } from '../signin/service.ts';
 
 export type Reason = { key: MessageKey; params?: Record<string, string | number> };
 /** `locked`: the account's sign-in lockout refused the current password. */

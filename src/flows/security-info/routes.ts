@@ -1,9 +1,8 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { AppDeps } from '../../app/deps.ts';
-import { readForm } from '../../http/body.ts';
-import { verifyCsrf } from '../../http/csrf.ts';
 import { AppError } from '../../http/errors.ts';
+import { posted as postedForm } from '../../http/form.ts';
 import { render } from '../../http/views.ts';
 import type { InternalClient } from '../../oidc/internal-client.ts';
 import { listAudit } from '../../store/audit.ts';
@@ -28,6 +27,14 @@ const SESSION_MS = 8 * 3600_000;
 /** Adding or removing security info needs a sign-in this recent (SSPR.md §1). */
 export const RECENT_SIGN_IN_MS = 10 * 60_000;
 const KIND = /^[A-Za-z]{2,20}$/;
+
+declare module 'koa' {
+  interface DefaultState {
+    /** The portal's session and its user (set by `requireUser`, under /my). */
+    portal: FirstPartySession;
+    user: User;
+  }
+}
 
 /** The security-info portal: a first-party client of this provider, like any other app. */
 export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
@@ -57,8 +64,8 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
 
   /** Security-info changes need a sign-in within 10 minutes, with a second factor when the user has one. */
   async function requireRecent(ctx: Context, next: Next) {
-    const s = ctx.state.portal as FirstPartySession;
-    const user = ctx.state.user as User;
+    const s = ctx.state.portal;
+    const user = ctx.state.user;
     const creds = await listCredentials(deps.db, user.id);
     const hasSecondFactor = deps.methods.usable(creds, 'signIn').length > 0;
     const fresh = deps.clock.now().getTime() - s.authTime <= RECENT_SIGN_IN_MS;
@@ -70,14 +77,8 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
   const cxOf = async (ctx: Context) =>
     deps.methodContext(await deps.policy(), { ip: ctx.state.meta.ip, locale: ctx.state.locale });
 
-  /** Reads and checks a posted form before anything else looks at the request. */
-  async function posted(ctx: Context, next: Next) {
-    const f = await readForm(ctx);
-    verifyCsrf(ctx, f, deps.issuerOrigin);
-    ctx.state.form = f;
-    await next();
-  }
-  const form = (ctx: Context) => ctx.state.form as Record<string, string>;
+  const posted = postedForm(deps.issuerOrigin);
+  const form = (ctx: Context) => ctx.state.form;
 
   router.get('/', (ctx) => ctx.redirect('/my/security-info'));
 
@@ -86,7 +87,7 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
   router.post('/signout', posted, (ctx) => sessions.signOut(ctx, `${deps.config.issuer}/`, '/'));
 
   router.get('/security-info', requireUser, async (ctx) => {
-    const user = ctx.state.user as User;
+    const user = ctx.state.user;
     const policy = await deps.policy();
     const creds = await listCredentials(deps.db, user.id);
     render(ctx, deps.views, 'my/security-info', {
@@ -101,7 +102,7 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
   });
 
   router.get('/security-info/add/:kind', requireUser, requireRecent, async (ctx) => {
-    const user = ctx.state.user as User;
+    const user = ctx.state.user;
     const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
     const view = await beginEnroll(deps, await cxOf(ctx), user, kind, flowOf(user));
     render(ctx, deps.views, 'my/add-method', {
@@ -114,7 +115,7 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
 
   router.post('/security-info/add/:kind', posted, requireUser, requireRecent, async (ctx) => {
     const input = form(ctx);
-    const user = ctx.state.user as User;
+    const user = ctx.state.user;
     const cx = await cxOf(ctx);
     const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
     const r = await finishEnroll(deps, cx, user, kind, flowOf(user), input, ctx.state.meta);
@@ -136,14 +137,14 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
   });
 
   router.post('/security-info/:id/delete', posted, requireUser, requireRecent, async (ctx) => {
-    await removeMethod(deps, ctx.state.user as User, ctx.params.id, ctx.state.meta);
+    await removeMethod(deps, ctx.state.user, ctx.params.id, ctx.state.meta);
     ctx.redirect('/my/security-info?done=removed');
   });
 
   router.post('/security-info/:id/rename', posted, requireUser, async (ctx) => {
     await renameMethod(
       deps,
-      ctx.state.user as User,
+      ctx.state.user,
       ctx.params.id,
       (form(ctx).name ?? '').slice(0, 256),
       ctx.state.meta,
@@ -152,7 +153,7 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
   });
 
   router.post('/security-info/:id/default', posted, requireUser, requireRecent, async (ctx) => {
-    await chooseDefault(deps, ctx.state.user as User, ctx.params.id, ctx.state.meta);
+    await chooseDefault(deps, ctx.state.user, ctx.params.id, ctx.state.meta);
     ctx.redirect('/my/security-info?done=default');
   });
 
@@ -162,13 +163,13 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
 
   router.post('/password', posted, requireUser, async (ctx) => {
     const f = form(ctx);
-    const user = ctx.state.user as User;
+    const user = ctx.state.user;
     const r = await changePassword(
       deps,
       user,
       { current: f.current ?? '', next: f.password ?? '', confirm: f.confirm ?? '' },
       ctx.state.meta,
-      (ctx.state.portal as FirstPartySession).idHash,
+      ctx.state.portal.idHash,
     );
     if (r.ok) return ctx.redirect('/my/security-info?done=password');
     render(
@@ -181,7 +182,7 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
   });
 
   router.get('/activity', requireUser, async (ctx) => {
-    const user = ctx.state.user as User;
+    const user = ctx.state.user;
     const events = await listAudit(deps.db, { subjectId: user.id, limit: 50 });
     render(ctx, deps.views, 'my/activity', {
       events: events.map((e) => ({

@@ -1,3 +1,4 @@
+import type { RequestMeta } from '../../account/types.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { AppError } from '../../http/errors.ts';
 import type { Translate } from '../../i18n/index.ts';
@@ -21,7 +22,6 @@ import {
   setDefaultCredential,
 } from '../../store/credentials.ts';
 import { type User, updateSecurityInfoConfirmed } from '../../store/users.ts';
-import type { RequestMeta } from '../signin/service.ts';
 
 /**
  * Registering, listing and removing security info: shared by the portal and the registration

@@ -1,9 +1,8 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AppDeps } from '../../app/deps.ts';
-import { readForm } from '../../http/body.ts';
-import { verifyCsrf } from '../../http/csrf.ts';
 import { AppError } from '../../http/errors.ts';
+import { readPosted } from '../../http/form.ts';
 import { applyUiLocales, render } from '../../http/views.ts';
 import { credentialsFor } from '../../methods/registry.ts';
 import type { VerificationMethod } from '../../methods/types.ts';
@@ -54,11 +53,7 @@ export function signInRoutes(deps: AppDeps): Router {
     return d;
   }
 
-  async function postedForm(ctx: Context) {
-    const form = await readForm(ctx);
-    verifyCsrf(ctx, form, deps.issuerOrigin);
-    return form;
-  }
+  const postedForm = (ctx: Context) => readPosted(ctx, deps.issuerOrigin);
 
   async function clientName(clientId: string | undefined) {
     const c = clientId ? await deps.clients.get(clientId) : undefined;

@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { generateSecret, generateSync, ScureBase32Plugin } from 'otplib';
 import QRCode from 'qrcode';
 import { en } from '../../i18n/en.ts';
 import type { MessageKey } from '../../i18n/index.ts';
@@ -29,8 +29,7 @@ import type {
 
 /*
  * Authenticator app: TOTP (RFC 6238) with the parameters every common app supports and most apps
- * silently assume (HMAC-SHA1, 6 digits, 30 s steps). The computation is done here with node:crypto so
- * that it depends only on the injected clock, never on the wall clock.
+ * silently assume (HMAC-SHA1, 6 digits, 30 s steps), computed by otplib at the injected clock's time.
  */
 
 const PURPOSE = 'totp-secret';
@@ -55,50 +54,29 @@ const DEFAULT_LABEL: string = en['app.default_label'];
 
 // ---- TOTP primitives -------------------------------------------------------------------------------
 
-const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+/*
+ * otplib computes the codes (RFC 6238: HMAC-SHA1, 6 digits, 30 s steps from the Unix epoch) and encodes
+ * the secrets (RFC 4648 base32, 20 random bytes: 32 characters, no padding), exactly as enrolments
+ * made before it were. The time is always passed in from the injected clock, never read from the wall.
+ */
+const base32 = new ScureBase32Plugin();
 
-export function base32Encode(bytes: Uint8Array): string {
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const byte of bytes) {
-    value = ((value << 8) | byte) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      out += B32[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += B32[(value << (5 - bits)) & 31];
-  return out;
+/** A new secret: 20 bytes from the CSPRNG, base32. */
+export function newSecret(): string {
+  return generateSecret({ length: SECRET_BYTES, base32 });
 }
 
-export function base32Decode(text: string): Buffer {
-  const clean = text.toUpperCase().replace(/[\s=]/g, '');
-  const out: number[] = [];
-  let bits = 0;
-  let value = 0;
-  for (const ch of clean) {
-    const v = B32.indexOf(ch);
-    if (v < 0) throw new Error('invalid base32');
-    value = ((value << 5) | v) & 0xffff;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-/** RFC 4226 HOTP value for one counter (here: one TOTP time step). */
-export function hotp(key: Uint8Array, counter: number): string {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(counter));
-  const mac = crypto.createHmac('sha1', key).update(msg).digest();
-  const off = mac[mac.length - 1] & 0x0f;
-  const bin = ((mac[off] & 0x7f) << 24) | (mac[off + 1] << 16) | (mac[off + 2] << 8) | mac[off + 3];
-  return String(bin % 10 ** DIGITS).padStart(DIGITS, '0');
+/** The code of one time step. */
+function codeAt(key: Uint8Array, step: number): string {
+  return generateSync({
+    strategy: 'totp',
+    secret: key,
+    epoch: step * PERIOD_S,
+    period: PERIOD_S,
+    digits: DIGITS,
+    algorithm: 'sha1',
+    base32,
+  });
 }
 
 export function timeStep(at: Date): number {
@@ -107,7 +85,7 @@ export function timeStep(at: Date): number {
 
 /** The TOTP code of a base32 secret at a moment. */
 export function totpAt(secretBase32: string, at: Date): string {
-  return hotp(base32Decode(secretBase32), timeStep(at));
+  return codeAt(base32.decode(secretBase32), timeStep(at));
 }
 
 /**
@@ -118,7 +96,7 @@ function matchingSteps(key: Uint8Array, code: string, now: Date): number[] {
   const current = timeStep(now);
   const found: number[] = [];
   for (let step = current - WINDOW; step <= current + WINDOW; step++) {
-    if (constantTimeEqual(hotp(key, step), code)) found.push(step);
+    if (constantTimeEqual(codeAt(key, step), code)) found.push(step);
   }
   return found;
 }
@@ -218,10 +196,10 @@ const enrollCounter = (challengeId: string, user: User): CounterSpec => ({
   userId: user.id,
 });
 
-function openSecret(cx: MethodContext, sealed: unknown): Buffer | undefined {
+function openSecret(cx: MethodContext, sealed: unknown): Uint8Array | undefined {
   if (typeof sealed !== 'string') return undefined;
   try {
-    return base32Decode(cx.box.decryptString(PURPOSE, sealed));
+    return base32.decode(cx.box.decryptString(PURPOSE, sealed));
   } catch {
     return undefined;
   }
@@ -251,7 +229,7 @@ export const appMethod: VerificationMethod = {
         !(await counterBlocked(cx, enrollCounter(live.id, user)))
       ) {
         const key = openSecret(cx, live.data.secret);
-        if (key) return enrollView(cx, user, live.id, base32Encode(key));
+        if (key) return enrollView(cx, user, live.id, base32.encode(key));
       }
       // One enrolment at a time per flow: a replaced one is no longer accepted.
       for (
@@ -261,7 +239,7 @@ export const appMethod: VerificationMethod = {
       ) {
         await consumeChallenge(cx.db, c.id, now);
       }
-      const secret = base32Encode(crypto.randomBytes(SECRET_BYTES));
+      const secret = newSecret();
       const ch = await createChallenge(
         cx.db,
         { flow, userId: user.id, kind: ENROLL_KIND, data: { secret: cx.box.encrypt(PURPOSE, secret) } },

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Db } from '../db/knex.ts';
-import { readSettings, settingsGeneration, watchSettings } from '../store/settings.ts';
-import { type Policy, policyFromSettings } from './settings.ts';
+import { type Policy, policyFromSettings } from '../policy/settings.ts';
+import { readSettings, settingsGeneration, watchSettings } from './settings.ts';
 
 /**
  * The policy, read from the settings table once and then served from memory (issue 12: a sign-in

@@ -225,7 +225,7 @@ export async function passkeyOptions(cx: MethodContext, flow: FlowId): Promise<M
     cx.clock.now(),
     TTL_MS,
   );
-  return { partial: 'securityKey/passkey', data: { passkeyOptionsJson: embedJson(options) } };
+  return { partial: 'security-key/passkey', data: { passkeyOptionsJson: embedJson(options) } };
 }
 
 export type PasskeyResult =
@@ -291,7 +291,7 @@ export const securityKeyMethod: VerificationMethod = {
         TTL_MS,
       );
       return {
-        partial: 'securityKey/enroll',
+        partial: 'security-key/enroll',
         data: { optionsJson: embedJson(options), defaultName: defaultName(cx, user) },
       };
     },
@@ -356,7 +356,7 @@ export const securityKeyMethod: VerificationMethod = {
       TTL_MS,
     );
     return {
-      partial: 'securityKey/verify',
+      partial: 'security-key/verify',
       data: { optionsJson: embedJson(options), exhausted: blocked },
     };
   },
