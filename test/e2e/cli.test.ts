@@ -273,7 +273,7 @@ describe(`tobira CLI against a running server on the embedded database (control 
     const beforeKids = await jwksKids(base);
     assert.ok(beforeKids.length >= 2);
     const r = parseJson<{ kids: string[] }>(await tobira(env, ['keys', 'rotate', '--json']));
-    assert.equal(r.kids.length, 4, "one new key per algorithm: ES256, RS256, PS256, EdDSA");
+    assert.equal(r.kids.length, 4, 'one new key per algorithm: ES256, RS256, PS256, EdDSA');
     const afterKids = await poll('the new keys in /jwks', async () => {
       const kids = await jwksKids(base);
       return kids.length > beforeKids.length ? kids : undefined;
