@@ -738,6 +738,7 @@ export const en = {
   'admin.client.jwksOne': 'Give either a JWK Set or a JWKS URI, not both.',
   'admin.client.authMethodPublic': 'A public app authenticates with "none"; a confidential app cannot.',
   'admin.client.sidNeedsUri': 'Requiring sid needs a back-channel logout URI.',
+  'admin.user.noEmailToVerify': 'There is no email to mark as verified.',
   'admin.client.idTokenAlg': 'ID token signing algorithm',
   'admin.client.authMethod': 'Token endpoint authentication',
   'admin.client.jwksUri': 'JWKS URI (private_key_jwt)',

@@ -753,6 +753,7 @@ export const ja: Record<MessageKey, string> = {
   'admin.client.jwksOne': 'JWK Set と JWKS URI のどちらか一方を指定してください。',
   'admin.client.authMethodPublic': '公開アプリの認証方式は "none" のみです。機密アプリには使えません。',
   'admin.client.sidNeedsUri': 'sid を必須にするにはバックチャネル ログアウト URI が必要です。',
+  'admin.user.noEmailToVerify': '確認済みにするメール アドレスがありません。',
   'admin.client.idTokenAlg': 'ID トークンの署名アルゴリズム',
   'admin.client.authMethod': 'トークン エンドポイントの認証方式',
   'admin.client.jwksUri': 'JWKS URI (private_key_jwt)',

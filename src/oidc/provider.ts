@@ -225,7 +225,7 @@ export function createProvider(deps: ProviderDeps): Provider {
           name: user.displayName || user.login,
           preferred_username: user.login,
           email: user.email ?? undefined,
-          email_verified: user.email ? false : undefined,
+          email_verified: user.email ? !!user.emailVerifiedAt : undefined,
           locale: user.locale ?? undefined,
           updated_at: Math.floor(user.updatedAt.getTime() / 1000),
         }),

@@ -22,7 +22,8 @@ export const ADMIN_USAGE = `
   user show LOGIN                           profile, groups, lockout, method kinds and dates
   user search [QUERY] [--status active|disabled] [--role admin|helpdesk] [--group G] [--limit N] [--offset N]
   user update LOGIN [--name N] [--email E] [--role R...] [--clear-roles]
-             [--password-managed local|external] [--locale en|ja]
+             [--password-managed local|external] [--locale en|ja] [--email-verified | --no-email-verified]
+                                            a changed email is unverified unless --email-verified is given
   user disable LOGIN | user enable LOGIN    disabling also ends every session and token
   user reset-password LOGIN                 prints a temporary password, to be changed at the next sign-in
   user unlock LOGIN                         clear the sign-in lockout
@@ -117,7 +118,7 @@ const auditOptions: Options = {
 function describeUser(u: svc.UserDetail): string {
   const lines = [
     `${u.login} (${u.id})`,
-    `  name: ${u.displayName || '-'}   email: ${u.email ?? '-'}   status: ${u.status}   roles: ${u.roles.join(',') || '-'}`,
+    `  name: ${u.displayName || '-'}   email: ${u.email ?? '-'}${u.email ? (u.emailVerified ? ' (verified)' : ' (not verified)') : ''}   status: ${u.status}   roles: ${u.roles.join(',') || '-'}`,
     `  password: managed ${u.passwordManaged}${u.mustChangePassword ? ', must change at next sign-in' : ''}; changed ${u.passwordChangedAt ?? 'never'}`,
     `  groups: ${u.groups.join(', ') || '-'}`,
     `  lockout: ${u.lock.locked ? `locked until ${u.lock.lockedUntil}` : `not locked (${u.lock.failures} failures)`}`,
@@ -222,12 +223,14 @@ async function dispatch(
           'clear-roles': { type: 'boolean' },
           'password-managed': { type: 'string' },
           locale: { type: 'string' },
+          'email-verified': { type: 'boolean' },
         },
         1,
       );
       const patch: Record<string, unknown> = {};
       if (values.name !== undefined) patch.displayName = values.name;
       if (values.email !== undefined) patch.email = values.email;
+      if (values['email-verified'] !== undefined) patch.emailVerified = values['email-verified'];
       if (values['clear-roles']) patch.roles = [];
       if (values.role !== undefined) patch.roles = values.role;
       if (values['password-managed'] !== undefined) patch.passwordManaged = values['password-managed'];

@@ -247,6 +247,8 @@ export interface UserSummary {
   login: string;
   displayName: string;
   email: string | null;
+  /** The email was verified (the email_verified claim); cleared when the email changes. */
+  emailVerified: boolean;
   status: 'active' | 'disabled';
   roles: Role[];
   passwordManaged: 'local' | 'external';
@@ -273,6 +275,7 @@ function summarize(u: User): UserSummary {
     login: u.login,
     displayName: u.displayName,
     email: u.email,
+    emailVerified: !!u.email && !!u.emailVerifiedAt,
     status: u.status,
     roles: u.roles,
     passwordManaged: u.passwordManaged,
@@ -372,6 +375,7 @@ export const updateUserSchema = z
   .object({
     displayName: optionalText(200).optional(),
     email: emailOrEmpty.nullable().optional(),
+    emailVerified: z.boolean().optional(),
     roles: z.array(z.enum(ROLES)).max(2).optional(),
     locale: z.enum(LOCALES).nullable().optional(),
     passwordManaged: z.enum(['local', 'external']).optional(),
@@ -464,12 +468,19 @@ export async function updateUser(
   const patch: Parameters<typeof updateUserRow>[2] = {};
   if (body.displayName !== undefined) patch.displayName = body.displayName;
   if (body.email !== undefined) patch.email = body.email || null;
+  if (body.emailVerified !== undefined) {
+    // Only an email can be verified.
+    if (body.emailVerified && !(body.email !== undefined ? body.email : user.email))
+      throw new FieldError({ emailVerified: { key: 'admin.user.noEmailToVerify' } });
+    patch.emailVerified = body.emailVerified;
+  }
   if (body.roles !== undefined) patch.roles = [...new Set(body.roles)];
   if (body.locale !== undefined) patch.locale = body.locale;
   if (body.passwordManaged !== undefined) patch.passwordManaged = body.passwordManaged;
   const current: Record<string, unknown> = {
     displayName: user.displayName,
     email: user.email,
+    emailVerified: !!user.email && !!user.emailVerifiedAt,
     roles: user.roles,
     locale: user.locale,
     passwordManaged: user.passwordManaged,
