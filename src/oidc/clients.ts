@@ -121,9 +121,7 @@ export function buildMetadata(spec: ClientSpec): Record<string, unknown> {
   if (authMethod === 'private_key_jwt' && !spec.jwks && !spec.jwksUri)
     throw new ClientSpecError('--auth-method private_key_jwt: the client needs --jwks or --jwks-uri');
   if (spec.backchannelLogoutSessionRequired && !spec.backchannelLogoutUri)
-    throw new ClientSpecError(
-      '--backchannel-logout-session-required: needs --backchannel-logout-uri',
-    );
+    throw new ClientSpecError('--backchannel-logout-session-required: needs --backchannel-logout-uri');
   if (
     spec.defaultMaxAge !== undefined &&
     (!Number.isInteger(spec.defaultMaxAge) || spec.defaultMaxAge < 0 || spec.defaultMaxAge > 31_536_000)
@@ -316,7 +314,8 @@ export function settingsFromFlags(
   const maxAge = str('default-max-age');
   if (maxAge !== undefined) {
     if (maxAge === '') out.defaultMaxAge = null;
-    else if (!/^\d{1,9}$/.test(maxAge)) throw new ClientSpecError('--default-max-age: seconds, 0 to 31536000');
+    else if (!/^\d{1,9}$/.test(maxAge))
+      throw new ClientSpecError('--default-max-age: seconds, 0 to 31536000');
     else out.defaultMaxAge = Number(maxAge);
   }
   if (values['backchannel-logout-session-required'] !== undefined)

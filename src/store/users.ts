@@ -137,9 +137,10 @@ export async function updateUser(
   if (patch.email !== undefined) {
     row.email = patch.email;
     // The old value is what `email` means on the right of SET: a different address is unverified.
-    row.email_verified_at = db.raw('case when email is distinct from ? then null else email_verified_at end', [
-      patch.email,
-    ]);
+    row.email_verified_at = db.raw(
+      'case when email is distinct from ? then null else email_verified_at end',
+      [patch.email],
+    );
   }
   if (patch.emailVerified !== undefined) row.email_verified_at = patch.emailVerified ? now : null;
   if (patch.status !== undefined) row.status = patch.status;

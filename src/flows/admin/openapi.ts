@@ -35,7 +35,10 @@ function components(): Record<string, Schema> {
     login: str,
     displayName: str,
     email: strOrNull,
-    emailVerified: { type: 'boolean', description: 'The email_verified claim; cleared when the email changes.' },
+    emailVerified: {
+      type: 'boolean',
+      description: 'The email_verified claim; cleared when the email changes.',
+    },
     status: { enum: ['active', 'disabled'] },
     roles: { type: 'array', items: { enum: ['admin', 'helpdesk'] } },
     passwordManaged: { enum: ['local', 'external'] },

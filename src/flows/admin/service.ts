@@ -12,11 +12,11 @@ import {
   ADMIN_SCOPE,
   AUTH_METHODS,
   buildMetadata,
-  checkJwks,
-  ID_TOKEN_ALGS,
   ClientSpecError,
+  checkJwks,
   GRANT_TYPES,
   type GrantType,
+  ID_TOKEN_ALGS,
   SECRET_PURPOSE,
 } from '../../oidc/clients.ts';
 import {
