@@ -739,6 +739,7 @@ export const en = {
   'admin.client.authMethodPublic': 'A public app authenticates with "none"; a confidential app cannot.',
   'admin.client.sidNeedsUri': 'Requiring sid needs a back-channel logout URI.',
   'admin.user.noEmailToVerify': 'There is no email to mark as verified.',
+  'admin.user.selfDelete': 'You cannot delete your own account.',
   'admin.policy.serviceDocumentationUrl': 'Documentation for app developers (published in discovery)',
   'admin.policy.opPolicyUrl': 'Privacy policy address (published in discovery)',
   'admin.policy.opTosUrl': 'Terms of service address (published in discovery)',

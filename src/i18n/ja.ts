@@ -755,6 +755,7 @@ export const ja: Record<MessageKey, string> = {
   'admin.client.authMethodPublic': '公開アプリの認証方式は "none" のみです。機密アプリには使えません。',
   'admin.client.sidNeedsUri': 'sid を必須にするにはバックチャネル ログアウト URI が必要です。',
   'admin.user.noEmailToVerify': '確認済みにするメール アドレスがありません。',
+  'admin.user.selfDelete': '自分自身のアカウントは削除できません。',
   'admin.policy.serviceDocumentationUrl': 'アプリ開発者向けドキュメント (ディスカバリーで公開)',
   'admin.policy.opPolicyUrl': 'プライバシー ポリシーのアドレス (ディスカバリーで公開)',
   'admin.policy.opTosUrl': '利用規約のアドレス (ディスカバリーで公開)',

@@ -28,6 +28,8 @@ export const ADMIN_USAGE = `
   user reset-password LOGIN                 prints a temporary password, to be changed at the next sign-in
   user unlock LOGIN                         clear the sign-in lockout
   user require-reregistration LOGIN         remove every registered method
+  user delete LOGIN                         erase the user and all that is theirs; ends their sessions;
+                                            audit events stay under a pseudonym
   group members GROUP
   group remove-member GROUP LOGIN
   group delete GROUP
@@ -75,6 +77,7 @@ const OWN: Record<string, string[]> = {
     'reset-password',
     'unlock',
     'require-reregistration',
+    'delete',
   ],
   group: ['members', 'remove-member', 'delete'],
   client: ['show', 'update', 'rotate-secret', 'delete'],
@@ -241,6 +244,11 @@ async function dispatch(
     }
     const { positionals } = args(rest, {}, 1);
     const login = positionals[0];
+    if (sub === 'delete') {
+      const r = await svc.deleteUser(deps, actor, login);
+      print(`deleted user ${r.deleted}; audit events kept as ${r.pseudonym}`, r);
+      return;
+    }
     if (sub === 'show') {
       const u = await svc.getUser(deps, actor, login);
       print(describeUser(u), u);

@@ -66,6 +66,7 @@ import {
   searchUserIds,
   type UserSearch,
 } from '../../store/directory.ts';
+import { eraseUser } from '../../store/erase.ts';
 import {
   addMember as addMemberRow,
   createGroup as createGroupRow,
@@ -528,6 +529,35 @@ export async function setUserStatus(
   });
   if (revocation) announce(deps, revocation);
   return userDetail(deps, (await findUserById(deps.db, user.id))!);
+}
+
+/**
+ * Erases a user: their row, credentials, counters, queued notices, group memberships, first-party
+ * sessions and every provider session, grant and token (each app signed in gets a back-channel
+ * logout). Audit events stay, under a stable pseudonym instead of the user's id and without the
+ * login in their details; the deletion itself is audited under the pseudonym.
+ */
+export async function deleteUser(
+  deps: AdminDeps,
+  actor: Actor,
+  ref: string,
+): Promise<{ deleted: string; pseudonym: string; removed: Record<string, number> }> {
+  requirePermission(actor, 'users.write');
+  const user = await resolveUser(deps.db, ref);
+  if (actor.id === user.id) throw conflict('user.self', 'admin.user.selfDelete');
+  const pseudonym = `deleted:${deps.box.hmac('audit-pseudonym', user.id).slice(0, 22)}`;
+  const { revocation, removed } = await deps.db.transaction(async (trx) => {
+    const revocation = await revokeEverything(trx, user.id);
+    const removed = await eraseUser(trx, { id: user.id, login: normalizeLogin(user.login) }, pseudonym);
+    await audit(trx, deps, actor, 'admin.user.delete', pseudonym, { revoked: revocation.revoked });
+    return { revocation, removed };
+  });
+  // The logouts' own audit events name the pseudonym too.
+  announce(deps, {
+    ...revocation,
+    logouts: revocation.logouts.map((l) => ({ ...l, auditSubject: pseudonym })),
+  });
+  return { deleted: user.login, pseudonym, removed };
 }
 
 /**
