@@ -143,6 +143,8 @@ export interface Logout {
   sub: string;
   /** The provider session's sid for this client (sent when the client asks for it). */
   sid?: string;
+  /** Whom the audit event names instead of `sub` (the pseudonym of an erased user). */
+  auditSubject?: string;
 }
 
 interface ClientLike {
@@ -234,13 +236,18 @@ export class BackchannelDelivery {
     const destination = uri ? new URL(uri).host : null;
     const refused = err instanceof DestinationRefused;
     const reason = err ? String((err as Error).message ?? err).slice(0, 300) : null;
-    const fields = { clientId: logout.clientId, sub: logout.sub, destination, attempt };
+    const fields = {
+      clientId: logout.clientId,
+      sub: logout.auditSubject ?? logout.sub,
+      destination,
+      attempt,
+    };
     if (err)
       this.#deps.logger.warn({ ...fields, event: 'backchannel.error', reason }, 'back-channel logout failed');
     else this.#deps.logger.info({ ...fields, event: 'backchannel.success' }, 'back-channel logout delivered');
     await recordAudit(this.#deps.db, {
       at: this.#deps.clock.now(),
-      subjectId: logout.sub,
+      subjectId: logout.auditSubject ?? logout.sub,
       activity: 'oidc.backchannel_logout',
       result: !err ? 'succeeded' : refused ? 'blocked' : 'failed',
       reason,

@@ -1,5 +1,5 @@
 import Provider, { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
-import type { Config } from '../config.ts';
+import { type Config, LOCALES } from '../config.ts';
 import type { Db } from '../db/knex.ts';
 import { negotiateLocale, translator } from '../i18n/index.ts';
 import { policyFromSettings } from '../policy/settings.ts';
@@ -229,7 +229,7 @@ export function createProvider(deps: ProviderDeps): Provider {
           name: user.displayName || user.login,
           preferred_username: user.login,
           email: user.email ?? undefined,
-          email_verified: user.email ? false : undefined,
+          email_verified: user.email ? !!user.emailVerifiedAt : undefined,
           locale: user.locale ?? undefined,
           updated_at: Math.floor(user.updatedAt.getTime() / 1000),
         }),
@@ -250,6 +250,32 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  provider.use(async (ctx, next) => {
+    await next();
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if (!body || typeof body !== 'object' || ctx.status >= 500) return;
+    // RFC 6749 §5.2: a grant type the client is not registered for is unauthorized_client.
+    if (
+      ctx.status === 400 &&
+      body.error === 'invalid_request' &&
+      body.error_description === 'requested grant type is not allowed for this client'
+    ) {
+      body.error = 'unauthorized_client';
+      return;
+    }
+    if (
+      ctx.method === 'GET' &&
+      ctx.path.endsWith('/.well-known/openid-configuration') &&
+      ctx.status === 200
+    ) {
+      // The pages speak these languages (ui_locales); claims are not localized, so no claims_locales.
+      const policy = policyFromSettings(await readSettings(db));
+      body.ui_locales_supported = [...LOCALES];
+      if (policy.serviceDocumentationUrl) body.service_documentation = policy.serviceDocumentationUrl;
+      if (policy.opPolicyUrl) body.op_policy_uri = policy.opPolicyUrl;
+      if (policy.opTosUrl) body.op_tos_uri = policy.opTosUrl;
+    }
+  });
   // Every ID token carries the session's sid for its client (the library adds it only for clients
   // registered for back-channel logout with a required session), so any app can match a logout token.
   (provider.Client.prototype as { includeSid(): boolean }).includeSid = () => true;

@@ -126,6 +126,11 @@ export const policySchema = z
     // Audit events older than this are deleted by the background sweep (0 = keep forever).
     auditRetentionDays: z.number().int().min(0).max(3650).default(365),
     // -- end administration settings --
+    // -- relying-party settings (published in discovery; '' = not published) --
+    serviceDocumentationUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(2000)]).default(''),
+    opPolicyUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(2000)]).default(''),
+    opTosUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(2000)]).default(''),
+    // -- end relying-party settings --
   })
   .strict();
 

@@ -8,6 +8,8 @@ export interface User {
   login: string;
   displayName: string;
   email: string | null;
+  /** When the email was verified; cleared whenever the email changes. */
+  emailVerifiedAt: Date | null;
   locale: string | null;
   status: 'active' | 'disabled';
   passwordHash: string | null;
@@ -33,6 +35,7 @@ export function userFromRow(r: any): User {
     login: r.login,
     displayName: r.display_name,
     email: r.email,
+    emailVerifiedAt: date(r.email_verified_at),
     locale: r.locale,
     status: r.status,
     passwordHash: r.password_hash,
@@ -128,6 +131,8 @@ export async function updateUser(
   patch: Partial<{
     displayName: string;
     email: string | null;
+    /** Marks the email verified (true) or not (false); a changed email is unverified unless set here. */
+    emailVerified: boolean;
     status: 'active' | 'disabled';
     passwordManaged: 'local' | 'external';
     mustChangePassword: boolean;
@@ -138,7 +143,15 @@ export async function updateUser(
 ): Promise<void> {
   const row: Record<string, unknown> = { updated_at: now };
   if (patch.displayName !== undefined) row.display_name = patch.displayName;
-  if (patch.email !== undefined) row.email = patch.email;
+  if (patch.email !== undefined) {
+    row.email = patch.email;
+    // The old value is what `email` means on the right of SET: a different address is unverified.
+    row.email_verified_at = db.raw(
+      'case when email is distinct from ? then null else email_verified_at end',
+      [patch.email],
+    );
+  }
+  if (patch.emailVerified !== undefined) row.email_verified_at = patch.emailVerified ? now : null;
   if (patch.status !== undefined) row.status = patch.status;
   if (patch.passwordManaged !== undefined) row.password_managed = patch.passwordManaged;
   if (patch.mustChangePassword !== undefined) row.must_change_password = patch.mustChangePassword;

@@ -174,6 +174,19 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
       handler: ({ actor, params }) => svc.requireReregistration(d, actor, params.user),
     },
     {
+      method: 'delete',
+      path: '/users/{user}',
+      operationId: 'deleteUser',
+      summary:
+        'Erase a user and everything theirs, ending their sessions; audit events stay under a pseudonym',
+      tag: 'users',
+      permission: 'users.write',
+      response: { status: 204, schema: 'empty' },
+      handler: async ({ actor, params }) => {
+        await svc.deleteUser(d, actor, params.user);
+      },
+    },
+    {
       method: 'get',
       path: '/contact-requests',
       operationId: 'listContactRequests',

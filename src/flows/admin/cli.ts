@@ -22,11 +22,14 @@ export const ADMIN_USAGE = `
   user show LOGIN                           profile, groups, lockout, method kinds and dates
   user search [QUERY] [--status active|disabled] [--role admin|helpdesk] [--group G] [--limit N] [--after CURSOR]
   user update LOGIN [--name N] [--email E] [--role R...] [--clear-roles]
-             [--password-managed local|external] [--locale en|ja]
+             [--password-managed local|external] [--locale en|ja] [--email-verified | --no-email-verified]
+                                            a changed email is unverified unless --email-verified is given
   user disable LOGIN | user enable LOGIN    disabling also ends every session and token
   user reset-password LOGIN                 prints a temporary password, to be changed at the next sign-in
   user unlock LOGIN                         clear the sign-in lockout
   user require-reregistration LOGIN         remove every registered method
+  user delete LOGIN                         erase the user and all that is theirs; ends their sessions;
+                                            audit events stay under a pseudonym
   group members GROUP
   group remove-member GROUP LOGIN
   group delete GROUP
@@ -74,6 +77,7 @@ const OWN: Record<string, string[]> = {
     'reset-password',
     'unlock',
     'require-reregistration',
+    'delete',
   ],
   group: ['members', 'remove-member', 'delete'],
   client: ['show', 'update', 'rotate-secret', 'delete'],
@@ -117,7 +121,7 @@ const auditOptions: Options = {
 function describeUser(u: svc.UserDetail): string {
   const lines = [
     `${u.login} (${u.id})`,
-    `  name: ${u.displayName || '-'}   email: ${u.email ?? '-'}   status: ${u.status}   roles: ${u.roles.join(',') || '-'}`,
+    `  name: ${u.displayName || '-'}   email: ${u.email ?? '-'}${u.email ? (u.emailVerified ? ' (verified)' : ' (not verified)') : ''}   status: ${u.status}   roles: ${u.roles.join(',') || '-'}`,
     `  password: managed ${u.passwordManaged}${u.mustChangePassword ? ', must change at next sign-in' : ''}; changed ${u.passwordChangedAt ?? 'never'}`,
     `  groups: ${u.groups.join(', ') || '-'}`,
     `  lockout: ${u.lock.locked ? `locked until ${u.lock.lockedUntil}` : `not locked (${u.lock.failures} failures)`}`,
@@ -223,12 +227,14 @@ async function dispatch(
           'clear-roles': { type: 'boolean' },
           'password-managed': { type: 'string' },
           locale: { type: 'string' },
+          'email-verified': { type: 'boolean' },
         },
         1,
       );
       const patch: Record<string, unknown> = {};
       if (values.name !== undefined) patch.displayName = values.name;
       if (values.email !== undefined) patch.email = values.email;
+      if (values['email-verified'] !== undefined) patch.emailVerified = values['email-verified'];
       if (values['clear-roles']) patch.roles = [];
       if (values.role !== undefined) patch.roles = values.role;
       if (values['password-managed'] !== undefined) patch.passwordManaged = values['password-managed'];
@@ -239,6 +245,11 @@ async function dispatch(
     }
     const { positionals } = args(rest, {}, 1);
     const login = positionals[0];
+    if (sub === 'delete') {
+      const r = await svc.deleteUser(deps, actor, login);
+      print(`deleted user ${r.deleted}; audit events kept as ${r.pseudonym}`, r);
+      return;
+    }
     if (sub === 'show') {
       const u = await svc.getUser(deps, actor, login);
       print(describeUser(u), u);

@@ -35,6 +35,10 @@ function components(): Record<string, Schema> {
     login: str,
     displayName: str,
     email: strOrNull,
+    emailVerified: {
+      type: 'boolean',
+      description: 'The email_verified claim; cleared when the email changes.',
+    },
     status: { enum: ['active', 'disabled'] },
     roles: { type: 'array', items: { enum: ['admin', 'helpdesk'] } },
     passwordManaged: { enum: ['local', 'external'] },
@@ -56,6 +60,15 @@ function components(): Record<string, Schema> {
       type: 'boolean',
       description: 'Granted the `admin` scope by an administrator (false by default).',
     },
+    idTokenAlg: { enum: ['ES256', 'RS256', 'PS256', 'EdDSA'] },
+    authMethod: {
+      enum: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
+    },
+    jwksUri: strOrNull,
+    jwks: { type: ['object', 'null'], description: 'The public JWK Set for private_key_jwt.' },
+    backchannelLogoutSessionRequired: { type: 'boolean' },
+    defaultMaxAge: { type: ['integer', 'null'] },
+    requireAuthTime: { type: 'boolean' },
     createdAt: dateTime,
     updatedAt: dateTime,
   };

@@ -66,6 +66,7 @@ import {
   searchUsers,
   type UserSearch,
 } from '../../store/directory.ts';
+import { eraseUser } from '../../store/erase.ts';
 import {
   addMember as addMemberRow,
   createGroup as createGroupRow,
@@ -247,6 +248,8 @@ export interface UserSummary {
   login: string;
   displayName: string;
   email: string | null;
+  /** The email was verified (the email_verified claim); cleared when the email changes. */
+  emailVerified: boolean;
   status: 'active' | 'disabled';
   roles: Role[];
   passwordManaged: 'local' | 'external';
@@ -273,6 +276,7 @@ function summarize(u: User): UserSummary {
     login: u.login,
     displayName: u.displayName,
     email: u.email,
+    emailVerified: !!u.email && !!u.emailVerifiedAt,
     status: u.status,
     roles: u.roles,
     passwordManaged: u.passwordManaged,
@@ -376,6 +380,7 @@ export const updateUserSchema = z
   .object({
     displayName: optionalText(200).optional(),
     email: emailOrEmpty.nullable().optional(),
+    emailVerified: z.boolean().optional(),
     roles: z.array(z.enum(ROLES)).max(2).optional(),
     locale: z.enum(LOCALES).nullable().optional(),
     passwordManaged: z.enum(['local', 'external']).optional(),
@@ -468,12 +473,19 @@ export async function updateUser(
   const patch: Parameters<typeof updateUserRow>[2] = {};
   if (body.displayName !== undefined) patch.displayName = body.displayName;
   if (body.email !== undefined) patch.email = body.email || null;
+  if (body.emailVerified !== undefined) {
+    // Only an email can be verified.
+    if (body.emailVerified && !(body.email !== undefined ? body.email : user.email))
+      throw new FieldError({ emailVerified: { key: 'admin.user.noEmailToVerify' } });
+    patch.emailVerified = body.emailVerified;
+  }
   if (body.roles !== undefined) patch.roles = [...new Set(body.roles)];
   if (body.locale !== undefined) patch.locale = body.locale;
   if (body.passwordManaged !== undefined) patch.passwordManaged = body.passwordManaged;
   const current: Record<string, unknown> = {
     displayName: user.displayName,
     email: user.email,
+    emailVerified: !!user.email && !!user.emailVerifiedAt,
     roles: user.roles,
     locale: user.locale,
     passwordManaged: user.passwordManaged,
@@ -521,6 +533,35 @@ export async function setUserStatus(
   });
   if (revocation) announce(deps, revocation);
   return userDetail(deps, (await findUserById(deps.db, user.id))!);
+}
+
+/**
+ * Erases a user: their row, credentials, counters, queued notices, group memberships, first-party
+ * sessions and every provider session, grant and token (each app signed in gets a back-channel
+ * logout). Audit events stay, under a stable pseudonym instead of the user's id and without the
+ * login in their details; the deletion itself is audited under the pseudonym.
+ */
+export async function deleteUser(
+  deps: AdminDeps,
+  actor: Actor,
+  ref: string,
+): Promise<{ deleted: string; pseudonym: string; removed: Record<string, number> }> {
+  requirePermission(actor, 'users.write');
+  const user = await resolveUser(deps.db, ref);
+  if (actor.id === user.id) throw conflict('user.self', 'admin.user.selfDelete');
+  const pseudonym = `deleted:${deps.box.hmac('audit-pseudonym', user.id).slice(0, 22)}`;
+  const { revocation, removed } = await deps.db.transaction(async (trx) => {
+    const revocation = await revokeEverything(trx, user.id);
+    const removed = await eraseUser(trx, { id: user.id, login: normalizeLogin(user.login) }, pseudonym);
+    await audit(trx, deps, actor, 'admin.user.delete', pseudonym, { revoked: revocation.revoked });
+    return { revocation, removed };
+  });
+  // The logouts' own audit events name the pseudonym too.
+  announce(deps, {
+    ...revocation,
+    logouts: revocation.logouts.map((l) => ({ ...l, auditSubject: pseudonym })),
+  });
+  return { deleted: user.login, pseudonym, removed };
 }
 
 /**
