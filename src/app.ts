@@ -63,6 +63,7 @@ import { noticeQueueDepth, sweepNotices } from './store/notice-queue.ts';
 import { sweepExpired } from './store/oidc.ts';
 import { sweepOutbox } from './store/outbox.ts';
 import { sweepSessions } from './store/sessions.ts';
+import { SWEEP_MAX_BATCHES } from './store/sweep.ts';
 import type { User } from './store/users.ts';
 import { listUsersWithRole } from './store/users.ts';
 
@@ -514,13 +515,14 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       return kids;
     },
     async sweep() {
+      // Bounded per table (issue 12): small transactions, a cap per run; the next run continues.
       let total = 0;
-      for (;;) {
+      for (let i = 0; i < SWEEP_MAX_BATCHES; i++) {
         const n = await db.transaction((trx) => sweepExpired(trx, clock.now()));
         total += n;
         if (n < 500) break;
       }
-      total += await recordAbandoned(db, clock.now());
+      total += await recordAbandoned(db, clock.now(), SWEEP_MAX_BATCHES);
       total += await sweepCounters(db, clock.now());
       total += await sweepAuditRetention(deps);
       total += await sweepOutbox(db, clock.now());
