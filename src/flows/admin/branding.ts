@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { Db } from '../../db/knex.ts';
-import { policyFromSettings } from '../../policy/settings.ts';
+import { type Policy, policyFromSettings } from '../../policy/settings.ts';
 import { readSettings } from '../../store/settings.ts';
 import { ADMIN_CSS } from './assets.ts';
 
@@ -66,11 +66,19 @@ export class Branding {
   #cached: { at: number; value: Brand } | undefined;
   #pending: Promise<Brand> | undefined;
 
-  constructor(db: Db) {
+  readonly #policy: (() => Promise<Policy>) | undefined;
+
+  /** With `policy` (the app's policy cache) the brand follows it; otherwise it re-reads each second. */
+  constructor(db: Db, policy?: () => Promise<Policy>) {
     this.#db = db;
+    this.#policy = policy;
   }
 
   async get(): Promise<Brand> {
+    if (this.#policy) {
+      const p = await this.#policy();
+      return { org: p.organizationName, logoUrl: p.logoUrl, accentColor: p.accentColor };
+    }
     if (this.#cached && Date.now() - this.#cached.at < TTL_MS) return this.#cached.value;
     this.#pending ??= (async () => {
       try {
@@ -137,10 +145,10 @@ export class Branding {
 const instances = new WeakMap<object, Branding>();
 
 /** One branding cache per app (keyed by its database handle), shared by the API and the console. */
-export function brandingFor(deps: { db: Db }): Branding {
+export function brandingFor(deps: { db: Db; policy?: () => Promise<Policy> }): Branding {
   let b = instances.get(deps.db);
   if (!b) {
-    b = new Branding(deps.db);
+    b = new Branding(deps.db, deps.policy);
     instances.set(deps.db, b);
   }
   return b;

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/knex.ts';
 import type { MethodRegistry } from '../../methods/registry.ts';
@@ -247,6 +248,30 @@ export function stand(cls: string): Credential {
     confirmedAt: null,
     lastUsedAt: null,
   };
+}
+
+/** How long the dashboard shows the same figures (the reports page and the API compute afresh). */
+export const REPORT_CACHE_MS = 30_000;
+const reportCache = new WeakMap<object, { at: number; value: Promise<ReportData> }>();
+
+/**
+ * The report as computed at most `maxAgeMs` ago, per database: concurrent dashboards share one
+ * computation, and the figures carry their time (`asOf`). A failed computation is not kept.
+ */
+export function cachedReport(
+  deps: { db: Db; clock: Clock; methods: MethodRegistry },
+  maxAgeMs = REPORT_CACHE_MS,
+): Promise<ReportData> {
+  const now = performance.now();
+  const hit = reportCache.get(deps.db);
+  if (hit && now - hit.at < maxAgeMs) return hit.value;
+  const value = loadReport(deps);
+  const entry = { at: now, value };
+  reportCache.set(deps.db, entry);
+  value.catch(() => {
+    if (reportCache.get(deps.db) === entry) reportCache.delete(deps.db);
+  });
+  return value;
 }
 
 export async function reportData(
