@@ -62,6 +62,9 @@ async function seed(db: Knex, users: number, events: number, now: Date): Promise
     select md5('g-staff')::uuid, md5('user' || i)::uuid from generate_series(1, ${users}) i where i % 10 = 0
     union all
     select md5('g-contractors')::uuid, md5('user' || i)::uuid from generate_series(1, ${users}) i where i % 7 = 0`);
+  // Bulk load: the rollup trigger would update a user per credential row; one update after is the
+  // same result. The audit log's secondary indexes are built after its rows, as a restore would.
+  await db.raw('alter table credentials disable trigger user');
   await db.raw(`
     insert into credentials (id, user_id, kind, label, data, is_default, created_at, confirmed_at)
     select gen_random_uuid(), md5('user' || i)::uuid, 'app', 'Authenticator', '{"secret":"sealed"}', true, now(), now()
@@ -80,6 +83,23 @@ async function seed(db: Knex, users: number, events: number, now: Date): Promise
     select gen_random_uuid(), md5('user' || i)::uuid, 'questions', 'Questions',
            '{"questions":[{"id":"q1","hash":"h"},{"id":"q2","hash":"h"},{"id":"q3","hash":"h"}]}', false, now(), now()
     from generate_series(1, ${users}) i where i % 5 = 0`);
+  await db.raw(`
+    update users u set credential_summary = s.summary
+    from (select t.user_id, jsonb_object_agg(t.cls, t.n) as summary
+          from (select c.user_id,
+                       case when c.kind = 'phone' then 'phone:' || case when c.data->>'type' = 'mobile' then 'mobile' else 'alternate' end
+                            else c.kind end as cls,
+                       count(*) as n
+                from credentials c group by 1, 2) t
+          group by t.user_id) s
+    where s.user_id = u.id`);
+  await db.raw('alter table credentials enable trigger user');
+  const indexes = (
+    await db.raw(
+      "select indexname, indexdef from pg_indexes where tablename = 'audit_events' and indexname <> 'audit_events_pkey'",
+    )
+  ).rows as Array<{ indexname: string; indexdef: string }>;
+  for (const i of indexes) await db.raw(`drop index ${i.indexname}`);
   // Events in id order = time order, spread over SPAN_DAYS up to now. Mostly sign-ins; some resets,
   // a few administrator actions (the admin, user1, is the actor).
   const step = (SPAN_DAYS * DAY) / events;
@@ -99,7 +119,9 @@ async function seed(db: Knex, users: number, events: number, now: Date): Promise
      from generate_series(1, ${events}) i`,
     [now],
   );
-  await db.raw('analyze');
+  for (const i of indexes) await db.raw(i.indexdef);
+  // What autovacuum does on a live database: statistics and the visibility map (index-only scans).
+  await db.raw('vacuum analyze');
   return (performance.now() - t0) / 1000;
 }
 

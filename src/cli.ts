@@ -1,13 +1,13 @@
 import path from 'node:path';
-import { BackupError, restoreEmbedded } from './backup.ts';
 import { systemClock } from './clock.ts';
-import { runCommand, USAGE } from './commands.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { sendControl } from './control.ts';
-import { createDb } from './db/knex.ts';
-import { migrateLatest } from './db/migrate.ts';
 import { resolveSecretKey } from './secret-key.ts';
 import { SecretBox } from './security/secrets.ts';
+
+// The commands, the database drivers and the backup code load only when this process runs a
+// command itself: a command forwarded to a running server over the control socket needs none of
+// them, so it starts fast (issue 12).
 
 async function readStdin(): Promise<string | undefined> {
   if (process.stdin.isTTY) return undefined;
@@ -18,6 +18,7 @@ async function readStdin(): Promise<string | undefined> {
 
 async function main(argv: string[]): Promise<number> {
   if (!argv.length || argv[0] === '--help' || argv[0] === 'help') {
+    const { USAGE } = await import('./commands.ts');
     process.stdout.write(USAGE);
     return argv.length ? 0 : 2;
   }
@@ -47,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write('tobira: restore: exactly one FILE is required\n');
       return 2;
     }
+    const { BackupError, restoreEmbedded } = await import('./backup.ts');
     try {
       const r = await restoreEmbedded(config.dataDir, argv[1]);
       process.stdout.write(`restored into ${path.resolve(config.dataDir)} (${r.users} users)\n`);
@@ -67,6 +69,11 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const box = new SecretBox(resolveSecretKey(config).key);
+  const [{ createDb }, { migrateLatest }, { runCommand }] = await Promise.all([
+    import('./db/knex.ts'),
+    import('./db/migrate.ts'),
+    import('./commands.ts'),
+  ]);
   const db = createDb({
     databaseUrl: config.databaseUrl,
     dataDir: config.databaseUrl ? undefined : config.dataDir,

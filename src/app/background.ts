@@ -9,6 +9,7 @@ import { sweepNotices } from '../store/notice-queue.ts';
 import { sweepExpired } from '../store/oidc.ts';
 import { sweepOutbox } from '../store/outbox.ts';
 import { sweepSessions } from '../store/sessions.ts';
+import { SWEEP_MAX_BATCHES } from '../store/sweep.ts';
 import type { AppDeps } from './deps.ts';
 
 export interface BackgroundJob {
@@ -125,13 +126,14 @@ const NOTICE_FAILED_KEEP_MS = 30 * 24 * 3600_000;
 /** Deletes what has expired everywhere (OIDC rows, abandoned resets, counters, audit past retention, outbox, sessions, notices, challenges). */
 export async function sweepExpiredRows(deps: AppDeps): Promise<number> {
   const { db, clock } = deps;
+  // Bounded per table (issue 12): small transactions, a cap per run; the next run continues.
   let total = 0;
-  for (;;) {
+  for (let i = 0; i < SWEEP_MAX_BATCHES; i++) {
     const n = await db.transaction((trx) => sweepExpired(trx, clock.now()));
     total += n;
     if (n < 500) break;
   }
-  total += await recordAbandoned(db, clock.now());
+  total += await recordAbandoned(db, clock.now(), SWEEP_MAX_BATCHES);
   total += await sweepCounters(db, clock.now());
   total += await sweepAuditRetention(deps);
   total += await sweepOutbox(db, clock.now());

@@ -117,7 +117,7 @@ export async function deleteAuditBefore(db: Tx, cutoff: Date, batch = 1000): Pro
   const ids = db('audit_events')
     .select('id')
     .where('at', '<', cutoff)
-    .orderBy('id')
+    .orderBy('at')
     .limit(batch)
     .forUpdate()
     .skipLocked();

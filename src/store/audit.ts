@@ -28,8 +28,19 @@ export async function recordAudit(db: Tx, e: AuditEvent): Promise<void> {
   for (const fn of observers) fn(e);
 }
 
+/** Several events in one insert (the sweep's abandoned resets); observers see each. */
+export async function recordAuditMany(db: Tx, events: AuditEvent[]): Promise<void> {
+  if (!events.length) return;
+  await db('audit_events').insert(events.map(auditRow));
+  for (const e of events) for (const fn of observers) fn(e);
+}
+
 async function insertAudit(db: Tx, e: AuditEvent): Promise<void> {
-  await db('audit_events').insert({
+  await db('audit_events').insert(auditRow(e));
+}
+
+function auditRow(e: AuditEvent) {
+  return {
     at: e.at,
     actor_id: e.actorId ?? null,
     subject_id: e.subjectId ?? null,
@@ -39,7 +50,7 @@ async function insertAudit(db: Tx, e: AuditEvent): Promise<void> {
     ip: e.ip ?? null,
     user_agent: e.userAgent ? e.userAgent.slice(0, 512) : null,
     details: e.details ? JSON.stringify(e.details) : null,
-  });
+  };
 }
 
 export interface AuditRow extends AuditEvent {

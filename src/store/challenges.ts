@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { affected, type Tx } from '../db/knex.ts';
+import { deleteInBatches, type SweepLimits } from './sweep.ts';
 
 export interface Challenge {
   id: string;
@@ -101,10 +102,7 @@ export async function deleteFlowChallenges(db: Tx, flow: string): Promise<void> 
   await db('challenges').where({ flow }).delete();
 }
 
-export async function sweepChallenges(db: Tx, now: Date): Promise<number> {
-  return affected(
-    await db('challenges')
-      .where('expires_at', '<', new Date(now.getTime() - 24 * 3600_000))
-      .delete(),
-  );
+export async function sweepChallenges(db: Tx, now: Date, limits?: SweepLimits): Promise<number> {
+  const cutoff = new Date(now.getTime() - 24 * 3600_000);
+  return deleteInBatches(db, 'challenges', 'id', (q) => q.where('expires_at', '<', cutoff), limits);
 }

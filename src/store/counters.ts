@@ -1,5 +1,6 @@
 import { affected, type Tx } from '../db/knex.ts';
 import { type CounterRule, type CounterState, EMPTY_COUNTER, lockDuration } from '../policy/counters.ts';
+import { deleteInBatches, type SweepLimits } from './sweep.ts';
 
 /*
  * The `counters` table: every limit of Tobira, one row per key. Each change is ONE statement
@@ -188,20 +189,24 @@ export async function clearUserCounters(db: Tx, userId: string, keys: string[] =
  * Counters without a window go when empty; the memory of past locks (which makes the next lock longer)
  * is kept for a day after the last change.
  */
-export async function sweepCounters(db: Tx, now: Date): Promise<number> {
+export async function sweepCounters(db: Tx, now: Date, limits?: SweepLimits): Promise<number> {
   const dayAgo = new Date(now.getTime() - 24 * 3600_000);
-  return affected(
-    await db('counters')
-      .where('pending', 0)
-      .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', now))
-      .andWhere((q) =>
-        q.where('window_ends', '<=', now).orWhere((q2) =>
-          q2
-            .whereNull('window_ends')
-            .andWhere('hits', 0)
-            .andWhere((q3) => q3.where('lock_count', 0).orWhere('updated_at', '<', dayAgo)),
+  return deleteInBatches(
+    db,
+    'counters',
+    'key',
+    (q) =>
+      q
+        .where('pending', 0)
+        .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', now))
+        .andWhere((q) =>
+          q.where('window_ends', '<=', now).orWhere((q2) =>
+            q2
+              .whereNull('window_ends')
+              .andWhere('hits', 0)
+              .andWhere((q3) => q3.where('lock_count', 0).orWhere('updated_at', '<', dayAgo)),
+          ),
         ),
-      )
-      .delete(),
+    limits,
   );
 }

@@ -30,9 +30,9 @@ export interface UserPage {
 /**
  * Matches the login, name or profile email (case-insensitive substring); ordered by login, one page
  * at a time by keyset (no OFFSET, no count). On PostgreSQL with pg_trgm the substring match uses the
- * trigram indexes of migration 20261202020000; a query that is exactly a login or an email is also
- * answered from the unique login index and the lower(email) index first, so an exact look-up never
- * waits on a substring scan.
+ * trigram indexes of migration 20261202020000. A query that is exactly a login or an email (the
+ * usual look-up of one account) finds that account alone through the unique login index and the
+ * lower(email) index; a shorter or partial query lists every substring match.
  */
 export async function searchUsers(db: Tx, s: UserSearch): Promise<UserPage> {
   const limit = Math.min(s.limit ?? 50, 500);
@@ -52,9 +52,9 @@ export async function searchUsers(db: Tx, s: UserSearch): Promise<UserPage> {
     return q;
   };
   const text = s.q?.trim();
-  if (text) {
-    // Exact fast path: when the query is a login or an email, and only that user matches it as a
-    // substring too, the answer is that user; otherwise fall through to the substring search.
+  if (text && s.after === undefined) {
+    // Exact fast path: a query that is someone's login or email answers with that user alone, from
+    // the unique login index and the lower(email) index, before any substring scan.
     const exact = await filters(
       db('users').where((w) =>
         w
@@ -63,9 +63,8 @@ export async function searchUsers(db: Tx, s: UserSearch): Promise<UserPage> {
       ),
     )
       .orderBy('login_normalized')
-      .limit(2);
-    if (exact.length === 1 && s.after === undefined && (await onlyMatch(db, text, exact[0].id, filters)))
-      return { users: exact.map(userFromRow), next: null };
+      .limit(limit);
+    if (exact.length) return { users: exact.map(userFromRow), next: null };
   }
   const q = filters(db('users'));
   if (text) q.where((w) => substring(w, text));
@@ -84,16 +83,6 @@ function substring(w: any, text: string) {
     .whereRaw("login_normalized like ? escape '\\'", [pattern])
     .orWhereRaw("lower(display_name) like ? escape '\\'", [raw])
     .orWhereRaw("lower(coalesce(email, '')) like ? escape '\\'", [raw]);
-}
-
-/** Whether no user other than `id` matches the text as a substring (one row at most is read). */
-async function onlyMatch(db: Tx, text: string, id: string, filters: (q: any) => any): Promise<boolean> {
-  const other = await filters(db('users'))
-    .whereNot('id', id)
-    .where((w: any) => substring(w, text))
-    .select('id')
-    .first();
-  return !other;
 }
 
 export async function findGroupById(db: Tx, id: string): Promise<Group | undefined> {

@@ -1,4 +1,5 @@
 import type { Tx } from '../db/knex.ts';
+import { deleteInBatches, type SweepLimits } from './sweep.ts';
 
 export type OutboxChannel = 'email' | 'sms' | 'voice';
 
@@ -72,8 +73,7 @@ export async function latestOutboxTo(db: Tx, recipient: string): Promise<OutboxM
 export const OUTBOX_RETENTION_MS = 24 * 3600_000;
 
 /** Deletes messages older than the retention; returns how many. */
-export async function sweepOutbox(db: Tx, now: Date): Promise<number> {
-  return db('outbox')
-    .where('created_at', '<', new Date(now.getTime() - OUTBOX_RETENTION_MS))
-    .delete();
+export async function sweepOutbox(db: Tx, now: Date, limits?: SweepLimits): Promise<number> {
+  const cutoff = new Date(now.getTime() - OUTBOX_RETENTION_MS);
+  return deleteInBatches(db, 'outbox', 'id', (q) => q.where('created_at', '<', cutoff), limits);
 }

@@ -6,28 +6,11 @@ import type { Tx } from '../db/knex.ts';
  *
  * Whether a credential is usable depends on its data for two kinds (a text needs a mobile phone; a
  * question set needs a well-formed list). The database sorts every credential into a class that
- * captures exactly that, and the report asks the method registry about one representative credential
+ * captures exactly that (kept per user in users.credential_summary by a trigger, migration
+ * 20261202020100), and the report asks the method registry about one representative credential
  * per class (see `representative`); test/integration/report-sql.test.ts checks that each class
  * gives the same answer as the registry on real credentials.
  */
-
-/** A class per credential: the kind, refined by what the methods' `accepts` look at. */
-const CLASS_SQL = `case
-  when c.kind = 'phone' then
-    case when c.data->>'e164' ~ '^\\+[1-9][0-9]{6,14}$'
-      then 'phone:' || case when c.data->>'type' = 'mobile' then 'mobile' else 'alternate' end
-      else 'phone:invalid' end
-  when c.kind = 'questions' then
-    case when jsonb_typeof(c.data->'questions') = 'array'
-      and jsonb_array_length(c.data->'questions') between 3 and 5
-      and not exists (
-        select 1 from jsonb_array_elements(c.data->'questions') q
-        where jsonb_typeof(q) <> 'object'
-          or coalesce(jsonb_typeof(q->'id'), '') <> 'string'
-          or coalesce(jsonb_typeof(q->'hash'), '') <> 'string'
-          or (q->'text' is not null and jsonb_typeof(q->'text') <> 'string'))
-      then 'questions' else 'questions:invalid' end
-  else c.kind end`;
 
 /** A credential's kind and data standing for its class (nothing of it is real). */
 export function representative(cls: string): { kind: string; data: Record<string, unknown> } {
@@ -45,50 +28,36 @@ export function representative(cls: string): { kind: string; data: Record<string
 export interface SubjectClassCount {
   roles: string[];
   groups: string[];
-  /** Distinct credential classes of these users (empty: nothing registered). */
-  classes: string[];
+  /** The credentials of these users counted per class (empty: nothing registered). */
+  summary: Record<string, number>;
   users: number;
 }
 
 const arr = (v: unknown): string[] =>
   Array.isArray(v) ? v.map(String) : typeof v === 'string' ? JSON.parse(v) : [];
+const obj = (v: unknown): any => (typeof v === 'string' ? JSON.parse(v) : v);
 
-/** Active users counted by (roles, groups, credential classes): a few hundred rows at most. */
-export async function activeUsersByClasses(db: Tx): Promise<SubjectClassCount[]> {
+/**
+ * Active users counted by (roles, groups, credential summary): one pass over the users table (the
+ * summary is the rollup kept by the credentials trigger), a few hundred rows out.
+ */
+export async function activeUsersBySummary(db: Tx): Promise<SubjectClassCount[]> {
   const r = await db.raw(`
-    with creds as (
-      select c.user_id, array_agg(distinct ${CLASS_SQL} order by ${CLASS_SQL}) as classes
-      from credentials c join users u on u.id = c.user_id and u.status = 'active'
-      group by c.user_id
-    ), grp as (
+    with grp as (
       select gm.user_id, array_agg(g.name order by g.name) as groups
       from group_members gm join groups g on g.id = gm.group_id
       group by gm.user_id
     )
-    select u.roles, coalesce(grp.groups, '{}') as groups, coalesce(creds.classes, '{}') as classes,
-           count(*) as users
-    from users u left join creds on creds.user_id = u.id left join grp on grp.user_id = u.id
+    select u.roles, coalesce(grp.groups, '{}') as groups, u.credential_summary as summary, count(*) as users
+    from users u left join grp on grp.user_id = u.id
     where u.status = 'active'
     group by 1, 2, 3`);
   return r.rows.map((x: any) => ({
-    roles: typeof x.roles === 'string' ? JSON.parse(x.roles) : x.roles,
+    roles: obj(x.roles),
     groups: arr(x.groups),
-    classes: arr(x.classes),
+    summary: obj(x.summary) ?? {},
     users: Number(x.users),
   }));
-}
-
-/** Per stored kind, over active users: how many users have one and how many are registered. */
-export async function credentialKindCounts(
-  db: Tx,
-): Promise<Array<{ kind: string; users: number; registered: number }>> {
-  const r = await db.raw(`
-    select per.kind, count(*) as users, sum(per.n) as registered
-    from (select c.kind, c.user_id, count(*) as n
-          from credentials c join users u on u.id = c.user_id and u.status = 'active'
-          group by c.kind, c.user_id) per
-    group by per.kind`);
-  return r.rows.map((x: any) => ({ kind: x.kind, users: Number(x.users), registered: Number(x.registered) }));
 }
 
 /** Completed resets per UTC day in [from, to). */

@@ -1,4 +1,5 @@
 import { affected, type Tx } from '../db/knex.ts';
+import { deleteInBatches, type SweepLimits } from './sweep.ts';
 
 /** SQL for the first-party apps' server-side sessions (table first_party_sessions). */
 
@@ -67,6 +68,12 @@ export async function deleteSessionsOfUser(db: Tx, userId: string, exceptIdHash?
   return affected(await q.delete());
 }
 
-export async function sweepSessions(db: Tx, now: Date): Promise<number> {
-  return affected(await db('first_party_sessions').where('expires_at', '<', now).delete());
+export async function sweepSessions(db: Tx, now: Date, limits?: SweepLimits): Promise<number> {
+  return deleteInBatches(
+    db,
+    'first_party_sessions',
+    'id_hash',
+    (q) => q.where('expires_at', '<', now),
+    limits,
+  );
 }

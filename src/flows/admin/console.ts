@@ -28,7 +28,7 @@ import {
   SECTION_ORDER,
   sectionLabel,
 } from './policy-form.ts';
-import { loadReport, type ReportData } from './reports.ts';
+import { cachedReport, loadReport, type ReportData } from './reports.ts';
 import * as svc from './service.ts';
 import { FieldError, translateFields } from './validation.ts';
 
@@ -253,7 +253,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     const actor = actorOf(ctx);
     let report: ReportData | undefined;
     let recent: svc.AuditView[] = [];
-    if (can(actor, 'reports.read')) report = await loadReport(deps);
+    if (can(actor, 'reports.read')) report = await cachedReport(deps);
     if (can(actor, 'audit.read'))
       recent = (await svc.listAuditEvents(adminDeps, actor, { activity: 'admin.*', limit: 10 })).events;
     const by = await countUsersByStatus(deps.db);

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/knex.ts';
 import type { MethodRegistry } from '../../methods/registry.ts';
@@ -5,9 +6,8 @@ import type { Policy } from '../../policy/settings.ts';
 import { gatesRequired, inResetScope, resetGatesAvailable } from '../../policy/sspr.ts';
 import type { Credential } from '../../store/credentials.ts';
 import {
-  activeUsersByClasses,
+  activeUsersBySummary,
   attemptsByResult,
-  credentialKindCounts,
   representative,
   resetsByDay,
   resetsByMethod,
@@ -184,32 +184,44 @@ export async function loadReport(deps: {
   const now = deps.clock.now();
   const from = windowStart(now);
   const to = windowEnd(now);
-  const [policy, combos, kinds, perDay, perMethod, outcomes] = await Promise.all([
+  const [policy, combos, perDay, perMethod, outcomes] = await Promise.all([
     readPolicy(deps.db),
-    activeUsersByClasses(deps.db),
-    credentialKindCounts(deps.db),
+    activeUsersBySummary(deps.db),
     resetsByDay(deps.db, from, to),
     resetsByMethod(deps.db, from, to),
     attemptsByResult(deps.db, from, to),
   ]);
   const reg = { active: 0, registered: 0, inScope: 0, capable: 0 };
+  const kindUsers = new Map<string, number>();
+  const kindTotal = new Map<string, number>();
   for (const c of combos) {
+    const classes = Object.keys(c.summary).sort();
     reg.active += c.users;
-    if (c.classes.length) reg.registered += c.users;
+    if (classes.length) reg.registered += c.users;
+    const kinds = new Set<string>();
+    for (const cls of classes) {
+      const kind = cls.split(':')[0];
+      kinds.add(kind);
+      kindTotal.set(kind, (kindTotal.get(kind) ?? 0) + Number(c.summary[cls]) * c.users);
+    }
+    for (const kind of kinds) kindUsers.set(kind, (kindUsers.get(kind) ?? 0) + c.users);
     const subject = { roles: c.roles, groups: c.groups };
     if (!inResetScope(policy, subject)) continue;
     reg.inScope += c.users;
-    const creds = c.classes.map((cls, i) => ({ ...stand(cls), id: String(i) }));
+    const creds = classes.map(stand);
     const usable = deps.methods.usable(creds, 'reset').map((o) => o.method.kind);
     if (resetGatesAvailable(policy, subject, usable).length >= gatesRequired(policy, subject))
       reg.capable += c.users;
   }
+  const kinds = [...kindUsers.keys()]
+    .sort(byKindOrder)
+    .map((kind) => ({ kind, users: kindUsers.get(kind)!, registered: kindTotal.get(kind)! }));
   const start = from.getTime();
   return {
     asOf: now.toISOString(),
     days: REPORT_DAYS,
     registration: reg,
-    methods: kinds.sort((a, b) => byKindOrder(a.kind, b.kind)),
+    methods: kinds,
     resetsPerDay: Array.from({ length: REPORT_DAYS }, (_, i) => {
       const day = dayOf(new Date(start + i * DAY));
       return { day, count: perDay.get(day) ?? 0 };
@@ -222,7 +234,7 @@ export async function loadReport(deps: {
 }
 
 /** A stand-in credential of a class, shaped as the registry expects. */
-function stand(cls: string): Credential {
+export function stand(cls: string): Credential {
   const r = representative(cls);
   return {
     id: '',
@@ -236,6 +248,30 @@ function stand(cls: string): Credential {
     confirmedAt: null,
     lastUsedAt: null,
   };
+}
+
+/** How long the dashboard shows the same figures (the reports page and the API compute afresh). */
+export const REPORT_CACHE_MS = 30_000;
+const reportCache = new WeakMap<object, { at: number; value: Promise<ReportData> }>();
+
+/**
+ * The report as computed at most `maxAgeMs` ago, per database: concurrent dashboards share one
+ * computation, and the figures carry their time (`asOf`). A failed computation is not kept.
+ */
+export function cachedReport(
+  deps: { db: Db; clock: Clock; methods: MethodRegistry },
+  maxAgeMs = REPORT_CACHE_MS,
+): Promise<ReportData> {
+  const now = performance.now();
+  const hit = reportCache.get(deps.db);
+  if (hit && now - hit.at < maxAgeMs) return hit.value;
+  const value = loadReport(deps);
+  const entry = { at: now, value };
+  reportCache.set(deps.db, entry);
+  value.catch(() => {
+    if (reportCache.get(deps.db) === entry) reportCache.delete(deps.db);
+  });
+  return value;
 }
 
 export async function reportData(

@@ -77,6 +77,7 @@ import {
 } from '../../store/groups.ts';
 import { rememberPassword } from '../../store/password-history.ts';
 import { readSettings, writeSetting } from '../../store/settings.ts';
+import { SWEEP_MAX_BATCHES } from '../../store/sweep.ts';
 import {
   createUser as createUserRow,
   DuplicateError,
@@ -1330,10 +1331,12 @@ export async function sweepAuditRetention(deps: { db: Db; clock: Clock }): Promi
   const { auditRetentionDays } = await readPolicy(deps.db);
   if (!auditRetentionDays) return 0;
   const cutoff = new Date(deps.clock.now().getTime() - auditRetentionDays * 86_400_000);
+  // Bounded per run (issue 12): 1,000-event transactions through the `at` index, 50 at most.
   let total = 0;
-  for (;;) {
+  for (let i = 0; i < SWEEP_MAX_BATCHES; i++) {
     const n = await deps.db.transaction((trx) => deleteAuditBefore(trx, cutoff));
     total += n;
-    if (n < 1000) return total;
+    if (n < 1000) break;
   }
+  return total;
 }

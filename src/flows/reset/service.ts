@@ -15,7 +15,7 @@ import {
   signInKey,
 } from '../../security/counters.ts';
 import { constantTimeEqual } from '../../security/secrets.ts';
-import { recordAudit } from '../../store/audit.ts';
+import { type AuditEvent, recordAudit, recordAuditMany } from '../../store/audit.ts';
 import { createChallenge, findLiveChallenge, updateChallengeData } from '../../store/challenges.ts';
 import { clearUserCounters, readCounter } from '../../store/counters.ts';
 import { type Credential, listCredentials } from '../../store/credentials.ts';
@@ -252,19 +252,35 @@ export async function userOf(deps: AppDeps, state: ResetState): Promise<User | u
  * Reset sessions that expired before the end are recorded as abandoned (SSPR.md §5), once: the
  * rows are taken with SKIP LOCKED and deleted, so instances never count one twice.
  */
-export async function recordAbandoned(db: AppDeps['db'], now: Date): Promise<number> {
+export async function recordAbandoned(db: AppDeps['db'], now: Date, maxBatches = 1): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const { rows, abandoned } = await recordAbandonedBatch(db, now);
+    total += abandoned;
+    if (rows < ABANDONED_BATCH) break;
+  }
+  return total;
+}
+
+const ABANDONED_BATCH = 200;
+
+/** One batch in one short transaction: the audit events go in with a single insert. */
+async function recordAbandonedBatch(
+  db: AppDeps['db'],
+  now: Date,
+): Promise<{ rows: number; abandoned: number }> {
   return db.transaction(async (trx) => {
     const rows = await trx('challenges')
       .where({ kind: STATE })
       .andWhere('expires_at', '<', now)
-      .limit(200)
+      .limit(ABANDONED_BATCH)
       .forUpdate()
       .skipLocked();
-    let n = 0;
+    const events: AuditEvent[] = [];
     for (const r of rows) {
       const state = (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as ResetState;
-      if (!state.finished && state.userId) {
-        await recordAudit(trx, {
+      if (!state.finished && state.userId)
+        events.push({
           at: now,
           actorId: state.userId,
           subjectId: state.userId,
@@ -272,9 +288,8 @@ export async function recordAbandoned(db: AppDeps['db'], now: Date): Promise<num
           result: 'abandoned',
           details: { gates: state.gates.length, methods: state.methods },
         });
-        n++;
-      }
     }
+    await recordAuditMany(trx, events);
     if (rows.length)
       await trx('challenges')
         .whereIn(
@@ -282,6 +297,6 @@ export async function recordAbandoned(db: AppDeps['db'], now: Date): Promise<num
           rows.map((r: { id: string }) => r.id),
         )
         .delete();
-    return n;
+    return { rows: rows.length, abandoned: events.length };
   });
 }
