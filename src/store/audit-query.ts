@@ -1,6 +1,6 @@
 import { affected, type Tx } from '../db/knex.ts';
-import type { AuditRow } from './audit.ts';
-import type { Credential } from './credentials.ts';
+import { type AuditRow, auditFromRow } from './audit.ts';
+import { type Credential, fromRow as credentialFromRow } from './credentials.ts';
 
 /** Reading the audit log for administrators: filters, keyset paging, retention, report inputs. */
 
@@ -67,25 +67,10 @@ function filtered(db: Tx, f: AuditFilter) {
   return q;
 }
 
-function fromRow(r: any): AuditRow {
-  return {
-    id: Number(r.id),
-    at: new Date(r.at),
-    actorId: r.actor_id,
-    subjectId: r.subject_id,
-    activity: r.activity,
-    result: r.result,
-    reason: r.reason,
-    ip: r.ip,
-    userAgent: r.user_agent,
-    details: typeof r.details === 'string' ? JSON.parse(r.details) : r.details,
-  };
-}
-
 /** Newest first. */
 export async function queryAudit(db: Tx, f: AuditFilter, limit: number): Promise<AuditRow[]> {
   const rows = await filtered(db, f).orderBy('id', 'desc').limit(limit);
-  return rows.map(fromRow);
+  return rows.map(auditFromRow);
 }
 
 export async function countAudit(db: Tx, f: AuditFilter): Promise<number> {
@@ -155,16 +140,5 @@ export async function credentialsOfActiveUsers(db: Tx): Promise<Credential[]> {
     .join('users', 'users.id', 'credentials.user_id')
     .where('users.status', 'active')
     .select('credentials.*');
-  return rows.map((r: any) => ({
-    id: r.id,
-    userId: r.user_id,
-    kind: r.kind,
-    label: r.label,
-    data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
-    lookup: r.lookup,
-    isDefault: r.is_default,
-    createdAt: new Date(r.created_at),
-    confirmedAt: r.confirmed_at ? new Date(r.confirmed_at) : null,
-    lastUsedAt: r.last_used_at ? new Date(r.last_used_at) : null,
-  }));
+  return rows.map(credentialFromRow);
 }

@@ -1,6 +1,15 @@
 import type { Tx } from '../db/knex.ts';
 
-export type AuditResult = 'succeeded' | 'failed' | 'blocked' | 'cancelled' | 'abandoned' | 'contacted_admin';
+/** Every result an audit event can record (the reports and the audit filter list them in this order). */
+export const AUDIT_RESULTS = [
+  'succeeded',
+  'failed',
+  'blocked',
+  'cancelled',
+  'abandoned',
+  'contacted_admin',
+] as const;
+export type AuditResult = (typeof AUDIT_RESULTS)[number];
 
 export interface AuditEvent {
   at: Date;
@@ -68,7 +77,12 @@ export async function listAudit(
   if (f.activity) q.where({ activity: f.activity });
   if (f.result) q.where({ result: f.result });
   const rows = await q;
-  return rows.map((r: any) => ({
+  return rows.map(auditFromRow);
+}
+
+/** An `audit_events` row as an AuditRow (also used by store/audit-query.ts). */
+export function auditFromRow(r: any): AuditRow {
+  return {
     id: Number(r.id),
     at: new Date(r.at),
     actorId: r.actor_id,
@@ -79,5 +93,5 @@ export async function listAudit(
     ip: r.ip,
     userAgent: r.user_agent,
     details: typeof r.details === 'string' ? JSON.parse(r.details) : r.details,
-  }));
+  };
 }

@@ -22,15 +22,17 @@ const fromRow = (r: any): ClientRow => ({
   updatedAt: new Date(r.updated_at),
 });
 
+/** A client as stored: its registration metadata and its secret sealed under SECRET_KEY. */
+export interface NewClient {
+  clientId: string;
+  metadata: Record<string, unknown>;
+  secretEncrypted: string | null;
+  firstParty: boolean;
+}
+
 export async function insertClient(
   db: Tx,
-  c: {
-    clientId: string;
-    metadata: Record<string, unknown>;
-    secretEncrypted: string | null;
-    firstParty: boolean;
-    adminGranted?: boolean;
-  },
+  c: NewClient & { adminGranted?: boolean },
   now: Date,
 ): Promise<void> {
   const rows = await db('clients')
@@ -49,16 +51,7 @@ export async function insertClient(
   if (!rows.length) throw new DuplicateError(`client ${c.clientId} exists`);
 }
 
-export async function upsertClient(
-  db: Tx,
-  c: {
-    clientId: string;
-    metadata: Record<string, unknown>;
-    secretEncrypted: string | null;
-    firstParty: boolean;
-  },
-  now: Date,
-): Promise<void> {
+export async function upsertClient(db: Tx, c: NewClient, now: Date): Promise<void> {
   await db('clients')
     .insert({
       client_id: c.clientId,

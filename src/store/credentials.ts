@@ -16,7 +16,8 @@ export interface Credential {
 
 const d = (v: unknown) => (v == null ? null : new Date(v as string));
 
-function fromRow(r: any): Credential {
+/** A `credentials` row as a Credential (also used by store/audit-query.ts). */
+export function fromRow(r: any): Credential {
   return {
     id: r.id,
     userId: r.user_id,

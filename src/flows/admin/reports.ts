@@ -4,6 +4,7 @@ import type { Db } from '../../db/knex.ts';
 import type { MethodRegistry } from '../../methods/registry.ts';
 import type { Policy } from '../../policy/settings.ts';
 import { gatesRequired, inResetScope, resetGatesAvailable } from '../../policy/sspr.ts';
+import { AUDIT_RESULTS } from '../../store/audit.ts';
 import type { Credential } from '../../store/credentials.ts';
 import {
   activeUsersBySummary,
@@ -21,14 +22,7 @@ import { readPolicy } from './service.ts';
  */
 
 export const REPORT_DAYS = 30;
-export const ATTEMPT_RESULTS = [
-  'succeeded',
-  'failed',
-  'blocked',
-  'cancelled',
-  'abandoned',
-  'contacted_admin',
-] as const;
+export const ATTEMPT_RESULTS = AUDIT_RESULTS;
 /** Stored credential kinds in the order the reports list them; others follow alphabetically. */
 const KIND_ORDER = ['app', 'phone', 'sms', 'voice', 'securityKey', 'email', 'questions'];
 

@@ -37,7 +37,7 @@ import {
 } from '../../security/counters.ts';
 import { hashSecret } from '../../security/passwords.ts';
 import type { SecretBox } from '../../security/secrets.ts';
-import { type AuditResult, type AuditRow, recordAudit } from '../../store/audit.ts';
+import { AUDIT_RESULTS, type AuditResult, type AuditRow, recordAudit } from '../../store/audit.ts';
 import {
   type AuditFilter,
   deleteAuditBefore,
@@ -1110,14 +1110,7 @@ export async function deleteClient(deps: AdminDeps, actor: Actor, clientId: stri
 
 // ---------------------------------------------------------------- audit
 
-export const AUDIT_RESULTS = [
-  'succeeded',
-  'failed',
-  'blocked',
-  'cancelled',
-  'abandoned',
-  'contacted_admin',
-] as const;
+export { AUDIT_RESULTS };
 
 const dateParam = z
   .string()

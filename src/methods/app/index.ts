@@ -1,7 +1,6 @@
 import { generateSecret, generateSync, ScureBase32Plugin } from 'otplib';
 import QRCode from 'qrcode';
 import { en } from '../../i18n/en.ts';
-import type { MessageKey } from '../../i18n/index.ts';
 import { codeRule } from '../../policy/counters.ts';
 import { type CounterSpec, codeKey, counterBlocked, guard } from '../../security/counters.ts';
 import { constantTimeEqual } from '../../security/secrets.ts';
@@ -18,14 +17,8 @@ import {
   touchCredential,
 } from '../../store/credentials.ts';
 import type { User } from '../../store/users.ts';
-import type {
-  EnrollFinish,
-  MethodContext,
-  MethodInput,
-  MethodView,
-  VerificationMethod,
-  VerifyResult,
-} from '../types.ts';
+import { fail } from '../results.ts';
+import type { EnrollFinish, MethodContext, MethodView, VerificationMethod, VerifyResult } from '../types.ts';
 
 /*
  * Authenticator app: TOTP (RFC 6238) with the parameters every common app supports and most apps
@@ -174,13 +167,6 @@ async function enrollView(
 
 // ---- failure counting -------------------------------------------------------------------------------
 
-function fail(
-  error: MessageKey,
-  params?: Record<string, string | number>,
-): { ok: false; error: MessageKey; params?: Record<string, string | number> } {
-  return params ? { ok: false, error, params } : { ok: false, error };
-}
-
 const exhausted = () => ({ ok: false, error: 'app.too_many', exhausted: true }) as const;
 
 /** Wrong codes in one flow (`code:<flow>:app`), reserved before the codes are computed. */
@@ -295,7 +281,7 @@ export const appMethod: VerificationMethod = {
     return { partial: 'app/verify', data: {} };
   },
 
-  async verify(cx, user, credentials, flow, input: MethodInput): Promise<VerifyResult> {
+  async verify(cx, user, credentials, flow, input): Promise<VerifyResult> {
     const code = normalizeCode(input.code);
     // A malformed code is a typing slip, not a guess: it counts nowhere.
     if (!code) return { ...fail('app.code_format'), counted: false };

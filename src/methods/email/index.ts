@@ -1,7 +1,6 @@
 import { domainToASCII } from 'node:url';
 import { renderEmail } from '../../delivery/templates.ts';
 import { DeliveryError } from '../../delivery/types.ts';
-import type { MessageKey } from '../../i18n/index.ts';
 import {
   type CheckResult,
   CODE_TTL_MS,
@@ -14,6 +13,7 @@ import {
 import { allowEmailSend, type LimitResult } from '../../security/rate-limits.ts';
 import { type Credential, countCredentialsByKind, touchCredential } from '../../store/credentials.ts';
 import type { User } from '../../store/users.ts';
+import { type Fail, fail } from '../results.ts';
 import type {
   EnrollFinish,
   FlowId,
@@ -41,10 +41,6 @@ const MAX_LOCAL = 64;
  * only, so this never reaches an ID token: it is recorded with the reset's verification.
  */
 const AMR = ['otp'];
-
-type Fail = { ok: false; error: MessageKey; params?: Record<string, string | number> };
-const fail = (error: MessageKey, params?: Record<string, string | number>): Fail =>
-  params ? { ok: false, error, params } : { ok: false, error };
 
 export type AddressError = 'missing' | 'tooLong' | 'invalid';
 

@@ -16,6 +16,7 @@ import { constantTimeEqual } from '../../security/secrets.ts';
 import { createChallenge, findLiveChallenge } from '../../store/challenges.ts';
 import { type Credential, listCredentials, touchCredential } from '../../store/credentials.ts';
 import type { User } from '../../store/users.ts';
+import { type Fail, fail } from '../results.ts';
 import type {
   EnrollFinish,
   FlowId,
@@ -60,10 +61,6 @@ const AMR: Record<Via, string[]> = { sms: ['sms'], voice: ['tel'] };
 const codeKind = (via: Via) => `${via}.code`;
 const confirmedKind = (via: Via) => `${via}.numberConfirmed`;
 const isReset = (flow: FlowId) => flow.startsWith('reset:');
-
-type Fail = { ok: false; error: MessageKey; params?: Record<string, string | number> };
-const fail = (error: MessageKey, params?: Record<string, string | number>): Fail =>
-  params ? { ok: false, error, params } : { ok: false, error };
 
 export interface PhoneData {
   e164: string;

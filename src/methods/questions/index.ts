@@ -7,14 +7,8 @@ import { hashSecret, verifySecret } from '../../security/passwords.ts';
 import { consumeChallenge, createChallenge, findLiveChallenge } from '../../store/challenges.ts';
 import { type Credential, countCredentialsByKind, touchCredential } from '../../store/credentials.ts';
 import type { User } from '../../store/users.ts';
-import type {
-  EnrollFinish,
-  MethodContext,
-  MethodInput,
-  MethodView,
-  VerificationMethod,
-  VerifyResult,
-} from '../types.ts';
+import { fail } from '../results.ts';
+import type { EnrollFinish, MethodContext, MethodView, VerificationMethod, VerifyResult } from '../types.ts';
 import { isQuestionId, questionKey } from './catalogue.ts';
 import { ANSWER_MAX, ANSWER_MIN, checkAnswer } from './normalize.ts';
 
@@ -120,13 +114,6 @@ function userSet(
 }
 
 // ---- results ----------------------------------------------------------------------------------------
-
-function fail(
-  error: MessageKey,
-  params?: Record<string, string | number>,
-): { ok: false; error: MessageKey; params?: Record<string, string | number> } {
-  return params ? { ok: false, error, params } : { ok: false, error };
-}
 
 const exhausted = () => ({ ok: false, error: 'questions.too_many', exhausted: true }) as const;
 
@@ -289,7 +276,7 @@ export const questionsMethod: VerificationMethod = {
    * draw they answer). The draw is used up by the attempt whatever its result; every answer is
    * checked, even after a wrong one, so that the time taken does not tell how many were right.
    */
-  async verify(cx, user, credentials, flow, input: MethodInput): Promise<VerifyResult> {
+  async verify(cx, user, credentials, flow, input): Promise<VerifyResult> {
     if (isAdmin(user)) return fail('questions.not_for_admins');
     const set = userSet(user, credentials);
     if (!set) return fail('questions.not_registered');

@@ -1,0 +1,8 @@
+import type { MessageKey } from '../i18n/index.ts';
+
+/** A refusal a method returns: the message to show and its parameters. */
+export type Fail = { ok: false; error: MessageKey; params?: Record<string, string | number> };
+
+/** A refusal with its message; `params` is present only when there are some. */
+export const fail = (error: MessageKey, params?: Record<string, string | number>): Fail =>
+  params ? { ok: false, error, params } : { ok: false, error };
