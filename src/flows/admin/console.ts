@@ -658,7 +658,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
   /** The per-client settings of issue 11 as the form shows them (jwks as JSON text). */
   function clientSettingValues(f: Record<string, string>) {
     return {
-      idTokenAlg: f.idTokenAlg || 'ES256',
+      idTokenAlg: f.idTokenAlg ?? '',
       authMethod: f.authMethod ?? '',
       jwksUri: (f.jwksUri ?? '').trim(),
       jwksText: (f.jwksText ?? '').trim(),
@@ -678,9 +678,9 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       }
     }
     const body: Record<string, unknown> = {
-      idTokenAlg: v.idTokenAlg,
       backchannelLogoutSessionRequired: v.backchannelLogoutSessionRequired,
     };
+    if (v.idTokenAlg) body.idTokenAlg = v.idTokenAlg;
     if (!isPublic && v.authMethod && v.authMethod !== 'none') body.authMethod = v.authMethod;
     if (update) {
       body.jwks = jwks;
