@@ -503,7 +503,7 @@ describe(`admin console (${backendName})`, () => {
       'admin.group.create',
       'admin.group.delete',
     ]) {
-      const expected = a === 'admin.group.create' ? 2 : a === 'admin.client.update' ? 3 : 1;
+      const expected = a === 'admin.group.create' ? 2 : a === 'admin.client.update' ? 4 : 1;
       assert.equal((await adminEvents(a, ids.root)).length, expected, a);
     }
   });
