@@ -751,6 +751,7 @@ export const en = {
   'admin.client.idTokenAlg': 'ID token signing algorithm',
   'admin.client.authMethod': 'Token endpoint authentication',
   'admin.client.jwksUri': 'JWKS URI (private_key_jwt)',
+  'admin.client.jwks': 'JWK Set, JSON (private_key_jwt)',
   'admin.client.backchannelLogoutUri': 'Back-channel logout URI',
   'admin.client.backchannelLogoutSessionRequired': 'Send sid in logout tokens',
   'admin.client.created': 'The application {id} was registered.',

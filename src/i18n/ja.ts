@@ -767,6 +767,7 @@ export const ja: Record<MessageKey, string> = {
   'admin.client.idTokenAlg': 'ID トークンの署名アルゴリズム',
   'admin.client.authMethod': 'トークン エンドポイントの認証方式',
   'admin.client.jwksUri': 'JWKS URI (private_key_jwt)',
+  'admin.client.jwks': 'JWK Set、JSON 形式 (private_key_jwt)',
   'admin.client.backchannelLogoutUri': 'バックチャネル ログアウト URI',
   'admin.client.backchannelLogoutSessionRequired': 'ログアウト トークンに sid を含める',
   'admin.client.created': 'アプリケーション {id} を登録しました。',

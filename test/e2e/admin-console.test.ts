@@ -438,6 +438,38 @@ describe(`admin console (${backendName})`, () => {
       'https://shop.example/a',
       'https://shop.example/b',
     ]);
+    // Per-client settings (issue 11): algorithm, authentication method, back-channel logout with sid.
+    page = await root.get('/admin/clients/shop', srv.issuer);
+    r = await root.post(
+      '/admin/clients/shop',
+      {
+        ...formFields(page.text, '/admin/clients/shop'),
+        redirectUris: 'https://shop.example/a\nhttps://shop.example/b',
+        idTokenAlg: 'RS256',
+        authMethod: 'private_key_jwt',
+      },
+      srv.issuer,
+    );
+    assert.equal(r.status, 400, 'private_key_jwt without keys is refused');
+    assert.match(fieldError(r.text, 'jwks') ?? '', /public keys/);
+    r = await root.post(
+      '/admin/clients/shop',
+      {
+        ...formFields(page.text, '/admin/clients/shop'),
+        redirectUris: 'https://shop.example/a\nhttps://shop.example/b',
+        idTokenAlg: 'RS256',
+        authMethod: 'client_secret_jwt',
+        backchannelLogoutUri: 'https://shop.example/logout',
+        backchannelLogoutSessionRequired: 'on',
+      },
+      srv.issuer,
+    );
+    assert.equal(r.status, 302);
+    const shop = (await tdb.db('clients').where({ client_id: 'shop' }).first()).metadata;
+    assert.equal(shop.id_token_signed_response_alg, 'RS256');
+    assert.equal(shop.token_endpoint_auth_method, 'client_secret_jwt');
+    assert.equal(shop.backchannel_logout_uri, 'https://shop.example/logout');
+    assert.equal(shop.backchannel_logout_session_required, true);
     // The admin scope: off by default, granted and revoked with its own box.
     page = await root.get('/admin/clients/shop', srv.issuer);
     assert.equal(formFields(page.text, '/admin/clients/shop').admin, undefined, 'not granted by default');
@@ -471,7 +503,7 @@ describe(`admin console (${backendName})`, () => {
       'admin.group.create',
       'admin.group.delete',
     ]) {
-      const expected = a === 'admin.group.create' ? 2 : a === 'admin.client.update' ? 3 : 1;
+      const expected = a === 'admin.group.create' ? 2 : a === 'admin.client.update' ? 4 : 1;
       assert.equal((await adminEvents(a, ids.root)).length, expected, a);
     }
   });

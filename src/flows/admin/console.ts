@@ -7,7 +7,7 @@ import { AppError } from '../../http/errors.ts';
 import { posted as postedForm } from '../../http/form.ts';
 import { render } from '../../http/views.ts';
 import { isMessageKey, type MessageKey } from '../../i18n/index.ts';
-import { ensureBuiltinClient, GRANT_TYPES } from '../../oidc/clients.ts';
+import { AUTH_METHODS, ensureBuiltinClient, GRANT_TYPES, ID_TOKEN_ALGS } from '../../oidc/clients.ts';
 import { InternalClient } from '../../oidc/internal-client.ts';
 import { policyFromSettings } from '../../policy/settings.ts';
 import { listCredentials } from '../../store/credentials.ts';
@@ -646,7 +646,47 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       firstParty: f.firstParty === 'on',
       admin: f.admin === 'on',
       scope: (f.scope ?? '').trim(),
+      ...clientSettingValues(f),
     };
+  }
+
+  /** The per-client settings of issue 11 as the form shows them (jwks as JSON text). */
+  function clientSettingValues(f: Record<string, string>) {
+    return {
+      idTokenAlg: f.idTokenAlg ?? '',
+      authMethod: f.authMethod ?? '',
+      jwksUri: (f.jwksUri ?? '').trim(),
+      jwksText: (f.jwksText ?? '').trim(),
+      backchannelLogoutUri: (f.backchannelLogoutUri ?? '').trim(),
+      backchannelLogoutSessionRequired: f.backchannelLogoutSessionRequired === 'on',
+    };
+  }
+
+  /** The settings for the service: a JWK Set that is not JSON is reported on its field. */
+  function clientSettingsBody(v: ReturnType<typeof clientSettingValues>, isPublic: boolean, update: boolean) {
+    let jwks: unknown = null;
+    if (v.jwksText) {
+      try {
+        jwks = JSON.parse(v.jwksText);
+      } catch {
+        throw new FieldError({ jwks: { key: 'admin.client.jwksInvalid' } });
+      }
+    }
+    const body: Record<string, unknown> = {
+      backchannelLogoutSessionRequired: v.backchannelLogoutSessionRequired,
+    };
+    if (v.idTokenAlg) body.idTokenAlg = v.idTokenAlg;
+    if (!isPublic && v.authMethod && v.authMethod !== 'none') body.authMethod = v.authMethod;
+    if (update) {
+      body.jwks = jwks;
+      body.jwksUri = v.jwksUri || null;
+      body.backchannelLogoutUri = v.backchannelLogoutUri || null;
+    } else {
+      if (jwks) body.jwks = jwks;
+      if (v.jwksUri) body.jwksUri = v.jwksUri;
+      if (v.backchannelLogoutUri) body.backchannelLogoutUri = v.backchannelLogoutUri;
+    }
+    return body;
   }
 
   /** Field names of the service ("redirectUris.1") shown on the form's field ("redirectUris"). */
@@ -660,6 +700,8 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     page(ctx, 'clients', 'clients', {
       clients: await svc.listAllClients(adminDeps, actorOf(ctx)),
       grantTypes: GRANT_TYPES,
+      idTokenAlgs: ID_TOKEN_ALGS,
+      authMethods: AUTH_METHODS,
       values: {
         clientId: '',
         name: '',
@@ -670,6 +712,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
         firstParty: false,
         admin: false,
         scope: '',
+        ...clientSettingValues({}),
       },
       notice: ctx.query.done === 'deleted' ? ctx.state.t('admin.client.deleted') : undefined,
     });
@@ -686,6 +729,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
         public: v.public,
         firstParty: v.firstParty,
         admin: v.admin,
+        ...clientSettingsBody(v, v.public, false),
       };
       if (v.name) body.name = v.name;
       if (v.scope) body.scope = v.scope;
@@ -704,6 +748,8 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
         {
           clients: await svc.listAllClients(adminDeps, actorOf(ctx)),
           grantTypes: GRANT_TYPES,
+          idTokenAlgs: ID_TOKEN_ALGS,
+          authMethods: AUTH_METHODS,
           values: v,
           errors: byField(fieldsOf(ctx, err)),
         },
@@ -727,7 +773,15 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       {
         client: c,
         grantTypes: GRANT_TYPES,
-        values: { ...c, scope: c.scope ?? '' },
+        values: {
+          ...c,
+          scope: c.scope ?? '',
+          jwksUri: c.jwksUri ?? '',
+          jwksText: c.jwks ? JSON.stringify(c.jwks) : '',
+          backchannelLogoutUri: c.backchannelLogoutUri ?? '',
+        },
+        idTokenAlgs: ID_TOKEN_ALGS,
+        authMethods: AUTH_METHODS,
         notice: ctx.query.done === 'saved' ? ctx.state.t('admin.client.saved') : undefined,
         ...extra,
       },
@@ -751,6 +805,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
         firstParty: v.firstParty,
         admin: v.admin,
         scope: v.scope || null,
+        ...clientSettingsBody(v, false, true),
       });
       ctx.redirect(`/admin/clients/${encodeURIComponent(id)}?done=saved`);
     } catch (err) {
