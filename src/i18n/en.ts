@@ -922,6 +922,10 @@ export const en = {
     'There were too many unsuccessful verification attempts, so verification is locked for a while to protect your account. Try again later.',
   'portal.password.locked':
     'There were too many unsuccessful sign-in attempts, so your account is locked for a while. Try again later.',
+  // -- ux-flows13 --
+  'pow.checking': 'Checking… Your request is sent as soon as the check is done.',
+  'pow.done': 'Check done. Sending…',
+  'pow.failed': 'The check could not be completed. Send the form again to retry.',
 } as const;
 
 export type MessageKey = keyof typeof en;
