@@ -129,7 +129,9 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
         view: view.data,
         action: `/my/security-info/add/${kind}`,
         methodName: ctx.state.t(`method.${kind}` as never),
-        error: ctx.state.t(r.error.messageKey, r.error.params),
+        ...(r.step
+          ? { notice: ctx.state.t(r.error.messageKey, r.error.params) }
+          : { error: ctx.state.t(r.error.messageKey, r.error.params) }),
       },
       r.error.status,
     );

@@ -210,6 +210,7 @@ export function signInRoutes(deps: AppDeps): Router {
     m: VerificationMethod,
     error?: string,
     status = 200,
+    notice?: string,
   ) {
     const mine = credentialsFor(m, creds);
     const view = await m.challenge(await cxOf(ctx), user, mine, signInFlow(d.uid));
@@ -229,6 +230,7 @@ export function signInRoutes(deps: AppDeps): Router {
         methodName: ctx.state.t(`method.${m.kind}` as never),
         others,
         error,
+        notice,
       },
       status,
     );
@@ -375,6 +377,9 @@ export function signInRoutes(deps: AppDeps): Router {
     if (!r.ok && 'locked' in r) {
       return mfaPage(ctx, d, su.user, creds, m, ctx.state.t('signin.secondFactorLocked'), 429);
     }
+    if (!r.ok && r.step) {
+      return mfaPage(ctx, d, su.user, creds, m, undefined, 200, ctx.state.t(r.error, r.params));
+    }
     if (!r.ok) {
       return mfaPage(ctx, d, su.user, creds, m, ctx.state.t(r.error, r.params), r.exhausted ? 429 : 400);
     }
@@ -448,7 +453,9 @@ export function signInRoutes(deps: AppDeps): Router {
           view: view.data,
           action: `/interaction/${d.uid}/register/${kind}`,
           methodName: ctx.state.t(`method.${kind}` as never),
-          error: ctx.state.t(r.error.messageKey, r.error.params),
+          ...(r.step
+            ? { notice: ctx.state.t(r.error.messageKey, r.error.params) }
+            : { error: ctx.state.t(r.error.messageKey, r.error.params) }),
         },
         r.error.status,
       );

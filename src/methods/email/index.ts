@@ -45,6 +45,13 @@ const MAX_LOCAL = 64;
 const AMR = ['otp'];
 
 type Fail = { ok: false; error: MessageKey; params?: Record<string, string | number> };
+/** The enrolment's next step: a code was sent (a notice, not a failure). */
+const stepTo = (notice: MessageKey, params?: Record<string, string | number>) => ({
+  ok: false as const,
+  error: notice,
+  params,
+  step: true as const,
+});
 const fail = (error: MessageKey, params?: Record<string, string | number>): Fail =>
   params ? { ok: false, error, params } : { ok: false, error };
 
@@ -113,6 +120,8 @@ function limitError(r: Exclude<LimitResult, { ok: true }>): Fail {
 
 /** An answer that was no guess at all (a blank or malformed field, a stale form, a send): flows do not count it. */
 const notAttempt = (f: Fail): VerifyResult => ({ ...f, counted: false });
+/** A new code was sent on request: not an attempt, and not a failure either. */
+const codeSentStep = (f: Fail): VerifyResult => ({ ...f, counted: false, step: true });
 
 function codeError(r: Exclude<CheckResult, { ok: true }>): VerifyResult {
   switch (r.error) {
@@ -212,7 +221,9 @@ async function enrollFinish(
       data: live.data,
       purpose: 'enroll',
     });
-    return sent.ok ? fail('emailMethod.codeResent', { address: maskAddress(live.data.address) }) : sent;
+    return sent.ok
+      ? stepTo('emailMethod.codeResent', { address: maskAddress(live.data.address) })
+      : sent;
   }
   if (input.address === undefined && input.code !== undefined) {
     if (!live) return fail('emailMethod.enrollExpired');
@@ -250,7 +261,7 @@ async function enrollFinish(
     data: { address: n.address },
     purpose: 'enroll',
   });
-  return sent.ok ? fail('emailMethod.codeSent', { address: maskAddress(n.address) }) : sent;
+  return sent.ok ? stepTo('emailMethod.codeSent', { address: maskAddress(n.address) }) : sent;
 }
 
 // ---- verification ---------------------------------------------------------------------------------
@@ -313,7 +324,7 @@ export const emailMethod: VerificationMethod = {
       const sent = await sendTo(cx, user, flow, list[0]);
       if (!sent.ok)
         return sent.error === 'emailMethod.tooMany' ? { ...sent, exhausted: true } : notAttempt(sent);
-      return notAttempt(fail('emailMethod.codeResent', { address: maskAddress(addressOf(list[0])) }));
+      return codeSentStep(fail('emailMethod.codeResent', { address: maskAddress(addressOf(list[0])) }));
     }
     const r = await checkCode(cx, scope, input.code);
     if (!r.ok) return codeError(r);
