@@ -221,9 +221,7 @@ async function enrollFinish(
       data: live.data,
       purpose: 'enroll',
     });
-    return sent.ok
-      ? stepTo('emailMethod.codeResent', { address: maskAddress(live.data.address) })
-      : sent;
+    return sent.ok ? stepTo('emailMethod.codeResent', { address: maskAddress(live.data.address) }) : sent;
   }
   if (input.address === undefined && input.code !== undefined) {
     if (!live) return fail('emailMethod.enrollExpired');
