@@ -926,6 +926,19 @@ export const en = {
   'pow.checking': 'Checking… Your request is sent as soon as the check is done.',
   'pow.done': 'Check done. Sending…',
   'pow.failed': 'The check could not be completed. Send the form again to retry.',
+  'confirm.cancel': 'Cancel',
+  'confirm.portal.title': 'Delete this method?',
+  'confirm.portal.lead':
+    'You are about to delete {method} from your security info. You will no longer be able to use it to sign in or to reset your password.',
+  'confirm.portal.last':
+    'This is the last method you have registered. Without it you cannot reset your password yourself.',
+  'confirm.portal.delete': 'Delete method',
+  'confirm.admin.resetPassword':
+    'Reset the password of {login}? The current password stops working at once, and you get a temporary password to give to the user.',
+  'confirm.admin.disable':
+    'Disable the account {login}? The user is signed out everywhere and cannot sign in until the account is enabled again.',
+  'confirm.admin.requireReregistration':
+    'Require {login} to register their security info again? All their registered methods are removed, and they must register new ones the next time they sign in.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -137,6 +137,18 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
     );
   });
 
+  /** "Delete" asks first: a page that names the method, with a form that posts the deletion (no JavaScript). */
+  router.get('/security-info/:id/delete', requireUser, requireRecent, async (ctx) => {
+    const user = ctx.state.user as User;
+    const creds = await listCredentials(deps.db, user.id);
+    const m = describeAll(deps, creds, ctx.state.t).find((x) => x.id === ctx.params.id);
+    if (!m) throw new AppError('security_info.not_found', 404, 'error.http.404');
+    render(ctx, deps.views, 'my/confirm-delete', {
+      method: { id: m.id, name: ctx.state.t(`method.${m.kind}` as never), label: m.label },
+      last: creds.length === 1,
+    });
+  });
+
   router.post('/security-info/:id/delete', posted, requireUser, requireRecent, async (ctx) => {
     await removeMethod(deps, ctx.state.user as User, ctx.params.id, ctx.state.meta);
     ctx.redirect('/my/security-info?done=removed');
