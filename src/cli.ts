@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { BackupError, restoreEmbedded } from './backup.ts';
 import { systemClock } from './clock.ts';
-import { runCommand, USAGE } from './commands.ts';
+import { helpFor, runCommand, USAGE } from './commands.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { sendControl } from './control.ts';
 import { createDb } from './db/knex.ts';
@@ -20,6 +20,12 @@ async function main(argv: string[]): Promise<number> {
   if (!argv.length || argv[0] === '--help' || argv[0] === 'help') {
     process.stdout.write(USAGE);
     return argv.length ? 0 : 2;
+  }
+  // `tobira user update --help`: the command's own usage, without touching any database.
+  const help = helpFor(argv);
+  if (help) {
+    process.stdout.write(help);
+    return 0;
   }
   let config: ReturnType<typeof loadConfig>;
   try {
