@@ -939,6 +939,8 @@ export const en = {
     'Disable the account {login}? The user is signed out everywhere and cannot sign in until the account is enabled again.',
   'confirm.admin.requireReregistration':
     'Require {login} to register their security info again? All their registered methods are removed, and they must register new ones the next time they sign in.',
+  'signin.locked.when': 'You can try again in {minutes} minutes.',
+  'signin.locked.whenOne': 'You can try again in 1 minute.',
 } as const;
 
 export type MessageKey = keyof typeof en;

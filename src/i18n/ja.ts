@@ -958,4 +958,6 @@ export const ja: Record<MessageKey, string> = {
     'アカウント {login} を無効にしますか? ユーザーはすべての場所でサインアウトされ、再び有効にするまでサインインできません。',
   'confirm.admin.requireReregistration':
     '{login} にセキュリティ情報の再登録を求めますか? 登録済みの方法はすべて削除され、次回のサインイン時に新しい方法を登録する必要があります。',
+  'signin.locked.when': '{minutes} 分後にもう一度お試しいただけます。',
+  'signin.locked.whenOne': '1 分後にもう一度お試しいただけます。',
 };

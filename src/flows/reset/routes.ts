@@ -78,7 +78,13 @@ export function resetRoutes(deps: AppDeps): Router {
       ctx,
       deps.views,
       'reset/identify',
-      { interaction, powChallenge: await deps.pow.challenge(), ...data },
+      {
+        interaction,
+        powChallenge: await deps.pow.challenge(),
+        // The sign-in page's links ("locked", "I can't use any of these") carry the user ID.
+        username: typeof ctx.query.login === 'string' ? ctx.query.login.trim().slice(0, 256) : '',
+        ...data,
+      },
       status,
     );
   }

@@ -231,6 +231,7 @@ export function signInRoutes(deps: AppDeps): Router {
         others,
         error,
         notice,
+        login: user.login,
       },
       status,
     );
@@ -334,7 +335,17 @@ export function signInRoutes(deps: AppDeps): Router {
     });
     if (!result.ok) {
       if (result.reason === 'locked') {
-        return render(ctx, views, 'signin/locked', { uid: d.uid, here: `/interaction/${d.uid}` }, 429);
+        const minutes = Math.max(
+          1,
+          Math.ceil((result.until.getTime() - deps.clock.now().getTime()) / 60_000),
+        );
+        return render(
+          ctx,
+          views,
+          'signin/locked',
+          { uid: d.uid, here: `/interaction/${d.uid}`, minutes, login: username.trim() },
+          429,
+        );
       }
       return loginPage(ctx, d, { username, error: ctx.state.t('signin.invalid') }, 401);
     }
