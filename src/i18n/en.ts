@@ -941,6 +941,8 @@ export const en = {
     'Require {login} to register their security info again? All their registered methods are removed, and they must register new ones the next time they sign in.',
   'signin.locked.when': 'You can try again in {minutes} minutes.',
   'signin.locked.whenOne': 'You can try again in 1 minute.',
+  'signin.stepUp':
+    'For your security, sign in again to continue. Changes to your security info need a recent sign-in.',
 } as const;
 
 export type MessageKey = keyof typeof en;

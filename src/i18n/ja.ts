@@ -960,4 +960,6 @@ export const ja: Record<MessageKey, string> = {
     '{login} にセキュリティ情報の再登録を求めますか? 登録済みの方法はすべて削除され、次回のサインイン時に新しい方法を登録する必要があります。',
   'signin.locked.when': '{minutes} 分後にもう一度お試しいただけます。',
   'signin.locked.whenOne': '1 分後にもう一度お試しいただけます。',
+  'signin.stepUp':
+    'セキュリティ保護のため、続行するにはもう一度サインインしてください。セキュリティ情報の変更には、最近のサインインが必要です。',
 };

@@ -145,6 +145,13 @@ describe(`security-info portal (${backendName})`, () => {
     const auth = new URL(r.location!);
     assert.equal(auth.searchParams.get('prompt'), 'login');
     assert.equal(auth.searchParams.get('acr_values'), 'urn:tobira:acr:mfa');
+    assert.equal(auth.searchParams.get('login_hint'), 'gina', 'the user ID is passed on');
+    const signInPage = await ginaBrowser.follow(await ginaBrowser.get(auth.href));
+    assert.match(
+      signInPage.text,
+      /<p class="notice" role="status" id="step-up">For your security, sign in again/,
+    );
+    assert.match(signInPage.text, /<input id="username" name="username"[^>]* value="gina"/, 'filled in');
     // Sign in again: password, then the app.
     page = await open(ginaBrowser, '/my/security-info', 'gina', secret);
     assert.equal(new URL(page.url).pathname, '/my/security-info');

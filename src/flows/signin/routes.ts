@@ -194,6 +194,11 @@ export function signInRoutes(deps: AppDeps): Router {
         here: `/interaction/${d.uid}`,
         clientName: await clientName(d.params.client_id as string),
         username: typeof d.params.login_hint === 'string' ? d.params.login_hint.slice(0, 256) : '',
+        // A step-up (prompt=login from a signed-in app such as the portal) says why it asks again.
+        stepUp:
+          typeof d.params.login_hint === 'string' &&
+          typeof d.params.prompt === 'string' &&
+          d.params.prompt.split(' ').includes('login'),
         passkey,
         ...extra,
       },
