@@ -943,6 +943,9 @@ export const en = {
   'signin.locked.whenOne': 'You can try again in 1 minute.',
   'signin.stepUp':
     'For your security, sign in again to continue. Changes to your security info need a recent sign-in.',
+  'signin.register.needed': 'You need {needed} methods that can reset your password.',
+  'signin.register.neededOne': 'You need 1 method that can reset your password.',
+  'signin.register.progress': '{have} of {needed} registered.',
 } as const;
 
 export type MessageKey = keyof typeof en;

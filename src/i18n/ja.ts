@@ -962,4 +962,7 @@ export const ja: Record<MessageKey, string> = {
   'signin.locked.whenOne': '1 分後にもう一度お試しいただけます。',
   'signin.stepUp':
     'セキュリティ保護のため、続行するにはもう一度サインインしてください。セキュリティ情報の変更には、最近のサインインが必要です。',
+  'signin.register.needed': 'パスワードのリセットに使える方法が {needed} つ必要です。',
+  'signin.register.neededOne': 'パスワードのリセットに使える方法が 1 つ必要です。',
+  'signin.register.progress': '{needed} つのうち {have} つ登録済みです。',
 };

@@ -11,7 +11,13 @@ import { ACR_MFA, ACR_PASSWORD } from '../../oidc/acr.ts';
 import { ADMIN_SCOPE, adminScopeForUsers } from '../../oidc/clients.ts';
 import { mfaRequested } from '../../oidc/provider.ts';
 import type { Policy } from '../../policy/settings.ts';
-import { needsReconfirm, needsRegistration, secondStep } from '../../policy/sspr.ts';
+import {
+  gatesRequired,
+  needsReconfirm,
+  needsRegistration,
+  resetGatesAvailable,
+  secondStep,
+} from '../../policy/sspr.ts';
 import { recordAudit } from '../../store/audit.ts';
 import { type Credential, listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
@@ -252,11 +258,16 @@ export function signInRoutes(deps: AppDeps): Router {
   async function wizardPage(ctx: Context, d: Details, user: User, policy: Policy, status = 200) {
     const creds = await listCredentials(db, user.id);
     const mustRegister = mustRegisterSecondFactor(policy, creds);
+    // How many independent methods (reset gates) the user needs, and how many are registered.
+    const subject = await subjectOf(user);
+    const needed = gatesRequired(policy, subject);
+    const have = Math.min(needed, resetGatesAvailable(policy, subject, resetKinds(creds)).length);
     render(
       ctx,
       views,
       'signin/register',
       {
+        progress: { needed, have },
         uid: d.uid,
         here: `/interaction/${d.uid}`,
         registered: describeAll(deps, creds, ctx.state.t),
