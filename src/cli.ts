@@ -22,6 +22,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return argv.length ? 0 : 2;
   }
+  // `tobira user update --help`: the command's own usage, without touching any database.
+  if (argv.some((a) => a === '--help' || a === '-h')) {
+    const { helpFor } = await import('./commands.ts');
+    const help = helpFor(argv);
+    if (help) {
+      process.stdout.write(help);
+      return 0;
+    }
+  }
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(process.env);

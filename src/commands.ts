@@ -84,6 +84,29 @@ ${ADMIN_USAGE}`;
 
 class UsageError extends Error {}
 
+/**
+ * `--help` (or `-h`) anywhere on a command line: the usage lines of that command (e.g. `user update`),
+ * of its group (`user`) when the sub-command is unknown, else the whole usage. undefined without it.
+ */
+export function helpFor(argv: string[]): string | undefined {
+  if (!argv.some((a) => a === '--help' || a === '-h')) return undefined;
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const entries: string[][] = [];
+  for (const line of USAGE.split('\n').slice(1)) {
+    if (/^ {2}\S/.test(line)) entries.push([line]);
+    else if (/^ {3,}\S/.test(line) && entries.length) entries[entries.length - 1].push(line);
+  }
+  for (let n = Math.min(words.length, 2); n > 0; n--) {
+    const prefix = words.slice(0, n).join(' ');
+    const hits = entries.filter((e) => {
+      const text = e[0].trim();
+      return text === prefix || text.startsWith(`${prefix} `) || text.includes(`| ${prefix} `);
+    });
+    if (hits.length) return `Usage: tobira ${prefix} ...\n\n${hits.flat().join('\n')}\n`;
+  }
+  return USAGE;
+}
+
 const MAX_PASSWORD = 256;
 
 function passwordFromStdin(stdin: string | undefined): string {
@@ -101,6 +124,8 @@ export async function runCommand(
   stdin: string | undefined,
   cx: CommandContext,
 ): Promise<CommandResult> {
+  const help = helpFor(argv);
+  if (help) return { code: 0, stdout: help, stderr: '' };
   const admin = await runAdminCommand(argv, cx);
   if (admin) return admin;
   const out: string[] = [];

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { parseCidr } from './oidc/backchannel.ts';
 
@@ -255,6 +256,23 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownTimeoutSeconds,
     tracing,
   });
+}
+
+/**
+ * What start() warns about but serves anyway. Passkeys and security keys (WebAuthn) need a domain
+ * name: browsers refuse an IP address as the relying party ID, so with an ISSUER like
+ * http://192.168.1.10:3000 registering or using one fails in the browser.
+ */
+export function serveWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  const host = new URL(config.issuer).hostname;
+  if (isIP(host.replace(/^\[|\]$/g, ''))) {
+    warnings.push(
+      `ISSUER: ${host} is an IP address; passkeys and security keys need a domain name (browsers refuse an IP address). ` +
+        'Use a DNS name (or http://localhost for local use)',
+    );
+  }
+  return warnings;
 }
 
 /**

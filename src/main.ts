@@ -5,7 +5,7 @@ import { createApp, type TobiraApp } from './app.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { askPrimaryForMetrics, runPrimary, shareRegistry } from './cluster.ts';
 import { runCommand } from './commands.ts';
-import { type Config, ConfigError, loadConfig, serveProblems } from './config.ts';
+import { type Config, ConfigError, loadConfig, serveProblems, serveWarnings } from './config.ts';
 import { listenControl } from './control.ts';
 import { createDb, type Db } from './db/knex.ts';
 import { migrateLatest } from './db/migrate.ts';
@@ -41,6 +41,7 @@ export async function start(
   if (problems.length) throw new ConfigError(problems);
   const root = createLogger(config.logLevel);
   const logger = cluster.isWorker ? root.child({ worker: cluster.worker?.id }) : root;
+  for (const w of serveWarnings(config)) logger.warn(w);
   const secret = resolveSecretKey(config);
   if (!config.secretKey && config.databaseUrl) {
     logger.warn(

@@ -95,6 +95,9 @@ export class FirstPartySessions {
     if (o.stepUp) {
       extra.prompt = 'login';
       if (o.mfa) extra.acr_values = ACR_MFA;
+      // The person signing in again is the one signed in: the sign-in page fills the user ID in.
+      const login = (ctx.state.user as { login?: unknown } | undefined)?.login;
+      if (typeof login === 'string' && !extra.login_hint) extra.login_hint = login;
     }
     const { url, sealed } = this.opts.rp.begin(returnTo, extra);
     ctx.cookies.set(this.opts.stateCookie, sealed, { ...this.#cookie, maxAge: 600_000 });

@@ -943,6 +943,30 @@ export const en = {
     'There were too many unsuccessful verification attempts, so verification is locked for a while to protect your account. Try again later.',
   'portal.password.locked':
     'There were too many unsuccessful sign-in attempts, so your account is locked for a while. Try again later.',
+  // -- ux-flows13 --
+  'pow.checking': 'Checking… Your request is sent as soon as the check is done.',
+  'pow.done': 'Check done. Sending…',
+  'pow.failed': 'The check could not be completed. Send the form again to retry.',
+  'confirm.cancel': 'Cancel',
+  'confirm.portal.title': 'Delete this method?',
+  'confirm.portal.lead':
+    'You are about to delete {method} from your security info. You will no longer be able to use it to sign in or to reset your password.',
+  'confirm.portal.last':
+    'This is the last method you have registered. Without it you cannot reset your password yourself.',
+  'confirm.portal.delete': 'Delete method',
+  'confirm.admin.resetPassword':
+    'Reset the password of {login}? The current password stops working at once, and you get a temporary password to give to the user.',
+  'confirm.admin.disable':
+    'Disable the account {login}? The user is signed out everywhere and cannot sign in until the account is enabled again.',
+  'confirm.admin.requireReregistration':
+    'Require {login} to register their security info again? All their registered methods are removed, and they must register new ones the next time they sign in.',
+  'signin.locked.when': 'You can try again in {minutes} minutes.',
+  'signin.locked.whenOne': 'You can try again in 1 minute.',
+  'signin.stepUp':
+    'For your security, sign in again to continue. Changes to your security info need a recent sign-in.',
+  'signin.register.needed': 'You need {needed} methods that can reset your password.',
+  'signin.register.neededOne': 'You need 1 method that can reset your password.',
+  'signin.register.progress': '{have} of {needed} registered.',
 } as const;
 
 export type MessageKey = keyof typeof en;

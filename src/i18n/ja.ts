@@ -963,4 +963,28 @@ export const ja: Record<MessageKey, string> = {
     '確認に失敗した回数が多すぎるため、アカウント保護のため確認を一時的にロックしました。しばらくしてからもう一度お試しください。',
   'portal.password.locked':
     'サインインの失敗が多すぎるため、アカウントを一時的にロックしました。しばらくしてからもう一度お試しください。',
+  // -- ux-flows13 --
+  'pow.checking': '確認しています… 確認が終わるとすぐに送信します。',
+  'pow.done': '確認が完了しました。送信しています…',
+  'pow.failed': '確認を完了できませんでした。もう一度送信してください。',
+  'confirm.cancel': 'キャンセル',
+  'confirm.portal.title': 'この方法を削除しますか?',
+  'confirm.portal.lead':
+    'セキュリティ情報から {method} を削除しようとしています。削除すると、サインインやパスワードのリセットに使えなくなります。',
+  'confirm.portal.last':
+    'これは登録されている最後の方法です。削除すると、ご自身でパスワードをリセットできなくなります。',
+  'confirm.portal.delete': '方法を削除',
+  'confirm.admin.resetPassword':
+    '{login} のパスワードをリセットしますか? 現在のパスワードはすぐに使えなくなり、ユーザーに渡す一時パスワードが表示されます。',
+  'confirm.admin.disable':
+    'アカウント {login} を無効にしますか? ユーザーはすべての場所でサインアウトされ、再び有効にするまでサインインできません。',
+  'confirm.admin.requireReregistration':
+    '{login} にセキュリティ情報の再登録を求めますか? 登録済みの方法はすべて削除され、次回のサインイン時に新しい方法を登録する必要があります。',
+  'signin.locked.when': '{minutes} 分後にもう一度お試しいただけます。',
+  'signin.locked.whenOne': '1 分後にもう一度お試しいただけます。',
+  'signin.stepUp':
+    'セキュリティ保護のため、続行するにはもう一度サインインしてください。セキュリティ情報の変更には、最近のサインインが必要です。',
+  'signin.register.needed': 'パスワードのリセットに使える方法が {needed} つ必要です。',
+  'signin.register.neededOne': 'パスワードのリセットに使える方法が 1 つ必要です。',
+  'signin.register.progress': '{needed} つのうち {have} つ登録済みです。',
 };

@@ -6,3 +6,11 @@ export type Fail = { ok: false; error: MessageKey; params?: Record<string, strin
 /** A refusal with its message; `params` is present only when there are some. */
 export const fail = (error: MessageKey, params?: Record<string, string | number>): Fail =>
   params ? { ok: false, error, params } : { ok: false, error };
+
+/** The enrolment's next step: a code was sent (a notice, not a failure). */
+export const stepTo = (notice: MessageKey, params?: Record<string, string | number>) => ({
+  ok: false as const,
+  error: notice,
+  params,
+  step: true as const,
+});

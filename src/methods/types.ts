@@ -51,7 +51,16 @@ export type MethodInput = Record<string, unknown>;
 
 export type EnrollFinish =
   | { ok: true; credential: NewCredential }
-  | { ok: false; error: MessageKey; params?: Record<string, string | number> };
+  | {
+      ok: false;
+      error: MessageKey;
+      params?: Record<string, string | number>;
+      /**
+       * Not a failure: the enrolment moved on to its next step (a code was sent) and `error` is the
+       * message that says so. Flows show it as a notice with status 200 and audit no failure.
+       */
+      step?: true;
+    };
 
 export type VerifyResult =
   | { ok: true; credentialId: string; amr: string[] }
@@ -66,6 +75,8 @@ export type VerifyResult =
        * count it toward their locks. Default: it counts.
        */
       counted?: boolean;
+      /** Not a failure: a new code was sent on request; `error` is the message that says so. */
+      step?: true;
     };
 
 export interface VerificationMethod {

@@ -264,6 +264,14 @@ describe(`admin console in Chromium (${backendName})`, { skip: chromiumSkipReaso
       `/admin/users/${ids.omar}`,
     );
     assert.equal(await heading(page), t('admin.user.title', { login: 'omar' }));
+    // A destructive action asks first, on a page of its own.
+    await go(
+      page,
+      () => page.getByRole('link', { name: t('admin.user.resetPassword'), exact: true }).click(),
+      `/admin/users/${ids.omar}/confirm/reset-password`,
+    );
+    assert.equal(await text(page, '#confirm-lead'), t('confirm.admin.resetPassword', { login: 'omar' }));
+    assert.equal((await adminEvents('admin.user.reset_password')).length, 0, 'asking changes nothing');
     await go(
       page,
       () => button(page, 'admin.user.resetPassword').click(),

@@ -352,6 +352,24 @@ describe(`admin console (${backendName})`, () => {
     assert.match(page.text, /id="user-lock">Not locked/);
     assert.equal((await adminEvents('admin.user.unlock', ids.root)).length, 1);
 
+    // Each destructive action asks first on a page whose form posts it; asking changes nothing.
+    for (const [action, lead] of [
+      ['disable', /Disable the account omar\?/],
+      ['reset-password', /Reset the password of omar\?/],
+      ['require-reregistration', /Require omar to register their security info again\?/],
+    ] as const) {
+      assert.match(page.text, new RegExp(`href="/admin/users/${ids.omar}/confirm/${action}"`), action);
+      const confirm = await root.get(`/admin/users/${ids.omar}/confirm/${action}`, srv.issuer);
+      assert.equal(confirm.status, 200, action);
+      assert.match(confirm.text, lead);
+      assert.match(
+        confirm.text,
+        new RegExp(`<form method="post" action="/admin/users/${ids.omar}/${action}"`),
+      );
+    }
+    assert.equal((await root.get(`/admin/users/${ids.omar}/confirm/explode`, srv.issuer)).status, 404);
+    page = await root.get(`/admin/users/${ids.omar}`, srv.issuer);
+    assert.match(page.text, /id="user-status">Active/, 'asking disabled nothing');
     r = await post(root, page, `/admin/users/${ids.omar}/disable`);
     page = await root.follow(r);
     assert.match(page.text, /id="user-status">Disabled/);
@@ -381,6 +399,7 @@ describe(`admin console (${backendName})`, () => {
     assert.equal((await adminEvents('admin.user.unlock', ids.desk)).length, 1);
     r = await post(br, page, `/admin/users/${ids.nina}/disable`);
     assert.equal(r.status, 403);
+    assert.equal((await br.get(`/admin/users/${ids.nina}/confirm/disable`, srv.issuer)).status, 403);
     r = await post(br, page, '/admin/policy', { resetScope: 'none' });
     assert.equal(r.status, 403);
     assert.equal((await srv.app.deps.policy()).resetScope, 'all');

@@ -376,3 +376,38 @@ describe(`tobira CLI in direct mode, no server (${usingPostgres ? 'postgres via 
     assert.match(r.stderr, /LOG_LEVEL:/);
   });
 });
+
+describe('tobira COMMAND --help (issue 13)', () => {
+  it('answers `--help` on every command with its own usage, without opening any database', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tobira-help-'));
+    try {
+      const env = { DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+      const update = await tobira(env, ['user', 'update', '--help']);
+      assert.equal(update.code, 0, update.stderr);
+      assert.match(update.stdout, /^Usage: tobira user update \.\.\./);
+      assert.match(update.stdout, /user update LOGIN \[--name N\]/);
+      assert.match(update.stdout, /--password-managed local\|external/, 'with its continuation line');
+      assert.doesNotMatch(update.stdout, /client add/, 'only the command asked about');
+      const add = await tobira(env, ['client', 'add', '-h']);
+      assert.equal(add.code, 0);
+      assert.match(add.stdout, /client add CLIENT_ID --redirect-uri URI/);
+      const group = await tobira(env, ['user', 'frobnicate', '--help']);
+      assert.equal(group.code, 0);
+      assert.match(group.stdout, /user add LOGIN/, 'an unknown sub-command shows its group');
+      for (const cmd of [
+        ['migrate'],
+        ['policy', 'set'],
+        ['keys', 'rotate'],
+        ['backup'],
+        ['user', 'disable'],
+      ]) {
+        const r = await tobira(env, [...cmd, '--help']);
+        assert.equal(r.code, 0, `${cmd.join(' ')} --help: ${r.stderr}`);
+        assert.match(r.stdout, new RegExp(cmd.join(' ')), cmd.join(' '));
+      }
+      assert.deepEqual(fs.readdirSync(dataDir), [], 'no database was created');
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -63,6 +63,20 @@ describe(`sign-in lockout (${backendName})`, () => {
     assert.equal(tenth.status, 429);
     assert.match(tenth.text, /temporarily locked/);
     assert.match(tenth.text, /href="\/reset\?interaction=/, 'offers "Can\'t access your account?"');
+    assert.match(
+      tenth.text,
+      /href="\/reset\?interaction=[A-Za-z0-9_-]+&amp;login=erin"/,
+      'the reset link carries the user ID',
+    );
+    assert.match(tenth.text, /<p id="locked-until">You can try again in 1 minute\.<\/p>/, 'says when');
+    const link = /href="(\/reset\?[^"]+)"/.exec(tenth.text)![1].replace(/&amp;/g, '&');
+    const reset = await new Browser().get(link, a.issuer);
+    assert.equal(reset.status, 200);
+    assert.match(
+      reset.text,
+      /<input id="username" name="username"[^>]* value="erin"/,
+      'the reset page has it filled in',
+    );
     const eleventh = await attempt(configA, 'erin', password);
     assert.equal(eleventh.status, 429, 'right password refused while locked');
     const other = await attempt(configB, 'erin', password);

@@ -49,6 +49,12 @@ describe(`multi-factor sign-in with an authenticator app (${backendName})`, () =
     assert.equal(f.page.status, 200);
     assert.match(f.page.text, /More information required/);
     assert.match(f.page.text, /href="\/interaction\/[^/]+\/register\/app"/);
+    // The wizard says how many methods are needed and how far the user is.
+    assert.match(
+      f.page.text,
+      /id="wizard-progress">You need \d methods? that can reset your password\.\s*<strong>0 of \d registered\.<\/strong>/,
+    );
+    assert.match(f.page.text, /<progress max="\d" value="0"/);
     assert.doesNotMatch(f.page.text, /register-skip/, 'no skip (test/security/mfa-skip.test.ts attacks it)');
     const signOut = /href="(\/interaction\/[^"]+\/abort)"/.exec(f.page.text)![1];
     const r = await f.br.follow(await f.br.get(signOut, srv.issuer), REDIRECT_URI);

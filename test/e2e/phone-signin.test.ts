@@ -7,7 +7,7 @@ import { createDelivery } from '../../src/delivery/index.ts';
 import { type Delivery, DeliveryError, type Message } from '../../src/delivery/types.ts';
 import { createLogger } from '../../src/logger.ts';
 import { ACR_MFA } from '../../src/oidc/acr.ts';
-import { alertText, Browser, formAction, hiddenInputs } from '../helpers/browser.ts';
+import { alertText, Browser, formAction, hiddenInputs, noticeText } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { deliverQueuedNotices } from '../helpers/notices.ts';
 import { identifyForReset } from '../helpers/reset.ts';
@@ -111,7 +111,13 @@ describe(`sign-in with a text message or a phone call (${backendName})`, () => {
       { ...hiddenInputs(r.text), country: 'JP', number: '090-2345-6789', type: 'mobile', via: 'sms' },
       srv.issuer,
     );
-    assert.match(alertText(r.text) ?? '', /We sent a code to \+81 ••• •••• 89/);
+    assert.equal(r.status, 200, 'a code sent is a step, not an error');
+    assert.equal(alertText(r.text), undefined, 'no error box');
+    assert.match(noticeText(r.text) ?? '', /We sent a code to \+81 ••• •••• 89/);
+    const failedAdds = await tdb
+      .db('audit_events')
+      .where({ activity: 'security_info.add', result: 'failed', reason: 'phone.codeSent' });
+    assert.deepEqual(failedAdds, [], 'a code sent is not audited as a failed add');
     assert.match(r.text, /name="code"/, 'now the code form');
     assert.ok(!r.text.includes('2345'), 'the page never shows the number in full');
     const code = await codeInText(MOBILE);
@@ -217,7 +223,9 @@ describe(`sign-in with a text message or a phone call (${backendName})`, () => {
       { ...hiddenInputs(r.text), address: 'pat.home@example.org' },
       srv.issuer,
     );
-    assert.match(alertText(r.text) ?? '', /We sent a code to p•••@example\.org/);
+    assert.equal(r.status, 200, 'a code sent is a step, not an error');
+    assert.equal(alertText(r.text), undefined, 'no error box');
+    assert.match(noticeText(r.text) ?? '', /We sent a code to p•••@example\.org/);
     const mail = await tdb.db('outbox').where({ recipient: 'pat.home@example.org' }).first();
     assert.equal(mail.purpose, 'email.enroll_code');
     const code = /^\s+(\d{6})\s*$/m.exec(mail.body_text)![1];

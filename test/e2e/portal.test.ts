@@ -100,7 +100,7 @@ describe(`security-info portal (${backendName})`, () => {
   it('refuses a change without the CSRF token or from another origin', async (t) => {
     if (!requireTool(t, OATHTOOL, 'oathtool')) return;
     const page = await open(ginaBrowser, '/my/security-info');
-    const id = /action="\/my\/security-info\/([0-9a-f-]{36})\/delete"/.exec(page.text)![1];
+    const id = /href="\/my\/security-info\/([0-9a-f-]{36})\/delete"/.exec(page.text)![1];
     let r = await ginaBrowser.post(`/my/security-info/${id}/delete`, {}, srv.issuer);
     assert.equal(r.status, 403);
     r = await ginaBrowser.request('POST', `/my/security-info/${id}/delete`, {
@@ -135,7 +135,7 @@ describe(`security-info portal (${backendName})`, () => {
     clock.advance(11 * 60_000);
     let page = await ginaBrowser.get('/my/security-info', srv.issuer);
     assert.equal(page.status, 200, 'reading is still allowed');
-    const id = /action="\/my\/security-info\/([0-9a-f-]{36})\/delete"/.exec(page.text)![1];
+    const id = /href="\/my\/security-info\/([0-9a-f-]{36})\/delete"/.exec(page.text)![1];
     let r = await post(ginaBrowser, page, `/my/security-info/${id}/delete`);
     assert.equal(r.status, 401, 'a stale sign-in cannot change security info');
     assert.match(alertText(r.text) ?? '', /sign in again/i);
@@ -145,13 +145,27 @@ describe(`security-info portal (${backendName})`, () => {
     const auth = new URL(r.location!);
     assert.equal(auth.searchParams.get('prompt'), 'login');
     assert.equal(auth.searchParams.get('acr_values'), 'urn:tobira:acr:mfa');
+    assert.equal(auth.searchParams.get('login_hint'), 'gina', 'the user ID is passed on');
+    const signInPage = await ginaBrowser.follow(await ginaBrowser.get(auth.href));
+    assert.match(
+      signInPage.text,
+      /<p class="notice" role="status" id="step-up">For your security, sign in again/,
+    );
+    assert.match(signInPage.text, /<input id="username" name="username"[^>]* value="gina"/, 'filled in');
     // Sign in again: password, then the app.
     page = await open(ginaBrowser, '/my/security-info', 'gina', secret);
     assert.equal(new URL(page.url).pathname, '/my/security-info');
     const fresh = await open(ginaBrowser, '/my/security-info/add/app', 'gina', secret);
     assert.equal(fresh.status, 200, 'allowed after signing in again with the second factor');
 
-    page = await ginaBrowser.get('/my/security-info', srv.issuer);
+    // "Delete" asks first, on a page of its own whose form posts the deletion (no JavaScript needed).
+    page = await ginaBrowser.get(`/my/security-info/${id}/delete`, srv.issuer);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /<h1>Delete this method\?<\/h1>/);
+    assert.match(page.text, /Authenticator app/);
+    assert.match(page.text, new RegExp(`<form method="post" action="/my/security-info/${id}/delete"`));
+    assert.match(page.text, /<a class="button secondary" href="\/my\/security-info">Cancel<\/a>/);
+    assert.equal((await tdb.db('credentials').where({ id })).length, 1, 'asking deletes nothing');
     r = await post(ginaBrowser, page, `/my/security-info/${id}/delete`);
     assert.equal(r.status, 302);
     assert.equal((await tdb.db('credentials').where({ id })).length, 0, 'deleted');

@@ -135,7 +135,7 @@ describe(`proof-of-work widget in Chromium under the strict CSP (${backendName})
     }
   });
 
-  it('English: focusing the form solves the check in a worker; the posted field passes verify() once', async (t) => {
+  it('English: the check is solved in a worker from page load; the posted field passes verify() once', async (t) => {
     const browser = await chromiumOrSkip(t);
     if (!browser) return;
     try {
@@ -144,16 +144,15 @@ describe(`proof-of-work widget in Chromium under the strict CSP (${backendName})
       const res = await page.goto(`${base}/?lang=en`);
       assert.match(res?.headers()['content-security-policy'] ?? '', /default-src 'none'/);
       await page.waitForFunction(() => (globalThis as any).$altcha?.algorithms?.has('PBKDF2/SHA-256'));
-      await page.locator('altcha-widget').getByText("I'm not a robot").waitFor();
       assert.equal(await page.locator('noscript').count(), 1);
 
       const started = Date.now();
-      await page.focus('#username'); // auto="onfocus"
+      await page.focus('#username'); // the check started on load (auto="onload"); focusing is harmless
       await page.fill('#username', 'alice');
-      await page.locator('altcha-widget [data-state="verified"]').waitFor({ timeout: 30_000 });
-      const took = Date.now() - started;
-      t.diagnostic(`solved in ${took} ms (the widget waits at least 500 ms)`);
-      assert.ok(took < 15_000, `solved in ${took} ms`);
+      await page.locator('altcha-widget [data-state="verified"]').waitFor({ timeout: 60_000 });
+      await page.locator('altcha-widget').getByText('Verified').waitFor();
+      // How long it took is measured, not asserted: speed targets belong in bench/.
+      t.diagnostic(`solved ${Date.now() - started} ms after the focus (the widget waits at least 500 ms)`);
       assert.deepEqual(await domViolations(page), [], 'no securitypolicyviolation event on the form page');
 
       await Promise.all([page.waitForURL(`${base}/submit`), page.click('button[type="submit"]')]);
@@ -179,7 +178,7 @@ describe(`proof-of-work widget in Chromium under the strict CSP (${backendName})
     }
   });
 
-  it('Japanese: the widget speaks Japanese; ticking its check box solves it; no CSP violation', async (t) => {
+  it('Japanese: the widget speaks Japanese and solves the check by itself; no CSP violation', async (t) => {
     const browser = await chromiumOrSkip(t);
     if (!browser) return;
     try {
@@ -187,13 +186,8 @@ describe(`proof-of-work widget in Chromium under the strict CSP (${backendName})
       const w = await watch(page);
       await page.goto(`${base}/?lang=ja`);
       const widget = page.locator('altcha-widget');
-      await widget.getByText('私はロボットではありません').waitFor();
-      // Where a person clicks: the middle of the box (the check mark's svg lies over the input there,
-      // which Playwright's own click refuses as "intercepted").
-      const box = await widget.locator('input[type="checkbox"]').boundingBox();
-      assert.ok(box);
-      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-      await widget.locator('[data-state="verified"]').waitFor({ timeout: 30_000 });
+      await widget.locator('[data-state="verified"]').waitFor({ timeout: 60_000 });
+      await widget.getByText('確認済み').waitFor();
       assert.equal(await widget.locator('input[type="checkbox"]').isChecked(), true);
       assert.deepEqual(await domViolations(page), [], 'no securitypolicyviolation event on the form page');
       await page.fill('#username', 'hanako');
@@ -206,22 +200,50 @@ describe(`proof-of-work widget in Chromium under the strict CSP (${backendName})
     }
   });
 
-  it('submitting before the check is done is held back by the browser; nothing is posted', async (t) => {
+  it('submitting before the check is done waits for it visibly, then posts a solution verify() accepts', async (t) => {
+    const browser = await chromiumOrSkip(t);
+    if (!browser) return;
+    try {
+      const page = await browser.newPage();
+      // Hold the worker back so the check cannot finish before the submit (no race with the page load).
+      let releaseWorker!: () => void;
+      const gate = new Promise<void>((r) => {
+        releaseWorker = r;
+      });
+      await page.route('**/assets/vendor/altcha-worker-pbkdf2.js', async (route) => {
+        await gate;
+        await route.continue();
+      });
+      await page.goto(`${base}/?lang=en`);
+      await page.waitForFunction(() => (globalThis as any).$altcha?.algorithms?.has('PBKDF2/SHA-256'));
+      const before = posted.length;
+      // This form is validated by the browser: the widget's required check box must not stop the submit
+      // with a bubble; the page waits for the check instead.
+      await page.fill('#username', 'alice');
+      await page.locator('form').evaluate((f: HTMLFormElement) => f.requestSubmit());
+      await page.locator('.pow .pow-status', { hasText: en['pow.checking'] }).waitFor();
+      assert.equal(page.url(), `${base}/?lang=en`);
+      assert.equal(posted.length, before, 'nothing is posted while the check runs');
+      await Promise.all([page.waitForURL(`${base}/submit`), releaseWorker()]);
+      assert.equal(await page.textContent('#result'), 'accepted');
+      assert.equal(posted.length, before + 1, 'posted once, by itself, after the check');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('the check starts when the page loads, without any focus or click', async (t) => {
     const browser = await chromiumOrSkip(t);
     if (!browser) return;
     try {
       const page = await browser.newPage();
       await page.goto(`${base}/?lang=en`);
-      await page.waitForFunction(() => (globalThis as any).$altcha?.algorithms?.has('PBKDF2/SHA-256'));
-      const before = posted.length;
-      // Submit without focusing the form first: the widget's required check box stops the form.
-      await page.locator('form').evaluate((f: HTMLFormElement) => f.requestSubmit());
-      assert.equal(page.url(), `${base}/?lang=en`);
-      assert.equal(posted.length, before);
-      const message = await page
-        .locator('altcha-widget input[type="checkbox"]')
-        .evaluate((el: HTMLInputElement) => el.validationMessage);
-      assert.equal(message, en['pow.required'], 'the browser shows our message');
+      await page.locator('altcha-widget [data-state="verified"]').waitFor({ timeout: 60_000 });
+      assert.equal(
+        await page.evaluate(() => document.activeElement === document.body),
+        true,
+        'nothing was focused',
+      );
     } finally {
       await browser.close();
     }

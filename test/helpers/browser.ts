@@ -113,6 +113,12 @@ export function decodeEntities(s: string): string {
 }
 
 /** Text of the page's alert, if any. */
+/** The text of the page's notice (a step of the flow, such as "code sent"; not an error), if any. */
+export function noticeText(html: string): string | undefined {
+  const m = /<p class="notice" role="status"[^>]*>([\s\S]*?)<\/p>/.exec(html);
+  return m ? decodeEntities(m[1].trim()) : undefined;
+}
+
 export function alertText(html: string): string | undefined {
   const m = /<p class="alert"[^>]*>([\s\S]*?)<\/p>/.exec(html);
   return m ? decodeEntities(m[1].trim()) : undefined;

@@ -161,6 +161,7 @@ describe(`email method (${backendName})`, () => {
       ok: false,
       error: 'emailMethod.codeSent',
       params: { address: 'C•••@example.com' },
+      step: true,
     });
     const [m] = await mails('Carol.Home@example.com');
     assert.equal(m.channel, 'email');
@@ -248,6 +249,7 @@ describe(`email method (${backendName})`, () => {
         error: 'emailMethod.codeResent',
         counted: false,
         params: { address: 'C•••@example.com' },
+        step: true,
       });
       const c = await lastCode('Carol.Home@example.com');
       const r = await emailMethod.verify(cx, carol, creds, flow, {

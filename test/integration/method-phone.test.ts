@@ -254,7 +254,12 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
       type: 'mobile',
       via: 'sms',
     });
-    assert.deepEqual(r, { ok: false, error: 'phone.codeSent', params: { number: '+81 ••• •••• 78' } });
+    assert.deepEqual(r, {
+      ok: false,
+      error: 'phone.codeSent',
+      params: { number: '+81 ••• •••• 78' },
+      step: true,
+    });
     const rows = await outbox({ recipient: '+819012345678' });
     assert.equal(rows.length, 1);
     assert.equal(rows[0].channel, 'sms');
@@ -317,7 +322,12 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
       type: 'alternate',
       via: 'voice',
     });
-    assert.deepEqual(r, { ok: false, error: 'phone.codeSent', params: { number: '+81 ••• •••• 78' } });
+    assert.deepEqual(r, {
+      ok: false,
+      error: 'phone.codeSent',
+      params: { number: '+81 ••• •••• 78' },
+      step: true,
+    });
     const call = await lastTo('+81312345678');
     assert.equal(call.channel, 'voice');
     assert.equal(call.locale, 'ja');
@@ -378,6 +388,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
       ok: false,
       error: 'phone.codeResent',
       params: { number: maskPhone(jpMobile(1)) },
+      step: true,
     });
     const second = codeOf(await lastTo(jpMobile(1)));
     if (first !== second) {
@@ -437,6 +448,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
       error: 'phone.codeResent',
       counted: false,
       params: { number: '+81 ••• •••• 78' },
+      step: true,
     });
     const call = await lastTo('+81312345678');
     assert.equal(call.channel, 'voice');

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig, serveWarnings } from '../../src/config.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const KEY = Buffer.alloc(32, 7).toString('base64');
@@ -174,5 +174,29 @@ describe('node src/main.ts with a bad environment', () => {
     assert.doesNotMatch(stderr, /^\s+at\s/m, 'no stack trace');
     assert.doesNotMatch(stdout, /listening/, 'the server did not start');
     assert.deepEqual(fs.readdirSync(dataDir), [], 'nothing was created in DATA_DIR');
+  });
+});
+
+describe('start-up warnings (issue 13)', () => {
+  it('warns that an IP-address ISSUER breaks passkeys, and not for a domain name', () => {
+    for (const issuer of ['http://192.168.1.10:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000']) {
+      const w = serveWarnings(loadConfig({ ISSUER: issuer }));
+      assert.equal(w.length, 1, issuer);
+      assert.match(w[0], /IP address; passkeys and security keys need a domain name/);
+    }
+    for (const issuer of ['http://localhost:3000', 'https://id.example.com']) {
+      assert.deepEqual(serveWarnings(loadConfig({ ISSUER: issuer, TRUST_PROXY: '1' })), [], issuer);
+    }
+  });
+
+  it('the engines field asks for the Node that the package brings (the node devDependency)', () => {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    const brought = /^\^?(\d+\.\d+)/.exec(pkg.devDependencies.node)?.[1];
+    assert.ok(brought, 'a node devDependency');
+    assert.equal(pkg.engines.node, `>=${brought}`);
+    assert.ok(
+      Number(process.versions.node.split('.')[0]) >= Number(brought.split('.')[0]),
+      'the tests run on the Node the package brings',
+    );
   });
 });

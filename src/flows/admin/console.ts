@@ -508,6 +508,41 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     },
   };
 
+  /**
+   * The confirmation page of a destructive action: a plain page with a form that posts the action, so
+   * it works without JavaScript. The user page links here instead of posting at once.
+   */
+  const CONFIRMABLE: Record<string, { permission: Permission; button: MessageKey; lead: MessageKey }> = {
+    'reset-password': {
+      permission: 'users.write',
+      button: 'admin.user.resetPassword',
+      lead: 'confirm.admin.resetPassword',
+    },
+    disable: { permission: 'users.write', button: 'admin.user.disable', lead: 'confirm.admin.disable' },
+    'require-reregistration': {
+      permission: 'users.write',
+      button: 'admin.user.requireReregistration',
+      lead: 'confirm.admin.requireReregistration',
+    },
+  };
+
+  router.get('/users/:id/confirm/:action', requireAdmin, async (ctx) => {
+    const id = userId(ctx);
+    const action = ctx.params.action;
+    const c = Object.hasOwn(CONFIRMABLE, action) ? CONFIRMABLE[action] : undefined;
+    if (!c) throw new AppError('not_found', 404, 'error.http.404');
+    if (!can(actorOf(ctx), c.permission)) throw new AppError('forbidden', 403, 'admin.error.forbidden');
+    const user = await svc.getUser(adminDeps, actorOf(ctx), id);
+    page(ctx, 'confirm', 'users', {
+      user,
+      heading: ctx.state.t(c.button),
+      lead: ctx.state.t(c.lead, { login: user.login }),
+      action: `/admin/users/${id}/${action}`,
+      button: ctx.state.t(c.button),
+      cancel: `/admin/users/${id}`,
+    });
+  });
+
   router.post('/users/:id/reset-password', posted, requireAdmin, need('users.write'), async (ctx) => {
     const id = userId(ctx);
     try {

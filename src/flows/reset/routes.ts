@@ -81,7 +81,13 @@ export function resetRoutes(deps: AppDeps): Router {
       ctx,
       deps.views,
       'reset/identify',
-      { interaction, powChallenge: await deps.pow.challenge(), ...data },
+      {
+        interaction,
+        powChallenge: await deps.pow.challenge(),
+        // The sign-in page's links ("locked", "I can't use any of these") carry the user ID.
+        username: typeof ctx.query.login === 'string' ? ctx.query.login.trim().slice(0, 256) : '',
+        ...data,
+      },
       status,
     );
   }
@@ -274,6 +280,11 @@ export function resetRoutes(deps: AppDeps): Router {
       return render(ctx, deps.views, 'reset/method-blocked', { methodName: o.name }, 429);
     }
     const r = g.value;
+    if (!r.ok && r.step && !g.blocked) {
+      // A new code sent on request: the next step of the flow, not a failed verification.
+      const view = await o.method.challenge(cx, s.user, o.credentials, flow);
+      return stepPage(ctx, s, kind, view, { notice: ctx.state.t(r.error, r.params) });
+    }
     if (r.ok && g.blocked) {
       // Failures racing this success blocked the method: the block holds.
       await audit(deps, s.user.id, 'reset.verify', 'blocked', meta(ctx), 'method blocked', { kind });

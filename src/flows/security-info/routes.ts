@@ -130,10 +130,24 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
         view: view.data,
         action: `/my/security-info/add/${kind}`,
         methodName: ctx.state.t(`method.${kind}` as never),
-        error: ctx.state.t(r.error.messageKey, r.error.params),
+        ...(r.step
+          ? { notice: ctx.state.t(r.error.messageKey, r.error.params) }
+          : { error: ctx.state.t(r.error.messageKey, r.error.params) }),
       },
       r.error.status,
     );
+  });
+
+  /** "Delete" asks first: a page that names the method, with a form that posts the deletion (no JavaScript). */
+  router.get('/security-info/:id/delete', requireUser, requireRecent, async (ctx) => {
+    const user = ctx.state.user as User;
+    const creds = await listCredentials(deps.db, user.id);
+    const m = describeAll(deps, creds, ctx.state.t).find((x) => x.id === ctx.params.id);
+    if (!m) throw new AppError('security_info.not_found', 404, 'error.http.404');
+    render(ctx, deps.views, 'my/confirm-delete', {
+      method: { id: m.id, name: ctx.state.t(`method.${m.kind}` as never), label: m.label },
+      last: creds.length === 1,
+    });
   });
 
   router.post('/security-info/:id/delete', posted, requireUser, requireRecent, async (ctx) => {

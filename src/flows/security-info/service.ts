@@ -101,7 +101,10 @@ export async function beginEnroll(
   return m.enroll.begin(cx, user, flow, {});
 }
 
-export type FinishResult = { ok: true; credential: Credential } | { ok: false; error: AppError };
+export type FinishResult =
+  | { ok: true; credential: Credential }
+  /** `step`: not a failure but the enrolment's next step (a code was sent); `error` carries its message. */
+  | { ok: false; error: AppError; step?: true };
 
 export async function finishEnroll(
   deps: AppDeps,
@@ -116,6 +119,9 @@ export async function finishEnroll(
   const m = methodFor(deps, cx.policy, user, creds, kind);
   const r = await m.enroll.finish(cx, user, flow, input);
   const now = deps.clock.now();
+  if (!r.ok && r.step) {
+    return { ok: false, step: true, error: new AppError(`security_info.${r.error}`, 200, r.error, r.params) };
+  }
   if (!r.ok) {
     await recordAudit(deps.db, {
       at: now,

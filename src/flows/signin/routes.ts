@@ -10,7 +10,13 @@ import { ACR_MFA, ACR_PASSWORD } from '../../oidc/acr.ts';
 import { ADMIN_SCOPE, adminScopeForUsers } from '../../oidc/clients.ts';
 import { mfaRequested } from '../../oidc/provider.ts';
 import type { Policy } from '../../policy/settings.ts';
-import { needsReconfirm, needsRegistration, secondStep } from '../../policy/sspr.ts';
+import {
+  gatesRequired,
+  needsReconfirm,
+  needsRegistration,
+  resetGatesAvailable,
+  secondStep,
+} from '../../policy/sspr.ts';
 import { recordAudit } from '../../store/audit.ts';
 import { type Credential, listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
@@ -204,6 +210,11 @@ export function signInRoutes(deps: AppDeps): Router {
         here: `/interaction/${d.uid}`,
         clientName: await clientName(d.params.client_id as string),
         username: typeof d.params.login_hint === 'string' ? d.params.login_hint.slice(0, 256) : '',
+        // A step-up (prompt=login from a signed-in app such as the portal) says why it asks again.
+        stepUp:
+          typeof d.params.login_hint === 'string' &&
+          typeof d.params.prompt === 'string' &&
+          d.params.prompt.split(' ').includes('login'),
         passkey,
         ...extra,
       },
@@ -220,6 +231,7 @@ export function signInRoutes(deps: AppDeps): Router {
     m: VerificationMethod,
     error?: string,
     status = 200,
+    notice?: string,
   ) {
     const mine = credentialsFor(m, creds);
     const view = await m.challenge(await cxOf(ctx), user, mine, signInFlow(d.uid));
@@ -239,6 +251,8 @@ export function signInRoutes(deps: AppDeps): Router {
         methodName: ctx.state.t(`method.${m.kind}` as never),
         others,
         error,
+        notice,
+        login: user.login,
       },
       status,
     );
@@ -254,11 +268,16 @@ export function signInRoutes(deps: AppDeps): Router {
   async function wizardPage(ctx: Context, d: Details, user: User, policy: Policy, status = 200) {
     const creds = await listCredentials(db, user.id);
     const mustRegister = mustRegisterSecondFactor(policy, creds);
+    // How many independent methods (reset gates) the user needs, and how many are registered.
+    const subject = await subjectOf(user);
+    const needed = gatesRequired(policy, subject);
+    const have = Math.min(needed, resetGatesAvailable(policy, subject, resetKinds(creds)).length);
     render(
       ctx,
       views,
       'signin/register',
       {
+        progress: { needed, have },
         uid: d.uid,
         here: `/interaction/${d.uid}`,
         registered: describeAll(deps, creds, ctx.state.t),
@@ -342,7 +361,17 @@ export function signInRoutes(deps: AppDeps): Router {
     });
     if (!result.ok) {
       if (result.reason === 'locked') {
-        return render(ctx, views, 'signin/locked', { uid: d.uid, here: `/interaction/${d.uid}` }, 429);
+        const minutes = Math.max(
+          1,
+          Math.ceil((result.until.getTime() - deps.clock.now().getTime()) / 60_000),
+        );
+        return render(
+          ctx,
+          views,
+          'signin/locked',
+          { uid: d.uid, here: `/interaction/${d.uid}`, minutes, login: username.trim() },
+          429,
+        );
       }
       return loginPage(ctx, d, { username, error: ctx.state.t('signin.invalid') }, 401);
     }
@@ -384,6 +413,9 @@ export function signInRoutes(deps: AppDeps): Router {
     );
     if (!r.ok && 'locked' in r) {
       return mfaPage(ctx, d, su.user, creds, m, ctx.state.t('signin.secondFactorLocked'), 429);
+    }
+    if (!r.ok && r.step) {
+      return mfaPage(ctx, d, su.user, creds, m, undefined, 200, ctx.state.t(r.error, r.params));
     }
     if (!r.ok) {
       return mfaPage(ctx, d, su.user, creds, m, ctx.state.t(r.error, r.params), r.exhausted ? 429 : 400);
@@ -458,7 +490,9 @@ export function signInRoutes(deps: AppDeps): Router {
           view: view.data,
           action: `/interaction/${d.uid}/register/${kind}`,
           methodName: ctx.state.t(`method.${kind}` as never),
-          error: ctx.state.t(r.error.messageKey, r.error.params),
+          ...(r.step
+            ? { notice: ctx.state.t(r.error.messageKey, r.error.params) }
+            : { error: ctx.state.t(r.error.messageKey, r.error.params) }),
         },
         r.error.status,
       );

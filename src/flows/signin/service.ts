@@ -147,11 +147,14 @@ export async function verifySecondFactor(
     await audit('signin.second_factor', 'blocked', SECOND_FACTOR_LOCKED);
     return { ok: false, locked: true, until: g.until };
   }
-  await audit(
-    'signin.second_factor',
-    r.ok ? 'succeeded' : r.exhausted ? 'blocked' : 'failed',
-    r.ok ? null : r.error,
-  );
+  // A new code sent on request is a step of the flow, not a failed attempt.
+  if (r.ok || !r.step) {
+    await audit(
+      'signin.second_factor',
+      r.ok ? 'succeeded' : r.exhausted ? 'blocked' : 'failed',
+      r.ok ? null : r.error,
+    );
+  }
   if (g.lockedNow && g.state.lockedUntil) {
     const until = g.state.lockedUntil;
     const seconds = Math.round((until.getTime() - deps.clock.now().getTime()) / 1000);

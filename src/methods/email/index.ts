@@ -13,7 +13,7 @@ import {
 import { allowEmailSend, type LimitResult } from '../../security/rate-limits.ts';
 import { type Credential, countCredentialsByKind, touchCredential } from '../../store/credentials.ts';
 import type { User } from '../../store/users.ts';
-import { type Fail, fail } from '../results.ts';
+import { type Fail, fail, stepTo } from '../results.ts';
 import type {
   EnrollFinish,
   FlowId,
@@ -107,6 +107,8 @@ function limitError(r: Exclude<LimitResult, { ok: true }>): Fail {
 
 /** An answer that was no guess at all (a blank or malformed field, a stale form, a send): flows do not count it. */
 const notAttempt = (f: Fail): VerifyResult => ({ ...f, counted: false });
+/** A new code was sent on request: not an attempt, and not a failure either. */
+const codeSentStep = (f: Fail): VerifyResult => ({ ...f, counted: false, step: true });
 
 function codeError(r: Exclude<CheckResult, { ok: true }>): VerifyResult {
   switch (r.error) {
@@ -200,7 +202,7 @@ async function enrollFinish(
       data: live.data,
       purpose: 'enroll',
     });
-    return sent.ok ? fail('emailMethod.codeResent', { address: maskAddress(live.data.address) }) : sent;
+    return sent.ok ? stepTo('emailMethod.codeResent', { address: maskAddress(live.data.address) }) : sent;
   }
   if (input.address === undefined && input.code !== undefined) {
     if (!live) return fail('emailMethod.enrollExpired');
@@ -238,7 +240,7 @@ async function enrollFinish(
     data: { address: n.address },
     purpose: 'enroll',
   });
-  return sent.ok ? fail('emailMethod.codeSent', { address: maskAddress(n.address) }) : sent;
+  return sent.ok ? stepTo('emailMethod.codeSent', { address: maskAddress(n.address) }) : sent;
 }
 
 // ---- verification ---------------------------------------------------------------------------------
@@ -301,7 +303,7 @@ export const emailMethod: VerificationMethod = {
       const sent = await sendTo(cx, user, flow, list[0]);
       if (!sent.ok)
         return sent.error === 'emailMethod.tooMany' ? { ...sent, exhausted: true } : notAttempt(sent);
-      return notAttempt(fail('emailMethod.codeResent', { address: maskAddress(addressOf(list[0])) }));
+      return codeSentStep(fail('emailMethod.codeResent', { address: maskAddress(addressOf(list[0])) }));
     }
     const r = await checkCode(cx, scope, input.code);
     if (!r.ok) return codeError(r);

@@ -16,7 +16,7 @@ import { constantTimeEqual } from '../../security/secrets.ts';
 import { createChallenge, findLiveChallenge } from '../../store/challenges.ts';
 import { type Credential, listCredentials, touchCredential } from '../../store/credentials.ts';
 import type { User } from '../../store/users.ts';
-import { type Fail, fail } from '../results.ts';
+import { type Fail, fail, stepTo } from '../results.ts';
 import type {
   EnrollFinish,
   FlowId,
@@ -104,6 +104,8 @@ const deliveryError = (via: Via): Fail => fail(via === 'sms' ? 'phone.smsFailed'
 
 /** An answer that was no guess at all (a blank or malformed field, a stale form, a send): flows do not count it. */
 const notAttempt = (f: Fail): VerifyResult => ({ ...f, counted: false });
+/** A new code was sent on request: not an attempt, and not a failure either. */
+const codeSentStep = (f: Fail): VerifyResult => ({ ...f, counted: false, step: true });
 
 const codeErrors = (via: Via, r: Exclude<CheckResult, { ok: true }>): VerifyResult => {
   switch (r.error) {
@@ -257,7 +259,7 @@ async function enrollFinish(
       data,
       purpose: 'phone.enroll_code',
     });
-    return sent.ok ? fail('phone.codeResent', { number: maskPhone(live.data.e164) }) : sent;
+    return sent.ok ? stepTo('phone.codeResent', { number: maskPhone(live.data.e164) }) : sent;
   }
 
   // Step 2: the code that was sent.
@@ -304,7 +306,7 @@ async function enrollFinish(
     data: { e164: phone.e164, country: phone.country, type, textable: phone.textable },
     purpose: 'phone.enroll_code',
   });
-  return sent.ok ? fail('phone.codeSent', { number: maskPhone(phone.e164) }) : sent;
+  return sent.ok ? stepTo('phone.codeSent', { number: maskPhone(phone.e164) }) : sent;
 }
 
 // ---- verification ---------------------------------------------------------------------------------
@@ -487,7 +489,7 @@ async function verifyFor(
   // The number typed in a reset, when the host has no separate step for it.
   if (isReset(flow) && input.number !== undefined) {
     const r = await confirmNumberAndSend(cx, user, credentials, flow, input.number, input.country, via);
-    if (r.ok) return notAttempt(fail('phone.codeSent', { number: r.sentTo }));
+    if (r.ok) return codeSentStep(fail('phone.codeSent', { number: r.sentTo }));
     if (r.error === 'phone.tooMany') return { ...fail(r.error), exhausted: true };
     // A number that does not match is a wrong entry; a limit or a failed send is not.
     return r.error === 'phone.numberMismatch' ? fail(r.error) : notAttempt(fail(r.error, r.params));
@@ -502,7 +504,7 @@ async function verifyFor(
     if (!target) return notAttempt(fail('phone.noPhone'));
     const sent = await sendTo(cx, via, user.id, flow, target);
     if (!sent.ok) return sent.error === 'phone.tooMany' ? { ...sent, exhausted: true } : notAttempt(sent);
-    return notAttempt(fail('phone.codeResent', { number: maskPhone(phoneData(target)?.e164) }));
+    return codeSentStep(fail('phone.codeResent', { number: maskPhone(phoneData(target)?.e164) }));
   }
 
   const r = await checkCode(cx, scope, input.code);
