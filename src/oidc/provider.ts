@@ -1,6 +1,7 @@
 import Provider, { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/knex.ts';
+import { brandCssHref } from '../flows/admin/branding.ts';
 import type { Views } from '../http/views.ts';
 import { negotiateLocale, translator } from '../i18n/index.ts';
 import { policyFromSettings } from '../policy/settings.ts';
@@ -51,7 +52,7 @@ async function page(
   template: string,
   data: Record<string, unknown>,
 ) {
-  const { organizationName } = policyFromSettings(await readSettings(deps.db));
+  const { organizationName, accentColor } = policyFromSettings(await readSettings(deps.db));
   const locale = localeOf(ctx, deps.config.defaultLocale);
   const t = translator(locale);
   ctx.type = 'text/html; charset=utf-8';
@@ -61,6 +62,10 @@ async function page(
     locale,
     locales: ['en', 'ja'],
     org: organizationName,
+    // The provider's own pages (logout, errors) carry the organization's colour too; its logo is an
+    // image from another origin this page's CSP does not allow, so the layout's mark shows instead.
+    brandCss: brandCssHref({ org: organizationName, logoUrl: '', accentColor }),
+    status: ctx.status,
     here: '/',
     dev: !deps.config.production,
     ...data,

@@ -88,7 +88,9 @@ describe(`attacks on the second factor (${backendName}${usingPostgres ? ', two i
     }>;
   const lockMails = async (login: string) => {
     await deliverQueuedNotices(a);
-    return tdb.db('outbox').where({ recipient: `${login}@example.com`, purpose: 'notice.second_factor_locked' });
+    return tdb
+      .db('outbox')
+      .where({ recipient: `${login}@example.com`, purpose: 'notice.second_factor_locked' });
   };
 
   it('30 parallel wrong codes over 10 interactions: exactly 10 are evaluated, then the lock holds', async (t) => {

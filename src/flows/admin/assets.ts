@@ -30,5 +30,12 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .tag { display: inline-block; font-size: .8rem; padding: 0 .4rem; border-radius: 3px; background: #e4e8ee; }
 .pager { display: flex; gap: 1rem; margin-top: 1rem; }
 .audit-details { font-family: ui-monospace, monospace; font-size: .8rem; word-break: break-all; }
+.admin-nav a { padding: .25rem .5rem; border-radius: var(--radius-sm, 6px); text-decoration: none; font-weight: 600; }
+.admin-nav a:hover, .admin-nav a[aria-current="page"] { background: var(--accent-soft, #eef3fd); }
+.section-nav ul { list-style: none; padding: 0; margin: 0 0 1rem; display: flex; flex-wrap: wrap; gap: .25rem .5rem; }
+.section-nav a { display: inline-block; padding: .25rem .75rem; border: 1px solid #dde2e8; border-radius: 999px; text-decoration: none; font-size: .9rem; }
+.sticky-actions { position: sticky; bottom: 0; background: #fff; padding: .25rem 0 .75rem; border-top: 1px solid #dde2e8; }
+fieldset[id^="section-"] { scroll-margin-top: 1rem; }
+.chart text { font-size: 13px; fill: #1b1f24; }
 @media (max-width: 48rem) { .report { grid-template-columns: 1fr; } }
 `;

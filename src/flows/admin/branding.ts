@@ -53,6 +53,7 @@ export function brandCss(b: Brand): string {
   ];
   if (b.logoUrl) {
     lines.push(
+      '.brand-mark { display: none; }',
       `.brand::before { content: ""; display: inline-block; width: 2rem; height: 2rem; margin-right: .5rem; vertical-align: middle; background: url("${cssString(b.logoUrl)}") center / contain no-repeat; }`,
     );
   }
@@ -60,6 +61,11 @@ export function brandCss(b: Brand): string {
 }
 
 const cssVersion = (css: string) => crypto.createHash('sha256').update(css).digest('base64url').slice(0, 12);
+
+/** The address of the brand stylesheet for these settings (versioned by its content). */
+export function brandCssHref(b: Brand): string {
+  return `/assets/brand.css?v=${cssVersion(brandCss(b))}`;
+}
 
 export class Branding {
   readonly #db: Db;
@@ -101,7 +107,7 @@ export class Branding {
           const b = await this.get();
           ctx.state.org = b.org;
           // The layout links the stylesheet by the hash of its content, so a change shows at once.
-          ctx.state.brandCss = `/assets/brand.css?v=${cssVersion(brandCss(b))}`;
+          ctx.state.brandCss = brandCssHref(b);
           if (b.logoUrl) ctx.state.imgOrigin = new URL(b.logoUrl).origin;
         } catch {
           // Branding must never take a page down; the defaults show instead.

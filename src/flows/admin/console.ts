@@ -329,11 +329,25 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
         notice,
         errorSummary: Object.keys(errors).length > 0,
         extraErrors: extra,
+        invalidFields: fields
+          .filter((f) => f.error)
+          .map((f) => ({ id: `f-${f.key}`, label: f.label, error: f.error })),
         noGroups: groups.length === 0,
         editable: can(actorOf(ctx), 'policy.write'),
       },
       status,
     );
+  }
+
+  /** The changed settings named in words ("Minimum length, Organization name"), in the editor's order. */
+  async function changedSettingNames(ctx: Context, changed: string): Promise<string> {
+    const keys = new Set(changed.split(',').filter((k) => /^\w+$/.test(k)));
+    const policy = await svc.readPolicy(deps.db);
+    const groups = (await listGroups(deps.db)).map((g) => g.name);
+    const fields = policyFields(groups, policy);
+    const named = fields.filter((f) => keys.has(f.key)).map((f) => fieldLabel(ctx.state.t, f));
+    const unknown = [...keys].filter((k) => !fields.some((f) => f.key === k));
+    return [...named, ...unknown].join(', ');
   }
 
   router.get('/policy', requireAdmin, need('policy.read'), async (ctx) => {
@@ -342,10 +356,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       ctx.query.done === 'saved'
         ? changed
           ? ctx.state.t('admin.policy.saved', {
-              keys: changed
-                .split(',')
-                .filter((k) => /^\w+$/.test(k))
-                .join(', '),
+              keys: await changedSettingNames(ctx, changed),
             })
           : ctx.state.t('admin.policy.unchanged')
         : undefined;

@@ -20,6 +20,7 @@ import {
   removeMethod,
   renameMethod,
 } from './service.ts';
+import { activityLabel, resultLabel, resultTone } from '../../i18n/activity.ts';
 
 export const PORTAL_CLIENT_ID = 'tobira-portal';
 const SESSION_COOKIE = 'tobira.portal';
@@ -185,9 +186,10 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
     const events = await listAudit(deps.db, { subjectId: user.id, limit: 50 });
     render(ctx, deps.views, 'my/activity', {
       events: events.map((e) => ({
-        at: e.at.toISOString().replace('T', ' ').slice(0, 19),
-        activity: e.activity,
-        result: e.result,
+        at: e.at,
+        activity: activityLabel(ctx.state.t, e.activity),
+        result: resultLabel(ctx.state.t, e.result),
+        tone: resultTone(e.result),
         ip: e.ip ?? '',
       })),
     });

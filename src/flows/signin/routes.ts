@@ -16,6 +16,7 @@ import { recordAudit } from '../../store/audit.ts';
 import { type Credential, listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
 import { findUserById, type User } from '../../store/users.ts';
+import { builtinAppName } from '../app-names.ts';
 import { setNewPassword } from '../security-info/password.ts';
 import {
   addableMethods,
@@ -60,7 +61,9 @@ export function signInRoutes(deps: AppDeps): Router {
     return form;
   }
 
-  async function clientName(clientId: string | undefined) {
+  async function clientName(clientId: string | undefined, ctx?: Context) {
+    const builtin = ctx ? builtinAppName(clientId, ctx.state.t, ctx.state.org ?? 'Tobira') : undefined;
+    if (builtin) return builtin;
     const c = clientId ? await deps.clients.get(clientId) : undefined;
     return (c?.payload.client_name as string) || clientId || '';
   }
@@ -192,7 +195,7 @@ export function signInRoutes(deps: AppDeps): Router {
       {
         uid: d.uid,
         here: `/interaction/${d.uid}`,
-        clientName: await clientName(d.params.client_id as string),
+        clientName: await clientName(d.params.client_id as string, ctx),
         username: typeof d.params.login_hint === 'string' ? d.params.login_hint.slice(0, 256) : '',
         passkey,
         ...extra,
@@ -309,7 +312,7 @@ export function signInRoutes(deps: AppDeps): Router {
         );
       return render(ctx, views, 'signin/consent', {
         uid: d.uid,
-        clientName: await clientName(clientId),
+        clientName: await clientName(clientId, ctx),
         scopes,
       });
     }
