@@ -1,4 +1,10 @@
+import { en } from './en.ts';
 import { isMessageKey, type Translate } from './index.ts';
+
+/** The activities that have a label, i.e. every one the code records (test/unit/activity-labels.test.ts). */
+export const AUDIT_ACTIVITY_CODES: string[] = Object.keys(en)
+  .filter((k) => k.startsWith('activity.'))
+  .map((k) => k.slice('activity.'.length));
 
 /** An audit activity in the reader's language ("signin.second_factor" -> "Second sign-in step"); unknown codes as they are. */
 export function activityLabel(t: Translate, code: string): string {

@@ -33,6 +33,7 @@ import {
 import { loadReport, type ReportData } from './reports.ts';
 import * as svc from './service.ts';
 import { FieldError, translateFields } from './validation.ts';
+import { AUDIT_ACTIVITY_CODES, activityLabel, resultTone } from '../../i18n/activity.ts';
 
 const SESSION_COOKIE = 'tobira.admin';
 const STATE_COOKIE = 'tobira.admin.state';
@@ -812,11 +813,16 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       activity: pick('activity'),
       result: pick('result'),
       before: pick('before'),
+      size: pick('size'),
     };
   }
 
+  /** Events per page of the audit log: one of the sizes offered, 25 unless chosen. */
+  const AUDIT_PAGE_SIZES = [25, 50, 100];
+
   router.get('/audit', requireAdmin, need('audit.read'), async (ctx) => {
-    const input = auditInput(ctx);
+    const { size: sizeInput, ...input } = auditInput(ctx);
+    const size = AUDIT_PAGE_SIZES.includes(Number(sizeInput)) ? Number(sizeInput) : AUDIT_PAGE_SIZES[0];
     const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== ''));
     let events: svc.AuditView[] = [];
     let next: number | null = null;
@@ -824,7 +830,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     try {
       const r = await svc.listAuditEvents(adminDeps, actorOf(ctx), {
         ...svc.parseAuditQuery(given),
-        limit: 100,
+        limit: size,
       });
       events = r.events;
       next = r.next;
@@ -834,13 +840,27 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     }
     const { before: _before, ...filters } = given;
     const qs = new URLSearchParams(filters as Record<string, string>);
+    const paged = { ...(filters as Record<string, string>), ...(size !== AUDIT_PAGE_SIZES[0] ? { size: String(size) } : {}) };
+    const t = ctx.state.t;
     page(
       ctx,
       'audit',
       'audit',
       {
         values: input,
-        events,
+        events: events.map((e) => ({
+          ...e,
+          activityLabel: activityLabel(t, e.activity),
+          tone: resultTone(e.result),
+          detailList: Object.entries(e.details ?? {}).map(([k, v]) => [
+            k,
+            typeof v === 'string' ? v : JSON.stringify(v),
+          ]),
+        })),
+        activities: AUDIT_ACTIVITY_CODES.map((code) => ({ value: code, label: activityLabel(t, code) })),
+        sizes: AUDIT_PAGE_SIZES,
+        size,
+        newestHref: input.before ? `/admin/audit${new URLSearchParams(paged).size ? `?${new URLSearchParams(paged)}` : ''}` : null,
         errors,
         results: svc.AUDIT_RESULTS.map((r) => ({
           value: r,
@@ -848,7 +868,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
         })),
         csvHref: `/admin/audit.csv${qs.size ? `?${qs}` : ''}`,
         nextHref: next
-          ? `/admin/audit?${new URLSearchParams({ ...(filters as Record<string, string>), before: String(next) })}`
+          ? `/admin/audit?${new URLSearchParams({ ...paged, before: String(next) })}`
           : null,
         resultLabel: (r: string) =>
           (svc.AUDIT_RESULTS as readonly string[]).includes(r)
