@@ -43,13 +43,21 @@ describe(`the look of every page in Chromium (${backendName})`, { skip }, () => 
           const doc = document.documentElement;
           const wide = Array.from(document.querySelectorAll('body *'))
             .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
-            .filter((el) => !el.closest('table') || getComputedStyle(el.closest('table')!).overflowX === 'visible')
+            .filter(
+              (el) => !el.closest('table') || getComputedStyle(el.closest('table')!).overflowX === 'visible',
+            )
             .slice(0, 3)
-            .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ').join('.')}` : ''} (${Math.round(el.getBoundingClientRect().right)}px)`);
-          const wrapped = Array.from(document.querySelectorAll('time')).filter((t) => t.getClientRects().length > 1).length;
+            .map(
+              (el) =>
+                `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ').join('.')}` : ''} (${Math.round(el.getBoundingClientRect().right)}px)`,
+            );
+          const wrapped = Array.from(document.querySelectorAll('time')).filter(
+            (t) => t.getClientRects().length > 1,
+          ).length;
           return { scroll: doc.scrollWidth, inner: window.innerWidth, wide, wrapped };
         });
-        if (m.scroll > m.inner) problems.push(`${width}px: scrollWidth ${m.scroll} > ${m.inner} (${m.wide.join(', ')})`);
+        if (m.scroll > m.inner)
+          problems.push(`${width}px: scrollWidth ${m.scroll} > ${m.inner} (${m.wide.join(', ')})`);
         if (m.wrapped) problems.push(`${width}px: ${m.wrapped} dates wrap`);
       }
       await page.setViewportSize({ width: 375, height: 900 });
@@ -62,7 +70,9 @@ describe(`the look of every page in Chromium (${backendName})`, { skip }, () => 
   }
 
   const report = (prefix: string) => {
-    const bad = [...seen].filter(([k, p]) => k.startsWith(prefix) && p.length).map(([k, p]) => `${k}: ${p.join('; ')}`);
+    const bad = [...seen]
+      .filter(([k, p]) => k.startsWith(prefix) && p.length)
+      .map(([k, p]) => `${k}: ${p.join('; ')}`);
     return bad;
   };
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { ManualClock } from '../../src/clock.ts';
 import type { Locale } from '../../src/config.ts';
-import { Browser as HttpBrowser, formAction, hiddenInputs } from './browser.ts';
+import { formAction, Browser as HttpBrowser, hiddenInputs } from './browser.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { registerAppInPortal } from './reset.ts';
 import { addUserViaCli, setPolicy } from './rp.ts';
@@ -74,10 +74,17 @@ async function registerQuestions(srv: TestServer, login: string) {
   const br = new HttpBrowser();
   let r = await br.follow(await br.get('/my/security-info/add/questions', srv.issuer));
   r = await br.follow(
-    await br.post(formAction(r.text), { ...hiddenInputs(r.text), username: login, password: PASSWORD }, r.url),
+    await br.post(
+      formAction(r.text),
+      { ...hiddenInputs(r.text), username: login, password: PASSWORD },
+      r.url,
+    ),
   );
   const slots = new Set([...r.text.matchAll(/<select[^>]* name="question(\d+)"/g)].map((m) => m[1])).size;
-  const qids = [...new Set([...r.text.matchAll(/<option value="(q\.[a-z_]+)"/g)].map((m) => m[1]))].slice(0, slots);
+  const qids = [...new Set([...r.text.matchAll(/<option value="(q\.[a-z_]+)"/g)].map((m) => m[1]))].slice(
+    0,
+    slots,
+  );
   const form: Record<string, string> = { ...hiddenInputs(r.text) };
   qids.forEach((id, i) => {
     form[`question${i + 1}`] = id;
@@ -92,7 +99,9 @@ export type Stop = (page: Page, name: string) => Promise<void>;
 /** Runs an action that loads a page and waits for the document it ends on (after redirects) and its load. */
 export async function go(page: Page, action: () => Promise<unknown>): Promise<Response> {
   const isDocument = (r: Response) =>
-    r.request().isNavigationRequest() && r.frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400);
+    r.request().isNavigationRequest() &&
+    r.frame() === page.mainFrame() &&
+    (r.status() < 300 || r.status() >= 400);
   const landed = page.waitForResponse(isDocument);
   const loaded = page.waitForEvent('load');
   await action();
@@ -109,7 +118,10 @@ async function signIn(tour: Tour, page: Page, login: string, stop?: Stop) {
   await page.locator('#username').fill(login);
   await page.locator('#password').fill(PASSWORD);
   await submit(page, 'form[action$="/login"]');
-  if (/\/interaction\/[^/]+$/.test(new URL(page.url()).pathname) && (await page.locator('input[name="code"]').count())) {
+  if (
+    new URL(page.url()).pathname.startsWith('/interaction/') &&
+    (await page.locator('input[name="code"]').count())
+  ) {
     if (stop) await stop(page, 'signin-second-step');
     await page.locator('input[name="code"]').fill(oathtoolCode(tour.secrets[login], tour.clock.now()));
     await submit(page, 'form:has(input[name="code"])');
@@ -117,7 +129,11 @@ async function signIn(tour: Tour, page: Page, login: string, stop?: Stop) {
   }
 }
 
-export async function newTab(browser: Browser, locale: Locale, width = 1280): Promise<{ context: BrowserContext; page: Page }> {
+export async function newTab(
+  browser: Browser,
+  locale: Locale,
+  width = 1280,
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     locale: BROWSER_LOCALE[locale],
     viewport: { width, height: 900 },
@@ -156,7 +172,7 @@ export async function tourPortal(tour: Tour, browser: Browser, locale: Locale, s
     await stop(page, 'portal-password');
     await go(page, () => page.goto(at('/my/activity')));
     await stop(page, 'portal-activity');
-    await go(page, () => page.goto(at('/no-such-page')));
+    await go(page, () => page.goto(at('/lang/xx?return=/')));
     await stop(page, 'error-404');
   } finally {
     await context.close();

@@ -7,6 +7,7 @@ import { readForm } from '../../http/body.ts';
 import { verifyCsrf } from '../../http/csrf.ts';
 import { AppError } from '../../http/errors.ts';
 import { render } from '../../http/views.ts';
+import { AUDIT_ACTIVITY_CODES, activityLabel, resultTone } from '../../i18n/activity.ts';
 import { isMessageKey, type MessageKey } from '../../i18n/index.ts';
 import { ensureBuiltinClient, GRANT_TYPES } from '../../oidc/clients.ts';
 import { InternalClient } from '../../oidc/internal-client.ts';
@@ -33,7 +34,6 @@ import {
 import { loadReport, type ReportData } from './reports.ts';
 import * as svc from './service.ts';
 import { FieldError, translateFields } from './validation.ts';
-import { AUDIT_ACTIVITY_CODES, activityLabel, resultTone } from '../../i18n/activity.ts';
 
 const SESSION_COOKIE = 'tobira.admin';
 const STATE_COOKIE = 'tobira.admin.state';
@@ -840,7 +840,10 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     }
     const { before: _before, ...filters } = given;
     const qs = new URLSearchParams(filters as Record<string, string>);
-    const paged = { ...(filters as Record<string, string>), ...(size !== AUDIT_PAGE_SIZES[0] ? { size: String(size) } : {}) };
+    const paged = {
+      ...(filters as Record<string, string>),
+      ...(size !== AUDIT_PAGE_SIZES[0] ? { size: String(size) } : {}),
+    };
     const t = ctx.state.t;
     page(
       ctx,
@@ -860,16 +863,16 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
         activities: AUDIT_ACTIVITY_CODES.map((code) => ({ value: code, label: activityLabel(t, code) })),
         sizes: AUDIT_PAGE_SIZES,
         size,
-        newestHref: input.before ? `/admin/audit${new URLSearchParams(paged).size ? `?${new URLSearchParams(paged)}` : ''}` : null,
+        newestHref: input.before
+          ? `/admin/audit${new URLSearchParams(paged).size ? `?${new URLSearchParams(paged)}` : ''}`
+          : null,
         errors,
         results: svc.AUDIT_RESULTS.map((r) => ({
           value: r,
           label: ctx.state.t(`admin.result.${r}` as MessageKey),
         })),
         csvHref: `/admin/audit.csv${qs.size ? `?${qs}` : ''}`,
-        nextHref: next
-          ? `/admin/audit?${new URLSearchParams({ ...paged, before: String(next) })}`
-          : null,
+        nextHref: next ? `/admin/audit?${new URLSearchParams({ ...paged, before: String(next) })}` : null,
         resultLabel: (r: string) =>
           (svc.AUDIT_RESULTS as readonly string[]).includes(r)
             ? ctx.state.t(`admin.result.${r}` as MessageKey)

@@ -5,6 +5,7 @@ import { readForm } from '../../http/body.ts';
 import { verifyCsrf } from '../../http/csrf.ts';
 import { AppError } from '../../http/errors.ts';
 import { render } from '../../http/views.ts';
+import { activityLabel, resultLabel, resultTone } from '../../i18n/activity.ts';
 import type { InternalClient } from '../../oidc/internal-client.ts';
 import { listAudit } from '../../store/audit.ts';
 import { listCredentials } from '../../store/credentials.ts';
@@ -20,7 +21,6 @@ import {
   removeMethod,
   renameMethod,
 } from './service.ts';
-import { activityLabel, resultLabel, resultTone } from '../../i18n/activity.ts';
 
 export const PORTAL_CLIENT_ID = 'tobira-portal';
 const SESSION_COOKIE = 'tobira.portal';
