@@ -630,7 +630,7 @@ export const en = {
   'admin.col.status': 'Status',
   'admin.col.roles': 'Roles',
   'admin.col.created': 'Created',
-  'admin.col.time': 'Time (UTC)',
+  'admin.col.time': 'Time',
   'admin.col.actor': 'Actor',
   'admin.col.subject': 'User',
   'admin.col.activity': 'Activity',

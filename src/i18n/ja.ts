@@ -642,7 +642,7 @@ export const ja: Record<MessageKey, string> = {
   'admin.col.status': '状態',
   'admin.col.roles': 'ロール',
   'admin.col.created': '作成日',
-  'admin.col.time': '日時 (UTC)',
+  'admin.col.time': '日時',
   'admin.col.actor': '実行者',
   'admin.col.subject': '対象ユーザー',
   'admin.col.activity': 'アクティビティ',

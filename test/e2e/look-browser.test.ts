@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { Locale } from '../../src/config.ts';
+import { translator } from '../../src/i18n/index.ts';
 import { axeViolations } from '../helpers/axe.ts';
 import { chromiumSkipReason, launchRequiredChromium } from '../helpers/chromium.ts';
 import { backendName } from '../helpers/db.ts';
 import { OATHTOOL, toolAvailable } from '../helpers/tools.ts';
-import { startTour, type Tour, tourAdmin, tourPortal, tourReset } from '../helpers/tour.ts';
+import { oathtoolCode } from '../helpers/tools.ts';
+import { go, newTab, PASSWORD, startTour, type Tour, tourAdmin, tourPortal, tourReset } from '../helpers/tour.ts';
 
 /*
  * Every page of sign-in, reset, the portal and the admin console, in English and Japanese, in
@@ -98,4 +100,87 @@ describe(`the look of every page in Chromium (${backendName})`, { skip }, () => 
       assert.deepEqual(report(`${locale} admin`), []);
     });
   }
+  /**
+   * Presses Tab until the focused element matches the selector (at most 60 times) and checks that
+   * the focus can be seen: an outline or a ring, never nothing.
+   */
+  async function tabTo(page: Page, selector: string) {
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      const hit = await page.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector);
+      if (hit) {
+        const visible = await page.evaluate(() => {
+          const st = getComputedStyle(document.activeElement!);
+          return st.outlineStyle !== 'none' && st.outlineWidth !== '0px' ? true : st.boxShadow !== 'none';
+        });
+        assert.ok(visible, `the focus on ${selector} is visible`);
+        return;
+      }
+    }
+    assert.fail(`Tab never reached ${selector} on ${page.url()}`);
+  }
+
+  const focusedIs = (page: Page, selector: string) =>
+    page.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector);
+
+  it('signs in and adds a method with the keyboard only', async () => {
+    const { context, page } = await newTab(browser, 'en', 375);
+    try {
+      await go(page, () => page.goto(`${tour.srv.issuer}/my/security-info`));
+      assert.ok(await focusedIs(page, '#username'), 'the user ID field has the focus on load');
+      await page.keyboard.type('noah');
+      await tabTo(page, '#password');
+      await page.keyboard.type(PASSWORD);
+      await go(page, () => page.keyboard.press('Enter'));
+      assert.equal(new URL(page.url()).pathname, '/my/security-info');
+      await tabTo(page, 'a[href="/my/security-info/add/app"]');
+      await go(page, () => page.keyboard.press('Enter'));
+      assert.equal(new URL(page.url()).pathname, '/my/security-info/add/app');
+      const secret = ((await page.locator('code[translate="no"]').first().textContent()) ?? '').replace(/\s+/g, '');
+      tour.secrets.noah = secret;
+      await tabTo(page, 'input[name="code"]');
+      await page.keyboard.type(oathtoolCode(secret, tour.clock.now()));
+      await go(page, () => page.keyboard.press('Enter'));
+      tour.clock.advance(30_000);
+      assert.equal(new URL(page.url()).pathname, '/my/security-info');
+      assert.equal(await page.locator('table.methods tbody tr').count(), 1, 'the app is listed');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('resets a password with the keyboard only', async () => {
+    const { context, page } = await newTab(browser, 'ja', 375);
+    try {
+      await go(page, () => page.goto(`${tour.srv.issuer}/reset`));
+      assert.ok(await focusedIs(page, '#username'), 'the user ID field has the focus on load');
+      await page.keyboard.type('noah');
+      await page.waitForFunction(() => (globalThis as any).$altcha?.algorithms?.has('PBKDF2/SHA-256'));
+      await tabTo(page, 'altcha-widget input[type="checkbox"], form[action="/reset"] button[type="submit"]');
+      if (await focusedIs(page, 'altcha-widget input[type="checkbox"]')) await page.keyboard.press('Space');
+      await page.locator('altcha-widget [data-state="verified"]').waitFor({ timeout: 60_000 });
+      if (!(await focusedIs(page, 'form[action="/reset"] button[type="submit"]'))) {
+        await tabTo(page, 'form[action="/reset"] button[type="submit"]');
+      }
+      await go(page, () => page.keyboard.press('Enter'));
+      assert.match(new URL(page.url()).pathname, /^\/reset\/verify/, 'the method choice or the only method');
+      if (new URL(page.url()).pathname === '/reset/verify') {
+        await tabTo(page, 'a[href="/reset/verify/app"]');
+        await go(page, () => page.keyboard.press('Enter'));
+      }
+      await tabTo(page, 'input[name="code"]');
+      await page.keyboard.type(oathtoolCode(tour.secrets.noah, tour.clock.now()));
+      await go(page, () => page.keyboard.press('Enter'));
+      tour.clock.advance(30_000);
+      assert.equal(new URL(page.url()).pathname, '/reset/password');
+      await tabTo(page, 'input[name="password"]');
+      await page.keyboard.type('lantern orchard velvet 42');
+      await tabTo(page, 'input[name="confirm"]');
+      await page.keyboard.type('lantern orchard velvet 42');
+      await go(page, () => page.keyboard.press('Enter'));
+      assert.equal((await page.locator('h1').first().textContent())?.trim(), translator('ja')('reset.done.title'));
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -173,6 +173,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
         can: Object.fromEntries([...st.actor.permissions].map((p) => [p, true])),
         errors: {},
         fmt,
+        activityName: (code: string) => activityLabel(t, code),
         ...data,
       },
       status,
