@@ -6,9 +6,17 @@ import { translator } from '../../src/i18n/index.ts';
 import { axeViolations } from '../helpers/axe.ts';
 import { chromiumSkipReason, launchRequiredChromium } from '../helpers/chromium.ts';
 import { backendName } from '../helpers/db.ts';
-import { OATHTOOL, toolAvailable } from '../helpers/tools.ts';
-import { oathtoolCode } from '../helpers/tools.ts';
-import { go, newTab, PASSWORD, startTour, type Tour, tourAdmin, tourPortal, tourReset } from '../helpers/tour.ts';
+import { OATHTOOL, oathtoolCode, toolAvailable } from '../helpers/tools.ts';
+import {
+  go,
+  newTab,
+  PASSWORD,
+  startTour,
+  type Tour,
+  tourAdmin,
+  tourPortal,
+  tourReset,
+} from '../helpers/tour.ts';
 
 /*
  * Every page of sign-in, reset, the portal and the admin console, in English and Japanese, in
@@ -136,7 +144,10 @@ describe(`the look of every page in Chromium (${backendName})`, { skip }, () => 
       await tabTo(page, 'a[href="/my/security-info/add/app"]');
       await go(page, () => page.keyboard.press('Enter'));
       assert.equal(new URL(page.url()).pathname, '/my/security-info/add/app');
-      const secret = ((await page.locator('code[translate="no"]').first().textContent()) ?? '').replace(/\s+/g, '');
+      const secret = ((await page.locator('code[translate="no"]').first().textContent()) ?? '').replace(
+        /\s+/g,
+        '',
+      );
       tour.secrets.noah = secret;
       await tabTo(page, 'input[name="code"]');
       await page.keyboard.type(oathtoolCode(secret, tour.clock.now()));
@@ -178,7 +189,10 @@ describe(`the look of every page in Chromium (${backendName})`, { skip }, () => 
       await tabTo(page, 'input[name="confirm"]');
       await page.keyboard.type('lantern orchard velvet 42');
       await go(page, () => page.keyboard.press('Enter'));
-      assert.equal((await page.locator('h1').first().textContent())?.trim(), translator('ja')('reset.done.title'));
+      assert.equal(
+        (await page.locator('h1').first().textContent())?.trim(),
+        translator('ja')('reset.done.title'),
+      );
     } finally {
       await context.close();
     }
