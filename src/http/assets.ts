@@ -32,6 +32,10 @@ const FILES: Record<string, { file: string; type: string }> = {
     type: 'text/javascript; charset=utf-8',
   },
   '/assets/pow.js': { file: 'public/pow.js', type: 'text/javascript; charset=utf-8' },
+  '/assets/local-time.js': { file: 'public/local-time.js', type: 'text/javascript; charset=utf-8' },
+  '/assets/favicon.svg': { file: 'public/favicon.svg', type: 'image/svg+xml' },
+  '/favicon.svg': { file: 'public/favicon.svg', type: 'image/svg+xml' },
+  '/favicon.ico': { file: 'public/favicon.svg', type: 'image/svg+xml' },
 };
 
 export function serveAssets() {

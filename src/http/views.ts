@@ -35,9 +35,62 @@ export function render(
     org: ctx.state.org ?? 'Tobira',
     brandCss: ctx.state.brandCss,
     dev: ctx.state.dev,
+    status,
+    back: backLink(ctx),
+    time: (at: Date | string | null | undefined, kind?: 'date') =>
+      timeHtml(at, ctx.state.locale, (ctx.state.timeZone as string | undefined) ?? 'UTC', kind),
     ...data,
     here,
   });
+}
+
+/** The page the browser came from on this site (its path only), for a "go back" link; else undefined. */
+export function backLink(ctx: Context): string | undefined {
+  const ref = ctx.get('referer');
+  if (!ref) return undefined;
+  try {
+    const u = new URL(ref);
+    if (u.host !== ctx.host) return undefined;
+    const p = `${u.pathname}${u.search}`;
+    return p.startsWith('/') && !p.startsWith('//') ? p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const TAGS: Record<string, string> = { en: 'en-US', ja: 'ja-JP' };
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/**
+ * A date or time as `<time>` in the reader's language with its zone shown ("Nov 30, 2026, 09:15 PM UTC",
+ * "2026年11月30日 21:15 UTC"); /assets/local-time.js rewrites it in the browser's own zone. Output is
+ * HTML (include it with `<%~ %>`): every part is escaped here. Nothing for a missing date.
+ */
+export function timeHtml(
+  at: Date | string | null | undefined,
+  locale: string,
+  timeZone = 'UTC',
+  kind?: 'date',
+): string {
+  if (at === null || at === undefined || at === '') return '';
+  const d = at instanceof Date ? at : new Date(at);
+  if (Number.isNaN(d.getTime())) return '';
+  const opts: Intl.DateTimeFormatOptions =
+    kind === 'date'
+      ? { timeZone, year: 'numeric', month: 'short', day: 'numeric' }
+      : {
+          timeZone,
+          year: 'numeric',
+          month: 'short',
+          day: 'numeric',
+          hour: '2-digit',
+          minute: '2-digit',
+          timeZoneName: 'short',
+        };
+  const text = new Intl.DateTimeFormat(TAGS[locale] ?? locale, opts).format(d);
+  return `<time datetime="${escapeHtml(d.toISOString())}" data-local="${kind === 'date' ? 'date' : 'time'}">${escapeHtml(text)}</time>`;
 }
 
 /** An OIDC request's ui_locales outranks the cookie and Accept-Language for the pages of that request. */

@@ -1,6 +1,7 @@
 import { LOCALES, type Locale } from '../config.ts';
 import { en, type MessageKey } from './en.ts';
 import { ja } from './ja.ts';
+import { EN_ONE } from './plurals.ts';
 
 export type { MessageKey };
 export type Params = Record<string, string | number>;
@@ -11,7 +12,11 @@ const catalogues: Record<Locale, Record<MessageKey, string>> = { en, ja };
 export function translator(locale: Locale): Translate {
   const cat = catalogues[locale];
   return (key, params) => {
-    const s = cat[key] ?? en[key] ?? key;
+    const one = locale === 'en' && params ? EN_ONE[key] : undefined;
+    const s =
+      one && Number(params?.[one.param]) === 1 && typeof params?.[one.param] !== 'undefined'
+        ? one.text
+        : (cat[key] ?? en[key] ?? key);
     return params ? s.replace(/\{(\w+)\}/g, (m, p) => (p in params ? String(params[p]) : m)) : s;
   };
 }

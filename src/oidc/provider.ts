@@ -2,6 +2,7 @@ import Provider, { type Configuration, interactionPolicy, type KoaContextWithOID
 import { type Config, LOCALES } from '../config.ts';
 import type { Db } from '../db/knex.ts';
 import { negotiateLocale, translator } from '../i18n/index.ts';
+import { brandCssHref } from '../policy/brand.ts';
 import { policyFromSettings } from '../policy/settings.ts';
 import { readSettings } from '../store/settings.ts';
 import { findUserById } from '../store/users.ts';
@@ -59,7 +60,7 @@ async function page(
   template: string,
   data: Record<string, unknown>,
 ) {
-  const { organizationName } = policyFromSettings(await readSettings(deps.db));
+  const { organizationName, accentColor } = policyFromSettings(await readSettings(deps.db));
   const locale = localeOf(ctx, deps.config.defaultLocale);
   const t = translator(locale);
   ctx.type = 'text/html; charset=utf-8';
@@ -69,6 +70,10 @@ async function page(
     locale,
     locales: ['en', 'ja'],
     org: organizationName,
+    // The provider's own pages (logout, errors) carry the organization's colour too; its logo is an
+    // image from another origin this page's CSP does not allow, so the layout's mark shows instead.
+    brandCss: brandCssHref({ org: organizationName, logoUrl: '', accentColor }),
+    status: ctx.status,
     here: '/',
     dev: !deps.config.production,
     ...data,

@@ -188,7 +188,7 @@ describe(`admin console in Chromium (${backendName})`, { skip: chromiumSkipReaso
     await go(page, () => button(page, 'admin.policy.save').click(), '/admin/policy');
     assert.equal(
       await text(page, '[role="status"]'),
-      t('admin.policy.saved', { keys: 'resetScope, resetGroups' }),
+      t('admin.policy.saved', { keys: `${t('admin.policy.resetScope')}, ${t('admin.policy.resetGroups')}` }),
     );
     assert.equal(
       await page.getByLabel(t('admin.policy.resetScope'), { exact: true }).inputValue(),

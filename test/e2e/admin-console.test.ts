@@ -240,7 +240,11 @@ describe(`admin console (${backendName})`, () => {
     );
     assert.equal(r.status, 302);
     const saved = await root.follow(r);
-    assert.match(saved.text, /The policy was saved\. Changed: resetScope, resetGroups\./);
+    // The changed settings are named in words, in the editor's order, not as raw keys.
+    assert.match(
+      saved.text,
+      /The policy was saved\. Changed: Who can reset their password, Selected groups\./,
+    );
     const events = await adminEvents('admin.policy.update', ids.root);
     assert.equal(events.length, 1);
     const d = typeof events[0].details === 'string' ? JSON.parse(events[0].details) : events[0].details;
@@ -554,7 +558,8 @@ describe(`admin console (${backendName})`, () => {
     if (!needOathtool(t)) return;
     const r = await root.get('/admin/reports', srv.issuer);
     assert.equal(r.status, 200);
-    const svgs = [...r.text.matchAll(/<svg\b[\s\S]*?<\/svg>/g)];
+    // The charts' SVGs (the layout's brand mark is one too, outside the page's content).
+    const svgs = [...r.text.matchAll(/<svg\b(?![^>]*class="brand-mark")[\s\S]*?<\/svg>/g)];
     assert.equal(svgs.length, 5);
     for (const id of ['registration', 'methods', 'per-day', 'per-method', 'outcomes']) {
       const figure = new RegExp(`<figure class="chart-figure" id="figure-${id}">([\\s\\S]*?)</figure>`).exec(
@@ -597,7 +602,10 @@ describe(`admin console (${backendName})`, () => {
     assert.match(text, /url\("https:\/\/cdn\.example\.com\/logo\.png"\)/);
     const home = await fetch(`${srv.url}/`);
     const html = await home.text();
-    assert.match(html, /<a class="brand" href="\/">Example Corp<\/a>/);
+    assert.match(
+      html,
+      /<a class="brand" href="\/"><svg class="brand-mark"[\s\S]*?<\/svg><span>Example Corp<\/span><\/a>/,
+    );
     assert.match(html, /<link rel="stylesheet" href="\/assets\/brand\.css\?v=[\w-]{12}">/);
     assert.match(
       home.headers.get('content-security-policy') ?? '',

@@ -214,7 +214,7 @@ describe(`security-info portal (${backendName})`, () => {
     assert.match(page.text, /incorrect/);
     const ok = await open(new Browser(), '/my/activity', 'hank', undefined, next);
     assert.equal(ok.status, 200);
-    assert.match(ok.text, /password\.change/, 'the activity page lists the change');
+    assert.match(ok.text, /Password changed/, 'the activity page lists the change, in words');
   });
 
   it("renames a method; a bad name or another user's method is refused", async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
+import { translator } from '../../src/i18n/index.ts';
 import { updateUser } from '../../src/store/users.ts';
 import { alertText, Browser, formAction, hiddenInputs } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -132,9 +133,29 @@ describe(`sign-in failures and bad input (${backendName})`, () => {
     r = await b.request('POST', action, {
       base: page.url,
       body: `_csrf=${hidden._csrf}&username=alice&password=${'x'.repeat(100_000)}`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', referer: page.url },
     });
     assert.equal(r.status, 413);
+    // Not a dead end: the page says what happened in the reader's language and links back to the form.
+    const en = translator('en');
+    assert.match(r.text, new RegExp(`<h1>${en('error.heading.413')}</h1>`));
+    assert.equal(alertText(r.text), en('error.http.413'));
+    assert.ok(r.text.includes(en('error.tooLarge.hint').replace(/"/g, '&quot;').slice(0, 40)));
+    const back = new URL(page.url);
+    assert.ok(
+      r.text.includes(`href="${back.pathname}${back.search}">${en('error.goBack')}</a>`),
+      'a link back to the sign-in form',
+    );
+    b.acceptLanguage = 'ja';
+    const ja = await b.request('POST', action, {
+      base: page.url,
+      body: `_csrf=${hidden._csrf}&username=${'y'.repeat(200_000)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', referer: page.url },
+    });
+    b.acceptLanguage = 'en';
+    assert.equal(ja.status, 413);
+    assert.match(ja.text, new RegExp(`<h1>${translator('ja')('error.heading.413')}</h1>`));
+    assert.ok(ja.text.includes(translator('ja')('error.goBack')));
 
     r = await b.request('POST', action, {
       base: page.url,

@@ -174,6 +174,15 @@ describe(`email method (${backendName})`, () => {
     assert.match(m.body_html, /^<!doctype html>/);
     assert.match(m.body_text, /有効期限は 10 分/);
 
+    // The code email carries the organization's brand, like every notice.
+    const branded = cxWith({ policy: { organizationName: 'Acme', accentColor: '#aa3300' } });
+    await emailMethod.enroll.finish(branded, carol, `enroll:${carol.id}:brand`, {
+      address: 'carol.brand@example.com',
+    });
+    const [b] = await mails('carol.brand@example.com');
+    assert.match(b.subject, /Acme/);
+    assert.ok(b.body_html.includes('#aa3300'), 'the accent colour');
+
     const view = await emailMethod.enroll.begin(cx, carol, flow, {});
     assert.deepEqual(view.data, { step: 'code', sentTo: 'C•••@example.com' });
     const wrong = await emailMethod.enroll.finish(cx, carol, flow, {

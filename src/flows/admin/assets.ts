@@ -15,7 +15,8 @@ legend { font-weight: 700; padding: 0 .25rem; }
 .checks { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: 0 1rem; }
 .hint { color: var(--muted); font-size: .9rem; margin: .25rem 0 0; }
 input[type=number], input[type=date], input[type=search], input[type=url] { width: 100%; padding: .6rem; font-size: 1rem; border: 1px solid #9aa3ae; border-radius: 4px; }
-.filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: 0 1rem; align-items: end; }
+.filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: 0 1rem; align-items: start; }
+.filters > div:last-child { align-self: end; }
 .filters button { margin-top: 1rem; }
 .actions { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
 .actions form { border: 1px solid #e4e8ee; border-radius: 6px; padding: .5rem 1rem 1rem; flex: 1 1 14rem; }
@@ -29,6 +30,13 @@ table.compact td, table.compact th { padding: .25rem .4rem; font-size: .9rem; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .tag { display: inline-block; font-size: .8rem; padding: 0 .4rem; border-radius: 3px; background: #e4e8ee; }
 .pager { display: flex; gap: 1rem; margin-top: 1rem; }
-.audit-details { font-family: ui-monospace, monospace; font-size: .8rem; word-break: break-all; }
+.audit-details { font-size: .8rem; }
+.admin-nav a { padding: .25rem .5rem; border-radius: var(--radius-sm, 6px); text-decoration: none; font-weight: 600; }
+.admin-nav a:hover, .admin-nav a[aria-current="page"] { background: var(--accent-soft, #eef3fd); }
+.section-nav ul { list-style: none; padding: 0; margin: 0 0 1rem; display: flex; flex-wrap: wrap; gap: .25rem .5rem; }
+.section-nav a { display: inline-block; padding: .25rem .75rem; border: 1px solid #dde2e8; border-radius: 999px; text-decoration: none; font-size: .9rem; }
+.sticky-actions { position: sticky; bottom: 0; background: #fff; padding: .25rem 0 .75rem; border-top: 1px solid #dde2e8; }
+fieldset[id^="section-"] { scroll-margin-top: 1rem; }
+.chart text { font-size: 13px; fill: #1b1f24; }
 @media (max-width: 48rem) { .report { grid-template-columns: 1fr; } }
 `;

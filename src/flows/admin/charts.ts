@@ -61,7 +61,7 @@ function open(id: string, title: string, width: number, height: number, kind: st
 export function barChart(data: Datum[], opts: ChartOptions): string {
   const width = opts.width ?? 560;
   const row = 28;
-  const labelW = 190;
+  const labelW = 240;
   const valueW = 48;
   const top = 8;
   const height = top * 2 + Math.max(1, data.length) * row;
@@ -79,7 +79,7 @@ export function barChart(data: Datum[], opts: ChartOptions): string {
     parts.push(
       `<g class="bar" data-label="${label}" data-value="${num(v)}">` +
         `<title>${label}: ${num(v)}</title>` +
-        `<text class="label" x="${labelW - 6}" y="${y + row / 2 + 4}" text-anchor="end" font-size="12" fill="${TEXT}">${escapeXml(shorten(d.label, 28))}</text>` +
+        `<text class="label" x="${labelW - 6}" y="${y + row / 2 + 4}" text-anchor="end" font-size="13" fill="${TEXT}">${escapeXml(shorten(d.label, 32))}</text>` +
         `<rect class="bar-rect" x="${labelW}" y="${y + 5}" width="${w}" height="${row - 10}" fill="${FILL}"/>` +
         `<text class="value" x="${labelW + w + 4}" y="${y + row / 2 + 4}" font-size="12" fill="${TEXT}">${num(v)}</text>` +
         '</g>',

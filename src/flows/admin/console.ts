@@ -6,6 +6,7 @@ import type { AppDeps } from '../../app/deps.ts';
 import { AppError } from '../../http/errors.ts';
 import { posted as postedForm } from '../../http/form.ts';
 import { render } from '../../http/views.ts';
+import { AUDIT_ACTIVITY_CODES, activityLabel, resultTone } from '../../i18n/activity.ts';
 import { isMessageKey, type MessageKey } from '../../i18n/index.ts';
 import { AUTH_METHODS, ensureBuiltinClient, GRANT_TYPES, ID_TOKEN_ALGS } from '../../oidc/clients.ts';
 import { InternalClient } from '../../oidc/internal-client.ts';
@@ -177,6 +178,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
         can: Object.fromEntries([...st.actor.permissions].map((p) => [p, true])),
         errors: {},
         fmt,
+        activityName: (code: string) => activityLabel(t, code),
         ...data,
       },
       status,
@@ -328,11 +330,25 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
         notice,
         errorSummary: Object.keys(errors).length > 0,
         extraErrors: extra,
+        invalidFields: fields
+          .filter((f) => f.error)
+          .map((f) => ({ id: `f-${f.key}`, label: f.label, error: f.error })),
         noGroups: groups.length === 0,
         editable: can(actorOf(ctx), 'policy.write'),
       },
       status,
     );
+  }
+
+  /** The changed settings named in words ("Minimum length, Organization name"), in the editor's order. */
+  async function changedSettingNames(ctx: Context, changed: string): Promise<string> {
+    const keys = new Set(changed.split(',').filter((k) => /^\w+$/.test(k)));
+    const policy = await svc.readPolicy(deps.db);
+    const groups = (await listGroups(deps.db)).map((g) => g.name);
+    const fields = policyFields(groups, policy);
+    const named = fields.filter((f) => keys.has(f.key)).map((f) => fieldLabel(ctx.state.t, f));
+    const unknown = [...keys].filter((k) => !fields.some((f) => f.key === k));
+    return [...named, ...unknown].join(', ');
   }
 
   router.get('/policy', requireAdmin, need('policy.read'), async (ctx) => {
@@ -341,10 +357,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       ctx.query.done === 'saved'
         ? changed
           ? ctx.state.t('admin.policy.saved', {
-              keys: changed
-                .split(',')
-                .filter((k) => /^\w+$/.test(k))
-                .join(', '),
+              keys: await changedSettingNames(ctx, changed),
             })
           : ctx.state.t('admin.policy.unchanged')
         : undefined;
@@ -886,11 +899,16 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       activity: pick('activity'),
       result: pick('result'),
       before: pick('before'),
+      size: pick('size'),
     };
   }
 
+  /** Events per page of the audit log: one of the sizes offered, 25 unless chosen. */
+  const AUDIT_PAGE_SIZES = [25, 50, 100];
+
   router.get('/audit', requireAdmin, need('audit.read'), async (ctx) => {
-    const input = auditInput(ctx);
+    const { size: sizeInput, ...input } = auditInput(ctx);
+    const size = AUDIT_PAGE_SIZES.includes(Number(sizeInput)) ? Number(sizeInput) : AUDIT_PAGE_SIZES[0];
     const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== ''));
     let events: svc.AuditView[] = [];
     let next: number | null = null;
@@ -898,7 +916,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     try {
       const r = await svc.listAuditEvents(adminDeps, actorOf(ctx), {
         ...svc.parseAuditQuery(given),
-        limit: 100,
+        limit: size,
       });
       events = r.events;
       next = r.next;
@@ -908,22 +926,39 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     }
     const { before: _before, ...filters } = given;
     const qs = new URLSearchParams(filters as Record<string, string>);
+    const paged = {
+      ...(filters as Record<string, string>),
+      ...(size !== AUDIT_PAGE_SIZES[0] ? { size: String(size) } : {}),
+    };
+    const t = ctx.state.t;
     page(
       ctx,
       'audit',
       'audit',
       {
         values: input,
-        events,
+        events: events.map((e) => ({
+          ...e,
+          activityLabel: activityLabel(t, e.activity),
+          tone: resultTone(e.result),
+          detailList: Object.entries(e.details ?? {}).map(([k, v]) => [
+            k,
+            typeof v === 'string' ? v : JSON.stringify(v),
+          ]),
+        })),
+        activities: AUDIT_ACTIVITY_CODES.map((code) => ({ value: code, label: activityLabel(t, code) })),
+        sizes: AUDIT_PAGE_SIZES,
+        size,
+        newestHref: input.before
+          ? `/admin/audit${new URLSearchParams(paged).size ? `?${new URLSearchParams(paged)}` : ''}`
+          : null,
         errors,
         results: svc.AUDIT_RESULTS.map((r) => ({
           value: r,
           label: ctx.state.t(`admin.result.${r}` as MessageKey),
         })),
         csvHref: `/admin/audit.csv${qs.size ? `?${qs}` : ''}`,
-        nextHref: next
-          ? `/admin/audit?${new URLSearchParams({ ...(filters as Record<string, string>), before: String(next) })}`
-          : null,
+        nextHref: next ? `/admin/audit?${new URLSearchParams({ ...paged, before: String(next) })}` : null,
         resultLabel: (r: string) =>
           (svc.AUDIT_RESULTS as readonly string[]).includes(r)
             ? ctx.state.t(`admin.result.${r}` as MessageKey)

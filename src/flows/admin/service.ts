@@ -111,7 +111,7 @@ export interface AdminDeps {
   backchannel?: BackchannelDelivery;
 }
 
-export const ADMIN_CLIENT_ID = 'tobira-admin';
+export { ADMIN_CLIENT_ID } from '../../oidc/builtin-clients.ts';
 /** Clients Tobira registers itself at start; changes to them would be undone at the next start. */
 export const BUILTIN_CLIENTS: ReadonlySet<string> = new Set(['tobira-portal', 'tobira-admin', 'tobira-demo']);
 

@@ -5,7 +5,8 @@ import { render } from '../../http/views.ts';
 import type { InternalClient } from '../../oidc/internal-client.ts';
 import { FirstPartySessions, idTokenClaims } from '../first-party-session.ts';
 
-export const DEMO_CLIENT_ID = 'tobira-demo';
+export { DEMO_CLIENT_ID } from '../../oidc/builtin-clients.ts';
+
 const STATE_COOKIE = 'tobira.demo.state';
 const SESSION_COOKIE = 'tobira.demo.session';
 /** The demo keeps its session as long as the portal does. */

@@ -4,6 +4,7 @@ import type { AppDeps } from '../../app/deps.ts';
 import { AppError } from '../../http/errors.ts';
 import { posted as postedForm } from '../../http/form.ts';
 import { render } from '../../http/views.ts';
+import { activityLabel, resultLabel, resultTone } from '../../i18n/activity.ts';
 import type { InternalClient } from '../../oidc/internal-client.ts';
 import { listAudit } from '../../store/audit.ts';
 import { listCredentials } from '../../store/credentials.ts';
@@ -20,7 +21,8 @@ import {
   renameMethod,
 } from './service.ts';
 
-export const PORTAL_CLIENT_ID = 'tobira-portal';
+export { PORTAL_CLIENT_ID } from '../../oidc/builtin-clients.ts';
+
 const SESSION_COOKIE = 'tobira.portal';
 const STATE_COOKIE = 'tobira.portal.state';
 const SESSION_MS = 8 * 3600_000;
@@ -200,9 +202,10 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
     const events = await listAudit(deps.db, { subjectId: user.id, limit: 50 });
     render(ctx, deps.views, 'my/activity', {
       events: events.map((e) => ({
-        at: e.at.toISOString().replace('T', ' ').slice(0, 19),
-        activity: e.activity,
-        result: e.result,
+        at: e.at,
+        activity: activityLabel(ctx.state.t, e.activity),
+        result: resultLabel(ctx.state.t, e.result),
+        tone: resultTone(e.result),
         ip: e.ip ?? '',
       })),
     });

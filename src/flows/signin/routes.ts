@@ -21,6 +21,7 @@ import { recordAudit } from '../../store/audit.ts';
 import { type Credential, listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
 import { findUserById, type User } from '../../store/users.ts';
+import { builtinAppName } from '../app-names.ts';
 import { setNewPassword } from '../security-info/password.ts';
 import {
   addableMethods,
@@ -61,7 +62,9 @@ export function signInRoutes(deps: AppDeps): Router {
 
   const postedForm = (ctx: Context) => readPosted(ctx, deps.issuerOrigin);
 
-  async function clientName(clientId: string | undefined) {
+  async function clientName(clientId: string | undefined, ctx?: Context) {
+    const builtin = ctx ? builtinAppName(clientId, ctx.state.t, ctx.state.org ?? 'Tobira') : undefined;
+    if (builtin) return builtin;
     const c = clientId ? await deps.clients.get(clientId) : undefined;
     return (c?.payload.client_name as string) || clientId || '';
   }
@@ -208,7 +211,7 @@ export function signInRoutes(deps: AppDeps): Router {
       {
         uid: d.uid,
         here: `/interaction/${d.uid}`,
-        clientName: await clientName(d.params.client_id as string),
+        clientName: await clientName(d.params.client_id as string, ctx),
         username: typeof d.params.login_hint === 'string' ? d.params.login_hint.slice(0, 256) : '',
         // A step-up (prompt=login from a signed-in app such as the portal) says why it asks again.
         stepUp:
@@ -338,7 +341,7 @@ export function signInRoutes(deps: AppDeps): Router {
         );
       return render(ctx, views, 'signin/consent', {
         uid: d.uid,
-        clientName: await clientName(clientId),
+        clientName: await clientName(clientId, ctx),
         scopes,
       });
     }

@@ -145,6 +145,9 @@ async function sendCode(
   const email = renderEmail(cx.emails, locale, 'code', {
     subjectKey: 'emailMethod.mail.subject',
     org: cx.organizationName,
+    // The code email carries the brand like every notice (logo and accent colour from the policy).
+    logoUrl: cx.policy.logoUrl,
+    accentColor: cx.policy.accentColor,
     leadKey: o.purpose === 'enroll' ? 'emailMethod.mail.leadEnroll' : 'emailMethod.mail.leadReset',
     code: issued.code,
     minutes: CODE_TTL_MS / 60_000,
