@@ -107,7 +107,7 @@ export interface Notices {
   ): Promise<boolean>;
   passwordChanged(user: User, meta: RequestMeta): Promise<boolean>;
   /** After a reset: every address the user registered (profile and alternate email). */
-  passwordReset(user: User, meta: RequestMeta): Promise<number>;
+  passwordReset(user: User, meta: RequestMeta, first?: boolean): Promise<number>;
   /** After an administrator's reset: the other administrators. */
   adminPasswordReset(user: User, meta: RequestMeta): Promise<number>;
   /**
@@ -218,11 +218,11 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       securityInfoChanged: (user, change, label, meta) =>
         notifySecurityInfoChanged(deps, user, change, label, meta),
       passwordChanged: (user, meta) => notifyPasswordChanged(deps, user, meta),
-      passwordReset: async (user, meta) => {
+      passwordReset: async (user, meta, first) => {
         const alternates = (await listCredentials(db, user.id))
           .filter((c) => c.kind === 'email' && typeof c.data.address === 'string')
           .map((c) => c.data.address as string);
-        return notifyPasswordReset(deps, user, meta, [user.email ?? '', ...alternates]);
+        return notifyPasswordReset(deps, user, meta, [user.email ?? '', ...alternates], first);
       },
       adminPasswordReset: async (user, meta) =>
         notifyAdminsOfAdminReset(deps, user, await listUsersWithRole(db, 'admin'), meta),

@@ -922,6 +922,75 @@ export const en = {
     'There were too many unsuccessful verification attempts, so verification is locked for a while to protect your account. Try again later.',
   'portal.password.locked':
     'There were too many unsuccessful sign-in attempts, so your account is locked for a while. Try again later.',
+  // -- onboarding (issue 16) --
+  'admin.contact.userOwned': 'The user registered this themselves; an administrator cannot change it.',
+  'admin.contact.emailIsProfile': "Use an address other than the user's sign-in ID or profile email.",
+  'admin.contact.slot.mobilePhone': 'Mobile phone',
+  'admin.contact.slot.alternatePhone': 'Alternate phone',
+  'admin.contact.slot.alternateEmail': 'Alternate email',
+  'admin.contact.title': 'Contact methods added by the organisation',
+  'admin.contact.lead':
+    'Phone numbers and an email address the user can use to set or reset their password. The user sees them as "added by your organisation" and can confirm, replace or delete them.',
+  'admin.contact.country': 'Country of numbers given without +',
+  'admin.contact.save': 'Save contact methods',
+  'admin.contact.saved': 'The contact methods were saved.',
+  'admin.contact.unconfirmed': 'not confirmed yet',
+  'admin.contact.byUser': 'registered by the user',
+  'notice.orgMethod.added.subject': 'Your organisation added contact info to your account',
+  'notice.orgMethod.added.body':
+    'Your organisation added this contact info to your account {login}: {method}. You can confirm, replace or delete it in your security info.',
+  'notice.orgMethod.replaced.subject': 'Your organisation changed contact info on your account',
+  'notice.orgMethod.replaced.body':
+    'Your organisation changed this contact info on your account {login}: {method}. You can confirm, replace or delete it in your security info.',
+  'notice.orgMethod.removed.subject': 'Your organisation removed contact info from your account',
+  'notice.orgMethod.removed.body':
+    'Your organisation removed this contact info from your account {login}: {method}.',
+  'portal.orgAdded': 'added by your organisation',
+  'portal.orgUnconfirmed': 'not confirmed yet',
+  'portal.confirm': 'Confirm',
+  'portal.confirmNamed': 'Confirm {name}',
+  'portal.replace': 'Replace',
+  'portal.done.confirmed': 'The method was confirmed.',
+  'admin.policy.preRegisteredMethods': 'Contact methods added by administrators count for reset',
+  'admin.policy.preRegisteredMethods.immediately': 'Immediately',
+  'admin.policy.preRegisteredMethods.afterConfirmation': 'Only after the user confirms them once',
+  'admin.policy.invitationValidDays': 'Days an invitation link stays valid',
+  'admin.user.notActivated': 'Not yet activated',
+  'admin.user.initialPassword': 'Initial password',
+  'admin.user.initialPassword.temporary': 'A temporary password, shown once',
+  'admin.user.initialPassword.none': 'None: the user sets it through reset or an invitation',
+  'reset.first.verifyLead':
+    'To set your password, first verify your identity. Step {gate} of {required}: choose a method.',
+  'reset.first.passwordTitle': 'Set your password',
+  'reset.first.passwordLead': 'Your identity is verified. Choose a password for your account.',
+  'reset.first.submit': 'Set password',
+  'reset.first.doneTitle': 'Your password is set',
+  'reset.first.doneLead': 'Sign in with your new password.',
+  'notice.passwordSet.subject': 'Your password was set',
+  'notice.passwordSet.body': 'A password was set for your account {login}. Your account is ready to use.',
+  'invite.email.subject': 'Your account at {org}',
+  'invite.email.body':
+    'An account was created for you with the user ID {login}. Use the link below to set your password and your security info. The link works once and expires on {expires}.',
+  'invite.email.action': 'Set your password',
+  'invite.title': 'Set your password',
+  'invite.lead': 'Welcome, {name}. Choose a password for your account {login}.',
+  'invite.submit': 'Set password and continue',
+  'invite.invalid.title': 'This invitation link does not work',
+  'invite.invalid.lead':
+    'The link was already used, has expired or was withdrawn. Ask your administrator for a new invitation.',
+  'invite.done.title': 'Your password is set',
+  'invite.done.lead': 'Sign in now to register your security info.',
+  'invite.done.signin': 'Sign in',
+  'admin.invite.external':
+    "This user's password is managed outside this service; there is nothing to invite them to.",
+  'admin.invite.noEmail': 'The user has no email address to send the invitation to.',
+  'admin.invite.activated': 'This user already has a password.',
+  'admin.invite.none': 'There is no open invitation for this user.',
+  'admin.invite.send': 'Send invitation',
+  'admin.invite.revoke': 'Withdraw invitation',
+  'admin.invite.sent': 'The invitation was sent.',
+  'admin.invite.revoked': 'The invitation was withdrawn.',
+  // -- end onboarding --
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -126,6 +126,13 @@ export const policySchema = z
     // Audit events older than this are deleted by the background sweep (0 = keep forever).
     auditRetentionDays: z.number().int().min(0).max(3650).default(365),
     // -- end administration settings --
+    // -- onboarding settings --
+    // Contact methods an administrator pre-registered count for reset at once ('immediately'), or only
+    // after the user confirmed them once in the portal or used one successfully ('afterConfirmation').
+    preRegisteredMethods: z.enum(['immediately', 'afterConfirmation']).default('immediately'),
+    // How long an invitation link stays valid, in days.
+    invitationValidDays: z.number().int().min(1).max(90).default(7),
+    // -- end onboarding settings --
   })
   .strict();
 

@@ -8,6 +8,7 @@ import { AppError } from '../../http/errors.ts';
 import { policySchema } from '../../policy/settings.ts';
 import { authenticateBearer, TokenError } from './auth.ts';
 import { brandingFor } from './branding.ts';
+import * as contacts from './contacts.ts';
 import { listQueuedNotices, noticeQuerySchema, parseNoticeQuery } from './notices.ts';
 import { apiDocument } from './openapi.ts';
 import type { Actor, Permission } from './permissions.ts';
@@ -173,6 +174,31 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
       permission: 'users.write',
       response: { status: 200, schema: 'UserDetail' },
       handler: ({ actor, params }) => svc.requireReregistration(d, actor, params.user),
+    },
+    {
+      method: 'get',
+      path: '/users/{user}/contact-methods',
+      operationId: 'getContactMethods',
+      summary: 'The phones and alternate email on file (masked), and which the organisation pre-registered',
+      tag: 'users',
+      permission: 'users.read',
+      response: { status: 200, schema: 'ContactMethods' },
+      handler: ({ actor, params }) => contacts.getContactMethods(d, actor, params.user),
+    },
+    {
+      method: 'put',
+      path: '/users/{user}/contact-methods',
+      operationId: 'setContactMethods',
+      summary:
+        'Pre-register the mobile phone, alternate phone and alternate email (null or "" removes one); never app secrets, keys or answers',
+      tag: 'users',
+      permission: 'users.write',
+      body: contacts.contactMethodsSchema,
+      response: { status: 200, schema: 'ContactMethods' },
+      handler: async ({ actor, params, body }) => {
+        const r = await contacts.setContactMethods(d, actor, params.user, body);
+        return { contactMethods: r.contactMethods };
+      },
     },
     {
       method: 'get',

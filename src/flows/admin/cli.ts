@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
 import type { Clock } from '../../clock.ts';
+import type { Config } from '../../config.ts';
 import type { Db } from '../../db/knex.ts';
 import { AppError } from '../../http/errors.ts';
 import { translator } from '../../i18n/index.ts';
 import { createMethodRegistry } from '../../methods/index.ts';
 import type { BackchannelDelivery } from '../../oidc/backchannel.ts';
 import type { SecretBox } from '../../security/secrets.ts';
+import * as contacts from './contacts.ts';
 import { listQueuedNotices, parseNoticeQuery } from './notices.ts';
 import { cliActor } from './permissions.ts';
 import { loadReport } from './reports.ts';
@@ -18,6 +20,11 @@ import { FieldError, translateFields } from './validation.ts';
  */
 export const ADMIN_USAGE = `
   user show LOGIN                           profile, groups, lockout, method kinds and dates
+  user create LOGIN [--name N] [--email E] [--group G...] [--locale en|ja] [--no-password | --external]
+                                            --no-password: "not yet activated", the user sets a first
+                                            password through reset or an invitation
+  user contact LOGIN [--mobile N] [--alternate-phone N] [--alternate-email E] [--country CC]
+                                            pre-register contact methods ("" removes one); shows them masked
   user search [QUERY] [--status active|disabled] [--role admin|helpdesk] [--group G] [--limit N] [--offset N]
   user update LOGIN [--name N] [--email E] [--role R...] [--clear-roles]
              [--password-managed local|external] [--locale en|ja]
@@ -43,6 +50,8 @@ export const ADMIN_USAGE = `
 `;
 
 export interface AdminCommandContext {
+  /** For the notices administration queues (issuer, default language). */
+  config?: Config;
   db: Db;
   box: SecretBox;
   clock: Clock;
@@ -69,6 +78,8 @@ const OWN: Record<string, string[]> = {
     'reset-password',
     'unlock',
     'require-reregistration',
+    'create',
+    'contact',
   ],
   group: ['members', 'remove-member', 'delete'],
   client: ['show', 'update', 'rotate-secret', 'delete'],
@@ -113,7 +124,7 @@ function describeUser(u: svc.UserDetail): string {
   const lines = [
     `${u.login} (${u.id})`,
     `  name: ${u.displayName || '-'}   email: ${u.email ?? '-'}   status: ${u.status}   roles: ${u.roles.join(',') || '-'}`,
-    `  password: managed ${u.passwordManaged}${u.mustChangePassword ? ', must change at next sign-in' : ''}; changed ${u.passwordChangedAt ?? 'never'}`,
+    `  password: managed ${u.passwordManaged}${u.mustChangePassword ? ', must change at next sign-in' : ''}; changed ${u.passwordChangedAt ?? 'never'}${u.activated ? '' : ' (not yet activated)'}`,
     `  groups: ${u.groups.join(', ') || '-'}`,
     `  lockout: ${u.lock.locked ? `locked until ${u.lock.lockedUntil}` : `not locked (${u.lock.failures} failures)`}`,
     `  reset: ${u.reset.inScope ? `${u.reset.gatesAvailable.length} of ${u.reset.gatesRequired} methods, ${u.reset.capable ? 'capable' : 'not capable'}` : 'not enabled by policy'}`,
@@ -142,6 +153,7 @@ export async function runAdminCommand(
     methods: createMethodRegistry(),
     clients: { invalidate: () => cx.onClientsChanged?.() },
     backchannel: cx.backchannel,
+    config: cx.config,
   };
   const actor = cliActor();
   const rest = argv.slice(2);
@@ -205,6 +217,63 @@ async function dispatch(
           .join('\n') || 'no users match',
         res,
       );
+      return;
+    }
+    if (sub === 'create') {
+      const { values, positionals } = args(
+        rest,
+        {
+          name: { type: 'string' },
+          email: { type: 'string' },
+          group: { type: 'string', multiple: true },
+          locale: { type: 'string' },
+          'no-password': { type: 'boolean' },
+          external: { type: 'boolean' },
+        },
+        1,
+      );
+      if (values['no-password'] && values.external)
+        throw new CliUsage('--no-password and --external exclude each other');
+      const body: Record<string, unknown> = { login: positionals[0] };
+      if (values.name !== undefined) body.displayName = values.name;
+      if (values.email !== undefined) body.email = values.email;
+      if (values.group !== undefined) body.groups = values.group;
+      if (values.locale !== undefined) body.locale = values.locale;
+      if (values.external) body.passwordManaged = 'external';
+      if (values['no-password']) body.initialPassword = 'none';
+      const r = await svc.createUser(deps, actor, body);
+      print(
+        `${describeUser(r.user)}${r.temporaryPassword ? `\n  temporary password: ${r.temporaryPassword}` : ''}`,
+        r,
+      );
+      return;
+    }
+    if (sub === 'contact') {
+      const { values, positionals } = args(
+        rest,
+        {
+          mobile: { type: 'string' },
+          'alternate-phone': { type: 'string' },
+          'alternate-email': { type: 'string' },
+          country: { type: 'string' },
+        },
+        1,
+      );
+      const body: Record<string, unknown> = {};
+      if (values.mobile !== undefined) body.mobilePhone = values.mobile;
+      if (values['alternate-phone'] !== undefined) body.alternatePhone = values['alternate-phone'];
+      if (values['alternate-email'] !== undefined) body.alternateEmail = values['alternate-email'];
+      if (values.country !== undefined) body.country = values.country;
+      const r = Object.keys(body).length
+        ? await contacts.setContactMethods(deps, actor, positionals[0], body)
+        : await contacts.getContactMethods(deps, actor, positionals[0]);
+      const list = r.contactMethods
+        .map(
+          (c) =>
+            `  ${c.slot}: ${c.value} (${c.source === 'organization' ? `added by the organisation${c.confirmed ? ', confirmed' : ', not confirmed yet'}` : 'registered by the user'})`,
+        )
+        .join('\n');
+      print(list || '  no contact methods', { contactMethods: r.contactMethods });
       return;
     }
     if (sub === 'update') {

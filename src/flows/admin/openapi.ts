@@ -39,6 +39,11 @@ function components(): Record<string, Schema> {
     roles: { type: 'array', items: { enum: ['admin', 'helpdesk'] } },
     passwordManaged: { enum: ['local', 'external'] },
     mustChangePassword: { type: 'boolean' },
+    activated: {
+      type: 'boolean',
+      description:
+        'false: never had a password here ("not yet activated"); set through reset or an invitation.',
+    },
     createdAt: dateTime,
   };
   const client = {
@@ -99,6 +104,8 @@ function components(): Record<string, Schema> {
           isDefault: { type: 'boolean' },
           createdAt: dateTime,
           lastUsedAt: dateTimeOrNull,
+          source: { enum: ['user', 'organization'] },
+          confirmed: { type: 'boolean' },
         }),
       },
       reset: obj({
@@ -107,6 +114,20 @@ function components(): Record<string, Schema> {
         gatesRequired: { type: 'integer' },
         capable: { type: 'boolean' },
       }),
+    }),
+    ContactMethods: obj({
+      contactMethods: {
+        type: 'array',
+        description:
+          'Phones and alternate email, masked; "organization" ones were pre-registered by an administrator.',
+        items: obj({
+          slot: { enum: ['mobilePhone', 'alternatePhone', 'alternateEmail'] },
+          value: str,
+          source: { enum: ['user', 'organization'] },
+          confirmed: { type: 'boolean' },
+          createdAt: dateTime,
+        }),
+      },
     }),
     UserWithPassword: obj({
       user: ref('UserDetail'),
