@@ -98,6 +98,7 @@ function plan(
   allowedCountries: readonly string[],
 ): Planned[] {
   const fields: FieldMessages = {};
+  const conflicts: FieldMessages = {};
   const out: Planned[] = [];
   for (const slot of CONTACT_SLOTS) {
     const given = body[slot];
@@ -105,7 +106,7 @@ function plan(
     const existing = creds.find((c) => slotOf(c) === slot);
     if (existing && existing.source !== 'organization') {
       // What the user registered themselves is theirs: an administrator cannot redirect it.
-      fields[slot] = { key: 'admin.contact.userOwned' };
+      conflicts[slot] = { key: 'admin.contact.userOwned' };
       continue;
     }
     const text = given === null ? '' : given.trim();
@@ -157,6 +158,7 @@ function plan(
       out.push({ slot, op: 'replace', existing, data });
   }
   if (Object.keys(fields).length) throw new FieldError(fields);
+  if (Object.keys(conflicts).length) throw new FieldError(conflicts, 409, 'contact.user_owned');
   return out;
 }
 
