@@ -8,7 +8,7 @@ import { createDelivery } from '../../src/delivery/index.ts';
 import { translator } from '../../src/i18n/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { insertCredential } from '../../src/store/credentials.ts';
-import { alertText, type Browser, formAction, hiddenInputs, type Resp } from '../helpers/browser.ts';
+import { alertText, Browser, formAction, hiddenInputs, type Resp } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { deliverQueuedNotices } from '../helpers/notices.ts';
 import {
@@ -19,7 +19,14 @@ import {
   type TwilioPeer,
 } from '../helpers/peers.ts';
 import { identifyForReset } from '../helpers/reset.ts';
-import { addClientViaCli, codeFlow, discover, REDIRECT_URI, setPolicy } from '../helpers/rp.ts';
+import {
+  addClientViaCli,
+  addUserViaCli,
+  codeFlow,
+  discover,
+  REDIRECT_URI,
+  setPolicy,
+} from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 /*
@@ -370,6 +377,47 @@ describe(`pre-registered contact methods and the first password (${backendName})
       .first();
     const details = typeof complete.details === 'string' ? JSON.parse(complete.details) : complete.details;
     assert.equal(details.firstPassword, true);
+  });
+
+  it('the portal shows what the organisation added; the user confirms, replaces or deletes it', async () => {
+    const pw = 'meadow copper falcon 88';
+    const u = await addUserViaCli(srv, 'pia', pw, ['--email', 'pia@example.com']);
+    const set = await api('PUT', '/users/pia/contact-methods', { alternateEmail: 'pia.home@example.org' });
+    assert.equal(set.status, 200, set.text);
+    const br = new Browser();
+    let r = await br.follow(await br.get('/my/security-info', srv.issuer));
+    for (let i = 0; i < 3 && /\/interaction\//.test(r.url); i++) {
+      r = await br.follow(
+        await br.post(formAction(r.text), { ...hiddenInputs(r.text), username: 'pia', password: pw }, r.url),
+      );
+    }
+    assert.equal(new URL(r.url).pathname, '/my/security-info');
+    assert.match(r.text, /added by your organisation, not confirmed yet/);
+    const id = (await tdb.db('credentials').where({ user_id: u.id, kind: 'email' }).first()).id;
+    const confirmed = await br.follow(
+      await br.post(`/my/security-info/${id}/confirm`, hiddenInputs(r.text), srv.issuer),
+    );
+    assert.match(confirmed.text, /The method was confirmed/);
+    assert.match(confirmed.text, /added by your organisation\)/);
+    assert.doesNotMatch(confirmed.text, /not confirmed yet/);
+    const row = await tdb.db('credentials').where({ id }).first();
+    assert.notEqual(row.confirmed_at, null);
+    const audit = await tdb.db('audit_events').where({ subject_id: u.id, activity: 'security_info.confirm' });
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0].actor_id, u.id);
+    // Someone else's credential id, or one the user registered, cannot be "confirmed".
+    const foreign = await tdb.db('credentials').where({ user_id: noraId }).first();
+    const refused = await br.post(
+      `/my/security-info/${foreign.id}/confirm`,
+      hiddenInputs(r.text),
+      srv.issuer,
+    );
+    assert.equal(refused.status, 404);
+    // Replace: the organisation's entry goes and the user registers their own.
+    const replaced = await br.post(`/my/security-info/${id}/replace`, hiddenInputs(r.text), srv.issuer);
+    assert.equal(replaced.status, 302);
+    assert.equal(new URL(replaced.location!, srv.issuer).pathname, '/my/security-info/add/email');
+    assert.equal(await tdb.db('credentials').where({ id }).first(), undefined);
   });
 
   it('the wording is there in Japanese too', () => {
