@@ -15,6 +15,7 @@ import { adminConsoleRoutes } from './flows/admin/console.ts';
 import { sweepAuditRetention } from './flows/admin/service.ts';
 import { DEMO_CLIENT_ID, demoRoutes } from './flows/demo/routes.ts';
 import { devRoutes } from './flows/dev/routes.ts';
+import { inviteRoutes } from './flows/invite/routes.ts';
 import {
   type DeliveryRun,
   deliverNotices,
@@ -469,6 +470,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   app.use(signin.routes());
   app.use(portalRoutes(deps, portalRp).routes());
   app.use(resetRoutes(deps).routes());
+  app.use(inviteRoutes(deps).routes());
   if (demoRp) app.use(demoRoutes(deps, demoRp).routes());
   if (!config.production) app.use(devRoutes(deps).routes());
   app.use(brandingFor(deps).routes().routes());

@@ -990,6 +990,9 @@ export const en = {
   'admin.invite.revoke': 'Withdraw invitation',
   'admin.invite.sent': 'The invitation was sent.',
   'admin.invite.revoked': 'The invitation was withdrawn.',
+  'admin.user.done.contacts': 'The contact methods were saved.',
+  'admin.user.done.invited': 'The invitation was sent.',
+  'admin.user.done.invitation_revoked': 'The invitation was withdrawn.',
   // -- end onboarding --
 } as const;
 

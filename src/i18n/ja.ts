@@ -1010,5 +1010,8 @@ export const ja: Record<MessageKey, string> = {
   'admin.invite.revoke': '招待を取り消す',
   'admin.invite.sent': '招待を送りました。',
   'admin.invite.revoked': '招待を取り消しました。',
+  'admin.user.done.contacts': '連絡方法を保存しました。',
+  'admin.user.done.invited': '招待を送りました。',
+  'admin.user.done.invitation_revoked': '招待を取り消しました。',
   // -- end onboarding --
 };

@@ -9,6 +9,7 @@ import { policySchema } from '../../policy/settings.ts';
 import { authenticateBearer, TokenError } from './auth.ts';
 import { brandingFor } from './branding.ts';
 import * as contacts from './contacts.ts';
+import * as invitations from './invitations.ts';
 import { listQueuedNotices, noticeQuerySchema, parseNoticeQuery } from './notices.ts';
 import { apiDocument } from './openapi.ts';
 import type { Actor, Permission } from './permissions.ts';
@@ -199,6 +200,37 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
         const r = await contacts.setContactMethods(d, actor, params.user, body);
         return { contactMethods: r.contactMethods };
       },
+    },
+    {
+      method: 'get',
+      path: '/users/{user}/invitation',
+      operationId: 'getInvitation',
+      summary: 'The open invitation of a user (when it was sent and when it expires), or null',
+      tag: 'users',
+      permission: 'users.read',
+      response: { status: 200, schema: 'InvitationState' },
+      handler: ({ actor, params }) => invitations.getInvitation(d, actor, params.user),
+    },
+    {
+      method: 'post',
+      path: '/users/{user}/invitation',
+      operationId: 'inviteUser',
+      summary:
+        'Email a single-use link (valid invitationValidDays) to set a first password; sending again withdraws the previous link',
+      tag: 'users',
+      permission: 'users.write',
+      response: { status: 201, schema: 'InvitationSent' },
+      handler: ({ actor, params }) => invitations.inviteUser(d, actor, params.user),
+    },
+    {
+      method: 'delete',
+      path: '/users/{user}/invitation',
+      operationId: 'revokeInvitation',
+      summary: 'Withdraw the open invitation: its link stops working at once',
+      tag: 'users',
+      permission: 'users.write',
+      response: { status: 204, schema: 'empty' },
+      handler: ({ actor, params }) => invitations.revokeInvitation(d, actor, params.user),
     },
     {
       method: 'get',

@@ -8,6 +8,7 @@ import { createMethodRegistry } from '../../methods/index.ts';
 import type { BackchannelDelivery } from '../../oidc/backchannel.ts';
 import type { SecretBox } from '../../security/secrets.ts';
 import * as contacts from './contacts.ts';
+import * as invitations from './invitations.ts';
 import { listQueuedNotices, parseNoticeQuery } from './notices.ts';
 import { cliActor } from './permissions.ts';
 import { loadReport } from './reports.ts';
@@ -25,6 +26,8 @@ export const ADMIN_USAGE = `
                                             password through reset or an invitation
   user contact LOGIN [--mobile N] [--alternate-phone N] [--alternate-email E] [--country CC]
                                             pre-register contact methods ("" removes one); shows them masked
+  user invite LOGIN                         email a single-use link to set a first password (again: a new link)
+  user revoke-invitation LOGIN              withdraw the open invitation
   user search [QUERY] [--status active|disabled] [--role admin|helpdesk] [--group G] [--limit N] [--offset N]
   user update LOGIN [--name N] [--email E] [--role R...] [--clear-roles]
              [--password-managed local|external] [--locale en|ja]
@@ -80,6 +83,8 @@ const OWN: Record<string, string[]> = {
     'require-reregistration',
     'create',
     'contact',
+    'invite',
+    'revoke-invitation',
   ],
   group: ['members', 'remove-member', 'delete'],
   client: ['show', 'update', 'rotate-secret', 'delete'],
@@ -302,6 +307,16 @@ async function dispatch(
     }
     const { positionals } = args(rest, {}, 1);
     const login = positionals[0];
+    if (sub === 'invite') {
+      const r = await invitations.inviteUser(deps, actor, login);
+      print(`invitation sent to ${login}; valid until ${r.invitation.expiresAt}`, r);
+      return;
+    }
+    if (sub === 'revoke-invitation') {
+      await invitations.revokeInvitation(deps, actor, login);
+      print(`invitation of ${login} withdrawn`, { revoked: true });
+      return;
+    }
     if (sub === 'show') {
       const u = await svc.getUser(deps, actor, login);
       print(describeUser(u), u);

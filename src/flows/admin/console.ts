@@ -18,6 +18,8 @@ import type { User } from '../../store/users.ts';
 import { FirstPartySessions } from '../first-party-session.ts';
 import { brandingFor } from './branding.ts';
 import { barChart, columnChart } from './charts.ts';
+import * as contacts from './contacts.ts';
+import * as invitations from './invitations.ts';
 import { listQueuedNotices } from './notices.ts';
 import { type Actor, can, type Permission, permissionsForRoles } from './permissions.ts';
 import {
@@ -424,6 +426,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       };
       if (values.displayName) body.displayName = values.displayName;
       if (values.email) body.email = values.email;
+      if (form(ctx).initialPassword === 'none') body.initialPassword = 'none';
       const r = await svc.createUser(adminDeps, actorOf(ctx), body);
       // The temporary password is shown on this response only (never in a URL or a redirect).
       page(ctx, 'user-secret', 'users', {
@@ -439,12 +442,18 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
 
   async function userPage(ctx: Context, ref: string, extra: Record<string, unknown> = {}, status = 200) {
     const user = await svc.getUser(adminDeps, actorOf(ctx), ref);
+    const { contactMethods } = await contacts.getContactMethods(adminDeps, actorOf(ctx), user.id);
+    const { invitation } = await invitations.getInvitation(adminDeps, actorOf(ctx), user.id);
     page(
       ctx,
       'user',
       'users',
       {
         user,
+        contactMethods,
+        invitation,
+        contactValues: {},
+        contactErrors: {},
         values: {
           displayName: user.displayName,
           email: user.email ?? '',
@@ -506,6 +515,16 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       done: 'unlocked',
       run: (a, id) => svc.unlockUser(adminDeps, a, id),
     },
+    invite: {
+      permission: 'users.write',
+      done: 'invited',
+      run: (a, id) => invitations.inviteUser(adminDeps, a, id),
+    },
+    'revoke-invitation': {
+      permission: 'users.write',
+      done: 'invitation_revoked',
+      run: (a, id) => invitations.revokeInvitation(adminDeps, a, id),
+    },
     'require-reregistration': {
       permission: 'users.write',
       done: 'reregistration',
@@ -525,6 +544,25 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
       await userPage(ctx, id, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
+    }
+  });
+
+  router.post('/users/:id/contact-methods', posted, requireAdmin, need('users.write'), async (ctx) => {
+    const id = userId(ctx);
+    const f = form(ctx);
+    const body: Record<string, unknown> = {};
+    for (const k of contacts.CONTACT_SLOTS) {
+      // A blank field leaves the method as it is; "remove" ticks remove it.
+      if (f[`remove_${k}`] === '1') body[k] = null;
+      else if ((f[k] ?? '').trim()) body[k] = (f[k] ?? '').slice(0, 400);
+    }
+    if (/^[A-Z]{2}$/.test(f.country ?? '')) body.country = f.country;
+    try {
+      await contacts.setContactMethods(adminDeps, actorOf(ctx), id, body);
+      ctx.redirect(`/admin/users/${id}?done=contacts`);
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      await userPage(ctx, id, { contactValues: f, contactErrors: fieldsOf(ctx, err) }, err.status);
     }
   });
 

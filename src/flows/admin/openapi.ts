@@ -129,6 +129,15 @@ function components(): Record<string, Schema> {
         }),
       },
     }),
+    InvitationState: obj({
+      invitation: {
+        oneOf: [obj({ createdAt: dateTime, expiresAt: dateTime }), { type: 'null' }],
+      },
+    }),
+    InvitationSent: obj({
+      invitation: obj({ createdAt: dateTime, expiresAt: dateTime }),
+      resent: { type: 'boolean', description: 'A previous link was withdrawn.' },
+    }),
     UserWithPassword: obj({
       user: ref('UserDetail'),
       temporaryPassword: { ...strOrNull, description: 'Shown once; must be changed at the next sign-in.' },
