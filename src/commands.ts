@@ -28,6 +28,8 @@ import { createUser, DuplicateError, findUserByLogin, listUsers, setPasswordHash
 export interface CommandContext {
   /** The configuration, for notices queued by administration commands. */
   config?: Config;
+  /** Progress of long commands (an import), written as it happens. */
+  progress?: (line: string) => void;
   db: Db;
   box: SecretBox;
   clock: Clock;

@@ -993,6 +993,37 @@ export const en = {
   'admin.user.done.contacts': 'The contact methods were saved.',
   'admin.user.done.invited': 'The invitation was sent.',
   'admin.user.done.invitation_revoked': 'The invitation was withdrawn.',
+  'admin.import.cellCount': 'This row has {got} cells; the header has {expected}.',
+  'admin.import.email': 'Enter a valid email address (or - to clear it).',
+  'admin.import.locale': 'Use one of: {allowed} (or - to clear it).',
+  'admin.import.roles': 'Unknown roles: {names}. Use admin, helpdesk (separated by ;), or - for none.',
+  'admin.import.passwordManaged': 'Use local or external.',
+  'admin.import.duplicate': 'This user ID already appeared on an earlier line of the file.',
+  'admin.import.header':
+    'The first line must name the columns; login is required. Known columns: {columns}. Not understood: {unknown}.',
+  'admin.import.tooManyRows': 'The file has more than {max} rows; split it.',
+  'admin.import.empty': 'The file is empty.',
+  'admin.import.syntax.unterminated': 'Line {line}: a quoted cell is never closed.',
+  'admin.import.syntax.cellTooLong': 'Line {line}: a cell is too long.',
+  'admin.import.syntax.tooManyCells': 'Line {line}: too many cells.',
+  'admin.import.syntax.badQuote':
+    'Line {line}: a quote in the middle of a cell (quote the whole cell and double inner quotes).',
+  'admin.import.syntax.notUtf8': 'Line {line}: the file is not UTF-8 text.',
+  'admin.import.title': 'Import users from CSV',
+  'admin.import.lead':
+    'Columns: login, name, email, locale, groups, roles, mobile_phone, alternate_phone, alternate_email, password_managed. Only login is required; an empty cell leaves a value as it is, and - clears it. Users are matched by login, so importing the same file again changes nothing.',
+  'admin.import.file': 'CSV file',
+  'admin.import.preview': 'Check (dry run)',
+  'admin.import.run': 'Import',
+  'admin.import.summary':
+    '{rows} rows: {created} to create, {updated} to update, {unchanged} unchanged, {failed} with errors.',
+  'admin.import.done':
+    'Imported {rows} rows: {created} created, {updated} updated, {unchanged} unchanged, {failed} with errors.',
+  'admin.import.col.line': 'Line',
+  'admin.import.col.column': 'Column',
+  'admin.import.col.error': 'Error',
+  'admin.import.export': 'Export users as CSV',
+  'admin.import.contentType': 'Send the file as text/csv.',
   // -- end onboarding --
 } as const;
 

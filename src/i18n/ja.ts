@@ -1013,5 +1013,37 @@ export const ja: Record<MessageKey, string> = {
   'admin.user.done.contacts': '連絡方法を保存しました。',
   'admin.user.done.invited': '招待を送りました。',
   'admin.user.done.invitation_revoked': '招待を取り消しました。',
+  'admin.import.cellCount': 'この行のセルは {got} 個ですが、見出し行は {expected} 個です。',
+  'admin.import.email': '有効なメールアドレスを入力してください (消すときは -)。',
+  'admin.import.locale': '次のいずれかを使ってください: {allowed} (消すときは -)。',
+  'admin.import.roles':
+    '不明なロール: {names}。admin, helpdesk (; 区切り) または なしを表す - を使ってください。',
+  'admin.import.passwordManaged': 'local または external を使ってください。',
+  'admin.import.duplicate': 'このユーザー ID はファイルの前の行にも出てきます。',
+  'admin.import.header':
+    '1 行目には列名が必要で、login は必須です。使える列: {columns}。不明な列: {unknown}。',
+  'admin.import.tooManyRows': 'ファイルの行数が {max} を超えています。分割してください。',
+  'admin.import.empty': 'ファイルが空です。',
+  'admin.import.syntax.unterminated': '{line} 行目: 引用符で始まるセルが閉じられていません。',
+  'admin.import.syntax.cellTooLong': '{line} 行目: セルが長すぎます。',
+  'admin.import.syntax.tooManyCells': '{line} 行目: セルが多すぎます。',
+  'admin.import.syntax.badQuote':
+    '{line} 行目: セルの途中に引用符があります (セル全体を引用符で囲み、中の引用符は二重にしてください)。',
+  'admin.import.syntax.notUtf8': '{line} 行目: ファイルが UTF-8 のテキストではありません。',
+  'admin.import.title': 'CSV からユーザーをインポート',
+  'admin.import.lead':
+    '列: login, name, email, locale, groups, roles, mobile_phone, alternate_phone, alternate_email, password_managed。必須は login だけです。空のセルは値を変えず、- は値を消します。ユーザーは login で照合されるため、同じファイルをもう一度インポートしても何も変わりません。',
+  'admin.import.file': 'CSV ファイル',
+  'admin.import.preview': '確認 (ドライラン)',
+  'admin.import.run': 'インポート',
+  'admin.import.summary':
+    '{rows} 行: 作成 {created}、更新 {updated}、変更なし {unchanged}、エラー {failed}。',
+  'admin.import.done':
+    '{rows} 行をインポートしました: 作成 {created}、更新 {updated}、変更なし {unchanged}、エラー {failed}。',
+  'admin.import.col.line': '行',
+  'admin.import.col.column': '列',
+  'admin.import.col.error': 'エラー',
+  'admin.import.export': 'ユーザーを CSV でエクスポート',
+  'admin.import.contentType': 'ファイルは text/csv として送ってください。',
   // -- end onboarding --
 };

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import type { z } from 'zod';
+import { type z, z as zod } from 'zod';
 import type { AppDeps } from '../../app.ts';
 import { readJson } from '../../http/body.ts';
 import { AppError } from '../../http/errors.ts';
@@ -15,9 +15,12 @@ import { apiDocument } from './openapi.ts';
 import type { Actor, Permission } from './permissions.ts';
 import { reportData } from './reports.ts';
 import * as svc from './service.ts';
+import * as usersCsv from './users-csv.ts';
 import { FieldError, translateFields } from './validation.ts';
 
 export const API_PREFIX = '/api/admin/v1';
+
+const importQuery = zod.object({ dryRun: zod.enum(['true', 'false']).optional() });
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
@@ -231,6 +234,53 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
       permission: 'users.write',
       response: { status: 204, schema: 'empty' },
       handler: ({ actor, params }) => invitations.revokeInvitation(d, actor, params.user),
+    },
+    {
+      method: 'get',
+      path: '/users.csv',
+      operationId: 'exportUsers',
+      summary:
+        'Every user as CSV (login, name, email, locale, groups, roles, pre-registered phones and email, password_managed)',
+      tag: 'users',
+      permission: 'users.read',
+      response: { status: 200, schema: 'csv' },
+      handler: async ({ ctx, actor }) => {
+        const lines = await usersCsv.exportUsersCsv(d, actor);
+        ctx.type = 'text/csv; charset=utf-8';
+        ctx.attachment(`users-${d.clock.now().toISOString().slice(0, 10)}.csv`);
+        ctx.body = Readable.from(lines);
+        return RAW;
+      },
+    },
+    {
+      method: 'post',
+      path: '/users/import',
+      operationId: 'importUsers',
+      summary:
+        'Import users from a CSV body (text/csv), streamed; `dryRun=true` only checks and reports every row error with its line',
+      tag: 'users',
+      permission: 'users.write',
+      query: importQuery,
+      response: { status: 200, schema: 'ImportResult' },
+      handler: async ({ ctx, actor }) => {
+        const type = String(ctx.get('content-type') ?? '')
+          .split(';')[0]
+          .trim()
+          .toLowerCase();
+        if (type !== 'text/csv' && type !== 'application/octet-stream' && type !== 'text/plain')
+          throw new FieldError({ file: { key: 'admin.import.contentType' } }, 415, 'unsupported_media_type');
+        const q = importQuery.safeParse(ctx.query);
+        const dryRun = q.success && q.data.dryRun === 'true';
+        const r = await usersCsv.importUsersCsv(d, actor, ctx.req, { dryRun });
+        return {
+          ...r,
+          errors: r.errors.map((e) => ({
+            line: e.line,
+            column: e.column,
+            message: ctx.state.t(e.key, e.params),
+          })),
+        };
+      },
     },
     {
       method: 'get',

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Clock } from '../../clock.ts';
 import type { Config } from '../../config.ts';
@@ -13,6 +14,7 @@ import { listQueuedNotices, parseNoticeQuery } from './notices.ts';
 import { cliActor } from './permissions.ts';
 import { loadReport } from './reports.ts';
 import * as svc from './service.ts';
+import * as usersCsv from './users-csv.ts';
 import { FieldError, translateFields } from './validation.ts';
 
 /**
@@ -26,6 +28,9 @@ export const ADMIN_USAGE = `
                                             password through reset or an invitation
   user contact LOGIN [--mobile N] [--alternate-phone N] [--alternate-email E] [--country CC]
                                             pre-register contact methods ("" removes one); shows them masked
+  user import FILE [--dry-run]              users from CSV, streamed; every row error with its line number;
+                                            progress on standard error; the same file again changes nothing
+  user export                               every user as CSV on standard output
   user invite LOGIN                         email a single-use link to set a first password (again: a new link)
   user revoke-invitation LOGIN              withdraw the open invitation
   user search [QUERY] [--status active|disabled] [--role admin|helpdesk] [--group G] [--limit N] [--offset N]
@@ -55,6 +60,8 @@ export const ADMIN_USAGE = `
 export interface AdminCommandContext {
   /** For the notices administration queues (issuer, default language). */
   config?: Config;
+  /** Where progress of long commands (an import) is written as it happens: standard error. */
+  progress?: (line: string) => void;
   db: Db;
   box: SecretBox;
   clock: Clock;
@@ -70,6 +77,8 @@ export interface AdminCommandResult {
 }
 
 class CliUsage extends Error {}
+/** An import with row errors: the report is printed, and the exit code says so (2). */
+class RowsFailed extends Error {}
 
 const OWN: Record<string, string[]> = {
   user: [
@@ -85,6 +94,8 @@ const OWN: Record<string, string[]> = {
     'contact',
     'invite',
     'revoke-invitation',
+    'import',
+    'export',
   ],
   group: ['members', 'remove-member', 'delete'],
   client: ['show', 'update', 'rotate-secret', 'delete'],
@@ -163,7 +174,7 @@ export async function runAdminCommand(
   const actor = cliActor();
   const rest = argv.slice(2);
   try {
-    const raw = await dispatch(cmd, sub, rest, deps, actor, print);
+    const raw = await dispatch(cmd, sub, rest, deps, actor, print, cx.progress);
     if (typeof raw === 'string') return { code: 0, stdout: raw, stderr: '' };
     return { code: 0, stdout: out.length ? `${out.join('\n')}\n` : '', stderr: '' };
   } catch (err) {
@@ -178,6 +189,8 @@ export async function runAdminCommand(
     } else if (err instanceof AppError) {
       code = err.status === 404 ? 4 : err.status === 409 ? 3 : 2;
       message = t(err.messageKey, err.params);
+    } else if (err instanceof RowsFailed) {
+      return { code: 2, stdout: out.length ? `${out.join('\n')}\n` : '', stderr: '' };
     } else if (err instanceof CliUsage || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       code = 2;
       message = `${cmd} ${sub}: ${(err as Error).message}`;
@@ -196,7 +209,44 @@ async function dispatch(
   deps: svc.AdminDeps,
   actor: ReturnType<typeof cliActor>,
   print: (human: string, json: unknown) => void,
+  progress?: (line: string) => void,
 ): Promise<string | undefined> {
+  if (cmd === 'user' && sub === 'export') {
+    args(rest, {}, 0);
+    let text = '';
+    for await (const line of await usersCsv.exportUsersCsv(deps, actor)) text += line;
+    return text;
+  }
+  if (cmd === 'user' && sub === 'import') {
+    const { values, positionals } = args(rest, { 'dry-run': { type: 'boolean' } }, 1);
+    let stream: AsyncIterable<Uint8Array>;
+    try {
+      stream = fs.createReadStream(positionals[0]);
+      await new Promise<void>((ok, fail) => {
+        (stream as fs.ReadStream).once('open', () => ok()).once('error', fail);
+      });
+    } catch (err) {
+      throw new CliUsage(`cannot read ${positionals[0]}: ${(err as Error).message}`);
+    }
+    const r = await usersCsv.importUsersCsv(deps, actor, stream, {
+      dryRun: !!values['dry-run'],
+      onProgress: (p) =>
+        progress?.(
+          `${p.rows} rows: ${p.created} created, ${p.updated} updated, ${p.unchanged} unchanged, ${p.failed} with errors\n`,
+        ),
+    });
+    const t = translator('en');
+    const errors = r.errors.map((e) => ({ line: e.line, column: e.column, message: t(e.key, e.params) }));
+    print(
+      [
+        `${r.dryRun ? 'dry run: ' : ''}${r.rows} rows: ${r.created} ${r.dryRun ? 'to create' : 'created'}, ${r.updated} ${r.dryRun ? 'to update' : 'updated'}, ${r.unchanged} unchanged, ${r.failed} with errors`,
+        ...errors.map((e) => `  line ${e.line}, ${e.column}: ${e.message}`),
+      ].join('\n'),
+      { ...r, errors },
+    );
+    if (r.failed) throw new RowsFailed();
+    return;
+  }
   if (cmd === 'user') {
     if (sub === 'search') {
       const r = parseArgs({

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Config } from '../../config.ts';
+import type { Tx } from '../../db/knex.ts';
 import type { MessageKey } from '../../i18n/index.ts';
-import { translator } from '../../i18n/index.ts';
+import { isLocale, translator } from '../../i18n/index.ts';
 import { maskAddress, normalizeAddress } from '../../methods/email/index.ts';
 import { maskPhone, parsePhone } from '../../methods/phone/numbers.ts';
 import { recordAudit } from '../../store/audit.ts';
@@ -84,13 +85,13 @@ const PHONE_ERRORS: Record<string, MessageKey> = {
   notAccepted: 'phone.numberNotAccepted',
 };
 
-type Planned =
+export type Planned =
   | { slot: ContactSlot; op: 'remove'; existing: Credential }
   | { slot: ContactSlot; op: 'add'; kind: string; data: Record<string, unknown> }
   | { slot: ContactSlot; op: 'replace'; existing: Credential; data: Record<string, unknown> };
 
 /** Checks every given slot first; nothing is written when one is wrong. */
-function plan(
+export function planContactChanges(
   user: User,
   creds: readonly Credential[],
   body: z.output<typeof contactMethodsSchema>,
@@ -162,6 +163,66 @@ function plan(
   return out;
 }
 
+export interface ContactChange {
+  slot: ContactSlot;
+  change: OrganizationMethodChange;
+  /** The masked value. */
+  label: string;
+}
+
+/** Writes planned changes (inside the caller's transaction); returns them with masked values. */
+export async function applyContactChanges(
+  trx: Tx,
+  userId: string,
+  steps: readonly Planned[],
+  now: Date,
+): Promise<ContactChange[]> {
+  const done: ContactChange[] = [];
+  for (const s of steps) {
+    let label: string;
+    if (s.op === 'remove') {
+      await deleteCredential(trx, userId, s.existing.id);
+      label = masked(s.existing);
+    } else if (s.op === 'add') {
+      const c = await insertOrganizationCredential(
+        trx,
+        userId,
+        { kind: s.kind, label: '', data: s.data },
+        now,
+      );
+      label = masked(c);
+    } else {
+      await replaceOrganizationCredentialData(trx, userId, s.existing.id, s.data, now);
+      label = masked({ ...s.existing, data: s.data });
+    }
+    const change: OrganizationMethodChange =
+      s.op === 'add' ? 'added' : s.op === 'replace' ? 'replaced' : 'removed';
+    done.push({ slot: s.slot, change, label });
+  }
+  return done;
+}
+
+/** Queues one notice per change to the user (needs the configuration; without it, none). */
+export async function notifyContactChanges(
+  deps: AdminDepsWithConfig,
+  user: User,
+  changes: readonly ContactChange[],
+  actor: Actor,
+): Promise<void> {
+  const config = deps.config;
+  if (!config) return;
+  const t = translator(isLocale(user.locale) ? user.locale : config.defaultLocale);
+  for (const c of changes) {
+    await notifyOrganizationMethodChanged(
+      { db: deps.db, box: deps.box, clock: deps.clock, config },
+      user,
+      c.change,
+      `${t(`admin.contact.slot.${c.slot}` as MessageKey)}: ${c.label}`,
+      { ip: actor.ip, userAgent: actor.userAgent },
+    );
+  }
+}
+
 /**
  * Sets, replaces or removes the contact methods the organisation pre-registered for a user. Each
  * change is one audit event (masked values only) and one notice to the user.
@@ -180,7 +241,7 @@ export async function setContactMethods(
     // One administrator change at a time per user (and against the user's own registrations).
     await trx('users').where({ id: user.id }).forUpdate().first();
     const creds = await listCredentials(trx, user.id);
-    const steps = plan(
+    const steps = planContactChanges(
       user,
       creds,
       body,
@@ -188,28 +249,8 @@ export async function setContactMethods(
       policy.allowedPhoneCountries,
     );
     const now = deps.clock.now();
-    const done: Array<{ slot: ContactSlot; change: OrganizationMethodChange; label: string }> = [];
-    for (const s of steps) {
-      let label: string;
-      if (s.op === 'remove') {
-        await deleteCredential(trx, user.id, s.existing.id);
-        label = masked(s.existing);
-      } else if (s.op === 'add') {
-        const c = await insertOrganizationCredential(
-          trx,
-          user.id,
-          { kind: s.kind, label: '', data: s.data },
-          now,
-        );
-        label = masked(c);
-      } else {
-        await replaceOrganizationCredentialData(trx, user.id, s.existing.id, s.data, now);
-        label = masked({ ...s.existing, data: s.data });
-      }
-      const change: OrganizationMethodChange =
-        s.op === 'add' ? 'added' : s.op === 'replace' ? 'replaced' : 'removed';
-      done.push({ slot: s.slot, change, label });
-    }
+    const done = await applyContactChanges(trx, user.id, steps, now);
+    if (!done.length) return done;
     await recordAudit(trx, {
       at: now,
       actorId: actor.id,
@@ -225,19 +266,7 @@ export async function setContactMethods(
     });
     return done;
   });
-  if (deps.config) {
-    const config = deps.config;
-    const t = translator(user.locale === 'ja' || user.locale === 'en' ? user.locale : config.defaultLocale);
-    for (const c of changes) {
-      await notifyOrganizationMethodChanged(
-        { db: deps.db, box: deps.box, clock: deps.clock, config },
-        user,
-        c.change,
-        `${t(`admin.contact.slot.${c.slot}` as MessageKey)}: ${c.label}`,
-        { ip: actor.ip, userAgent: actor.userAgent },
-      );
-    }
-  }
+  await notifyContactChanges(deps, user, changes, actor);
   const fresh = (await findUserById(deps.db, user.id))!;
   return {
     ...(await userDetail(deps, fresh)),

@@ -138,6 +138,19 @@ function components(): Record<string, Schema> {
       invitation: obj({ createdAt: dateTime, expiresAt: dateTime }),
       resent: { type: 'boolean', description: 'A previous link was withdrawn.' },
     }),
+    ImportResult: obj({
+      dryRun: { type: 'boolean' },
+      rows: { type: 'integer' },
+      created: { type: 'integer' },
+      updated: { type: 'integer' },
+      unchanged: { type: 'integer' },
+      failed: { type: 'integer', description: 'Rows with errors (nothing of them is written).' },
+      errors: {
+        type: 'array',
+        items: obj({ line: { type: 'integer' }, column: str, message: str }),
+      },
+      truncated: { type: 'boolean', description: 'More errors than the 10,000 listed.' },
+    }),
     UserWithPassword: obj({
       user: ref('UserDetail'),
       temporaryPassword: { ...strOrNull, description: 'Shown once; must be changed at the next sign-in.' },
