@@ -34,6 +34,7 @@ import {
 } from './policy-form.ts';
 import { loadReport, type ReportData } from './reports.ts';
 import * as svc from './service.ts';
+import * as usersCsv from './users-csv.ts';
 import { FieldError, translateFields } from './validation.ts';
 
 const SESSION_COOKIE = 'tobira.admin';
@@ -409,6 +410,42 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       passwordManaged: f.passwordManaged === 'external' ? 'external' : 'local',
     };
   }
+
+  // CSV import: paste (or drop) the file's text, preview it as a dry run, then import the same text.
+  const IMPORT_LIMIT = 8 * 1024 * 1024;
+  router.get('/users/import', requireAdmin, need('users.write'), (ctx) => {
+    page(ctx, 'users-import', 'users', { csv: '', result: null, errors: {} });
+  });
+
+  router.post('/users/import', requireAdmin, need('users.write'), async (ctx) => {
+    const f = await readForm(ctx, IMPORT_LIMIT, { multiline: new Set(['csv']) });
+    verifyCsrf(ctx, f, deps.issuerOrigin);
+    const csv = f.csv ?? '';
+    const dryRun = f.run !== 'import';
+    try {
+      const r = await usersCsv.importUsersCsv(adminDeps, actorOf(ctx), Readable.from([csv]), {
+        dryRun,
+      });
+      page(ctx, 'users-import', 'users', {
+        csv: dryRun ? csv : '',
+        result: {
+          ...r,
+          errors: r.errors.slice(0, 500).map((e) => ({ ...e, message: ctx.state.t(e.key, e.params) })),
+        },
+        errors: {},
+      });
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      page(ctx, 'users-import', 'users', { csv, result: null, errors: fieldsOf(ctx, err) }, err.status);
+    }
+  });
+
+  router.get('/users.csv', requireAdmin, need('users.read'), async (ctx) => {
+    const lines = await usersCsv.exportUsersCsv(adminDeps, actorOf(ctx));
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.attachment(`users-${deps.clock.now().toISOString().slice(0, 10)}.csv`);
+    ctx.body = Readable.from(lines);
+  });
 
   router.get('/users/new', requireAdmin, need('users.write'), (ctx) => {
     page(ctx, 'user-new', 'users', {
