@@ -11,8 +11,8 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ManualClock } from '../src/clock.ts';
-import { importUsersCsv } from '../src/flows/admin/users-csv.ts';
 import { cliActor } from '../src/flows/admin/permissions.ts';
+import { importUsersCsv } from '../src/flows/admin/users-csv.ts';
 import { createMethodRegistry } from '../src/methods/index.ts';
 import { createTestDatabase } from '../test/helpers/db.ts';
 import { startTestServer } from '../test/helpers/server.ts';
@@ -53,7 +53,12 @@ try {
     config: srv.app.deps.config,
   };
   const base = process.memoryUsage().rss;
-  console.log(`rows ${rows}; ${os.cpus().length} cores; load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    `rows ${rows}; ${os.cpus().length} cores; load ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(`RSS before: ${mb(base)}`);
   for (const [label, dryRun] of [
     ['dry run', true],

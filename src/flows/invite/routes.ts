@@ -25,8 +25,7 @@ export function inviteRoutes(deps: AppDeps): Router {
     if (!inv) return undefined;
     const user = await findUserById(deps.db, inv.userId);
     // The account may have changed since: disabled, or a password set another way.
-    if (!user || user.status !== 'active' || user.passwordManaged !== 'local' || user.passwordHash)
-      return undefined;
+    if (user?.status !== 'active' || user.passwordManaged !== 'local' || user.passwordHash) return undefined;
     return { user, id: inv.id };
   }
 

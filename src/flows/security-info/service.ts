@@ -294,7 +294,7 @@ export async function confirmOrganizationMethod(
   meta: RequestMeta,
 ): Promise<void> {
   const cred = await findCredential(deps.db, user.id, credentialId);
-  if (!cred || cred.source !== 'organization') {
+  if (cred?.source !== 'organization') {
     throw new AppError('security_info.not_found', 404, 'securityInfo.notFound');
   }
   const now = deps.clock.now();
@@ -328,7 +328,7 @@ export async function confirmOrganizationMethod(
 /** A pre-registered method used successfully (a code arrived and was typed) is confirmed by that use. */
 export async function confirmByUse(deps: AppDeps, user: User, credentialId: string): Promise<void> {
   const cred = await findCredential(deps.db, user.id, credentialId);
-  if (!cred || cred.source !== 'organization' || cred.confirmedAt) return;
+  if (cred?.source !== 'organization' || cred.confirmedAt) return;
   const now = deps.clock.now();
   await deps.db.transaction(async (trx) => {
     if (!(await confirmOrganizationCredential(trx, user.id, cred.id, now))) return;
