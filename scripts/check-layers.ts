@@ -81,6 +81,13 @@ export const ALLOWED: ReadonlyArray<{ from: string; to: string; why: string }> =
   { from: 'flows/reset/service.ts', to: 'flows/signin/service.ts', why: `clearLockout: ${NO_ACCOUNT_LAYER}` },
   { from: 'flows/signin/routes.ts', to: 'flows/security-info/password.ts', why: NO_ACCOUNT_LAYER },
   { from: 'flows/signin/routes.ts', to: 'flows/security-info/service.ts', why: NO_ACCOUNT_LAYER },
+  { from: 'flows/reset/routes.ts', to: 'flows/security-info/service.ts', why: NO_ACCOUNT_LAYER },
+  { from: 'flows/invite/routes.ts', to: 'flows/security-info/password.ts', why: NO_ACCOUNT_LAYER },
+  {
+    from: 'flows/invite/routes.ts',
+    to: 'flows/admin/invitations.ts',
+    why: `redeeming an invitation: ${NO_ACCOUNT_LAYER}`,
+  },
 ];
 
 export interface Violation {

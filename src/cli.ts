@@ -90,7 +90,13 @@ async function main(argv: string[]): Promise<number> {
   });
   try {
     if (argv[0] !== 'migrate') await migrateLatest(db);
-    const r = await runCommand(argv, stdin, { db, box, clock: systemClock });
+    const r = await runCommand(argv, stdin, {
+      db,
+      box,
+      clock: systemClock,
+      config,
+      progress: (line) => process.stderr.write(line),
+    });
     process.stdout.write(r.stdout);
     process.stderr.write(r.stderr);
     return r.code;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BackupError, backupEmbedded } from './backup.ts';
 import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
 import type { Db } from './db/knex.ts';
 import { migrateLatest } from './db/migrate.ts';
 import { ADMIN_USAGE, runAdminCommand } from './flows/admin/cli.ts';
@@ -39,6 +40,10 @@ import {
 } from './store/users.ts';
 
 export interface CommandContext {
+  /** The configuration, for notices queued by administration commands. */
+  config?: Config;
+  /** Progress of long commands (an import), written as it happens. */
+  progress?: (line: string) => void;
   db: Db;
   box: SecretBox;
   clock: Clock;

@@ -87,6 +87,7 @@ export async function start(
           onClientsChanged: () => app.deps.clients.invalidate(),
           onKeysChanged: () => app.syncKeys(),
           backchannel: app.deps.backchannel,
+          config,
         }),
       );
 

@@ -167,11 +167,11 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       securityInfoChanged: (user, change, label, meta) =>
         notifySecurityInfoChanged(deps, user, change, label, meta),
       passwordChanged: (user, meta) => notifyPasswordChanged(deps, user, meta),
-      passwordReset: async (user, meta) => {
+      passwordReset: async (user, meta, first) => {
         const alternates = (await listCredentials(db, user.id))
           .filter((c) => c.kind === 'email' && typeof c.data.address === 'string')
           .map((c) => c.data.address as string);
-        return notifyPasswordReset(deps, user, meta, [user.email ?? '', ...alternates]);
+        return notifyPasswordReset(deps, user, meta, [user.email ?? '', ...alternates], first);
       },
       adminPasswordReset: async (user, meta) =>
         notifyAdminsOfAdminReset(deps, user, await listUsersWithRole(db, 'admin'), meta),

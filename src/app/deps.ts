@@ -74,7 +74,7 @@ export interface Notices {
   ): Promise<boolean>;
   passwordChanged(user: User, meta: RequestMeta): Promise<boolean>;
   /** After a reset: every address the user registered (profile and alternate email). */
-  passwordReset(user: User, meta: RequestMeta): Promise<number>;
+  passwordReset(user: User, meta: RequestMeta, first?: boolean): Promise<number>;
   /** After an administrator's reset: the other administrators. */
   adminPasswordReset(user: User, meta: RequestMeta): Promise<number>;
   /**

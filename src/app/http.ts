@@ -6,6 +6,7 @@ import { ADMIN_CSS } from '../flows/admin/assets.ts';
 import { adminConsoleRoutes } from '../flows/admin/console.ts';
 import { demoRoutes } from '../flows/demo/routes.ts';
 import { devRoutes } from '../flows/dev/routes.ts';
+import { inviteRoutes } from '../flows/invite/routes.ts';
 import { resetRoutes } from '../flows/reset/routes.ts';
 import { portalRoutes } from '../flows/security-info/routes.ts';
 import { signInRoutes } from '../flows/signin/routes.ts';
@@ -233,6 +234,7 @@ export async function createHttp(deps: AppDeps, parts: HttpParts): Promise<Koa> 
   app.use(signInRoutes(deps).routes());
   app.use(portalRoutes(deps, parts.portalRp).routes());
   app.use(resetRoutes(deps).routes());
+  app.use(inviteRoutes(deps).routes());
   if (parts.demoRp) app.use(demoRoutes(deps, parts.demoRp).routes());
   if (!config.production) app.use(devRoutes(deps).routes());
   app.use(styleRoutes(deps).routes());

@@ -91,6 +91,28 @@ export async function notifySecurityInfoChanged(
   });
 }
 
+export type OrganizationMethodChange = 'added' | 'replaced' | 'removed';
+
+/**
+ * Tells the user that an administrator added, replaced or removed a contact method on their account
+ * ("added by your organisation"). Needs only the queue, so the CLI sends it too. Returns whether a
+ * message was queued: false when the user has no profile email.
+ */
+export async function notifyOrganizationMethodChanged(
+  deps: Pick<NoticeDeps, 'db' | 'box' | 'clock' | 'config'>,
+  user: User,
+  change: OrganizationMethodChange,
+  methodLabel: string,
+  meta: RequestMeta,
+): Promise<boolean> {
+  return sendNotice(deps, user, meta, 'notice-security-info', `notice.organization_method_${change}`, {
+    subjectKey: `notice.orgMethod.${change}.subject` as MessageKey,
+    bodyKey: `notice.orgMethod.${change}.body` as MessageKey,
+    method: oneLine(methodLabel, 120),
+    portalUrl: `${deps.config.issuer}/my/security-info`,
+  });
+}
+
 /** Tells the user by email that their password was changed. Returns whether a message was queued. */
 export async function notifyPasswordChanged(
   deps: NoticeDeps,
@@ -130,6 +152,8 @@ export async function notifyPasswordReset(
   user: User,
   meta: RequestMeta,
   addresses: readonly string[],
+  /** The user had no password yet and set a first one: the notice says "set", not "reset". */
+  first = false,
 ): Promise<number> {
   let sent = 0;
   for (const to of new Set(addresses.map((a) => a.trim().toLowerCase()).filter(Boolean))) {
@@ -137,9 +161,11 @@ export async function notifyPasswordReset(
       deps,
       user,
       meta,
-      'notice-password-reset',
-      'notice.password_reset',
-      { subjectKey: 'notice.passwordReset.subject', resetUrl: `${deps.config.issuer}/reset` },
+      first ? 'notice-password-set' : 'notice-password-reset',
+      first ? 'notice.password_set' : 'notice.password_reset',
+      first
+        ? { subjectKey: 'notice.passwordSet.subject', signInUrl: `${deps.config.issuer}/my/security-info` }
+        : { subjectKey: 'notice.passwordReset.subject', resetUrl: `${deps.config.issuer}/reset` },
       to,
     );
     if (ok) sent++;
@@ -214,7 +240,7 @@ export function userLocale(user: User, config: Config): Locale {
  * message was queued: false when there is no address.
  */
 async function sendNotice(
-  deps: NoticeDeps,
+  deps: Pick<NoticeDeps, 'db' | 'box' | 'clock' | 'config'>,
   user: User,
   meta: RequestMeta,
   template: string,

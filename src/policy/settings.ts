@@ -131,6 +131,13 @@ export const policySchema = z
     opPolicyUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(2000)]).default(''),
     opTosUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(2000)]).default(''),
     // -- end relying-party settings --
+    // -- onboarding settings --
+    // Contact methods an administrator pre-registered count for reset at once ('immediately'), or only
+    // after the user confirmed them once in the portal or used one successfully ('afterConfirmation').
+    preRegisteredMethods: z.enum(['immediately', 'afterConfirmation']).default('immediately'),
+    // How long an invitation link stays valid, in days.
+    invitationValidDays: z.number().int().min(1).max(90).default(7),
+    // -- end onboarding settings --
   })
   .strict();
 

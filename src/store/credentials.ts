@@ -12,6 +12,8 @@ export interface Credential {
   createdAt: Date;
   confirmedAt: Date | null;
   lastUsedAt: Date | null;
+  /** 'organization' when an administrator pre-registered it (a phone or an email), else 'user'. */
+  source?: 'user' | 'organization';
 }
 
 const d = (v: unknown) => (v == null ? null : new Date(v as string));
@@ -29,6 +31,7 @@ export function fromRow(r: any): Credential {
     createdAt: new Date(r.created_at),
     confirmedAt: d(r.confirmed_at),
     lastUsedAt: d(r.last_used_at),
+    source: r.source === 'organization' ? 'organization' : 'user',
   };
 }
 

@@ -484,7 +484,15 @@ describe(`admin API over HTTP with tokens (${backendName})`, { skip: skipReason 
     const r = await api(adminToken, 'GET', `/users/${nina.id}`);
     assert.equal(r.status, 200);
     assert.deepEqual(r.body.methods.map((m: any) => m.kind).sort(), ['app', 'phone']);
-    assert.deepEqual(Object.keys(r.body.methods[0]).sort(), ['createdAt', 'isDefault', 'kind', 'lastUsedAt']);
+    // Kinds, dates, and who added it (the user, or the organisation: issue 16); never contents.
+    assert.deepEqual(Object.keys(r.body.methods[0]).sort(), [
+      'confirmed',
+      'createdAt',
+      'isDefault',
+      'kind',
+      'lastUsedAt',
+      'source',
+    ]);
     for (const secret of ['1234', '819012345678', 'Work phone', 'JBSWY3DP'])
       assert.ok(!r.text.includes(secret), secret);
     assert.equal(r.body.reset.capable, true);

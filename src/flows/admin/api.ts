@@ -1,20 +1,25 @@
 import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import type { z } from 'zod';
+import { type z, z as zod } from 'zod';
 import type { AppDeps } from '../../app/deps.ts';
 import { readJson } from '../../http/body.ts';
 import { AppError } from '../../http/errors.ts';
 import { policySchema } from '../../policy/settings.ts';
 import { authenticateBearer, TokenError } from './auth.ts';
+import * as contacts from './contacts.ts';
+import * as invitations from './invitations.ts';
 import { listQueuedNotices, noticeQuerySchema, parseNoticeQuery } from './notices.ts';
 import { apiDocument } from './openapi.ts';
 import type { Actor, Permission } from './permissions.ts';
 import { reportData } from './reports.ts';
 import * as svc from './service.ts';
+import * as usersCsv from './users-csv.ts';
 import { FieldError, translateFields } from './validation.ts';
 
 export const API_PREFIX = '/api/admin/v1';
+
+const importQuery = zod.object({ dryRun: zod.enum(['true', 'false']).optional() });
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
@@ -184,6 +189,109 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
       response: { status: 204, schema: 'empty' },
       handler: async ({ actor, params }) => {
         await svc.deleteUser(d, actor, params.user);
+      },
+    },
+    {
+      method: 'get',
+      path: '/users/{user}/contact-methods',
+      operationId: 'getContactMethods',
+      summary: 'The phones and alternate email on file (masked), and which the organisation pre-registered',
+      tag: 'users',
+      permission: 'users.read',
+      response: { status: 200, schema: 'ContactMethods' },
+      handler: ({ actor, params }) => contacts.getContactMethods(d, actor, params.user),
+    },
+    {
+      method: 'put',
+      path: '/users/{user}/contact-methods',
+      operationId: 'setContactMethods',
+      summary:
+        'Pre-register the mobile phone, alternate phone and alternate email (null or "" removes one); never app secrets, keys or answers',
+      tag: 'users',
+      permission: 'users.write',
+      body: contacts.contactMethodsSchema,
+      response: { status: 200, schema: 'ContactMethods' },
+      handler: async ({ actor, params, body }) => {
+        const r = await contacts.setContactMethods(d, actor, params.user, body);
+        return { contactMethods: r.contactMethods };
+      },
+    },
+    {
+      method: 'get',
+      path: '/users/{user}/invitation',
+      operationId: 'getInvitation',
+      summary: 'The open invitation of a user (when it was sent and when it expires), or null',
+      tag: 'users',
+      permission: 'users.read',
+      response: { status: 200, schema: 'InvitationState' },
+      handler: ({ actor, params }) => invitations.getInvitation(d, actor, params.user),
+    },
+    {
+      method: 'post',
+      path: '/users/{user}/invitation',
+      operationId: 'inviteUser',
+      summary:
+        'Email a single-use link (valid invitationValidDays) to set a first password; sending again withdraws the previous link',
+      tag: 'users',
+      permission: 'users.write',
+      response: { status: 201, schema: 'InvitationSent' },
+      handler: ({ actor, params }) => invitations.inviteUser(d, actor, params.user),
+    },
+    {
+      method: 'delete',
+      path: '/users/{user}/invitation',
+      operationId: 'revokeInvitation',
+      summary: 'Withdraw the open invitation: its link stops working at once',
+      tag: 'users',
+      permission: 'users.write',
+      response: { status: 204, schema: 'empty' },
+      handler: ({ actor, params }) => invitations.revokeInvitation(d, actor, params.user),
+    },
+    {
+      method: 'get',
+      path: '/users.csv',
+      operationId: 'exportUsers',
+      summary:
+        'Every user as CSV (login, name, email, locale, groups, roles, pre-registered phones and email, password_managed)',
+      tag: 'users',
+      permission: 'users.read',
+      response: { status: 200, schema: 'csv' },
+      handler: async ({ ctx, actor }) => {
+        const lines = await usersCsv.exportUsersCsv(d, actor);
+        ctx.type = 'text/csv; charset=utf-8';
+        ctx.attachment(`users-${d.clock.now().toISOString().slice(0, 10)}.csv`);
+        ctx.body = Readable.from(lines);
+        return RAW;
+      },
+    },
+    {
+      method: 'post',
+      path: '/users/import',
+      operationId: 'importUsers',
+      summary:
+        'Import users from a CSV body (text/csv), streamed; `dryRun=true` only checks and reports every row error with its line',
+      tag: 'users',
+      permission: 'users.write',
+      query: importQuery,
+      response: { status: 200, schema: 'ImportResult' },
+      handler: async ({ ctx, actor }) => {
+        const type = String(ctx.get('content-type') ?? '')
+          .split(';')[0]
+          .trim()
+          .toLowerCase();
+        if (type !== 'text/csv' && type !== 'application/octet-stream' && type !== 'text/plain')
+          throw new FieldError({ file: { key: 'admin.import.contentType' } }, 415, 'unsupported_media_type');
+        const q = importQuery.safeParse(ctx.query);
+        const dryRun = q.success && q.data.dryRun === 'true';
+        const r = await usersCsv.importUsersCsv(d, actor, ctx.req, { dryRun });
+        return {
+          ...r,
+          errors: r.errors.map((e) => ({
+            line: e.line,
+            column: e.column,
+            message: ctx.state.t(e.key, e.params),
+          })),
+        };
       },
     },
     {

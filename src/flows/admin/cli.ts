@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Clock } from '../../clock.ts';
+import type { Config } from '../../config.ts';
 import type { Db } from '../../db/knex.ts';
 import { AppError } from '../../http/errors.ts';
 import { translator } from '../../i18n/index.ts';
@@ -8,10 +9,13 @@ import { createMethodRegistry } from '../../methods/index.ts';
 import type { BackchannelDelivery } from '../../oidc/backchannel.ts';
 import { CLIENT_SETTING_FLAGS, ClientSpecError, settingsFromFlags } from '../../oidc/clients.ts';
 import type { SecretBox } from '../../security/secrets.ts';
+import * as contacts from './contacts.ts';
+import * as invitations from './invitations.ts';
 import { listQueuedNotices, parseNoticeQuery } from './notices.ts';
 import { cliActor } from './permissions.ts';
 import { loadReport } from './reports.ts';
 import * as svc from './service.ts';
+import * as usersCsv from './users-csv.ts';
 import { FieldError, translateFields } from './validation.ts';
 
 /**
@@ -20,6 +24,16 @@ import { FieldError, translateFields } from './validation.ts';
  */
 export const ADMIN_USAGE = `
   user show LOGIN                           profile, groups, lockout, method kinds and dates
+  user create LOGIN [--name N] [--email E] [--group G...] [--locale en|ja] [--no-password | --external]
+                                            --no-password: "not yet activated", the user sets a first
+                                            password through reset or an invitation
+  user contact LOGIN [--mobile N] [--alternate-phone N] [--alternate-email E] [--country CC]
+                                            pre-register contact methods ("" removes one); shows them masked
+  user import FILE [--dry-run]              users from CSV, streamed; every row error with its line number;
+                                            progress on standard error; the same file again changes nothing
+  user export                               every user as CSV on standard output
+  user invite LOGIN                         email a single-use link to set a first password (again: a new link)
+  user revoke-invitation LOGIN              withdraw the open invitation
   user search [QUERY] [--status active|disabled] [--role admin|helpdesk] [--group G] [--limit N] [--after CURSOR]
   user update LOGIN [--name N] [--email E] [--role R...] [--clear-roles]
              [--password-managed local|external] [--locale en|ja] [--email-verified | --no-email-verified]
@@ -51,6 +65,10 @@ export const ADMIN_USAGE = `
 `;
 
 export interface AdminCommandContext {
+  /** For the notices administration queues (issuer, default language). */
+  config?: Config;
+  /** Where progress of long commands (an import) is written as it happens: standard error. */
+  progress?: (line: string) => void;
   db: Db;
   box: SecretBox;
   clock: Clock;
@@ -66,6 +84,8 @@ export interface AdminCommandResult {
 }
 
 class CliUsage extends Error {}
+/** An import with row errors: the report is printed, and the exit code says so (2). */
+class RowsFailed extends Error {}
 
 const OWN: Record<string, string[]> = {
   user: [
@@ -78,6 +98,12 @@ const OWN: Record<string, string[]> = {
     'unlock',
     'require-reregistration',
     'delete',
+    'create',
+    'contact',
+    'invite',
+    'revoke-invitation',
+    'import',
+    'export',
   ],
   group: ['members', 'remove-member', 'delete'],
   client: ['show', 'update', 'rotate-secret', 'delete'],
@@ -122,7 +148,7 @@ function describeUser(u: svc.UserDetail): string {
   const lines = [
     `${u.login} (${u.id})`,
     `  name: ${u.displayName || '-'}   email: ${u.email ?? '-'}${u.email ? (u.emailVerified ? ' (verified)' : ' (not verified)') : ''}   status: ${u.status}   roles: ${u.roles.join(',') || '-'}`,
-    `  password: managed ${u.passwordManaged}${u.mustChangePassword ? ', must change at next sign-in' : ''}; changed ${u.passwordChangedAt ?? 'never'}`,
+    `  password: managed ${u.passwordManaged}${u.mustChangePassword ? ', must change at next sign-in' : ''}; changed ${u.passwordChangedAt ?? 'never'}${u.activated ? '' : ' (not yet activated)'}`,
     `  groups: ${u.groups.join(', ') || '-'}`,
     `  lockout: ${u.lock.locked ? `locked until ${u.lock.lockedUntil}` : `not locked (${u.lock.failures} failures)`}`,
     `  reset: ${u.reset.inScope ? `${u.reset.gatesAvailable.length} of ${u.reset.gatesRequired} methods, ${u.reset.capable ? 'capable' : 'not capable'}` : 'not enabled by policy'}`,
@@ -151,11 +177,12 @@ export async function runAdminCommand(
     methods: createMethodRegistry(),
     clients: { invalidate: () => cx.onClientsChanged?.() },
     backchannel: cx.backchannel,
+    config: cx.config,
   };
   const actor = cliActor();
   const rest = argv.slice(2);
   try {
-    const raw = await dispatch(cmd, sub, rest, deps, actor, print);
+    const raw = await dispatch(cmd, sub, rest, deps, actor, print, cx.progress);
     if (typeof raw === 'string') return { code: 0, stdout: raw, stderr: '' };
     return { code: 0, stdout: out.length ? `${out.join('\n')}\n` : '', stderr: '' };
   } catch (err) {
@@ -170,6 +197,8 @@ export async function runAdminCommand(
     } else if (err instanceof AppError) {
       code = err.status === 404 ? 4 : err.status === 409 ? 3 : 2;
       message = t(err.messageKey, err.params);
+    } else if (err instanceof RowsFailed) {
+      return { code: 2, stdout: out.length ? `${out.join('\n')}\n` : '', stderr: '' };
     } else if (err instanceof CliUsage || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       code = 2;
       message = `${cmd} ${sub}: ${(err as Error).message}`;
@@ -188,7 +217,44 @@ async function dispatch(
   deps: svc.AdminDeps,
   actor: ReturnType<typeof cliActor>,
   print: (human: string, json: unknown) => void,
+  progress?: (line: string) => void,
 ): Promise<string | undefined> {
+  if (cmd === 'user' && sub === 'export') {
+    args(rest, {}, 0);
+    let text = '';
+    for await (const line of await usersCsv.exportUsersCsv(deps, actor)) text += line;
+    return text;
+  }
+  if (cmd === 'user' && sub === 'import') {
+    const { values, positionals } = args(rest, { 'dry-run': { type: 'boolean' } }, 1);
+    let stream: AsyncIterable<Uint8Array>;
+    try {
+      stream = fs.createReadStream(positionals[0]);
+      await new Promise<void>((ok, fail) => {
+        (stream as fs.ReadStream).once('open', () => ok()).once('error', fail);
+      });
+    } catch (err) {
+      throw new CliUsage(`cannot read ${positionals[0]}: ${(err as Error).message}`);
+    }
+    const r = await usersCsv.importUsersCsv(deps, actor, stream, {
+      dryRun: !!values['dry-run'],
+      onProgress: (p) =>
+        progress?.(
+          `${p.rows} rows: ${p.created} created, ${p.updated} updated, ${p.unchanged} unchanged, ${p.failed} with errors\n`,
+        ),
+    });
+    const t = translator('en');
+    const errors = r.errors.map((e) => ({ line: e.line, column: e.column, message: t(e.key, e.params) }));
+    print(
+      [
+        `${r.dryRun ? 'dry run: ' : ''}${r.rows} rows: ${r.created} ${r.dryRun ? 'to create' : 'created'}, ${r.updated} ${r.dryRun ? 'to update' : 'updated'}, ${r.unchanged} unchanged, ${r.failed} with errors`,
+        ...errors.map((e) => `  line ${e.line}, ${e.column}: ${e.message}`),
+      ].join('\n'),
+      { ...r, errors },
+    );
+    if (r.failed) throw new RowsFailed();
+    return;
+  }
   if (cmd === 'user') {
     if (sub === 'search') {
       const r = parseArgs({
@@ -215,6 +281,63 @@ async function dispatch(
           .join('\n') || 'no users match') + more,
         res,
       );
+      return;
+    }
+    if (sub === 'create') {
+      const { values, positionals } = args(
+        rest,
+        {
+          name: { type: 'string' },
+          email: { type: 'string' },
+          group: { type: 'string', multiple: true },
+          locale: { type: 'string' },
+          'no-password': { type: 'boolean' },
+          external: { type: 'boolean' },
+        },
+        1,
+      );
+      if (values['no-password'] && values.external)
+        throw new CliUsage('--no-password and --external exclude each other');
+      const body: Record<string, unknown> = { login: positionals[0] };
+      if (values.name !== undefined) body.displayName = values.name;
+      if (values.email !== undefined) body.email = values.email;
+      if (values.group !== undefined) body.groups = values.group;
+      if (values.locale !== undefined) body.locale = values.locale;
+      if (values.external) body.passwordManaged = 'external';
+      if (values['no-password']) body.initialPassword = 'none';
+      const r = await svc.createUser(deps, actor, body);
+      print(
+        `${describeUser(r.user)}${r.temporaryPassword ? `\n  temporary password: ${r.temporaryPassword}` : ''}`,
+        r,
+      );
+      return;
+    }
+    if (sub === 'contact') {
+      const { values, positionals } = args(
+        rest,
+        {
+          mobile: { type: 'string' },
+          'alternate-phone': { type: 'string' },
+          'alternate-email': { type: 'string' },
+          country: { type: 'string' },
+        },
+        1,
+      );
+      const body: Record<string, unknown> = {};
+      if (values.mobile !== undefined) body.mobilePhone = values.mobile;
+      if (values['alternate-phone'] !== undefined) body.alternatePhone = values['alternate-phone'];
+      if (values['alternate-email'] !== undefined) body.alternateEmail = values['alternate-email'];
+      if (values.country !== undefined) body.country = values.country;
+      const r = Object.keys(body).length
+        ? await contacts.setContactMethods(deps, actor, positionals[0], body)
+        : await contacts.getContactMethods(deps, actor, positionals[0]);
+      const list = r.contactMethods
+        .map(
+          (c) =>
+            `  ${c.slot}: ${c.value} (${c.source === 'organization' ? `added by the organisation${c.confirmed ? ', confirmed' : ', not confirmed yet'}` : 'registered by the user'})`,
+        )
+        .join('\n');
+      print(list || '  no contact methods', { contactMethods: r.contactMethods });
       return;
     }
     if (sub === 'update') {
@@ -248,6 +371,16 @@ async function dispatch(
     if (sub === 'delete') {
       const r = await svc.deleteUser(deps, actor, login);
       print(`deleted user ${r.deleted}; audit events kept as ${r.pseudonym}`, r);
+      return;
+    }
+    if (sub === 'invite') {
+      const r = await invitations.inviteUser(deps, actor, login);
+      print(`invitation sent to ${login}; valid until ${r.invitation.expiresAt}`, r);
+      return;
+    }
+    if (sub === 'revoke-invitation') {
+      await invitations.revokeInvitation(deps, actor, login);
+      print(`invitation of ${login} withdrawn`, { revoked: true });
       return;
     }
     if (sub === 'show') {

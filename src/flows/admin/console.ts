@@ -3,6 +3,8 @@ import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { AppDeps } from '../../app/deps.ts';
+import { readForm } from '../../http/body.ts';
+import { verifyCsrf } from '../../http/csrf.ts';
 import { AppError } from '../../http/errors.ts';
 import { posted as postedForm } from '../../http/form.ts';
 import { render } from '../../http/views.ts';
@@ -17,6 +19,8 @@ import { listGroups } from '../../store/groups.ts';
 import type { User } from '../../store/users.ts';
 import { FirstPartySessions } from '../first-party-session.ts';
 import { barChart, columnChart } from './charts.ts';
+import * as contacts from './contacts.ts';
+import * as invitations from './invitations.ts';
 import { listQueuedNotices } from './notices.ts';
 import { type Actor, can, type Permission, permissionsForRoles } from './permissions.ts';
 import {
@@ -31,6 +35,7 @@ import {
 } from './policy-form.ts';
 import { cachedReport, loadReport, type ReportData } from './reports.ts';
 import * as svc from './service.ts';
+import * as usersCsv from './users-csv.ts';
 import { FieldError, translateFields } from './validation.ts';
 
 const SESSION_COOKIE = 'tobira.admin';
@@ -416,6 +421,42 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     };
   }
 
+  // CSV import: paste (or drop) the file's text, preview it as a dry run, then import the same text.
+  const IMPORT_LIMIT = 8 * 1024 * 1024;
+  router.get('/users/import', requireAdmin, need('users.write'), (ctx) => {
+    page(ctx, 'users-import', 'users', { csv: '', result: null, errors: {} });
+  });
+
+  router.post('/users/import', requireAdmin, need('users.write'), async (ctx) => {
+    const f = await readForm(ctx, IMPORT_LIMIT, { multiline: new Set(['csv']) });
+    verifyCsrf(ctx, f, deps.issuerOrigin);
+    const csv = f.csv ?? '';
+    const dryRun = f.run !== 'import';
+    try {
+      const r = await usersCsv.importUsersCsv(adminDeps, actorOf(ctx), Readable.from([csv]), {
+        dryRun,
+      });
+      page(ctx, 'users-import', 'users', {
+        csv: dryRun ? csv : '',
+        result: {
+          ...r,
+          errors: r.errors.slice(0, 500).map((e) => ({ ...e, message: ctx.state.t(e.key, e.params) })),
+        },
+        errors: {},
+      });
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      page(ctx, 'users-import', 'users', { csv, result: null, errors: fieldsOf(ctx, err) }, err.status);
+    }
+  });
+
+  router.get('/users.csv', requireAdmin, need('users.read'), async (ctx) => {
+    const lines = await usersCsv.exportUsersCsv(adminDeps, actorOf(ctx));
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.attachment(`users-${deps.clock.now().toISOString().slice(0, 10)}.csv`);
+    ctx.body = Readable.from(lines);
+  });
+
   router.get('/users/new', requireAdmin, need('users.write'), (ctx) => {
     page(ctx, 'user-new', 'users', {
       values: { login: '', displayName: '', email: '', roles: [], passwordManaged: 'local' },
@@ -432,6 +473,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       };
       if (values.displayName) body.displayName = values.displayName;
       if (values.email) body.email = values.email;
+      if (form(ctx).initialPassword === 'none') body.initialPassword = 'none';
       const r = await svc.createUser(adminDeps, actorOf(ctx), body);
       // The temporary password is shown on this response only (never in a URL or a redirect).
       page(ctx, 'user-secret', 'users', {
@@ -447,12 +489,18 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
 
   async function userPage(ctx: Context, ref: string, extra: Record<string, unknown> = {}, status = 200) {
     const user = await svc.getUser(adminDeps, actorOf(ctx), ref);
+    const { contactMethods } = await contacts.getContactMethods(adminDeps, actorOf(ctx), user.id);
+    const { invitation } = await invitations.getInvitation(adminDeps, actorOf(ctx), user.id);
     page(
       ctx,
       'user',
       'users',
       {
         user,
+        contactMethods,
+        invitation,
+        contactValues: {},
+        contactErrors: {},
         values: {
           displayName: user.displayName,
           email: user.email ?? '',
@@ -514,6 +562,16 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       done: 'unlocked',
       run: (a, id) => svc.unlockUser(adminDeps, a, id),
     },
+    invite: {
+      permission: 'users.write',
+      done: 'invited',
+      run: (a, id) => invitations.inviteUser(adminDeps, a, id),
+    },
+    'revoke-invitation': {
+      permission: 'users.write',
+      done: 'invitation_revoked',
+      run: (a, id) => invitations.revokeInvitation(adminDeps, a, id),
+    },
     'require-reregistration': {
       permission: 'users.write',
       done: 'reregistration',
@@ -568,6 +626,25 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
       await userPage(ctx, id, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
+    }
+  });
+
+  router.post('/users/:id/contact-methods', posted, requireAdmin, need('users.write'), async (ctx) => {
+    const id = userId(ctx);
+    const f = form(ctx);
+    const body: Record<string, unknown> = {};
+    for (const k of contacts.CONTACT_SLOTS) {
+      // A blank field leaves the method as it is; "remove" ticks remove it.
+      if (f[`remove_${k}`] === '1') body[k] = null;
+      else if ((f[k] ?? '').trim()) body[k] = (f[k] ?? '').slice(0, 400);
+    }
+    if (/^[A-Z]{2}$/.test(f.country ?? '')) body.country = f.country;
+    try {
+      await contacts.setContactMethods(adminDeps, actorOf(ctx), id, body);
+      ctx.redirect(`/admin/users/${id}?done=contacts`);
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      await userPage(ctx, id, { contactValues: f, contactErrors: fieldsOf(ctx, err) }, err.status);
     }
   });
 

@@ -43,6 +43,11 @@ function components(): Record<string, Schema> {
     roles: { type: 'array', items: { enum: ['admin', 'helpdesk'] } },
     passwordManaged: { enum: ['local', 'external'] },
     mustChangePassword: { type: 'boolean' },
+    activated: {
+      type: 'boolean',
+      description:
+        'false: never had a password here ("not yet activated"); set through reset or an invitation.',
+    },
     createdAt: dateTime,
   };
   const client = {
@@ -118,6 +123,8 @@ function components(): Record<string, Schema> {
           isDefault: { type: 'boolean' },
           createdAt: dateTime,
           lastUsedAt: dateTimeOrNull,
+          source: { enum: ['user', 'organization'] },
+          confirmed: { type: 'boolean' },
         }),
       },
       reset: obj({
@@ -126,6 +133,42 @@ function components(): Record<string, Schema> {
         gatesRequired: { type: 'integer' },
         capable: { type: 'boolean' },
       }),
+    }),
+    ContactMethods: obj({
+      contactMethods: {
+        type: 'array',
+        description:
+          'Phones and alternate email, masked; "organization" ones were pre-registered by an administrator.',
+        items: obj({
+          slot: { enum: ['mobilePhone', 'alternatePhone', 'alternateEmail'] },
+          value: str,
+          source: { enum: ['user', 'organization'] },
+          confirmed: { type: 'boolean' },
+          createdAt: dateTime,
+        }),
+      },
+    }),
+    InvitationState: obj({
+      invitation: {
+        oneOf: [obj({ createdAt: dateTime, expiresAt: dateTime }), { type: 'null' }],
+      },
+    }),
+    InvitationSent: obj({
+      invitation: obj({ createdAt: dateTime, expiresAt: dateTime }),
+      resent: { type: 'boolean', description: 'A previous link was withdrawn.' },
+    }),
+    ImportResult: obj({
+      dryRun: { type: 'boolean' },
+      rows: { type: 'integer' },
+      created: { type: 'integer' },
+      updated: { type: 'integer' },
+      unchanged: { type: 'integer' },
+      failed: { type: 'integer', description: 'Rows with errors (nothing of them is written).' },
+      errors: {
+        type: 'array',
+        items: obj({ line: { type: 'integer' }, column: str, message: str }),
+      },
+      truncated: { type: 'boolean', description: 'More errors than the 10,000 listed.' },
     }),
     UserWithPassword: obj({
       user: ref('UserDetail'),

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import { announce, revokeEverything } from '../../account/sessions.ts';
 import type { Clock } from '../../clock.ts';
-import { LOCALES } from '../../config.ts';
+import { type Config, LOCALES } from '../../config.ts';
 import type { Db, Tx } from '../../db/knex.ts';
 import { AppError } from '../../http/errors.ts';
 import type { MessageKey } from '../../i18n/index.ts';
@@ -19,6 +19,7 @@ import {
   ID_TOKEN_ALGS,
   SECRET_PURPOSE,
 } from '../../oidc/clients.ts';
+import { countedCredentials } from '../../policy/preregistered.ts';
 import {
   POLICY_KEYS,
   type Policy,
@@ -109,6 +110,8 @@ export interface AdminDeps {
   onSettingsChanged?(): void;
   /** Sends back-channel logout tokens after a reset or disable (absent when the CLI runs alone). */
   backchannel?: BackchannelDelivery;
+  /** For notices queued by administration (the issuer, the default language); absent: none are queued. */
+  config?: Config;
 }
 
 export { ADMIN_CLIENT_ID } from '../../oidc/builtin-clients.ts';
@@ -255,6 +258,8 @@ export interface UserSummary {
   roles: Role[];
   passwordManaged: 'local' | 'external';
   mustChangePassword: boolean;
+  /** false for an account that never had a password here: the user sets one through reset or an invitation. */
+  activated: boolean;
   createdAt: string;
 }
 
@@ -265,7 +270,15 @@ export interface UserDetail extends UserSummary {
   securityInfoConfirmedAt: string | null;
   lock: { locked: boolean; lockedUntil: string | null; failures: number };
   /** What the user registered: kinds and dates only, never labels, numbers, secrets or answers. */
-  methods: Array<{ kind: string; isDefault: boolean; createdAt: string; lastUsedAt: string | null }>;
+  methods: Array<{
+    kind: string;
+    isDefault: boolean;
+    createdAt: string;
+    lastUsedAt: string | null;
+    /** 'organization': pre-registered by an administrator; confirmed once the user confirmed or used it. */
+    source: 'user' | 'organization';
+    confirmed: boolean;
+  }>;
   reset: { inScope: boolean; gatesAvailable: string[]; gatesRequired: number; capable: boolean };
 }
 
@@ -282,6 +295,7 @@ function summarize(u: User): UserSummary {
     roles: u.roles,
     passwordManaged: u.passwordManaged,
     mustChangePassword: u.mustChangePassword,
+    activated: u.passwordManaged === 'external' || u.passwordHash !== null,
     createdAt: u.createdAt.toISOString(),
   };
 }
@@ -326,7 +340,9 @@ export async function userDetail(deps: AdminDeps, user: User): Promise<UserDetai
     readPolicy(deps.db),
   ]);
   const subject = { roles: user.roles, groups };
-  const resetKinds = deps.methods.usable(creds, 'reset').map((o) => o.method.kind);
+  const resetKinds = deps.methods
+    .usable(countedCredentials(policy, creds), 'reset')
+    .map((o) => o.method.kind);
   const gates = resetGatesAvailable(policy, subject, resetKinds);
   const need = gatesRequired(policy, subject);
   const inScope = inResetScope(policy, subject);
@@ -346,6 +362,8 @@ export async function userDetail(deps: AdminDeps, user: User): Promise<UserDetai
       isDefault: c.isDefault,
       createdAt: c.createdAt.toISOString(),
       lastUsedAt: iso(c.lastUsedAt),
+      source: c.source ?? 'user',
+      confirmed: c.source !== 'organization' || c.confirmedAt !== null,
     })),
     reset: { inScope, gatesAvailable: gates, gatesRequired: need, capable: inScope && gates.length >= need },
   };
@@ -374,6 +392,11 @@ export const createUserSchema = z
     groups: z.array(z.string().min(1).max(100)).max(100).optional(),
     locale: z.enum(LOCALES).optional(),
     passwordManaged: z.enum(['local', 'external']).optional(),
+    /**
+     * temporary (default): a password shown once, changed at the first sign-in. none: the account is
+     * "not yet activated" and the user sets a first password through reset or an invitation.
+     */
+    initialPassword: z.enum(['temporary', 'none']).optional(),
   })
   .strict();
 
@@ -418,7 +441,7 @@ export async function createUser(
       groups: { key: 'admin.policy.unknownGroups', params: { names: missing.join(', ') } },
     });
   const external = body.passwordManaged === 'external';
-  const temp = external ? null : temporaryPassword();
+  const temp = external || body.initialPassword === 'none' ? null : temporaryPassword();
   const hash = temp ? await hashSecret(temp) : null;
   const now = deps.clock.now();
   let user: User;
@@ -448,6 +471,7 @@ export async function createUser(
         roles: u.roles,
         groups: groups.map((g) => g.name),
         passwordManaged: external ? 'external' : 'local',
+        ...(!external && !temp ? { activated: false } : {}),
       });
       return u;
     });

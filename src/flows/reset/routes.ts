@@ -10,6 +10,7 @@ import { listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
 import { findUserByLogin, type User } from '../../store/users.ts';
 import { setNewPassword } from '../security-info/password.ts';
+import { confirmByUse } from '../security-info/service.ts';
 import {
   audit,
   completeReset,
@@ -30,6 +31,8 @@ import {
 } from './service.ts';
 
 const COOKIE = 'tobira.reset';
+/** A user who never had a password here sets a first one: the pages and the notice say "set", not "reset". */
+const firstPassword = (u: User) => u.passwordManaged === 'local' && !u.passwordHash;
 const KIND = /^[A-Za-z]{2,20}$/;
 const UID = /^[A-Za-z0-9_-]{10,64}$/;
 
@@ -164,6 +167,7 @@ export function resetRoutes(deps: AppDeps): Router {
       options: list.map(({ kind, name, labels, blocked }) => ({ kind, name, labels, blocked })),
       gate: s.state.gates.length + 1,
       required,
+      first: firstPassword(s.user),
       contact: contactMode((await deps.policy()).helpdeskContact),
     });
   });
@@ -304,6 +308,7 @@ export function resetRoutes(deps: AppDeps): Router {
       return stepPage(ctx, s, kind, view, { error: ctx.state.t(r.error, r.params), others: true }, 400);
     }
     await audit(deps, s.user.id, 'reset.verify', 'succeeded', meta(ctx), null, { kind });
+    await confirmByUse(deps, s.user, r.credentialId);
     state.gates = [...state.gates, gateOf(kind)];
     state.methods = [...state.methods, kind];
     await saveSession(deps, s.id, state);
@@ -323,7 +328,11 @@ export function resetRoutes(deps: AppDeps): Router {
   }
 
   router.get('/password', session, gatesPassed, async (ctx) => {
-    render(ctx, deps.views, 'reset/password', { reasons: [], unlock: ctx.state.unlockOffered });
+    render(ctx, deps.views, 'reset/password', {
+      reasons: [],
+      unlock: ctx.state.unlockOffered,
+      first: firstPassword(sess(ctx).user),
+    });
   });
 
   router.post('/password', posted, session, gatesPassed, async (ctx) => {
@@ -342,14 +351,22 @@ export function resetRoutes(deps: AppDeps): Router {
         ctx,
         deps.views,
         'reset/password',
-        { reasons: r.reasons.map((x) => ctx.state.t(x.key, x.params)), unlock: ctx.state.unlockOffered },
+        {
+          reasons: r.reasons.map((x) => ctx.state.t(x.key, x.params)),
+          unlock: ctx.state.unlockOffered,
+          first: firstPassword(s.user),
+        },
         400,
       );
     }
     await completeReset(deps, s.user, s.state, meta(ctx));
     await saveSession(deps, s.id, { ...s.state, finished: true });
     ctx.cookies.set(COOKIE, null, cookieOpts);
-    render(ctx, deps.views, 'reset/done', { interaction: s.state.interaction, unlocked: false });
+    render(ctx, deps.views, 'reset/done', {
+      interaction: s.state.interaction,
+      unlocked: false,
+      first: firstPassword(s.user),
+    });
   });
 
   router.post('/unlock', posted, session, gatesPassed, async (ctx) => {

@@ -3,6 +3,7 @@ import { endEverything } from '../../account/sessions.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import type { VerificationMethod } from '../../methods/types.ts';
 import { type CounterRule, isLocked, RESET_ATTEMPT_RULE, RESET_METHOD_RULE } from '../../policy/counters.ts';
+import { countedCredentials } from '../../policy/preregistered.ts';
 import type { Policy } from '../../policy/settings.ts';
 import { gatesRequired, inResetScope, isAdmin, resetGatesAvailable } from '../../policy/sspr.ts';
 import {
@@ -125,7 +126,7 @@ export function resetOptions(
   creds: Credential[],
 ): Array<{ method: VerificationMethod; credentials: Credential[] }> {
   return deps.methods
-    .usable(creds, 'reset')
+    .usable(countedCredentials(policy, creds), 'reset')
     .filter((o) => policy.resetMethods.includes(o.method.kind))
     .filter((o) => !(o.method.kind === 'questions' && isAdmin(user)));
 }
@@ -220,9 +221,14 @@ export async function completeReset(
   await clearLockout(deps.db, user.login);
   await endEverything(deps, user.id);
   await clearUserCounters(deps.db, user.id, [attemptKey(user.login)]);
-  await audit(deps, user.id, 'reset.complete', 'succeeded', meta, null, { methods: state.methods });
+  // `user` is the account as it was before this reset: without a password, this set the first one.
+  const first = !user.passwordHash;
+  await audit(deps, user.id, 'reset.complete', 'succeeded', meta, null, {
+    methods: state.methods,
+    ...(first ? { firstPassword: true } : {}),
+  });
   await audit(deps, user.id, 'reset.attempt', 'succeeded', meta, null, { methods: state.methods });
-  if (policy.notifyUserOnReset) await deps.notices.passwordReset(user, meta);
+  if (policy.notifyUserOnReset) await deps.notices.passwordReset(user, meta, first);
   if (policy.notifyAdminsOnAdminReset && isAdmin(user)) await deps.notices.adminPasswordReset(user, meta);
 }
 

@@ -15,6 +15,7 @@ import {
   addableMethods,
   beginEnroll,
   chooseDefault,
+  confirmOrganizationMethod,
   describeAll,
   finishEnroll,
   removeMethod,
@@ -99,7 +100,9 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
         kind: m.kind,
         label: ctx.state.t(`method.${m.kind}` as never),
       })),
-      notice: ['added', 'removed', 'default', 'password', 'renamed'].find((n) => n === ctx.query.done),
+      notice: ['added', 'removed', 'default', 'password', 'renamed', 'confirmed'].find(
+        (n) => n === ctx.query.done,
+      ),
     });
   });
 
@@ -166,6 +169,24 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
       ctx.state.meta,
     );
     ctx.redirect('/my/security-info?done=renamed');
+  });
+
+  router.post('/security-info/:id/confirm', posted, requireUser, requireRecent, async (ctx) => {
+    await confirmOrganizationMethod(deps, ctx.state.user as User, ctx.params.id, ctx.state.meta);
+    ctx.redirect('/my/security-info?done=confirmed');
+  });
+
+  /** Replacing a method the organisation added: it goes, and the user registers their own instead. */
+  router.post('/security-info/:id/replace', posted, requireUser, requireRecent, async (ctx) => {
+    const user = ctx.state.user as User;
+    const cred = (await listCredentials(deps.db, user.id)).find(
+      (c) => c.id === ctx.params.id && c.source === 'organization',
+    );
+    if (!cred) throw new AppError('security_info.not_found', 404, 'securityInfo.notFound');
+    await removeMethod(deps, user, cred.id, ctx.state.meta);
+    ctx.redirect(
+      `/my/security-info/add/${cred.kind === 'phone' ? (cred.data.type === 'mobile' ? 'sms' : 'voice') : cred.kind}`,
+    );
   });
 
   router.post('/security-info/:id/default', posted, requireUser, requireRecent, async (ctx) => {

@@ -21,6 +21,7 @@ import {
   renameCredential,
   setDefaultCredential,
 } from '../../store/credentials.ts';
+import { confirmOrganizationCredential } from '../../store/preregistered.ts';
 import { type User, updateSecurityInfoConfirmed } from '../../store/users.ts';
 
 /**
@@ -38,6 +39,10 @@ export interface MethodRow {
   createdAt: Date;
   lastUsedAt: Date | null;
   renamable: boolean;
+  /** Pre-registered by the organisation ("added by your organisation"). */
+  organization: boolean;
+  /** false for a pre-registered method the user has not confirmed yet. */
+  confirmed: boolean;
 }
 
 export function describeAll(deps: AppDeps, creds: Credential[], t: Translate): MethodRow[] {
@@ -56,6 +61,8 @@ export function describeAll(deps: AppDeps, creds: Credential[], t: Translate): M
       renamable: !!m.renamable,
       createdAt: c.createdAt,
       lastUsedAt: c.lastUsedAt,
+      organization: c.source === 'organization',
+      confirmed: c.source !== 'organization' || c.confirmedAt !== null,
     });
   }
   return rows;
@@ -279,5 +286,66 @@ export async function renameMethod(
     ip: meta.ip,
     userAgent: meta.userAgent,
     details: { kind: cred.kind, credentialId: cred.id },
+  });
+}
+
+/**
+ * The user confirms a method the organisation pre-registered: it is theirs from now on (it counts
+ * for reset under every policy). Audited and notified like any change of security info.
+ */
+export async function confirmOrganizationMethod(
+  deps: AppDeps,
+  user: User,
+  credentialId: string,
+  meta: RequestMeta,
+): Promise<void> {
+  const cred = await findCredential(deps.db, user.id, credentialId);
+  if (cred?.source !== 'organization') {
+    throw new AppError('security_info.not_found', 404, 'securityInfo.notFound');
+  }
+  const now = deps.clock.now();
+  const confirmed = await deps.db.transaction(async (trx) => {
+    const ok = await confirmOrganizationCredential(trx, user.id, cred.id, now);
+    if (ok) {
+      await recordAudit(trx, {
+        at: now,
+        actorId: user.id,
+        subjectId: user.id,
+        activity: 'security_info.confirm',
+        result: 'succeeded',
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+        details: { kind: cred.kind, credentialId: cred.id, source: 'organization' },
+      });
+    }
+    return ok;
+  });
+  if (confirmed) {
+    const m = deps.methods.forCredential(cred.kind);
+    await deps.notices.securityInfoChanged(
+      user,
+      'added',
+      m ? m.describe(cred, deps.translatorFor(user)) : cred.kind,
+      meta,
+    );
+  }
+}
+
+/** A pre-registered method used successfully (a code arrived and was typed) is confirmed by that use. */
+export async function confirmByUse(deps: AppDeps, user: User, credentialId: string): Promise<void> {
+  const cred = await findCredential(deps.db, user.id, credentialId);
+  if (cred?.source !== 'organization' || cred.confirmedAt) return;
+  const now = deps.clock.now();
+  await deps.db.transaction(async (trx) => {
+    if (!(await confirmOrganizationCredential(trx, user.id, cred.id, now))) return;
+    await recordAudit(trx, {
+      at: now,
+      actorId: user.id,
+      subjectId: user.id,
+      activity: 'security_info.confirm',
+      result: 'succeeded',
+      reason: 'used',
+      details: { kind: cred.kind, credentialId: cred.id, source: 'organization' },
+    });
   });
 }

@@ -1,0 +1,152 @@
+import crypto from 'node:crypto';
+import type { Config } from '../../config.ts';
+import { queueEmail } from '../../delivery/queue.ts';
+import { formatDateTime, oneLine, timeZoneOf } from '../../delivery/templates.ts';
+import { isLocale } from '../../i18n/index.ts';
+import type { SecretBox } from '../../security/secrets.ts';
+import { recordAudit } from '../../store/audit.ts';
+import {
+  findInvitationByHash,
+  type Invitation,
+  insertInvitation,
+  openInvitationOf,
+  revokeOpenInvitations,
+} from '../../store/invitations.ts';
+import type { User } from '../../store/users.ts';
+import { type Actor, requirePermission } from './permissions.ts';
+import { type AdminDeps, readPolicy, resolveUser } from './service.ts';
+import { FieldError } from './validation.ts';
+
+/*
+ * Invitations by email (issue 16): a single-use link, valid `invitationValidDays` (default 7), that
+ * lets a user who never had a password set one and then register their security info. Sending again
+ * withdraws the previous link; an administrator can withdraw it. Only an HMAC of the link's secret is
+ * stored; the email goes through the notice queue (the development outbox without SMTP).
+ */
+
+const PURPOSE = 'invitation';
+export const INVITE_PATH = '/invite?token=';
+
+export const inviteTokenHash = (box: SecretBox, token: string) => box.hmac('invitation', token);
+
+export interface InvitationView {
+  createdAt: string;
+  expiresAt: string;
+}
+
+const view = (i: Invitation): InvitationView => ({
+  createdAt: i.createdAt.toISOString(),
+  expiresAt: i.expiresAt.toISOString(),
+});
+
+function refuse(user: User): void {
+  if (user.passwordManaged === 'external')
+    throw new FieldError({ user: { key: 'admin.invite.external' } }, 409, 'invite.external');
+  if (user.passwordHash)
+    throw new FieldError({ user: { key: 'admin.invite.activated' } }, 409, 'invite.activated');
+  if (!user.email) throw new FieldError({ email: { key: 'admin.invite.noEmail' } }, 409, 'invite.no_email');
+}
+
+/**
+ * Sends (or sends again) an invitation to the user's profile email. The previous link stops working.
+ * The link is returned only to the caller's process for the email; it is not part of the answer.
+ */
+export async function inviteUser(
+  deps: AdminDeps & { config?: Config },
+  actor: Actor,
+  ref: string,
+): Promise<{ invitation: InvitationView; resent: boolean }> {
+  requirePermission(actor, 'users.write');
+  const config = deps.config;
+  if (!config) throw new Error('inviting needs the configuration (ISSUER)');
+  const user = await resolveUser(deps.db, ref);
+  refuse(user);
+  const policy = await readPolicy(deps.db);
+  const now = deps.clock.now();
+  const expiresAt = new Date(now.getTime() + policy.invitationValidDays * 86_400_000);
+  const token = crypto.randomBytes(32).toString('base64url');
+  const locale = isLocale(user.locale) ? user.locale : config.defaultLocale;
+  const result = await deps.db.transaction(async (trx) => {
+    await trx('users').where({ id: user.id }).forUpdate().first();
+    const withdrawn = await revokeOpenInvitations(trx, user.id, now);
+    const inv = await insertInvitation(
+      trx,
+      { userId: user.id, tokenHash: inviteTokenHash(deps.box, token), createdBy: actor.id, expiresAt },
+      now,
+    );
+    await recordAudit(trx, {
+      at: now,
+      actorId: actor.id,
+      subjectId: user.id,
+      activity: 'admin.user.invite',
+      result: 'succeeded',
+      ip: actor.ip ?? null,
+      userAgent: actor.userAgent ?? null,
+      details: { via: actor.via, expiresAt: expiresAt.toISOString(), resent: withdrawn > 0 },
+    });
+    // Queued in the same transaction: the email exists exactly when the invitation does.
+    await queueEmail(
+      { db: trx, box: deps.box, clock: deps.clock },
+      {
+        to: user.email!,
+        locale,
+        template: 'invitation',
+        purpose: PURPOSE,
+        data: {
+          subjectKey: 'invite.email.subject',
+          name: oneLine(user.displayName || user.login, 100),
+          login: oneLine(user.login, 100),
+          expires: formatDateTime(expiresAt, locale, timeZoneOf(config.organizationCountry)),
+          link: `${config.issuer}${INVITE_PATH}${token}`,
+        },
+      },
+      user.id,
+    );
+    return { invitation: view(inv), resent: withdrawn > 0 };
+  });
+  return result;
+}
+
+/** Withdraws the user's open invitation: its link stops working at once. */
+export async function revokeInvitation(deps: AdminDeps, actor: Actor, ref: string): Promise<void> {
+  requirePermission(actor, 'users.write');
+  const user = await resolveUser(deps.db, ref);
+  const now = deps.clock.now();
+  await deps.db.transaction(async (trx) => {
+    const n = await revokeOpenInvitations(trx, user.id, now);
+    if (!n) throw new FieldError({ user: { key: 'admin.invite.none' } }, 409, 'invite.none');
+    await recordAudit(trx, {
+      at: now,
+      actorId: actor.id,
+      subjectId: user.id,
+      activity: 'admin.user.invite_revoke',
+      result: 'succeeded',
+      ip: actor.ip ?? null,
+      userAgent: actor.userAgent ?? null,
+      details: { via: actor.via },
+    });
+  });
+}
+
+export async function getInvitation(
+  deps: AdminDeps,
+  actor: Actor,
+  ref: string,
+): Promise<{ invitation: InvitationView | null }> {
+  requirePermission(actor, 'users.read');
+  const user = await resolveUser(deps.db, ref);
+  const inv = await openInvitationOf(deps.db, user.id, deps.clock.now());
+  return { invitation: inv ? view(inv) : null };
+}
+
+/** The invitation a link names, if it can still be used (not used, withdrawn or expired). */
+export async function usableInvitation(
+  deps: Pick<AdminDeps, 'db' | 'box' | 'clock'>,
+  token: string,
+): Promise<Invitation | undefined> {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
+  const inv = await findInvitationByHash(deps.db, inviteTokenHash(deps.box, token));
+  if (!inv || inv.usedAt || inv.revokedAt || inv.expiresAt.getTime() <= deps.clock.now().getTime())
+    return undefined;
+  return inv;
+}
