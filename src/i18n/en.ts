@@ -943,6 +943,26 @@ export const en = {
     'There were too many unsuccessful verification attempts, so verification is locked for a while to protect your account. Try again later.',
   'portal.password.locked':
     'There were too many unsuccessful sign-in attempts, so your account is locked for a while. Try again later.',
+  // -- profile email verification --
+  'emailMethod.mail.leadVerify': 'Use this code to confirm your email address at {org}:',
+  'emailVerify.title': 'Verify your email',
+  'emailVerify.link': 'Verify your email',
+  'emailVerify.unverified':
+    'Your email {address} is not verified yet. Apps you sign in to may ask for a verified email.',
+  'emailVerify.verifiedState': 'Your email {address} is verified.',
+  'emailVerify.none': 'Your account has no email. Ask an administrator to add one.',
+  'emailVerify.lead':
+    'We will send a 6-digit code to {address}. Enter it on the next page to confirm this address is yours.',
+  'emailVerify.send': 'Send code',
+  'emailVerify.codeLead':
+    'We sent an email with a 6-digit code to {address}. Enter it below. It expires in 10 minutes.',
+  'emailVerify.codeLabel': '6-digit code',
+  'emailVerify.submit': 'Verify email',
+  'emailVerify.resend': 'Send a new code',
+  'emailVerify.noEmail': 'Your account has no email to verify.',
+  'emailVerify.already': 'Your email is already verified.',
+  'emailVerify.changed': 'Your email changed after the code was sent. Ask for a new code.',
+  'portal.done.emailVerified': 'Your email is verified.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -963,4 +963,24 @@ export const ja: Record<MessageKey, string> = {
     '確認に失敗した回数が多すぎるため、アカウント保護のため確認を一時的にロックしました。しばらくしてからもう一度お試しください。',
   'portal.password.locked':
     'サインインの失敗が多すぎるため、アカウントを一時的にロックしました。しばらくしてからもう一度お試しください。',
+  // -- profile email verification --
+  'emailMethod.mail.leadVerify': '{org} でメールアドレスを確認するには、次のコードを使用してください:',
+  'emailVerify.title': 'メールアドレスの確認',
+  'emailVerify.link': 'メールアドレスを確認する',
+  'emailVerify.unverified':
+    'メールアドレス {address} はまだ確認されていません。サインインするアプリが確認済みのメールアドレスを求めることがあります。',
+  'emailVerify.verifiedState': 'メールアドレス {address} は確認済みです。',
+  'emailVerify.none': 'アカウントにメールアドレスがありません。管理者に追加を依頼してください。',
+  'emailVerify.lead':
+    '{address} に 6 桁のコードを送信します。次のページで入力して、このアドレスがあなたのものであることを確認してください。',
+  'emailVerify.send': 'コードを送信',
+  'emailVerify.codeLead':
+    '{address} に 6 桁のコードを記載したメールを送信しました。下に入力してください。有効期限は 10 分です。',
+  'emailVerify.codeLabel': '6 桁のコード',
+  'emailVerify.submit': 'メールアドレスを確認',
+  'emailVerify.resend': '新しいコードを送信',
+  'emailVerify.noEmail': 'アカウントに確認するメールアドレスがありません。',
+  'emailVerify.already': 'メールアドレスは確認済みです。',
+  'emailVerify.changed': 'コードの送信後にメールアドレスが変更されました。新しいコードを要求してください。',
+  'portal.done.emailVerified': 'メールアドレスを確認しました。',
 };

@@ -108,7 +108,7 @@ function limitError(r: Exclude<LimitResult, { ok: true }>): Fail {
 /** An answer that was no guess at all (a blank or malformed field, a stale form, a send): flows do not count it. */
 const notAttempt = (f: Fail): VerifyResult => ({ ...f, counted: false });
 
-function codeError(r: Exclude<CheckResult, { ok: true }>): VerifyResult {
+export function codeError(r: Exclude<CheckResult, { ok: true }>): VerifyResult {
   switch (r.error) {
     case 'format':
       return notAttempt(fail('emailMethod.codeFormat'));
@@ -122,7 +122,7 @@ function codeError(r: Exclude<CheckResult, { ok: true }>): VerifyResult {
 }
 
 /** Checks the limits, makes a code and emails it in the request's language; nothing leaves when a limit refuses. */
-async function sendCode(
+export async function sendCode(
   cx: MethodContext,
   o: {
     flow: FlowId;
@@ -130,7 +130,7 @@ async function sendCode(
     kind: string;
     address: string;
     data: Record<string, unknown>;
-    purpose: 'enroll' | 'reset';
+    purpose: 'enroll' | 'reset' | 'verify';
   },
 ): Promise<{ ok: true } | Fail> {
   const scope = { flow: o.flow, userId: o.userId, kind: o.kind };
@@ -143,7 +143,12 @@ async function sendCode(
   const email = renderEmail(cx.emails, locale, 'code', {
     subjectKey: 'emailMethod.mail.subject',
     org: cx.organizationName,
-    leadKey: o.purpose === 'enroll' ? 'emailMethod.mail.leadEnroll' : 'emailMethod.mail.leadReset',
+    leadKey:
+      o.purpose === 'enroll'
+        ? 'emailMethod.mail.leadEnroll'
+        : o.purpose === 'verify'
+          ? 'emailMethod.mail.leadVerify'
+          : 'emailMethod.mail.leadReset',
     code: issued.code,
     minutes: CODE_TTL_MS / 60_000,
   });
@@ -155,7 +160,12 @@ async function sendCode(
       subject: email.subject,
       text: email.text,
       html: email.html,
-      purpose: o.purpose === 'enroll' ? 'email.enroll_code' : 'email.code',
+      purpose:
+        o.purpose === 'enroll'
+          ? 'email.enroll_code'
+          : o.purpose === 'verify'
+            ? 'email.verify_code'
+            : 'email.code',
     });
   } catch (err) {
     if (!(err instanceof DeliveryError)) throw err;
