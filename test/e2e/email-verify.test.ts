@@ -3,8 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { systemClock } from '../../src/clock.ts';
 import { runCommand } from '../../src/commands.ts';
+import { insertCredential } from '../../src/store/credentials.ts';
 import { alertText, Browser, formAction, hiddenInputs, type Resp } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { identifyForReset } from '../helpers/reset.ts';
 import {
   addClientViaCli,
   addUserViaCli,
@@ -34,7 +36,10 @@ describe(`profile email verification (${backendName})`, () => {
     tdb = await createTestDatabase();
     srv = await startTestServer({ db: tdb.db });
     await setPolicy(srv, 'registrationRequired', false);
-    for (const login of ['ada', 'bob', 'carol', 'dave'])
+    await setPolicy(srv, 'mfa', 'off');
+    await setPolicy(srv, 'resetGatesRequired', 1);
+    await setPolicy(srv, 'resetMethods', ['email']);
+    for (const login of ['ada', 'bob', 'carol', 'dave', 'erin', 'finn'])
       users[login] = await addUserViaCli(srv, login, password, ['--email', `${login}@example.test`]);
     const c = await addClientViaCli(srv, ['app', '--redirect-uri', REDIRECT_URI, '--first-party']);
     config = await discover(srv.issuer, c.clientId, c.secret);
@@ -176,5 +181,51 @@ describe(`profile email verification (${backendName})`, () => {
     const ok = await post(carol, sent.page, '/my/email/verify', { code: sent.code });
     assert.equal(ok.status, 302, 'the code still works for the user it was sent to');
     assert.ok(await verifiedAt('carol'));
+  });
+
+  /** A reset through the email gate: the code mailed to the user's alternate address. */
+  async function resetByEmail(login: string, alternate: string) {
+    await insertCredential(
+      srv.db,
+      users[login].id,
+      { kind: 'email', label: '', data: { address: alternate } },
+      new Date(),
+    );
+    const { br, r } = await identifyForReset(srv.issuer, login);
+    assert.equal(r.status, 302, alertText(r.text));
+    const page = await br.get('/reset/verify/email', srv.issuer);
+    assert.equal(page.status, 200, alertText(page.text));
+    const mail = await tdb.db('outbox').where({ recipient: alternate, purpose: 'email.code' }).first();
+    const code = /^\s+(\d{6})\s*$/m.exec(mail.body_text)![1];
+    const last = await br.post(formAction(page.text), { ...hiddenInputs(page.text), code }, srv.issuer);
+    assert.equal(last.status, 302, alertText(last.text));
+    const pw = await br.follow(last);
+    assert.equal(new URL(pw.url).pathname, '/reset/password');
+    const next = 'a brand new passphrase 42';
+    const done = await br.post(
+      '/reset/password',
+      { ...hiddenInputs(pw.text), password: next, confirm: next },
+      srv.issuer,
+    );
+    assert.equal(done.status, 200, alertText(done.text));
+    assert.match(done.text, /Your password was reset/);
+  }
+
+  it('a reset through a code sent to the profile email marks it verified', async () => {
+    // Enrolment refuses the profile address; an administrator later made the alternate address the profile email.
+    const r0 = await cli(['user', 'update', 'erin', '--email', 'erin.home@example.org']);
+    assert.equal(r0.code, 0, r0.stderr);
+    await resetByEmail('erin', 'erin.home@example.org');
+    assert.ok(await verifiedAt('erin'));
+    const audit = await tdb
+      .db('audit_events')
+      .where({ activity: 'user.email_verify', subject_id: users.erin.id, result: 'succeeded' });
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0].reason, 'reset');
+  });
+
+  it('a reset through another address leaves the profile email unverified', async () => {
+    await resetByEmail('finn', 'finn.home@example.org');
+    assert.equal(await verifiedAt('finn'), null);
   });
 });
