@@ -963,6 +963,20 @@ export const en = {
   'emailVerify.already': 'Your email is already verified.',
   'emailVerify.changed': 'Your email changed after the code was sent. Ask for a new code.',
   'portal.done.emailVerified': 'Your email is verified.',
+  // -- console: delete user, email verification --
+  'admin.user.emailVerified': 'verified',
+  'admin.user.emailUnverified': 'not verified',
+  'admin.user.markEmailVerified': 'Mark email as verified',
+  'admin.user.markEmailUnverified': 'Mark email as not verified',
+  'admin.user.done.email_verified': 'The email is marked as verified.',
+  'admin.user.done.email_unverified': 'The email is marked as not verified.',
+  'admin.user.delete': 'Delete this user…',
+  'admin.user.deleteTitle': 'Delete user {login}?',
+  'admin.user.deleteLead':
+    'This erases the account, its security info and group memberships, and signs it out of every app. The audit trail is kept under a pseudonym. This cannot be undone.',
+  'admin.user.deleteConfirm': 'Delete {login}',
+  'admin.user.deleteCancel': 'Cancel',
+  'admin.user.done.deleted': 'The user {login} was deleted.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -983,4 +983,18 @@ export const ja: Record<MessageKey, string> = {
   'emailVerify.already': 'メールアドレスは確認済みです。',
   'emailVerify.changed': 'コードの送信後にメールアドレスが変更されました。新しいコードを要求してください。',
   'portal.done.emailVerified': 'メールアドレスを確認しました。',
+  // -- console: delete user, email verification --
+  'admin.user.emailVerified': '確認済み',
+  'admin.user.emailUnverified': '未確認',
+  'admin.user.markEmailVerified': 'メールアドレスを確認済みにする',
+  'admin.user.markEmailUnverified': 'メールアドレスを未確認にする',
+  'admin.user.done.email_verified': 'メールアドレスを確認済みにしました。',
+  'admin.user.done.email_unverified': 'メールアドレスを未確認にしました。',
+  'admin.user.delete': 'このユーザーを削除…',
+  'admin.user.deleteTitle': 'ユーザー {login} を削除しますか?',
+  'admin.user.deleteLead':
+    'アカウント、そのセキュリティ情報とグループのメンバーシップを消去し、すべてのアプリからサインアウトします。監査記録は仮名で残ります。元に戻すことはできません。',
+  'admin.user.deleteConfirm': '{login} を削除',
+  'admin.user.deleteCancel': 'キャンセル',
+  'admin.user.done.deleted': 'ユーザー {login} を削除しました。',
 };
