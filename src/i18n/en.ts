@@ -1139,6 +1139,40 @@ export const en = {
   'admin.import.export': 'Export users as CSV',
   'admin.import.contentType': 'Send the file as text/csv.',
   // -- end onboarding --
+  // -- profile email verification --
+  'emailMethod.mail.leadVerify': 'Use this code to confirm your email address at {org}:',
+  'emailVerify.title': 'Verify your email',
+  'emailVerify.link': 'Verify your email',
+  'emailVerify.unverified':
+    'Your email {address} is not verified yet. Apps you sign in to may ask for a verified email.',
+  'emailVerify.verifiedState': 'Your email {address} is verified.',
+  'emailVerify.none': 'Your account has no email. Ask an administrator to add one.',
+  'emailVerify.lead':
+    'We will send a 6-digit code to {address}. Enter it on the next page to confirm this address is yours.',
+  'emailVerify.send': 'Send code',
+  'emailVerify.codeLead':
+    'We sent an email with a 6-digit code to {address}. Enter it below. It expires in 10 minutes.',
+  'emailVerify.codeLabel': '6-digit code',
+  'emailVerify.submit': 'Verify email',
+  'emailVerify.resend': 'Send a new code',
+  'emailVerify.noEmail': 'Your account has no email to verify.',
+  'emailVerify.already': 'Your email is already verified.',
+  'emailVerify.changed': 'Your email changed after the code was sent. Ask for a new code.',
+  'portal.done.emailVerified': 'Your email is verified.',
+  // -- console: delete user, email verification --
+  'admin.user.emailVerified': 'verified',
+  'admin.user.emailUnverified': 'not verified',
+  'admin.user.markEmailVerified': 'Mark email as verified',
+  'admin.user.markEmailUnverified': 'Mark email as not verified',
+  'admin.user.done.email_verified': 'The email is marked as verified.',
+  'admin.user.done.email_unverified': 'The email is marked as not verified.',
+  'admin.user.delete': 'Delete this user…',
+  'admin.user.deleteTitle': 'Delete user {login}?',
+  'admin.user.deleteLead':
+    'This erases the account, its security info and group memberships, and signs it out of every app. The audit trail is kept under a pseudonym. This cannot be undone.',
+  'admin.user.deleteConfirm': 'Delete {login}',
+  'admin.user.deleteCancel': 'Cancel',
+  'admin.user.done.deleted': 'The user {login} was deleted.',
 } as const;
 
 export type MessageKey = keyof typeof en;

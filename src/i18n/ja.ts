@@ -1161,4 +1161,38 @@ export const ja: Record<MessageKey, string> = {
   'admin.import.export': 'ユーザーを CSV でエクスポート',
   'admin.import.contentType': 'ファイルは text/csv として送ってください。',
   // -- end onboarding --
+  // -- profile email verification --
+  'emailMethod.mail.leadVerify': '{org} でメールアドレスを確認するには、次のコードを使用してください:',
+  'emailVerify.title': 'メールアドレスの確認',
+  'emailVerify.link': 'メールアドレスを確認する',
+  'emailVerify.unverified':
+    'メールアドレス {address} はまだ確認されていません。サインインするアプリが確認済みのメールアドレスを求めることがあります。',
+  'emailVerify.verifiedState': 'メールアドレス {address} は確認済みです。',
+  'emailVerify.none': 'アカウントにメールアドレスがありません。管理者に追加を依頼してください。',
+  'emailVerify.lead':
+    '{address} に 6 桁のコードを送信します。次のページで入力して、このアドレスがあなたのものであることを確認してください。',
+  'emailVerify.send': 'コードを送信',
+  'emailVerify.codeLead':
+    '{address} に 6 桁のコードを記載したメールを送信しました。下に入力してください。有効期限は 10 分です。',
+  'emailVerify.codeLabel': '6 桁のコード',
+  'emailVerify.submit': 'メールアドレスを確認',
+  'emailVerify.resend': '新しいコードを送信',
+  'emailVerify.noEmail': 'アカウントに確認するメールアドレスがありません。',
+  'emailVerify.already': 'メールアドレスは確認済みです。',
+  'emailVerify.changed': 'コードの送信後にメールアドレスが変更されました。新しいコードを要求してください。',
+  'portal.done.emailVerified': 'メールアドレスを確認しました。',
+  // -- console: delete user, email verification --
+  'admin.user.emailVerified': '確認済み',
+  'admin.user.emailUnverified': '未確認',
+  'admin.user.markEmailVerified': 'メールアドレスを確認済みにする',
+  'admin.user.markEmailUnverified': 'メールアドレスを未確認にする',
+  'admin.user.done.email_verified': 'メールアドレスを確認済みにしました。',
+  'admin.user.done.email_unverified': 'メールアドレスを未確認にしました。',
+  'admin.user.delete': 'このユーザーを削除…',
+  'admin.user.deleteTitle': 'ユーザー {login} を削除しますか?',
+  'admin.user.deleteLead':
+    'アカウント、そのセキュリティ情報とグループのメンバーシップを消去し、すべてのアプリからサインアウトします。監査記録は仮名で残ります。元に戻すことはできません。',
+  'admin.user.deleteConfirm': '{login} を削除',
+  'admin.user.deleteCancel': 'キャンセル',
+  'admin.user.done.deleted': 'ユーザー {login} を削除しました。',
 };

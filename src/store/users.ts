@@ -160,6 +160,15 @@ export async function updateUser(
   await db('users').where({ id }).update(row);
 }
 
+/**
+ * Marks the email verified, only while it is still `email` (an email changed meanwhile stays
+ * unverified). Returns whether the mark was set.
+ */
+export async function markEmailVerified(db: Tx, id: string, email: string, now: Date): Promise<boolean> {
+  const n = await db('users').where({ id, email }).update({ email_verified_at: now, updated_at: now });
+  return n > 0;
+}
+
 export async function countUsers(db: Tx): Promise<number> {
   const [r] = await db('users').count<{ count: string | number }[]>({ count: '*' });
   return Number(r.count);

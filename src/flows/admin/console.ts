@@ -401,6 +401,10 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     const keep = (cursor?: string) =>
       `/admin/users?${new URLSearchParams({ q: q.q ?? '', status: q.status ?? '', ...(cursor ? { after: cursor } : {}) })}`;
     page(ctx, 'users', 'users', {
+      notice:
+        q.done === 'deleted' && typeof q.login === 'string'
+          ? ctx.state.t('admin.user.done.deleted', { login: q.login.slice(0, 256) })
+          : undefined,
       q: typeof q.q === 'string' ? q.q.slice(0, 256) : '',
       status: q.status === 'active' || q.status === 'disabled' ? q.status : '',
       result: { ...result, shown: result.users.length, truncated: !!result.next },
@@ -511,6 +515,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
           ? ctx.state.t(`admin.user.done.${done(ctx.query.done)}` as MessageKey)
           : undefined,
         methodName: (kind: string) => methodLabel(ctx, kind),
+        self: user.id === actorOf(ctx).id,
         ...extra,
       },
       status,
@@ -577,6 +582,16 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       done: 'reregistration',
       run: (a, id) => svc.requireReregistration(adminDeps, a, id),
     },
+    'email-verified': {
+      permission: 'users.write',
+      done: 'email_verified',
+      run: (a, id) => svc.updateUser(adminDeps, a, id, { emailVerified: true }),
+    },
+    'email-unverified': {
+      permission: 'users.write',
+      done: 'email_unverified',
+      run: (a, id) => svc.updateUser(adminDeps, a, id, { emailVerified: false }),
+    },
   };
 
   /**
@@ -612,6 +627,26 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       button: ctx.state.t(c.button),
       cancel: `/admin/users/${id}`,
     });
+  });
+
+  /** Deleting asks first, on a page of its own (no script needed); never one's own account. */
+  router.get('/users/:id/delete', requireAdmin, need('users.write'), async (ctx) => {
+    const user = await svc.getUser(adminDeps, actorOf(ctx), userId(ctx));
+    if (user.id === actorOf(ctx).id) {
+      return userPage(ctx, user.id, { actionError: ctx.state.t('admin.user.selfDelete') }, 409);
+    }
+    page(ctx, 'user-delete', 'users', { user });
+  });
+
+  router.post('/users/:id/delete', posted, requireAdmin, need('users.write'), async (ctx) => {
+    const id = userId(ctx);
+    try {
+      const r = await svc.deleteUser(adminDeps, actorOf(ctx), id);
+      ctx.redirect(`/admin/users?${new URLSearchParams({ done: 'deleted', login: r.deleted })}`);
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      await userPage(ctx, id, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
+    }
   });
 
   router.post('/users/:id/reset-password', posted, requireAdmin, need('users.write'), async (ctx) => {

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { endEverything } from '../../account/sessions.ts';
 import type { AppDeps } from '../../app/deps.ts';
+import { markVerifiedByReset } from '../../methods/email/profile.ts';
 import type { VerificationMethod } from '../../methods/types.ts';
 import { type CounterRule, isLocked, RESET_ATTEMPT_RULE, RESET_METHOD_RULE } from '../../policy/counters.ts';
 import { countedCredentials } from '../../policy/preregistered.ts';
@@ -227,6 +228,12 @@ export async function completeReset(
     methods: state.methods,
     ...(first ? { firstPassword: true } : {}),
   });
+  if (
+    state.methods.includes('email') &&
+    (await markVerifiedByReset(deps.db, user, await listCredentials(deps.db, user.id), deps.clock.now()))
+  ) {
+    await audit(deps, user.id, 'user.email_verify', 'succeeded', meta, 'reset');
+  }
   await audit(deps, user.id, 'reset.attempt', 'succeeded', meta, null, { methods: state.methods });
   if (policy.notifyUserOnReset) await deps.notices.passwordReset(user, meta, first);
   if (policy.notifyAdminsOnAdminReset && isAdmin(user)) await deps.notices.adminPasswordReset(user, meta);

@@ -5,8 +5,11 @@ import { AppError } from '../../http/errors.ts';
 import { posted as postedForm } from '../../http/form.ts';
 import { render } from '../../http/views.ts';
 import { activityLabel, resultLabel, resultTone } from '../../i18n/activity.ts';
+import { maskAddress } from '../../methods/email/index.ts';
+import { confirmProfileCode, profileVerifyView, sendProfileCode } from '../../methods/email/profile.ts';
+import type { Fail } from '../../methods/results.ts';
 import type { InternalClient } from '../../oidc/internal-client.ts';
-import { listAudit } from '../../store/audit.ts';
+import { listAudit, recordAudit } from '../../store/audit.ts';
 import { listCredentials } from '../../store/credentials.ts';
 import type { User } from '../../store/users.ts';
 import { type FirstPartySession, FirstPartySessions } from '../first-party-session.ts';
@@ -100,10 +103,62 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
         kind: m.kind,
         label: ctx.state.t(`method.${m.kind}` as never),
       })),
-      notice: ['added', 'removed', 'default', 'password', 'renamed', 'confirmed'].find(
+      notice: ['added', 'removed', 'default', 'password', 'renamed', 'confirmed', 'emailVerified'].find(
         (n) => n === ctx.query.done,
       ),
+      emailUnverified: user.email && !user.emailVerifiedAt ? maskAddress(user.email) : undefined,
     });
+  });
+
+  // ---- verifying the profile email with a code sent to it ----
+  const verifyFlowOf = (user: User) => `verify-email:${user.id}`;
+  const limitStatus = (f: Fail) => (/\.(limit|tooMany)/.test(f.error) ? 429 : 400);
+
+  async function renderVerify(ctx: Context, problem?: Fail) {
+    const user = ctx.state.user;
+    const view = await profileVerifyView(await cxOf(ctx), user, verifyFlowOf(user));
+    const shown = problem ?? ('problem' in view ? view.problem : undefined);
+    render(
+      ctx,
+      deps.views,
+      'my/verify-email',
+      { view, error: shown ? ctx.state.t(shown.error, shown.params) : undefined },
+      problem ? limitStatus(problem) : 200,
+    );
+  }
+
+  async function auditVerify(ctx: Context, result: 'succeeded' | 'failed', reason?: string) {
+    const user = ctx.state.user;
+    await recordAudit(deps.db, {
+      at: deps.clock.now(),
+      actorId: user.id,
+      subjectId: user.id,
+      activity: 'user.email_verify',
+      result,
+      reason,
+      ip: ctx.state.meta.ip,
+      userAgent: ctx.state.meta.userAgent,
+    });
+  }
+
+  router.get('/email', requireUser, (ctx) => renderVerify(ctx));
+
+  router.post('/email/send', posted, requireUser, async (ctx) => {
+    const user = ctx.state.user;
+    const r = await sendProfileCode(await cxOf(ctx), user, verifyFlowOf(user));
+    if (!r.ok) return renderVerify(ctx, r);
+    ctx.redirect('/my/email');
+  });
+
+  router.post('/email/verify', posted, requireUser, async (ctx) => {
+    const user = ctx.state.user;
+    const r = await confirmProfileCode(await cxOf(ctx), user, verifyFlowOf(user), form(ctx).code);
+    if (r.ok) {
+      await auditVerify(ctx, 'succeeded');
+      return ctx.redirect('/my/security-info?done=emailVerified');
+    }
+    await auditVerify(ctx, 'failed', r.error);
+    return renderVerify(ctx, r);
   });
 
   router.get('/security-info/add/:kind', requireUser, requireRecent, async (ctx) => {

@@ -110,7 +110,7 @@ const notAttempt = (f: Fail): VerifyResult => ({ ...f, counted: false });
 /** A new code was sent on request: not an attempt, and not a failure either. */
 const codeSentStep = (f: Fail): VerifyResult => ({ ...f, counted: false, step: true });
 
-function codeError(r: Exclude<CheckResult, { ok: true }>): VerifyResult {
+export function codeError(r: Exclude<CheckResult, { ok: true }>): VerifyResult {
   switch (r.error) {
     case 'format':
       return notAttempt(fail('emailMethod.codeFormat'));
@@ -124,7 +124,7 @@ function codeError(r: Exclude<CheckResult, { ok: true }>): VerifyResult {
 }
 
 /** Checks the limits, makes a code and emails it in the request's language; nothing leaves when a limit refuses. */
-async function sendCode(
+export async function sendCode(
   cx: MethodContext,
   o: {
     flow: FlowId;
@@ -132,7 +132,7 @@ async function sendCode(
     kind: string;
     address: string;
     data: Record<string, unknown>;
-    purpose: 'enroll' | 'reset';
+    purpose: 'enroll' | 'reset' | 'verify';
   },
 ): Promise<{ ok: true } | Fail> {
   const scope = { flow: o.flow, userId: o.userId, kind: o.kind };
@@ -148,7 +148,12 @@ async function sendCode(
     // The code email carries the brand like every notice (logo and accent colour from the policy).
     logoUrl: cx.policy.logoUrl,
     accentColor: cx.policy.accentColor,
-    leadKey: o.purpose === 'enroll' ? 'emailMethod.mail.leadEnroll' : 'emailMethod.mail.leadReset',
+    leadKey:
+      o.purpose === 'enroll'
+        ? 'emailMethod.mail.leadEnroll'
+        : o.purpose === 'verify'
+          ? 'emailMethod.mail.leadVerify'
+          : 'emailMethod.mail.leadReset',
     code: issued.code,
     minutes: CODE_TTL_MS / 60_000,
   });
@@ -160,7 +165,12 @@ async function sendCode(
       subject: email.subject,
       text: email.text,
       html: email.html,
-      purpose: o.purpose === 'enroll' ? 'email.enroll_code' : 'email.code',
+      purpose:
+        o.purpose === 'enroll'
+          ? 'email.enroll_code'
+          : o.purpose === 'verify'
+            ? 'email.verify_code'
+            : 'email.code',
     });
   } catch (err) {
     if (!(err instanceof DeliveryError)) throw err;
