@@ -398,7 +398,7 @@ describe(`pre-registered contact methods and the first password (${backendName})
       await br.post(`/my/security-info/${id}/confirm`, hiddenInputs(r.text), srv.issuer),
     );
     assert.match(confirmed.text, /The method was confirmed/);
-    assert.match(confirmed.text, /added by your organisation\)/);
+    assert.match(confirmed.text, /added by your organisation<\/span>/);
     assert.doesNotMatch(confirmed.text, /not confirmed yet/);
     const row = await tdb.db('credentials').where({ id }).first();
     assert.notEqual(row.confirmed_at, null);
