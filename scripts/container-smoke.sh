@@ -16,7 +16,9 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NODE="$ROOT/node_modules/.bin/node"
-STARTUP_TIMEOUT=30
+# A first start creates the embedded database, runs every migration and makes four signing keys
+# (two RSA): seconds on an idle machine, over a minute on a loaded 2-core one. A budget, not a target.
+STARTUP_TIMEOUT=120
 STOP_TIMEOUT=15
 
 fail() {
