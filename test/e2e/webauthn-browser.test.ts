@@ -201,8 +201,14 @@ describe(`security keys and passkeys in Chromium (${backendName})`, { skip: chro
 
   /** The "method: label" cells of the portal's table. */
   async function methodRows(page: Page): Promise<string[]> {
-    const cells = await page.locator('main table tbody tr td:first-child').allTextContents();
-    return cells.map((s) => s.replace(/\s+/g, ' ').trim());
+    // The first cell of each row: the method's name, then its tags ("default sign-in method").
+    return page.locator('main table tbody tr td:first-child').evaluateAll((cells) =>
+      cells.map((td) => {
+        const name = td.querySelector('.method-name')?.textContent ?? td.textContent ?? '';
+        const tags = Array.from(td.querySelectorAll('.tag')).map((t) => t.textContent ?? '');
+        return [name, ...tags].map((s) => s.replace(/\s+/g, ' ').trim()).join(' · ');
+      }),
+    );
   }
 
   /** Adds a key in the portal from the tab's authenticator, signing in with the password first. */
@@ -240,7 +246,7 @@ describe(`security keys and passkeys in Chromium (${backendName})`, { skip: chro
   it('registers a security key in the portal, lists it, and signs out', async () => {
     await registerKey(kimPage, 'kim', kimPassword, 'Blue key');
     assert.deepEqual(await methodRows(kimPage), [
-      'Security key or passkey: Blue key (default sign-in method)',
+      'Security key or passkey: Blue key · default sign-in method',
     ]);
 
     const held = await kimKey.credentials();
@@ -356,12 +362,14 @@ describe(`security keys and passkeys in Chromium (${backendName})`, { skip: chro
     await onPortal(kimPage, 'added');
     assert.deepEqual((await methodRows(kimPage)).sort(), [
       'Authenticator app: Phone',
-      'Security key or passkey: Blue key (default sign-in method)',
+      'Security key or passkey: Blue key · default sign-in method',
     ]);
 
-    await kimPage.click('button[aria-label="Delete Blue key"]');
+    // Deleting asks first, on a page of its own.
+    await kimPage.click('a[aria-label="Delete Blue key"]');
+    await kimPage.click('main form.confirm button[type="submit"]');
     await onPortal(kimPage, 'removed');
-    assert.deepEqual(await methodRows(kimPage), ['Authenticator app: Phone (default sign-in method)']);
+    assert.deepEqual(await methodRows(kimPage), ['Authenticator app: Phone · default sign-in method']);
     assert.deepEqual(
       (await credentialsOf(kim.id)).map((c) => c.kind),
       ['app'],
