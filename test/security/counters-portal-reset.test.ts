@@ -119,8 +119,15 @@ describe(`attacks on /my/password and the reset method lock (${backendName})`, (
       5,
       'exactly five codes were checked',
     );
-    assert.equal(statuses.filter((s) => s === 400).length, 4, 'four wrong; the fifth blocks the method');
-    assert.equal(statuses.filter((s) => s === 429).length, 16, 'the fifth and the fifteen refused ones');
+    // Of the five checked, at most four answer "wrong": the fifth blocks the method, and a wrong code
+    // checked alongside it may answer "blocked" when the block landed before its answer was written.
+    const wrongAnswers = statuses.filter((s) => s === 400).length;
+    assert.ok(wrongAnswers >= 1 && wrongAnswers <= 4, `at most four "wrong" answers: ${statuses}`);
+    assert.equal(
+      wrongAnswers + statuses.filter((s) => s === 429).length,
+      20,
+      'every other answer is "blocked"',
+    );
 
     const right = await br.post(
       '/reset/verify/app',
