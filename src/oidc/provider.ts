@@ -3,7 +3,7 @@ import { type Config, LOCALES } from '../config.ts';
 import type { Db } from '../db/knex.ts';
 import { negotiateLocale, translator } from '../i18n/index.ts';
 import { brandCssHref } from '../policy/brand.ts';
-import { policyFromSettings } from '../policy/settings.ts';
+import { type Policy, policyFromSettings } from '../policy/settings.ts';
 import { readSettings } from '../store/settings.ts';
 import { findUserById } from '../store/users.ts';
 import { ACR_MFA, ACR_VALUES } from './acr.ts';
@@ -41,7 +41,12 @@ export interface ProviderDeps {
   loadClient: ClientLoader;
   /** Tobira's own facts about a client (first-party, admin scope granted). */
   clientInfo?: (clientId: string) => Promise<CachedClient | undefined>;
+  /** The policy (the app's cache); without it, the settings are read each time. */
+  policy?: () => Promise<Policy>;
 }
+
+const policyOf = (deps: ProviderDeps) =>
+  deps.policy ? deps.policy() : readSettings(deps.db).then(policyFromSettings);
 
 function localeOf(ctx: KoaContextWithOIDC, fallback: Config['defaultLocale']) {
   return negotiateLocale(
@@ -60,7 +65,7 @@ async function page(
   template: string,
   data: Record<string, unknown>,
 ) {
-  const { organizationName, accentColor } = policyFromSettings(await readSettings(deps.db));
+  const { organizationName, accentColor } = await policyOf(deps);
   const locale = localeOf(ctx, deps.config.defaultLocale);
   const t = translator(locale);
   ctx.type = 'text/html; charset=utf-8';
@@ -274,7 +279,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       ctx.status === 200
     ) {
       // The pages speak these languages (ui_locales); claims are not localized, so no claims_locales.
-      const policy = policyFromSettings(await readSettings(db));
+      const policy = await policyOf(deps);
       body.ui_locales_supported = [...LOCALES];
       if (policy.serviceDocumentationUrl) body.service_documentation = policy.serviceDocumentationUrl;
       if (policy.opPolicyUrl) body.op_policy_uri = policy.opPolicyUrl;
