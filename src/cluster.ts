@@ -40,6 +40,14 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
       if (!stopping) fork();
     }, 1_000);
   });
+  // Readiness of one worker is not readiness of the cluster: say when every worker accepts connections
+  // (operators see the whole cluster up; the workers test waits for it before counting who served).
+  const listening = new Set<number>();
+  cluster.on('listening', (w: Worker) => {
+    listening.add(w.id);
+    const up = Object.values(cluster.workers ?? {}).filter((x) => x && listening.has(x.id)).length;
+    if (up === config.workers) logger.info({ workers: up }, 'all workers listening');
+  });
   for (let i = 0; i < config.workers; i++) fork();
   logger.info({ workers: config.workers }, 'cluster started');
 

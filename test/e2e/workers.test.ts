@@ -154,6 +154,8 @@ describe('WORKERS=2 on PostgreSQL', { skip: !usingPostgres && 'needs TEST_DATABA
 
     await poll('the cluster to be ready', async () => {
       if (primary!.exitCode !== null) throw new Error(out);
+      // /readyz answers as soon as one worker listens; the primary says when both do.
+      if (!out.includes('"msg":"all workers listening"')) return undefined;
       return (await browser.get(`${base}/readyz`)).status === 200 ? true : undefined;
     });
 
