@@ -799,6 +799,8 @@ export interface ClientView {
   scope: string | null;
   /** Granted the admin scope by an administrator (denied by default). */
   admin: boolean;
+  /** Granted the scim scope (SCIM provisioning; first-party clients only). */
+  scim: boolean;
   idTokenAlg: string;
   authMethod: string;
   jwksUri: string | null;
@@ -824,6 +826,7 @@ function clientView(c: ClientRow): ClientView {
     backchannelLogoutUri: m.backchannel_logout_uri ?? null,
     scope: m.scope ?? null,
     admin: c.adminGranted,
+    scim: c.scimGranted,
     idTokenAlg: m.id_token_signed_response_alg ?? 'ES256',
     authMethod: m.token_endpoint_auth_method ?? 'client_secret_basic',
     jwksUri: m.jwks_uri ?? null,
@@ -890,6 +893,7 @@ export const createClientSchema = z
     firstParty: z.boolean().optional(),
     scope: scopeText.optional(),
     admin: z.boolean().optional(),
+    scim: z.boolean().optional(),
     ...clientSettings,
   })
   .strict();
@@ -903,6 +907,7 @@ export const updateClientSchema = z
     scope: scopeText.nullable().optional(),
     firstParty: z.boolean().optional(),
     admin: z.boolean().optional(),
+    scim: z.boolean().optional(),
     backchannelLogoutUri: uri.nullable().optional(),
     ...clientSettings,
     jwks: clientSettings.jwks.nullable(),
@@ -924,6 +929,11 @@ function checkClientRules(spec: {
   if (grants.includes('authorization_code') && !spec.redirectUris.length)
     fields.redirectUris = { key: 'admin.client.redirectRequired' };
   if (Object.keys(fields).length) throw new FieldError(fields);
+}
+
+/** SCIM provisioning is granted to first-party clients only, never to a third-party app. */
+function checkScimGrant(firstParty: boolean, scim: boolean): void {
+  if (scim && !firstParty) throw new FieldError({ scim: { key: 'scim.client.firstPartyOnly' } });
 }
 
 /** buildMetadata's rules that concern one field, worded for that field. */
@@ -967,6 +977,7 @@ export async function createClient(
   requirePermission(actor, 'clients.write');
   const body = parseOrThrow(createClientSchema, input);
   checkClientRules(body);
+  checkScimGrant(!!body.firstParty, !!body.scim);
   const metadata = metadataOrThrow({ ...body, grantTypes: body.grantTypes as GrantType[] | undefined });
   // Every confidential client holds a secret, so its method can change later between the secret
   // methods and private_key_jwt.
@@ -981,6 +992,7 @@ export async function createClient(
           secretEncrypted: secret ? deps.box.encrypt(SECRET_PURPOSE, secret) : null,
           firstParty: !!body.firstParty,
           adminGranted: !!body.admin,
+          scimGranted: !!body.scim,
         },
         deps.clock.now(),
       );
@@ -990,6 +1002,7 @@ export async function createClient(
         redirectUris: metadata.redirect_uris,
         public: !!body.public,
         admin: !!body.admin,
+        ...(body.scim ? { scim: true } : {}),
       });
     });
   } catch (err) {
@@ -1015,6 +1028,7 @@ export async function updateClient(
   const row = await resolveClient(deps.db, clientId);
   refuseBuiltin(row.clientId);
   const cur = clientView(row);
+  checkScimGrant(body.firstParty ?? cur.firstParty, body.scim ?? cur.scim);
   const spec = {
     clientId: row.clientId,
     name: body.name ?? cur.name,
@@ -1050,6 +1064,7 @@ export async function updateClient(
     scope: spec.scope ?? null,
     firstParty: spec.firstParty,
     admin: body.admin ?? cur.admin,
+    scim: body.scim ?? cur.scim,
     backchannelLogoutUri: spec.backchannelLogoutUri ?? null,
     idTokenAlg: metadata.id_token_signed_response_alg,
     authMethod: metadata.token_endpoint_auth_method,
@@ -1067,6 +1082,7 @@ export async function updateClient(
     'scope',
     'firstParty',
     'admin',
+    'scim',
     'backchannelLogoutUri',
     'idTokenAlg',
     'authMethod',
@@ -1083,7 +1099,7 @@ export async function updateClient(
     await updateClientRow(
       trx,
       row.clientId,
-      { metadata, firstParty: spec.firstParty, adminGranted: next.admin },
+      { metadata, firstParty: spec.firstParty, adminGranted: next.admin, scimGranted: next.scim },
       deps.clock.now(),
     );
     await audit(trx, deps, actor, 'admin.client.update', null, {
