@@ -27,6 +27,7 @@ type Column =
   | { kind: 'id'; sql: string }
   | { kind: 'time'; sql: string }
   | { kind: 'active' }
+  | { kind: 'emailType' }
   | { kind: 'member' };
 
 const lower = (v: string) => v.toLowerCase();
@@ -37,6 +38,8 @@ const USER_COLUMNS: Record<string, Column> = {
   'name.formatted': { kind: 'text', sql: 'lower(users.display_name)', fold: lower },
   emails: { kind: 'text', sql: "lower(coalesce(users.email, ''))", fold: lower },
   'emails.value': { kind: 'text', sql: "lower(coalesce(users.email, ''))", fold: lower },
+  // The profile email is the one email of type work (pre-registered "other" emails are not searched).
+  'emails.type': { kind: 'emailType' },
   externalid: { kind: 'exact', sql: 'users.external_id' },
   locale: { kind: 'text', sql: "lower(coalesce(users.locale, ''))", fold: lower },
   preferredlanguage: { kind: 'text', sql: "lower(coalesce(users.locale, ''))", fold: lower },
@@ -80,6 +83,7 @@ function apply1(q: any, f: Leaf, columns: Record<string, Column>): void {
   if (f.op === 'pr') {
     if (col.kind === 'text' || col.kind === 'exact') q.whereRaw(`coalesce(${col.sql}, '') <> ''`);
     else if (col.kind === 'member') q.whereExists((s: any) => memberSub(s, null));
+    else if (col.kind === 'emailType') q.whereRaw("coalesce(users.email, '') <> ''");
     else q.whereRaw('true');
     return;
   }
@@ -89,6 +93,13 @@ function apply1(q: any, f: Leaf, columns: Record<string, Column>): void {
       if (op !== 'eq' && op !== 'ne') throw new UnsupportedFilter('id takes eq or ne');
       if (typeof value !== 'string' || !UUID.test(value)) q.whereRaw(op === 'eq' ? 'false' : 'true');
       else q.whereRaw(`${col.sql} ${CMP[op]} ?`, [value.toLowerCase()]);
+      return;
+    case 'emailType':
+      if ((op !== 'eq' && op !== 'ne') || typeof value !== 'string')
+        throw new UnsupportedFilter('emails.type takes eq or ne');
+      q.whereRaw(
+        (value.toLowerCase() === 'work') === (op === 'eq') ? "coalesce(users.email, '') <> ''" : 'false',
+      );
       return;
     case 'active':
       if ((op !== 'eq' && op !== 'ne') || typeof value !== 'boolean')
