@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
-import { ManualClock } from '../../src/clock.ts';
+import { ManualClock, systemClock } from '../../src/clock.ts';
+import { runCommand } from '../../src/commands.ts';
 import { Browser } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import {
@@ -694,6 +695,38 @@ describe(`SCIM 2.0 provisioning (${backendName})`, () => {
       ]);
       const t = await ccToken(c.clientId, c.secret!, 'scim');
       assert.equal((await scim('GET', '/Users?count=1', undefined, { token: t })).status, 200);
+      // The admin API and `client update` refuse it for a third-party client too.
+      const grantor = await addClientViaCli(srv, [
+        'grantor',
+        '--grant-type',
+        'client_credentials',
+        '--admin',
+      ]);
+      const adminToken = await ccToken(grantor.clientId, grantor.secret!, 'admin');
+      const post = (body: unknown) =>
+        fetch(`${srv.url}/api/admin/v1/clients`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      let r = await post({ clientId: 'outsider2', grantTypes: ['client_credentials'], scim: true });
+      assert.equal(r.status, 400);
+      assert.ok((await r.json()).fields.scim);
+      r = await post({
+        clientId: 'insider',
+        grantTypes: ['client_credentials'],
+        firstParty: true,
+        scim: true,
+      });
+      assert.equal(r.status, 201);
+      assert.equal((await r.json()).client.scim, true);
+      const cx = { db: srv.db, box: srv.box, clock: systemClock };
+      const third = await runCommand(['client', 'update', 'insider', '--no-first-party'], undefined, cx);
+      assert.notEqual(third.code, 0, 'a client granted scim cannot be made third-party');
+      const revoke = await runCommand(['client', 'update', 'insider', '--no-scim', '--json'], undefined, cx);
+      assert.equal(revoke.code, 0, revoke.stderr);
+      assert.equal(JSON.parse(revoke.stdout).scim, false);
+
       // Made third-party behind the API's back (the API refuses to): the token stops working at once.
       await tdb.db('clients').where({ client_id: 'turncoat' }).update({ first_party: false });
       srv.app.deps.clients.invalidate();
