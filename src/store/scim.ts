@@ -22,7 +22,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 type Column =
-  | { kind: 'text'; sql: string; fold: (v: string) => string }
+  | { kind: 'text'; sql: string; fold: (v: string) => string; eqSql?: string }
   | { kind: 'exact'; sql: string }
   | { kind: 'id'; sql: string }
   | { kind: 'time'; sql: string }
@@ -36,8 +36,14 @@ const USER_COLUMNS: Record<string, Column> = {
   username: { kind: 'text', sql: 'users.login_normalized', fold: normalizeLogin },
   displayname: { kind: 'text', sql: 'lower(users.display_name)', fold: lower },
   'name.formatted': { kind: 'text', sql: 'lower(users.display_name)', fold: lower },
-  emails: { kind: 'text', sql: "lower(coalesce(users.email, ''))", fold: lower },
-  'emails.value': { kind: 'text', sql: "lower(coalesce(users.email, ''))", fold: lower },
+  // eq uses the lower(email) index; co/sw/ew the trigram index on lower(coalesce(email, '')).
+  emails: { kind: 'text', sql: "lower(coalesce(users.email, ''))", fold: lower, eqSql: 'lower(users.email)' },
+  'emails.value': {
+    kind: 'text',
+    sql: "lower(coalesce(users.email, ''))",
+    fold: lower,
+    eqSql: 'lower(users.email)',
+  },
   // The profile email is the one email of type work (pre-registered "other" emails are not searched).
   'emails.type': { kind: 'emailType' },
   externalid: { kind: 'exact', sql: 'users.external_id' },
@@ -124,7 +130,8 @@ function apply1(q: any, f: Leaf, columns: Record<string, Column>): void {
       if (op === 'co' || op === 'sw' || op === 'ew') {
         const pattern = `${op === 'sw' ? '' : '%'}${likeEscape(v)}${op === 'ew' ? '' : '%'}`;
         q.whereRaw(`${col.sql} like ? escape '\\'`, [pattern]);
-      } else q.whereRaw(`${col.sql} ${CMP[op]} ?`, [v]);
+      } else if (op === 'eq' && col.kind === 'text' && col.eqSql) q.whereRaw(`${col.eqSql} = ?`, [v]);
+      else q.whereRaw(`${col.sql} ${CMP[op]} ?`, [v]);
     }
   }
   function memberSub(s: any, userId: string | null) {
