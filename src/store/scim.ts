@@ -1,4 +1,5 @@
 import { affected, type Tx } from '../db/knex.ts';
+import { type Credential, fromRow as credentialFromRow } from './credentials.ts';
 import { DuplicateError, normalizeLogin, type User, userFromRow } from './users.ts';
 
 /*
@@ -236,6 +237,24 @@ export async function groupsOfUsers(
     const list = out.get(r.user_id) ?? [];
     list.push({ id: r.id, name: r.name });
     out.set(r.user_id, list);
+  }
+  return out;
+}
+
+/** The contact methods the organisation pre-registered for each of these users (one query a page). */
+export async function organizationCredentialsOf(
+  db: Tx,
+  userIds: readonly string[],
+): Promise<Map<string, Credential[]>> {
+  const out = new Map<string, Credential[]>();
+  if (!userIds.length) return out;
+  const rows = await db('credentials')
+    .whereIn('user_id', userIds)
+    .andWhere({ source: 'organization' })
+    .orderBy(['created_at', 'id']);
+  for (const r of rows) {
+    const c = credentialFromRow(r);
+    out.set(c.userId, [...(out.get(c.userId) ?? []), c]);
   }
   return out;
 }

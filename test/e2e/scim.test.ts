@@ -353,6 +353,9 @@ describe(`SCIM 2.0 provisioning (${backendName})`, () => {
       ev.map((e: any) => [e.activity, e.actor_id]),
       [['admin.user.contact_methods', 'client:provisioner']],
     );
+    // A list shows the same representation, version included.
+    const listed = await scim('GET', `/Users?filter=${encodeURIComponent('userName eq "bjensen"')}`);
+    assert.deepEqual(listed.body.Resources, [r.body]);
     bjensen = r.body;
   });
 

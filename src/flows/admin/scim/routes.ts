@@ -8,6 +8,7 @@ import { listCredentials } from '../../../store/credentials.ts';
 import {
   groupsOfUsers,
   membersOfGroups,
+  organizationCredentialsOf,
   type ScimPageQuery,
   type ScimUser,
   scimGroupPage,
@@ -221,12 +222,16 @@ export function scimRoutes(deps: AppDeps): Router {
       d.db,
       users.map((u) => u.id),
     );
+    const creds = policy.scimContactMethods
+      ? await organizationCredentialsOf(
+          d.db,
+          users.map((u) => u.id),
+        )
+      : new Map();
     const shape = projection(ctx);
-    const out = [];
-    for (const u of users) {
-      const creds = policy.scimContactMethods ? await listCredentials(d.db, u.id) : [];
-      out.push(shape(userResource(issuer, u, groups.get(u.id) ?? [], creds, policy)));
-    }
+    const out = users.map((u) =>
+      shape(userResource(issuer, u, groups.get(u.id) ?? [], creds.get(u.id) ?? [], policy)),
+    );
     send(ctx, 200, listResponse(out, total, q.startIndex));
   });
   router.post('/Users', async (ctx) => {
