@@ -411,6 +411,16 @@ describe(`SCIM 2.0 provisioning (${backendName})`, () => {
       'mutability',
     );
     assertError(await scim('PATCH', `/Users/${bjensen.id}`, { Operations: [] }), 400, 'invalidSyntax');
+    // Add through a filter naming an element not there yet (as Entra ID sends it) creates it.
+    r = await scim('PATCH', `/Users/${bjensen.id}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'Add', path: 'phoneNumbers[type eq "work"].value', value: '+81 3-1234-5678' }],
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(r.body.phoneNumbers, [
+      { value: '+819012345678', type: 'mobile' },
+      { value: '+81312345678', type: 'work' },
+    ]);
     bjensen = (await scim('GET', `/Users/${bjensen.id}`)).body;
   });
 

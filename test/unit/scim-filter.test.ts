@@ -99,6 +99,8 @@ describe('SCIM PATCH (RFC 7644 §3.5.2)', () => {
     assert.equal((r.emails as any[])[0].value, 'new@example.com');
     r = run([{ op: 'add', path: 'emails', value: { value: 'b@home.example', type: 'other' } }]);
     assert.equal((r.emails as any[]).length, 2, 'an element with the same value is replaced, not doubled');
+    r = run([{ op: 'add', path: 'phoneNumbers[type eq "mobile"].value', value: '+2' }]);
+    assert.deepEqual(r.phoneNumbers, [{ type: 'mobile', value: '+2' }]);
     r = run([{ op: 'remove', path: 'displayName' }]);
     assert.equal(r.displayName, undefined);
     assert.equal(user.displayName, 'Babs');

@@ -127,6 +127,16 @@ function step(res: Record<string, unknown>, o: PatchOperation, canonical: Record
       } else res[key] = list.filter((e) => !hit.includes(e));
       return;
     }
+    if (!hit.length && o.op === 'add') {
+      // Add through a filter that names the element (`phoneNumbers[type eq "mobile"].value`, as
+      // Entra ID sends it): the element is created from the filter's equalities.
+      const made = elementOf(path.filter, `${path.attr}.`);
+      if (!made) throw new PatchError('noTarget', `no ${key} matches the filter`);
+      if (path.sub) made[path.sub] = o.value;
+      else if (isObject(o.value)) Object.assign(made, o.value);
+      res[key] = [...list, made];
+      return;
+    }
     if (!hit.length) throw new PatchError('noTarget', `no ${key} matches the filter`);
     for (const e of hit) {
       if (path.sub) e[keyOf(e, path.sub, {})] = o.value;
@@ -173,4 +183,15 @@ function step(res: Record<string, unknown>, o: PatchOperation, canonical: Record
   if (o.op === 'add' && isObject(o.value) && isObject(res[key]))
     res[key] = { ...(res[key] as Record<string, unknown>), ...o.value };
   else res[key] = o.value;
+}
+
+/** The element a filter of equalities joined by `and` describes, or undefined for any other filter. */
+function elementOf(f: ScimFilter, prefix: string): Record<string, unknown> | undefined {
+  if (f.op === 'and') {
+    const a = elementOf(f.left, prefix);
+    const b = elementOf(f.right, prefix);
+    return a && b ? { ...a, ...b } : undefined;
+  }
+  if (f.op !== 'eq' || !f.attr.startsWith(prefix)) return undefined;
+  return { [f.attr.slice(prefix.length)]: f.value };
 }
