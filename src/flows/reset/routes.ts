@@ -1,5 +1,7 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
+import { setNewPassword } from '../../account/password.ts';
+import { confirmByUse } from '../../account/security-info.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { AppError } from '../../http/errors.ts';
 import { posted as postedForm } from '../../http/form.ts';
@@ -9,8 +11,6 @@ import { gatesRequired } from '../../policy/sspr.ts';
 import { listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
 import { findUserByLogin, type User } from '../../store/users.ts';
-import { setNewPassword } from '../security-info/password.ts';
-import { confirmByUse } from '../security-info/service.ts';
 import {
   audit,
   completeReset,

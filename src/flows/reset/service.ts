@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { clearLockout, type RequestMeta } from '../../account/lockout.ts';
 import { endEverything } from '../../account/sessions.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { markVerifiedByReset } from '../../methods/email/profile.ts';
@@ -17,13 +18,12 @@ import {
   signInKey,
 } from '../../security/counters.ts';
 import { constantTimeEqual } from '../../security/secrets.ts';
-import { type AuditEvent, recordAudit, recordAuditMany } from '../../store/audit.ts';
+import { type Activity, type AuditEvent, recordAudit, recordAuditMany } from '../../store/audit.ts';
 import { createChallenge, findLiveChallenge, updateChallengeData } from '../../store/challenges.ts';
 import { clearUserCounters, readCounter } from '../../store/counters.ts';
 import { type Credential, listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
 import { findUserById, findUserByLogin, normalizeLogin, type User } from '../../store/users.ts';
-import { clearLockout, type RequestMeta } from '../signin/service.ts';
 
 /** A reset session lasts 15 minutes from its start (SSPR.md §3). */
 export const RESET_SESSION_MS = 15 * 60_000;
@@ -188,7 +188,7 @@ export async function verifyGuarded<T>(
 export async function audit(
   deps: AppDeps,
   userId: string | null,
-  activity: string,
+  activity: Activity,
   result: 'succeeded' | 'failed' | 'blocked' | 'cancelled' | 'abandoned' | 'contacted_admin',
   meta: RequestMeta,
   reason?: string | null,

@@ -1,5 +1,14 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import { checkPassword, verifySecondFactor } from '../../account/lockout.ts';
+import { setNewPassword } from '../../account/password.ts';
+import {
+  addableMethods,
+  beginEnroll,
+  confirmSecurityInfo,
+  describeAll,
+  finishEnroll,
+} from '../../account/security-info.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { AppError } from '../../http/errors.ts';
 import { readPosted } from '../../http/form.ts';
@@ -22,15 +31,6 @@ import { type Credential, listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
 import { findUserById, type User } from '../../store/users.ts';
 import { builtinAppName } from '../app-names.ts';
-import { setNewPassword } from '../security-info/password.ts';
-import {
-  addableMethods,
-  beginEnroll,
-  confirmSecurityInfo,
-  describeAll,
-  finishEnroll,
-} from '../security-info/service.ts';
-import { checkPassword, verifySecondFactor } from './service.ts';
 import { clearSignIn, loadSignInState, type SignInState, saveSignInState, signInFlow } from './state.ts';
 
 const UID = /^[A-Za-z0-9_-]{10,64}$/;
