@@ -19,7 +19,6 @@ import type { KeySet } from '../oidc/keys.ts';
 import type { Policy } from '../policy/settings.ts';
 import type { Pow } from '../security/pow.ts';
 import type { SecretBox } from '../security/secrets.ts';
-import type { User } from '../store/users.ts';
 
 /*
  * The container's contract: what flows get from the composition root (src/app/container.ts). Types
