@@ -146,7 +146,7 @@ export async function userDetail(deps: AdminDeps, user: User): Promise<UserDetai
   const resetKinds = deps.methods
     .usable(countedCredentials(policy, creds), 'reset')
     .map((o) => o.method.kind);
-  const gates = resetGatesAvailable(policy, subject, resetKinds);
+  const gates = resetGatesAvailable(policy, subject, resetKinds, deps.methods.gateOf);
   const need = gatesRequired(policy, subject);
   const inScope = inResetScope(policy, subject);
   return {
