@@ -76,6 +76,8 @@ export const USAGE = `Usage: tobira <command> [options]   (add --json for machin
              [--id-token-alg ES256|RS256|PS256|EdDSA]
              [--auth-method client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt]
              [--jwks JSON|@FILE | --jwks-uri URI] [--default-max-age SECONDS] [--require-auth-time]
+             [--frontchannel-logout-uri URI [--frontchannel-logout-session-required]]
+             [--cors-origin ORIGIN...]
                                             --admin grants the admin scope (admin API); denied by default
   client list
   policy show
@@ -414,6 +416,7 @@ async function dispatch(
         ...(settings as Partial<import('./oidc/clients.ts').ClientSpec>),
       },
       clock.now(),
+      { production: cx.config?.production },
     );
     cx.onClientsChanged?.();
     await audit('admin.client.create', null, { clientId, via: 'cli', admin: !!values.admin });

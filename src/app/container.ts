@@ -209,6 +209,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       keys: keySet,
       loadClient: async (id) => (await clients.get(id))?.payload,
       clientInfo: (id) => clients.get(id),
+      corsOrigins: () => clients.knownOrigins(),
       policy: () => policyCache.get(),
     });
     p.on('grant.success', (ctx) =>

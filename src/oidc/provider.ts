@@ -9,7 +9,8 @@ import { findUserById } from '../store/users.ts';
 import { ACR_MFA, ACR_VALUES } from './acr.ts';
 import { type ClientLoader, createAdapterClass } from './adapter.ts';
 import { DestinationPolicy, providerFetch } from './backchannel.ts';
-import { adminScopeForUsers, type CachedClient } from './clients.ts';
+import { adminScopeForUsers, type CachedClient, CLIENT_CORS_PATHS, corsAllowed } from './clients.ts';
+import { endSessionFrontchannel } from './frontchannel.ts';
 import type { KeySet } from './keys.ts';
 
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'admin'];
@@ -43,6 +44,8 @@ export interface ProviderDeps {
   clientInfo?: (clientId: string) => Promise<CachedClient | undefined>;
   /** The policy (the app's cache); without it, the settings are read each time. */
   policy?: () => Promise<Policy>;
+  /** The origins any client allows for CORS (preflights); without it, preflights are refused. */
+  corsOrigins?: () => Promise<Set<string>>;
 }
 
 const policyOf = (deps: ProviderDeps) =>
@@ -168,6 +171,14 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     acrValues: ACR_VALUES,
     responseTypes: ['code'],
+    // Tobira's own client fields (validated when a client is registered, src/oidc/clients.ts).
+    extraClientMetadata: {
+      properties: ['frontchannel_logout_uri', 'frontchannel_logout_session_required', 'cors_origins'],
+    },
+    // Browsers may call the token, userinfo, revocation and introspection endpoints only from the
+    // client's allowed origins (corsAllowed).
+    clientBasedCORS: (_ctx, origin, client) =>
+      corsAllowed(origin, client.metadata() as Record<string, unknown>),
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -260,6 +271,22 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  // A preflight names no client: it is answered only for an origin some client allows.
+  provider.use(async (ctx, next) => {
+    if (ctx.method !== 'OPTIONS' || !CLIENT_CORS_PATHS.has(ctx.path) || !ctx.get('Origin')) return next();
+    const known = (await deps.corsOrigins?.()) ?? new Set<string>();
+    if (known.has(ctx.get('Origin'))) return next();
+    ctx.vary('Origin');
+    ctx.status = 204;
+  });
+  // Front-channel logout after RP-initiated logout: the apps' frames before the redirect.
+  provider.use(
+    endSessionFrontchannel(
+      config.issuer,
+      () => provider as never,
+      (ctx, frames, continueUrl) => page(ctx, deps, 'signin/frontchannel', { frames, continueUrl }),
+    ),
+  );
   provider.use(async (ctx, next) => {
     await next();
     const body = ctx.body as Record<string, unknown> | undefined;
@@ -281,6 +308,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       // The pages speak these languages (ui_locales); claims are not localized, so no claims_locales.
       const policy = await policyOf(deps);
       body.ui_locales_supported = [...LOCALES];
+      // Rendered by Tobira itself (src/oidc/frontchannel.ts), with iss and sid on request.
+      body.frontchannel_logout_supported = true;
+      body.frontchannel_logout_session_supported = true;
       if (policy.serviceDocumentationUrl) body.service_documentation = policy.serviceDocumentationUrl;
       if (policy.opPolicyUrl) body.op_policy_uri = policy.opPolicyUrl;
       if (policy.opTosUrl) body.op_tos_uri = policy.opTosUrl;

@@ -819,6 +819,9 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       jwksText: (f.jwksText ?? '').trim(),
       backchannelLogoutUri: (f.backchannelLogoutUri ?? '').trim(),
       backchannelLogoutSessionRequired: f.backchannelLogoutSessionRequired === 'on',
+      frontchannelLogoutUri: (f.frontchannelLogoutUri ?? '').trim(),
+      frontchannelLogoutSessionRequired: f.frontchannelLogoutSessionRequired === 'on',
+      corsOrigins: lines(f.corsOrigins),
     };
   }
 
@@ -834,6 +837,8 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     }
     const body: Record<string, unknown> = {
       backchannelLogoutSessionRequired: v.backchannelLogoutSessionRequired,
+      frontchannelLogoutSessionRequired: v.frontchannelLogoutSessionRequired,
+      corsOrigins: v.corsOrigins,
     };
     if (v.idTokenAlg) body.idTokenAlg = v.idTokenAlg;
     if (!isPublic && v.authMethod && v.authMethod !== 'none') body.authMethod = v.authMethod;
@@ -841,7 +846,9 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       body.jwks = jwks;
       body.jwksUri = v.jwksUri || null;
       body.backchannelLogoutUri = v.backchannelLogoutUri || null;
+      body.frontchannelLogoutUri = v.frontchannelLogoutUri || null;
     } else {
+      if (v.frontchannelLogoutUri) body.frontchannelLogoutUri = v.frontchannelLogoutUri;
       if (jwks) body.jwks = jwks;
       if (v.jwksUri) body.jwksUri = v.jwksUri;
       if (v.backchannelLogoutUri) body.backchannelLogoutUri = v.backchannelLogoutUri;
@@ -939,6 +946,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
           jwksUri: c.jwksUri ?? '',
           jwksText: c.jwks ? JSON.stringify(c.jwks) : '',
           backchannelLogoutUri: c.backchannelLogoutUri ?? '',
+          frontchannelLogoutUri: c.frontchannelLogoutUri ?? '',
         },
         idTokenAlgs: ID_TOKEN_ALGS,
         authMethods: AUTH_METHODS,
