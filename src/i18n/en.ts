@@ -1198,6 +1198,9 @@ export const en = {
     'One per line, such as https://app.example.com. A public app is also allowed its redirect URIs’ origins.',
   'cors.admin.originInvalid':
     'Enter an origin: http(s)://host and an optional port, no path and no wildcard.',
+  'activity.oidc.client_register': 'Application registered itself',
+  'activity.admin.client.registration_token_create': 'Registration token created',
+  'activity.admin.client.registration_token_revoke': 'Registration token revoked',
 } as const;
 
 export type MessageKey = keyof typeof en;

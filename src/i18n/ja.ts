@@ -1222,4 +1222,7 @@ export const ja: Record<MessageKey, string> = {
     '1 行に 1 つ (例: https://app.example.com)。パブリック アプリにはリダイレクト URI のオリジンも許可されます。',
   'cors.admin.originInvalid':
     'オリジンを入力してください: http(s)://ホストと任意のポート。パスやワイルドカードは使えません。',
+  'activity.oidc.client_register': 'アプリケーションの自己登録',
+  'activity.admin.client.registration_token_create': '登録トークンの作成',
+  'activity.admin.client.registration_token_revoke': '登録トークンの取り消し',
 };

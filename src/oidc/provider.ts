@@ -1,4 +1,9 @@
-import Provider, { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, {
+  type AdapterPayload,
+  type Configuration,
+  interactionPolicy,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 import { type Config, LOCALES } from '../config.ts';
 import type { Db } from '../db/knex.ts';
 import { negotiateLocale, translator } from '../i18n/index.ts';
@@ -12,6 +17,7 @@ import { DestinationPolicy, providerFetch } from './backchannel.ts';
 import { adminScopeForUsers, type CachedClient, CLIENT_CORS_PATHS, corsAllowed } from './clients.ts';
 import { endSessionFrontchannel } from './frontchannel.ts';
 import type { KeySet } from './keys.ts';
+import { REGISTRATION_POLICY, registrationPolicy } from './registration.ts';
 
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'admin'];
 const ADMIN_SCOPE = 'admin';
@@ -44,6 +50,8 @@ export interface ProviderDeps {
   clientInfo?: (clientId: string) => Promise<CachedClient | undefined>;
   /** The policy (the app's cache); without it, the settings are read each time. */
   policy?: () => Promise<Policy>;
+  /** Stores a dynamically registered client (DYNAMIC_CLIENT_REGISTRATION=on). */
+  registerClient?: (payload: AdapterPayload) => Promise<void>;
   /** The origins any client allows for CORS (preflights); without it, preflights are refused. */
   corsOrigins?: () => Promise<Set<string>>;
 }
@@ -154,7 +162,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const cookieOpts = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure, path: '/' };
 
   const configuration: Configuration = {
-    adapter: createAdapterClass(db, deps.loadClient),
+    adapter: createAdapterClass(db, deps.loadClient, deps.registerClient),
     clients: [],
     jwks: deps.keys.jwks as Configuration['jwks'],
     cookies: {
@@ -207,6 +215,14 @@ export function createProvider(deps: ProviderDeps): Provider {
       claimsParameter: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
       userinfo: { enabled: true },
+      // Dynamic Client Registration: off unless DYNAMIC_CLIENT_REGISTRATION=on, and then only with an
+      // initial access token from the CLI; no registration access tokens (no self-management).
+      registration: {
+        enabled: config.dynamicClientRegistration && !!deps.registerClient,
+        initialAccessToken: true,
+        issueRegistrationAccessToken: false,
+        policies: { [REGISTRATION_POLICY]: registrationPolicy(config.production) },
+      },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx, form) => page(ctx, deps, 'signin/logout', { form }),
