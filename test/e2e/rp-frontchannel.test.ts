@@ -218,6 +218,30 @@ describe(`front-channel logout (${backendName})`, { skip: chromiumSkipReason() }
     assert.deepEqual(problems, []);
   });
 
+  it('"Stay signed in" ends only the asking app: only its frame is shown', async () => {
+    const { page, problems } = await tab();
+    const sid = await signInAt(page, rpA, 'fc-sid', '/callback', 'fiona');
+    await signInAt(page, rpA, 'fc-plain', '/callback2', 'fiona');
+    const end = oidc.buildEndSessionUrl(sid.config, {
+      id_token_hint: sid.idToken,
+      post_logout_redirect_uri: `${rpA.origin}/after`,
+      state: 'partial',
+    });
+    await page.goto(end.href);
+    const mark = rpA.hits.length;
+    await page.getByRole('button', { name: t('logout.stay'), exact: true }).click();
+    const fc = await rpA.next('/frontchannel', mark);
+    assert.equal(fc.searchParams.get('sid'), sid.claims.sid);
+    await rpA.next('/after', mark);
+    await page.waitForURL(`${rpA.origin}/after?state=partial`);
+    assert.deepEqual(
+      rpA.paths(mark),
+      ['/frontchannel', '/after'],
+      'fc-plain, still signed in, is not framed',
+    );
+    assert.deepEqual(problems, []);
+  });
+
   it('signing out of the portal frames the apps of that session too', async () => {
     const { page, problems } = await tab();
     await page.goto(`${srv.issuer}/my/`);
