@@ -178,7 +178,7 @@ function notModified(ctx: Context, version: string): boolean {
 }
 
 export function scimRoutes(deps: AppDeps): Router {
-  const d: ScimDeps = { ...deps, onSettingsChanged: () => deps.branding.invalidate() };
+  const d: ScimDeps = deps;
   const issuer = deps.config.issuer;
   const router = new Router({ prefix: SCIM_PREFIX });
   const actorOf = (ctx: Context) => ctx.state.scimActor!;
