@@ -85,12 +85,12 @@ describe(`dynamic client registration (${backendName})`, () => {
 
   it('with a token: 201, a third-party client without admin that completes code + PKCE; audited', async () => {
     const { token } = await newToken();
-    const r = await register({ ...app, scope: 'openid profile admin' }, token);
+    const r = await register({ ...app, scope: 'openid profile admin scim' }, token);
     assert.equal(r.status, 201);
     const reg = (await r.json()) as Record<string, any>;
     assert.ok(reg.client_id && reg.client_secret);
     assert.equal(reg.registration_access_token, undefined, 'no self-management');
-    assert.equal(reg.scope, 'openid profile', 'admin removed from the answer');
+    assert.equal(reg.scope, 'openid profile', 'admin and scim removed from the answer');
     const row = (await findClient(tdb.db, reg.client_id))!;
     assert.equal(row.firstParty, false);
     assert.equal(row.adminGranted, false);
