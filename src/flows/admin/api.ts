@@ -1,13 +1,14 @@
 import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import { type z, z as zod } from 'zod';
+import type { z } from 'zod';
 import type { AppDeps } from '../../app/deps.ts';
 import { readJson } from '../../http/body.ts';
 import { AppError } from '../../http/errors.ts';
 import { policySchema } from '../../policy/settings.ts';
 import { authenticateBearer, TokenError } from './auth.ts';
 import * as contacts from './contacts.ts';
+import { importRoutes } from './import-api.ts';
 import * as invitations from './invitations.ts';
 import { listQueuedNotices, noticeQuerySchema, parseNoticeQuery } from './notices.ts';
 import { apiDocument } from './openapi.ts';
@@ -18,8 +19,6 @@ import * as usersCsv from './users-csv.ts';
 import { FieldError, translateFields } from './validation.ts';
 
 export const API_PREFIX = '/api/admin/v1';
-
-const importQuery = zod.object({ dryRun: zod.enum(['true', 'false']).optional() });
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
@@ -33,9 +32,11 @@ export interface ApiRoute {
   /** What the caller needs (the service checks it again). */
   permission: Permission | null;
   body?: z.ZodType;
+  /** The request body is a CSV file (text/csv), read by the handler as a stream. */
+  csvBody?: true;
   query?: z.ZodObject;
   /** Name of a response schema in openapi.ts, or 'csv' / 'empty'. */
-  response: { status: 200 | 201 | 204; schema: string };
+  response: { status: 200 | 201 | 202 | 204; schema: string };
   handler(cx: {
     ctx: Context;
     actor: Actor;
@@ -264,36 +265,7 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
         return RAW;
       },
     },
-    {
-      method: 'post',
-      path: '/users/import',
-      operationId: 'importUsers',
-      summary:
-        'Import users from a CSV body (text/csv), streamed; `dryRun=true` only checks and reports every row error with its line',
-      tag: 'users',
-      permission: 'users.write',
-      query: importQuery,
-      response: { status: 200, schema: 'ImportResult' },
-      handler: async ({ ctx, actor }) => {
-        const type = String(ctx.get('content-type') ?? '')
-          .split(';')[0]
-          .trim()
-          .toLowerCase();
-        if (type !== 'text/csv' && type !== 'application/octet-stream' && type !== 'text/plain')
-          throw new FieldError({ file: { key: 'admin.import.contentType' } }, 415, 'unsupported_media_type');
-        const q = importQuery.safeParse(ctx.query);
-        const dryRun = q.success && q.data.dryRun === 'true';
-        const r = await usersCsv.importUsersCsv(d, actor, ctx.req, { dryRun });
-        return {
-          ...r,
-          errors: r.errors.map((e) => ({
-            line: e.line,
-            column: e.column,
-            message: ctx.state.t(e.key, e.params),
-          })),
-        };
-      },
-    },
+    ...importRoutes(d),
     {
       method: 'get',
       path: '/contact-requests',

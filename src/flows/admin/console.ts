@@ -20,6 +20,7 @@ import type { User } from '../../store/users.ts';
 import { FirstPartySessions } from '../first-party-session.ts';
 import { barChart, columnChart } from './charts.ts';
 import * as contacts from './contacts.ts';
+import { getImportJob, spoolUpload, startImportJob } from './import-jobs.ts';
 import * as invitations from './invitations.ts';
 import { listQueuedNotices } from './notices.ts';
 import { type Actor, can, type Permission, permissionsForRoles } from './permissions.ts';
@@ -36,6 +37,7 @@ import {
 import { cachedReport, loadReport, type ReportData } from './reports.ts';
 import * as svc from './service.ts';
 import * as usersCsv from './users-csv.ts';
+import { importUsersCsv } from './users-import.ts';
 import { FieldError, translateFields } from './validation.ts';
 
 const SESSION_COOKIE = 'tobira.admin';
@@ -437,11 +439,16 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     const csv = f.csv ?? '';
     const dryRun = f.run !== 'import';
     try {
-      const r = await usersCsv.importUsersCsv(adminDeps, actorOf(ctx), Readable.from([csv]), {
-        dryRun,
-      });
+      if (!dryRun) {
+        // The import runs as a job; its page shows the rows done until it ends.
+        const spooled = await spoolUpload(Readable.from([csv]));
+        const job = await startImportJob(adminDeps, actorOf(ctx), spooled, false);
+        ctx.redirect(`/admin/users/import/${job.id}`);
+        return;
+      }
+      const r = await importUsersCsv(adminDeps, actorOf(ctx), Readable.from([csv]), { dryRun });
       page(ctx, 'users-import', 'users', {
-        csv: dryRun ? csv : '',
+        csv,
         result: {
           ...r,
           errors: r.errors.slice(0, 500).map((e) => ({ ...e, message: ctx.state.t(e.key, e.params) })),
@@ -452,6 +459,19 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
       if (!(err instanceof FieldError)) throw err;
       page(ctx, 'users-import', 'users', { csv, result: null, errors: fieldsOf(ctx, err) }, err.status);
     }
+  });
+
+  router.get('/users/import/:id', requireAdmin, need('users.write'), async (ctx) => {
+    const job = await getImportJob(adminDeps, actorOf(ctx), ctx.params.id);
+    // Browsers reload a page with this header: the progress updates without script.
+    if (job.state === 'running') ctx.set('Refresh', '1');
+    page(ctx, 'users-import-job', 'users', {
+      job: {
+        ...job,
+        errors: job.errors.slice(0, 500).map((e) => ({ ...e, message: ctx.state.t(e.key, e.params) })),
+        failure: job.failure ? ctx.state.t(job.failure.key, job.failure.params) : null,
+      },
+    });
   });
 
   router.get('/users.csv', requireAdmin, need('users.read'), async (ctx) => {
