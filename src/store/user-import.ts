@@ -16,9 +16,17 @@ export async function usersByNormalizedLogins(
   lock: boolean,
 ): Promise<Map<string, User>> {
   if (!normalized.length) return new Map();
-  const q = db('users').whereIn('login_normalized', normalized as string[]);
-  if (lock) q.forUpdate();
-  const rows = await q;
+  // A join with a VALUES list, not `login_normalized IN (…)`: for a long IN list PostgreSQL picks
+  // the trigram index (users_login_trgm), which answers in seconds; the join probes the unique
+  // btree once per login. Locked in one order, so two imports of overlapping files wait for each
+  // other instead of deadlocking.
+  const res = await db.raw(
+    `select u.* from (values ${normalized.map(() => '(?::text)').join(', ')}) as l(v)
+     join users u on u.login_normalized = l.v
+     ${lock ? 'order by u.login_normalized for update of u' : ''}`,
+    normalized as string[],
+  );
+  const rows = (res as { rows?: any[] }).rows ?? [];
   return new Map(rows.map((r: any) => [r.login_normalized as string, userFromRow(r)]));
 }
 

@@ -307,14 +307,8 @@ export async function importUsersCsv(
         else result.created++;
       }
     } else {
-      // Counts are taken after the commit: a batch that fails leaves neither rows nor counts.
-      const before = { ...result, errors: result.errors.length };
-      try {
-        await deps.db.transaction(async (trx) => write(trx, await plan(trx, rows, true)));
-      } catch (e) {
-        Object.assign(result, { ...before, errors: result.errors.slice(0, before.errors) });
-        throw e;
-      }
+      // A batch that fails rolls back alone and ends the import (the batches before stay written).
+      await deps.db.transaction(async (trx) => write(trx, await plan(trx, rows, true)));
     }
     await opts.onProgress?.(progressOf(result));
   };
