@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AppDeps } from '../../app/deps.ts';
-import type { ApiRoute } from './api.ts';
+import { API_PREFIX, type ApiRoute } from './api.ts';
 import { getImportJob, type ImportJobView, spoolUpload, startImportJob } from './import-jobs.ts';
 import { importUsersCsv, type RowError } from './users-import.ts';
 import { FieldError } from './validation.ts';
@@ -65,7 +65,7 @@ export function importRoutes(d: AppDeps): ApiRoute[] {
         checkType(ctx);
         const spooled = await spoolUpload(ctx.req);
         const job = await startImportJob(d, actor, spooled, dryRunOf(ctx));
-        ctx.set('Location', `${ctx.URL.origin}/api/admin/v1/imports/${job.id}`);
+        ctx.set('Location', `${API_PREFIX}/imports/${job.id}`);
         return { ...job, errors: translated(ctx, job.errors), failure: null };
       },
     },
