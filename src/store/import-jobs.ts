@@ -1,4 +1,5 @@
 import type { Tx } from '../db/knex.ts';
+import { deleteInBatches, type SweepLimits } from './sweep.ts';
 
 /* The CSV import's jobs (table import_jobs): state and progress, readable from any instance. */
 
@@ -109,4 +110,13 @@ export async function findImportJob(db: Tx, id: string): Promise<ImportJob | und
   if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
   const r = await db('import_jobs').where({ id }).first();
   return r ? fromRow(r) : undefined;
+}
+
+/** Import jobs are kept for 30 days: long enough to look a result up, short enough not to pile up. */
+export const IMPORT_JOB_RETENTION_MS = 30 * 86_400_000;
+
+/** Deletes import jobs older than the retention (by created_at, indexed); returns how many. */
+export async function sweepImportJobs(db: Tx, now: Date, limits?: SweepLimits): Promise<number> {
+  const cutoff = new Date(now.getTime() - IMPORT_JOB_RETENTION_MS);
+  return deleteInBatches(db, 'import_jobs', 'id', (q) => q.where('created_at', '<', cutoff), limits);
 }
