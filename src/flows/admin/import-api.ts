@@ -1,7 +1,6 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { AppDeps } from '../../app/deps.ts';
-import { API_PREFIX, type ApiRoute } from './api.ts';
+import { type AdminApiDeps, API_PREFIX, type ApiRoute } from './api-route.ts';
 import { getImportJob, type ImportJobView, spoolUpload, startImportJob } from './import-jobs.ts';
 import { importUsersCsv, type RowError } from './users-import.ts';
 import { FieldError } from './validation.ts';
@@ -31,7 +30,7 @@ const dryRunOf = (ctx: Context) => {
 const translated = (ctx: Context, errors: readonly RowError[] | ImportJobView['errors']) =>
   errors.map((e) => ({ line: e.line, column: e.column, message: ctx.state.t(e.key, e.params) }));
 
-export function importRoutes(d: AppDeps): ApiRoute[] {
+export function importRoutes(d: AdminApiDeps): ApiRoute[] {
   return [
     {
       method: 'post',

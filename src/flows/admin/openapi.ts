@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { policySchema } from '../../policy/settings.ts';
-import type { ApiRoute } from './api.ts';
-import { API_PREFIX } from './api.ts';
+import type { ApiRoute } from './api-route.ts';
+import { API_PREFIX } from './api-route.ts';
 import { AUDIT_RESULTS, CSV_COLUMNS } from './service.ts';
 
 /**
