@@ -1,12 +1,10 @@
 import { Readable } from 'node:stream';
-import { z as zod } from 'zod';
 import { type AdminApiDeps, type ApiRoute, RAW } from '../api-route.ts';
 import { listContactRequests } from '../audit/service.ts';
 import * as contacts from '../contacts.ts';
 import { importRoutes } from '../import-api.ts';
 import * as invitations from '../invitations.ts';
 import * as usersCsv from '../users-csv.ts';
-import { FieldError } from '../validation.ts';
 import * as svc from './service.ts';
 
 /** The admin API's users operations (listed by ../api.ts in this order, in one OpenAPI document). */
