@@ -7,6 +7,7 @@ import { cliActor } from '../../src/flows/admin/permissions.ts';
 import { type ImportProgress, importUsersCsv, MAX_REPORTED } from '../../src/flows/admin/users-import.ts';
 import { createMethodRegistry } from '../../src/methods/index.ts';
 import { SecretBox } from '../../src/security/secrets.ts';
+import { IMPORT_JOB_RETENTION_MS, sweepImportJobs } from '../../src/store/import-jobs.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 /*
@@ -207,5 +208,22 @@ describe(`CSV users import in batches (${backendName})`, () => {
       r.errors.map((e) => e.line),
       Array.from({ length: MAX_REPORTED }, (_, i) => i + 2),
     );
+  });
+
+  it('import jobs are swept after 30 days, and not before', async () => {
+    const job = (id: string, age: number) => ({
+      id,
+      dry_run: false,
+      state: 'done',
+      created_at: new Date(clock.now().getTime() - age),
+      updated_at: clock.now(),
+    });
+    const old = crypto.randomUUID();
+    const recent = crypto.randomUUID();
+    await tdb
+      .db('import_jobs')
+      .insert([job(old, IMPORT_JOB_RETENTION_MS + 1), job(recent, IMPORT_JOB_RETENTION_MS - 60_000)]);
+    assert.equal(await sweepImportJobs(tdb.db, clock.now()), 1);
+    assert.deepEqual(await tdb.db('import_jobs').whereIn('id', [old, recent]).pluck('id'), [recent]);
   });
 });
