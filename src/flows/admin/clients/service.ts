@@ -11,6 +11,8 @@ import {
   GRANT_TYPES,
   type GrantType,
   ID_TOKEN_ALGS,
+  type MetadataOptions,
+  normalizeOrigin,
   SECRET_PURPOSE,
 } from '../../../oidc/clients.ts';
 import { updateClientRow } from '../../../store/client-admin.ts';
@@ -50,6 +52,10 @@ export interface ClientView {
   backchannelLogoutSessionRequired: boolean;
   defaultMaxAge: number | null;
   requireAuthTime: boolean;
+  frontchannelLogoutUri: string | null;
+  frontchannelLogoutSessionRequired: boolean;
+  /** Browser origins allowed at the token, userinfo, revocation and introspection endpoints. */
+  corsOrigins: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -75,6 +81,9 @@ function clientView(c: ClientRow): ClientView {
     backchannelLogoutSessionRequired: !!m.backchannel_logout_session_required,
     defaultMaxAge: typeof m.default_max_age === 'number' ? m.default_max_age : null,
     requireAuthTime: !!m.require_auth_time,
+    frontchannelLogoutUri: m.frontchannel_logout_uri ?? null,
+    frontchannelLogoutSessionRequired: !!m.frontchannel_logout_session_required,
+    corsOrigins: m.cors_origins ?? [],
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };
@@ -120,6 +129,18 @@ const clientSettings = {
   backchannelLogoutSessionRequired: z.boolean().optional(),
   defaultMaxAge: z.number().int().min(0).max(31_536_000).optional(),
   requireAuthTime: z.boolean().optional(),
+  frontchannelLogoutUri: z
+    .string()
+    .max(2000)
+    .refine((u) => /^https?:$/.test(URL.parse(u)?.protocol ?? '') && !URL.parse(u)?.hash, {
+      params: { key: 'frontchannel.admin.uriInvalid' },
+    })
+    .optional(),
+  frontchannelLogoutSessionRequired: z.boolean().optional(),
+  corsOrigins: z
+    .array(z.string().refine((o) => !!normalizeOrigin(o), { params: { key: 'cors.admin.originInvalid' } }))
+    .max(50)
+    .optional(),
 };
 
 export const createClientSchema = z
@@ -152,6 +173,7 @@ export const updateClientSchema = z
     jwks: clientSettings.jwks.nullable(),
     jwksUri: clientSettings.jwksUri.nullable(),
     defaultMaxAge: clientSettings.defaultMaxAge.nullable(),
+    frontchannelLogoutUri: clientSettings.frontchannelLogoutUri.nullable(),
   })
   .strict();
 
@@ -176,11 +198,23 @@ const SPEC_FIELDS: Array<[RegExp, string, MessageKey]> = [
   [/^--auth-method/, 'authMethod', 'admin.client.authMethodPublic'],
   [/^--jwks and --jwks-uri/, 'jwks', 'admin.client.jwksOne'],
   [/^--backchannel-logout-session-required/, 'backchannelLogoutSessionRequired', 'admin.client.sidNeedsUri'],
+  [
+    /^--frontchannel-logout-session-required/,
+    'frontchannelLogoutSessionRequired',
+    'frontchannel.admin.sidNeedsUri',
+  ],
+  [/^--frontchannel-logout-uri: .*production/, 'frontchannelLogoutUri', 'frontchannel.admin.httpsRequired'],
+  [/^--frontchannel-logout-uri: .*redirect URI/, 'frontchannelLogoutUri', 'frontchannel.admin.sameOrigin'],
+  [/^--frontchannel-logout-uri/, 'frontchannelLogoutUri', 'frontchannel.admin.uriInvalid'],
+  [/^--cors-origin/, 'corsOrigins', 'cors.admin.originInvalid'],
 ];
 
-function metadataOrThrow(spec: Parameters<typeof buildMetadata>[0]): Record<string, unknown> {
+function metadataOrThrow(
+  spec: Parameters<typeof buildMetadata>[0],
+  opts: MetadataOptions = {},
+): Record<string, unknown> {
   try {
-    return buildMetadata(spec);
+    return buildMetadata(spec, opts);
   } catch (err) {
     if (err instanceof ClientSpecError) {
       const hit = SPEC_FIELDS.find(([re]) => re.test(err.message));
@@ -211,7 +245,10 @@ export async function createClient(
   requirePermission(actor, 'clients.write');
   const body = parseOrThrow(createClientSchema, input);
   checkClientRules(body);
-  const metadata = metadataOrThrow({ ...body, grantTypes: body.grantTypes as GrantType[] | undefined });
+  const metadata = metadataOrThrow(
+    { ...body, grantTypes: body.grantTypes as GrantType[] | undefined },
+    { production: deps.config?.production },
+  );
   // Every confidential client holds a secret, so its method can change later between the secret
   // methods and private_key_jwt.
   const secret = body.public ? null : newSecret();
@@ -282,9 +319,17 @@ export async function updateClient(
     defaultMaxAge:
       body.defaultMaxAge === null ? undefined : (body.defaultMaxAge ?? cur.defaultMaxAge ?? undefined),
     requireAuthTime: body.requireAuthTime ?? cur.requireAuthTime,
+    frontchannelLogoutUri:
+      body.frontchannelLogoutUri === null
+        ? undefined
+        : (body.frontchannelLogoutUri ?? cur.frontchannelLogoutUri ?? undefined),
+    frontchannelLogoutSessionRequired:
+      body.frontchannelLogoutSessionRequired ??
+      (body.frontchannelLogoutUri === null ? false : cur.frontchannelLogoutSessionRequired),
+    corsOrigins: body.corsOrigins ?? cur.corsOrigins,
   };
   checkClientRules(spec);
-  const metadata = metadataOrThrow(spec);
+  const metadata = metadataOrThrow(spec, { production: deps.config?.production });
   const next = {
     ...cur,
     name: spec.name,
@@ -302,6 +347,9 @@ export async function updateClient(
     backchannelLogoutSessionRequired: !!metadata.backchannel_logout_session_required,
     defaultMaxAge: spec.defaultMaxAge ?? null,
     requireAuthTime: !!spec.requireAuthTime,
+    frontchannelLogoutUri: spec.frontchannelLogoutUri ?? null,
+    frontchannelLogoutSessionRequired: !!metadata.frontchannel_logout_session_required,
+    corsOrigins: (metadata.cors_origins as string[] | undefined) ?? [],
   };
   const keys = [
     'name',
@@ -319,6 +367,9 @@ export async function updateClient(
     'backchannelLogoutSessionRequired',
     'defaultMaxAge',
     'requireAuthTime',
+    'frontchannelLogoutUri',
+    'frontchannelLogoutSessionRequired',
+    'corsOrigins',
   ] as const;
   const changed = keys.filter(
     (k) => JSON.stringify(cur[k]) !== JSON.stringify((next as Record<string, unknown>)[k]),
