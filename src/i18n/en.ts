@@ -1182,6 +1182,20 @@ export const en = {
   'admin.user.deleteConfirm': 'Delete {login}',
   'admin.user.deleteCancel': 'Cancel',
   'admin.user.done.deleted': 'The user {login} was deleted.',
+  // -- users import: batches, jobs and progress (issue 16) --
+  'admin.import.raced': 'This user ID was created by someone else during the import; import the file again.',
+  'admin.import.tooLarge': 'The file is larger than {max} MB; split it.',
+  'admin.import.job.notFound': 'There is no such import.',
+  'admin.import.job.title': 'Importing users',
+  'admin.import.job.running':
+    'Importing: {rows} rows done so far ({created} created, {updated} updated, {unchanged} unchanged, {failed} with errors). This page updates itself.',
+  'admin.import.job.queued': 'The import is about to start. This page updates itself.',
+  'admin.import.job.failedRun':
+    'The import stopped: {message}. The batches written before stay written; import the file again to finish.',
+  'admin.import.job.interrupted':
+    'The import was interrupted (the server stopped). The batches written before stay written; import the file again to finish.',
+  'admin.import.job.internal': 'an unexpected error (the server log has its details)',
+  'admin.import.job.back': 'Import another file',
   // -- relying parties: front-channel logout, CORS origins --
   'frontchannel.title': 'Signing out of your apps',
   'frontchannel.lead': 'You are being signed out of the apps you used. This page continues by itself.',

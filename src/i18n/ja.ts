@@ -1204,6 +1204,21 @@ export const ja: Record<MessageKey, string> = {
   'admin.user.deleteConfirm': '{login} を削除',
   'admin.user.deleteCancel': 'キャンセル',
   'admin.user.done.deleted': 'ユーザー {login} を削除しました。',
+  // -- users import: batches, jobs and progress (issue 16) --
+  'admin.import.raced':
+    'このユーザー ID はインポート中に他の操作で作成されました。ファイルをもう一度インポートしてください。',
+  'admin.import.tooLarge': 'ファイルが {max} MB を超えています。分割してください。',
+  'admin.import.job.notFound': 'そのインポートはありません。',
+  'admin.import.job.title': 'ユーザーをインポート中',
+  'admin.import.job.running':
+    'インポート中: これまでに {rows} 行を処理しました（作成 {created}、更新 {updated}、変更なし {unchanged}、エラー {failed}）。このページは自動で更新されます。',
+  'admin.import.job.queued': 'インポートをまもなく開始します。このページは自動で更新されます。',
+  'admin.import.job.failedRun':
+    'インポートが中断しました: {message}。それまでに書き込まれたバッチはそのままです。ファイルをもう一度インポートすると残りが取り込まれます。',
+  'admin.import.job.interrupted':
+    'インポートが中断されました（サーバーが停止しました）。それまでに書き込まれたバッチはそのままです。ファイルをもう一度インポートすると残りが取り込まれます。',
+  'admin.import.job.internal': '予期しないエラー（詳細はサーバーのログにあります）',
+  'admin.import.job.back': '別のファイルをインポート',
   // -- relying parties: front-channel logout, CORS origins --
   'frontchannel.title': 'アプリからサインアウトしています',
   'frontchannel.lead': '使用したアプリからサインアウトしています。このページは自動的に次へ進みます。',
