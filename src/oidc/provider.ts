@@ -7,7 +7,7 @@ import { type Policy, policyFromSettings } from '../policy/settings.ts';
 import { readSettings } from '../store/settings.ts';
 import { findUserById } from '../store/users.ts';
 import { ACR_MFA, ACR_VALUES } from './acr.ts';
-import { type ClientLoader, createAdapterClass } from './adapter.ts';
+import { type ClientLoader, createAdapterClass, withPayloadBatch } from './adapter.ts';
 import { DestinationPolicy, providerFetch } from './backchannel.ts';
 import { adminScopeForUsers, type CachedClient } from './clients.ts';
 import type { KeySet } from './keys.ts';
@@ -260,6 +260,8 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  // Every request's adapter writes leave as one statement once its response is ready (adapter.ts).
+  provider.use((_ctx, next) => withPayloadBatch(db, next));
   provider.use(async (ctx, next) => {
     await next();
     const body = ctx.body as Record<string, unknown> | undefined;

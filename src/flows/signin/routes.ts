@@ -18,7 +18,7 @@ import {
   secondStep,
 } from '../../policy/sspr.ts';
 import { recordAudit } from '../../store/audit.ts';
-import { type Credential, listCredentials } from '../../store/credentials.ts';
+import { type Credential, listCredentials, listUserCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
 import { findUserById, type User } from '../../store/users.ts';
 import { builtinAppName } from '../app-names.ts';
@@ -69,11 +69,14 @@ export function signInRoutes(deps: AppDeps): Router {
     return (c?.payload.client_name as string) || clientId || '';
   }
 
-  async function finish(ctx: Context, result: Record<string, unknown>, merge = true) {
-    const url = await deps
-      .provider()
-      .interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
-    ctx.redirect(url);
+  /**
+   * The provider's interactionResult on the interaction this request already read (the library's
+   * own call would read it again): the result is saved with the interaction's remaining lifetime.
+   */
+  async function finish(ctx: Context, d: Details, result: Record<string, unknown>, merge = true) {
+    d.result = merge && !('error' in result) ? { ...d.lastSubmission, ...result } : result;
+    await d.persist();
+    ctx.redirect(d.returnTo);
   }
 
   /**
@@ -88,6 +91,7 @@ export function signInRoutes(deps: AppDeps): Router {
     await clearSignIn(db, d.uid);
     await finish(
       ctx,
+      d,
       { error: 'invalid_scope', error_description: 'the admin scope is not available to this client' },
       false,
     );
@@ -113,7 +117,7 @@ export function signInRoutes(deps: AppDeps): Router {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await grant.save();
-    await finish(ctx, { consent: { grantId } });
+    await finish(ctx, d, { consent: { grantId } });
   }
 
   const cxOf = async (ctx: Context) =>
@@ -122,15 +126,22 @@ export function signInRoutes(deps: AppDeps): Router {
   const signInOptions = (creds: Credential[]) => deps.methods.usable(creds, 'signIn');
   const resetKinds = (creds: Credential[]) => deps.methods.usable(creds, 'reset').map((o) => o.method.kind);
 
-  async function subjectOf(user: User) {
-    return { roles: user.roles, groups: await groupNamesOf(db, user.id) };
+  /** Groups decide only the `selected` reset scope (policy/sspr.ts inResetScope): read only then. */
+  async function subjectOf(user: User, policy: Policy) {
+    return {
+      roles: user.roles,
+      groups: policy.resetScope === 'selected' ? await groupNamesOf(db, user.id) : [],
+    };
   }
 
-  /** The user is identified; decide what comes next: a second factor, the wizard, reconfirmation or done. */
-  async function proceed(ctx: Context, d: Details, user: User, state: SignInState) {
+  /**
+   * The user is identified; decide what comes next: a second factor, the wizard, reconfirmation or done.
+   * `cleared`: the caller has just dropped what the interaction kept, so the end need not do it again.
+   */
+  async function proceed(ctx: Context, d: Details, user: User, state: SignInState, cleared = false) {
     const policy = await deps.policy();
     const now = deps.clock.now();
-    const creds = await listCredentials(db, user.id);
+    const creds = await listUserCredentials(db, user);
     // Registering a method during this sign-in is not a second factor, and asking for one right after
     // would prove nothing the password did not: the sign-in completes with what was verified.
     const mfaDone = state.amr.includes('mfa');
@@ -169,7 +180,10 @@ export function signInRoutes(deps: AppDeps): Router {
       await saveSignInState(db, d.uid, { ...state, stage: 'change-password' }, now);
       return ctx.redirect(`/interaction/${d.uid}`);
     }
-    if (!state.registrationOffered && needsRegistration(policy, await subjectOf(user), resetKinds(creds))) {
+    if (
+      !state.registrationOffered &&
+      needsRegistration(policy, await subjectOf(user, policy), resetKinds(creds))
+    ) {
       await saveSignInState(db, d.uid, { ...state, stage: 'register' }, now);
       return ctx.redirect(`/interaction/${d.uid}`);
     }
@@ -181,10 +195,11 @@ export function signInRoutes(deps: AppDeps): Router {
       await saveSignInState(db, d.uid, { ...state, stage: 'reconfirm' }, now);
       return ctx.redirect(`/interaction/${d.uid}`);
     }
-    await clearSignIn(db, d.uid);
+    if (!cleared) await clearSignIn(db, d.uid);
     const amr = [...new Set(state.amr)];
     await finish(
       ctx,
+      d,
       {
         login: { accountId: user.id, amr, acr: amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD, remember: true },
       },
@@ -272,7 +287,7 @@ export function signInRoutes(deps: AppDeps): Router {
     const creds = await listCredentials(db, user.id);
     const mustRegister = mustRegisterSecondFactor(policy, creds);
     // How many independent methods (reset gates) the user needs, and how many are registered.
-    const subject = await subjectOf(user);
+    const subject = await subjectOf(user, policy);
     const needed = gatesRequired(policy, subject);
     const have = Math.min(needed, resetGatesAvailable(policy, subject, resetKinds(creds)).length);
     render(
@@ -379,7 +394,7 @@ export function signInRoutes(deps: AppDeps): Router {
       return loginPage(ctx, d, { username, error: ctx.state.t('signin.invalid') }, 401);
     }
     await clearSignIn(db, d.uid);
-    await proceed(ctx, d, result.user, { userId: result.user.id, amr: ['pwd'], stage: 'mfa' });
+    await proceed(ctx, d, result.user, { userId: result.user.id, amr: ['pwd'], stage: 'mfa' }, true);
   });
 
   router.get('/interaction/:uid/mfa/:kind', async (ctx) => {
@@ -450,7 +465,7 @@ export function signInRoutes(deps: AppDeps): Router {
       return loginPage(ctx, d, { error: ctx.state.t(r.ok ? 'signin.passkeyFailed' : r.error) }, 401);
     }
     await clearSignIn(db, d.uid);
-    await proceed(ctx, d, user, { userId: user.id, amr: [...r.amr, 'mfa'], stage: 'mfa' });
+    await proceed(ctx, d, user, { userId: user.id, amr: [...r.amr, 'mfa'], stage: 'mfa' }, true);
   });
 
   // Registration at sign-in ("More information required").
@@ -503,7 +518,7 @@ export function signInRoutes(deps: AppDeps): Router {
     const creds = await listCredentials(db, su.user.id);
     if (
       mustRegisterSecondFactor(policy, creds) ||
-      needsRegistration(policy, await subjectOf(su.user), resetKinds(creds))
+      needsRegistration(policy, await subjectOf(su.user, policy), resetKinds(creds))
     ) {
       return ctx.redirect(`/interaction/${d.uid}`);
     }
@@ -597,7 +612,12 @@ export function signInRoutes(deps: AppDeps): Router {
   router.get('/interaction/:uid/abort', async (ctx) => {
     const d = await details(ctx);
     await clearSignIn(db, d.uid);
-    await finish(ctx, { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
+    await finish(
+      ctx,
+      d,
+      { error: 'access_denied', error_description: 'End-User aborted interaction' },
+      false,
+    );
   });
 
   return router;
