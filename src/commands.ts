@@ -29,7 +29,7 @@ import {
 } from './policy/settings.ts';
 import { hashSecret } from './security/passwords.ts';
 import type { SecretBox } from './security/secrets.ts';
-import { recordAudit } from './store/audit.ts';
+import { type Activity, recordAudit } from './store/audit.ts';
 import { listClients } from './store/clients.ts';
 import { addMember, createGroup, findGroupByName, listGroups } from './store/groups.ts';
 import { isServerDatabase } from './store/locks.ts';
@@ -197,7 +197,7 @@ async function dispatch(
 ): Promise<number> {
   const { db, box, clock } = cx;
   const [cmd, sub] = argv;
-  const audit = (activity: string, subjectId: string | null, details?: Record<string, unknown>) =>
+  const audit = (activity: Activity, subjectId: string | null, details?: Record<string, unknown>) =>
     recordAudit(db, { at: clock.now(), actorId: 'cli', subjectId, activity, result: 'succeeded', details });
   type Options = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
   const args = (rest: string[], options: Options = {}) => {

@@ -2,13 +2,6 @@ import type crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
 import { adminAlerts } from '../account/alerts.ts';
-import { type Clock, systemClock } from '../clock.ts';
-import type { Config } from '../config.ts';
-import type { Db } from '../db/knex.ts';
-import { pendingMigrations } from '../db/migrate.ts';
-import { CHANNELS, createDelivery, type Delivery } from '../delivery/index.ts';
-import { createEmailViews } from '../delivery/templates.ts';
-import { DEMO_CLIENT_ID } from '../flows/demo/routes.ts';
 import {
   type DeliveryRun,
   deliverNotices,
@@ -18,7 +11,14 @@ import {
   notifySecondFactorLocked,
   notifySecurityInfoChanged,
   requestHelpdeskContact,
-} from '../flows/notices.ts';
+} from '../account/notices.ts';
+import { type Clock, systemClock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/knex.ts';
+import { pendingMigrations } from '../db/migrate.ts';
+import { CHANNELS, createDelivery, type Delivery } from '../delivery/index.ts';
+import { createEmailViews } from '../delivery/templates.ts';
+import { DEMO_CLIENT_ID } from '../flows/demo/routes.ts';
 import { PORTAL_CLIENT_ID } from '../flows/security-info/routes.ts';
 import { Branding } from '../http/branding.ts';
 import { createMetrics, registerGauges } from '../http/metrics.ts';

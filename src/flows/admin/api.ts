@@ -19,7 +19,7 @@ export type { ApiRoute } from './api-route.ts';
 
 /** Every operation of the admin API; the router and the OpenAPI document are both made from it. */
 export function apiRoutes(deps: AppDeps): ApiRoute[] {
-  const d: AdminApiDeps = { ...deps, onSettingsChanged: () => deps.branding.invalidate() };
+  const d: AdminApiDeps = deps;
   return [
     {
       method: 'get',

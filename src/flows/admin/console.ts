@@ -101,8 +101,7 @@ export async function adminRelyingParty(deps: AppDeps): Promise<InternalClient> 
  */
 export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
   const rp = await adminRelyingParty(deps);
-  const branding = deps.branding;
-  const adminDeps: svc.AdminDeps = { ...deps, onSettingsChanged: () => branding.invalidate() };
+  const adminDeps: svc.AdminDeps = deps;
   const router = new Router({ prefix: '/admin' });
 
   const sessions = new FirstPartySessions(deps, {

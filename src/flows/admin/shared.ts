@@ -6,7 +6,7 @@ import type { MessageKey } from '../../i18n/index.ts';
 import type { MethodRegistry } from '../../methods/registry.ts';
 import type { BackchannelDelivery } from '../../oidc/backchannel.ts';
 import type { SecretBox } from '../../security/secrets.ts';
-import { type AuditResult, recordAudit } from '../../store/audit.ts';
+import { type Activity, type AuditResult, recordAudit } from '../../store/audit.ts';
 import type { User } from '../../store/users.ts';
 import type { Actor } from './permissions.ts';
 import { FieldError } from './validation.ts';
@@ -24,8 +24,6 @@ export interface AdminDeps {
   clients?: { invalidate(clientId?: string): void };
   /** Tells a user their password was changed (absent in the CLI). */
   notices?: { passwordChanged(user: User, meta: { ip: string; userAgent: string }): Promise<boolean> };
-  /** Called after settings were written (branding is cached for a moment). */
-  onSettingsChanged?(): void;
   /** Sends back-channel logout tokens after a reset or disable (absent when the CLI runs alone). */
   backchannel?: BackchannelDelivery;
   /** For notices queued by administration (the issuer, the default language); absent: none are queued. */
@@ -38,7 +36,7 @@ export async function audit(
   db: Tx,
   deps: AdminDeps,
   actor: Actor,
-  activity: string,
+  activity: Activity,
   subjectId: string | null,
   details: Record<string, unknown> = {},
   result: AuditResult = 'succeeded',

@@ -83,6 +83,5 @@ export async function updatePolicy(
       after: pick(values as Record<string, unknown>),
     });
   });
-  deps.onSettingsChanged?.();
   return { policy: merged, changed };
 }

@@ -1,19 +1,12 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
+import { clearLockout, clearLocks, lockStatus } from '../../../account/lockout.ts';
 import { announce, revokeEverything } from '../../../account/sessions.ts';
 import { LOCALES } from '../../../config.ts';
 import type { Tx } from '../../../db/knex.ts';
 import { countedCredentials } from '../../../policy/preregistered.ts';
 import { gatesRequired, inResetScope, resetGatesAvailable } from '../../../policy/sspr.ts';
-import {
-  counterStatus,
-  secondFactorCounter,
-  secondFactorKey,
-  signInCounter,
-  signInKey,
-} from '../../../security/counters.ts';
 import { hashSecret } from '../../../security/passwords.ts';
-import { clearCounters } from '../../../store/counters.ts';
 import { listCredentials } from '../../../store/credentials.ts';
 import {
   clearSecurityInfoConfirmed,
@@ -153,7 +146,7 @@ export async function userDetail(deps: AdminDeps, user: User): Promise<UserDetai
   const resetKinds = deps.methods
     .usable(countedCredentials(policy, creds), 'reset')
     .map((o) => o.method.kind);
-  const gates = resetGatesAvailable(policy, subject, resetKinds);
+  const gates = resetGatesAvailable(policy, subject, resetKinds, deps.methods.gateOf);
   const need = gatesRequired(policy, subject);
   const inScope = inResetScope(policy, subject);
   return {
@@ -419,7 +412,7 @@ export async function resetPassword(
     if (user.passwordHash) await rememberPassword(trx, user.id, user.passwordHash, now);
     await setPasswordHash(trx, user.id, hash, now);
     await updateUserRow(trx, user.id, { mustChangePassword: true }, now);
-    await clearCounters(trx, [signInKey(normalizeLogin(user.login))]);
+    await clearLockout(trx, user.login);
     const r = await revokeEverything(trx, user.id);
     await audit(trx, deps, actor, 'admin.user.reset_password', user.id, {
       revoked: r.revoked,
@@ -435,29 +428,13 @@ export async function resetPassword(
   return { user: await userDetail(deps, (await findUserById(deps.db, user.id))!), temporaryPassword: temp };
 }
 
-/**
- * The sign-in lockout as administrators see it: password failures since the last success, and the
- * lock of the password or of the second factor, whichever ends later.
- */
-async function lockStatus(
-  deps: AdminDeps,
-  user: User,
-): Promise<{ failures: number; lockedUntil: Date | null }> {
-  const cx = { db: deps.db, clock: deps.clock };
-  const pwd = await counterStatus(cx, signInCounter(normalizeLogin(user.login), user.id));
-  const second = await counterStatus(cx, secondFactorCounter(user.id));
-  const ends = [pwd.lockedUntil, second.lockedUntil].filter((d): d is Date => !!d);
-  const lockedUntil = ends.length ? new Date(Math.max(...ends.map((d) => d.getTime()))) : null;
-  return { failures: pwd.failures, lockedUntil };
-}
-
 /** Clears the sign-in lockout (SSPR.md §4), password and second factor, without touching the password. */
 export async function unlockUser(deps: AdminDeps, actor: Actor, ref: string): Promise<UserDetail> {
   requirePermission(actor, 'users.unlock');
   const user = await resolveUser(deps.db, ref);
   const was = await lockStatus(deps, user);
   await deps.db.transaction(async (trx) => {
-    await clearCounters(trx, [signInKey(normalizeLogin(user.login)), secondFactorKey(user.id)]);
+    await clearLocks(trx, user);
     await audit(trx, deps, actor, 'admin.user.unlock', user.id, {
       wasLocked: !!was.lockedUntil,
       failures: was.failures,
