@@ -1182,6 +1182,39 @@ export const en = {
   'admin.user.deleteConfirm': 'Delete {login}',
   'admin.user.deleteCancel': 'Cancel',
   'admin.user.done.deleted': 'The user {login} was deleted.',
+  // -- users import: batches, jobs and progress (issue 16) --
+  'admin.import.raced': 'This user ID was created by someone else during the import; import the file again.',
+  'admin.import.tooLarge': 'The file is larger than {max} MB; split it.',
+  'admin.import.job.notFound': 'There is no such import.',
+  'admin.import.job.title': 'Importing users',
+  'admin.import.job.running':
+    'Importing: {rows} rows done so far ({created} created, {updated} updated, {unchanged} unchanged, {failed} with errors). This page updates itself.',
+  'admin.import.job.queued': 'The import is about to start. This page updates itself.',
+  'admin.import.job.failedRun':
+    'The import stopped: {message}. The batches written before stay written; import the file again to finish.',
+  'admin.import.job.interrupted':
+    'The import was interrupted (the server stopped). The batches written before stay written; import the file again to finish.',
+  'admin.import.job.internal': 'an unexpected error (the server log has its details)',
+  'admin.import.job.back': 'Import another file',
+  // -- relying parties: front-channel logout, CORS origins --
+  'frontchannel.title': 'Signing out of your apps',
+  'frontchannel.lead': 'You are being signed out of the apps you used. This page continues by itself.',
+  'frontchannel.frame': 'Signing out of an app',
+  'frontchannel.continue': 'Continue',
+  'frontchannel.admin.uri': 'Front-channel logout URI',
+  'frontchannel.admin.sessionRequired': 'Add iss and sid to the front-channel logout URI',
+  'frontchannel.admin.sidNeedsUri': 'Adding iss and sid needs a front-channel logout URI.',
+  'frontchannel.admin.uriInvalid': 'Enter an absolute http(s) address without a fragment.',
+  'frontchannel.admin.httpsRequired': 'Use https (http is allowed only for localhost in production).',
+  'frontchannel.admin.sameOrigin': 'Use the scheme, host and port of one of the redirect URIs.',
+  'cors.admin.origins': 'Allowed CORS origins',
+  'cors.admin.originsHint':
+    'One per line, such as https://app.example.com. A public app is also allowed its redirect URIs’ origins.',
+  'cors.admin.originInvalid':
+    'Enter an origin: http(s)://host and an optional port, no path and no wildcard.',
+  'activity.oidc.client_register': 'Application registered itself',
+  'activity.admin.client.registration_token_create': 'Registration token created',
+  'activity.admin.client.registration_token_revoke': 'Registration token revoked',
   // -- SCIM provisioning (issue 16) --
   'scim.client.firstPartyOnly': 'Only a first-party client can be granted SCIM provisioning.',
   'admin.policy.scimContactMethods':

@@ -16,7 +16,11 @@ import { cliActor } from './permissions.ts';
 import { loadReport } from './reports.ts';
 import * as svc from './service.ts';
 import * as usersCsv from './users-csv.ts';
+import { type ImportProgress, importUsersCsv } from './users-import.ts';
 import { FieldError, translateFields } from './validation.ts';
+
+/** The CLI import prints its progress after this many rows (or a second). */
+const PROGRESS_ROWS = 1000;
 
 /**
  * The administration commands of the `tobira` CLI: the same operations as the admin API, through the
@@ -240,13 +244,20 @@ async function dispatch(
     } catch (err) {
       throw new CliUsage(`cannot read ${positionals[0]}: ${(err as Error).message}`);
     }
-    const r = await usersCsv.importUsersCsv(deps, actor, stream, {
+    // Progress on stderr: after every PROGRESS_ROWS rows or a second (of the injected clock), and at the end.
+    let last = { rows: 0, at: deps.clock.now().getTime() };
+    const line = (p: ImportProgress) =>
+      `${p.rows} rows: ${p.created} created, ${p.updated} updated, ${p.unchanged} unchanged, ${p.failed} with errors\n`;
+    const r = await importUsersCsv(deps, actor, stream, {
       dryRun: !!values['dry-run'],
-      onProgress: (p) =>
-        progress?.(
-          `${p.rows} rows: ${p.created} created, ${p.updated} updated, ${p.unchanged} unchanged, ${p.failed} with errors\n`,
-        ),
+      onProgress: (p) => {
+        const at = deps.clock.now().getTime();
+        if (p.rows - last.rows < PROGRESS_ROWS && at - last.at < 1000) return;
+        last = { rows: p.rows, at };
+        progress?.(line(p));
+      },
     });
+    if (r.rows !== last.rows) progress?.(line(r));
     const t = translator('en');
     const errors = r.errors.map((e) => ({ line: e.line, column: e.column, message: t(e.key, e.params) }));
     print(
