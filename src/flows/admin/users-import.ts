@@ -1,3 +1,4 @@
+import { organizationMethodEmail } from '../../account/notices.ts';
 import type { Tx } from '../../db/knex.ts';
 import { queueEmails } from '../../delivery/queue.ts';
 import { isLocale, type MessageKey, translator } from '../../i18n/index.ts';
@@ -18,7 +19,6 @@ import {
   usersByNormalizedLogins,
 } from '../../store/user-import.ts';
 import { normalizeLogin, type User } from '../../store/users.ts';
-import { organizationMethodEmail } from '../notices.ts';
 import {
   type AdminDepsWithConfig,
   type ContactChange,
