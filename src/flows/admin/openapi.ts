@@ -65,6 +65,11 @@ function components(): Record<string, Schema> {
       type: 'boolean',
       description: 'Granted the `admin` scope by an administrator (false by default).',
     },
+    scim: {
+      type: 'boolean',
+      description:
+        'Granted the `scim` scope (SCIM provisioning, first-party clients only; false by default).',
+    },
     idTokenAlg: { enum: ['ES256', 'RS256', 'PS256', 'EdDSA'] },
     authMethod: {
       enum: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
