@@ -7,7 +7,7 @@ import type { EmailData } from './templates.ts';
 
 /*
  * Putting notices into the durable queue (src/store/notice-queue.ts). Nothing here sends: the worker
- * in src/flows/notices.ts renders and sends each row through the Delivery, with retries. Payloads
+ * in src/account/notices.ts renders and sends each row through the Delivery, with retries. Payloads
  * are sealed under SECRET_KEY, since they hold addresses and the IP and device of a request.
  */
 

@@ -1182,6 +1182,25 @@ export const en = {
   'admin.user.deleteConfirm': 'Delete {login}',
   'admin.user.deleteCancel': 'Cancel',
   'admin.user.done.deleted': 'The user {login} was deleted.',
+  // -- relying parties: front-channel logout, CORS origins --
+  'frontchannel.title': 'Signing out of your apps',
+  'frontchannel.lead': 'You are being signed out of the apps you used. This page continues by itself.',
+  'frontchannel.frame': 'Signing out of an app',
+  'frontchannel.continue': 'Continue',
+  'frontchannel.admin.uri': 'Front-channel logout URI',
+  'frontchannel.admin.sessionRequired': 'Add iss and sid to the front-channel logout URI',
+  'frontchannel.admin.sidNeedsUri': 'Adding iss and sid needs a front-channel logout URI.',
+  'frontchannel.admin.uriInvalid': 'Enter an absolute http(s) address without a fragment.',
+  'frontchannel.admin.httpsRequired': 'Use https (http is allowed only for localhost in production).',
+  'frontchannel.admin.sameOrigin': 'Use the scheme, host and port of one of the redirect URIs.',
+  'cors.admin.origins': 'Allowed CORS origins',
+  'cors.admin.originsHint':
+    'One per line, such as https://app.example.com. A public app is also allowed its redirect URIs’ origins.',
+  'cors.admin.originInvalid':
+    'Enter an origin: http(s)://host and an optional port, no path and no wildcard.',
+  'activity.oidc.client_register': 'Application registered itself',
+  'activity.admin.client.registration_token_create': 'Registration token created',
+  'activity.admin.client.registration_token_revoke': 'Registration token revoked',
 } as const;
 
 export type MessageKey = keyof typeof en;

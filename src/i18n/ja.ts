@@ -1204,4 +1204,25 @@ export const ja: Record<MessageKey, string> = {
   'admin.user.deleteConfirm': '{login} を削除',
   'admin.user.deleteCancel': 'キャンセル',
   'admin.user.done.deleted': 'ユーザー {login} を削除しました。',
+  // -- relying parties: front-channel logout, CORS origins --
+  'frontchannel.title': 'アプリからサインアウトしています',
+  'frontchannel.lead': '使用したアプリからサインアウトしています。このページは自動的に次へ進みます。',
+  'frontchannel.frame': 'アプリからのサインアウト',
+  'frontchannel.continue': '続行',
+  'frontchannel.admin.uri': 'フロントチャネル ログアウト URI',
+  'frontchannel.admin.sessionRequired': 'フロントチャネル ログアウト URI に iss と sid を付ける',
+  'frontchannel.admin.sidNeedsUri': 'iss と sid を付けるにはフロントチャネル ログアウト URI が必要です。',
+  'frontchannel.admin.uriInvalid': 'フラグメントのない絶対 http(s) アドレスを入力してください。',
+  'frontchannel.admin.httpsRequired':
+    'https を使用してください (本番環境で http を使えるのは localhost のみです)。',
+  'frontchannel.admin.sameOrigin':
+    'リダイレクト URI のいずれかと同じスキーム、ホスト、ポートを使用してください。',
+  'cors.admin.origins': '許可する CORS オリジン',
+  'cors.admin.originsHint':
+    '1 行に 1 つ (例: https://app.example.com)。パブリック アプリにはリダイレクト URI のオリジンも許可されます。',
+  'cors.admin.originInvalid':
+    'オリジンを入力してください: http(s)://ホストと任意のポート。パスやワイルドカードは使えません。',
+  'activity.oidc.client_register': 'アプリケーションの自己登録',
+  'activity.admin.client.registration_token_create': '登録トークンの作成',
+  'activity.admin.client.registration_token_revoke': '登録トークンの取り消し',
 };

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import crypto from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Db } from '../db/knex.ts';
 import * as store from '../store/oidc.ts';
@@ -54,7 +55,17 @@ export async function withPayloadBatch<T>(db: Db, fn: () => Promise<T>): Promise
  * One Knex-backed adapter class for every oidc-provider model (one table, see store/oidc.ts).
  * Clients come from the `clients` table through the cached loader instead.
  */
-export function createAdapterClass(db: Db, loadClient: ClientLoader) {
+/** Initial access tokens are stored as their SHA-256 (src/oidc/registration.ts). */
+const HASHED_MODELS = new Set(['InitialAccessToken']);
+const hashId = (model: string, id: string) =>
+  HASHED_MODELS.has(model) ? crypto.createHash('sha256').update(id).digest('hex') : id;
+
+export function createAdapterClass(
+  db: Db,
+  loadClient: ClientLoader,
+  /** Stores a client the provider registered (Dynamic Client Registration); without it, refused. */
+  registerClient?: (payload: AdapterPayload) => Promise<void>,
+) {
   return class KnexAdapter implements Adapter {
     readonly model: string;
     constructor(model: string) {
@@ -62,7 +73,13 @@ export function createAdapterClass(db: Db, loadClient: ClientLoader) {
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-      if (this.model === 'Client') throw new Error('clients are managed with `tobira client add`');
+      if (this.model === 'Client') {
+        if (registerClient) return registerClient(payload);
+        throw new Error('clients are managed with `tobira client add`');
+      }
+      // Its value would be stored in the clear: they are made only by the CLI, stored hashed.
+      if (HASHED_MODELS.has(this.model))
+        throw new Error('initial access tokens are made with `tobira client registration-token create`');
       const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
       const batch = batchScope.getStore();
       if (!batch) {
@@ -83,7 +100,7 @@ export function createAdapterClass(db: Db, loadClient: ClientLoader) {
       if (this.model === 'Client') return loadClient(id);
       const now = new Date();
       const batch = batchScope.getStore();
-      const key = keyOf(this.model, id);
+      const key = keyOf(this.model, hashId(this.model, id));
       const pending = batch?.ops.get(key);
       if (pending?.op === 'delete') return undefined;
       if (pending?.op === 'upsert') {
@@ -92,7 +109,7 @@ export function createAdapterClass(db: Db, loadClient: ClientLoader) {
         if (pending.consumedAt) p.consumed = Math.floor(pending.consumedAt.getTime() / 1000);
         return p;
       }
-      const p = toPayload(await store.findPayload(db, this.model, id, now));
+      const p = toPayload(await store.findPayload(db, this.model, hashId(this.model, id), now));
       if (p && pending?.op === 'consume' && p.consumed === undefined) {
         p.consumed = Math.floor(pending.at.getTime() / 1000);
       }
@@ -130,10 +147,11 @@ export function createAdapterClass(db: Db, loadClient: ClientLoader) {
     async destroy(id: string): Promise<void> {
       const batch = batchScope.getStore();
       if (!batch) {
-        await store.destroyPayload(db, this.model, id);
+        await store.destroyPayload(db, this.model, hashId(this.model, id));
         return;
       }
-      batch.ops.set(keyOf(this.model, id), { op: 'delete', model: this.model, id });
+      const stored = hashId(this.model, id);
+      batch.ops.set(keyOf(this.model, stored), { op: 'delete', model: this.model, id: stored });
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

@@ -77,3 +77,9 @@ export async function listClients(db: Tx): Promise<ClientRow[]> {
 export async function deleteClient(db: Tx, clientId: string): Promise<boolean> {
   return affected(await db('clients').where({ client_id: clientId }).delete()) > 0;
 }
+
+/** Every client's metadata (for the CORS origins any client allows); bounded like the client cache. */
+export async function listClientMetadata(db: Tx, limit = 10_000): Promise<Record<string, unknown>[]> {
+  const rows = await db('clients').select('metadata').orderBy('client_id').limit(limit);
+  return rows.map((r: any) => (typeof r.metadata === 'string' ? JSON.parse(r.metadata) : r.metadata));
+}

@@ -53,6 +53,8 @@ export const ADMIN_USAGE = `
              [--backchannel-logout-uri URI] [--[no-]backchannel-logout-session-required]
              [--id-token-alg ALG] [--auth-method M] [--jwks JSON|@FILE] [--jwks-uri URI]
              [--default-max-age SECONDS] [--[no-]require-auth-time]   an empty value clears a setting
+             [--frontchannel-logout-uri URI] [--[no-]frontchannel-logout-session-required]
+             [--cors-origin ORIGIN...]   (--cors-origin "" clears the list)
                                             --admin grants the admin scope, --no-admin revokes it
   client rotate-secret CLIENT_ID            prints the new secret once
   client delete CLIENT_ID
@@ -484,6 +486,8 @@ async function dispatch(
           `  scope: ${c.scope ?? '(any)'}; admin scope: ${c.admin ? 'granted' : 'not granted'}`,
           `  token endpoint auth: ${c.authMethod}; ID token alg: ${c.idTokenAlg}${c.jwksUri ? `; jwks_uri: ${c.jwksUri}` : c.jwks ? '; jwks: set' : ''}`,
           `  back-channel logout: ${c.backchannelLogoutUri ?? '-'}${c.backchannelLogoutSessionRequired ? ' (sid required)' : ''}`,
+          `  front-channel logout: ${c.frontchannelLogoutUri ?? '-'}${c.frontchannelLogoutSessionRequired ? ' (iss and sid)' : ''}`,
+          `  CORS origins: ${c.corsOrigins.join(' ') || (c.public ? '(its redirect URIs)' : '-')}`,
         ].join('\n'),
         c,
       );

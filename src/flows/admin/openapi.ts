@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { policySchema } from '../../policy/settings.ts';
-import type { ApiRoute } from './api.ts';
-import { API_PREFIX } from './api.ts';
+import type { ApiRoute } from './api-route.ts';
+import { API_PREFIX } from './api-route.ts';
 import { AUDIT_RESULTS, CSV_COLUMNS } from './service.ts';
 
 /**
@@ -74,6 +74,22 @@ function components(): Record<string, Schema> {
     backchannelLogoutSessionRequired: { type: 'boolean' },
     defaultMaxAge: { type: ['integer', 'null'] },
     requireAuthTime: { type: 'boolean' },
+    frontchannelLogoutUri: {
+      ...strOrNull,
+      description:
+        'Front-channel logout: framed (hidden) when a session ends; same scheme, host and port as a redirect URI; https in production.',
+    },
+    frontchannelLogoutSessionRequired: {
+      type: 'boolean',
+      description: 'Frame the front-channel URI with `iss` and `sid` query parameters.',
+    },
+    corsOrigins: {
+      type: 'array',
+      items: str,
+      maxItems: 50,
+      description:
+        "Browser origins (scheme://host[:port]) allowed to call the token, userinfo, revocation and introspection endpoints; a public client also gets its redirect URIs' origins.",
+    },
     createdAt: dateTime,
     updatedAt: dateTime,
   };
