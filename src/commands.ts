@@ -77,13 +77,14 @@ export const USAGE = `Usage: tobira <command> [options]   (add --json for machin
   client add CLIENT_ID --redirect-uri URI [--redirect-uri URI...] [--public]
              [--grant-type T...] [--first-party] [--post-logout-redirect-uri URI...]
              [--backchannel-logout-uri URI [--backchannel-logout-session-required]]
-             [--name NAME] [--scope "S1 S2"] [--admin]
+             [--name NAME] [--scope "S1 S2"] [--admin] [--scim]
              [--id-token-alg ES256|RS256|PS256|EdDSA]
              [--auth-method client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt]
              [--jwks JSON|@FILE | --jwks-uri URI] [--default-max-age SECONDS] [--require-auth-time]
              [--frontchannel-logout-uri URI [--frontchannel-logout-session-required]]
              [--cors-origin ORIGIN...]
                                             --admin grants the admin scope (admin API); denied by default
+                                            --scim grants the scim scope (SCIM /scim/v2/); needs --first-party
   client list
   client registration-token create [--expires-in-days N] | list | revoke ID
                                             initial access tokens for Dynamic Client Registration
@@ -395,6 +396,7 @@ async function dispatch(
       name: { type: 'string' },
       scope: { type: 'string' },
       admin: { type: 'boolean' },
+      scim: { type: 'boolean' },
       ...CLIENT_SETTING_FLAGS,
     });
     const clientId = positionals[0];
@@ -421,13 +423,19 @@ async function dispatch(
         name: values.name as string | undefined,
         scope: values.scope as string | undefined,
         admin: !!values.admin,
+        scim: !!values.scim,
         ...(settings as Partial<import('./oidc/clients.ts').ClientSpec>),
       },
       clock.now(),
       { production: cx.config?.production },
     );
     cx.onClientsChanged?.();
-    await audit('admin.client.create', null, { clientId, via: 'cli', admin: !!values.admin });
+    await audit('admin.client.create', null, {
+      clientId,
+      via: 'cli',
+      admin: !!values.admin,
+      ...(values.scim ? { scim: true } : {}),
+    });
     print(
       secret
         ? `created client ${clientId}\nclient_secret: ${secret}\n(shown once: store it now)`
@@ -496,6 +504,7 @@ async function dispatch(
       client_id: c.clientId,
       first_party: c.firstParty,
       admin: c.adminGranted,
+      scim: c.scimGranted,
       grant_types: c.metadata.grant_types,
       redirect_uris: c.metadata.redirect_uris,
     }));

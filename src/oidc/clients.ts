@@ -15,6 +15,13 @@ export type GrantType = (typeof GRANT_TYPES)[number];
  */
 export const ADMIN_SCOPE = 'admin';
 
+/**
+ * The scope of the SCIM 2.0 provisioning API (/scim/v2/). Like `admin`, only an administrator grants
+ * it, per client, and only to a first-party client; it is only ever honoured on client credentials
+ * tokens (never on a user's token).
+ */
+export const SCIM_SCOPE = 'scim';
+
 /** The ID token signing algorithms Tobira holds keys for (src/oidc/keys.ts). */
 export const ID_TOKEN_ALGS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
 export const AUTH_METHODS = [
@@ -38,6 +45,8 @@ export interface ClientSpec {
   name?: string;
   /** Grant the admin scope (administrators only decide this; denied by default). */
   admin?: boolean;
+  /** Grant the scim scope (SCIM provisioning; first-party clients only, denied by default). */
+  scim?: boolean;
   /** id_token_signed_response_alg (default ES256). */
   idTokenAlg?: string;
   /** token_endpoint_auth_method (default client_secret_basic, or none for a public client). */
@@ -207,6 +216,11 @@ export function buildMetadata(spec: ClientSpec, opts: MetadataOptions = {}): Rec
   if (spec.scope?.split(' ').includes(ADMIN_SCOPE)) {
     throw new ClientSpecError('--scope: the admin scope is not listed in --scope; grant it with --admin');
   }
+  if (spec.scope?.split(' ').includes(SCIM_SCOPE)) {
+    throw new ClientSpecError('--scope: the scim scope is not listed in --scope; grant it with --scim');
+  }
+  if (spec.scim && !spec.firstParty)
+    throw new ClientSpecError('--scim: only a first-party client (--first-party) may be granted SCIM');
   return {
     client_id: spec.clientId,
     client_name: spec.name ?? spec.clientId,
@@ -255,6 +269,7 @@ export async function addClient(
       secretEncrypted: secret ? box.encrypt(SECRET_PURPOSE, secret) : null,
       firstParty: !!spec.firstParty,
       adminGranted: !!spec.admin,
+      scimGranted: !!spec.scim,
     },
     now,
   );
@@ -286,6 +301,7 @@ export interface CachedClient {
   payload: AdapterPayload;
   firstParty: boolean;
   adminGranted: boolean;
+  scimGranted?: boolean;
 }
 
 /**
@@ -293,11 +309,12 @@ export interface CachedClient {
  * or every scope when it has none, with `admin` only when an administrator granted it. A request for
  * a scope outside the list is refused with invalid_scope at the authorization and token endpoints.
  */
-export function allowedScopes(metadataScope: unknown, adminGranted: boolean): string {
+export function allowedScopes(metadataScope: unknown, adminGranted: boolean, scimGranted = false): string {
   const listed =
     typeof metadataScope === 'string' && metadataScope.trim() ? metadataScope.split(' ') : SCOPES;
-  const scopes = listed.filter((s) => s && s !== ADMIN_SCOPE);
+  const scopes = listed.filter((s) => s && s !== ADMIN_SCOPE && s !== SCIM_SCOPE);
   if (adminGranted) scopes.push(ADMIN_SCOPE);
+  if (scimGranted) scopes.push(SCIM_SCOPE);
   return [...new Set(scopes)].join(' ');
 }
 
@@ -337,11 +354,16 @@ export class ClientCache {
       const payload = {
         ...row.metadata,
         client_id: row.clientId,
-        scope: allowedScopes(row.metadata.scope, row.adminGranted),
+        scope: allowedScopes(row.metadata.scope, row.adminGranted, row.scimGranted && row.firstParty),
       } as AdapterPayload;
       if (row.secretEncrypted)
         payload.client_secret = this.#box.decryptString(SECRET_PURPOSE, row.secretEncrypted);
-      value = { payload, firstParty: row.firstParty, adminGranted: row.adminGranted };
+      value = {
+        payload,
+        firstParty: row.firstParty,
+        adminGranted: row.adminGranted,
+        scimGranted: row.scimGranted && row.firstParty,
+      };
     }
     if (this.#entries.size > 10_000) this.#entries.clear();
     this.#entries.set(clientId, { at: now, value });

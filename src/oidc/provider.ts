@@ -19,7 +19,7 @@ import { endSessionFrontchannel } from './frontchannel.ts';
 import type { KeySet } from './keys.ts';
 import { REGISTRATION_POLICY, registrationPolicy } from './registration.ts';
 
-export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'admin'];
+export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'admin', 'scim'];
 const ADMIN_SCOPE = 'admin';
 
 export const TTL = {
@@ -146,7 +146,8 @@ async function firstPartyGrant(
   const have = new Set(grant.getOIDCScope().split(' '));
   const haveClaims = new Set(grant.getOIDCClaims());
   const scopes = [...oidc.requestParamOIDCScopes].filter(
-    (s) => !have.has(s) && (s !== ADMIN_SCOPE || adminAllowed),
+    // The scim scope is for client credentials tokens only, never on a user's grant.
+    (s) => !have.has(s) && s !== 'scim' && (s !== ADMIN_SCOPE || adminAllowed),
   );
   const claims = [...oidc.requestParamClaims].filter((c) => !haveClaims.has(c));
   if (existing && !scopes.length && !claims.length) return existing;

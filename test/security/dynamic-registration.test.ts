@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { systemClock } from '../../src/clock.ts';
 import { runCommand } from '../../src/commands.ts';
+import { loadConfig } from '../../src/config.ts';
 import { findClient } from '../../src/store/clients.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { addUserViaCli, codeFlow, REDIRECT_URI, setPolicy } from '../helpers/rp.ts';
@@ -71,6 +72,13 @@ describe(`dynamic client registration (${backendName})`, () => {
       unknown
     >;
     assert.equal(on.registration_endpoint, `${srv.issuer}/reg`);
+    // The setting is on or off; anything else stops the start with a clear message.
+    assert.equal(loadConfig({}).dynamicClientRegistration, false);
+    assert.equal(loadConfig({ DYNAMIC_CLIENT_REGISTRATION: 'on' }).dynamicClientRegistration, true);
+    assert.throws(
+      () => loadConfig({ DYNAMIC_CLIENT_REGISTRATION: 'yes' }),
+      /DYNAMIC_CLIENT_REGISTRATION: expected on or off/,
+    );
   });
 
   it('without a valid initial access token: 401 invalid_token, and no client', async () => {

@@ -45,6 +45,8 @@ export interface ClientView {
   scope: string | null;
   /** Granted the admin scope by an administrator (denied by default). */
   admin: boolean;
+  /** Granted the scim scope (SCIM provisioning; first-party clients only). */
+  scim: boolean;
   idTokenAlg: string;
   authMethod: string;
   jwksUri: string | null;
@@ -74,6 +76,7 @@ function clientView(c: ClientRow): ClientView {
     backchannelLogoutUri: m.backchannel_logout_uri ?? null,
     scope: m.scope ?? null,
     admin: c.adminGranted,
+    scim: c.scimGranted,
     idTokenAlg: m.id_token_signed_response_alg ?? 'ES256',
     authMethod: m.token_endpoint_auth_method ?? 'client_secret_basic',
     jwksUri: m.jwks_uri ?? null,
@@ -155,6 +158,7 @@ export const createClientSchema = z
     firstParty: z.boolean().optional(),
     scope: scopeText.optional(),
     admin: z.boolean().optional(),
+    scim: z.boolean().optional(),
     ...clientSettings,
   })
   .strict();
@@ -168,6 +172,7 @@ export const updateClientSchema = z
     scope: scopeText.nullable().optional(),
     firstParty: z.boolean().optional(),
     admin: z.boolean().optional(),
+    scim: z.boolean().optional(),
     backchannelLogoutUri: uri.nullable().optional(),
     ...clientSettings,
     jwks: clientSettings.jwks.nullable(),
@@ -190,6 +195,11 @@ function checkClientRules(spec: {
   if (grants.includes('authorization_code') && !spec.redirectUris.length)
     fields.redirectUris = { key: 'admin.client.redirectRequired' };
   if (Object.keys(fields).length) throw new FieldError(fields);
+}
+
+/** SCIM provisioning is granted to first-party clients only, never to a third-party app. */
+function checkScimGrant(firstParty: boolean, scim: boolean): void {
+  if (scim && !firstParty) throw new FieldError({ scim: { key: 'scim.client.firstPartyOnly' } });
 }
 
 /** buildMetadata's rules that concern one field, worded for that field. */
@@ -245,6 +255,7 @@ export async function createClient(
   requirePermission(actor, 'clients.write');
   const body = parseOrThrow(createClientSchema, input);
   checkClientRules(body);
+  checkScimGrant(!!body.firstParty, !!body.scim);
   const metadata = metadataOrThrow(
     { ...body, grantTypes: body.grantTypes as GrantType[] | undefined },
     { production: deps.config?.production },
@@ -262,6 +273,7 @@ export async function createClient(
           secretEncrypted: secret ? deps.box.encrypt(SECRET_PURPOSE, secret) : null,
           firstParty: !!body.firstParty,
           adminGranted: !!body.admin,
+          scimGranted: !!body.scim,
         },
         deps.clock.now(),
       );
@@ -271,6 +283,7 @@ export async function createClient(
         redirectUris: metadata.redirect_uris,
         public: !!body.public,
         admin: !!body.admin,
+        ...(body.scim ? { scim: true } : {}),
       });
     });
   } catch (err) {
@@ -296,6 +309,7 @@ export async function updateClient(
   const row = await resolveClient(deps.db, clientId);
   refuseBuiltin(row.clientId);
   const cur = clientView(row);
+  checkScimGrant(body.firstParty ?? cur.firstParty, body.scim ?? cur.scim);
   const spec = {
     clientId: row.clientId,
     name: body.name ?? cur.name,
@@ -339,6 +353,7 @@ export async function updateClient(
     scope: spec.scope ?? null,
     firstParty: spec.firstParty,
     admin: body.admin ?? cur.admin,
+    scim: body.scim ?? cur.scim,
     backchannelLogoutUri: spec.backchannelLogoutUri ?? null,
     idTokenAlg: metadata.id_token_signed_response_alg,
     authMethod: metadata.token_endpoint_auth_method,
@@ -359,6 +374,7 @@ export async function updateClient(
     'scope',
     'firstParty',
     'admin',
+    'scim',
     'backchannelLogoutUri',
     'idTokenAlg',
     'authMethod',
@@ -378,7 +394,7 @@ export async function updateClient(
     await updateClientRow(
       trx,
       row.clientId,
-      { metadata, firstParty: spec.firstParty, adminGranted: next.admin },
+      { metadata, firstParty: spec.firstParty, adminGranted: next.admin, scimGranted: next.scim },
       deps.clock.now(),
     );
     await audit(trx, deps, actor, 'admin.client.update', null, {
