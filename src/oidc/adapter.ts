@@ -100,7 +100,7 @@ export function createAdapterClass(
       if (this.model === 'Client') return loadClient(id);
       const now = new Date();
       const batch = batchScope.getStore();
-      const key = keyOf(this.model, id);
+      const key = keyOf(this.model, hashId(this.model, id));
       const pending = batch?.ops.get(key);
       if (pending?.op === 'delete') return undefined;
       if (pending?.op === 'upsert') {
@@ -150,7 +150,8 @@ export function createAdapterClass(
         await store.destroyPayload(db, this.model, hashId(this.model, id));
         return;
       }
-      batch.ops.set(keyOf(this.model, id), { op: 'delete', model: this.model, id: hashId(this.model, id) });
+      const stored = hashId(this.model, id);
+      batch.ops.set(keyOf(this.model, stored), { op: 'delete', model: this.model, id: stored });
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
