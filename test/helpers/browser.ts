@@ -71,7 +71,17 @@ export class Browser {
     return this.request('GET', url, { base });
   }
 
-  post(url: string, form: Record<string, string>, base?: string) {
+  /**
+   * Posts a form. A 303 See Other answer (post/redirect/get: a failed form leaves its message for
+   * the page's GET) is followed at once, as every browser does, so the result is the page the person
+   * sees, with its status; `postRaw` returns the 303 itself.
+   */
+  async post(url: string, form: Record<string, string>, base?: string) {
+    const r = await this.postRaw(url, form, base);
+    return r.status === 303 && r.location ? this.get(r.location) : r;
+  }
+
+  postRaw(url: string, form: Record<string, string>, base?: string) {
     return this.request('POST', url, { body: new URLSearchParams(form), base });
   }
 
