@@ -1182,6 +1182,18 @@ export const en = {
   'admin.user.deleteConfirm': 'Delete {login}',
   'admin.user.deleteCancel': 'Cancel',
   'admin.user.done.deleted': 'The user {login} was deleted.',
+  // -- codes on request, post/redirect/get, not-found page, first administrator --
+  'code.send.sms': 'Text me a code',
+  'code.send.voice': 'Call me with a code',
+  'code.send.email': 'Email me a code',
+  'code.sendLead.sms': 'We send a code by text message to your mobile phone when you ask for one.',
+  'code.sendLead.voice': 'We call your phone and read a code when you ask for one.',
+  'code.sendLead.email': 'We send a code to your alternate email address when you ask for one.',
+  'code.resendWait': 'You can ask for a new code in {seconds} s.',
+  'code.resendReady': 'You can ask for a new code now.',
+  'notFound.title': 'Page not found',
+  'notFound.lead': 'There is no page at this address. Check the address, or start again from the home page.',
+  'notFound.home': 'Go to the home page',
 } as const;
 
 export type MessageKey = keyof typeof en;
