@@ -2,4 +2,6 @@
 export interface RequestMeta {
   ip: string;
   userAgent: string;
+  /** The language of the flow's pages (ui_locales, the language switch): notices it causes use it. */
+  locale?: string;
 }

@@ -120,7 +120,7 @@ function requestFacts(deps: AppDeps) {
     ctx.state.locale = locale;
     ctx.state.t = translator(locale);
     ctx.state.dev = !config.production;
-    ctx.state.meta = { ip: ctx.ip, userAgent: ctx.get('user-agent').slice(0, 512) };
+    ctx.state.meta = { ip: ctx.ip, userAgent: ctx.get('user-agent').slice(0, 512), locale };
     // The CSRF token is made on first use, so responses that render no form set no cookie.
     let csrfToken: string | undefined;
     Object.defineProperty(ctx.state, 'csrf', {
