@@ -208,7 +208,10 @@ describe(`tobira CLI against a running server on the embedded database (control 
     const refused = await tobira(other, ['user', 'add', 'mallory', '--password-stdin'], `${PASSWORD}\n`);
     assert.equal(refused.code, 2, refused.stderr);
     assert.equal(refused.stdout, '');
-    assert.match(refused.stderr, new RegExp(`the server running for ${issuer} \\(pid \\d+\\) uses embedded `));
+    assert.match(
+      refused.stderr,
+      new RegExp(`the server running for ${issuer} \\(pid \\d+\\) uses embedded `),
+    );
     assert.ok(refused.stderr.includes(fs.realpathSync(dataDir)), 'names the server’s database');
     assert.ok(refused.stderr.includes(elsewhere), 'names the database it would have used');
     assert.match(refused.stderr, /--force-database/);
