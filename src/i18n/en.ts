@@ -1194,6 +1194,8 @@ export const en = {
   'notFound.title': 'Page not found',
   'notFound.lead': 'There is no page at this address. Check the address, or start again from the home page.',
   'notFound.home': 'Go to the home page',
+  'signin.stepUpMfa':
+    '{client} needs a sign-in with a second factor. Sign in again with your password and one of the methods you registered.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1217,4 +1217,6 @@ export const ja: Record<MessageKey, string> = {
   'notFound.lead':
     'このアドレスにはページがありません。アドレスを確認するか、ホームページからやり直してください。',
   'notFound.home': 'ホームページへ',
+  'signin.stepUpMfa':
+    '{client} には 2 段階目の認証を含むサインインが必要です。パスワードと、登録した方法のいずれかでもう一度サインインしてください。',
 };

@@ -223,6 +223,10 @@ export function signInRoutes(deps: AppDeps): Router {
           typeof d.params.login_hint === 'string' &&
           typeof d.params.prompt === 'string' &&
           d.params.prompt.split(' ').includes('login'),
+        // Why: an app that needs a second factor (the console after first setup), or a recent sign-in.
+        stepUpMessage: mfaRequested(d.params)
+          ? ctx.state.t('signin.stepUpMfa', { client: await clientName(d.params.client_id as string, ctx) })
+          : ctx.state.t('signin.stepUp'),
         passkey,
         ...extra,
       },
