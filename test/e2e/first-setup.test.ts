@@ -11,7 +11,7 @@ import {
   type Resp,
 } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { addUserViaCli, setPolicy } from '../helpers/rp.ts';
+import { addUserViaCli } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { OATHTOOL, oathtoolCode, requireTool } from '../helpers/tools.ts';
 

@@ -282,7 +282,9 @@ function verifyView(sentTo?: Credential, problem?: Fail, waitMs = 0): MethodView
 }
 
 async function sendTo(cx: MethodContext, user: User, flow: FlowId, target: Credential) {
-  // "Send again" waits RESEND_WAIT_MS after the last code of this flow, before any other limit is counted.
+  // Used up says so first; then "send again" waits RESEND_WAIT_MS after the last code of this flow,
+  // before any other limit is counted.
+  if (await isExhausted(cx, { flow, kind: CODE_KIND })) return fail('emailMethod.tooMany');
   const wait = await allowCodeSend(cx, flow, CODE_KIND);
   if (!wait.ok) return fail('code.resendWait', { seconds: Math.max(1, Math.ceil(wait.retryAfterMs / 1000)) });
   return sendCode(cx, {

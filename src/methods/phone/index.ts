@@ -408,7 +408,9 @@ async function sendTo(
   target: Credential,
 ): Promise<{ ok: true } | Fail> {
   const d = phoneData(target)!;
-  // "Send again" waits RESEND_WAIT_MS after the last code of this flow, before any other limit is counted.
+  // Used up says so first; then "send again" waits RESEND_WAIT_MS after the last code of this flow,
+  // before any other limit is counted.
+  if (await isExhausted(cx, { flow, kind: codeKind(via) })) return fail('phone.tooMany');
   const wait = await allowCodeSend(cx, flow, codeKind(via));
   if (!wait.ok) return waitFail(wait.retryAfterMs);
   return sendCode(cx, {
