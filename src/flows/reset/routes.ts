@@ -297,11 +297,12 @@ export function resetRoutes(deps: AppDeps): Router {
     const sent = await o.method.verify(cx, s.user, o.credentials, flow, { resend: '1' });
     if (sent.ok) return seeOther(ctx, `/reset/verify/${kind}`);
     const message = ctx.state.t(sent.error, sent.params);
+    // A send that failed (the provider, a limit) is no wrong answer: the page says so and offers the others.
     await failTo(
       ctx,
       `/reset/verify/${kind}`,
-      sent.step ? { notice: message } : { error: message },
-      sent.step ? 200 : 400,
+      sent.step ? { notice: message } : { error: message, others: true },
+      200,
     );
   });
 
