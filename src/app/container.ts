@@ -2,13 +2,6 @@ import type crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
 import { adminAlerts } from '../account/alerts.ts';
-import { type Clock, systemClock } from '../clock.ts';
-import type { Config } from '../config.ts';
-import type { Db } from '../db/knex.ts';
-import { pendingMigrations } from '../db/migrate.ts';
-import { CHANNELS, createDelivery, type Delivery } from '../delivery/index.ts';
-import { createEmailViews } from '../delivery/templates.ts';
-import { DEMO_CLIENT_ID } from '../flows/demo/routes.ts';
 import {
   type DeliveryRun,
   deliverNotices,
@@ -18,7 +11,14 @@ import {
   notifySecondFactorLocked,
   notifySecurityInfoChanged,
   requestHelpdeskContact,
-} from '../flows/notices.ts';
+} from '../account/notices.ts';
+import { type Clock, systemClock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/knex.ts';
+import { pendingMigrations } from '../db/migrate.ts';
+import { CHANNELS, createDelivery, type Delivery } from '../delivery/index.ts';
+import { createEmailViews } from '../delivery/templates.ts';
+import { DEMO_CLIENT_ID } from '../flows/demo/routes.ts';
 import { PORTAL_CLIENT_ID } from '../flows/security-info/routes.ts';
 import { Branding } from '../http/branding.ts';
 import { createMetrics, registerGauges } from '../http/metrics.ts';
@@ -33,6 +33,7 @@ import { ClientCache, ensureBuiltinClient } from '../oidc/clients.ts';
 import { InternalClient } from '../oidc/internal-client.ts';
 import { ensureKeys, loadKeySet, rotateKeys } from '../oidc/keys.ts';
 import { createProvider } from '../oidc/provider.ts';
+import { storeRegisteredClient } from '../oidc/registration.ts';
 import { createPow } from '../security/pow.ts';
 import { phonePaused } from '../security/rate-limits.ts';
 import type { SecretBox } from '../security/secrets.ts';
@@ -209,6 +210,11 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       keys: keySet,
       loadClient: async (id) => (await clients.get(id))?.payload,
       clientInfo: (id) => clients.get(id),
+      corsOrigins: () => clients.knownOrigins(),
+      registerClient: async (payload) => {
+        await storeRegisteredClient(db, box, payload, clock.now());
+        clients.invalidate(String(payload.client_id));
+      },
       policy: () => policyCache.get(),
     });
     p.on('grant.success', (ctx) =>

@@ -1,5 +1,5 @@
 import type Provider from 'oidc-provider';
-import type { RequestMeta } from '../account/types.ts';
+import type { Notices, RequestMeta } from '../account/types.ts';
 import type { Clock } from '../clock.ts';
 import type { Config, Locale } from '../config.ts';
 import type { Db } from '../db/knex.ts';
@@ -19,14 +19,13 @@ import type { KeySet } from '../oidc/keys.ts';
 import type { Policy } from '../policy/settings.ts';
 import type { Pow } from '../security/pow.ts';
 import type { SecretBox } from '../security/secrets.ts';
-import type { User } from '../store/users.ts';
 
 /*
  * The container's contract: what flows get from the composition root (src/app/container.ts). Types
  * only, and a leaf: it imports no flow, so flows import it without a cycle through the root.
  */
 
-export type { RequestMeta };
+export type { Notices, RequestMeta };
 
 export interface AppDeps {
   config: Config;
@@ -59,30 +58,4 @@ export interface AppDeps {
   backchannel: BackchannelDelivery;
   /** Organization name, logo and accent colour for every page (one cache per app). */
   branding: Branding;
-}
-
-/**
- * The notices flows send. Each only queues (src/flows/notices.ts): the background worker sends, with
- * retries, so a request never waits for mail and a mail outage loses nothing.
- */
-export interface Notices {
-  securityInfoChanged(
-    user: User,
-    change: 'added' | 'removed' | 'default_changed',
-    label: string,
-    meta: RequestMeta,
-  ): Promise<boolean>;
-  passwordChanged(user: User, meta: RequestMeta): Promise<boolean>;
-  /** After a reset: every address the user registered (profile and alternate email). */
-  passwordReset(user: User, meta: RequestMeta, first?: boolean): Promise<number>;
-  /** After an administrator's reset: the other administrators. */
-  adminPasswordReset(user: User, meta: RequestMeta): Promise<number>;
-  /**
-   * "Contact an administrator" for the user ID as typed, known or not: the same work either way; the
-   * worker finds the account and its recipients (the address the policy names, the helpdesk, else
-   * the administrators).
-   */
-  helpdesk(login: string, meta: RequestMeta): Promise<void>;
-  /** Too many failed second-factor attempts locked signing in until `until`. */
-  secondFactorLocked(user: User, until: Date, meta: RequestMeta): Promise<boolean>;
 }

@@ -26,9 +26,6 @@ export class Branding {
     return { org: p.organizationName, logoUrl: p.logoUrl, accentColor: p.accentColor };
   }
 
-  /** Kept for callers that announce a settings change; the policy cache already saw the write. */
-  invalidate(): void {}
-
   /**
    * Sets the organization name and the brand stylesheet's address for the page layout and, when a
    * logo is configured, the logo's origin for the page's CSP (`ctx.state.imgOrigin`). Skips requests

@@ -37,7 +37,14 @@ export function securityHeaders(https: boolean) {
     ctx.set('Content-Security-Policy', CSP);
     await next();
     if (ctx.state.ownPage) {
-      ctx.set('Content-Security-Policy', contentSecurityPolicy(ctx.state.imgOrigin));
+      // Front-channel logout frames the apps that signed out: frames from their origins only.
+      const frames = Array.isArray(ctx.state.frameSrc)
+        ? (ctx.state.frameSrc as unknown[]).filter(
+            (o): o is string => typeof o === 'string' && /^https?:\/\/[A-Za-z0-9.:[\]-]+$/.test(o),
+          )
+        : [];
+      const csp = contentSecurityPolicy(ctx.state.imgOrigin);
+      ctx.set('Content-Security-Policy', frames.length ? `${csp}; frame-src ${frames.join(' ')}` : csp);
       ctx.set('Cache-Control', 'no-store');
     }
   };

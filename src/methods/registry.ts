@@ -55,6 +55,15 @@ export class MethodRegistry {
     return this.all().filter((m) => m.usableFor.reset);
   }
 
+  /**
+   * The reset gate a method counts toward: its credential kind, so methods sharing a credential (a
+   * text and a call to the same phones) are one gate. Unknown kinds are their own gate.
+   */
+  readonly gateOf = (kind: string): string => {
+    const m = this.#methods.get(kind as MethodKind);
+    return m ? credentialKindOf(m) : kind;
+  };
+
   /** The method that registers and describes credentials of a stored kind. */
   forCredential(credentialKind: string): VerificationMethod | undefined {
     const all = [...this.#methods.values()];

@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type Provider from 'oidc-provider';
+import { parseCidr } from '../cidr.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/knex.ts';
 import type { Logger } from '../logger.ts';
@@ -32,19 +33,6 @@ const SPECIAL_USE: Array<[string, number, 'ipv4' | 'ipv6']> = [
   ['fe80::', 10, 'ipv6'],
   ['ff00::', 8, 'ipv6'],
 ];
-
-/** Parses "10.0.0.0/8" or a single address; undefined when it is not a network. */
-export function parseCidr(s: string): { address: string; prefix: number; type: 'ipv4' | 'ipv6' } | undefined {
-  const [addr, bits, ...rest] = s.trim().split('/');
-  if (rest.length) return undefined;
-  const v = net.isIP(addr);
-  if (!v) return undefined;
-  const max = v === 4 ? 32 : 128;
-  if (bits !== undefined && !/^\d{1,3}$/.test(bits)) return undefined;
-  const prefix = bits === undefined ? max : Number(bits);
-  if (prefix > max) return undefined;
-  return { address: addr, prefix, type: v === 4 ? 'ipv4' : 'ipv6' };
-}
 
 /** The part of an address to judge: an IPv4-mapped IPv6 address is judged as IPv4. */
 function normalize(ip: string): { address: string; type: 'ipv4' | 'ipv6' } {

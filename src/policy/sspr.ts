@@ -21,6 +21,12 @@ export function inResetScope(policy: Policy, s: Subject): boolean {
 }
 
 /**
+ * The built-in methods' gates, for callers without a method registry (the pure unit tests): the app
+ * and every flow pass `MethodRegistry.gateOf`, which takes a method's gate from its credential kind.
+ */
+const builtinGateOf = (kind: string) => (kind === 'sms' || kind === 'voice' ? 'phone' : kind);
+
+/**
  * The distinct gates a user could pass at reset with what they registered: methods the policy
  * offers; a text and a call to the same phones count as one; questions never count for admins.
  */
@@ -28,20 +34,26 @@ export function resetGatesAvailable(
   policy: Policy,
   s: Subject,
   registeredKinds: readonly string[],
+  gateOf: (kind: string) => string = builtinGateOf,
 ): string[] {
   const gates = new Set<string>();
   for (const kind of registeredKinds) {
     if (!policy.resetMethods.includes(kind as MethodKind)) continue;
     if (kind === 'questions' && isAdmin(s)) continue;
-    gates.add(kind === 'sms' || kind === 'voice' ? 'phone' : kind);
+    gates.add(gateOf(kind));
   }
   return [...gates];
 }
 
 /** "More information required": registration is on, the user may reset, and has too few gates. */
-export function needsRegistration(policy: Policy, s: Subject, registeredKinds: readonly string[]): boolean {
+export function needsRegistration(
+  policy: Policy,
+  s: Subject,
+  registeredKinds: readonly string[],
+  gateOf: (kind: string) => string = builtinGateOf,
+): boolean {
   if (!policy.registrationRequired || !inResetScope(policy, s)) return false;
-  return resetGatesAvailable(policy, s, registeredKinds).length < gatesRequired(policy, s);
+  return resetGatesAvailable(policy, s, registeredKinds, gateOf).length < gatesRequired(policy, s);
 }
 
 /** Security info older than the reconfirmation period (0 = never ask). */

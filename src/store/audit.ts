@@ -1,4 +1,14 @@
 import type { Tx } from '../db/knex.ts';
+import type { MessageKey } from '../i18n/index.ts';
+
+/**
+ * Every activity an audit event can record: the codes with an `activity.<code>` label in the message
+ * catalogue (src/i18n/en.ts, and ja.ts is type-checked against it), so an event can only be recorded
+ * under a name the portal and the audit log can show in both languages. A new activity is added by
+ * adding its two labels. test/unit/activity-labels.test.ts checks the other direction: every code the
+ * source records is in this union.
+ */
+export type Activity = MessageKey extends infer K ? (K extends `activity.${infer A}` ? A : never) : never;
 
 /** Every result an audit event can record (the reports and the audit filter list them in this order). */
 export const AUDIT_RESULTS = [
@@ -15,7 +25,7 @@ export interface AuditEvent {
   at: Date;
   actorId?: string | null;
   subjectId?: string | null;
-  activity: string;
+  activity: Activity;
   result: AuditResult;
   reason?: string | null;
   ip?: string | null;

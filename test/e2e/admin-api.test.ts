@@ -4,7 +4,7 @@ import * as oidc from 'openid-client';
 import { ManualClock } from '../../src/clock.ts';
 import { sweepAuditRetention } from '../../src/flows/admin/service.ts';
 import { ACR_MFA } from '../../src/oidc/acr.ts';
-import { recordAudit } from '../../src/store/audit.ts';
+import { type Activity, recordAudit } from '../../src/store/audit.ts';
 import { insertCredential } from '../../src/store/credentials.ts';
 import { Browser } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -856,8 +856,8 @@ describe(`admin API over HTTP with tokens (${backendName})`, { skip: skipReason 
 
   it('deletes audit events older than the retention setting in the sweep', async () => {
     const old = new Date(clock.now().getTime() - 10 * 86_400_000);
-    await recordAudit(tdb.db, { at: old, activity: 'test.old', result: 'succeeded' });
-    await recordAudit(tdb.db, { at: clock.now(), activity: 'test.new', result: 'succeeded' });
+    await recordAudit(tdb.db, { at: old, activity: 'test.old' as Activity, result: 'succeeded' });
+    await recordAudit(tdb.db, { at: clock.now(), activity: 'test.new' as Activity, result: 'succeeded' });
     assert.equal(await sweepAuditRetention({ db: tdb.db, clock }), 0, 'the default (365 days) keeps them');
     await api(adminToken, 'PATCH', '/policy', { auditRetentionDays: 0 });
     assert.equal(await sweepAuditRetention({ db: tdb.db, clock }), 0, '0 keeps everything');

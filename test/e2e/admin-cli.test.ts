@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
 import { runCommand } from '../../src/commands.ts';
 import { SecretBox } from '../../src/security/secrets.ts';
-import { recordAudit } from '../../src/store/audit.ts';
+import { type Activity, recordAudit } from '../../src/store/audit.ts';
 import { insertCredential } from '../../src/store/credentials.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
@@ -210,7 +210,7 @@ describe(`administration commands of the CLI (${backendName})`, () => {
 
     await recordAudit(tdb.db, {
       at: new Date(clock.now().getTime() - 400 * 86_400_000),
-      activity: 'ancient',
+      activity: 'ancient' as Activity,
       result: 'succeeded',
     });
     assert.equal((await json('audit', 'sweep')).deleted, 1);

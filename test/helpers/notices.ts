@@ -1,6 +1,6 @@
+import { type DeliveryRun, deliverNotices, type NoticeDeps } from '../../src/account/notices.ts';
 import type { TobiraApp } from '../../src/app.ts';
 import { createEmailViews, type EmailViews } from '../../src/delivery/templates.ts';
-import { type DeliveryRun, deliverNotices, type NoticeDeps } from '../../src/flows/notices.ts';
 
 type WorkerTarget = { app: TobiraApp } | TobiraApp | (Omit<NoticeDeps, 'emails'> & { emails?: EmailViews });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { notifyPasswordChanged, notifySecurityInfoChanged } from '../../src/account/notices.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import {
@@ -12,7 +13,6 @@ import {
   type Sender,
 } from '../../src/delivery/index.ts';
 import { createEmailViews, formatDateTime, renderEmail, timeZoneOf } from '../../src/delivery/templates.ts';
-import { notifyPasswordChanged, notifySecurityInfoChanged } from '../../src/flows/notices.ts';
 import { createLogger } from '../../src/logger.ts';
 import { SecretBox } from '../../src/security/secrets.ts';
 import { latestOutboxTo, listOutbox } from '../../src/store/outbox.ts';

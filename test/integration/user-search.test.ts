@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { recordAudit } from '../../src/store/audit.ts';
+import { type Activity, recordAudit } from '../../src/store/audit.ts';
 import { queryAudit } from '../../src/store/audit-query.ts';
 import { searchUsers } from '../../src/store/directory.ts';
 import { createUser, listUsers } from '../../src/store/users.ts';
@@ -76,14 +76,14 @@ describe(`directory and audit queries at scale (${backendName})`, () => {
       at: at(2),
       actorId: null,
       subjectId: ids.alice,
-      activity: 'admin.other',
+      activity: 'admin.other' as Activity,
       result: 'failed',
     });
     await recordAudit(tdb.db, {
       at: at(30),
       actorId: ids.al,
       subjectId: ids.al,
-      activity: 'administrator',
+      activity: 'administrator' as Activity,
       result: 'succeeded',
     });
     const acts = (rows: Array<{ activity: string }>) => rows.map((r) => r.activity);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { NOTICE_LEASE_MS, NOTICE_MAX_ATTEMPTS, noticeRetryDelay } from '../../src/account/notices.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { runCommand } from '../../src/commands.ts';
-import { NOTICE_LEASE_MS, NOTICE_MAX_ATTEMPTS, noticeRetryDelay } from '../../src/flows/notices.ts';
 import { translator } from '../../src/i18n/index.ts';
 import { claimDueNotices } from '../../src/store/notice-queue.ts';
 import { hiddenInputs } from '../helpers/browser.ts';

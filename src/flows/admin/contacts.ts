@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notifyOrganizationMethodChanged, type OrganizationMethodChange } from '../../account/notices.ts';
 import type { Config } from '../../config.ts';
 import type { Tx } from '../../db/knex.ts';
 import type { MessageKey } from '../../i18n/index.ts';
@@ -12,7 +13,6 @@ import {
   replaceOrganizationCredentialData,
 } from '../../store/preregistered.ts';
 import { findUserById, type User } from '../../store/users.ts';
-import { notifyOrganizationMethodChanged, type OrganizationMethodChange } from '../notices.ts';
 import { type Actor, requirePermission } from './permissions.ts';
 import { type AdminDeps, readPolicy, resolveUser, type UserDetail, userDetail } from './service.ts';
 import { FieldError, type FieldMessages, parseOrThrow } from './validation.ts';

@@ -1,12 +1,11 @@
 import crypto from 'node:crypto';
+import { inviteTokenHash } from '../../account/invitations.ts';
 import type { Config } from '../../config.ts';
 import { queueEmail } from '../../delivery/queue.ts';
 import { formatDateTime, oneLine, timeZoneOf } from '../../delivery/templates.ts';
 import { isLocale } from '../../i18n/index.ts';
-import type { SecretBox } from '../../security/secrets.ts';
 import { recordAudit } from '../../store/audit.ts';
 import {
-  findInvitationByHash,
   type Invitation,
   insertInvitation,
   openInvitationOf,
@@ -26,8 +25,6 @@ import { FieldError } from './validation.ts';
 
 const PURPOSE = 'invitation';
 export const INVITE_PATH = '/invite?token=';
-
-export const inviteTokenHash = (box: SecretBox, token: string) => box.hmac('invitation', token);
 
 export interface InvitationView {
   createdAt: string;
@@ -137,16 +134,4 @@ export async function getInvitation(
   const user = await resolveUser(deps.db, ref);
   const inv = await openInvitationOf(deps.db, user.id, deps.clock.now());
   return { invitation: inv ? view(inv) : null };
-}
-
-/** The invitation a link names, if it can still be used (not used, withdrawn or expired). */
-export async function usableInvitation(
-  deps: Pick<AdminDeps, 'db' | 'box' | 'clock'>,
-  token: string,
-): Promise<Invitation | undefined> {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
-  const inv = await findInvitationByHash(deps.db, inviteTokenHash(deps.box, token));
-  if (!inv || inv.usedAt || inv.revokedAt || inv.expiresAt.getTime() <= deps.clock.now().getTime())
-    return undefined;
-  return inv;
 }

@@ -160,7 +160,8 @@ export function registration(
     if (!inResetScope(policy, subject)) continue;
     inScope++;
     const kinds = methods.usable(creds, 'reset').map((o) => o.method.kind);
-    if (resetGatesAvailable(policy, subject, kinds).length >= gatesRequired(policy, subject)) capable++;
+    if (resetGatesAvailable(policy, subject, kinds, methods.gateOf).length >= gatesRequired(policy, subject))
+      capable++;
   }
   return { active: users.length, registered, inScope, capable };
 }
@@ -204,7 +205,10 @@ export async function loadReport(deps: {
     reg.inScope += c.users;
     const creds = classes.map(stand);
     const usable = deps.methods.usable(creds, 'reset').map((o) => o.method.kind);
-    if (resetGatesAvailable(policy, subject, usable).length >= gatesRequired(policy, subject))
+    if (
+      resetGatesAvailable(policy, subject, usable, deps.methods.gateOf).length >=
+      gatesRequired(policy, subject)
+    )
       reg.capable += c.users;
   }
   const kinds = [...kindUsers.keys()]

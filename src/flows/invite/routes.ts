@@ -1,5 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import { usableInvitation } from '../../account/invitations.ts';
+import { setNewPassword } from '../../account/password.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { readForm } from '../../http/body.ts';
 import { verifyCsrf } from '../../http/csrf.ts';
@@ -7,8 +9,6 @@ import { render } from '../../http/views.ts';
 import { recordAudit } from '../../store/audit.ts';
 import { claimInvitation, releaseInvitation } from '../../store/invitations.ts';
 import { findUserById, type User } from '../../store/users.ts';
-import { usableInvitation } from '../admin/invitations.ts';
-import { setNewPassword } from '../security-info/password.ts';
 
 /**
  * The invitation link: `/invite?token=…` (in the query, which the access log never writes). Opening

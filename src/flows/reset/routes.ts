@@ -1,5 +1,7 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
+import { setNewPassword } from '../../account/password.ts';
+import { confirmByUse } from '../../account/security-info.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { AppError } from '../../http/errors.ts';
 import { posted as postedForm } from '../../http/form.ts';
@@ -10,14 +12,12 @@ import { listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
 import { findUserByLogin, type User } from '../../store/users.ts';
 import { flashFor, redirectWithFlash, seeOther } from '../flash.ts';
-import { setNewPassword } from '../security-info/password.ts';
-import { confirmByUse } from '../security-info/service.ts';
+import * as machine from './machine.ts';
 import {
   audit,
   completeReset,
   eligibility,
   flowOf,
-  gateOf,
   isSignInLocked,
   loadSession,
   methodBlocked,
@@ -41,6 +41,8 @@ interface Session {
   id: string;
   state: ResetState;
   user: User;
+  /** Gates the policy requires of the user (set by `gatesPassed`). */
+  required?: number;
 }
 
 declare module 'koa' {
@@ -81,6 +83,25 @@ export function resetRoutes(deps: AppDeps): Router {
   const flashOf = (ctx: Context) => flashFor(ctx, deps, flowOf(sess(ctx).id));
   /** The identify step has no session yet: its two refusals go back as a message name and the typed ID. */
   const IDENTIFY_PROBLEMS = { missing: 'reset.identify.missing', pow: 'reset.identify.pow' } as const;
+  const factsOf = (required: number): machine.ResetFacts => ({ now: deps.clock.now().getTime(), required });
+
+  /** A transition the reset machine refused, as the page or status it has always been. */
+  function refuse(ctx: Context, refusal: machine.ResetRefusal) {
+    switch (refusal) {
+      case 'gates_passed':
+        return ctx.redirect('/reset/password');
+      case 'gate_passed':
+        throw new AppError('reset.method_unavailable', 404, 'reset.methodUnavailable');
+      case 'precheck_missing':
+        throw new AppError('reset.skipped_step', 400, 'reset.stepOrder');
+      case 'gates_missing':
+        throw new AppError('reset.gates_missing', 403, 'reset.stepOrder');
+      case 'finished':
+      case 'expired':
+        ctx.cookies.set(COOKIE, null, cookieOpts);
+        return render(ctx, deps.views, 'reset/expired', {}, 400);
+    }
+  }
 
   async function identifyPage(ctx: Context, data: Record<string, unknown> = {}, status = 200) {
     const interaction =
@@ -169,7 +190,7 @@ export function resetRoutes(deps: AppDeps): Router {
     const required = gatesRequired(policy, subject);
     const list = [];
     for (const o of resetOptions(deps, policy, s.user, creds)) {
-      const gate = gateOf(o.method.kind);
+      const gate = deps.methods.gateOf(o.method.kind);
       if (s.state.gates.includes(gate)) continue;
       list.push({
         kind: o.method.kind,
@@ -186,7 +207,7 @@ export function resetRoutes(deps: AppDeps): Router {
   router.get('/verify', session, async (ctx) => {
     const s = sess(ctx);
     const { list, required } = await options(ctx, s);
-    if (s.state.gates.length >= required) return ctx.redirect('/reset/password');
+    if (machine.stageOf(s.state, factsOf(required)) === 'passed') return ctx.redirect('/reset/password');
     render(ctx, deps.views, 'reset/verify', {
       options: list.map(({ kind, name, labels, blocked }) => ({ kind, name, labels, blocked })),
       gate: s.state.gates.length + 1,
@@ -200,11 +221,11 @@ export function resetRoutes(deps: AppDeps): Router {
   const blockedPage = (ctx: Context) => seeOther(ctx, ctx.path);
 
   async function methodStep(ctx: Context, s: Session, kind: string) {
-    const { list } = await options(ctx, s);
+    const { list, required } = await options(ctx, s);
     const o = list.find((x) => x.kind === kind);
     if (!o) throw new AppError('reset.method_unavailable', 404, 'reset.methodUnavailable');
     if (o.blocked) throw new AppError('reset.method_blocked', 429, 'reset.methodBlocked');
-    return o;
+    return { ...o, required };
   }
 
   async function stepPage(
@@ -243,7 +264,7 @@ export function resetRoutes(deps: AppDeps): Router {
     const cx = await cxOf(ctx);
     const flow = flowOf(s.id);
     const f = await flashOf(ctx);
-    if (o.method.resetPrecheck && !s.state.prechecked?.includes(kind)) {
+    if (o.method.resetPrecheck && machine.methodStep(s.state, kind, true) === 'precheck') {
       const view = o.method.resetPrecheck.view(cx, s.user, o.credentials, flow);
       return render(
         ctx,
@@ -289,9 +310,9 @@ export function resetRoutes(deps: AppDeps): Router {
         blocked ? 429 : 400,
       );
     }
-    const state = s.state;
-    state.prechecked = [...(state.prechecked ?? []), kind];
-    await saveSession(deps, s.id, state);
+    const t = machine.step(s.state, factsOf(o.required), { type: 'prechecked', kind });
+    if (!t.ok) return refuse(ctx, t.refusal);
+    await saveSession(deps, s.id, t.state);
     // The number matched and the user pressed "Send code": that is the request, so the code goes now
     // (the method page itself never sends on load).
     const sent = await o.method.verify(cx, s.user, o.credentials, flow, { resend: '1' });
@@ -310,10 +331,15 @@ export function resetRoutes(deps: AppDeps): Router {
     const s = sess(ctx);
     const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
     const o = await methodStep(ctx, s, kind);
-    const state = s.state;
-    if (o.method.resetPrecheck && !state.prechecked?.includes(kind)) {
-      throw new AppError('reset.skipped_step', 400, 'reset.stepOrder');
-    }
+    const verified = {
+      type: 'verified',
+      kind,
+      gate: deps.methods.gateOf(kind),
+      needsPrecheck: !!o.method.resetPrecheck,
+    } as const;
+    // Asked before the method runs: a skipped pre-step is refused unevaluated.
+    const allowed = machine.step(s.state, factsOf(o.required), verified);
+    if (!allowed.ok) return refuse(ctx, allowed.refusal);
     const cx = await cxOf(ctx);
     const flow = flowOf(s.id);
     const g = await verifyGuarded(deps, s.user.id, kind, async () => {
@@ -351,9 +377,9 @@ export function resetRoutes(deps: AppDeps): Router {
     }
     await audit(deps, s.user.id, 'reset.verify', 'succeeded', meta(ctx), null, { kind });
     await confirmByUse(deps, s.user, r.credentialId);
-    state.gates = [...state.gates, gateOf(kind)];
-    state.methods = [...state.methods, kind];
-    await saveSession(deps, s.id, state);
+    const t = machine.step(s.state, factsOf(o.required), verified);
+    if (!t.ok) return refuse(ctx, t.refusal);
+    await saveSession(deps, s.id, t.state);
     ctx.redirect('/reset/verify');
   });
 
@@ -362,9 +388,8 @@ export function resetRoutes(deps: AppDeps): Router {
     const s = sess(ctx);
     const policy = await deps.policy();
     const subject = { roles: s.user.roles, groups: await groupNamesOf(deps.db, s.user.id) };
-    if (s.state.gates.length < gatesRequired(policy, subject)) {
-      throw new AppError('reset.gates_missing', 403, 'reset.stepOrder');
-    }
+    s.required = gatesRequired(policy, subject);
+    if (machine.stageOf(s.state, factsOf(s.required)) !== 'passed') return refuse(ctx, 'gates_missing');
     ctx.state.unlockOffered = policy.allowUnlockWithoutReset && (await isSignInLocked(deps, s.user));
     await next();
   }
@@ -399,8 +424,10 @@ export function resetRoutes(deps: AppDeps): Router {
         400,
       );
     }
+    const t = machine.step(s.state, factsOf(s.required!), { type: 'finish' });
+    if (!t.ok) return refuse(ctx, t.refusal);
     await completeReset(deps, s.user, s.state, meta(ctx));
-    await saveSession(deps, s.id, { ...s.state, finished: true });
+    await saveSession(deps, s.id, t.state);
     ctx.cookies.set(COOKIE, null, cookieOpts);
     render(ctx, deps.views, 'reset/done', {
       interaction: s.state.interaction,
@@ -412,17 +439,21 @@ export function resetRoutes(deps: AppDeps): Router {
   router.post('/unlock', posted, session, gatesPassed, async (ctx) => {
     const s = sess(ctx);
     if (!ctx.state.unlockOffered) throw new AppError('reset.unlock_not_allowed', 403, 'error.http.403');
+    const t = machine.step(s.state, factsOf(s.required!), { type: 'finish' });
+    if (!t.ok) return refuse(ctx, t.refusal);
     await unlockOnly(deps, s.user, s.state, meta(ctx));
-    await saveSession(deps, s.id, { ...s.state, finished: true });
+    await saveSession(deps, s.id, t.state);
     ctx.cookies.set(COOKIE, null, cookieOpts);
     render(ctx, deps.views, 'reset/done', { interaction: s.state.interaction, unlocked: true });
   });
 
   router.post('/cancel', posted, async (ctx) => {
     const s = await loadSession(deps, ctx.cookies.get(COOKIE));
-    if (s) {
+    // Cancelling does not depend on the gates passed, so no policy is read for it.
+    const t = s && machine.step(s.state, factsOf(Number.POSITIVE_INFINITY), { type: 'cancel' });
+    if (s && t?.ok) {
       await audit(deps, s.state.userId, 'reset.attempt', 'cancelled', meta(ctx));
-      await saveSession(deps, s.id, { ...s.state, finished: true });
+      await saveSession(deps, s.id, t.state);
     }
     ctx.cookies.set(COOKIE, null, cookieOpts);
     const back = s?.state.interaction ? `/interaction/${s.state.interaction}` : '/';

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { clearLockout, type RequestMeta } from '../../account/lockout.ts';
 import { endEverything } from '../../account/sessions.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { markVerifiedByReset } from '../../methods/email/profile.ts';
@@ -17,39 +18,23 @@ import {
   signInKey,
 } from '../../security/counters.ts';
 import { constantTimeEqual } from '../../security/secrets.ts';
-import { type AuditEvent, recordAudit, recordAuditMany } from '../../store/audit.ts';
+import { type Activity, type AuditEvent, recordAudit, recordAuditMany } from '../../store/audit.ts';
 import { createChallenge, findLiveChallenge, updateChallengeData } from '../../store/challenges.ts';
 import { clearUserCounters, readCounter } from '../../store/counters.ts';
 import { type Credential, listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
 import { findUserById, findUserByLogin, normalizeLogin, type User } from '../../store/users.ts';
-import { clearLockout, type RequestMeta } from '../signin/service.ts';
+import { RESET_SESSION_MS, type ResetState } from './machine.ts';
 
-/** A reset session lasts 15 minutes from its start (SSPR.md §3). */
-export const RESET_SESSION_MS = 15 * 60_000;
+export { RESET_SESSION_MS, type ResetState } from './machine.ts';
+
 /** 5 reset attempts for one account within an hour lock resets of it for 24 hours. */
 export const ATTEMPT_RULE: CounterRule = RESET_ATTEMPT_RULE;
 /** 5 failed verifications of one method within an hour block that method for 24 hours. */
 export const METHOD_RULE: CounterRule = RESET_METHOD_RULE;
 
-export interface ResetState {
-  /** HMAC of the browser's secret: the session belongs to the browser that started it. */
-  bind: string;
-  login: string;
-  userId: string | null;
-  /** Gates passed so far (a text and a call to the phones are one gate: 'phone'). */
-  gates: string[];
-  methods: string[];
-  interaction?: string;
-  startedAt: number;
-  finished?: boolean;
-  /** Methods whose reset pre-step passed (the typed phone number matched). */
-  prechecked?: string[];
-}
-
 export type Eligibility = 'eligible' | 'external' | 'notEnabled' | 'unverified' | 'blocked';
 
-export const gateOf = (kind: string) => (kind === 'sms' || kind === 'voice' ? 'phone' : kind);
 export const flowOf = (id: string) => `reset:${id}`;
 const STATE = 'reset.state';
 
@@ -147,14 +132,16 @@ export async function eligibility(
   if (!user || !subject || user.status !== 'active') return { result: 'unverified' };
   const creds = await listCredentials(deps.db, user.id);
   const kinds = resetOptions(deps, policy, user, creds).map((o) => o.method.kind);
-  if (resetGatesAvailable(policy, subject, kinds).length < gatesRequired(policy, subject)) {
+  if (
+    resetGatesAvailable(policy, subject, kinds, deps.methods.gateOf).length < gatesRequired(policy, subject)
+  ) {
     return { result: 'unverified', user };
   }
   return { result: 'eligible', user };
 }
 
-const methodCounter = (userId: string, kind: string): CounterSpec => ({
-  key: methodKey(userId, gateOf(kind)),
+const methodCounter = (deps: AppDeps, userId: string, kind: string): CounterSpec => ({
+  key: methodKey(userId, deps.methods.gateOf(kind)),
   rule: METHOD_RULE,
   userId,
 });
@@ -168,7 +155,7 @@ export async function takeAttempt(deps: AppDeps, login: string, userId: string |
 }
 
 export async function methodBlocked(deps: AppDeps, userId: string, kind: string): Promise<boolean> {
-  return counterBlocked(deps, methodCounter(userId, kind));
+  return counterBlocked(deps, methodCounter(deps, userId, kind));
 }
 
 /**
@@ -182,13 +169,13 @@ export async function verifyGuarded<T>(
   kind: string,
   check: () => Promise<{ value: T; outcome: Outcome }>,
 ): Promise<Guarded<T>> {
-  return guard(deps, methodCounter(userId, kind), check);
+  return guard(deps, methodCounter(deps, userId, kind), check);
 }
 
 export async function audit(
   deps: AppDeps,
   userId: string | null,
-  activity: string,
+  activity: Activity,
   result: 'succeeded' | 'failed' | 'blocked' | 'cancelled' | 'abandoned' | 'contacted_admin',
   meta: RequestMeta,
   reason?: string | null,

@@ -1,5 +1,16 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
+import { changePassword } from '../../account/password.ts';
+import {
+  addableMethods,
+  beginEnroll,
+  chooseDefault,
+  confirmOrganizationMethod,
+  describeAll,
+  finishEnroll,
+  removeMethod,
+  renameMethod,
+} from '../../account/security-info.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { AppError } from '../../http/errors.ts';
 import { posted as postedForm } from '../../http/form.ts';
@@ -14,17 +25,6 @@ import { listCredentials } from '../../store/credentials.ts';
 import type { User } from '../../store/users.ts';
 import { type FirstPartySession, FirstPartySessions } from '../first-party-session.ts';
 import { flashFor, redirectWithFlash } from '../flash.ts';
-import { changePassword } from './password.ts';
-import {
-  addableMethods,
-  beginEnroll,
-  chooseDefault,
-  confirmOrganizationMethod,
-  describeAll,
-  finishEnroll,
-  removeMethod,
-  renameMethod,
-} from './service.ts';
 
 export { PORTAL_CLIENT_ID } from '../../oidc/builtin-clients.ts';
 

@@ -1,5 +1,14 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import { checkPassword, verifySecondFactor } from '../../account/lockout.ts';
+import { setNewPassword } from '../../account/password.ts';
+import {
+  addableMethods,
+  beginEnroll,
+  confirmSecurityInfo,
+  describeAll,
+  finishEnroll,
+} from '../../account/security-info.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { AppError } from '../../http/errors.ts';
 import { readPosted } from '../../http/form.ts';
@@ -23,15 +32,7 @@ import { groupNamesOf } from '../../store/groups.ts';
 import { findUserById, type User } from '../../store/users.ts';
 import { builtinAppName } from '../app-names.ts';
 import { flashFor, redirectWithFlash } from '../flash.ts';
-import { setNewPassword } from '../security-info/password.ts';
-import {
-  addableMethods,
-  beginEnroll,
-  confirmSecurityInfo,
-  describeAll,
-  finishEnroll,
-} from '../security-info/service.ts';
-import { checkPassword, verifySecondFactor } from './service.ts';
+import * as machine from './machine.ts';
 import { clearSignIn, loadSignInState, type SignInState, saveSignInState, signInFlow } from './state.ts';
 
 const UID = /^[A-Za-z0-9_-]{10,64}$/;
@@ -136,58 +137,42 @@ export function signInRoutes(deps: AppDeps): Router {
     const policy = await deps.policy();
     const now = deps.clock.now();
     const creds = await listCredentials(db, user.id);
-    // Registering a method during this sign-in is not a second factor, and asking for one right after
-    // would prove nothing the password did not: the sign-in completes with what was verified.
-    const mfaDone = state.amr.includes('mfa');
-    if (!mfaDone && !state.registrationOffered) {
-      const step = secondStep(
+    const next = machine.decide(state, {
+      secondStep: secondStep(
         policy,
         signInOptions(creds).map((o) => o.method.kind),
         mfaRequested(d.params),
         deps.methods.unavailableFor(creds, 'signIn'),
-      );
-      if (step === 'unavailable') {
-        await clearSignIn(db, d.uid);
-        await recordAudit(db, {
-          at: now,
-          actorId: user.id,
-          subjectId: user.id,
-          activity: 'signin.second_factor',
-          result: 'blocked',
-          reason: 'second_factor_unavailable',
-          ip: ctx.state.meta.ip,
-          userAgent: ctx.state.meta.userAgent,
-        });
-        throw new AppError('signin.second_factor_unavailable', 503, 'error.second_factor_unavailable');
-      }
-      if (step === 'challenge') {
-        await saveSignInState(db, d.uid, { ...state, stage: 'mfa' }, now);
-        return ctx.redirect(`/interaction/${d.uid}`);
-      }
-      if (step === 'register' && !state.registrationOffered) {
-        await saveSignInState(db, d.uid, { ...state, stage: 'register' }, now);
-        return ctx.redirect(`/interaction/${d.uid}`);
-      }
+      ),
+      mustChangePassword: user.mustChangePassword && user.passwordManaged === 'local',
+      needsRegistration: needsRegistration(
+        policy,
+        await subjectOf(user),
+        resetKinds(creds),
+        deps.methods.gateOf,
+      ),
+      needsReconfirm: creds.length > 0 && needsReconfirm(policy, user.securityInfoConfirmedAt, now),
+    });
+    if (next.type === 'refused') {
+      await clearSignIn(db, d.uid);
+      await recordAudit(db, {
+        at: now,
+        actorId: user.id,
+        subjectId: user.id,
+        activity: 'signin.second_factor',
+        result: 'blocked',
+        reason: 'second_factor_unavailable',
+        ip: ctx.state.meta.ip,
+        userAgent: ctx.state.meta.userAgent,
+      });
+      throw new AppError('signin.second_factor_unavailable', 503, 'error.second_factor_unavailable');
     }
-    // A temporary password set by an administrator must be replaced before anything else.
-    if (user.mustChangePassword && user.passwordManaged === 'local') {
-      await saveSignInState(db, d.uid, { ...state, stage: 'change-password' }, now);
-      return ctx.redirect(`/interaction/${d.uid}`);
-    }
-    if (!state.registrationOffered && needsRegistration(policy, await subjectOf(user), resetKinds(creds))) {
-      await saveSignInState(db, d.uid, { ...state, stage: 'register' }, now);
-      return ctx.redirect(`/interaction/${d.uid}`);
-    }
-    if (
-      state.stage !== 'reconfirm' &&
-      creds.length &&
-      needsReconfirm(policy, user.securityInfoConfirmedAt, now)
-    ) {
-      await saveSignInState(db, d.uid, { ...state, stage: 'reconfirm' }, now);
+    if (next.type === 'stage') {
+      await saveSignInState(db, d.uid, next.state, now);
       return ctx.redirect(`/interaction/${d.uid}`);
     }
     await clearSignIn(db, d.uid);
-    const amr = [...new Set(state.amr)];
+    const amr = next.amr;
     await finish(
       ctx,
       {
@@ -284,7 +269,10 @@ export function signInRoutes(deps: AppDeps): Router {
     // How many independent methods (reset gates) the user needs, and how many are registered.
     const subject = await subjectOf(user);
     const needed = gatesRequired(policy, subject);
-    const have = Math.min(needed, resetGatesAvailable(policy, subject, resetKinds(creds)).length);
+    const have = Math.min(
+      needed,
+      resetGatesAvailable(policy, subject, resetKinds(creds), deps.methods.gateOf).length,
+    );
     render(
       ctx,
       views,
@@ -329,7 +317,7 @@ export function signInRoutes(deps: AppDeps): Router {
       if (state.stage === 'mfa') {
         const options = signInOptions(await listCredentials(db, user.id));
         const pick = options.find((o) => o.credentials.some((c) => c.isDefault)) ?? options[0];
-        if (!pick) return proceed(ctx, d, user, { ...state, stage: 'register' });
+        if (!pick) return proceed(ctx, d, user, machine.apply(state, { type: 'noSecondFactor' })!);
         return ctx.redirect(`/interaction/${d.uid}/mfa/${pick.method.kind}`);
       }
       if (state.stage === 'register') return wizardPage(ctx, d, user, await deps.policy(), f?.status);
@@ -396,13 +384,18 @@ export function signInRoutes(deps: AppDeps): Router {
       return failTo(ctx, d, '', { username, error: ctx.state.t('signin.invalid') }, 401);
     }
     await clearSignIn(db, d.uid);
-    await proceed(ctx, d, result.user, { userId: result.user.id, amr: ['pwd'], stage: 'mfa' });
+    await proceed(
+      ctx,
+      d,
+      result.user,
+      machine.apply(undefined, { type: 'password', userId: result.user.id })!,
+    );
   });
 
   router.get('/interaction/:uid/mfa/:kind', async (ctx) => {
     const d = await details(ctx);
     const su = await stateAndUser(d);
-    if (su?.state.stage !== 'mfa') return ctx.redirect(`/interaction/${d.uid}`);
+    if (!su || !machine.accepts(su.state, 'secondFactor')) return ctx.redirect(`/interaction/${d.uid}`);
     const m = KIND.test(ctx.params.kind) ? deps.methods.get(ctx.params.kind) : undefined;
     const creds = await listCredentials(db, su.user.id);
     if (!m?.usableFor.signIn || !credentialsFor(m, creds).length) {
@@ -425,7 +418,7 @@ export function signInRoutes(deps: AppDeps): Router {
     const form = await postedForm(ctx);
     const d = await details(ctx);
     const su = await stateAndUser(d);
-    if (su?.state.stage !== 'mfa')
+    if (!su || !machine.accepts(su.state, 'secondFactor'))
       throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     const m = KIND.test(ctx.params.kind) ? deps.methods.get(ctx.params.kind) : undefined;
     const creds = await listCredentials(db, su.user.id);
@@ -451,7 +444,7 @@ export function signInRoutes(deps: AppDeps): Router {
     if (!r.ok) {
       return failTo(ctx, d, here, { error: ctx.state.t(r.error, r.params) }, r.exhausted ? 429 : 400);
     }
-    await proceed(ctx, d, su.user, { ...su.state, amr: [...su.state.amr, ...r.amr, 'mfa'] });
+    await proceed(ctx, d, su.user, machine.apply(su.state, { type: 'secondFactor', amr: r.amr })!);
   });
 
   router.post('/interaction/:uid/passkey', async (ctx) => {
@@ -478,14 +471,14 @@ export function signInRoutes(deps: AppDeps): Router {
       return failTo(ctx, d, '', { error: ctx.state.t(r.ok ? 'signin.passkeyFailed' : r.error) }, 401);
     }
     await clearSignIn(db, d.uid);
-    await proceed(ctx, d, user, { userId: user.id, amr: [...r.amr, 'mfa'], stage: 'mfa' });
+    await proceed(ctx, d, user, machine.apply(undefined, { type: 'passkey', userId: user.id, amr: r.amr })!);
   });
 
   // Registration at sign-in ("More information required").
   router.get('/interaction/:uid/register/:kind', async (ctx) => {
     const d = await details(ctx);
     const su = await stateAndUser(d);
-    if (su?.state.stage !== 'register') return ctx.redirect(`/interaction/${d.uid}`);
+    if (!su || !machine.accepts(su.state, 'registered')) return ctx.redirect(`/interaction/${d.uid}`);
     const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
     const f = await flashOf(ctx, d);
     const view = await beginEnroll(deps, await cxOf(ctx), su.user, kind, signInFlow(d.uid));
@@ -510,7 +503,7 @@ export function signInRoutes(deps: AppDeps): Router {
     const form = await postedForm(ctx);
     const d = await details(ctx);
     const su = await stateAndUser(d);
-    if (su?.state.stage !== 'register')
+    if (!su || !machine.accepts(su.state, 'registered'))
       throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     const cx = await cxOf(ctx);
     const policy = cx.policy;
@@ -529,18 +522,18 @@ export function signInRoutes(deps: AppDeps): Router {
     const creds = await listCredentials(db, su.user.id);
     if (
       mustRegisterSecondFactor(policy, creds) ||
-      needsRegistration(policy, await subjectOf(su.user), resetKinds(creds))
+      needsRegistration(policy, await subjectOf(su.user), resetKinds(creds), deps.methods.gateOf)
     ) {
       return ctx.redirect(`/interaction/${d.uid}`);
     }
-    await proceed(ctx, d, su.user, { ...su.state, registrationOffered: true });
+    await proceed(ctx, d, su.user, machine.apply(su.state, { type: 'registered' })!);
   });
 
   router.post('/interaction/:uid/register-skip', async (ctx) => {
     await postedForm(ctx);
     const d = await details(ctx);
     const su = await stateAndUser(d);
-    if (su?.state.stage !== 'register')
+    if (!su || !machine.accepts(su.state, 'registrationSkipped'))
       throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     const policy = await deps.policy();
     if (mustRegisterSecondFactor(policy, await listCredentials(db, su.user.id))) {
@@ -566,14 +559,14 @@ export function signInRoutes(deps: AppDeps): Router {
       ip: ctx.state.meta.ip,
       userAgent: ctx.state.meta.userAgent,
     });
-    await proceed(ctx, d, su.user, { ...su.state, registrationOffered: true });
+    await proceed(ctx, d, su.user, machine.apply(su.state, { type: 'registrationSkipped' })!);
   });
 
   router.post('/interaction/:uid/change-password', async (ctx) => {
     const form = await postedForm(ctx);
     const d = await details(ctx);
     const su = await stateAndUser(d);
-    if (su?.state.stage !== 'change-password') {
+    if (!su || !machine.accepts(su.state, 'passwordChanged')) {
       throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     }
     const r = await setNewPassword(
@@ -588,18 +581,18 @@ export function signInRoutes(deps: AppDeps): Router {
       return failTo(ctx, d, '', { reasons: r.reasons.map((x) => ctx.state.t(x.key, x.params)) }, 400);
     }
     const user = (await findUserById(db, su.user.id))!;
-    await proceed(ctx, d, user, su.state);
+    await proceed(ctx, d, user, machine.apply(su.state, { type: 'passwordChanged' })!);
   });
 
   router.post('/interaction/:uid/reconfirm', async (ctx) => {
     await postedForm(ctx);
     const d = await details(ctx);
     const su = await stateAndUser(d);
-    if (su?.state.stage !== 'reconfirm')
+    if (!su || !machine.accepts(su.state, 'reconfirmed'))
       throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     await confirmSecurityInfo(deps, su.user, ctx.state.meta);
     const user = (await findUserById(db, su.user.id))!;
-    await proceed(ctx, d, user, su.state);
+    await proceed(ctx, d, user, machine.apply(su.state, { type: 'reconfirmed' })!);
   });
 
   router.post('/interaction/:uid/confirm', async (ctx) => {

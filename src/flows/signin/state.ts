@@ -1,14 +1,9 @@
 import type { Db } from '../../db/knex.ts';
 import { createChallenge, deleteFlowChallenges, findLiveChallenge } from '../../store/challenges.ts';
 
-/** Where a sign-in stands between the password and the end of the interaction. */
-export interface SignInState {
-  userId: string;
-  amr: string[];
-  stage: 'mfa' | 'change-password' | 'register' | 'reconfirm';
-  /** The user already saw (and left) the registration wizard in this sign-in. */
-  registrationOffered?: boolean;
-}
+import type { SignInState } from './machine.ts';
+
+export type { SignInState } from './machine.ts';
 
 const KIND = 'signin.state';
 const TTL_MS = 30 * 60_000;

@@ -1,17 +1,9 @@
-import type { RequestMeta } from '../../account/types.ts';
-import type { AppDeps } from '../../app/deps.ts';
-import { AppError } from '../../http/errors.ts';
-import type { Translate } from '../../i18n/index.ts';
-import { credentialKindOf } from '../../methods/registry.ts';
-import type {
-  FlowId,
-  MethodContext,
-  MethodInput,
-  MethodView,
-  VerificationMethod,
-} from '../../methods/types.ts';
-import type { Policy } from '../../policy/settings.ts';
-import { recordAudit } from '../../store/audit.ts';
+import { AppError } from '../errors.ts';
+import type { Translate } from '../i18n/index.ts';
+import { credentialKindOf } from '../methods/registry.ts';
+import type { FlowId, MethodContext, MethodInput, MethodView, VerificationMethod } from '../methods/types.ts';
+import type { Policy } from '../policy/settings.ts';
+import { recordAudit } from '../store/audit.ts';
 import {
   type Credential,
   deleteCredential,
@@ -20,9 +12,10 @@ import {
   listCredentials,
   renameCredential,
   setDefaultCredential,
-} from '../../store/credentials.ts';
-import { confirmOrganizationCredential } from '../../store/preregistered.ts';
-import { type User, updateSecurityInfoConfirmed } from '../../store/users.ts';
+} from '../store/credentials.ts';
+import { confirmOrganizationCredential } from '../store/preregistered.ts';
+import { type User, updateSecurityInfoConfirmed } from '../store/users.ts';
+import type { AccountDeps, RequestMeta } from './types.ts';
 
 /**
  * Registering, listing and removing security info: shared by the portal and the registration
@@ -45,7 +38,7 @@ export interface MethodRow {
   confirmed: boolean;
 }
 
-export function describeAll(deps: AppDeps, creds: Credential[], t: Translate): MethodRow[] {
+export function describeAll(deps: AccountDeps, creds: Credential[], t: Translate): MethodRow[] {
   const rows: MethodRow[] = [];
   for (const c of creds) {
     const m = deps.methods.forCredential(c.kind);
@@ -73,7 +66,7 @@ export function describeAll(deps: AppDeps, creds: Credential[], t: Translate): M
  * entry per kind of stored credential (a phone serves both texts and calls).
  */
 export function addableMethods(
-  deps: AppDeps,
+  deps: AccountDeps,
   policy: Policy,
   user: User,
   creds: Credential[],
@@ -90,14 +83,14 @@ export function addableMethods(
   });
 }
 
-function methodFor(deps: AppDeps, policy: Policy, user: User, creds: Credential[], kind: string) {
+function methodFor(deps: AccountDeps, policy: Policy, user: User, creds: Credential[], kind: string) {
   const m = addableMethods(deps, policy, user, creds).find((x) => x.kind === kind);
   if (!m) throw new AppError('security_info.not_addable', 400, 'securityInfo.notAddable');
   return m;
 }
 
 export async function beginEnroll(
-  deps: AppDeps,
+  deps: AccountDeps,
   cx: MethodContext,
   user: User,
   kind: string,
@@ -114,7 +107,7 @@ export type FinishResult =
   | { ok: false; error: AppError; step?: true };
 
 export async function finishEnroll(
-  deps: AppDeps,
+  deps: AccountDeps,
   cx: MethodContext,
   user: User,
   kind: string,
@@ -177,7 +170,7 @@ export async function finishEnroll(
 }
 
 export async function removeMethod(
-  deps: AppDeps,
+  deps: AccountDeps,
   user: User,
   credentialId: string,
   meta: RequestMeta,
@@ -209,7 +202,7 @@ export async function removeMethod(
 }
 
 export async function chooseDefault(
-  deps: AppDeps,
+  deps: AccountDeps,
   user: User,
   credentialId: string,
   meta: RequestMeta,
@@ -242,7 +235,7 @@ export async function chooseDefault(
 }
 
 /** Confirms that the registered security info is still right (reconfirmation prompt). */
-export async function confirmSecurityInfo(deps: AppDeps, user: User, meta: RequestMeta): Promise<void> {
+export async function confirmSecurityInfo(deps: AccountDeps, user: User, meta: RequestMeta): Promise<void> {
   const now = deps.clock.now();
   await updateSecurityInfoConfirmed(deps.db, user.id, now);
   await recordAudit(deps.db, {
@@ -258,7 +251,7 @@ export async function confirmSecurityInfo(deps: AppDeps, user: User, meta: Reque
 
 /** Renames a registered method (its label only): 1–64 characters, no control characters. */
 export async function renameMethod(
-  deps: AppDeps,
+  deps: AccountDeps,
   user: User,
   credentialId: string,
   rawName: string,
@@ -294,7 +287,7 @@ export async function renameMethod(
  * for reset under every policy). Audited and notified like any change of security info.
  */
 export async function confirmOrganizationMethod(
-  deps: AppDeps,
+  deps: AccountDeps,
   user: User,
   credentialId: string,
   meta: RequestMeta,
@@ -332,7 +325,7 @@ export async function confirmOrganizationMethod(
 }
 
 /** A pre-registered method used successfully (a code arrived and was typed) is confirmed by that use. */
-export async function confirmByUse(deps: AppDeps, user: User, credentialId: string): Promise<void> {
+export async function confirmByUse(deps: AccountDeps, user: User, credentialId: string): Promise<void> {
   const cred = await findCredential(deps.db, user.id, credentialId);
   if (cred?.source !== 'organization' || cred.confirmedAt) return;
   const now = deps.clock.now();

@@ -1,21 +1,22 @@
-import type { RequestMeta } from '../../account/types.ts';
-import type { Notices } from '../../app/deps.ts';
-import type { Clock } from '../../clock.ts';
-import type { Db } from '../../db/knex.ts';
-import type { VerifyResult } from '../../methods/types.ts';
+import type { Clock } from '../clock.ts';
+import type { Db, Tx } from '../db/knex.ts';
+import type { VerifyResult } from '../methods/types.ts';
 import {
+  counterStatus,
   guard,
   type Outcome,
   secondFactorCounter,
+  secondFactorKey,
   signInCounter,
   signInKey,
-} from '../../security/counters.ts';
-import { hashSecret, needsRehash, verifySecret } from '../../security/passwords.ts';
-import { recordAudit } from '../../store/audit.ts';
-import { clearCounters } from '../../store/counters.ts';
-import { findUserByLogin, normalizeLogin, setPasswordHash, type User } from '../../store/users.ts';
+} from '../security/counters.ts';
+import { hashSecret, needsRehash, verifySecret } from '../security/passwords.ts';
+import { type Activity, recordAudit } from '../store/audit.ts';
+import { clearCounters } from '../store/counters.ts';
+import { findUserByLogin, normalizeLogin, setPasswordHash, type User } from '../store/users.ts';
+import type { Notices, RequestMeta } from './types.ts';
 
-export type { RequestMeta } from '../../account/types.ts';
+export type { RequestMeta } from './types.ts';
 
 export type PasswordResult =
   | { ok: true; user: User }
@@ -39,7 +40,7 @@ export async function checkPassword(
   const audit = (
     result: 'succeeded' | 'failed' | 'blocked',
     reason: string | null,
-    activity = 'signin.password',
+    activity: Activity = 'signin.password',
   ) =>
     recordAudit(deps.db, {
       at: now,
@@ -98,8 +99,29 @@ export async function checkPassword(
 }
 
 /** A successful reset or an administrator clears the lock (SSPR.md §4). */
-export async function clearLockout(db: Db, login: string): Promise<void> {
+export async function clearLockout(db: Tx, login: string): Promise<void> {
   await clearCounters(db, [signInKey(normalizeLogin(login))]);
+}
+
+/** An administrator's unlock: the password's and the second factor's lock, without touching the password. */
+export async function clearLocks(db: Tx, user: Pick<User, 'id' | 'login'>): Promise<void> {
+  await clearCounters(db, [signInKey(normalizeLogin(user.login)), secondFactorKey(user.id)]);
+}
+
+/**
+ * The sign-in lockout as administrators see it: password failures since the last success, and the
+ * lock of the password or of the second factor, whichever ends later.
+ */
+export async function lockStatus(
+  deps: { db: Db; clock: Clock },
+  user: User,
+): Promise<{ failures: number; lockedUntil: Date | null }> {
+  const cx = { db: deps.db, clock: deps.clock };
+  const pwd = await counterStatus(cx, signInCounter(normalizeLogin(user.login), user.id));
+  const second = await counterStatus(cx, secondFactorCounter(user.id));
+  const ends = [pwd.lockedUntil, second.lockedUntil].filter((d): d is Date => !!d);
+  const lockedUntil = ends.length ? new Date(Math.max(...ends.map((d) => d.getTime()))) : null;
+  return { failures: pwd.failures, lockedUntil };
 }
 
 export type SecondFactorResult =
@@ -121,7 +143,7 @@ export async function verifySecondFactor(
   verify: () => Promise<VerifyResult>,
   meta: RequestMeta,
 ): Promise<SecondFactorResult> {
-  const audit = (activity: string, result: 'succeeded' | 'failed' | 'blocked', reason: string | null) =>
+  const audit = (activity: Activity, result: 'succeeded' | 'failed' | 'blocked', reason: string | null) =>
     recordAudit(deps.db, {
       at: deps.clock.now(),
       actorId: user.id,

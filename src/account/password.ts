@@ -1,13 +1,12 @@
-import { announce, type Revocation, revokeEverything } from '../../account/sessions.ts';
-import type { RequestMeta } from '../../account/types.ts';
-import type { AppDeps } from '../../app/deps.ts';
-import type { MessageKey } from '../../i18n/index.ts';
-import { checkPassword as checkPolicy } from '../../policy/password.ts';
-import { guard, signInCounter } from '../../security/counters.ts';
-import { hashSecret, verifySecret } from '../../security/passwords.ts';
-import { recordAudit } from '../../store/audit.ts';
-import { recentPasswordHashes, rememberPassword } from '../../store/password-history.ts';
-import { normalizeLogin, setPasswordHash, type User } from '../../store/users.ts';
+import type { MessageKey } from '../i18n/index.ts';
+import { checkPassword as checkPolicy } from '../policy/password.ts';
+import { guard, signInCounter } from '../security/counters.ts';
+import { hashSecret, verifySecret } from '../security/passwords.ts';
+import { type Activity, recordAudit } from '../store/audit.ts';
+import { recentPasswordHashes, rememberPassword } from '../store/password-history.ts';
+import { normalizeLogin, setPasswordHash, type User } from '../store/users.ts';
+import { announce, type Revocation, revokeEverything } from './sessions.ts';
+import type { AccountDeps, RequestMeta } from './types.ts';
 
 export type Reason = { key: MessageKey; params?: Record<string, string | number> };
 /** `locked`: the account's sign-in lockout refused the current password. */
@@ -20,12 +19,12 @@ export type SetPasswordResult = { ok: true } | { ok: false; reasons: Reason[]; l
  * the first-party session `keepFirstParty` (the portal session in which the user changed it).
  */
 export async function setNewPassword(
-  deps: AppDeps,
+  deps: AccountDeps,
   user: User,
   next: string,
   confirm: string,
   meta: RequestMeta,
-  activity: string,
+  activity: Activity,
   keepFirstParty?: string,
 ): Promise<SetPasswordResult> {
   const policy = await deps.policy();
@@ -85,13 +84,13 @@ export async function setNewPassword(
  * session it is made in (`keepSession`) stays; every other session of the user ends.
  */
 export async function changePassword(
-  deps: AppDeps,
+  deps: AccountDeps,
   user: User,
   input: { current: string; next: string; confirm: string },
   meta: RequestMeta,
   keepSession?: string,
 ): Promise<SetPasswordResult> {
-  const audit = (activity: string, result: 'failed' | 'blocked', reason: string) =>
+  const audit = (activity: Activity, result: 'failed' | 'blocked', reason: string) =>
     recordAudit(deps.db, {
       at: deps.clock.now(),
       actorId: user.id,

@@ -1,0 +1,72 @@
+import type { Clock } from '../../clock.ts';
+import type { Config } from '../../config.ts';
+import type { Db, Tx } from '../../db/knex.ts';
+import { AppError } from '../../http/errors.ts';
+import type { MessageKey } from '../../i18n/index.ts';
+import type { MethodRegistry } from '../../methods/registry.ts';
+import type { BackchannelDelivery } from '../../oidc/backchannel.ts';
+import type { SecretBox } from '../../security/secrets.ts';
+import { type Activity, type AuditResult, recordAudit } from '../../store/audit.ts';
+import type { User } from '../../store/users.ts';
+import type { Actor } from './permissions.ts';
+import { FieldError } from './validation.ts';
+
+/**
+ * Administration without Koa: the API, the console and the CLI call these, so each operation checks
+ * the same permission, validates the same way and records exactly one audit event with its actor.
+ */
+export interface AdminDeps {
+  db: Db;
+  box: SecretBox;
+  clock: Clock;
+  methods: MethodRegistry;
+  /** The provider's client cache, dropped after a client changes. */
+  clients?: { invalidate(clientId?: string): void };
+  /** Tells a user their password was changed (absent in the CLI). */
+  notices?: { passwordChanged(user: User, meta: { ip: string; userAgent: string }): Promise<boolean> };
+  /** Sends back-channel logout tokens after a reset or disable (absent when the CLI runs alone). */
+  backchannel?: BackchannelDelivery;
+  /** For notices queued by administration (the issuer, the default language); absent: none are queued. */
+  config?: Config;
+}
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function audit(
+  db: Tx,
+  deps: AdminDeps,
+  actor: Actor,
+  activity: Activity,
+  subjectId: string | null,
+  details: Record<string, unknown> = {},
+  result: AuditResult = 'succeeded',
+): Promise<void> {
+  await recordAudit(db, {
+    at: deps.clock.now(),
+    actorId: actor.id,
+    subjectId,
+    activity,
+    result,
+    ip: actor.ip ?? null,
+    userAgent: actor.userAgent ?? null,
+    details: { via: actor.via, ...details },
+  });
+}
+
+export const notFound = (what: 'user' | 'group' | 'client') =>
+  new AppError(
+    `${what}.not_found`,
+    404,
+    what === 'user'
+      ? 'admin.error.userNotFound'
+      : what === 'group'
+        ? 'admin.error.groupNotFound'
+        : 'admin.error.clientNotFound',
+  );
+
+export const conflict = (code: string, key: MessageKey, field = 'body') =>
+  new FieldError({ [field]: { key } }, 409, code);
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
