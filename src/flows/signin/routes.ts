@@ -16,6 +16,7 @@ import { applyUiLocales, render } from '../../http/views.ts';
 import { credentialsFor } from '../../methods/registry.ts';
 import type { VerificationMethod } from '../../methods/types.ts';
 import { ACR_MFA, ACR_PASSWORD } from '../../oidc/acr.ts';
+import { PORTAL_CLIENT_ID } from '../../oidc/builtin-clients.ts';
 import { ADMIN_SCOPE, adminScopeForUsers } from '../../oidc/clients.ts';
 import { mfaRequested } from '../../oidc/provider.ts';
 import type { Policy } from '../../policy/settings.ts';
@@ -209,9 +210,10 @@ export function signInRoutes(deps: AppDeps): Router {
           typeof d.params.prompt === 'string' &&
           d.params.prompt.split(' ').includes('login'),
         // Why: an app that needs a second factor (the console after first setup), or a recent sign-in.
-        stepUpMessage: mfaRequested(d.params)
-          ? ctx.state.t('signin.stepUpMfa', { client: await clientName(d.params.client_id as string, ctx) })
-          : ctx.state.t('signin.stepUp'),
+        stepUpMessage:
+          d.params.client_id !== PORTAL_CLIENT_ID && mfaRequested(d.params)
+            ? ctx.state.t('signin.stepUpMfa', { client: await clientName(d.params.client_id as string, ctx) })
+            : ctx.state.t('signin.stepUp'),
         passkey,
         ...extra,
       },
