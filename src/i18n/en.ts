@@ -1182,6 +1182,20 @@ export const en = {
   'admin.user.deleteConfirm': 'Delete {login}',
   'admin.user.deleteCancel': 'Cancel',
   'admin.user.done.deleted': 'The user {login} was deleted.',
+  // -- codes on request, post/redirect/get, not-found page, first administrator --
+  'code.send.sms': 'Text me a code',
+  'code.send.voice': 'Call me with a code',
+  'code.send.email': 'Email me a code',
+  'code.sendLead.sms': 'We send a code by text message to your mobile phone when you ask for one.',
+  'code.sendLead.voice': 'We call your phone and read a code when you ask for one.',
+  'code.sendLead.email': 'We send a code to your alternate email address when you ask for one.',
+  'code.resendWait': 'You can ask for a new code in {seconds} s.',
+  'code.resendReady': 'You can ask for a new code now.',
+  'notFound.title': 'Page not found',
+  'notFound.lead': 'There is no page at this address. Check the address, or start again from the home page.',
+  'notFound.home': 'Go to the home page',
+  'signin.stepUpMfa':
+    '{client} needs a sign-in with a second factor. Sign in again with your password and one of the methods you registered.',
   // -- users import: batches, jobs and progress (issue 16) --
   'admin.import.raced': 'This user ID was created by someone else during the import; import the file again.',
   'admin.import.tooLarge': 'The file is larger than {max} MB; split it.',

@@ -1204,6 +1204,21 @@ export const ja: Record<MessageKey, string> = {
   'admin.user.deleteConfirm': '{login} を削除',
   'admin.user.deleteCancel': 'キャンセル',
   'admin.user.done.deleted': 'ユーザー {login} を削除しました。',
+  // -- codes on request, post/redirect/get, not-found page, first administrator --
+  'code.send.sms': 'テキストメッセージでコードを受け取る',
+  'code.send.voice': '電話でコードを受け取る',
+  'code.send.email': 'メールでコードを受け取る',
+  'code.sendLead.sms': 'ご依頼いただいたときに、携帯電話へテキストメッセージでコードを送ります。',
+  'code.sendLead.voice': 'ご依頼いただいたときに、お使いの電話にかけてコードを読み上げます。',
+  'code.sendLead.email': 'ご依頼いただいたときに、予備のメールアドレスへコードを送ります。',
+  'code.resendWait': '{seconds} 秒後に新しいコードを要求できます。',
+  'code.resendReady': '新しいコードを要求できます。',
+  'notFound.title': 'ページが見つかりません',
+  'notFound.lead':
+    'このアドレスにはページがありません。アドレスを確認するか、ホームページからやり直してください。',
+  'notFound.home': 'ホームページへ',
+  'signin.stepUpMfa':
+    '{client} には 2 段階目の認証を含むサインインが必要です。パスワードと、登録した方法のいずれかでもう一度サインインしてください。',
   // -- users import: batches, jobs and progress (issue 16) --
   'admin.import.raced':
     'このユーザー ID はインポート中に他の操作で作成されました。ファイルをもう一度インポートしてください。',

@@ -76,7 +76,7 @@ async function page(
   template: string,
   data: Record<string, unknown>,
 ) {
-  const { organizationName, accentColor } = await policyOf(deps);
+  const { organizationName, accentColor, logoUrl } = await policyOf(deps);
   const locale = localeOf(ctx, deps.config.defaultLocale);
   const t = translator(locale);
   ctx.type = 'text/html; charset=utf-8';
@@ -86,9 +86,9 @@ async function page(
     locale,
     locales: ['en', 'ja'],
     org: organizationName,
-    // The provider's own pages (logout, errors) carry the organization's colour too; its logo is an
-    // image from another origin this page's CSP does not allow, so the layout's mark shows instead.
-    brandCss: brandCssHref({ org: organizationName, logoUrl: '', accentColor }),
+    // The provider's own pages (logout, errors) carry the organization's logo and colour too: the
+    // app's last middleware allowed the logo's origin in this response's CSP (app/http.ts).
+    brandCss: brandCssHref({ org: organizationName, logoUrl, accentColor }),
     status: ctx.status,
     here: '/',
     dev: !deps.config.production,
