@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { calculateJwkThumbprint, exportJWK } from 'jose';
+import * as oidc from 'openid-client';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { addClientViaCli, REDIRECT_URI, setPolicy } from '../helpers/rp.ts';
+import { addClientViaCli, discover, REDIRECT_URI, setPolicy } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 /** Discovery completeness (locales, documentation and policy addresses) and RFC 6749 §5.2 error codes. */
@@ -46,6 +48,46 @@ describe(`discovery and token endpoint errors (${backendName})`, () => {
     // The endpoints that answer CORS per client (cors-clients.test.ts) are all advertised.
     for (const k of ['token_endpoint', 'userinfo_endpoint', 'revocation_endpoint', 'introspection_endpoint'])
       assert.match(md[k], /^http:\/\/localhost:\d+\//, k);
+  });
+
+  it('DPoP, advertised by the library, works: a proof binds the token, and the bound token is no bearer token', async () => {
+    const md = await discovery();
+    assert.ok(
+      Array.isArray(md.dpop_signing_alg_values_supported) && md.dpop_signing_alg_values_supported.length,
+    );
+    const c = await addClientViaCli(srv, [
+      'ops-bot',
+      '--redirect-uri',
+      REDIRECT_URI,
+      '--grant-type',
+      'client_credentials',
+      '--first-party',
+      '--admin',
+    ]);
+    const config = await discover(srv.issuer, c.clientId, c.secret);
+    const keys = await oidc.randomDPoPKeyPair('ES256');
+    const tokens = await oidc.clientCredentialsGrant(
+      config,
+      { scope: 'admin' },
+      { DPoP: oidc.getDPoPHandle(config, keys) },
+    );
+    assert.equal(tokens.token_type.toLowerCase(), 'dpop');
+    // Introspection shows the binding to the proof key's thumbprint.
+    const intro = await oidc.tokenIntrospection(config, tokens.access_token);
+    assert.equal(intro.active, true);
+    const jkt = await calculateJwkThumbprint(await exportJWK(keys.publicKey));
+    assert.equal((intro.cnf as { jkt?: string } | undefined)?.jkt, jkt);
+    // The attack: the bound token, stolen and replayed as a plain bearer token, opens nothing.
+    const stolen = await fetch(`${srv.issuer}/api/admin/v1/me`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    assert.equal(stolen.status, 401);
+    // The same client's unbound token does (so the 401 is the binding, not the client).
+    const plain = await oidc.clientCredentialsGrant(config, { scope: 'admin' });
+    const ok = await fetch(`${srv.issuer}/api/admin/v1/me`, {
+      headers: { authorization: `Bearer ${plain.access_token}` },
+    });
+    assert.equal(ok.status, 200);
   });
 
   it('answers unauthorized_client for a grant type the client is not registered for', async () => {
