@@ -19,9 +19,11 @@ import knexFactory, { type Knex } from 'knex';
 import { systemClock } from '../src/clock.ts';
 import { migrateLatest } from '../src/db/migrate.ts';
 import { loadReport } from '../src/flows/admin/reports.ts';
+import { parseFilter } from '../src/flows/admin/scim/filter.ts';
 import { createMethodRegistry } from '../src/methods/index.ts';
 import { queryAudit } from '../src/store/audit-query.ts';
 import { searchUsers } from '../src/store/directory.ts';
+import { scimUserPage } from '../src/store/scim.ts';
 import { listUsers } from '../src/store/users.ts';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -165,6 +167,25 @@ const MEASURES: Measure[] = [
     run: (db) => searchUsers(db, { limit: 50, after: 'user99999' }),
   },
   { name: 'tobira user list (1000)', run: (db) => listUsers(db, { limit: 1000 }) },
+  // SCIM (issue 16): a filtered, counted page of 200, as an identity-management tool asks for it.
+  ...(
+    [
+      ['SCIM userName eq', (s) => `userName eq "user${Math.floor(s.users / 3)}"`],
+      ['SCIM emails.value eq', (s) => `emails.value eq "user${Math.floor(s.users / 3)}@example.com"`],
+      ['SCIM externalId eq', () => 'externalId eq "E-1"'],
+      ['SCIM displayName co', () => 'displayName co "number 12345"'],
+      ['SCIM userName sw (counts every match)', () => 'userName sw "user1"'],
+      ['SCIM no filter, first page', () => ''],
+    ] as Array<[string, (s: { users: number }) => string]>
+  ).map(([name, filter]) => ({
+    name,
+    run: (db: Knex, s: { users: number }) =>
+      scimUserPage(db, { filter: filter(s) ? parseFilter(filter(s)) : undefined, startIndex: 1, count: 200 }),
+  })),
+  {
+    name: 'SCIM page at startIndex 50000 (offset)',
+    run: (db) => scimUserPage(db, { startIndex: 50_000, count: 200 }),
+  },
 ];
 
 /** Stable across sizes: user i has the same id in both databases (md5('user' || i)). */

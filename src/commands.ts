@@ -18,6 +18,11 @@ import {
 } from './oidc/clients.ts';
 import { rotateKeys } from './oidc/keys.ts';
 import {
+  createRegistrationToken,
+  listRegistrationTokens,
+  revokeRegistrationToken,
+} from './oidc/registration.ts';
+import {
   parseCliValue,
   policyFromSettings,
   questionSettingsProblem,
@@ -73,12 +78,18 @@ export const USAGE = `Usage: tobira <command> [options]   (add --json for machin
   client add CLIENT_ID --redirect-uri URI [--redirect-uri URI...] [--public]
              [--grant-type T...] [--first-party] [--post-logout-redirect-uri URI...]
              [--backchannel-logout-uri URI [--backchannel-logout-session-required]]
-             [--name NAME] [--scope "S1 S2"] [--admin]
+             [--name NAME] [--scope "S1 S2"] [--admin] [--scim]
              [--id-token-alg ES256|RS256|PS256|EdDSA]
              [--auth-method client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt]
              [--jwks JSON|@FILE | --jwks-uri URI] [--default-max-age SECONDS] [--require-auth-time]
+             [--frontchannel-logout-uri URI [--frontchannel-logout-session-required]]
+             [--cors-origin ORIGIN...]
                                             --admin grants the admin scope (admin API); denied by default
+                                            --scim grants the scim scope (SCIM /scim/v2/); needs --first-party
   client list
+  client registration-token create [--expires-in-days N] | list | revoke ID
+                                            initial access tokens for Dynamic Client Registration
+                                            (DYNAMIC_CLIENT_REGISTRATION=on); the token is shown once
   policy show
   policy set KEY VALUE                      VALUE is JSON (true, 2, ["a"]) or a plain string
   keys rotate                               add new signing keys; old ones stay published until expiry
@@ -386,6 +397,7 @@ async function dispatch(
       name: { type: 'string' },
       scope: { type: 'string' },
       admin: { type: 'boolean' },
+      scim: { type: 'boolean' },
       ...CLIENT_SETTING_FLAGS,
     });
     const clientId = positionals[0];
@@ -412,12 +424,19 @@ async function dispatch(
         name: values.name as string | undefined,
         scope: values.scope as string | undefined,
         admin: !!values.admin,
+        scim: !!values.scim,
         ...(settings as Partial<import('./oidc/clients.ts').ClientSpec>),
       },
       clock.now(),
+      { production: cx.config?.production },
     );
     cx.onClientsChanged?.();
-    await audit('admin.client.create', null, { clientId, via: 'cli', admin: !!values.admin });
+    await audit('admin.client.create', null, {
+      clientId,
+      via: 'cli',
+      admin: !!values.admin,
+      ...(values.scim ? { scim: true } : {}),
+    });
     print(
       secret
         ? `created client ${clientId}\nclient_secret: ${secret}\n(shown once: store it now)`
@@ -427,6 +446,58 @@ async function dispatch(
     return 0;
   }
 
+  if (cmd === 'client' && sub === 'registration-token') {
+    const action = argv[2];
+    const { values, positionals } = args(argv.slice(3), { 'expires-in-days': { type: 'string' } });
+    const now = clock.now();
+    if (action === 'create') {
+      if (positionals.length) throw new UsageError('client registration-token create: no arguments');
+      const raw = values['expires-in-days'] as string | undefined;
+      if (raw !== undefined && (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > 3650))
+        throw new UsageError('--expires-in-days: a whole number of days, 1 to 3650');
+      const t = await createRegistrationToken(db, now, raw === undefined ? undefined : Number(raw));
+      await audit('admin.client.registration_token_create', null, {
+        tokenId: t.id,
+        expiresAt: t.expiresAt?.toISOString() ?? null,
+      });
+      print(
+        `initial access token ${t.id}${t.expiresAt ? ` (expires ${t.expiresAt.toISOString()})` : ''}\n` +
+          `token: ${t.token}\n(shown once: store it now; only its hash is kept)`,
+        { id: t.id, token: t.token, expires_at: t.expiresAt?.toISOString() ?? null },
+      );
+      return 0;
+    }
+    if (action === 'list') {
+      if (positionals.length) throw new UsageError('client registration-token list: no arguments');
+      const rows = await listRegistrationTokens(db, now);
+      print(
+        rows
+          .map(
+            (r) =>
+              `${r.id}\tcreated ${r.createdAt.toISOString()}\texpires ${r.expiresAt?.toISOString() ?? 'never'}`,
+          )
+          .join('\n') || 'no registration tokens',
+        rows.map((r) => ({
+          id: r.id,
+          created_at: r.createdAt.toISOString(),
+          expires_at: r.expiresAt?.toISOString() ?? null,
+        })),
+      );
+      return 0;
+    }
+    if (action === 'revoke') {
+      if (positionals.length !== 1) throw new UsageError('client registration-token revoke: exactly one ID');
+      const id = positionals[0].toLowerCase();
+      if (!/^[0-9a-f]{8,64}$/.test(id))
+        throw new UsageError('client registration-token revoke: ID is the hex id that list shows');
+      if (!(await revokeRegistrationToken(db, id))) throw new NotFound(`no registration token ${id}`);
+      await audit('admin.client.registration_token_revoke', null, { tokenId: id.slice(0, 12) });
+      print(`revoked registration token ${id}`, { revoked: id });
+      return 0;
+    }
+    throw new UsageError('client registration-token: create, list or revoke');
+  }
+
   if (cmd === 'client' && sub === 'list') {
     args(argv.slice(2));
     const clients = await listClients(db);
@@ -434,6 +505,7 @@ async function dispatch(
       client_id: c.clientId,
       first_party: c.firstParty,
       admin: c.adminGranted,
+      scim: c.scimGranted,
       grant_types: c.metadata.grant_types,
       redirect_uris: c.metadata.redirect_uris,
     }));

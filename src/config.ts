@@ -30,6 +30,8 @@ export interface Config {
   readonly metricsToken: string | undefined;
   /** Non-public networks (CIDR) that back-channel logout tokens may be sent to. */
   readonly backchannelAllowedNetworks: readonly string[];
+  /** Dynamic Client Registration at /reg with an initial access token (DYNAMIC_CLIENT_REGISTRATION=on). */
+  readonly dynamicClientRegistration: boolean;
   /** Worker processes (node:cluster); 1 means no cluster. */
   readonly workers: number;
   /** Seconds between SIGTERM (readiness turns 503) and closing the listener. */
@@ -207,6 +209,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }
     return Number(raw);
   };
+  const dcr = (get('DYNAMIC_CLIENT_REGISTRATION') ?? 'off').toLowerCase();
+  if (dcr !== 'on' && dcr !== 'off')
+    problems.push(`DYNAMIC_CLIENT_REGISTRATION: expected on or off, got "${dcr}"`);
   const workers = count('WORKERS', databaseUrl ? availableParallelism() : 1, 1, 256);
   if (workers > 1 && !databaseUrl)
     problems.push(
@@ -251,6 +256,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     organizationCountry,
     metricsToken,
     backchannelAllowedNetworks,
+    dynamicClientRegistration: dcr === 'on',
     workers,
     shutdownDrainSeconds,
     shutdownTimeoutSeconds,

@@ -113,6 +113,25 @@ export async function notifyOrganizationMethodChanged(
   });
 }
 
+/**
+ * The notice of notifyOrganizationMethodChanged as an email to queue (the CSV import queues a
+ * batch's notices in one insert); undefined when the user has no address.
+ */
+export function organizationMethodEmail(
+  deps: Pick<NoticeDeps, 'clock' | 'config'>,
+  user: User,
+  change: OrganizationMethodChange,
+  methodLabel: string,
+  meta: RequestMeta,
+): QueuedEmail | undefined {
+  return noticeEmail(deps, user, meta, 'notice-security-info', `notice.organization_method_${change}`, {
+    subjectKey: `notice.orgMethod.${change}.subject` as MessageKey,
+    bodyKey: `notice.orgMethod.${change}.body` as MessageKey,
+    method: oneLine(methodLabel, 120),
+    portalUrl: `${deps.config.issuer}/my/security-info`,
+  });
+}
+
 /** Tells the user by email that their password was changed. Returns whether a message was queued. */
 export async function notifyPasswordChanged(
   deps: NoticeDeps,
@@ -248,28 +267,39 @@ async function sendNotice(
   data: EmailData,
   toAddress?: string,
 ): Promise<boolean> {
-  const to = (toAddress ?? user.email)?.trim();
-  if (!to) return false;
-  const locale = userLocale(user, deps.config);
-  await queueEmail(
-    deps,
-    {
-      to,
-      locale,
-      template,
-      purpose,
-      data: {
-        ...data,
-        name: oneLine(user.displayName || user.login, 100),
-        login: oneLine(user.login, 100),
-        when: formatDateTime(deps.clock.now(), locale, timeZoneOf(deps.config.organizationCountry)),
-        ip: oneLine(meta.ip ?? '', 64),
-        device: oneLine(meta.userAgent ?? '', 200),
-      },
-    },
-    user.id ?? null,
-  );
+  const email = noticeEmail(deps, user, meta, template, purpose, data, toAddress);
+  if (!email) return false;
+  await queueEmail(deps, email, user.id ?? null);
   return true;
+}
+
+/** The email a notice would queue, or undefined when the user has no address. */
+function noticeEmail(
+  deps: Pick<NoticeDeps, 'clock' | 'config'>,
+  user: User,
+  meta: RequestMeta,
+  template: string,
+  purpose: string,
+  data: EmailData,
+  toAddress?: string,
+): QueuedEmail | undefined {
+  const to = (toAddress ?? user.email)?.trim();
+  if (!to) return undefined;
+  const locale = userLocale(user, deps.config);
+  return {
+    to,
+    locale,
+    template,
+    purpose,
+    data: {
+      ...data,
+      name: oneLine(user.displayName || user.login, 100),
+      login: oneLine(user.login, 100),
+      when: formatDateTime(deps.clock.now(), locale, timeZoneOf(deps.config.organizationCountry)),
+      ip: oneLine(meta.ip ?? '', 64),
+      device: oneLine(meta.userAgent ?? '', 200),
+    },
+  };
 }
 
 // ------------------------------------------------------------------------------------------------

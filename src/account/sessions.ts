@@ -64,11 +64,12 @@ export async function endEverything(
  * Signing out of a first-party app: its session row, and the provider session it was signed in
  * through (found by the sid of the app's ID token), with that session's grants, unless a grant was
  * meant to outlive logout (offline access); every app of that provider session gets a logout token.
+ * Returns those apps with their sids (front-channel logout frames them in the browser).
  */
 export async function endSignOut(
   deps: SessionDeps,
   s: { idHash: string; userId: string; clientId: string; sid: string | null },
-): Promise<void> {
+): Promise<Logout[]> {
   const r = await deps.db.transaction(async (trx) => {
     await deleteSession(trx, s.idHash);
     const out: Revocation = { revoked: 1, logouts: [] };
@@ -85,4 +86,6 @@ export async function endSignOut(
     return out;
   });
   announce(deps, r);
+  // The apps of the ended session, for front-channel logout in the browser.
+  return r.logouts;
 }

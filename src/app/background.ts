@@ -4,6 +4,7 @@ import { recordAbandoned } from '../flows/reset/service.ts';
 import type { Logger } from '../logger.ts';
 import { sweepChallenges } from '../store/challenges.ts';
 import { sweepCounters } from '../store/counters.ts';
+import { sweepImportJobs } from '../store/import-jobs.ts';
 import { isServerDatabase, withAdvisoryLock } from '../store/locks.ts';
 import { sweepNotices } from '../store/notice-queue.ts';
 import { sweepExpired } from '../store/oidc.ts';
@@ -123,7 +124,7 @@ const NOTICE_POLL_MS = 5_000;
 const NOTICE_SENT_KEEP_MS = 24 * 3600_000;
 const NOTICE_FAILED_KEEP_MS = 30 * 24 * 3600_000;
 
-/** Deletes what has expired everywhere (OIDC rows, abandoned resets, counters, audit past retention, outbox, sessions, notices, challenges). */
+/** Deletes what has expired everywhere (OIDC rows, abandoned resets, counters, audit past retention, outbox, import jobs, sessions, notices, challenges). */
 export async function sweepExpiredRows(deps: AppDeps): Promise<number> {
   const { db, clock } = deps;
   // Bounded per table (issue 12): small transactions, a cap per run; the next run continues.
@@ -137,6 +138,7 @@ export async function sweepExpiredRows(deps: AppDeps): Promise<number> {
   total += await sweepCounters(db, clock.now());
   total += await sweepAuditRetention(deps);
   total += await sweepOutbox(db, clock.now());
+  total += await sweepImportJobs(db, clock.now());
   total += await sweepSessions(db, clock.now());
   const now = clock.now().getTime();
   total += await sweepNotices(db, new Date(now - NOTICE_SENT_KEEP_MS), new Date(now - NOTICE_FAILED_KEEP_MS));

@@ -33,6 +33,7 @@ import { ClientCache, ensureBuiltinClient } from '../oidc/clients.ts';
 import { InternalClient } from '../oidc/internal-client.ts';
 import { ensureKeys, loadKeySet, rotateKeys } from '../oidc/keys.ts';
 import { createProvider } from '../oidc/provider.ts';
+import { storeRegisteredClient } from '../oidc/registration.ts';
 import { createPow } from '../security/pow.ts';
 import { phonePaused } from '../security/rate-limits.ts';
 import type { SecretBox } from '../security/secrets.ts';
@@ -209,6 +210,11 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       keys: keySet,
       loadClient: async (id) => (await clients.get(id))?.payload,
       clientInfo: (id) => clients.get(id),
+      corsOrigins: () => clients.knownOrigins(),
+      registerClient: async (payload) => {
+        await storeRegisteredClient(db, box, payload, clock.now());
+        clients.invalidate(String(payload.client_id));
+      },
       policy: () => policyCache.get(),
     });
     p.on('grant.success', (ctx) =>

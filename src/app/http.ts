@@ -4,6 +4,7 @@ import Koa, { type Context, type Next } from 'koa';
 import { adminApiRoutes } from '../flows/admin/api.ts';
 import { ADMIN_CSS } from '../flows/admin/assets.ts';
 import { adminConsoleRoutes } from '../flows/admin/console.ts';
+import { scimRoutes } from '../flows/admin/scim/routes.ts';
 import { demoRoutes } from '../flows/demo/routes.ts';
 import { devRoutes } from '../flows/dev/routes.ts';
 import { inviteRoutes } from '../flows/invite/routes.ts';
@@ -239,6 +240,7 @@ export async function createHttp(deps: AppDeps, parts: HttpParts): Promise<Koa> 
   if (!config.production) app.use(devRoutes(deps).routes());
   app.use(styleRoutes(deps).routes());
   app.use(adminApiRoutes(deps).routes());
+  app.use(scimRoutes(deps).routes());
   app.use((await adminConsoleRoutes(deps)).routes());
 
   // Everything else is the OpenID Provider's.

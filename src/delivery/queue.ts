@@ -2,7 +2,7 @@ import type { Clock } from '../clock.ts';
 import type { Locale } from '../config.ts';
 import type { Tx } from '../db/knex.ts';
 import type { SecretBox } from '../security/secrets.ts';
-import { enqueueNotice, type NoticeKind } from '../store/notice-queue.ts';
+import { enqueueNotice, enqueueNotices, type NoticeKind } from '../store/notice-queue.ts';
 import type { EmailData } from './templates.ts';
 
 /*
@@ -46,6 +46,23 @@ export function queueNotice(
 /** Queues one email; `userId` names the account it is about (shown to administrators if it fails). */
 export function queueEmail(q: QueueDeps, email: QueuedEmail, userId: string | null = null): Promise<number> {
   return queueNotice(q, 'email', email.purpose, email, userId);
+}
+
+/** Queues several emails in one insert (the CSV import's notices of one batch). */
+export function queueEmails(
+  q: QueueDeps,
+  emails: ReadonlyArray<{ email: QueuedEmail; userId: string | null }>,
+): Promise<void> {
+  return enqueueNotices(
+    q.db,
+    emails.map(({ email, userId }) => ({
+      kind: 'email' as const,
+      purpose: email.purpose,
+      userId,
+      payload: q.box.encrypt(SEAL, JSON.stringify(email)),
+    })),
+    q.clock.now(),
+  );
 }
 
 export function openQueued<T>(box: SecretBox, sealed: string): T {

@@ -3,8 +3,10 @@ import type { Context } from 'koa';
 import { endSignOut } from '../account/sessions.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { AppError } from '../http/errors.ts';
+import { render } from '../http/views.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { ACR_MFA } from '../oidc/acr.ts';
+import { type FrontchannelMetadata, frameOrigins, frontchannelFrames } from '../oidc/frontchannel.ts';
 import type { InternalClient, TokenResult } from '../oidc/internal-client.ts';
 import { deleteSession, type FirstPartySessionRow, findSession, insertSession } from '../store/sessions.ts';
 import { findUserById, type User } from '../store/users.ts';
@@ -190,16 +192,26 @@ export class FirstPartySessions {
   /**
    * Signs out: this session and the provider session it came from end at once (with back-channel
    * logout to the other apps of that session); the browser then passes the provider's end-session
-   * endpoint, which clears the provider's cookie (and asks nothing, the session being over).
+   * endpoint, which clears the provider's cookie (and asks nothing, the session being over). When
+   * apps of that session registered front-channel logout, a page frames them first.
    */
   async signOut(ctx: Context, postLogoutRedirectUri: string, fallback: string): Promise<void> {
     const s = await this.current(ctx);
     ctx.cookies.set(this.opts.cookie, null, this.#cookie);
     if (!s) return ctx.redirect(fallback);
-    await endSignOut(this.#deps, s.session);
-    ctx.redirect(
-      s.session.idToken ? this.opts.rp.logoutUrl(s.session.idToken, postLogoutRedirectUri) : fallback,
+    const ended = await endSignOut(this.#deps, s.session);
+    const next = s.session.idToken
+      ? this.opts.rp.logoutUrl(s.session.idToken, postLogoutRedirectUri)
+      : fallback;
+    // Front-channel logout: the apps of the ended session that asked for it, framed before going on.
+    const frames = await frontchannelFrames(
+      this.#deps.config.issuer,
+      ended,
+      async (id) => (await this.#deps.clients.get(id))?.payload as FrontchannelMetadata | undefined,
     );
+    if (!frames.length) return ctx.redirect(next);
+    ctx.state.frameSrc = frameOrigins(frames);
+    render(ctx, this.#deps.views, 'signin/frontchannel', { frames, continueUrl: next });
   }
 
   /** Forgets the browser's session (e.g. before signing in again as someone else). */

@@ -32,6 +32,7 @@ const FILES: Record<string, { file: string; type: string }> = {
     type: 'text/javascript; charset=utf-8',
   },
   '/assets/pow.js': { file: 'public/pow.js', type: 'text/javascript; charset=utf-8' },
+  '/assets/frontchannel.js': { file: 'public/frontchannel.js', type: 'text/javascript; charset=utf-8' },
   '/assets/local-time.js': { file: 'public/local-time.js', type: 'text/javascript; charset=utf-8' },
   '/assets/favicon.svg': { file: 'public/favicon.svg', type: 'image/svg+xml' },
   '/favicon.svg': { file: 'public/favicon.svg', type: 'image/svg+xml' },

@@ -111,8 +111,12 @@ export function refuseControlCharacters() {
 }
 
 /** Reads a JSON object body (API routes). */
-export async function readJson(ctx: Context, limit = FORM_LIMIT): Promise<unknown> {
-  if (!ctx.is('application/json')) throw new AppError('request.content_type', 415, 'error.http.415');
+export async function readJson(
+  ctx: Context,
+  limit = FORM_LIMIT,
+  types: readonly string[] = ['application/json'],
+): Promise<unknown> {
+  if (!ctx.is(...types)) throw new AppError('request.content_type', 415, 'error.http.415');
   const raw = await readRaw(ctx, limit);
   let parsed: unknown;
   try {

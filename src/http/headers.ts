@@ -35,10 +35,14 @@ export function securityHeaders(https: boolean) {
         typeof ctx.state.imgOrigin === 'string' && /^https?:\/\/[^\s;,'"]+$/.test(ctx.state.imgOrigin)
           ? ` ${ctx.state.imgOrigin}`
           : '';
-      ctx.set(
-        'Content-Security-Policy',
-        img ? CSP.replace("img-src 'self' data:", `img-src 'self' data:${img}`) : CSP,
-      );
+      // Front-channel logout frames the apps that signed out: frames from their origins only.
+      const frames = Array.isArray(ctx.state.frameSrc)
+        ? (ctx.state.frameSrc as unknown[]).filter(
+            (o): o is string => typeof o === 'string' && /^https?:\/\/[A-Za-z0-9.:[\]-]+$/.test(o),
+          )
+        : [];
+      const csp = img ? CSP.replace("img-src 'self' data:", `img-src 'self' data:${img}`) : CSP;
+      ctx.set('Content-Security-Policy', frames.length ? `${csp}; frame-src ${frames.join(' ')}` : csp);
       ctx.set('Cache-Control', 'no-store');
     }
   };

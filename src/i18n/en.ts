@@ -1182,6 +1182,73 @@ export const en = {
   'admin.user.deleteConfirm': 'Delete {login}',
   'admin.user.deleteCancel': 'Cancel',
   'admin.user.done.deleted': 'The user {login} was deleted.',
+  // -- users import: batches, jobs and progress (issue 16) --
+  'admin.import.raced': 'This user ID was created by someone else during the import; import the file again.',
+  'admin.import.tooLarge': 'The file is larger than {max} MB; split it.',
+  'admin.import.job.notFound': 'There is no such import.',
+  'admin.import.job.title': 'Importing users',
+  'admin.import.job.running':
+    'Importing: {rows} rows done so far ({created} created, {updated} updated, {unchanged} unchanged, {failed} with errors). This page updates itself.',
+  'admin.import.job.queued': 'The import is about to start. This page updates itself.',
+  'admin.import.job.failedRun':
+    'The import stopped: {message}. The batches written before stay written; import the file again to finish.',
+  'admin.import.job.interrupted':
+    'The import was interrupted (the server stopped). The batches written before stay written; import the file again to finish.',
+  'admin.import.job.internal': 'an unexpected error (the server log has its details)',
+  'admin.import.job.back': 'Import another file',
+  // -- relying parties: front-channel logout, CORS origins --
+  'frontchannel.title': 'Signing out of your apps',
+  'frontchannel.lead': 'You are being signed out of the apps you used. This page continues by itself.',
+  'frontchannel.frame': 'Signing out of an app',
+  'frontchannel.continue': 'Continue',
+  'frontchannel.admin.uri': 'Front-channel logout URI',
+  'frontchannel.admin.sessionRequired': 'Add iss and sid to the front-channel logout URI',
+  'frontchannel.admin.sidNeedsUri': 'Adding iss and sid needs a front-channel logout URI.',
+  'frontchannel.admin.uriInvalid': 'Enter an absolute http(s) address without a fragment.',
+  'frontchannel.admin.httpsRequired': 'Use https (http is allowed only for localhost in production).',
+  'frontchannel.admin.sameOrigin': 'Use the scheme, host and port of one of the redirect URIs.',
+  'cors.admin.origins': 'Allowed CORS origins',
+  'cors.admin.originsHint':
+    'One per line, such as https://app.example.com. A public app is also allowed its redirect URIs’ origins.',
+  'cors.admin.originInvalid':
+    'Enter an origin: http(s)://host and an optional port, no path and no wildcard.',
+  'activity.oidc.client_register': 'Application registered itself',
+  'activity.admin.client.registration_token_create': 'Registration token created',
+  'activity.admin.client.registration_token_revoke': 'Registration token revoked',
+  // -- SCIM provisioning (issue 16) --
+  'scim.client.firstPartyOnly': 'Only a first-party client can be granted SCIM provisioning.',
+  'admin.policy.scimContactMethods':
+    'SCIM phone numbers and "other" emails become contact methods added by your organisation',
+  'activity.admin.user.external_id': 'Provisioning identifier (externalId) set',
+  'activity.admin.group.update': 'Group renamed or its identifier set',
+  'scim.error.insufficientScope': 'The access token does not carry the scim scope of a client granted SCIM.',
+  'scim.error.notObject': 'The body is not a JSON object.',
+  'scim.error.schemas': 'The schemas attribute must list {urn}.',
+  'scim.error.password':
+    'Passwords are not accepted: people set their first password themselves through reset or an invitation.',
+  'scim.error.required': '{attr} is required.',
+  'scim.error.string': '{attr} must be a string (within the length limit).',
+  'scim.error.object': '{attr} must be an object.',
+  'scim.error.list': '{attr} must be a list of objects, each with a value.',
+  'scim.error.boolean': '{attr} must be true or false.',
+  'scim.error.integer': '{attr} must be a whole number.',
+  'scim.error.sortOrder': 'sortOrder must be ascending or descending.',
+  'scim.error.roleHolder':
+    'This account holds a role (administrator or helpdesk); only administrators can change or delete it.',
+  'scim.error.userNameImmutable': 'userName cannot be changed.',
+  'scim.error.notFound': 'There is no resource with id {id}.',
+  'scim.error.endpoint': 'There is no such SCIM endpoint.',
+  'scim.error.filter': 'The filter is not valid: {detail}',
+  'scim.error.patch': 'The PATCH request is not valid: {detail}',
+  'scim.error.path': 'This path cannot be changed: {detail}',
+  'scim.error.precondition': 'The resource has changed since the version given in If-Match.',
+  'scim.error.contentType': 'Send the body as application/scim+json (or application/json).',
+  'scim.error.json': 'The body is not valid JSON.',
+  'scim.error.unknownMembers': 'These members are not users: {ids}',
+  'scim.error.tooManyMembers': 'A group holds at most {max} members here.',
+  'scim.error.groupInPolicy':
+    'This group is named by the reset policy, so it cannot be renamed (its members would lose password reset).',
+  // -- end SCIM provisioning --
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1204,4 +1204,76 @@ export const ja: Record<MessageKey, string> = {
   'admin.user.deleteConfirm': '{login} を削除',
   'admin.user.deleteCancel': 'キャンセル',
   'admin.user.done.deleted': 'ユーザー {login} を削除しました。',
+  // -- users import: batches, jobs and progress (issue 16) --
+  'admin.import.raced':
+    'このユーザー ID はインポート中に他の操作で作成されました。ファイルをもう一度インポートしてください。',
+  'admin.import.tooLarge': 'ファイルが {max} MB を超えています。分割してください。',
+  'admin.import.job.notFound': 'そのインポートはありません。',
+  'admin.import.job.title': 'ユーザーをインポート中',
+  'admin.import.job.running':
+    'インポート中: これまでに {rows} 行を処理しました（作成 {created}、更新 {updated}、変更なし {unchanged}、エラー {failed}）。このページは自動で更新されます。',
+  'admin.import.job.queued': 'インポートをまもなく開始します。このページは自動で更新されます。',
+  'admin.import.job.failedRun':
+    'インポートが中断しました: {message}。それまでに書き込まれたバッチはそのままです。ファイルをもう一度インポートすると残りが取り込まれます。',
+  'admin.import.job.interrupted':
+    'インポートが中断されました（サーバーが停止しました）。それまでに書き込まれたバッチはそのままです。ファイルをもう一度インポートすると残りが取り込まれます。',
+  'admin.import.job.internal': '予期しないエラー（詳細はサーバーのログにあります）',
+  'admin.import.job.back': '別のファイルをインポート',
+  // -- relying parties: front-channel logout, CORS origins --
+  'frontchannel.title': 'アプリからサインアウトしています',
+  'frontchannel.lead': '使用したアプリからサインアウトしています。このページは自動的に次へ進みます。',
+  'frontchannel.frame': 'アプリからのサインアウト',
+  'frontchannel.continue': '続行',
+  'frontchannel.admin.uri': 'フロントチャネル ログアウト URI',
+  'frontchannel.admin.sessionRequired': 'フロントチャネル ログアウト URI に iss と sid を付ける',
+  'frontchannel.admin.sidNeedsUri': 'iss と sid を付けるにはフロントチャネル ログアウト URI が必要です。',
+  'frontchannel.admin.uriInvalid': 'フラグメントのない絶対 http(s) アドレスを入力してください。',
+  'frontchannel.admin.httpsRequired':
+    'https を使用してください (本番環境で http を使えるのは localhost のみです)。',
+  'frontchannel.admin.sameOrigin':
+    'リダイレクト URI のいずれかと同じスキーム、ホスト、ポートを使用してください。',
+  'cors.admin.origins': '許可する CORS オリジン',
+  'cors.admin.originsHint':
+    '1 行に 1 つ (例: https://app.example.com)。パブリック アプリにはリダイレクト URI のオリジンも許可されます。',
+  'cors.admin.originInvalid':
+    'オリジンを入力してください: http(s)://ホストと任意のポート。パスやワイルドカードは使えません。',
+  'activity.oidc.client_register': 'アプリケーションの自己登録',
+  'activity.admin.client.registration_token_create': '登録トークンの作成',
+  'activity.admin.client.registration_token_revoke': '登録トークンの取り消し',
+  // -- SCIM provisioning (issue 16) --
+  'scim.client.firstPartyOnly':
+    'SCIM プロビジョニングを許可できるのはファーストパーティのクライアントだけです。',
+  'admin.policy.scimContactMethods':
+    'SCIM の電話番号と "other" のメールを、組織が追加した連絡方法として登録する',
+  'activity.admin.user.external_id': 'プロビジョニング用の識別子 (externalId) を設定',
+  'activity.admin.group.update': 'グループの名前または識別子を変更',
+  'scim.error.insufficientScope':
+    'アクセス トークンに、SCIM を許可されたクライアントの scim スコープがありません。',
+  'scim.error.notObject': '本文が JSON オブジェクトではありません。',
+  'scim.error.schemas': 'schemas 属性に {urn} を含めてください。',
+  'scim.error.password':
+    'パスワードは受け付けません。最初のパスワードは本人がリセットまたは招待から設定します。',
+  'scim.error.required': '{attr} は必須です。',
+  'scim.error.string': '{attr} は (長さの上限内の) 文字列にしてください。',
+  'scim.error.object': '{attr} はオブジェクトにしてください。',
+  'scim.error.list': '{attr} は、それぞれに value を持つオブジェクトのリストにしてください。',
+  'scim.error.boolean': '{attr} は true か false にしてください。',
+  'scim.error.integer': '{attr} は整数にしてください。',
+  'scim.error.sortOrder': 'sortOrder は ascending か descending にしてください。',
+  'scim.error.roleHolder':
+    'このアカウントはロール (管理者またはヘルプデスク) を持つため、変更や削除は管理者だけが行えます。',
+  'scim.error.userNameImmutable': 'userName は変更できません。',
+  'scim.error.notFound': 'ID {id} のリソースはありません。',
+  'scim.error.endpoint': 'そのような SCIM エンドポイントはありません。',
+  'scim.error.filter': 'フィルターが正しくありません: {detail}',
+  'scim.error.patch': 'PATCH 要求が正しくありません: {detail}',
+  'scim.error.path': 'このパスは変更できません: {detail}',
+  'scim.error.precondition': 'If-Match で指定したバージョンの後にリソースが変更されています。',
+  'scim.error.contentType': '本文は application/scim+json (または application/json) で送ってください。',
+  'scim.error.json': '本文が正しい JSON ではありません。',
+  'scim.error.unknownMembers': '次のメンバーはユーザーではありません: {ids}',
+  'scim.error.tooManyMembers': 'ここでは 1 つのグループのメンバーは最大 {max} 人です。',
+  'scim.error.groupInPolicy':
+    'このグループはリセット ポリシーで指定されているため、名前を変更できません (メンバーがパスワード リセットを使えなくなります)。',
+  // -- end SCIM provisioning --
 };

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Db } from '../db/knex.ts';
 import * as store from '../store/oidc.ts';
@@ -14,7 +15,17 @@ export type ClientLoader = (clientId: string) => Promise<AdapterPayload | undefi
  * One Knex-backed adapter class for every oidc-provider model (one table, see store/oidc.ts).
  * Clients come from the `clients` table through the cached loader instead.
  */
-export function createAdapterClass(db: Db, loadClient: ClientLoader) {
+/** Initial access tokens are stored as their SHA-256 (src/oidc/registration.ts). */
+const HASHED_MODELS = new Set(['InitialAccessToken']);
+const hashId = (model: string, id: string) =>
+  HASHED_MODELS.has(model) ? crypto.createHash('sha256').update(id).digest('hex') : id;
+
+export function createAdapterClass(
+  db: Db,
+  loadClient: ClientLoader,
+  /** Stores a client the provider registered (Dynamic Client Registration); without it, refused. */
+  registerClient?: (payload: AdapterPayload) => Promise<void>,
+) {
   return class KnexAdapter implements Adapter {
     readonly model: string;
     constructor(model: string) {
@@ -22,7 +33,13 @@ export function createAdapterClass(db: Db, loadClient: ClientLoader) {
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-      if (this.model === 'Client') throw new Error('clients are managed with `tobira client add`');
+      if (this.model === 'Client') {
+        if (registerClient) return registerClient(payload);
+        throw new Error('clients are managed with `tobira client add`');
+      }
+      // Its value would be stored in the clear: they are made only by the CLI, stored hashed.
+      if (HASHED_MODELS.has(this.model))
+        throw new Error('initial access tokens are made with `tobira client registration-token create`');
       const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
       await store.upsertPayload(db, this.model, id, payload as Record<string, unknown>, expiresAt);
     }
@@ -30,7 +47,7 @@ export function createAdapterClass(db: Db, loadClient: ClientLoader) {
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (cannotExist(id)) return undefined;
       if (this.model === 'Client') return loadClient(id);
-      return toPayload(await store.findPayload(db, this.model, id, new Date()));
+      return toPayload(await store.findPayload(db, this.model, hashId(this.model, id), new Date()));
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
@@ -48,7 +65,7 @@ export function createAdapterClass(db: Db, loadClient: ClientLoader) {
     }
 
     async destroy(id: string): Promise<void> {
-      await store.destroyPayload(db, this.model, id);
+      await store.destroyPayload(db, this.model, hashId(this.model, id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

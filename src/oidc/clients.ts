@@ -15,6 +15,13 @@ export type GrantType = (typeof GRANT_TYPES)[number];
  */
 export const ADMIN_SCOPE = 'admin';
 
+/**
+ * The scope of the SCIM 2.0 provisioning API (/scim/v2/). Like `admin`, only an administrator grants
+ * it, per client, and only to a first-party client; it is only ever honoured on client credentials
+ * tokens (never on a user's token).
+ */
+export const SCIM_SCOPE = 'scim';
+
 /** The ID token signing algorithms Tobira holds keys for (src/oidc/keys.ts). */
 export const ID_TOKEN_ALGS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
 export const AUTH_METHODS = [
@@ -38,6 +45,8 @@ export interface ClientSpec {
   name?: string;
   /** Grant the admin scope (administrators only decide this; denied by default). */
   admin?: boolean;
+  /** Grant the scim scope (SCIM provisioning; first-party clients only, denied by default). */
+  scim?: boolean;
   /** id_token_signed_response_alg (default ES256). */
   idTokenAlg?: string;
   /** token_endpoint_auth_method (default client_secret_basic, or none for a public client). */
@@ -49,6 +58,60 @@ export interface ClientSpec {
   /** default_max_age in seconds: a sign-in older than this is asked again. */
   defaultMaxAge?: number;
   requireAuthTime?: boolean;
+  /** Front-channel logout (OpenID Connect Front-Channel Logout 1.0): the page Tobira frames at logout. */
+  frontchannelLogoutUri?: string;
+  /** Frame it with `iss` and `sid` query parameters. */
+  frontchannelLogoutSessionRequired?: boolean;
+  /** Browser origins allowed to call the token, userinfo, revocation and introspection endpoints. */
+  corsOrigins?: string[];
+}
+
+/** Where the client is registered: production refuses plain http for front-channel logout. */
+export interface MetadataOptions {
+  production?: boolean;
+}
+
+const LOCAL_HOSTS = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
+
+/**
+ * An allowed CORS origin: http(s), scheme + host (+ port) only, no path, query, wildcard or userinfo.
+ * Returns the origin in its normal form (lower-case host, default port dropped), or undefined.
+ */
+export function normalizeOrigin(o: string): string | undefined {
+  if (typeof o !== 'string' || o.length > 300 || o.includes('*')) return undefined;
+  let url: URL;
+  try {
+    url = new URL(o);
+  } catch {
+    return undefined;
+  }
+  if (!/^https?:$/.test(url.protocol)) return undefined;
+  // Exactly scheme://host[:port]: nothing after the authority, no userinfo.
+  const authority = o.slice(o.indexOf('//') + 2);
+  if (!o.includes('//') || /[/?#@\\]/.test(authority) || !authority) return undefined;
+  return url.origin;
+}
+
+/** Front-channel URI rules: http(s), no fragment, https in production (http only for localhost). */
+export function frontchannelProblem(
+  u: string,
+  redirectUris: readonly string[],
+  opts: MetadataOptions,
+): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(u);
+  } catch {
+    return 'not an absolute URL';
+  }
+  if (!/^https?:$/.test(url.protocol)) return 'must be http(s)';
+  if (url.hash) return 'must not contain a fragment';
+  if (opts.production && url.protocol === 'http:' && !LOCAL_HOSTS.test(url.hostname))
+    return 'production requires https (http is allowed only for localhost)';
+  // Front-Channel Logout 1.0 §2: same scheme, host and port as a registered redirect URI.
+  const origins = redirectUris.map((r) => URL.parse(r)?.origin);
+  if (!origins.includes(url.origin)) return 'must have the scheme, host and port of a redirect URI';
+  return undefined;
 }
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
@@ -84,7 +147,7 @@ function checkUri(u: string, what: string): void {
 }
 
 /** Builds provider metadata from a spec, validating what the provider would otherwise reject late. */
-export function buildMetadata(spec: ClientSpec): Record<string, unknown> {
+export function buildMetadata(spec: ClientSpec, opts: MetadataOptions = {}): Record<string, unknown> {
   if (!/^[A-Za-z0-9._~-]{1,100}$/.test(spec.clientId)) {
     throw new ClientSpecError('CLIENT_ID: use 1-100 letters, digits, ".", "_", "~" or "-"');
   }
@@ -133,9 +196,31 @@ export function buildMetadata(spec: ClientSpec): Record<string, unknown> {
   for (const u of spec.redirectUris) checkUri(u, '--redirect-uri');
   for (const u of spec.postLogoutRedirectUris ?? []) checkUri(u, '--post-logout-redirect-uri');
   if (spec.backchannelLogoutUri) checkUri(spec.backchannelLogoutUri, '--backchannel-logout-uri');
+  if (spec.frontchannelLogoutSessionRequired && !spec.frontchannelLogoutUri)
+    throw new ClientSpecError('--frontchannel-logout-session-required: needs --frontchannel-logout-uri');
+  if (spec.frontchannelLogoutUri) {
+    const problem = frontchannelProblem(spec.frontchannelLogoutUri, usesCode ? spec.redirectUris : [], opts);
+    if (problem)
+      throw new ClientSpecError(`--frontchannel-logout-uri: "${spec.frontchannelLogoutUri}" ${problem}`);
+  }
+  const corsOrigins: string[] = [];
+  for (const o of spec.corsOrigins ?? []) {
+    const origin = normalizeOrigin(o);
+    if (!origin)
+      throw new ClientSpecError(
+        `--cors-origin: "${o}" is not an origin (http(s)://host[:port], no path, no wildcard)`,
+      );
+    if (!corsOrigins.includes(origin)) corsOrigins.push(origin);
+  }
+  if (corsOrigins.length > 50) throw new ClientSpecError('--cors-origin: at most 50 origins');
   if (spec.scope?.split(' ').includes(ADMIN_SCOPE)) {
     throw new ClientSpecError('--scope: the admin scope is not listed in --scope; grant it with --admin');
   }
+  if (spec.scope?.split(' ').includes(SCIM_SCOPE)) {
+    throw new ClientSpecError('--scope: the scim scope is not listed in --scope; grant it with --scim');
+  }
+  if (spec.scim && !spec.firstParty)
+    throw new ClientSpecError('--scim: only a first-party client (--first-party) may be granted SCIM');
   return {
     client_id: spec.clientId,
     client_name: spec.name ?? spec.clientId,
@@ -153,6 +238,13 @@ export function buildMetadata(spec: ClientSpec): Record<string, unknown> {
           backchannel_logout_session_required: !!spec.backchannelLogoutSessionRequired,
         }
       : {}),
+    ...(spec.frontchannelLogoutUri
+      ? {
+          frontchannel_logout_uri: spec.frontchannelLogoutUri,
+          frontchannel_logout_session_required: !!spec.frontchannelLogoutSessionRequired,
+        }
+      : {}),
+    ...(corsOrigins.length ? { cors_origins: corsOrigins } : {}),
     ...(spec.defaultMaxAge !== undefined ? { default_max_age: spec.defaultMaxAge } : {}),
     ...(spec.requireAuthTime ? { require_auth_time: true } : {}),
     ...(spec.scope ? { scope: spec.scope } : {}),
@@ -165,8 +257,9 @@ export async function addClient(
   box: SecretBox,
   spec: ClientSpec,
   now: Date,
+  opts: MetadataOptions = {},
 ): Promise<string | undefined> {
-  const metadata = buildMetadata(spec);
+  const metadata = buildMetadata(spec, opts);
   const secret = spec.public ? undefined : crypto.randomBytes(32).toString('base64url');
   await clientStore.insertClient(
     db,
@@ -176,6 +269,7 @@ export async function addClient(
       secretEncrypted: secret ? box.encrypt(SECRET_PURPOSE, secret) : null,
       firstParty: !!spec.firstParty,
       adminGranted: !!spec.admin,
+      scimGranted: !!spec.scim,
     },
     now,
   );
@@ -207,6 +301,7 @@ export interface CachedClient {
   payload: AdapterPayload;
   firstParty: boolean;
   adminGranted: boolean;
+  scimGranted?: boolean;
 }
 
 /**
@@ -214,11 +309,12 @@ export interface CachedClient {
  * or every scope when it has none, with `admin` only when an administrator granted it. A request for
  * a scope outside the list is refused with invalid_scope at the authorization and token endpoints.
  */
-export function allowedScopes(metadataScope: unknown, adminGranted: boolean): string {
+export function allowedScopes(metadataScope: unknown, adminGranted: boolean, scimGranted = false): string {
   const listed =
     typeof metadataScope === 'string' && metadataScope.trim() ? metadataScope.split(' ') : SCOPES;
-  const scopes = listed.filter((s) => s && s !== ADMIN_SCOPE);
+  const scopes = listed.filter((s) => s && s !== ADMIN_SCOPE && s !== SCIM_SCOPE);
   if (adminGranted) scopes.push(ADMIN_SCOPE);
+  if (scimGranted) scopes.push(SCIM_SCOPE);
   return [...new Set(scopes)].join(' ');
 }
 
@@ -258,20 +354,44 @@ export class ClientCache {
       const payload = {
         ...row.metadata,
         client_id: row.clientId,
-        scope: allowedScopes(row.metadata.scope, row.adminGranted),
+        scope: allowedScopes(row.metadata.scope, row.adminGranted, row.scimGranted && row.firstParty),
       } as AdapterPayload;
       if (row.secretEncrypted)
         payload.client_secret = this.#box.decryptString(SECRET_PURPOSE, row.secretEncrypted);
-      value = { payload, firstParty: row.firstParty, adminGranted: row.adminGranted };
+      value = {
+        payload,
+        firstParty: row.firstParty,
+        adminGranted: row.adminGranted,
+        scimGranted: row.scimGranted && row.firstParty,
+      };
     }
     if (this.#entries.size > 10_000) this.#entries.clear();
     this.#entries.set(clientId, { at: now, value });
     return value;
   }
 
+  #origins?: { at: number; value: Promise<Set<string>> };
+
+  /**
+   * The origins any client allows for CORS (preflights name no client), read from every client at
+   * most once per TTL; a client change on this instance drops it at once.
+   */
+  knownOrigins(): Promise<Set<string>> {
+    const now = Date.now();
+    if (!this.#origins || now - this.#origins.at >= this.#ttlMs) {
+      const value = clientStore.listClientMetadata(this.#db).then(corsOriginsOf);
+      this.#origins = { at: now, value };
+      value.catch(() => {
+        if (this.#origins?.value === value) this.#origins = undefined;
+      });
+    }
+    return this.#origins.value;
+  }
+
   invalidate(clientId?: string): void {
     if (clientId) this.#entries.delete(clientId);
     else this.#entries.clear();
+    this.#origins = undefined;
   }
 }
 
@@ -284,6 +404,9 @@ export const CLIENT_SETTING_FLAGS = {
   'backchannel-logout-session-required': { type: 'boolean' },
   'default-max-age': { type: 'string' },
   'require-auth-time': { type: 'boolean' },
+  'frontchannel-logout-uri': { type: 'string' },
+  'frontchannel-logout-session-required': { type: 'boolean' },
+  'cors-origin': { type: 'string', multiple: true },
 } as const;
 
 /**
@@ -321,5 +444,44 @@ export function settingsFromFlags(
   if (values['backchannel-logout-session-required'] !== undefined)
     out.backchannelLogoutSessionRequired = values['backchannel-logout-session-required'];
   if (values['require-auth-time'] !== undefined) out.requireAuthTime = values['require-auth-time'];
+  if (str('frontchannel-logout-uri') !== undefined)
+    out.frontchannelLogoutUri = str('frontchannel-logout-uri') || null;
+  if (values['frontchannel-logout-session-required'] !== undefined)
+    out.frontchannelLogoutSessionRequired = values['frontchannel-logout-session-required'];
+  // `--cors-origin ""` clears the list.
+  const cors = values['cors-origin'] as string[] | undefined;
+  if (cors !== undefined) out.corsOrigins = cors.filter((o) => o !== '');
+  return out;
+}
+
+/** The routes that answer CORS requests per client (oidc-provider's client-based CORS). */
+export const CLIENT_CORS_PATHS = new Set(['/token', '/me', '/token/revocation', '/token/introspection']);
+
+/**
+ * Whether a browser at `origin` may call the token, userinfo, revocation or introspection endpoint
+ * for this client: the origins listed for it (`cors_origins`), and for a public client (a SPA) the
+ * origins of its redirect URIs too. A confidential client's redirect URIs allow nothing by themselves:
+ * its secret does not belong in a browser. The opaque origin "null" is never allowed.
+ */
+export function corsAllowed(origin: string, meta: Record<string, unknown>): boolean {
+  if (!origin || origin === 'null') return false;
+  const listed = Array.isArray(meta.cors_origins) ? (meta.cors_origins as string[]) : [];
+  if (listed.includes(origin)) return true;
+  if (meta.token_endpoint_auth_method !== 'none') return false;
+  const redirects = Array.isArray(meta.redirect_uris) ? (meta.redirect_uris as string[]) : [];
+  return redirects.some((u) => URL.parse(u)?.origin === origin);
+}
+
+/** Every origin some client allows (what a preflight, which names no client, is judged by). */
+export function corsOriginsOf(metas: Iterable<Record<string, unknown>>): Set<string> {
+  const out = new Set<string>();
+  for (const m of metas) {
+    for (const o of Array.isArray(m.cors_origins) ? (m.cors_origins as string[]) : []) out.add(o);
+    if (m.token_endpoint_auth_method === 'none')
+      for (const u of Array.isArray(m.redirect_uris) ? (m.redirect_uris as string[]) : []) {
+        const o = URL.parse(u)?.origin;
+        if (o && o !== 'null') out.add(o);
+      }
+  }
   return out;
 }

@@ -1,4 +1,9 @@
-import Provider, { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, {
+  type AdapterPayload,
+  type Configuration,
+  interactionPolicy,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 import { type Config, LOCALES } from '../config.ts';
 import type { Db } from '../db/knex.ts';
 import { negotiateLocale, translator } from '../i18n/index.ts';
@@ -9,10 +14,12 @@ import { findUserById } from '../store/users.ts';
 import { ACR_MFA, ACR_VALUES } from './acr.ts';
 import { type ClientLoader, createAdapterClass } from './adapter.ts';
 import { DestinationPolicy, providerFetch } from './backchannel.ts';
-import { adminScopeForUsers, type CachedClient } from './clients.ts';
+import { adminScopeForUsers, type CachedClient, CLIENT_CORS_PATHS, corsAllowed } from './clients.ts';
+import { endSessionFrontchannel } from './frontchannel.ts';
 import type { KeySet } from './keys.ts';
+import { REGISTRATION_POLICY, registrationPolicy } from './registration.ts';
 
-export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'admin'];
+export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'admin', 'scim'];
 const ADMIN_SCOPE = 'admin';
 
 export const TTL = {
@@ -43,6 +50,10 @@ export interface ProviderDeps {
   clientInfo?: (clientId: string) => Promise<CachedClient | undefined>;
   /** The policy (the app's cache); without it, the settings are read each time. */
   policy?: () => Promise<Policy>;
+  /** Stores a dynamically registered client (DYNAMIC_CLIENT_REGISTRATION=on). */
+  registerClient?: (payload: AdapterPayload) => Promise<void>;
+  /** The origins any client allows for CORS (preflights); without it, preflights are refused. */
+  corsOrigins?: () => Promise<Set<string>>;
 }
 
 const policyOf = (deps: ProviderDeps) =>
@@ -135,7 +146,8 @@ async function firstPartyGrant(
   const have = new Set(grant.getOIDCScope().split(' '));
   const haveClaims = new Set(grant.getOIDCClaims());
   const scopes = [...oidc.requestParamOIDCScopes].filter(
-    (s) => !have.has(s) && (s !== ADMIN_SCOPE || adminAllowed),
+    // The scim scope is for client credentials tokens only, never on a user's grant.
+    (s) => !have.has(s) && s !== 'scim' && (s !== ADMIN_SCOPE || adminAllowed),
   );
   const claims = [...oidc.requestParamClaims].filter((c) => !haveClaims.has(c));
   if (existing && !scopes.length && !claims.length) return existing;
@@ -151,7 +163,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const cookieOpts = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure, path: '/' };
 
   const configuration: Configuration = {
-    adapter: createAdapterClass(db, deps.loadClient),
+    adapter: createAdapterClass(db, deps.loadClient, deps.registerClient),
     clients: [],
     jwks: deps.keys.jwks as Configuration['jwks'],
     cookies: {
@@ -168,6 +180,14 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     acrValues: ACR_VALUES,
     responseTypes: ['code'],
+    // Tobira's own client fields (validated when a client is registered, src/oidc/clients.ts).
+    extraClientMetadata: {
+      properties: ['frontchannel_logout_uri', 'frontchannel_logout_session_required', 'cors_origins'],
+    },
+    // Browsers may call the token, userinfo, revocation and introspection endpoints only from the
+    // client's allowed origins (corsAllowed).
+    clientBasedCORS: (_ctx, origin, client) =>
+      corsAllowed(origin, client.metadata() as Record<string, unknown>),
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -196,6 +216,14 @@ export function createProvider(deps: ProviderDeps): Provider {
       claimsParameter: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
       userinfo: { enabled: true },
+      // Dynamic Client Registration: off unless DYNAMIC_CLIENT_REGISTRATION=on, and then only with an
+      // initial access token from the CLI; no registration access tokens (no self-management).
+      registration: {
+        enabled: config.dynamicClientRegistration && !!deps.registerClient,
+        initialAccessToken: true,
+        issueRegistrationAccessToken: false,
+        policies: { [REGISTRATION_POLICY]: registrationPolicy(config.production) },
+      },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx, form) => page(ctx, deps, 'signin/logout', { form }),
@@ -260,6 +288,22 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  // A preflight names no client: it is answered only for an origin some client allows.
+  provider.use(async (ctx, next) => {
+    if (ctx.method !== 'OPTIONS' || !CLIENT_CORS_PATHS.has(ctx.path) || !ctx.get('Origin')) return next();
+    const known = (await deps.corsOrigins?.()) ?? new Set<string>();
+    if (known.has(ctx.get('Origin'))) return next();
+    ctx.vary('Origin');
+    ctx.status = 204;
+  });
+  // Front-channel logout after RP-initiated logout: the apps' frames before the redirect.
+  provider.use(
+    endSessionFrontchannel(
+      config.issuer,
+      () => provider as never,
+      (ctx, frames, continueUrl) => page(ctx, deps, 'signin/frontchannel', { frames, continueUrl }),
+    ),
+  );
   provider.use(async (ctx, next) => {
     await next();
     const body = ctx.body as Record<string, unknown> | undefined;
@@ -281,6 +325,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       // The pages speak these languages (ui_locales); claims are not localized, so no claims_locales.
       const policy = await policyOf(deps);
       body.ui_locales_supported = [...LOCALES];
+      // Rendered by Tobira itself (src/oidc/frontchannel.ts), with iss and sid on request.
+      body.frontchannel_logout_supported = true;
+      body.frontchannel_logout_session_supported = true;
       if (policy.serviceDocumentationUrl) body.service_documentation = policy.serviceDocumentationUrl;
       if (policy.opPolicyUrl) body.op_policy_uri = policy.opPolicyUrl;
       if (policy.opTosUrl) body.op_tos_uri = policy.opTosUrl;

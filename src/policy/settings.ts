@@ -138,6 +138,11 @@ export const policySchema = z
     // How long an invitation link stays valid, in days.
     invitationValidDays: z.number().int().min(1).max(90).default(7),
     // -- end onboarding settings --
+    // -- SCIM settings --
+    // SCIM provisioning maps phoneNumbers (mobile/work) and emails of type "other" to the contact
+    // methods pre-registered for the user (true), or ignores them (false).
+    scimContactMethods: z.boolean().default(true),
+    // -- end SCIM settings --
   })
   .strict();
 

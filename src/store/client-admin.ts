@@ -9,6 +9,7 @@ export async function updateClientRow(
     secretEncrypted?: string | null;
     firstParty?: boolean;
     adminGranted?: boolean;
+    scimGranted?: boolean;
   },
   now: Date,
 ): Promise<boolean> {
@@ -17,5 +18,6 @@ export async function updateClientRow(
   if (patch.secretEncrypted !== undefined) row.secret_encrypted = patch.secretEncrypted;
   if (patch.firstParty !== undefined) row.first_party = patch.firstParty;
   if (patch.adminGranted !== undefined) row.admin_granted = patch.adminGranted;
+  if (patch.scimGranted !== undefined) row.scim_granted = patch.scimGranted;
   return affected(await db('clients').where({ client_id: clientId }).update(row)) > 0;
 }

@@ -8,6 +8,8 @@ export interface ClientRow {
   firstParty: boolean;
   /** An administrator granted this client the `admin` scope (denied by default). */
   adminGranted: boolean;
+  /** An administrator granted this first-party client the `scim` scope (denied by default). */
+  scimGranted: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -18,6 +20,7 @@ const fromRow = (r: any): ClientRow => ({
   secretEncrypted: r.secret_encrypted,
   firstParty: r.first_party,
   adminGranted: !!r.admin_granted,
+  scimGranted: !!r.scim_granted,
   createdAt: new Date(r.created_at),
   updatedAt: new Date(r.updated_at),
 });
@@ -32,7 +35,7 @@ export interface NewClient {
 
 export async function insertClient(
   db: Tx,
-  c: NewClient & { adminGranted?: boolean },
+  c: NewClient & { adminGranted?: boolean; scimGranted?: boolean },
   now: Date,
 ): Promise<void> {
   const rows = await db('clients')
@@ -42,6 +45,7 @@ export async function insertClient(
       secret_encrypted: c.secretEncrypted,
       first_party: c.firstParty,
       admin_granted: !!c.adminGranted,
+      scim_granted: !!c.scimGranted,
       created_at: now,
       updated_at: now,
     })
@@ -76,4 +80,10 @@ export async function listClients(db: Tx): Promise<ClientRow[]> {
 
 export async function deleteClient(db: Tx, clientId: string): Promise<boolean> {
   return affected(await db('clients').where({ client_id: clientId }).delete()) > 0;
+}
+
+/** Every client's metadata (for the CORS origins any client allows); bounded like the client cache. */
+export async function listClientMetadata(db: Tx, limit = 10_000): Promise<Record<string, unknown>[]> {
+  const rows = await db('clients').select('metadata').orderBy('client_id').limit(limit);
+  return rows.map((r: any) => (typeof r.metadata === 'string' ? JSON.parse(r.metadata) : r.metadata));
 }

@@ -63,6 +63,23 @@ export async function enqueueNotice(db: Tx, n: NewNotice, now: Date): Promise<nu
   return Number(row?.id ?? row);
 }
 
+/** Queues several notices in one insert, all due now. */
+export async function enqueueNotices(db: Tx, notices: readonly NewNotice[], now: Date): Promise<void> {
+  if (!notices.length) return;
+  await db('notice_queue').insert(
+    notices.map((n) => ({
+      kind: n.kind,
+      purpose: n.purpose,
+      user_id: n.userId ?? null,
+      payload: n.payload,
+      status: 'pending',
+      attempts: 0,
+      due_at: now,
+      created_at: now,
+    })),
+  );
+}
+
 /**
  * Claims up to `limit` due pending rows for `leaseMs`: counts the attempt, stamps a fresh claim and
  * moves `due_at` to the end of the lease. One statement, so a row is claimed by one worker at a time.

@@ -112,3 +112,34 @@ export async function destroyGrant(db: Tx, grantId: string): Promise<number> {
   const a = affected(await db('oidc_payloads').where({ grant_id: grantId }).delete());
   return a + affected(await db('oidc_payloads').where({ model: 'Grant', id: grantId }).delete());
 }
+
+/** The live rows of one model (the initial access tokens), bounded; oldest first. */
+export async function listPayloads(
+  db: Tx,
+  model: string,
+  now: Date,
+  limit: number,
+): Promise<Array<{ id: string; payload: Record<string, unknown>; expiresAt: Date | null }>> {
+  const rows = await db('oidc_payloads')
+    .where({ model })
+    .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now))
+    .select('id', 'payload', 'expires_at')
+    .orderBy('id')
+    .limit(limit);
+  return rows.map((r: { id: string; payload: unknown; expires_at: unknown }) => ({
+    id: r.id,
+    payload: parse(r.payload),
+    expiresAt: r.expires_at ? new Date(r.expires_at as string) : null,
+  }));
+}
+
+/** Removes the rows of one model whose id starts with a prefix (hex only; the caller checks it). */
+export async function destroyPayloadsByIdPrefix(db: Tx, model: string, prefix: string): Promise<number> {
+  return affected(
+    await db('oidc_payloads')
+      .where({ model })
+      .andWhere('id', '>=', prefix)
+      .andWhere('id', '<', `${prefix}g`)
+      .delete(),
+  );
+}

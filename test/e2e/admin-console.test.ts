@@ -493,6 +493,52 @@ describe(`admin console (${backendName})`, () => {
     assert.equal(shop.token_endpoint_auth_method, 'client_secret_jwt');
     assert.equal(shop.backchannel_logout_uri, 'https://shop.example/logout');
     assert.equal(shop.backchannel_logout_session_required, true);
+    // Front-channel logout and CORS origins: checked on their fields, then saved.
+    page = await root.get('/admin/clients/shop', srv.issuer);
+    r = await root.post(
+      '/admin/clients/shop',
+      {
+        ...formFields(page.text, '/admin/clients/shop'),
+        frontchannelLogoutUri: 'https://elsewhere.example/fc',
+        corsOrigins: 'https://shop.example/path',
+      },
+      srv.issuer,
+    );
+    assert.equal(r.status, 400);
+    assert.match(fieldError(r.text, 'corsOrigins') ?? '', /no path and no wildcard/);
+    r = await root.post(
+      '/admin/clients/shop',
+      {
+        ...formFields(page.text, '/admin/clients/shop'),
+        frontchannelLogoutUri: 'https://elsewhere.example/fc',
+      },
+      srv.issuer,
+    );
+    assert.equal(r.status, 400);
+    assert.match(
+      fieldError(r.text, 'frontchannelLogoutUri') ?? '',
+      /scheme, host and port of one of the redirect URIs/,
+    );
+    r = await root.post(
+      '/admin/clients/shop',
+      {
+        ...formFields(page.text, '/admin/clients/shop'),
+        frontchannelLogoutUri: 'https://shop.example/fc',
+        frontchannelLogoutSessionRequired: 'on',
+        corsOrigins: 'https://shop.example\nhttps://static.shop.example:8443',
+      },
+      srv.issuer,
+    );
+    assert.equal(r.status, 302);
+    const fc = (await tdb.db('clients').where({ client_id: 'shop' }).first()).metadata;
+    assert.equal(fc.frontchannel_logout_uri, 'https://shop.example/fc');
+    assert.equal(fc.frontchannel_logout_session_required, true);
+    assert.deepEqual(fc.cors_origins, ['https://shop.example', 'https://static.shop.example:8443']);
+    page = await root.get('/admin/clients/shop', srv.issuer);
+    assert.equal(
+      formFields(page.text, '/admin/clients/shop').frontchannelLogoutUri,
+      'https://shop.example/fc',
+    );
     // The admin scope: off by default, granted and revoked with its own box.
     page = await root.get('/admin/clients/shop', srv.issuer);
     assert.equal(formFields(page.text, '/admin/clients/shop').admin, undefined, 'not granted by default');
@@ -526,7 +572,7 @@ describe(`admin console (${backendName})`, () => {
       'admin.group.create',
       'admin.group.delete',
     ]) {
-      const expected = a === 'admin.group.create' ? 2 : a === 'admin.client.update' ? 4 : 1;
+      const expected = a === 'admin.group.create' ? 2 : a === 'admin.client.update' ? 5 : 1;
       assert.equal((await adminEvents(a, ids.root)).length, expected, a);
     }
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
+import { runningImports } from '../../src/flows/admin/import-jobs.ts';
 import { Browser, formAction, hiddenInputs, type Resp } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { deliverQueuedNotices } from '../helpers/notices.ts';
@@ -132,9 +133,21 @@ describe(`onboarding in the admin console (${backendName})`, { skip: skipReason 
     assert.deepEqual(lines, ['3:login', '4:groups']);
     assert.deepEqual(await tdb.db('users').count({ c: '*' }).first(), before, 'the preview wrote nothing');
     assert.match(preview.text, /name="run" value="import"/);
-    const done = await post(preview, '/admin/users/import', { csv, run: 'import' });
+    // The import runs as a job: its page shows the progress (reloading itself) until it is done.
+    const started = await post(preview, '/admin/users/import', { csv, run: 'import' });
+    assert.equal(started.status, 302);
+    const jobPath = new URL(started.headers.get('location')!, srv.issuer).pathname;
+    assert.match(jobPath, /^\/admin\/users\/import\/[0-9a-f-]{36}$/);
+    await Promise.all([...runningImports]);
+    const done = await br.get(jobPath, srv.issuer);
     assert.equal(done.status, 200);
+    assert.match(done.text, /data-state="done"/);
+    assert.equal(done.headers.get('refresh'), null, 'a finished job stops reloading');
     assert.match(done.text, /Imported 4 rows: 2 created/);
+    assert.deepEqual(
+      [...done.text.matchAll(/<tr><td>(\d+)<\/td><td>([a-z_*]+)<\/td>/g)].map((m) => `${m[1]}:${m[2]}`),
+      ['3:login', '4:groups'],
+    );
     assert.ok(await tdb.db('users').where({ login: 'umi' }).first());
     const broken = await post(page, '/admin/users/import', { csv: '"unclosed', run: 'preview' });
     assert.equal(broken.status, 400);

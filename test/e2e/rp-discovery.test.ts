@@ -34,6 +34,20 @@ describe(`discovery and token endpoint errors (${backendName})`, () => {
     assert.equal(after.op_tos_uri, 'https://example.test/terms');
   });
 
+  it('advertises logout, CORS-relevant endpoints and registration only as far as they work', async () => {
+    const md = await discovery();
+    // Both logout channels are delivered (rp-frontchannel.test.ts, sessions-backchannel.test.ts), with sid.
+    assert.equal(md.frontchannel_logout_supported, true);
+    assert.equal(md.frontchannel_logout_session_supported, true);
+    assert.equal(md.backchannel_logout_supported, true);
+    assert.equal(md.backchannel_logout_session_supported, true);
+    // Dynamic Client Registration is off by default (dynamic-registration.test.ts turns it on).
+    assert.equal(md.registration_endpoint, undefined);
+    // The endpoints that answer CORS per client (cors-clients.test.ts) are all advertised.
+    for (const k of ['token_endpoint', 'userinfo_endpoint', 'revocation_endpoint', 'introspection_endpoint'])
+      assert.match(md[k], /^http:\/\/localhost:\d+\//, k);
+  });
+
   it('answers unauthorized_client for a grant type the client is not registered for', async () => {
     const c = await addClientViaCli(srv, ['web', '--redirect-uri', REDIRECT_URI]);
     const res = await fetch(`${srv.issuer}/token`, {

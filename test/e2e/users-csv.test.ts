@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import * as oidc from 'openid-client';
 import { ManualClock } from '../../src/clock.ts';
 import { runCommand } from '../../src/commands.ts';
 import { readCsv } from '../../src/flows/admin/csv-reader.ts';
+import { runningImports } from '../../src/flows/admin/import-jobs.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { addClientViaCli, discover, setPolicy } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -37,6 +39,7 @@ describe(`users CSV import and export (${backendName})`, () => {
     const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await r.arrayBuffer());
     return {
       status: r.status,
+      headers: r.headers,
       text,
       body: (r.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : undefined,
     };
@@ -136,15 +139,78 @@ describe(`users CSV import and export (${backendName})`, () => {
     assert.equal(again.body.created, 0);
     assert.equal(again.body.updated, 0);
     assert.equal(again.body.unchanged, 4);
-    const after = await counts();
-    assert.deepEqual({ ...after, audit: before.audit }, before, 'no user, method or membership changed');
-    assert.equal(after.audit, before.audit + 1, 'only the import itself is recorded');
+    assert.deepEqual(await counts(), before, 'no user, method, membership or audit event');
 
     // A changed cell updates exactly that user.
     const changed = file.replace('chika,Chika,', 'chika,Chika Mori,');
     const upd = await api('POST', '/users/import', changed);
     assert.equal(upd.body.updated, 1);
     assert.equal((await tdb.db('users').where({ login: 'chika' }).first()).display_name, 'Chika Mori');
+  });
+
+  it('a large upload runs as a job: 202 with its Location, progress and result by GET', async () => {
+    const rows = [HEADER];
+    for (let i = 0; i < 1200; i++) rows.push(`job${i},Job ${i},job${i}@example.com,,sales,,,,,local`);
+    rows.push('bad login!,X,x@example.com,,,,,,,');
+    const body = rows.join('\r\n');
+    const before = await counts();
+    const dry = await api('POST', '/imports?dryRun=true', body);
+    assert.equal(dry.status, 202, dry.text);
+    assert.equal(dry.body.state, 'running');
+    await Promise.all([...runningImports]);
+    const dryDone = await api('GET', `/imports/${dry.body.id}`);
+    assert.equal(dryDone.body.state, 'done');
+    assert.equal(dryDone.body.created, 1200);
+    assert.deepEqual(await counts(), before, 'a dry-run job writes nothing but its own row');
+
+    const started = await api('POST', '/imports', body);
+    assert.equal(started.status, 202);
+    const location = started.headers.get('location')!;
+    assert.equal(location, `/api/admin/v1/imports/${started.body.id}`);
+    await Promise.all([...runningImports]);
+    const job = await api('GET', location.replace('/api/admin/v1', ''));
+    assert.equal(job.status, 200);
+    assert.equal(job.body.state, 'done');
+    assert.deepEqual(
+      [job.body.rows, job.body.created, job.body.failed, job.body.finishedAt !== null],
+      [1201, 1200, 1, true],
+    );
+    assert.deepEqual(
+      job.body.errors.map((e: { line: number }) => e.line),
+      [1202],
+    );
+    assert.ok(!job.body.errors[0].message.includes('admin.'), 'errors are worded, not keys');
+    assert.equal((await counts()).users, before.users + 1200);
+
+    // A file that cannot be read fails the job with the reason; an unknown job is a 404.
+    const broken = await api('POST', '/imports', `${HEADER}\r\n"zed,Zed`);
+    assert.equal(broken.status, 202);
+    await Promise.all([...runningImports]);
+    const failed = await api('GET', `/imports/${broken.body.id}`);
+    assert.equal(failed.body.state, 'failed');
+    assert.match(failed.body.failure, /Line 2/);
+    assert.equal((await api('GET', `/imports/${crypto.randomUUID()}`)).status, 404);
+    assert.equal((await api('POST', '/imports', '{}', 'application/json')).status, 415);
+
+    // A job whose process stopped stops looking alive: no progress for 5 minutes reads "interrupted".
+    const id = crypto.randomUUID();
+    await tdb.db('import_jobs').insert({
+      id,
+      dry_run: false,
+      state: 'running',
+      rows: 500,
+      created_at: clock.now(),
+      updated_at: clock.now(),
+    });
+    assert.equal((await api('GET', `/imports/${id}`)).body.state, 'running');
+    clock.advance(5 * 60_000 + 1);
+    const stale = await api('GET', `/imports/${id}`);
+    assert.deepEqual([stale.body.state, stale.body.rows], ['interrupted', 500]);
+
+    const doc = await api('GET', '/openapi.json');
+    assert.ok(doc.body.paths['/imports'].post.responses['202'].headers.Location);
+    assert.ok(doc.body.paths['/imports/{id}'].get);
+    assert.ok(doc.body.paths['/imports'].post.requestBody.content['text/csv']);
   });
 
   it('an export imports back unchanged, phones and all', async () => {
@@ -219,7 +285,7 @@ describe(`users CSV import and export (${backendName})`, () => {
     assert.equal(missing.code, 2);
     const exported = await runCommand(['user', 'export'], undefined, cx);
     assert.equal(exported.code, 0);
-    assert.equal(exported.stdout.split('\r\n').filter(Boolean).length, 1 + 2500 + 4);
+    assert.equal(exported.stdout.split('\r\n').filter(Boolean).length, 1 + 2500 + 4 + 1200);
   });
 
   it('the reader handles quotes, line breaks and chunk boundaries', async () => {

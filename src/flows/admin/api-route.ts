@@ -24,9 +24,11 @@ export interface ApiRoute {
   /** What the caller needs (the service checks it again). */
   permission: Permission | null;
   body?: z.ZodType;
+  /** The request body is a CSV file (text/csv), read by the handler as a stream. */
+  csvBody?: true;
   query?: z.ZodObject;
   /** Name of a response schema in openapi.ts, or 'csv' / 'empty'. */
-  response: { status: 200 | 201 | 204; schema: string };
+  response: { status: 200 | 201 | 202 | 204; schema: string };
   handler(cx: {
     ctx: Context;
     actor: Actor;

@@ -6,7 +6,7 @@ import { ADMIN_SCOPE, adminScopeForUsers } from '../../oidc/clients.ts';
 import { findUserById } from '../../store/users.ts';
 import { type Actor, PERMISSIONS, permissionsForRoles } from './permissions.ts';
 
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/;
+export const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/;
 const MISSING = 'a bearer access token is required';
 
 export class TokenError extends AppError {
@@ -15,6 +15,8 @@ export class TokenError extends AppError {
     status: 401 | 403,
     error: 'invalid_token' | 'insufficient_scope' | 'insufficient_user_authentication' | 'forbidden',
     description: string,
+    /** The protection space: the admin API's by default, or SCIM's (its own realm and scope). */
+    space: { realm: string; scope: string } = { realm: 'tobira-admin', scope: ADMIN_SCOPE },
   ) {
     super(
       error,
@@ -27,11 +29,11 @@ export class TokenError extends AppError {
             ? 'admin.error.unauthorized'
             : 'admin.error.forbidden',
     );
-    const params = [`realm="tobira-admin"`];
+    const params = [`realm="${space.realm}"`];
     // A request without any token gets no error code (RFC 6750 §3.1).
     if (error !== 'forbidden' && description !== MISSING)
       params.push(`error="${error}"`, `error_description="${description}"`);
-    if (error === 'insufficient_scope') params.push(`scope="${ADMIN_SCOPE}"`);
+    if (error === 'insufficient_scope') params.push(`scope="${space.scope}"`);
     // The step-up challenge of RFC 9470: sign in again with a second factor.
     if (error === 'insufficient_user_authentication') params.push(`acr_values="${ACR_MFA}"`);
     this.wwwAuthenticate = `Bearer ${params.join(', ')}`;

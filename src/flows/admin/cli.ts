@@ -16,7 +16,11 @@ import { cliActor } from './permissions.ts';
 import { loadReport } from './reports.ts';
 import * as svc from './service.ts';
 import * as usersCsv from './users-csv.ts';
+import { type ImportProgress, importUsersCsv } from './users-import.ts';
 import { FieldError, translateFields } from './validation.ts';
+
+/** The CLI import prints its progress after this many rows (or a second). */
+const PROGRESS_ROWS = 1000;
 
 /**
  * The administration commands of the `tobira` CLI: the same operations as the admin API, through the
@@ -50,10 +54,14 @@ export const ADMIN_USAGE = `
   client show CLIENT_ID
   client update CLIENT_ID [--redirect-uri URI...] [--grant-type T...] [--post-logout-redirect-uri URI...]
              [--name N] [--scope "S1 S2"] [--first-party | --no-first-party] [--admin | --no-admin]
+             [--scim | --no-scim]
              [--backchannel-logout-uri URI] [--[no-]backchannel-logout-session-required]
              [--id-token-alg ALG] [--auth-method M] [--jwks JSON|@FILE] [--jwks-uri URI]
              [--default-max-age SECONDS] [--[no-]require-auth-time]   an empty value clears a setting
+             [--frontchannel-logout-uri URI] [--[no-]frontchannel-logout-session-required]
+             [--cors-origin ORIGIN...]   (--cors-origin "" clears the list)
                                             --admin grants the admin scope, --no-admin revokes it
+                                            --scim grants SCIM provisioning (first-party only)
   client rotate-secret CLIENT_ID            prints the new secret once
   client delete CLIENT_ID
   audit list [--from DATE] [--to DATE] [--user LOGIN] [--activity A|PREFIX*] [--result R] [--limit N]
@@ -236,13 +244,20 @@ async function dispatch(
     } catch (err) {
       throw new CliUsage(`cannot read ${positionals[0]}: ${(err as Error).message}`);
     }
-    const r = await usersCsv.importUsersCsv(deps, actor, stream, {
+    // Progress on stderr: after every PROGRESS_ROWS rows or a second (of the injected clock), and at the end.
+    let last = { rows: 0, at: deps.clock.now().getTime() };
+    const line = (p: ImportProgress) =>
+      `${p.rows} rows: ${p.created} created, ${p.updated} updated, ${p.unchanged} unchanged, ${p.failed} with errors\n`;
+    const r = await importUsersCsv(deps, actor, stream, {
       dryRun: !!values['dry-run'],
-      onProgress: (p) =>
-        progress?.(
-          `${p.rows} rows: ${p.created} created, ${p.updated} updated, ${p.unchanged} unchanged, ${p.failed} with errors\n`,
-        ),
+      onProgress: (p) => {
+        const at = deps.clock.now().getTime();
+        if (p.rows - last.rows < PROGRESS_ROWS && at - last.at < 1000) return;
+        last = { rows: p.rows, at };
+        progress?.(line(p));
+      },
     });
+    if (r.rows !== last.rows) progress?.(line(r));
     const t = translator('en');
     const errors = r.errors.map((e) => ({ line: e.line, column: e.column, message: t(e.key, e.params) }));
     print(
@@ -447,6 +462,7 @@ async function dispatch(
           scope: { type: 'string' },
           'first-party': { type: 'boolean' },
           admin: { type: 'boolean' },
+          scim: { type: 'boolean' },
           'backchannel-logout-uri': { type: 'string' },
           ...CLIENT_SETTING_FLAGS,
         },
@@ -469,6 +485,7 @@ async function dispatch(
       if (values.scope !== undefined) patch.scope = values.scope === '' ? null : values.scope;
       if (values['first-party'] !== undefined) patch.firstParty = values['first-party'];
       if (values.admin !== undefined) patch.admin = values.admin;
+      if (values.scim !== undefined) patch.scim = values.scim;
       const c = await svc.updateClient(deps, actor, positionals[0], patch);
       print(`updated client ${c.clientId}: ${c.grantTypes.join(',')} ${c.redirectUris.join(' ')}`, c);
       return;
@@ -481,9 +498,11 @@ async function dispatch(
           `${c.clientId}${c.builtin ? ' (built in)' : ''}: ${c.name}`,
           `  ${c.public ? 'public' : 'confidential'}${c.firstParty ? ', first-party' : ''}; grants: ${c.grantTypes.join(', ')}`,
           `  redirect URIs: ${c.redirectUris.join(' ') || '-'}`,
-          `  scope: ${c.scope ?? '(any)'}; admin scope: ${c.admin ? 'granted' : 'not granted'}`,
+          `  scope: ${c.scope ?? '(any)'}; admin scope: ${c.admin ? 'granted' : 'not granted'}; scim: ${c.scim ? 'granted' : 'not granted'}`,
           `  token endpoint auth: ${c.authMethod}; ID token alg: ${c.idTokenAlg}${c.jwksUri ? `; jwks_uri: ${c.jwksUri}` : c.jwks ? '; jwks: set' : ''}`,
           `  back-channel logout: ${c.backchannelLogoutUri ?? '-'}${c.backchannelLogoutSessionRequired ? ' (sid required)' : ''}`,
+          `  front-channel logout: ${c.frontchannelLogoutUri ?? '-'}${c.frontchannelLogoutSessionRequired ? ' (iss and sid)' : ''}`,
+          `  CORS origins: ${c.corsOrigins.join(' ') || (c.public ? '(its redirect URIs)' : '-')}`,
         ].join('\n'),
         c,
       );

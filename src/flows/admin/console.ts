@@ -200,6 +200,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
   const multiline = new Set([
     'redirectUris',
     'postLogoutRedirectUris',
+    'corsOrigins',
     ...policyFields([], policyFromSettings({}))
       .filter((f) => f.kind === 'list')
       .map((f) => f.key),

@@ -65,6 +65,11 @@ function components(): Record<string, Schema> {
       type: 'boolean',
       description: 'Granted the `admin` scope by an administrator (false by default).',
     },
+    scim: {
+      type: 'boolean',
+      description:
+        'Granted the `scim` scope (SCIM provisioning, first-party clients only; false by default).',
+    },
     idTokenAlg: { enum: ['ES256', 'RS256', 'PS256', 'EdDSA'] },
     authMethod: {
       enum: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
@@ -74,6 +79,22 @@ function components(): Record<string, Schema> {
     backchannelLogoutSessionRequired: { type: 'boolean' },
     defaultMaxAge: { type: ['integer', 'null'] },
     requireAuthTime: { type: 'boolean' },
+    frontchannelLogoutUri: {
+      ...strOrNull,
+      description:
+        'Front-channel logout: framed (hidden) when a session ends; same scheme, host and port as a redirect URI; https in production.',
+    },
+    frontchannelLogoutSessionRequired: {
+      type: 'boolean',
+      description: 'Frame the front-channel URI with `iss` and `sid` query parameters.',
+    },
+    corsOrigins: {
+      type: 'array',
+      items: str,
+      maxItems: 50,
+      description:
+        "Browser origins (scheme://host[:port]) allowed to call the token, userinfo, revocation and introspection endpoints; a public client also gets its redirect URIs' origins.",
+    },
     createdAt: dateTime,
     updatedAt: dateTime,
   };
@@ -168,7 +189,35 @@ function components(): Record<string, Schema> {
         type: 'array',
         items: obj({ line: { type: 'integer' }, column: str, message: str }),
       },
-      truncated: { type: 'boolean', description: 'More errors than the 10,000 listed.' },
+      truncated: {
+        type: 'boolean',
+        description: 'More errors than the 1,000 listed (`failed` counts every row).',
+      },
+    }),
+    ImportJob: obj({
+      id: { type: 'string', format: 'uuid' },
+      state: {
+        type: 'string',
+        enum: ['running', 'done', 'failed', 'interrupted'],
+        description:
+          'running: rows are being read (the counts grow after every batch of 500); done: every row was read; failed: the file could not be read (see `failure`; batches written before stay written); interrupted: the process running it stopped.',
+      },
+      dryRun: { type: 'boolean' },
+      rows: { type: 'integer', description: 'Rows read so far.' },
+      created: { type: 'integer' },
+      updated: { type: 'integer' },
+      unchanged: { type: 'integer' },
+      failed: { type: 'integer', description: 'Rows with errors so far (nothing of them is written).' },
+      errors: {
+        type: 'array',
+        description: 'When done: the first 1,000 row errors in line order.',
+        items: obj({ line: { type: 'integer' }, column: str, message: str }),
+      },
+      truncated: { type: 'boolean' },
+      failure: { ...strOrNull, description: 'Why a failed job stopped.' },
+      createdAt: dateTime,
+      updatedAt: dateTime,
+      finishedAt: { oneOf: [dateTime, { type: 'null' }] },
     }),
     UserWithPassword: obj({
       user: ref('UserDetail'),
@@ -309,6 +358,24 @@ export function apiDocument(routes: ApiRoute[], issuer: string): Schema {
     };
     if (r.body)
       op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } };
+    if (r.csvBody) {
+      op.requestBody = {
+        required: true,
+        description: `CSV (UTF-8) with a header row naming some of ${CSV_COLUMNS.join(', ')} (login required)`,
+        content: { 'text/csv': { schema: str } },
+      };
+      responses[413] = error(
+        'The file is too large (POST /imports: 256 MB; 1,000,000 rows)',
+        'ValidationError',
+      );
+      responses[415] = error('The body is not text/csv', 'ValidationError');
+    }
+    if (r.response.status === 202)
+      responses[202] = {
+        ...(ok as object),
+        description: 'Accepted: the job runs; poll its Location',
+        headers: { Location: { description: 'The job, GET /imports/{id}', schema: str } },
+      };
     paths[r.path] ??= {};
     paths[r.path][r.method] = op;
   }

@@ -37,7 +37,7 @@ export interface Actor {
   /** What is shown for the actor (login or client id). */
   label: string;
   permissions: ReadonlySet<Permission>;
-  via: 'api' | 'console' | 'cli';
+  via: 'api' | 'console' | 'cli' | 'scim';
   ip?: string | null;
   userAgent?: string | null;
 }

@@ -39,6 +39,9 @@ export function clientsConsole(kit: ConsoleKit): void {
       jwksText: (f.jwksText ?? '').trim(),
       backchannelLogoutUri: (f.backchannelLogoutUri ?? '').trim(),
       backchannelLogoutSessionRequired: f.backchannelLogoutSessionRequired === 'on',
+      frontchannelLogoutUri: (f.frontchannelLogoutUri ?? '').trim(),
+      frontchannelLogoutSessionRequired: f.frontchannelLogoutSessionRequired === 'on',
+      corsOrigins: lines(f.corsOrigins),
     };
   }
 
@@ -54,6 +57,8 @@ export function clientsConsole(kit: ConsoleKit): void {
     }
     const body: Record<string, unknown> = {
       backchannelLogoutSessionRequired: v.backchannelLogoutSessionRequired,
+      frontchannelLogoutSessionRequired: v.frontchannelLogoutSessionRequired,
+      corsOrigins: v.corsOrigins,
     };
     if (v.idTokenAlg) body.idTokenAlg = v.idTokenAlg;
     if (!isPublic && v.authMethod && v.authMethod !== 'none') body.authMethod = v.authMethod;
@@ -61,7 +66,9 @@ export function clientsConsole(kit: ConsoleKit): void {
       body.jwks = jwks;
       body.jwksUri = v.jwksUri || null;
       body.backchannelLogoutUri = v.backchannelLogoutUri || null;
+      body.frontchannelLogoutUri = v.frontchannelLogoutUri || null;
     } else {
+      if (v.frontchannelLogoutUri) body.frontchannelLogoutUri = v.frontchannelLogoutUri;
       if (jwks) body.jwks = jwks;
       if (v.jwksUri) body.jwksUri = v.jwksUri;
       if (v.backchannelLogoutUri) body.backchannelLogoutUri = v.backchannelLogoutUri;
@@ -159,6 +166,7 @@ export function clientsConsole(kit: ConsoleKit): void {
           jwksUri: c.jwksUri ?? '',
           jwksText: c.jwks ? JSON.stringify(c.jwks) : '',
           backchannelLogoutUri: c.backchannelLogoutUri ?? '',
+          frontchannelLogoutUri: c.frontchannelLogoutUri ?? '',
         },
         idTokenAlgs: ID_TOKEN_ALGS,
         authMethods: AUTH_METHODS,

@@ -11,6 +11,8 @@ import {
   GRANT_TYPES,
   type GrantType,
   ID_TOKEN_ALGS,
+  type MetadataOptions,
+  normalizeOrigin,
   SECRET_PURPOSE,
 } from '../../../oidc/clients.ts';
 import { updateClientRow } from '../../../store/client-admin.ts';
@@ -43,6 +45,8 @@ export interface ClientView {
   scope: string | null;
   /** Granted the admin scope by an administrator (denied by default). */
   admin: boolean;
+  /** Granted the scim scope (SCIM provisioning; first-party clients only). */
+  scim: boolean;
   idTokenAlg: string;
   authMethod: string;
   jwksUri: string | null;
@@ -50,6 +54,10 @@ export interface ClientView {
   backchannelLogoutSessionRequired: boolean;
   defaultMaxAge: number | null;
   requireAuthTime: boolean;
+  frontchannelLogoutUri: string | null;
+  frontchannelLogoutSessionRequired: boolean;
+  /** Browser origins allowed at the token, userinfo, revocation and introspection endpoints. */
+  corsOrigins: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -68,6 +76,7 @@ function clientView(c: ClientRow): ClientView {
     backchannelLogoutUri: m.backchannel_logout_uri ?? null,
     scope: m.scope ?? null,
     admin: c.adminGranted,
+    scim: c.scimGranted,
     idTokenAlg: m.id_token_signed_response_alg ?? 'ES256',
     authMethod: m.token_endpoint_auth_method ?? 'client_secret_basic',
     jwksUri: m.jwks_uri ?? null,
@@ -75,6 +84,9 @@ function clientView(c: ClientRow): ClientView {
     backchannelLogoutSessionRequired: !!m.backchannel_logout_session_required,
     defaultMaxAge: typeof m.default_max_age === 'number' ? m.default_max_age : null,
     requireAuthTime: !!m.require_auth_time,
+    frontchannelLogoutUri: m.frontchannel_logout_uri ?? null,
+    frontchannelLogoutSessionRequired: !!m.frontchannel_logout_session_required,
+    corsOrigins: m.cors_origins ?? [],
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };
@@ -120,6 +132,18 @@ const clientSettings = {
   backchannelLogoutSessionRequired: z.boolean().optional(),
   defaultMaxAge: z.number().int().min(0).max(31_536_000).optional(),
   requireAuthTime: z.boolean().optional(),
+  frontchannelLogoutUri: z
+    .string()
+    .max(2000)
+    .refine((u) => /^https?:$/.test(URL.parse(u)?.protocol ?? '') && !URL.parse(u)?.hash, {
+      params: { key: 'frontchannel.admin.uriInvalid' },
+    })
+    .optional(),
+  frontchannelLogoutSessionRequired: z.boolean().optional(),
+  corsOrigins: z
+    .array(z.string().refine((o) => !!normalizeOrigin(o), { params: { key: 'cors.admin.originInvalid' } }))
+    .max(50)
+    .optional(),
 };
 
 export const createClientSchema = z
@@ -134,6 +158,7 @@ export const createClientSchema = z
     firstParty: z.boolean().optional(),
     scope: scopeText.optional(),
     admin: z.boolean().optional(),
+    scim: z.boolean().optional(),
     ...clientSettings,
   })
   .strict();
@@ -147,11 +172,13 @@ export const updateClientSchema = z
     scope: scopeText.nullable().optional(),
     firstParty: z.boolean().optional(),
     admin: z.boolean().optional(),
+    scim: z.boolean().optional(),
     backchannelLogoutUri: uri.nullable().optional(),
     ...clientSettings,
     jwks: clientSettings.jwks.nullable(),
     jwksUri: clientSettings.jwksUri.nullable(),
     defaultMaxAge: clientSettings.defaultMaxAge.nullable(),
+    frontchannelLogoutUri: clientSettings.frontchannelLogoutUri.nullable(),
   })
   .strict();
 
@@ -170,17 +197,34 @@ function checkClientRules(spec: {
   if (Object.keys(fields).length) throw new FieldError(fields);
 }
 
+/** SCIM provisioning is granted to first-party clients only, never to a third-party app. */
+function checkScimGrant(firstParty: boolean, scim: boolean): void {
+  if (scim && !firstParty) throw new FieldError({ scim: { key: 'scim.client.firstPartyOnly' } });
+}
+
 /** buildMetadata's rules that concern one field, worded for that field. */
 const SPEC_FIELDS: Array<[RegExp, string, MessageKey]> = [
   [/^--auth-method private_key_jwt/, 'jwks', 'admin.client.jwksRequired'],
   [/^--auth-method/, 'authMethod', 'admin.client.authMethodPublic'],
   [/^--jwks and --jwks-uri/, 'jwks', 'admin.client.jwksOne'],
   [/^--backchannel-logout-session-required/, 'backchannelLogoutSessionRequired', 'admin.client.sidNeedsUri'],
+  [
+    /^--frontchannel-logout-session-required/,
+    'frontchannelLogoutSessionRequired',
+    'frontchannel.admin.sidNeedsUri',
+  ],
+  [/^--frontchannel-logout-uri: .*production/, 'frontchannelLogoutUri', 'frontchannel.admin.httpsRequired'],
+  [/^--frontchannel-logout-uri: .*redirect URI/, 'frontchannelLogoutUri', 'frontchannel.admin.sameOrigin'],
+  [/^--frontchannel-logout-uri/, 'frontchannelLogoutUri', 'frontchannel.admin.uriInvalid'],
+  [/^--cors-origin/, 'corsOrigins', 'cors.admin.originInvalid'],
 ];
 
-function metadataOrThrow(spec: Parameters<typeof buildMetadata>[0]): Record<string, unknown> {
+function metadataOrThrow(
+  spec: Parameters<typeof buildMetadata>[0],
+  opts: MetadataOptions = {},
+): Record<string, unknown> {
   try {
-    return buildMetadata(spec);
+    return buildMetadata(spec, opts);
   } catch (err) {
     if (err instanceof ClientSpecError) {
       const hit = SPEC_FIELDS.find(([re]) => re.test(err.message));
@@ -211,7 +255,11 @@ export async function createClient(
   requirePermission(actor, 'clients.write');
   const body = parseOrThrow(createClientSchema, input);
   checkClientRules(body);
-  const metadata = metadataOrThrow({ ...body, grantTypes: body.grantTypes as GrantType[] | undefined });
+  checkScimGrant(!!body.firstParty, !!body.scim);
+  const metadata = metadataOrThrow(
+    { ...body, grantTypes: body.grantTypes as GrantType[] | undefined },
+    { production: deps.config?.production },
+  );
   // Every confidential client holds a secret, so its method can change later between the secret
   // methods and private_key_jwt.
   const secret = body.public ? null : newSecret();
@@ -225,6 +273,7 @@ export async function createClient(
           secretEncrypted: secret ? deps.box.encrypt(SECRET_PURPOSE, secret) : null,
           firstParty: !!body.firstParty,
           adminGranted: !!body.admin,
+          scimGranted: !!body.scim,
         },
         deps.clock.now(),
       );
@@ -234,6 +283,7 @@ export async function createClient(
         redirectUris: metadata.redirect_uris,
         public: !!body.public,
         admin: !!body.admin,
+        ...(body.scim ? { scim: true } : {}),
       });
     });
   } catch (err) {
@@ -259,6 +309,7 @@ export async function updateClient(
   const row = await resolveClient(deps.db, clientId);
   refuseBuiltin(row.clientId);
   const cur = clientView(row);
+  checkScimGrant(body.firstParty ?? cur.firstParty, body.scim ?? cur.scim);
   const spec = {
     clientId: row.clientId,
     name: body.name ?? cur.name,
@@ -282,9 +333,17 @@ export async function updateClient(
     defaultMaxAge:
       body.defaultMaxAge === null ? undefined : (body.defaultMaxAge ?? cur.defaultMaxAge ?? undefined),
     requireAuthTime: body.requireAuthTime ?? cur.requireAuthTime,
+    frontchannelLogoutUri:
+      body.frontchannelLogoutUri === null
+        ? undefined
+        : (body.frontchannelLogoutUri ?? cur.frontchannelLogoutUri ?? undefined),
+    frontchannelLogoutSessionRequired:
+      body.frontchannelLogoutSessionRequired ??
+      (body.frontchannelLogoutUri === null ? false : cur.frontchannelLogoutSessionRequired),
+    corsOrigins: body.corsOrigins ?? cur.corsOrigins,
   };
   checkClientRules(spec);
-  const metadata = metadataOrThrow(spec);
+  const metadata = metadataOrThrow(spec, { production: deps.config?.production });
   const next = {
     ...cur,
     name: spec.name,
@@ -294,6 +353,7 @@ export async function updateClient(
     scope: spec.scope ?? null,
     firstParty: spec.firstParty,
     admin: body.admin ?? cur.admin,
+    scim: body.scim ?? cur.scim,
     backchannelLogoutUri: spec.backchannelLogoutUri ?? null,
     idTokenAlg: metadata.id_token_signed_response_alg,
     authMethod: metadata.token_endpoint_auth_method,
@@ -302,6 +362,9 @@ export async function updateClient(
     backchannelLogoutSessionRequired: !!metadata.backchannel_logout_session_required,
     defaultMaxAge: spec.defaultMaxAge ?? null,
     requireAuthTime: !!spec.requireAuthTime,
+    frontchannelLogoutUri: spec.frontchannelLogoutUri ?? null,
+    frontchannelLogoutSessionRequired: !!metadata.frontchannel_logout_session_required,
+    corsOrigins: (metadata.cors_origins as string[] | undefined) ?? [],
   };
   const keys = [
     'name',
@@ -311,6 +374,7 @@ export async function updateClient(
     'scope',
     'firstParty',
     'admin',
+    'scim',
     'backchannelLogoutUri',
     'idTokenAlg',
     'authMethod',
@@ -319,6 +383,9 @@ export async function updateClient(
     'backchannelLogoutSessionRequired',
     'defaultMaxAge',
     'requireAuthTime',
+    'frontchannelLogoutUri',
+    'frontchannelLogoutSessionRequired',
+    'corsOrigins',
   ] as const;
   const changed = keys.filter(
     (k) => JSON.stringify(cur[k]) !== JSON.stringify((next as Record<string, unknown>)[k]),
@@ -327,7 +394,7 @@ export async function updateClient(
     await updateClientRow(
       trx,
       row.clientId,
-      { metadata, firstParty: spec.firstParty, adminGranted: next.admin },
+      { metadata, firstParty: spec.firstParty, adminGranted: next.admin, scimGranted: next.scim },
       deps.clock.now(),
     );
     await audit(trx, deps, actor, 'admin.client.update', null, {

@@ -1,14 +1,11 @@
 import { Readable } from 'node:stream';
-import { z as zod } from 'zod';
 import { type AdminApiDeps, type ApiRoute, RAW } from '../api-route.ts';
 import { listContactRequests } from '../audit/service.ts';
 import * as contacts from '../contacts.ts';
+import { importRoutes } from '../import-api.ts';
 import * as invitations from '../invitations.ts';
 import * as usersCsv from '../users-csv.ts';
-import { FieldError } from '../validation.ts';
 import * as svc from './service.ts';
-
-const importQuery = zod.object({ dryRun: zod.enum(['true', 'false']).optional() });
 
 /** The admin API's users operations (listed by ../api.ts in this order, in one OpenAPI document). */
 export function usersApi(d: AdminApiDeps): ApiRoute[] {
@@ -193,36 +190,7 @@ export function usersApi(d: AdminApiDeps): ApiRoute[] {
         return RAW;
       },
     },
-    {
-      method: 'post',
-      path: '/users/import',
-      operationId: 'importUsers',
-      summary:
-        'Import users from a CSV body (text/csv), streamed; `dryRun=true` only checks and reports every row error with its line',
-      tag: 'users',
-      permission: 'users.write',
-      query: importQuery,
-      response: { status: 200, schema: 'ImportResult' },
-      handler: async ({ ctx, actor }) => {
-        const type = String(ctx.get('content-type') ?? '')
-          .split(';')[0]
-          .trim()
-          .toLowerCase();
-        if (type !== 'text/csv' && type !== 'application/octet-stream' && type !== 'text/plain')
-          throw new FieldError({ file: { key: 'admin.import.contentType' } }, 415, 'unsupported_media_type');
-        const q = importQuery.safeParse(ctx.query);
-        const dryRun = q.success && q.data.dryRun === 'true';
-        const r = await usersCsv.importUsersCsv(d, actor, ctx.req, { dryRun });
-        return {
-          ...r,
-          errors: r.errors.map((e) => ({
-            line: e.line,
-            column: e.column,
-            message: ctx.state.t(e.key, e.params),
-          })),
-        };
-      },
-    },
+    ...importRoutes(d),
     {
       method: 'get',
       path: '/contact-requests',

@@ -6,9 +6,11 @@ import { AppError } from '../../../http/errors.ts';
 import type { MessageKey } from '../../../i18n/index.ts';
 import { type ConsoleKit, methodLabel, UUID } from '../console-kit.ts';
 import * as contacts from '../contacts.ts';
+import { getImportJob, spoolUpload, startImportJob } from '../import-jobs.ts';
 import * as invitations from '../invitations.ts';
 import { type Actor, can, type Permission } from '../permissions.ts';
 import * as usersCsv from '../users-csv.ts';
+import { importUsersCsv } from '../users-import.ts';
 import { FieldError } from '../validation.ts';
 import * as svc from './service.ts';
 
@@ -69,11 +71,16 @@ export function usersConsole(kit: ConsoleKit): void {
     const csv = f.csv ?? '';
     const dryRun = f.run !== 'import';
     try {
-      const r = await usersCsv.importUsersCsv(adminDeps, actorOf(ctx), Readable.from([csv]), {
-        dryRun,
-      });
+      if (!dryRun) {
+        // The import runs as a job; its page shows the rows done until it ends.
+        const spooled = await spoolUpload(Readable.from([csv]));
+        const job = await startImportJob(adminDeps, actorOf(ctx), spooled, false);
+        ctx.redirect(`/admin/users/import/${job.id}`);
+        return;
+      }
+      const r = await importUsersCsv(adminDeps, actorOf(ctx), Readable.from([csv]), { dryRun });
       page(ctx, 'users-import', 'users', {
-        csv: dryRun ? csv : '',
+        csv,
         result: {
           ...r,
           errors: r.errors.slice(0, 500).map((e) => ({ ...e, message: ctx.state.t(e.key, e.params) })),
@@ -84,6 +91,19 @@ export function usersConsole(kit: ConsoleKit): void {
       if (!(err instanceof FieldError)) throw err;
       page(ctx, 'users-import', 'users', { csv, result: null, errors: fieldsOf(ctx, err) }, err.status);
     }
+  });
+
+  router.get('/users/import/:id', requireAdmin, need('users.write'), async (ctx) => {
+    const job = await getImportJob(adminDeps, actorOf(ctx), ctx.params.id);
+    // Browsers reload a page with this header: the progress updates without script.
+    if (job.state === 'running') ctx.set('Refresh', '1');
+    page(ctx, 'users-import-job', 'users', {
+      job: {
+        ...job,
+        errors: job.errors.slice(0, 500).map((e) => ({ ...e, message: ctx.state.t(e.key, e.params) })),
+        failure: job.failure ? ctx.state.t(job.failure.key, job.failure.params) : null,
+      },
+    });
   });
 
   router.get('/users.csv', requireAdmin, need('users.read'), async (ctx) => {
