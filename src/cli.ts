@@ -1,9 +1,11 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { systemClock } from './clock.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { sendControl } from './control.ts';
 import { resolveSecretKey } from './secret-key.ts';
 import { SecretBox } from './security/secrets.ts';
+import { databaseLabel, runningServer } from './server-registry.ts';
 
 // The commands, the database drivers and the backup code load only when this process runs a
 // command itself: a command forwarded to a running server over the control socket needs none of
@@ -14,6 +16,16 @@ async function readStdin(): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+const FORCE = '--force-database';
+
+/** Whether DATA_DIR already holds an embedded database (PGlite keeps PG_VERSION at its top). */
+function hasEmbeddedDatabase(dataDir: string): boolean {
+  return (
+    fs.existsSync(path.join(dataDir, 'pgdata', 'PG_VERSION')) ||
+    fs.existsSync(path.join(dataDir, 'PG_VERSION'))
+  );
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -41,6 +53,9 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  // --force-database: work on this configuration's database although the running server uses another.
+  const force = argv.includes(FORCE);
+  argv = argv.filter((a) => a !== FORCE);
   const stdin = argv.includes('--password-stdin') ? await readStdin() : undefined;
   // A server on the embedded database runs the command in its own directory: hand it absolute paths.
   if (['backup', 'restore', 'export', 'import'].includes(argv[0]) && argv[1] && !argv[1].startsWith('-')) {
@@ -69,14 +84,31 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
+  const database = databaseLabel(config);
   if (!config.databaseUrl) {
     const forwarded = await sendControl(config.dataDir, argv, stdin);
     if (forwarded) {
+      process.stderr.write(`tobira: database: ${database} (through the running server)\n`);
       process.stdout.write(forwarded.stdout);
       process.stderr.write(forwarded.stderr);
       return forwarded.code;
     }
   }
+  // The server running for this ISSUER uses another database: refuse, rather than change (or
+  // create) a database nobody serves.
+  const running = runningServer(config);
+  if (running && running.database !== database && !force) {
+    process.stderr.write(
+      `tobira: the server running for ${config.issuer} (pid ${running.pid}) uses ${running.database},\n` +
+        `  but this command would use ${database}.\n` +
+        '  Set DATA_DIR or DATABASE_URL as the server has them, or add --force-database to use this one anyway.\n',
+    );
+    return 2;
+  }
+  const fresh = !config.databaseUrl && !hasEmbeddedDatabase(config.dataDir);
+  process.stderr.write(
+    `tobira: database: ${database}${fresh ? ' (new: no database was there, one is created now)' : ''}\n`,
+  );
   const box = new SecretBox(resolveSecretKey(config).key);
   const [{ createDb }, { migrateLatest }, { runCommand }] = await Promise.all([
     import('./db/knex.ts'),

@@ -13,6 +13,7 @@ import { CHANNELS } from './delivery/types.ts';
 import { createLogger } from './logger.ts';
 import { resolveSecretKey } from './secret-key.ts';
 import { SecretBox } from './security/secrets.ts';
+import { registerServer } from './server-registry.ts';
 import { countUsers } from './store/users.ts';
 
 export interface Running {
@@ -114,6 +115,8 @@ export async function start(
     );
   }
   if (!cluster.isWorker || cluster.worker?.id === 1) process.stdout.write(`${lines.join('\n')}\n`);
+  // The CLI finds the server of its ISSUER here and refuses to work on another database.
+  const unregister = !cluster.isWorker || cluster.worker?.id === 1 ? registerServer(config) : () => {};
 
   // Shutdown: readiness turns 503 and responses carry `Connection: close` at once; background jobs stop
   // (a run in progress finishes); for SHUTDOWN_DRAIN_SECONDS the server still serves, so a load
@@ -130,6 +133,7 @@ export async function start(
       );
       const jobs = app.close();
       control?.close();
+      unregister();
       if (config.shutdownDrainSeconds > 0) {
         await new Promise((r) => setTimeout(r, config.shutdownDrainSeconds * 1000));
       }

@@ -45,6 +45,8 @@ export interface NoticeDeps {
 export interface RequestMeta {
   ip: string | null | undefined;
   userAgent: string | null | undefined;
+  /** The language of the flow's pages: the notice is written in it (else the user's own setting). */
+  locale?: string;
 }
 
 export type SecurityInfoChange = 'added' | 'removed' | 'default_changed';
@@ -154,7 +156,7 @@ export async function notifySecondFactorLocked(
   until: Date,
   meta: RequestMeta,
 ): Promise<boolean> {
-  const locale = userLocale(user, deps.config);
+  const locale = noticeLocale(user, meta, deps.config);
   return sendNotice(deps, user, meta, 'notice-second-factor-locked', 'notice.second_factor_locked', {
     subjectKey: 'notice.secondFactorLocked.subject',
     until: formatDateTime(until, locale, timeZoneOf(deps.config.organizationCountry)),
@@ -248,6 +250,14 @@ export async function notifyHelpdesk(
   return sent;
 }
 
+/**
+ * The language of a notice a flow caused: the flow's own (the pages the person was reading), else
+ * the user's setting, else the default. A reset done in Japanese sends a Japanese notice.
+ */
+export function noticeLocale(user: User, meta: RequestMeta, config: Config): Locale {
+  return isLocale(meta.locale) ? meta.locale : userLocale(user, config);
+}
+
 /** The user's language for messages: their own setting when it is one we have, else the default. */
 export function userLocale(user: User, config: Config): Locale {
   return isLocale(user.locale) ? user.locale : config.defaultLocale;
@@ -285,7 +295,7 @@ function noticeEmail(
 ): QueuedEmail | undefined {
   const to = (toAddress ?? user.email)?.trim();
   if (!to) return undefined;
-  const locale = userLocale(user, deps.config);
+  const locale = noticeLocale(user, meta, deps.config);
   return {
     to,
     locale,

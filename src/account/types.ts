@@ -10,6 +10,8 @@ import type { User } from '../store/users.ts';
 export interface RequestMeta {
   ip: string;
   userAgent: string;
+  /** The language of the flow's pages (ui_locales, the language switch): notices it causes use it. */
+  locale?: string;
 }
 
 /**

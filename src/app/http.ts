@@ -16,7 +16,7 @@ import { refuseControlCharacters } from '../http/body.ts';
 import { clientIp, metricsAccess } from '../http/client.ts';
 import { CSRF_COOKIE } from '../http/csrf.ts';
 import { AppError } from '../http/errors.ts';
-import { securityHeaders } from '../http/headers.ts';
+import { contentSecurityPolicy, securityHeaders } from '../http/headers.ts';
 import { traceIdOf } from '../http/observe.ts';
 import type { Tracing } from '../http/tracing.ts';
 import { render } from '../http/views.ts';
@@ -121,7 +121,7 @@ function requestFacts(deps: AppDeps) {
     ctx.state.locale = locale;
     ctx.state.t = translator(locale);
     ctx.state.dev = !config.production;
-    ctx.state.meta = { ip: ctx.ip, userAgent: ctx.get('user-agent').slice(0, 512) };
+    ctx.state.meta = { ip: ctx.ip, userAgent: ctx.get('user-agent').slice(0, 512), locale };
     // The CSRF token is made on first use, so responses that render no form set no cookie.
     let csrfToken: string | undefined;
     Object.defineProperty(ctx.state, 'csrf', {
@@ -164,10 +164,35 @@ function renderErrors(deps: AppDeps) {
         ctx.body = { error: known ? err.code : 'server_error', error_description: message };
         return;
       }
+      if (known && err.code === NOT_FOUND) return render(ctx, views, 'not-found', {}, 404);
       render(ctx, views, 'error', { message, requestId: ctx.state.requestId }, status);
     }
   };
 }
+
+/** The code of an address nothing serves: Tobira's own 404 page (JSON under /api/). */
+const NOT_FOUND = 'not_found';
+
+/**
+ * The provider's addresses (oidc-provider's default `routes`, which provider.ts keeps, and discovery):
+ * everything else that no route of ours served is Tobira's own 404, not the provider's bare one.
+ */
+const PROVIDER_PATHS = [
+  '/.well-known',
+  '/auth',
+  '/token',
+  '/me',
+  '/jwks',
+  '/session/end',
+  '/request',
+  '/reg',
+  '/device',
+  '/backchannel',
+  '/challenge',
+  '/credential',
+];
+export const isProviderPath = (path: string) =>
+  PROVIDER_PATHS.some((p) => path === p || path.startsWith(`${p}/`));
 
 /** Home, health, readiness, metrics and the language switch. */
 function baseRoutes(deps: AppDeps, parts: HttpParts): Router {
@@ -243,8 +268,11 @@ export async function createHttp(deps: AppDeps, parts: HttpParts): Promise<Koa> 
   app.use(scimRoutes(deps).routes());
   app.use((await adminConsoleRoutes(deps)).routes());
 
-  // Everything else is the OpenID Provider's.
+  // Everything else is the OpenID Provider's, or nobody's.
   app.use(async (ctx: Context) => {
+    if (!isProviderPath(ctx.path)) throw new AppError(NOT_FOUND, 404, 'error.http.404');
+    // A configured logo on another origin: the provider's pages (logout) show it too.
+    if (ctx.state.imgOrigin) ctx.set('Content-Security-Policy', contentSecurityPolicy(ctx.state.imgOrigin));
     ctx.respond = false;
     await parts.providerCallback()(ctx.req, ctx.res);
   });

@@ -4,12 +4,15 @@ import { endSignOut } from '../account/sessions.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { AppError } from '../http/errors.ts';
 import { render } from '../http/views.ts';
-import type { MessageKey } from '../i18n/index.ts';
+import { isLocale, type MessageKey } from '../i18n/index.ts';
 import { ACR_MFA } from '../oidc/acr.ts';
 import { type FrontchannelMetadata, frameOrigins, frontchannelFrames } from '../oidc/frontchannel.ts';
 import type { InternalClient, TokenResult } from '../oidc/internal-client.ts';
 import { deleteSession, type FirstPartySessionRow, findSession, insertSession } from '../store/sessions.ts';
-import { findUserById, type User } from '../store/users.ts';
+import { findUserById, type User, updateUser } from '../store/users.ts';
+
+/** The language switch's cookie (app/http.ts sets it). */
+const LANG_COOKIE = 'tobira.lang';
 
 /**
  * One session model for Tobira's own apps (the portal, the administration console, the demo): each
@@ -177,12 +180,23 @@ export class FirstPartySessions {
   }
 
   /**
+   * A signed-in user who switched the language (the switch's cookie differs from their stored
+   * preference) keeps it: the preference is updated, so later notices (sent outside any flow) use it.
+   */
+  async #keepLanguage<T extends { session: FirstPartySession; user: User }>(ctx: Context, s: T): Promise<T> {
+    const chosen = ctx.cookies.get(LANG_COOKIE);
+    if (!isLocale(chosen) || chosen === s.user.locale) return s;
+    await updateUser(this.#deps.db, s.user.id, { locale: chosen }, this.#deps.clock.now());
+    return { ...s, user: { ...s.user, locale: chosen } };
+  }
+
+  /**
    * The session, or: a page request is sent through sign-in, and a form posted without a session
    * is refused with 401 (nothing it asked for is done). Returns undefined when it answered.
    */
   async require(ctx: Context): Promise<{ session: FirstPartySession; user: User } | undefined> {
     const s = await this.current(ctx);
-    if (s) return s;
+    if (s) return this.#keepLanguage(ctx, s);
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD')
       throw new AppError(`${this.opts.name}.session`, 401, this.opts.expiredKey);
     this.signIn(ctx);

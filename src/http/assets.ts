@@ -34,6 +34,7 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/assets/pow.js': { file: 'public/pow.js', type: 'text/javascript; charset=utf-8' },
   '/assets/frontchannel.js': { file: 'public/frontchannel.js', type: 'text/javascript; charset=utf-8' },
   '/assets/local-time.js': { file: 'public/local-time.js', type: 'text/javascript; charset=utf-8' },
+  '/assets/countdown.js': { file: 'public/countdown.js', type: 'text/javascript; charset=utf-8' },
   '/assets/favicon.svg': { file: 'public/favicon.svg', type: 'image/svg+xml' },
   '/favicon.svg': { file: 'public/favicon.svg', type: 'image/svg+xml' },
   '/favicon.ico': { file: 'public/favicon.svg', type: 'image/svg+xml' },

@@ -12,6 +12,13 @@ const CSP = [
   "object-src 'none'",
 ].join('; ');
 
+/** The CSP, with a configured logo's origin (branding) allowed for images, and nothing else. */
+export function contentSecurityPolicy(imgOrigin?: unknown): string {
+  const img =
+    typeof imgOrigin === 'string' && /^https?:\/\/[^\s;,'"]+$/.test(imgOrigin) ? ` ${imgOrigin}` : '';
+  return img ? CSP.replace("img-src 'self' data:", `img-src 'self' data:${img}`) : CSP;
+}
+
 /**
  * Strict headers on every response, the CSP included: set before the request is handled, because the
  * provider writes its own pages (errors, 404, logout, form_post) past Koa. The provider adds the
@@ -30,18 +37,13 @@ export function securityHeaders(https: boolean) {
     ctx.set('Content-Security-Policy', CSP);
     await next();
     if (ctx.state.ownPage) {
-      // A configured logo (branding) may live on another origin: allow images from there only.
-      const img =
-        typeof ctx.state.imgOrigin === 'string' && /^https?:\/\/[^\s;,'"]+$/.test(ctx.state.imgOrigin)
-          ? ` ${ctx.state.imgOrigin}`
-          : '';
       // Front-channel logout frames the apps that signed out: frames from their origins only.
       const frames = Array.isArray(ctx.state.frameSrc)
         ? (ctx.state.frameSrc as unknown[]).filter(
             (o): o is string => typeof o === 'string' && /^https?:\/\/[A-Za-z0-9.:[\]-]+$/.test(o),
           )
         : [];
-      const csp = img ? CSP.replace("img-src 'self' data:", `img-src 'self' data:${img}`) : CSP;
+      const csp = contentSecurityPolicy(ctx.state.imgOrigin);
       ctx.set('Content-Security-Policy', frames.length ? `${csp}; frame-src ${frames.join(' ')}` : csp);
       ctx.set('Cache-Control', 'no-store');
     }

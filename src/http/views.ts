@@ -99,5 +99,7 @@ export function applyUiLocales(ctx: Context, uiLocales: unknown): void {
   if (picked && picked !== ctx.state.locale) {
     ctx.state.locale = picked;
     ctx.state.t = translator(picked);
+    // Notices the interaction causes speak its language too.
+    if (ctx.state.meta) ctx.state.meta = { ...ctx.state.meta, locale: picked };
   }
 }

@@ -12,7 +12,7 @@ import { type Policy, policyFromSettings } from '../policy/settings.ts';
 import { readSettings } from '../store/settings.ts';
 import { findUserById } from '../store/users.ts';
 import { ACR_MFA, ACR_VALUES } from './acr.ts';
-import { type ClientLoader, createAdapterClass } from './adapter.ts';
+import { type ClientLoader, createAdapterClass, withPayloadBatch } from './adapter.ts';
 import { DestinationPolicy, providerFetch } from './backchannel.ts';
 import { adminScopeForUsers, type CachedClient, CLIENT_CORS_PATHS, corsAllowed } from './clients.ts';
 import { endSessionFrontchannel } from './frontchannel.ts';
@@ -76,7 +76,7 @@ async function page(
   template: string,
   data: Record<string, unknown>,
 ) {
-  const { organizationName, accentColor } = await policyOf(deps);
+  const { organizationName, accentColor, logoUrl } = await policyOf(deps);
   const locale = localeOf(ctx, deps.config.defaultLocale);
   const t = translator(locale);
   ctx.type = 'text/html; charset=utf-8';
@@ -86,9 +86,9 @@ async function page(
     locale,
     locales: ['en', 'ja'],
     org: organizationName,
-    // The provider's own pages (logout, errors) carry the organization's colour too; its logo is an
-    // image from another origin this page's CSP does not allow, so the layout's mark shows instead.
-    brandCss: brandCssHref({ org: organizationName, logoUrl: '', accentColor }),
+    // The provider's own pages (logout, errors) carry the organization's logo and colour too: the
+    // app's last middleware allowed the logo's origin in this response's CSP (app/http.ts).
+    brandCss: brandCssHref({ org: organizationName, logoUrl, accentColor }),
     status: ctx.status,
     here: '/',
     dev: !deps.config.production,
@@ -288,6 +288,8 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  // Every request's adapter writes leave as one statement once its response is ready (adapter.ts).
+  provider.use((_ctx, next) => withPayloadBatch(db, next));
   // A preflight names no client: it is answered only for an origin some client allows.
   provider.use(async (ctx, next) => {
     if (ctx.method !== 'OPTIONS' || !CLIENT_CORS_PATHS.has(ctx.path) || !ctx.get('Origin')) return next();

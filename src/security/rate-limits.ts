@@ -173,3 +173,31 @@ async function alertBudgetPause(cx: LimitContext): Promise<void> {
   if (!claim) return;
   await cx.alerts.phoneBudgetPaused(until, cx.policy.phoneHourlyBudget);
 }
+
+/** How long after a code was sent in a flow the next one may be asked for ("send again"). */
+export const RESEND_WAIT_MS = 30_000;
+const resendKey = (flow: string, kind: string) => `code.resend:${flow}:${kind}`;
+
+/**
+ * One code send per flow and method every RESEND_WAIT_MS (one atomic count, so two presses racing
+ * send one code). Refused: how long until the next may be asked for.
+ */
+export async function allowCodeSend(
+  cx: Pick<LimitContext, 'db' | 'clock'>,
+  flow: string,
+  kind: string,
+): Promise<{ ok: true } | { ok: false; retryAfterMs: number }> {
+  const now = cx.clock.now();
+  const key = resendKey(flow, kind);
+  if (await reserve(cx.db, key, rateRule(1, RESEND_WAIT_MS), now, { settle: 'event' })) return { ok: true };
+  const until = retryAt(await readCounter(cx.db, key), now);
+  return { ok: false, retryAfterMs: until ? Math.max(0, until.getTime() - now.getTime()) : RESEND_WAIT_MS };
+}
+
+/** Milliseconds until a new code may be asked for in this flow and method (0: now). */
+export async function codeSendWaitMs(cx: Pick<LimitContext, 'db' | 'clock'>, flow: string, kind: string) {
+  const now = cx.clock.now();
+  const c = await readCounter(cx.db, resendKey(flow, kind));
+  if (hitsNow(c, now) < 1 || !c.windowEnds) return 0;
+  return Math.max(0, c.windowEnds.getTime() - now.getTime());
+}

@@ -200,6 +200,33 @@ describe(`tobira CLI against a running server on the embedded database (control 
     assert.equal(st.mode & 0o777, 0o600);
   });
 
+  it('refuses to work on a database other than the running server’s, unless --force-database; always names it', async () => {
+    // The attack on the administrator: the same ISSUER, another DATA_DIR. The command used to create
+    // a second, empty database and print "created"; the server never saw the user.
+    const elsewhere = path.join(tempDir(), 'other-data');
+    const other = { DATA_DIR: elsewhere, ISSUER: issuer };
+    const refused = await tobira(other, ['user', 'add', 'mallory', '--password-stdin'], `${PASSWORD}\n`);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.equal(refused.stdout, '');
+    assert.match(
+      refused.stderr,
+      new RegExp(`the server running for ${issuer} \\(pid \\d+\\) uses embedded `),
+    );
+    assert.ok(refused.stderr.includes(fs.realpathSync(dataDir)), 'names the server’s database');
+    assert.ok(refused.stderr.includes(elsewhere), 'names the database it would have used');
+    assert.match(refused.stderr, /--force-database/);
+    assert.ok(!fs.existsSync(path.join(elsewhere, 'pgdata')), 'no database was created');
+
+    const forced = await tobira(other, ['user', 'list', '--json', '--force-database']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stderr, new RegExp(`^tobira: database: embedded ${elsewhere} \\(new: `, 'm'));
+
+    // The server's own DATA_DIR: forwarded over the control socket, and said so.
+    const same = await tobira({ DATA_DIR: dataDir, ISSUER: issuer }, ['user', 'list', '--json']);
+    assert.equal(same.code, 0, same.stderr);
+    assert.match(same.stderr, /^tobira: database: embedded .+ \(through the running server\)$/m);
+  });
+
   it('creates a user (password on stdin) and a confidential client; the user signs in through openid-client', async () => {
     // The sign-in here is about the CLI: no "More information required" step after the password.
     const noWizard = await tobira(env, ['policy', 'set', 'registrationRequired', 'false']);

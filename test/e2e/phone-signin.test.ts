@@ -97,19 +97,23 @@ describe(`sign-in with a text message or a phone call (${backendName})`, () => {
     assert.match(r.text, /<label for="phone-enroll-number">Phone number<\/label>/);
 
     // A landline cannot receive texts: refused, nothing sent.
-    r = await br.post(
+    r = await br.postRaw(
       '/my/security-info/add/sms',
       { ...hiddenInputs(r.text), country: 'JP', number: '03-1234-5678', type: 'mobile', via: 'sms' },
       srv.issuer,
     );
+    assert.equal(r.status, 303, 'post/redirect/get');
+    r = await br.follow(r);
     assert.equal(r.status, 400);
     assert.match(alertText(r.text) ?? '', /not a mobile number/);
     assert.equal(sent.length, 0);
 
-    r = await br.post(
-      '/my/security-info/add/sms',
-      { ...hiddenInputs(r.text), country: 'JP', number: '090-2345-6789', type: 'mobile', via: 'sms' },
-      srv.issuer,
+    r = await br.follow(
+      await br.post(
+        '/my/security-info/add/sms',
+        { ...hiddenInputs(r.text), country: 'JP', number: '090-2345-6789', type: 'mobile', via: 'sms' },
+        srv.issuer,
+      ),
     );
     assert.equal(r.status, 200, 'a code sent is a step, not an error');
     assert.equal(alertText(r.text), undefined, 'no error box');
@@ -143,11 +147,32 @@ describe(`sign-in with a text message or a phone call (${backendName})`, () => {
   });
 
   it('signs in with password + text message: amr pwd, sms, mfa', async () => {
+    clock.advance(3600_000);
+    const before = (await textsTo(MOBILE)).length;
     const f = await start();
     await submit(f, { username: 'pat', password });
     assert.equal(f.page.status, 200);
     assert.match(f.page.text, /Verify your identity/);
+    // Nothing is sent on load, nor on reload or Back: the user asks.
+    assert.match(f.page.text, /<button type="submit">Text me a code<\/button>/);
+    assert.doesNotMatch(f.page.text, /name="code"/);
+    const mfaUrl = f.page.url;
+    for (let i = 0; i < 3; i++) assert.equal((await f.br.get(mfaUrl)).status, 200);
+    assert.equal((await textsTo(MOBILE)).length, before, 'loading the page sent nothing');
+    await submit(f);
+    assert.equal((await textsTo(MOBILE)).length, before + 1, 'pressing Send sent exactly one text');
+    assert.match(noticeText(f.page.text) ?? '', /We sent a code to \+81 ••• •••• 89/);
     assert.match(f.page.text, /We sent a text message with a 6-digit code to \+81 ••• •••• 89/);
+    assert.match(f.page.text, /You can ask for a new code in 30 s\./);
+    // "Send again" before the wait is over: refused, the wait shown, nothing sent.
+    clock.advance(10_000);
+    f.page = await f.br.follow(
+      await f.br.post(new URL(mfaUrl).pathname, { ...hiddenInputs(f.page.text), resend: '1' }, srv.issuer),
+    );
+    assert.equal(alertText(f.page.text), 'You can ask for a new code in 20 s.');
+    assert.equal((await textsTo(MOBILE)).length, before + 1, 'an early "send again" sent nothing');
+    assert.equal((await f.br.get(mfaUrl)).status, 200);
+    assert.equal((await textsTo(MOBILE)).length, before + 1, 'nor did a reload');
     assert.match(
       f.page.text,
       /href="\/interaction\/[^"]+\/mfa\/voice"/,
@@ -168,6 +193,8 @@ describe(`sign-in with a text message or a phone call (${backendName})`, () => {
     const voice = /href="(\/interaction\/[^"]+\/mfa\/voice)"/.exec(f.page.text)![1];
     f.page = await f.br.get(voice, srv.issuer);
     assert.equal(f.page.status, 200);
+    assert.match(f.page.text, /Call me with a code/);
+    await submit(f);
     assert.match(f.page.text, /We are calling \+81 ••• •••• 89/);
     const call = lastCall();
     assert.equal(call.to, MOBILE);
@@ -185,7 +212,7 @@ describe(`sign-in with a text message or a phone call (${backendName})`, () => {
       const before = (await textsTo(MOBILE)).length;
       const f = await start();
       await submit(f, { username: 'pat', password });
-      assert.equal(f.page.status, 200);
+      await submit(f);
       assert.match(f.page.text, /We couldn(?:'|&#39;)t send a text message\. Use another method/);
       assert.doesNotMatch(f.page.text, /name="code"/, 'no code to type');
       assert.match(f.page.text, /Sign in another way/);
@@ -193,6 +220,7 @@ describe(`sign-in with a text message or a phone call (${backendName})`, () => {
       assert.ok(voice, 'the phone call is offered');
       assert.equal((await textsTo(MOBILE)).length, before, 'nothing went out');
       f.page = await f.br.get(voice[1], srv.issuer);
+      await submit(f);
       await submit(f, { code: codeInCall(lastCall()) });
       assert.deepEqual((await claims(f)).amr, ['pwd', 'tel', 'mfa']);
     } finally {
@@ -211,17 +239,21 @@ describe(`sign-in with a text message or a phone call (${backendName})`, () => {
       r = await br.follow(await br.post(formAction(r.text), fields, r.url));
     }
     assert.equal(new URL(r.url).pathname, '/my/security-info/add/email');
-    r = await br.post(
-      '/my/security-info/add/email',
-      { ...hiddenInputs(r.text), address: 'PAT@example.com' },
-      srv.issuer,
+    r = await br.follow(
+      await br.post(
+        '/my/security-info/add/email',
+        { ...hiddenInputs(r.text), address: 'PAT@example.com' },
+        srv.issuer,
+      ),
     );
     assert.equal(r.status, 400);
     assert.match(alertText(r.text) ?? '', /other than your account email/);
-    r = await br.post(
-      '/my/security-info/add/email',
-      { ...hiddenInputs(r.text), address: 'pat.home@example.org' },
-      srv.issuer,
+    r = await br.follow(
+      await br.post(
+        '/my/security-info/add/email',
+        { ...hiddenInputs(r.text), address: 'pat.home@example.org' },
+        srv.issuer,
+      ),
     );
     assert.equal(r.status, 200, 'a code sent is a step, not an error');
     assert.equal(alertText(r.text), undefined, 'no error box');
@@ -247,18 +279,22 @@ describe(`sign-in with a text message or a phone call (${backendName})`, () => {
     assert.match(page.text, /type your whole phone number/);
     assert.match(page.text, /ends in \+81 ••• •••• 89/);
     assert.doesNotMatch(page.text, /name="code"/);
-    let res = await br.post(
-      formAction(page.text),
-      { ...hiddenInputs(page.text), country: 'JP', number: '090-2345-6780' },
-      srv.issuer,
+    let res = await br.follow(
+      await br.post(
+        formAction(page.text),
+        { ...hiddenInputs(page.text), country: 'JP', number: '090-2345-6780' },
+        srv.issuer,
+      ),
     );
     assert.equal(res.status, 400);
     assert.match(alertText(res.text) ?? '', /does not match/);
     assert.equal((await textsTo(MOBILE)).length, before, 'nothing sent for a wrong number');
-    res = await br.post(
-      formAction(res.text),
-      { ...hiddenInputs(res.text), country: 'JP', number: '+81 90 2345 6789' },
-      srv.issuer,
+    res = await br.follow(
+      await br.post(
+        formAction(res.text),
+        { ...hiddenInputs(res.text), country: 'JP', number: '+81 90 2345 6789' },
+        srv.issuer,
+      ),
     );
     assert.equal(res.status, 200);
     assert.match(res.text, /We sent a text message with a 6-digit code/);
@@ -275,9 +311,13 @@ describe(`sign-in with a text message or a phone call (${backendName})`, () => {
   });
 
   it('resets the password with the alternate email', async () => {
+    const mails = async () => (await tdb.db('outbox').where({ purpose: 'email.code' })).length;
     const { br } = await identifyForReset(srv.issuer, 'pat');
-    const page = await br.get('/reset/verify/email', srv.issuer);
+    let page = await br.get('/reset/verify/email', srv.issuer);
     assert.equal(page.status, 200);
+    assert.match(page.text, /Email me a code/);
+    assert.equal(await mails(), 0, 'nothing is sent on load');
+    page = await br.follow(await br.post(formAction(page.text), hiddenInputs(page.text), srv.issuer));
     assert.match(page.text, /We sent an email with a 6-digit code to p•••@example\.org/);
     const mail = await tdb
       .db('outbox')

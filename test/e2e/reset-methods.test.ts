@@ -455,7 +455,9 @@ describe(`every method as a reset gate, over SMTP and Twilio (${backendName})`, 
     await resetThrough(
       eve,
       'email',
-      async (br, page) => {
+      async (br, shown) => {
+        assert.match(shown.text, /Email me a code/, 'nothing is sent before the user asks');
+        const page = await br.post(formAction(shown.text), hiddenInputs(shown.text), srv.issuer);
         assert.match(page.text, /We sent an email with a 6-digit code to e•••@example\.org/);
         const [sent] = smtp.messagesTo(EVE_ALTERNATE).slice(-1);
         assert.equal(sent.mail.headers.get('content-language'), 'en');

@@ -7,7 +7,7 @@ import { DeliveryError } from '../../src/delivery/types.ts';
 import { translator } from '../../src/i18n/index.ts';
 import { emailMethod, maskAddress, normalizeAddress } from '../../src/methods/email/index.ts';
 import { credentialsFor } from '../../src/methods/registry.ts';
-import type { MethodContext } from '../../src/methods/types.ts';
+import type { MethodContext, MethodView } from '../../src/methods/types.ts';
 import type { Policy } from '../../src/policy/settings.ts';
 import { SecretBox } from '../../src/security/secrets.ts';
 import { type Credential, insertCredential, listCredentials } from '../../src/store/credentials.ts';
@@ -49,6 +49,13 @@ describe(`email method (${backendName})`, () => {
   };
   const mails = (to?: string) => (to ? db('outbox').where({ recipient: to }) : db('outbox')).orderBy('id');
   const lastCode = async (to: string) => codeIn((await mails(to)).at(-1).body_text);
+  /** The user presses "Send code" (nothing is sent on load): the page after, with a refusal as its problem. */
+  async function ask(cx: MethodContext, user: User, creds: Credential[], flow: string): Promise<MethodView> {
+    const sent = await emailMethod.verify(cx, user, creds, flow, { resend: '1' });
+    const view = await emailMethod.challenge(cx, user, creds, flow);
+    if (sent.ok || sent.step) return view;
+    return { ...view, data: { ...view.data, problem: sent.error, problemParams: sent.params } };
+  }
 
   before(async () => {
     tdb = await createTestDatabase();
@@ -213,10 +220,26 @@ describe(`email method (${backendName})`, () => {
       creds.map((c) => c.id),
       [carolEmail.id],
     );
-    const view = await emailMethod.challenge(cx, carol, creds, flow);
+    const shown = await emailMethod.challenge(cx, carol, creds, flow);
+    assert.equal(shown.data.canSend, true, 'the page offers "Send code"');
+    assert.equal(
+      await mails('Carol.Home@example.com').then(
+        (m: any[]) => m.filter((x) => x.purpose === 'email.code').length,
+      ),
+      0,
+      'nothing is sent on load',
+    );
+    const view = await ask(cx, carol, creds, flow);
     assert.deepEqual(view, {
       partial: 'email/verify',
-      data: { sentTo: 'C•••@example.com', canEnter: true, problem: undefined, problemParams: undefined },
+      data: {
+        sentTo: 'C•••@example.com',
+        canEnter: true,
+        canSend: false,
+        waitSeconds: 30,
+        problem: undefined,
+        problemParams: undefined,
+      },
     });
     await emailMethod.challenge(cx, carol, creds, flow);
     const sent = await mails('Carol.Home@example.com');
@@ -244,7 +267,7 @@ describe(`email method (${backendName})`, () => {
     const cx = cxWith();
     const creds = credentialsFor(emailMethod, await listCredentials(db, carol.id));
     const flow = newFlow();
-    await emailMethod.challenge(cx, carol, creds, flow);
+    await ask(cx, carol, creds, flow);
     const code = await lastCode('Carol.Home@example.com');
     clock.advance(10 * MIN);
     assert.deepEqual(await emailMethod.verify(cx, carol, creds, flow, { code }), {
@@ -253,9 +276,11 @@ describe(`email method (${backendName})`, () => {
       counted: false,
     });
     for (let i = 0; i < 4; i++) {
+      clock.advance(30_000); // "send again" waits 30 s
       assert.deepEqual(await emailMethod.verify(cx, carol, creds, flow, { resend: '1' }), {
         ok: false,
-        error: 'emailMethod.codeResent',
+        // The first code had expired: this one is a new code, not a replacement.
+        error: i === 0 ? 'emailMethod.codeSent' : 'emailMethod.codeResent',
         counted: false,
         params: { address: 'C•••@example.com' },
         step: true,
@@ -266,6 +291,7 @@ describe(`email method (${backendName})`, () => {
       });
       assert.equal(r.ok, false);
     }
+    clock.advance(30_000);
     await emailMethod.verify(cx, carol, creds, flow, { resend: '1' });
     const last = await emailMethod.verify(cx, carol, creds, flow, { code: 'abcdef' });
     assert.deepEqual(last, { ok: false, error: 'emailMethod.codeFormat', counted: false });
@@ -293,11 +319,11 @@ describe(`email method (${backendName})`, () => {
     );
     const cx = cxWith();
     for (let i = 0; i < 10; i++) {
-      const v = await emailMethod.challenge(cx, dan, [cred], newFlow());
+      const v = await ask(cx, dan, [cred], newFlow());
       assert.equal(v.data.canEnter, true, `email ${i + 1}`);
       clock.advance(30_000);
     }
-    const refused = await emailMethod.challenge(cx, dan, [cred], newFlow());
+    const refused = await ask(cx, dan, [cred], newFlow());
     assert.equal(refused.data.problem, 'emailMethod.limitAddress');
     assert.deepEqual(refused.data.problemParams, { minutes: 5 });
     assert.equal(refused.data.canEnter, false);
@@ -313,11 +339,7 @@ describe(`email method (${backendName})`, () => {
       },
     );
     clock.advance(5 * MIN);
-    assert.equal(
-      (await emailMethod.challenge(cx, dan, [cred], newFlow())).data.canEnter,
-      true,
-      'allowed again',
-    );
+    assert.equal((await ask(cx, dan, [cred], newFlow())).data.canEnter, true, 'allowed again');
   });
 
   it('per-account and per-IP limits for emails', async () => {
@@ -361,7 +383,7 @@ describe(`email method (${backendName})`, () => {
     const cx = cxWith({ failing: true });
     const creds = credentialsFor(emailMethod, await listCredentials(db, carol.id));
     const flow = newFlow();
-    const view = await emailMethod.challenge(cx, carol, creds, flow);
+    const view = await ask(cx, carol, creds, flow);
     assert.equal(view.data.problem, 'emailMethod.sendFailed');
     assert.equal(view.data.canEnter, false);
     assert.equal((await db('challenges').where({ flow }).whereNull('consumed_at')).length, 0);

@@ -95,6 +95,23 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     });
 
   const outbox = (where: Record<string, unknown> = {}) => db('outbox').where(where).orderBy('id');
+  /**
+   * The user presses "Send code" (nothing is sent when the page loads): the method's page after that
+   * request, with the refusal as its problem when nothing could be sent.
+   */
+  async function ask(
+    m: typeof smsMethod,
+    cx: MethodContext,
+    user: User,
+    creds: Credential[],
+    flow: string,
+  ): Promise<MethodView> {
+    const sent = await m.verify(cx, user, creds, flow, { resend: '1' });
+    const view = await m.challenge(cx, user, creds, flow);
+    if (sent.ok || sent.step) return view;
+    return { ...view, data: { ...view.data, problem: sent.error, problemParams: sent.params } };
+  }
+
   async function lastTo(to: string): Promise<Message> {
     const m = tap.sent.filter((x) => x.to === to).at(-1);
     assert.ok(m, `nothing sent to ${maskPhone(to)}`);
@@ -411,7 +428,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     const flow = newFlow();
     const creds = credentialsFor(smsMethod, await listCredentials(db, alice.id));
     const before = tap.sent.length;
-    const view = await smsMethod.challenge(cx, alice, creds, flow);
+    const view = await ask(smsMethod, cx, alice, creds, flow);
     assert.equal(view.partial, 'phone/verify');
     assert.equal(view.data.canEnter, true);
     assert.equal(view.data.sentTo, '+81 ••• •••• 78');
@@ -439,9 +456,10 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     const cx = cxWith();
     const flow = newFlow();
     const creds = credentialsFor(voiceMethod, await listCredentials(db, alice.id));
-    const view = await voiceMethod.challenge(cx, alice, creds, flow);
+    const view = await ask(voiceMethod, cx, alice, creds, flow);
     assert.equal(view.data.sentToId, aliceMobile.id, 'the mobile first');
     assert.equal((view.data.phones as unknown[]).length, 2);
+    clock.advance(30_000); // "send again" waits 30 s
     const r = await voiceMethod.verify(cx, alice, creds, flow, { resend: '1', phone: aliceLandline.id });
     assert.deepEqual(r, {
       ok: false,
@@ -460,10 +478,10 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     const cx = cxWith();
     const creds = credentialsFor(smsMethod, await listCredentials(db, alice.id));
     const early = newFlow();
-    await smsMethod.challenge(cx, alice, creds, early);
+    await ask(smsMethod, cx, alice, creds, early);
     const earlyCode = codeOf(await lastTo('+819012345678'));
     const late = newFlow();
-    await smsMethod.challenge(cx, alice, creds, late);
+    await ask(smsMethod, cx, alice, creds, late);
     const lateCode = codeOf(await lastTo('+819012345678'));
     clock.advance(10 * MIN - 1);
     assert.equal(
@@ -477,7 +495,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
       error: 'phone.codeExpired',
       counted: false,
     });
-    const view = await smsMethod.challenge(cx, alice, creds, late);
+    const view = await ask(smsMethod, cx, alice, creds, late);
     assert.equal(view.data.canEnter, true, 'the page sends a fresh code once the old one expired');
     assert.equal(
       (await smsMethod.verify(cx, alice, creds, late, { code: codeOf(await lastTo('+819012345678')) })).ok,
@@ -489,7 +507,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     const cx = cxWith();
     const flow = newFlow();
     const creds = credentialsFor(smsMethod, await listCredentials(db, alice.id));
-    await smsMethod.challenge(cx, alice, creds, flow);
+    await ask(smsMethod, cx, alice, creds, flow);
     let code = codeOf(await lastTo('+819012345678'));
     const wrong = () => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
     for (let i = 1; i <= 3; i++) {
@@ -504,6 +522,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
       { ok: false, error: 'phone.codeFormat', counted: false },
       'not counted',
     );
+    clock.advance(30_000); // "send again" waits 30 s
     assert.equal((await smsMethod.verify(cx, alice, creds, flow, { resend: '1' })).ok, false);
     code = codeOf(await lastTo('+819012345678'));
     assert.deepEqual(
@@ -534,7 +553,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     assert.equal(tap.sent.length, sentBefore, 'no more codes for this flow');
     // Another method of the same flow keeps its own count.
     const voiceCreds = credentialsFor(voiceMethod, await listCredentials(db, alice.id));
-    assert.equal((await voiceMethod.challenge(cx, alice, voiceCreds, flow)).data.canEnter, true);
+    assert.equal((await ask(voiceMethod, cx, alice, voiceCreds, flow)).data.canEnter, true);
   });
 
   it('a code is good only in the flow that asked for it', async () => {
@@ -542,14 +561,14 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     const creds = credentialsFor(smsMethod, await listCredentials(db, alice.id));
     const a = newFlow();
     const b = newFlow();
-    await smsMethod.challenge(cx, alice, creds, a);
+    await ask(smsMethod, cx, alice, creds, a);
     const codeA = codeOf(await lastTo('+819012345678'));
     assert.deepEqual(
       await smsMethod.verify(cx, alice, creds, b, { code: codeA }),
       { ok: false, error: 'phone.codeExpired', counted: false },
       'b has no code',
     );
-    await smsMethod.challenge(cx, alice, creds, b);
+    await ask(smsMethod, cx, alice, creds, b);
     const codeB = codeOf(await lastTo('+819012345678'));
     if (codeA !== codeB) {
       const r = await smsMethod.verify(cx, alice, creds, b, { code: codeA });
@@ -619,7 +638,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
       }),
       { ok: true },
     );
-    const view = await smsMethod.challenge(cx, alice, creds, flow);
+    const view = await ask(smsMethod, cx, alice, creds, flow);
     assert.equal(view.partial, 'phone/verify');
     const msg = await lastTo('+819012345678');
     assert.equal(
@@ -672,7 +691,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     const flow = newFlow();
     tap.failing.add('sms');
     try {
-      const view = await smsMethod.challenge(cx, alice, creds, flow);
+      const view = await ask(smsMethod, cx, alice, creds, flow);
       assert.equal(view.data.problem, 'phone.smsFailed');
       assert.equal(view.data.canEnter, false);
       assert.deepEqual(await smsMethod.verify(cx, alice, creds, flow, { code: '123456' }), {
@@ -690,7 +709,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
     }
     const voiceCreds = credentialsFor(voiceMethod, await listCredentials(db, alice.id));
     assert.equal(
-      (await voiceMethod.challenge(cx, alice, voiceCreds, flow)).data.canEnter,
+      (await ask(voiceMethod, cx, alice, voiceCreds, flow)).data.canEnter,
       true,
       'calls still work',
     );
@@ -701,7 +720,7 @@ describe(`phone methods: text message and phone call (${backendName})`, () => {
   /** Starts a sign-in challenge in a fresh flow: whether a code was sent, and the problem if not. */
   async function signInSend(cx: MethodContext, user: User, phone: Credential, via: 'sms' | 'voice' = 'sms') {
     const m = via === 'sms' ? smsMethod : voiceMethod;
-    const view = await m.challenge(cx, user, [phone], newFlow());
+    const view = await ask(m, cx, user, [phone], newFlow());
     return {
       sent: view.data.canEnter === true,
       problem: view.data.problem as string | undefined,

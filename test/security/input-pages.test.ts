@@ -138,12 +138,15 @@ describe(`pages and endpoints (${backendName})`, () => {
     // Allowed (the organization's country, JP): the sign-in sends a text.
     let f = await StepFlow.start(config);
     await f.submit({ username: 'jp-phone', password });
+    assert.equal(await texts(), 0, 'nothing is sent before the user asks');
+    await f.submit(); // "Text me a code"
     assert.equal(await texts(), 1);
     assert.match(alertText(f.page.text) ?? f.page.text, /\+81 ••• •••• 11/);
 
     await setPolicy(srv, 'allowedPhoneCountries', ['US']);
     f = await StepFlow.start(config);
     await f.submit({ username: 'jp-phone', password });
+    await f.submit(); // "Text me a code"
     assert.equal(alertText(f.page.text), en('phone.countryNotAllowed'));
     // Asking again (resend) is refused too; nothing left.
     const resend = await f.br.post(

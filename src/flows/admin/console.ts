@@ -116,15 +116,6 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     expiredKey: 'admin.sessionExpired',
   });
 
-  /**
-   * Sends the browser through the provider's sign-in. A step-up asks for a fresh sign-in with a second
-   * factor (acr_values); it is only asked of someone who has one, since a sign-in that demands a
-   * factor the user cannot give would never finish.
-   */
-  function signIn(ctx: Context, opts: { stepUp?: boolean; returnTo?: string } = {}) {
-    sessions.signIn(ctx, { returnTo: opts.returnTo, stepUp: opts.stepUp, mfa: opts.stepUp });
-  }
-
   function page(
     ctx: Context,
     template: string,
@@ -174,7 +165,9 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
         deps.methods.usable(await listCredentials(deps.db, user.id), 'signIn').length > 0;
       if (!hasSecondFactor) return render(ctx, deps.views, 'admin/mfa', {}, 403);
       if (ctx.method !== 'GET') throw new AppError('admin.session', 401, 'admin.sessionExpired');
-      return signIn(ctx, { stepUp: true });
+      // The administrator who just set up their methods (or signed in with a password only) signs in
+      // again with one: their user ID is filled in and the page says why (never an empty form).
+      return sessions.signIn(ctx, { stepUp: true, mfa: true, extra: { login_hint: user.login } });
     }
     ctx.state.console = {
       user,

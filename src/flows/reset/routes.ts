@@ -11,6 +11,7 @@ import { gatesRequired } from '../../policy/sspr.ts';
 import { listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
 import { findUserByLogin, type User } from '../../store/users.ts';
+import { flashFor, redirectWithFlash, seeOther } from '../flash.ts';
 import * as machine from './machine.ts';
 import {
   audit,
@@ -76,6 +77,12 @@ export function resetRoutes(deps: AppDeps): Router {
     await next();
   }
   const sess = (ctx: Context) => ctx.state.reset;
+  /** A failed post answers 303 to `path`, which shows `data` once (post/redirect/get, in the reset session). */
+  const failTo = (ctx: Context, path: string, data: Record<string, unknown>, status: number) =>
+    redirectWithFlash(ctx, deps, flowOf(sess(ctx).id), path, data, status);
+  const flashOf = (ctx: Context) => flashFor(ctx, deps, flowOf(sess(ctx).id));
+  /** The identify step has no session yet: its two refusals go back as a message name and the typed ID. */
+  const IDENTIFY_PROBLEMS = { missing: 'reset.identify.missing', pow: 'reset.identify.pow' } as const;
   const factsOf = (required: number): machine.ResetFacts => ({ now: deps.clock.now().getTime(), required });
 
   /** A transition the reset machine refused, as the page or status it has always been. */
@@ -116,17 +123,34 @@ export function resetRoutes(deps: AppDeps): Router {
     );
   }
 
-  router.get('/', async (ctx) => identifyPage(ctx));
+  router.get('/', async (ctx) => {
+    const problem = typeof ctx.query.problem === 'string' ? ctx.query.problem : '';
+    if (problem === 'missing' || problem === 'pow') {
+      return identifyPage(ctx, { error: ctx.state.t(IDENTIFY_PROBLEMS[problem]) }, 400);
+    }
+    return identifyPage(ctx);
+  });
+
+  /** Back to the identify page with a refusal: only a known message name and the typed ID travel. */
+  function identifyAgain(
+    ctx: Context,
+    problem: keyof typeof IDENTIFY_PROBLEMS,
+    login: string,
+    interaction?: string,
+  ) {
+    const q = new URLSearchParams({ problem });
+    if (login) q.set('login', login);
+    if (interaction) q.set('interaction', interaction);
+    seeOther(ctx, `/reset?${q}`);
+  }
 
   router.post('/', posted, async (ctx) => {
     const f = form(ctx);
     const login = (f.username ?? '').trim().slice(0, 256);
     const interaction = UID.test(f.interaction ?? '') ? f.interaction : undefined;
     if (interaction) ctx.query.interaction = interaction;
-    if (!login) return identifyPage(ctx, { error: ctx.state.t('reset.identify.missing') }, 400);
-    if (!(await deps.pow.verify(f.altcha))) {
-      return identifyPage(ctx, { error: ctx.state.t('reset.identify.pow'), username: login }, 400);
-    }
+    if (!login) return identifyAgain(ctx, 'missing', '', interaction);
+    if (!(await deps.pow.verify(f.altcha))) return identifyAgain(ctx, 'pow', login, interaction);
     const policy = await deps.policy();
     // The attempt is taken before eligibility is looked at: parallel starts cannot pass the limit.
     const known = await findUserByLogin(deps.db, login);
@@ -193,6 +217,9 @@ export function resetRoutes(deps: AppDeps): Router {
     });
   });
 
+  /** A blocked method: the method page's GET says so (429), so Back and reload post nothing again. */
+  const blockedPage = (ctx: Context) => seeOther(ctx, ctx.path);
+
   async function methodStep(ctx: Context, s: Session, kind: string) {
     const { list, required } = await options(ctx, s);
     const o = list.find((x) => x.kind === kind);
@@ -228,20 +255,33 @@ export function resetRoutes(deps: AppDeps): Router {
   router.get('/verify/:kind', session, async (ctx) => {
     const s = sess(ctx);
     const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
+    const { list } = await options(ctx, s);
+    const listed = list.find((x) => x.kind === kind);
+    if (listed?.blocked) {
+      return render(ctx, deps.views, 'reset/method-blocked', { methodName: listed.name }, 429);
+    }
     const o = await methodStep(ctx, s, kind);
     const cx = await cxOf(ctx);
     const flow = flowOf(s.id);
+    const f = await flashOf(ctx);
     if (o.method.resetPrecheck && machine.methodStep(s.state, kind, true) === 'precheck') {
       const view = o.method.resetPrecheck.view(cx, s.user, o.credentials, flow);
-      return render(ctx, deps.views, 'reset/method', {
-        partial: view.partial,
-        view: view.data,
-        action: `/reset/verify/${kind}/precheck`,
-        methodName: o.name,
-      });
+      return render(
+        ctx,
+        deps.views,
+        'reset/method',
+        {
+          partial: view.partial,
+          view: view.data,
+          action: `/reset/verify/${kind}/precheck`,
+          methodName: o.name,
+          ...f?.data,
+        },
+        f?.status,
+      );
     }
     const view = await o.method.challenge(cx, s.user, o.credentials, flow);
-    await stepPage(ctx, s, kind, view);
+    await stepPage(ctx, s, kind, view, f?.data, f?.status);
   });
 
   router.post('/verify/:kind/precheck', posted, session, async (ctx) => {
@@ -263,27 +303,28 @@ export function resetRoutes(deps: AppDeps): Router {
       await audit(deps, s.user.id, 'reset.verify', blocked ? 'blocked' : 'failed', meta(ctx), r.error, {
         kind,
       });
-      const view = o.method.resetPrecheck.view(cx, s.user, o.credentials, flow);
-      return render(
+      return failTo(
         ctx,
-        deps.views,
-        'reset/method',
-        {
-          partial: view.partial,
-          view: view.data,
-          action: `/reset/verify/${kind}/precheck`,
-          methodName: o.name,
-          error: ctx.state.t(r.error, r.params),
-          others: true,
-        },
+        `/reset/verify/${kind}`,
+        { error: ctx.state.t(r.error, r.params), others: true },
         blocked ? 429 : 400,
       );
     }
     const t = machine.step(s.state, factsOf(o.required), { type: 'prechecked', kind });
     if (!t.ok) return refuse(ctx, t.refusal);
     await saveSession(deps, s.id, t.state);
-    const view = await o.method.challenge(cx, s.user, o.credentials, flow);
-    await stepPage(ctx, s, kind, view);
+    // The number matched and the user pressed "Send code": that is the request, so the code goes now
+    // (the method page itself never sends on load).
+    const sent = await o.method.verify(cx, s.user, o.credentials, flow, { resend: '1' });
+    if (sent.ok) return seeOther(ctx, `/reset/verify/${kind}`);
+    const message = ctx.state.t(sent.error, sent.params);
+    // A send that failed (the provider, a limit) is no wrong answer: the page says so and offers the others.
+    await failTo(
+      ctx,
+      `/reset/verify/${kind}`,
+      sent.step ? { notice: message } : { error: message, others: true },
+      200,
+    );
   });
 
   router.post('/verify/:kind', posted, session, async (ctx) => {
@@ -307,18 +348,17 @@ export function resetRoutes(deps: AppDeps): Router {
     });
     if (g.refused) {
       await audit(deps, s.user.id, 'reset.verify', 'blocked', meta(ctx), 'method blocked', { kind });
-      return render(ctx, deps.views, 'reset/method-blocked', { methodName: o.name }, 429);
+      return blockedPage(ctx);
     }
     const r = g.value;
     if (!r.ok && r.step && !g.blocked) {
       // A new code sent on request: the next step of the flow, not a failed verification.
-      const view = await o.method.challenge(cx, s.user, o.credentials, flow);
-      return stepPage(ctx, s, kind, view, { notice: ctx.state.t(r.error, r.params) });
+      return failTo(ctx, `/reset/verify/${kind}`, { notice: ctx.state.t(r.error, r.params) }, 200);
     }
     if (r.ok && g.blocked) {
       // Failures racing this success blocked the method: the block holds.
       await audit(deps, s.user.id, 'reset.verify', 'blocked', meta(ctx), 'method blocked', { kind });
-      return render(ctx, deps.views, 'reset/method-blocked', { methodName: o.name }, 429);
+      return blockedPage(ctx);
     }
     if (!r.ok) {
       const blocked = g.blocked || !!r.exhausted;
@@ -327,11 +367,13 @@ export function resetRoutes(deps: AppDeps): Router {
       });
       if (blocked)
         await audit(deps, s.user.id, 'reset.attempt', 'blocked', meta(ctx), 'method blocked', { kind });
-      const view = blocked ? undefined : await o.method.challenge(cx, s.user, o.credentials, flow);
-      if (!view) {
-        return render(ctx, deps.views, 'reset/method-blocked', { methodName: o.name }, 429);
-      }
-      return stepPage(ctx, s, kind, view, { error: ctx.state.t(r.error, r.params), others: true }, 400);
+      if (blocked) return blockedPage(ctx);
+      return failTo(
+        ctx,
+        `/reset/verify/${kind}`,
+        { error: ctx.state.t(r.error, r.params), others: true },
+        400,
+      );
     }
     await audit(deps, s.user.id, 'reset.verify', 'succeeded', meta(ctx), null, { kind });
     await confirmByUse(deps, s.user, r.credentialId);
@@ -353,11 +395,14 @@ export function resetRoutes(deps: AppDeps): Router {
   }
 
   router.get('/password', session, gatesPassed, async (ctx) => {
-    render(ctx, deps.views, 'reset/password', {
-      reasons: [],
-      unlock: ctx.state.unlockOffered,
-      first: firstPassword(sess(ctx).user),
-    });
+    const f = await flashOf(ctx);
+    render(
+      ctx,
+      deps.views,
+      'reset/password',
+      { reasons: [], unlock: ctx.state.unlockOffered, first: firstPassword(sess(ctx).user), ...f?.data },
+      f?.status,
+    );
   });
 
   router.post('/password', posted, session, gatesPassed, async (ctx) => {
@@ -372,15 +417,10 @@ export function resetRoutes(deps: AppDeps): Router {
       'reset.password',
     );
     if (!r.ok) {
-      return render(
+      return failTo(
         ctx,
-        deps.views,
-        'reset/password',
-        {
-          reasons: r.reasons.map((x) => ctx.state.t(x.key, x.params)),
-          unlock: ctx.state.unlockOffered,
-          first: firstPassword(s.user),
-        },
+        '/reset/password',
+        { reasons: r.reasons.map((x) => ctx.state.t(x.key, x.params)) },
         400,
       );
     }

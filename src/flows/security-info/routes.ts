@@ -24,6 +24,7 @@ import { listAudit, recordAudit } from '../../store/audit.ts';
 import { listCredentials } from '../../store/credentials.ts';
 import type { User } from '../../store/users.ts';
 import { type FirstPartySession, FirstPartySessions } from '../first-party-session.ts';
+import { flashFor, redirectWithFlash } from '../flash.ts';
 
 export { PORTAL_CLIENT_ID } from '../../oidc/builtin-clients.ts';
 
@@ -85,6 +86,11 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
 
   const posted = postedForm(deps.issuerOrigin);
   const form = (ctx: Context) => ctx.state.form;
+  /** Post/redirect/get in the portal session: a failed post leaves its message for the page's GET. */
+  const flowKey = (ctx: Context) => `portal:${ctx.state.portal.idHash}`;
+  const failTo = (ctx: Context, path: string, data: Record<string, unknown>, status: number) =>
+    redirectWithFlash(ctx, deps, flowKey(ctx), path, data, status);
+  const flashOf = (ctx: Context) => flashFor(ctx, deps, flowKey(ctx));
 
   router.get('/', (ctx) => ctx.redirect('/my/security-info'));
 
@@ -114,8 +120,10 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
   const verifyFlowOf = (user: User) => `verify-email:${user.id}`;
   const limitStatus = (f: Fail) => (/\.(limit|tooMany)/.test(f.error) ? 429 : 400);
 
-  async function renderVerify(ctx: Context, problem?: Fail) {
+  async function renderVerify(ctx: Context) {
     const user = ctx.state.user;
+    const f = await flashOf(ctx);
+    const problem = f?.data.problem as Fail | undefined;
     const view = await profileVerifyView(await cxOf(ctx), user, verifyFlowOf(user));
     const shown = problem ?? ('problem' in view ? view.problem : undefined);
     render(
@@ -123,9 +131,11 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
       deps.views,
       'my/verify-email',
       { view, error: shown ? ctx.state.t(shown.error, shown.params) : undefined },
-      problem ? limitStatus(problem) : 200,
+      f?.status,
     );
   }
+  const verifyFailed = (ctx: Context, problem: Fail) =>
+    failTo(ctx, '/my/email', { problem }, limitStatus(problem));
 
   async function auditVerify(ctx: Context, result: 'succeeded' | 'failed', reason?: string) {
     const user = ctx.state.user;
@@ -146,7 +156,7 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
   router.post('/email/send', posted, requireUser, async (ctx) => {
     const user = ctx.state.user;
     const r = await sendProfileCode(await cxOf(ctx), user, verifyFlowOf(user));
-    if (!r.ok) return renderVerify(ctx, r);
+    if (!r.ok) return verifyFailed(ctx, r);
     ctx.redirect('/my/email');
   });
 
@@ -158,29 +168,14 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
       return ctx.redirect('/my/security-info?done=emailVerified');
     }
     await auditVerify(ctx, 'failed', r.error);
-    return renderVerify(ctx, r);
+    return verifyFailed(ctx, r);
   });
 
   router.get('/security-info/add/:kind', requireUser, requireRecent, async (ctx) => {
     const user = ctx.state.user;
     const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
+    const f = await flashOf(ctx);
     const view = await beginEnroll(deps, await cxOf(ctx), user, kind, flowOf(user));
-    render(ctx, deps.views, 'my/add-method', {
-      partial: view.partial,
-      view: view.data,
-      action: `/my/security-info/add/${kind}`,
-      methodName: ctx.state.t(`method.${kind}` as never),
-    });
-  });
-
-  router.post('/security-info/add/:kind', posted, requireUser, requireRecent, async (ctx) => {
-    const input = form(ctx);
-    const user = ctx.state.user;
-    const cx = await cxOf(ctx);
-    const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
-    const r = await finishEnroll(deps, cx, user, kind, flowOf(user), input, ctx.state.meta);
-    if (r.ok) return ctx.redirect('/my/security-info?done=added');
-    const view = await beginEnroll(deps, cx, user, kind, flowOf(user));
     render(
       ctx,
       deps.views,
@@ -190,10 +185,24 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
         view: view.data,
         action: `/my/security-info/add/${kind}`,
         methodName: ctx.state.t(`method.${kind}` as never),
-        ...(r.step
-          ? { notice: ctx.state.t(r.error.messageKey, r.error.params) }
-          : { error: ctx.state.t(r.error.messageKey, r.error.params) }),
+        ...f?.data,
       },
+      f?.status,
+    );
+  });
+
+  router.post('/security-info/add/:kind', posted, requireUser, requireRecent, async (ctx) => {
+    const input = form(ctx);
+    const user = ctx.state.user;
+    const cx = await cxOf(ctx);
+    const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
+    const r = await finishEnroll(deps, cx, user, kind, flowOf(user), input, ctx.state.meta);
+    if (r.ok) return ctx.redirect('/my/security-info?done=added');
+    const message = ctx.state.t(r.error.messageKey, r.error.params);
+    await failTo(
+      ctx,
+      `/my/security-info/add/${kind}`,
+      r.step ? { notice: message } : { error: message },
       r.error.status,
     );
   });
@@ -250,7 +259,8 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
   });
 
   router.get('/password', requireUser, async (ctx) => {
-    render(ctx, deps.views, 'my/password', { reasons: [] });
+    const f = await flashOf(ctx);
+    render(ctx, deps.views, 'my/password', { reasons: [], ...f?.data }, f?.status);
   });
 
   router.post('/password', posted, requireUser, async (ctx) => {
@@ -264,10 +274,9 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
       ctx.state.portal.idHash,
     );
     if (r.ok) return ctx.redirect('/my/security-info?done=password');
-    render(
+    await failTo(
       ctx,
-      deps.views,
-      'my/password',
+      '/my/password',
       { reasons: r.reasons.map((x) => ctx.state.t(x.key, x.params)) },
       r.locked ? 429 : 400,
     );

@@ -16,6 +16,7 @@ import { applyUiLocales, render } from '../../http/views.ts';
 import { credentialsFor } from '../../methods/registry.ts';
 import type { VerificationMethod } from '../../methods/types.ts';
 import { ACR_MFA, ACR_PASSWORD } from '../../oidc/acr.ts';
+import { PORTAL_CLIENT_ID } from '../../oidc/builtin-clients.ts';
 import { ADMIN_SCOPE, adminScopeForUsers } from '../../oidc/clients.ts';
 import { mfaRequested } from '../../oidc/provider.ts';
 import type { Policy } from '../../policy/settings.ts';
@@ -27,10 +28,11 @@ import {
   secondStep,
 } from '../../policy/sspr.ts';
 import { recordAudit } from '../../store/audit.ts';
-import { type Credential, listCredentials } from '../../store/credentials.ts';
+import { type Credential, listCredentials, listUserCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
 import { findUserById, type User } from '../../store/users.ts';
 import { builtinAppName } from '../app-names.ts';
+import { flashFor, redirectWithFlash } from '../flash.ts';
 import * as machine from './machine.ts';
 import { clearSignIn, loadSignInState, type SignInState, saveSignInState, signInFlow } from './state.ts';
 
@@ -62,6 +64,10 @@ export function signInRoutes(deps: AppDeps): Router {
   }
 
   const postedForm = (ctx: Context) => readPosted(ctx, deps.issuerOrigin);
+  /** A failed post answers 303 to `path` of this interaction, which shows `data` once (post/redirect/get). */
+  const failTo = (ctx: Context, d: Details, path: string, data: Record<string, unknown>, status: number) =>
+    redirectWithFlash(ctx, deps, signInFlow(d.uid), `/interaction/${d.uid}${path}`, data, status);
+  const flashOf = (ctx: Context, d: Details) => flashFor(ctx, deps, signInFlow(d.uid));
 
   async function clientName(clientId: string | undefined, ctx?: Context) {
     const builtin = ctx ? builtinAppName(clientId, ctx.state.t, ctx.state.org ?? 'Tobira') : undefined;
@@ -70,11 +76,14 @@ export function signInRoutes(deps: AppDeps): Router {
     return (c?.payload.client_name as string) || clientId || '';
   }
 
-  async function finish(ctx: Context, result: Record<string, unknown>, merge = true) {
-    const url = await deps
-      .provider()
-      .interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
-    ctx.redirect(url);
+  /**
+   * The provider's interactionResult on the interaction this request already read (the library's
+   * own call would read it again): the result is saved with the interaction's remaining lifetime.
+   */
+  async function finish(ctx: Context, d: Details, result: Record<string, unknown>, merge = true) {
+    d.result = merge && !('error' in result) ? { ...d.lastSubmission, ...result } : result;
+    await d.persist();
+    ctx.redirect(d.returnTo);
   }
 
   /**
@@ -89,6 +98,7 @@ export function signInRoutes(deps: AppDeps): Router {
     await clearSignIn(db, d.uid);
     await finish(
       ctx,
+      d,
       { error: 'invalid_scope', error_description: 'the admin scope is not available to this client' },
       false,
     );
@@ -114,7 +124,7 @@ export function signInRoutes(deps: AppDeps): Router {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await grant.save();
-    await finish(ctx, { consent: { grantId } });
+    await finish(ctx, d, { consent: { grantId } });
   }
 
   const cxOf = async (ctx: Context) =>
@@ -123,15 +133,22 @@ export function signInRoutes(deps: AppDeps): Router {
   const signInOptions = (creds: Credential[]) => deps.methods.usable(creds, 'signIn');
   const resetKinds = (creds: Credential[]) => deps.methods.usable(creds, 'reset').map((o) => o.method.kind);
 
-  async function subjectOf(user: User) {
-    return { roles: user.roles, groups: await groupNamesOf(db, user.id) };
+  /** Groups decide only the `selected` reset scope (policy/sspr.ts inResetScope): read only then. */
+  async function subjectOf(user: User, policy: Policy) {
+    return {
+      roles: user.roles,
+      groups: policy.resetScope === 'selected' ? await groupNamesOf(db, user.id) : [],
+    };
   }
 
-  /** The user is identified; decide what comes next: a second factor, the wizard, reconfirmation or done. */
-  async function proceed(ctx: Context, d: Details, user: User, state: SignInState) {
+  /**
+   * The user is identified; decide what comes next: a second factor, the wizard, reconfirmation or done.
+   * `cleared`: the caller has just dropped what the interaction kept, so the end need not do it again.
+   */
+  async function proceed(ctx: Context, d: Details, user: User, state: SignInState, cleared = false) {
     const policy = await deps.policy();
     const now = deps.clock.now();
-    const creds = await listCredentials(db, user.id);
+    const creds = await listUserCredentials(db, user);
     const next = machine.decide(state, {
       secondStep: secondStep(
         policy,
@@ -142,7 +159,7 @@ export function signInRoutes(deps: AppDeps): Router {
       mustChangePassword: user.mustChangePassword && user.passwordManaged === 'local',
       needsRegistration: needsRegistration(
         policy,
-        await subjectOf(user),
+        await subjectOf(user, policy),
         resetKinds(creds),
         deps.methods.gateOf,
       ),
@@ -166,10 +183,11 @@ export function signInRoutes(deps: AppDeps): Router {
       await saveSignInState(db, d.uid, next.state, now);
       return ctx.redirect(`/interaction/${d.uid}`);
     }
-    await clearSignIn(db, d.uid);
+    if (!cleared) await clearSignIn(db, d.uid);
     const amr = next.amr;
     await finish(
       ctx,
+      d,
       {
         login: { accountId: user.id, amr, acr: amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD, remember: true },
       },
@@ -203,6 +221,11 @@ export function signInRoutes(deps: AppDeps): Router {
           typeof d.params.login_hint === 'string' &&
           typeof d.params.prompt === 'string' &&
           d.params.prompt.split(' ').includes('login'),
+        // Why: an app that needs a second factor (the console after first setup), or a recent sign-in.
+        stepUpMessage:
+          d.params.client_id !== PORTAL_CLIENT_ID && mfaRequested(d.params)
+            ? ctx.state.t('signin.stepUpMfa', { client: await clientName(d.params.client_id as string, ctx) })
+            : ctx.state.t('signin.stepUp'),
         passkey,
         ...extra,
       },
@@ -254,10 +277,11 @@ export function signInRoutes(deps: AppDeps): Router {
     policy.mfa === 'required' && signInOptions(creds).length === 0;
 
   async function wizardPage(ctx: Context, d: Details, user: User, policy: Policy, status = 200) {
+    // A refused "skip" comes back here with 403 (post/redirect/get): it says a method is required.
     const creds = await listCredentials(db, user.id);
     const mustRegister = mustRegisterSecondFactor(policy, creds);
     // How many independent methods (reset gates) the user needs, and how many are registered.
-    const subject = await subjectOf(user);
+    const subject = await subjectOf(user, policy);
     const needed = gatesRequired(policy, subject);
     const have = Math.min(
       needed,
@@ -291,7 +315,18 @@ export function signInRoutes(deps: AppDeps): Router {
     const clientId = d.params.client_id as string;
     if (d.prompt.name === 'login') {
       const su = await stateAndUser(d);
-      if (!su) return loginPage(ctx, d);
+      const f = await flashOf(ctx, d);
+      if (!su && f?.data.locked) {
+        const locked = f.data.locked as { minutes: number; login: string };
+        return render(
+          ctx,
+          views,
+          'signin/locked',
+          { uid: d.uid, here: `/interaction/${d.uid}`, minutes: locked.minutes, login: locked.login },
+          f.status,
+        );
+      }
+      if (!su) return loginPage(ctx, d, f?.data, f?.status);
       const { state, user } = su;
       if (state.stage === 'mfa') {
         const options = signInOptions(await listCredentials(db, user.id));
@@ -299,13 +334,15 @@ export function signInRoutes(deps: AppDeps): Router {
         if (!pick) return proceed(ctx, d, user, machine.apply(state, { type: 'noSecondFactor' })!);
         return ctx.redirect(`/interaction/${d.uid}/mfa/${pick.method.kind}`);
       }
-      if (state.stage === 'register') return wizardPage(ctx, d, user, await deps.policy());
+      if (state.stage === 'register') return wizardPage(ctx, d, user, await deps.policy(), f?.status);
       if (state.stage === 'change-password') {
-        return render(ctx, views, 'signin/change-password', {
-          uid: d.uid,
-          here: `/interaction/${d.uid}`,
-          reasons: [],
-        });
+        return render(
+          ctx,
+          views,
+          'signin/change-password',
+          { uid: d.uid, here: `/interaction/${d.uid}`, reasons: f?.data.reasons ?? [] },
+          f?.status,
+        );
       }
       const creds = await listCredentials(db, user.id);
       return render(ctx, views, 'signin/reconfirm', {
@@ -344,7 +381,7 @@ export function signInRoutes(deps: AppDeps): Router {
     const username = (form.username ?? '').slice(0, 256);
     const password = (form.password ?? '').slice(0, 1024);
     if (!username.trim() || !password) {
-      return loginPage(ctx, d, { username, error: ctx.state.t('signin.missing') }, 400);
+      return failTo(ctx, d, '', { username, error: ctx.state.t('signin.missing') }, 400);
     }
     const result = await checkPassword(deps, username, password, ctx.state.meta);
     deps.metrics.signIns.inc({
@@ -356,15 +393,9 @@ export function signInRoutes(deps: AppDeps): Router {
           1,
           Math.ceil((result.until.getTime() - deps.clock.now().getTime()) / 60_000),
         );
-        return render(
-          ctx,
-          views,
-          'signin/locked',
-          { uid: d.uid, here: `/interaction/${d.uid}`, minutes, login: username.trim() },
-          429,
-        );
+        return failTo(ctx, d, '', { locked: { minutes, login: username.trim() } }, 429);
       }
-      return loginPage(ctx, d, { username, error: ctx.state.t('signin.invalid') }, 401);
+      return failTo(ctx, d, '', { username, error: ctx.state.t('signin.invalid') }, 401);
     }
     await clearSignIn(db, d.uid);
     await proceed(
@@ -372,6 +403,7 @@ export function signInRoutes(deps: AppDeps): Router {
       d,
       result.user,
       machine.apply(undefined, { type: 'password', userId: result.user.id })!,
+      true,
     );
   });
 
@@ -384,7 +416,17 @@ export function signInRoutes(deps: AppDeps): Router {
     if (!m?.usableFor.signIn || !credentialsFor(m, creds).length) {
       throw new AppError('signin.method_unavailable', 404, 'signin.methodUnavailable');
     }
-    await mfaPage(ctx, d, su.user, creds, m);
+    const f = await flashOf(ctx, d);
+    await mfaPage(
+      ctx,
+      d,
+      su.user,
+      creds,
+      m,
+      f?.data.error as string | undefined,
+      f?.status,
+      f?.data.notice as string | undefined,
+    );
   });
 
   router.post('/interaction/:uid/mfa/:kind', async (ctx) => {
@@ -407,14 +449,15 @@ export function signInRoutes(deps: AppDeps): Router {
       () => m.verify(cx, su.user, mine, signInFlow(d.uid), form),
       ctx.state.meta,
     );
+    const here = `/mfa/${m.kind}`;
     if (!r.ok && 'locked' in r) {
-      return mfaPage(ctx, d, su.user, creds, m, ctx.state.t('signin.secondFactorLocked'), 429);
+      return failTo(ctx, d, here, { error: ctx.state.t('signin.secondFactorLocked') }, 429);
     }
     if (!r.ok && r.step) {
-      return mfaPage(ctx, d, su.user, creds, m, undefined, 200, ctx.state.t(r.error, r.params));
+      return failTo(ctx, d, here, { notice: ctx.state.t(r.error, r.params) }, 200);
     }
     if (!r.ok) {
-      return mfaPage(ctx, d, su.user, creds, m, ctx.state.t(r.error, r.params), r.exhausted ? 429 : 400);
+      return failTo(ctx, d, here, { error: ctx.state.t(r.error, r.params) }, r.exhausted ? 429 : 400);
     }
     await proceed(ctx, d, su.user, machine.apply(su.state, { type: 'secondFactor', amr: r.amr })!);
   });
@@ -440,10 +483,16 @@ export function signInRoutes(deps: AppDeps): Router {
     });
     deps.metrics.signIns.inc({ result: ok ? 'succeeded' : 'failed' });
     if (!ok || !r.ok || !user) {
-      return loginPage(ctx, d, { error: ctx.state.t(r.ok ? 'signin.passkeyFailed' : r.error) }, 401);
+      return failTo(ctx, d, '', { error: ctx.state.t(r.ok ? 'signin.passkeyFailed' : r.error) }, 401);
     }
     await clearSignIn(db, d.uid);
-    await proceed(ctx, d, user, machine.apply(undefined, { type: 'passkey', userId: user.id, amr: r.amr })!);
+    await proceed(
+      ctx,
+      d,
+      user,
+      machine.apply(undefined, { type: 'passkey', userId: user.id, amr: r.amr })!,
+      true,
+    );
   });
 
   // Registration at sign-in ("More information required").
@@ -452,15 +501,23 @@ export function signInRoutes(deps: AppDeps): Router {
     const su = await stateAndUser(d);
     if (!su || !machine.accepts(su.state, 'registered')) return ctx.redirect(`/interaction/${d.uid}`);
     const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
+    const f = await flashOf(ctx, d);
     const view = await beginEnroll(deps, await cxOf(ctx), su.user, kind, signInFlow(d.uid));
-    render(ctx, views, 'signin/register-method', {
-      uid: d.uid,
-      here: `/interaction/${d.uid}`,
-      partial: view.partial,
-      view: view.data,
-      action: `/interaction/${d.uid}/register/${kind}`,
-      methodName: ctx.state.t(`method.${kind}` as never),
-    });
+    render(
+      ctx,
+      views,
+      'signin/register-method',
+      {
+        uid: d.uid,
+        here: `/interaction/${d.uid}`,
+        partial: view.partial,
+        view: view.data,
+        action: `/interaction/${d.uid}/register/${kind}`,
+        methodName: ctx.state.t(`method.${kind}` as never),
+        ...f?.data,
+      },
+      f?.status,
+    );
   });
 
   router.post('/interaction/:uid/register/:kind', async (ctx) => {
@@ -474,29 +531,19 @@ export function signInRoutes(deps: AppDeps): Router {
     const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
     const r = await finishEnroll(deps, cx, su.user, kind, signInFlow(d.uid), form, ctx.state.meta);
     if (!r.ok) {
-      const view = await beginEnroll(deps, cx, su.user, kind, signInFlow(d.uid));
-      return render(
+      const message = ctx.state.t(r.error.messageKey, r.error.params);
+      return failTo(
         ctx,
-        views,
-        'signin/register-method',
-        {
-          uid: d.uid,
-          here: `/interaction/${d.uid}`,
-          partial: view.partial,
-          view: view.data,
-          action: `/interaction/${d.uid}/register/${kind}`,
-          methodName: ctx.state.t(`method.${kind}` as never),
-          ...(r.step
-            ? { notice: ctx.state.t(r.error.messageKey, r.error.params) }
-            : { error: ctx.state.t(r.error.messageKey, r.error.params) }),
-        },
+        d,
+        `/register/${kind}`,
+        r.step ? { notice: message } : { error: message },
         r.error.status,
       );
     }
     const creds = await listCredentials(db, su.user.id);
     if (
       mustRegisterSecondFactor(policy, creds) ||
-      needsRegistration(policy, await subjectOf(su.user), resetKinds(creds), deps.methods.gateOf)
+      needsRegistration(policy, await subjectOf(su.user, policy), resetKinds(creds), deps.methods.gateOf)
     ) {
       return ctx.redirect(`/interaction/${d.uid}`);
     }
@@ -522,7 +569,7 @@ export function signInRoutes(deps: AppDeps): Router {
         ip: ctx.state.meta.ip,
         userAgent: ctx.state.meta.userAgent,
       });
-      return wizardPage(ctx, d, su.user, policy, 403);
+      return failTo(ctx, d, '', {}, 403);
     }
     await recordAudit(db, {
       at: deps.clock.now(),
@@ -552,17 +599,7 @@ export function signInRoutes(deps: AppDeps): Router {
       'password.change_required',
     );
     if (!r.ok) {
-      return render(
-        ctx,
-        views,
-        'signin/change-password',
-        {
-          uid: d.uid,
-          here: `/interaction/${d.uid}`,
-          reasons: r.reasons.map((x) => ctx.state.t(x.key, x.params)),
-        },
-        400,
-      );
+      return failTo(ctx, d, '', { reasons: r.reasons.map((x) => ctx.state.t(x.key, x.params)) }, 400);
     }
     const user = (await findUserById(db, su.user.id))!;
     await proceed(ctx, d, user, machine.apply(su.state, { type: 'passwordChanged' })!);
@@ -590,7 +627,12 @@ export function signInRoutes(deps: AppDeps): Router {
   router.get('/interaction/:uid/abort', async (ctx) => {
     const d = await details(ctx);
     await clearSignIn(db, d.uid);
-    await finish(ctx, { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
+    await finish(
+      ctx,
+      d,
+      { error: 'access_denied', error_description: 'End-User aborted interaction' },
+      false,
+    );
   });
 
   return router;

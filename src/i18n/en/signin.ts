@@ -72,6 +72,8 @@ export const signin = {
   'signin.register.needed': 'You need {needed} methods that can reset your password.',
   'signin.register.neededOne': 'You need 1 method that can reset your password.',
   'signin.register.progress': '{have} of {needed} registered.',
+  'signin.stepUpMfa':
+    '{client} needs a sign-in with a second factor. Sign in again with your password and one of the methods you registered.',
   'frontchannel.title': 'Signing out of your apps',
   'frontchannel.lead': 'You are being signed out of the apps you used. This page continues by itself.',
   'frontchannel.frame': 'Signing out of an app',

@@ -70,4 +70,16 @@ export const common: Record<keyof typeof en, string> = {
     '何も保存されていません。前のページに戻り、入力した内容を短くして (ユーザー ID、名前、パスワードがこれほど長くなることはありません)、もう一度送信してください。',
   'error.goBack': '前のページに戻る',
   'error.reference': 'ヘルプデスク用の参照番号:',
+  'code.send.sms': 'テキストメッセージでコードを受け取る',
+  'code.send.voice': '電話でコードを受け取る',
+  'code.send.email': 'メールでコードを受け取る',
+  'code.sendLead.sms': 'ご依頼いただいたときに、携帯電話へテキストメッセージでコードを送ります。',
+  'code.sendLead.voice': 'ご依頼いただいたときに、お使いの電話にかけてコードを読み上げます。',
+  'code.sendLead.email': 'ご依頼いただいたときに、予備のメールアドレスへコードを送ります。',
+  'code.resendWait': '{seconds} 秒後に新しいコードを要求できます。',
+  'code.resendReady': '新しいコードを要求できます。',
+  'notFound.title': 'ページが見つかりません',
+  'notFound.lead':
+    'このアドレスにはページがありません。アドレスを確認するか、ホームページからやり直してください。',
+  'notFound.home': 'ホームページへ',
 };

@@ -74,6 +74,8 @@ export const signin: Record<keyof typeof en, string> = {
   'signin.register.needed': 'パスワードのリセットに使える方法が {needed} つ必要です。',
   'signin.register.neededOne': 'パスワードのリセットに使える方法が 1 つ必要です。',
   'signin.register.progress': '{needed} つのうち {have} つ登録済みです。',
+  'signin.stepUpMfa':
+    '{client} には 2 段階目の認証を含むサインインが必要です。パスワードと、登録した方法のいずれかでもう一度サインインしてください。',
   'frontchannel.title': 'アプリからサインアウトしています',
   'frontchannel.lead': '使用したアプリからサインアウトしています。このページは自動的に次へ進みます。',
   'frontchannel.frame': 'アプリからのサインアウト',

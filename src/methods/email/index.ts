@@ -10,7 +10,12 @@ import {
   liveCode,
   withdrawLive,
 } from '../../security/codes.ts';
-import { allowEmailSend, type LimitResult } from '../../security/rate-limits.ts';
+import {
+  allowCodeSend,
+  allowEmailSend,
+  codeSendWaitMs,
+  type LimitResult,
+} from '../../security/rate-limits.ts';
 import { type Credential, countCredentialsByKind, touchCredential } from '../../store/credentials.ts';
 import type { User } from '../../store/users.ts';
 import { type Fail, fail, stepTo } from '../results.ts';
@@ -261,19 +266,27 @@ async function enrollFinish(
 const mine = (user: User, credentials: Credential[]) =>
   credentials.filter((c) => c.kind === KIND && c.userId === user.id && addressOf(c));
 
-function verifyView(sentTo?: Credential, problem?: Fail): MethodView {
+function verifyView(sentTo?: Credential, problem?: Fail, waitMs = 0): MethodView {
   return {
     partial: 'email/verify',
     data: {
       sentTo: sentTo ? maskAddress(addressOf(sentTo)) : undefined,
       canEnter: !!sentTo,
+      // No code waiting and nothing in the way: the page offers "Send code" (never sent on load).
+      canSend: !sentTo && !problem,
+      waitSeconds: Math.ceil(waitMs / 1000),
       problem: problem?.error,
       problemParams: problem?.params,
     },
   };
 }
 
-function sendTo(cx: MethodContext, user: User, flow: FlowId, target: Credential) {
+async function sendTo(cx: MethodContext, user: User, flow: FlowId, target: Credential) {
+  // Used up says so first; then "send again" waits RESEND_WAIT_MS after the last code of this flow,
+  // before any other limit is counted.
+  if (await isExhausted(cx, { flow, kind: CODE_KIND })) return fail('emailMethod.tooMany');
+  const wait = await allowCodeSend(cx, flow, CODE_KIND);
+  if (!wait.ok) return fail('code.resendWait', { seconds: Math.max(1, Math.ceil(wait.retryAfterMs / 1000)) });
   return sendCode(cx, {
     flow,
     userId: user.id,
@@ -295,17 +308,15 @@ export const emailMethod: VerificationMethod = {
     finish: (cx, user, flow, input) => enrollFinish(cx, user, flow, input),
   },
 
-  /** Sends a code to the registered address, unless one sent in this flow is still waiting. */
+  /** The code form when a code sent in this flow is waiting; else "Send code" (nothing is sent on load). */
   async challenge(cx, user, credentials, flow) {
     const list = mine(user, credentials);
     if (!list.length) return verifyView(undefined, fail('emailMethod.noAddress'));
     const scope = { flow, userId: user.id, kind: CODE_KIND };
     if (await isExhausted(cx, scope)) return verifyView(undefined, fail('emailMethod.tooMany'));
     const live = await liveCode(cx, scope);
-    const waiting = live && list.find((c) => c.id === live.data.credentialId);
-    if (waiting) return verifyView(waiting);
-    const sent = await sendTo(cx, user, flow, list[0]);
-    return sent.ok ? verifyView(list[0]) : verifyView(undefined, sent);
+    const waiting = live ? list.find((c) => c.id === live.data.credentialId) : undefined;
+    return verifyView(waiting, undefined, await codeSendWaitMs(cx, flow, CODE_KIND));
   },
 
   async verify(cx, user, credentials, flow, input) {
@@ -313,10 +324,12 @@ export const emailMethod: VerificationMethod = {
     const scope = { flow, userId: user.id, kind: CODE_KIND };
     if (input.resend !== undefined) {
       if (!list.length) return notAttempt(fail('emailMethod.noAddress'));
+      const first = !(await liveCode(cx, scope));
       const sent = await sendTo(cx, user, flow, list[0]);
       if (!sent.ok)
         return sent.error === 'emailMethod.tooMany' ? { ...sent, exhausted: true } : notAttempt(sent);
-      return codeSentStep(fail('emailMethod.codeResent', { address: maskAddress(addressOf(list[0])) }));
+      const address = maskAddress(addressOf(list[0]));
+      return codeSentStep(fail(first ? 'emailMethod.codeSent' : 'emailMethod.codeResent', { address }));
     }
     const r = await checkCode(cx, scope, input.code);
     if (!r.ok) return codeError(r);

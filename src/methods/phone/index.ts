@@ -11,7 +11,12 @@ import {
   recordWrongEntry,
   withdrawLive,
 } from '../../security/codes.ts';
-import { allowPhoneSend, type LimitResult } from '../../security/rate-limits.ts';
+import {
+  allowCodeSend,
+  allowPhoneSend,
+  codeSendWaitMs,
+  type LimitResult,
+} from '../../security/rate-limits.ts';
 import { constantTimeEqual } from '../../security/secrets.ts';
 import { createChallenge, findLiveChallenge } from '../../store/challenges.ts';
 import { type Credential, listCredentials, touchCredential } from '../../store/credentials.ts';
@@ -323,7 +328,13 @@ function usablePhones(user: User, credentials: Credential[], via: Via): Credenti
   });
 }
 
-function verifyView(via: Via, phones: Credential[], sentTo?: Credential, problem?: Fail): MethodView {
+function verifyView(
+  via: Via,
+  phones: Credential[],
+  sentTo?: Credential,
+  problem?: Fail,
+  waitMs = 0,
+): MethodView {
   return {
     partial: 'phone/verify',
     data: {
@@ -332,11 +343,18 @@ function verifyView(via: Via, phones: Credential[], sentTo?: Credential, problem
       sentToId: sentTo?.id,
       phones: phones.map((c) => ({ id: c.id, label: maskPhone(phoneData(c)?.e164) })),
       canEnter: !!sentTo,
+      // No code waiting and nothing in the way: the page offers "Send code" (never sent on load).
+      canSend: !sentTo && !problem && phones.length > 0,
+      waitSeconds: Math.ceil(waitMs / 1000),
       problem: problem?.error,
       problemParams: problem?.params,
     },
   };
 }
+
+/** The refusal of a "send again" pressed before the wait is over. */
+export const waitFail = (retryAfterMs: number): Fail =>
+  fail('code.resendWait', { seconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
 
 function confirmView(cx: MethodContext, via: Via, phones: Credential[], problem?: Fail): MethodView {
   return {
@@ -371,19 +389,30 @@ async function challengeFor(
   // Reset: the whole number must be typed and match before any code is sent (SSPR.md §3).
   if (isReset(flow) && !(await numberConfirmed(cx, user, flow, via))) return confirmView(cx, via, phones);
   const live = await liveCode(cx, scope);
-  if (live)
-    return verifyView(
-      via,
-      phones,
-      phones.find((c) => c.id === live.data.credentialId),
-    );
-  const target = pickPhone(phones)!;
-  const sent = await sendTo(cx, via, user.id, flow, target);
-  return sent.ok ? verifyView(via, phones, target) : verifyView(via, phones, undefined, sent);
+  const waitMs = await codeSendWaitMs(cx, flow, codeKind(via));
+  // Nothing is sent on load (a reload or Back would use up the sending limits): the user asks.
+  return verifyView(
+    via,
+    phones,
+    live ? phones.find((c) => c.id === live.data.credentialId) : undefined,
+    undefined,
+    waitMs,
+  );
 }
 
-function sendTo(cx: MethodContext, via: Via, userId: string, flow: FlowId, target: Credential) {
+async function sendTo(
+  cx: MethodContext,
+  via: Via,
+  userId: string,
+  flow: FlowId,
+  target: Credential,
+): Promise<{ ok: true } | Fail> {
   const d = phoneData(target)!;
+  // Used up says so first; then "send again" waits RESEND_WAIT_MS after the last code of this flow,
+  // before any other limit is counted.
+  if (await isExhausted(cx, { flow, kind: codeKind(via) })) return fail('phone.tooMany');
+  const wait = await allowCodeSend(cx, flow, codeKind(via));
+  if (!wait.ok) return waitFail(wait.retryAfterMs);
   return sendCode(cx, {
     flow,
     userId,
@@ -502,9 +531,11 @@ async function verifyFor(
       (await currentTarget(cx, scope, phones)) ??
       pickPhone(phones);
     if (!target) return notAttempt(fail('phone.noPhone'));
+    const first = !(await liveCode(cx, scope));
     const sent = await sendTo(cx, via, user.id, flow, target);
     if (!sent.ok) return sent.error === 'phone.tooMany' ? { ...sent, exhausted: true } : notAttempt(sent);
-    return codeSentStep(fail('phone.codeResent', { number: maskPhone(phoneData(target)?.e164) }));
+    const number = maskPhone(phoneData(target)?.e164);
+    return codeSentStep(fail(first ? 'phone.codeSent' : 'phone.codeResent', { number }));
   }
 
   const r = await checkCode(cx, scope, input.code);
