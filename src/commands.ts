@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/knex.ts';
 import { migrateLatest } from './db/migrate.ts';
 import { ADMIN_USAGE, runAdminCommand } from './flows/admin/cli.ts';
+import { LOGIN_RE } from './flows/admin/users/service.ts';
 import type { BackchannelDelivery } from './oidc/backchannel.ts';
 import {
   addClient,
@@ -282,7 +283,7 @@ async function dispatch(
     });
     const login = positionals[0];
     if (!login || positionals.length > 1) throw new UsageError('user add: exactly one LOGIN is required');
-    if (!/^[\p{L}\p{N}._@+-]{1,256}$/u.test(login)) {
+    if (!LOGIN_RE.test(login)) {
       throw new UsageError('LOGIN: use letters, digits and . _ @ + - (at most 256 characters)');
     }
     const email = values.email as string | undefined;

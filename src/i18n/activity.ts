@@ -1,4 +1,4 @@
-import { en } from './en.ts';
+import { en } from './en/index.ts';
 import { isMessageKey, type Translate } from './index.ts';
 
 /** The activities that have a label, i.e. every one the code records (test/unit/activity-labels.test.ts). */

@@ -1,6 +1,6 @@
 import { LOCALES, type Locale } from '../config.ts';
-import { en, type MessageKey } from './en.ts';
-import { ja } from './ja.ts';
+import { en, type MessageKey } from './en/index.ts';
+import { ja } from './ja/index.ts';
 import { EN_ONE } from './plurals.ts';
 
 export type { MessageKey };

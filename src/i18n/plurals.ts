@@ -1,4 +1,4 @@
-import type { MessageKey } from './en.ts';
+import type { MessageKey } from './en/index.ts';
 
 /**
  * English singular forms: when the named number is one ("1 try left", "Use at least 1 character"),

@@ -1,4 +1,4 @@
-import type { MessageKey } from '../i18n/en.ts';
+import type { MessageKey } from '../i18n/en/index.ts';
 
 /*
  * The predefined security questions. Each id is stable (it is stored with the user's answers and in

@@ -3,7 +3,7 @@ import type { MessageKey } from '../i18n/index.ts';
 
 /**
  * Every activity an audit event can record: the codes with an `activity.<code>` label in the message
- * catalogue (src/i18n/en.ts, and ja.ts is type-checked against it), so an event can only be recorded
+ * catalogue (src/i18n/en/activity.ts, and ja/ is type-checked against en/), so an event can only be recorded
  * under a name the portal and the audit log can show in both languages. A new activity is added by
  * adding its two labels. test/unit/activity-labels.test.ts checks the other direction: every code the
  * source records is in this union.

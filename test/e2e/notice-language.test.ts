@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
-import { en } from '../../src/i18n/en.ts';
-import { ja } from '../../src/i18n/ja.ts';
+import { en } from '../../src/i18n/en/index.ts';
+import { ja } from '../../src/i18n/ja/index.ts';
 import { Browser, formAction, hiddenInputs } from '../helpers/browser.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { deliverQueuedNotices } from '../helpers/notices.ts';

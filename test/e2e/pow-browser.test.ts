@@ -10,7 +10,7 @@ import { serveAssets } from '../../src/http/assets.ts';
 import { readForm } from '../../src/http/body.ts';
 import { securityHeaders } from '../../src/http/headers.ts';
 import { createViews } from '../../src/http/views.ts';
-import { en } from '../../src/i18n/en.ts';
+import { en } from '../../src/i18n/en/index.ts';
 import { isLocale, LOCALES, translator } from '../../src/i18n/index.ts';
 import { createPow, type Pow } from '../../src/security/pow.ts';
 import { SecretBox } from '../../src/security/secrets.ts';

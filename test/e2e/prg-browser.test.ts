@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Browser, Page, Request } from 'playwright-core';
 import { ManualClock } from '../../src/clock.ts';
-import { en } from '../../src/i18n/en.ts';
+import { en } from '../../src/i18n/en/index.ts';
 import { chromiumSkipReason, launchRequiredChromium } from '../helpers/chromium.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { registerAppInPortal } from '../helpers/reset.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
-import { ja } from '../../src/i18n/ja.ts';
+import { ja } from '../../src/i18n/ja/index.ts';
 import {
   alertText,
   Browser,

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { AUDIT_RESULTS } from '../../src/flows/admin/service.ts';
-import { en } from '../../src/i18n/en.ts';
-import { ja } from '../../src/i18n/ja.ts';
+import { en } from '../../src/i18n/en/index.ts';
+import { ja } from '../../src/i18n/ja/index.ts';
 
 /*
  * Every activity the code records in the audit log has a label in English and Japanese, so the

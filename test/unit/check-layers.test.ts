@@ -46,7 +46,7 @@ describe('layering check', () => {
     ].join('\n');
     assert.deepEqual(importsOf(src), ['./a.ts', '../b.ts', './c.ts', './d.ts', './e.ts']);
     assert.equal(layerOf('methods/phone/index.ts'), 'methods');
-    assert.equal(layerOf('i18n/en.ts'), 'base');
+    assert.equal(layerOf('i18n/en/index.ts'), 'base');
     assert.equal(layerOf('clock.ts'), 'base');
     assert.equal(layerOf('main.ts'), 'entry');
   });

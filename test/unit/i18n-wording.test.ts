@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { builtinAppName } from '../../src/flows/app-names.ts';
 import { timeHtml } from '../../src/http/views.ts';
-import { en } from '../../src/i18n/en.ts';
+import { en } from '../../src/i18n/en/index.ts';
 import { translator } from '../../src/i18n/index.ts';
 import { EN_ONE } from '../../src/i18n/plurals.ts';
 

@@ -1,6 +1,6 @@
 import { generateSecret, generateSync, ScureBase32Plugin } from 'otplib';
 import QRCode from 'qrcode';
-import { en } from '../../i18n/en.ts';
+import { en } from '../../i18n/en/index.ts';
 import { codeRule } from '../../policy/counters.ts';
 import { type CounterSpec, codeKey, counterBlocked, guard } from '../../security/counters.ts';
 import { constantTimeEqual } from '../../security/secrets.ts';

@@ -1,0 +1,91 @@
+import type { signin as en } from '../en/signin.ts';
+
+/** Sign-in, consent, sign-out and the password rules. */
+export const signin: Record<keyof typeof en, string> = {
+  'signin.title': 'サインイン',
+  'signin.lead': '{client} を続行するにはサインインしてください。',
+  'signin.username': 'ユーザー ID',
+  'signin.password': 'パスワード',
+  'signin.submit': 'サインイン',
+  'signin.cantAccess': 'アカウントにアクセスできない場合',
+  'signin.invalid': 'ユーザー ID またはパスワードが正しくありません。',
+  'signin.missing': 'ユーザー ID とパスワードを入力してください。',
+  'signin.cancel': 'キャンセルしてアプリケーションに戻る',
+  'consent.title': 'アクセスの許可',
+  'consent.lead': '{client} が次のことを求めています:',
+  'consent.scope.openid': 'あなたをサインインさせる',
+  'consent.scope.profile': 'あなたの名前とユーザー ID を参照する',
+  'consent.scope.email': 'あなたのメール アドレスを参照する',
+  'consent.scope.offline_access': 'あなたが操作していない間もアクセスを維持する',
+  'consent.scope.other': '権限「{scope}」を使用する',
+  'consent.allow': '許可',
+  'consent.deny': 'キャンセル',
+  'logout.title': 'サインアウト',
+  'logout.lead': '{org} からサインアウトしますか?',
+  'logout.confirm': 'サインアウト',
+  'logout.stay': 'サインインしたままにする',
+  'logout.done.title': 'サインアウトしました',
+  'logout.done.lead': 'サインアウトしました。このウィンドウを閉じてもかまいません。',
+  'password.too_short': '{min} 文字以上にしてください。',
+  'password.too_long': '{max} 文字以内にしてください。',
+  'password.common':
+    'このパスワードはよく使われているため使用できません。推測されにくいものを選んでください。',
+  'password.guessable': 'このパスワードは推測されやすいです。規則性のない単語や文字を加えてください。',
+  'password.contains_login': 'パスワードにユーザー ID を含めないでください。',
+  'password.contains_name': 'パスワードに名前を含めないでください。',
+  'password.contains_organization': 'パスワードに組織名を含めないでください。',
+  'password.contains_banned_term': 'パスワードに組織で禁止されている語句が含まれています。',
+  'password.reused': '最近使用したパスワードです。新しいパスワードを選んでください。',
+  'signin.locked.title': 'アカウントが一時的にロックされています',
+  'signin.locked.lead':
+    'サインインの失敗が続いたため、アカウントを保護するためにしばらくロックしています。時間をおいてもう一度お試しいただくか、今すぐパスワードをリセットしてください。',
+  'signin.locked.retry': 'もう一度試す',
+  'signin.passkeyFailed':
+    'このパスキーではサインインできませんでした。もう一度お試しいただくか、パスワードを使用してください。',
+  'signin.methodUnavailable': 'この方法はお使いのアカウントでは利用できません。',
+  'signin.mfa.title': '本人確認',
+  'signin.mfa.lead': '{method} を使用してサインインを完了してください。',
+  'signin.mfa.another': '別の方法でサインインする',
+  'signin.mfa.lost': 'どの方法も使用できない場合',
+  'signin.register.title': '詳細情報が必要です',
+  'signin.register.lead':
+    'アカウントを安全に保ち、パスワードを自分でリセットできるようにするため、組織は追加の情報を必要としています。',
+  'signin.register.add': '方法を追加する',
+  'signin.register.skip': '後で',
+  'signin.register.back': '戻る',
+  'signin.reconfirm.title': 'セキュリティ情報は最新ですか?',
+  'signin.reconfirm.lead': 'これらの方法で引き続き本人確認ができることを確認してください。',
+  'signin.reconfirm.ok': '問題ありません',
+  'signin.reconfirm.later': '変更がある場合は、サインイン後にセキュリティ情報のページで更新してください。',
+  'signin.changePassword.title': '新しいパスワードの設定',
+  'signin.changePassword.lead':
+    '管理者から一時パスワードが発行されています。続行するには自分のパスワードを設定してください。',
+  'signin.register.leadSecondFactor':
+    '組織の設定により、サインインのたびに本人確認の 2 つ目の方法が必要です。続けるには、次のいずれかの方法を追加してください。',
+  'signin.register.secondFactorRequired':
+    'この手順は省略できません。続けるにはサインイン方法を追加するか、サインアウトしてください。',
+  'signin.register.signOut': 'サインアウト',
+  'signin.secondFactorLocked':
+    '確認に失敗した回数が多すぎるため、アカウント保護のため確認を一時的にロックしました。しばらくしてからもう一度お試しください。',
+  'signin.locked.when': '{minutes} 分後にもう一度お試しいただけます。',
+  'signin.locked.whenOne': '1 分後にもう一度お試しいただけます。',
+  'signin.stepUp':
+    'セキュリティ保護のため、続行するにはもう一度サインインしてください。セキュリティ情報の変更には、最近のサインインが必要です。',
+  'signin.register.needed': 'パスワードのリセットに使える方法が {needed} つ必要です。',
+  'signin.register.neededOne': 'パスワードのリセットに使える方法が 1 つ必要です。',
+  'signin.register.progress': '{needed} つのうち {have} つ登録済みです。',
+  'signin.stepUpMfa':
+    '{client} には 2 段階目の認証を含むサインインが必要です。パスワードと、登録した方法のいずれかでもう一度サインインしてください。',
+  'frontchannel.title': 'アプリからサインアウトしています',
+  'frontchannel.lead': '使用したアプリからサインアウトしています。このページは自動的に次へ進みます。',
+  'frontchannel.frame': 'アプリからのサインアウト',
+  'frontchannel.continue': '続行',
+  'frontchannel.admin.uri': 'フロントチャネル ログアウト URI',
+  'frontchannel.admin.sessionRequired': 'フロントチャネル ログアウト URI に iss と sid を付ける',
+  'frontchannel.admin.sidNeedsUri': 'iss と sid を付けるにはフロントチャネル ログアウト URI が必要です。',
+  'frontchannel.admin.uriInvalid': 'フラグメントのない絶対 http(s) アドレスを入力してください。',
+  'frontchannel.admin.httpsRequired':
+    'https を使用してください (本番環境で http を使えるのは localhost のみです)。',
+  'frontchannel.admin.sameOrigin':
+    'リダイレクト URI のいずれかと同じスキーム、ホスト、ポートを使用してください。',
+};
