@@ -16,7 +16,7 @@ export interface Target {
 }
 
 export interface LoadJob {
-  kind: 'clientCredentials' | 'signIn';
+  kind: 'clientCredentials' | 'signIn' | 'refresh';
   target: Target;
   clientId: string;
   clientSecret: string;
@@ -39,6 +39,10 @@ export interface LoadResult {
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   /** HTTP requests made per completed operation (to show what one operation costs). */
   requestsPerOp: number;
+  /** Filled in by bench/run.ts: statements Tobira sent to PostgreSQL per operation while measuring. */
+  statementsPerOp?: number;
+  /** Operations completed in the warm-up (not measured). */
+  warmupCompleted?: number;
   /** Filled in by bench/run.ts: main-thread (server) event-loop utilisation and process CPU (excludes Postgres). */
   serverEventLoopUtilization?: number;
   processCpuCores?: number;
@@ -186,7 +190,12 @@ async function clientCredentials(client: Client, job: LoadJob, _slot: number): P
  * One browser signing in from scratch: authorization request, the sign-in page, the form post with the
  * CSRF token and cookies, the redirects (including the consent step) to the code, then the code exchange.
  */
-async function signIn(client: Client, job: LoadJob, slot: number): Promise<void> {
+async function signIn(
+  client: Client,
+  job: LoadJob,
+  slot: number,
+  opts: { offline?: boolean } = {},
+): Promise<{ refreshToken?: string }> {
   const jar = new CookieJar();
   const redirectUri = job.redirectUri!;
   const state = b64url(crypto.randomBytes(16));
@@ -224,7 +233,8 @@ async function signIn(client: Client, job: LoadJob, slot: number): Promise<void>
       client_id: job.clientId,
       response_type: 'code',
       redirect_uri: redirectUri,
-      scope: 'openid',
+      scope: opts.offline ? 'openid offline_access' : 'openid',
+      ...(opts.offline ? { prompt: 'consent' } : {}),
       state,
       nonce,
       code_challenge: challenge,
@@ -268,13 +278,41 @@ async function signIn(client: Client, job: LoadJob, slot: number): Promise<void>
     }).toString(),
   );
   expectStatus(tokenRes, 200, 'POST /token (authorization_code)');
-  const tokens = JSON.parse(tokenRes.body) as { id_token?: string; access_token?: string };
+  const tokens = JSON.parse(tokenRes.body) as {
+    id_token?: string;
+    access_token?: string;
+    refresh_token?: string;
+  };
   if (!tokens.id_token || !tokens.access_token)
     throw new Error('token response without id_token or access_token');
   const claims = JSON.parse(Buffer.from(tokens.id_token.split('.')[1], 'base64url').toString()) as {
     nonce?: string;
   };
   if (claims.nonce !== nonce) throw new Error('nonce mismatch');
+  return { refreshToken: tokens.refresh_token };
+}
+
+/** Each slot's current refresh token (rotated by every grant); a slot without one signs in first. */
+const refreshTokens = new Map<number, string>();
+
+/** One refresh_token grant with rotation: the next grant of this slot uses the token it returns. */
+async function refresh(client: Client, job: LoadJob, slot: number): Promise<void> {
+  let token = refreshTokens.get(slot);
+  if (!token) {
+    token = (await signIn(client, job, slot, { offline: true })).refreshToken;
+    if (!token) throw new Error('the sign-in with offline_access returned no refresh token');
+  }
+  refreshTokens.delete(slot);
+  const res = await client.send(
+    'POST',
+    client.url('/token'),
+    { authorization: basic(job.clientId, job.clientSecret), accept: 'application/json' },
+    new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }).toString(),
+  );
+  expectStatus(res, 200, 'POST /token (refresh_token)');
+  const body = JSON.parse(res.body) as { access_token?: string; refresh_token?: string };
+  if (!body.access_token || !body.refresh_token) throw new Error('refresh response without tokens');
+  refreshTokens.set(slot, body.refresh_token);
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -284,7 +322,14 @@ function percentile(sorted: number[], p: number): number {
 
 async function run(job: LoadJob): Promise<LoadResult> {
   const client = new Client(job.target, job.concurrency);
-  const op = job.kind === 'clientCredentials' ? clientCredentials : signIn;
+  const op =
+    job.kind === 'clientCredentials'
+      ? clientCredentials
+      : job.kind === 'refresh'
+        ? refresh
+        : async (c: Client, j: LoadJob, slot: number) => {
+            await signIn(c, j, slot);
+          };
   try {
     // Warm-up: the same loop, results discarded (JIT, connection pool, caches).
     const phase = async (seconds: number, record: boolean) => {
@@ -313,7 +358,11 @@ async function run(job: LoadJob): Promise<LoadResult> {
       const elapsed = (performance.now() - started) / 1000;
       return { latencies, errors, firstError, elapsed, requests: client.requests - startRequests };
     };
-    if (job.warmupSeconds > 0) await phase(job.warmupSeconds, false);
+    let warmupCompleted = 0;
+    if (job.warmupSeconds > 0) {
+      const w = await phase(job.warmupSeconds, true);
+      warmupCompleted = w.latencies.length;
+    }
     parentPort?.postMessage({ measuring: true });
     const m = await phase(job.seconds, true);
     const sorted = m.latencies.sort((a, b) => a - b);
@@ -331,6 +380,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
         max: round(sorted.at(-1) ?? 0),
       },
       requestsPerOp: sorted.length ? round(m.requests / (sorted.length + m.errors)) : 0,
+      warmupCompleted,
     };
   } finally {
     client.close();

@@ -39,6 +39,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** Set by SIGINT/SIGTERM: the running measurement is cut short and everything is cleaned up. */
 let stopRequested = false;
 let activeWorker: Worker | undefined;
+/** Statements Tobira's code sent to PostgreSQL (Knex's query event), for statements per operation. */
+let statements = 0;
 
 function numberFromEnv(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
@@ -109,16 +111,21 @@ function runLoad(job: LoadJob): Promise<LoadResult> {
     activeWorker = worker;
     let settled = false;
     let meter: ReturnType<typeof resourceMeter> | undefined;
+    let statementsAtStart = 0;
     type Msg = { measuring: true } | { ok: true; result: LoadResult } | { ok: false; error: string };
     worker.on('message', (msg: Msg) => {
       if ('measuring' in msg) {
         meter = resourceMeter();
+        statementsAtStart = statements;
         return;
       }
+      const sent = statements - statementsAtStart;
       settled = true;
       void worker.terminate();
-      if (msg.ok) resolve({ ...msg.result, ...meter?.(msg.result.completed) });
-      else reject(new Error(`${job.kind}: ${msg.error}`));
+      if (msg.ok) {
+        const perOp = msg.result.completed ? Math.round((sent / msg.result.completed) * 10) / 10 : 0;
+        resolve({ ...msg.result, ...meter?.(msg.result.completed), statementsPerOp: perOp });
+      } else reject(new Error(`${job.kind}: ${msg.error}`));
     });
     worker.once('error', (err) => {
       settled = true;
@@ -147,7 +154,18 @@ async function prepareTobira(databaseUrl: string, secretKey: Buffer) {
   try {
     await tobira(['migrate']);
     const cc = await tobira(['client', 'add', 'bench-cc', '--grant-type', 'client_credentials']);
-    const web = await tobira(['client', 'add', 'bench-web', '--redirect-uri', REDIRECT_URI, '--first-party']);
+    const web = await tobira([
+      'client',
+      'add',
+      'bench-web',
+      '--redirect-uri',
+      REDIRECT_URI,
+      '--grant-type',
+      'authorization_code',
+      '--grant-type',
+      'refresh_token',
+      '--first-party',
+    ]);
     for (const login of USERNAMES) await tobira(['user', 'add', login, '--password-stdin'], `${PASSWORD}\n`);
     for (const [key, value] of TOBIRA_POLICY) await tobira(['policy', 'set', key, value]);
     return { ccSecret: cc.client_secret as string, webSecret: web.client_secret as string };
@@ -210,7 +228,7 @@ async function startBare() {
       {
         client_id: 'bench-web',
         client_secret: webSecret,
-        grant_types: ['authorization_code'],
+        grant_types: ['authorization_code', 'refresh_token'],
         redirect_uris: [REDIRECT_URI],
         response_types: ['code'],
       },
@@ -218,6 +236,8 @@ async function startBare() {
     jwks: { keys: [{ ...es256, kid: 'bench-es256', alg: 'ES256', use: 'sig' }] } as Configuration['jwks'],
     cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
     ttl: { ...TTL },
+    // As Tobira: every refresh_token grant rotates the token.
+    rotateRefreshToken: true,
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -465,6 +485,9 @@ async function main(): Promise<number> {
     const secretKey = crypto.randomBytes(32);
     const secrets = await prepareTobira(dbUrl(dbName), secretKey);
     tobira = await startTobira(dbUrl(dbName), secretKey);
+    tobira.running.db.on('query', () => {
+      statements++;
+    });
     bare = await startBare();
 
     const tobiraTarget = { connectHost: '127.0.0.1', port: tobira.port, host: `localhost:${tobira.port}` };
@@ -473,6 +496,7 @@ async function main(): Promise<number> {
     const results: Record<string, Record<string, LoadResult>> = {
       clientCredentials: {},
       signIn: {},
+      refresh: {},
       argon2Verify: {},
     };
     const step = async (label: string, fn: () => Promise<LoadResult>) => {
@@ -520,11 +544,34 @@ async function main(): Promise<number> {
         ...signInJob,
       }),
     );
+    // Memory after the sign-ins: the whole process (both servers and the load worker).
+    const signInsServed =
+      (results.signIn.tobira.completed ?? 0) + (results.signIn.tobira.warmupCompleted ?? 0);
+    global.gc?.();
+    const rssAfterSignInsMb = Math.round(process.memoryUsage().rss / 2 ** 20);
+    results.refresh.tobira = await step('refresh_token grants, Tobira', () =>
+      runLoad({
+        kind: 'refresh',
+        target: tobiraTarget,
+        clientId: 'bench-web',
+        clientSecret: secrets.webSecret,
+        ...signInJob,
+      }),
+    );
+    results.refresh.bare = await step('refresh_token grants, bare oidc-provider', () =>
+      runLoad({
+        kind: 'refresh',
+        target: bareTarget,
+        clientId: 'bench-web',
+        clientSecret: bare!.webSecret,
+        ...signInJob,
+      }),
+    );
     results.argon2Verify.raw = await step('argon2id verify', argon2Rate);
 
     const ratio = (a?: LoadResult, b?: LoadResult) =>
       a && b?.perSecond ? `${((a.perSecond / b.perSecond) * 100).toFixed(0)}%` : '';
-    const { clientCredentials: ccR, signIn: siR, argon2Verify: arR } = results;
+    const { clientCredentials: ccR, signIn: siR, refresh: rtR, argon2Verify: arR } = results;
     const rows = [
       [
         `per second (${CONCURRENCY} concurrent)`,
@@ -550,12 +597,21 @@ async function main(): Promise<number> {
         fmtLatency(siR.bare),
         ratio(siR.tobira, siR.bare),
       ],
+      [
+        'refresh_token grants (rotating)',
+        fmtRate(rtR.tobira),
+        fmtLatency(rtR.tobira),
+        fmtRate(rtR.bare),
+        fmtLatency(rtR.bare),
+        ratio(rtR.tobira, rtR.bare),
+      ],
       ['argon2id verify (sign-in ceiling)', fmtRate(arR.raw), fmtLatency(arR.raw), '', '', ''],
     ];
     const costRows = [
       ['process CPU per op, cores busy, server loop busy', 'Tobira', 'bare'],
       ['client_credentials grants', fmtCpu(ccR.tobira), fmtCpu(ccR.bare)],
       ['password sign-ins', fmtCpu(siR.tobira), fmtCpu(siR.bare)],
+      ['refresh_token grants', fmtCpu(rtR.tobira), fmtCpu(rtR.bare)],
       ['argon2id verify', fmtCpu(arR.raw), ''],
     ];
     const errors = Object.values(results)
@@ -584,6 +640,8 @@ async function main(): Promise<number> {
       'A sign-in is GET /auth -> GET /interaction/:uid -> POST the form -> redirects (with consent) -> POST /token.',
       'Process CPU covers both servers, the load worker and argon2 threads, not Postgres.',
       `HTTP requests per sign-in: Tobira ${results.signIn.tobira.requestsPerOp}, bare ${results.signIn.bare.requestsPerOp}`,
+      `Statements to PostgreSQL per operation (Knex query events while measuring): sign-in ${siR.tobira.statementsPerOp}, client_credentials ${ccR.tobira.statementsPerOp}, refresh_token ${rtR.tobira.statementsPerOp}`,
+      `RSS of this process after ${signInsServed} Tobira sign-ins (both servers and the load worker): ${rssAfterSignInsMb} MB`,
       ...(errors.length
         ? [`ERRORS: ${errors.map(([k, r]) => `${k}: ${r.errors} (${r.firstError})`).join('; ')}`]
         : []),
@@ -596,7 +654,7 @@ async function main(): Promise<number> {
     const file = path.join(outDir, `${at.toISOString().replace(/[:.]/g, '-')}.json`);
     fs.writeFileSync(
       file,
-      `${JSON.stringify({ at: at.toISOString(), machine: { ...machine, loadAverageAtEnd: loadAtEnd }, settings, argon2: { ...argon, type: 'argon2id' }, results }, null, 2)}\n`,
+      `${JSON.stringify({ at: at.toISOString(), machine: { ...machine, loadAverageAtEnd: loadAtEnd }, settings, argon2: { ...argon, type: 'argon2id' }, results, rssAfterSignIns: { signIns: signInsServed, mb: rssAfterSignInsMb } }, null, 2)}\n`,
     );
     process.stdout.write(`\nresults written to ${path.relative(process.cwd(), file)}\n`);
     return errors.length ? 1 : 0;

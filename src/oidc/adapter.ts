@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Db } from '../db/knex.ts';
@@ -10,6 +11,45 @@ import * as store from '../store/oidc.ts';
 const cannotExist = (id: unknown) => typeof id !== 'string' || id.includes('\u0000');
 
 export type ClientLoader = (clientId: string) => Promise<AdapterPayload | undefined>;
+
+/**
+ * The writes of one provider request, kept until the request's response is ready and then sent in one
+ * statement (store.applyPayloadOps): a sign-in's resume writes the grant, the code and the session,
+ * and a token request consumes the code and writes the tokens, each as one round trip instead of
+ * three. One op per row; reads in the same request see the pending writes. A read the batch cannot
+ * answer exactly (by uid, by user code, a revocation by grant) sends the batch first.
+ */
+class PayloadBatch {
+  readonly ops = new Map<string, store.PayloadOp>();
+}
+
+const batchScope = new AsyncLocalStorage<PayloadBatch>();
+const keyOf = (model: string, id: string) => `${model}\u0000${id}`;
+
+async function flushBatch(db: Db, batch: PayloadBatch): Promise<void> {
+  if (!batch.ops.size) return;
+  const ops = [...batch.ops.values()];
+  batch.ops.clear();
+  await store.applyPayloadOps(db, ops);
+}
+
+/**
+ * Runs `fn` (the provider's handling of one request) with its adapter writes batched, and sends them
+ * when it is done, before the response leaves: whatever the client is told next (a code, a token, a
+ * redirect) is in the database. Also sent when `fn` throws, as the writes it made would have been.
+ */
+export async function withPayloadBatch<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  const batch = new PayloadBatch();
+  let result: T;
+  try {
+    result = await batchScope.run(batch, fn);
+  } catch (err) {
+    await flushBatch(db, batch);
+    throw err;
+  }
+  await flushBatch(db, batch);
+  return result;
+}
 
 /**
  * One Knex-backed adapter class for every oidc-provider model (one table, see store/oidc.ts).
@@ -41,34 +81,82 @@ export function createAdapterClass(
       if (HASHED_MODELS.has(this.model))
         throw new Error('initial access tokens are made with `tobira client registration-token create`');
       const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
-      await store.upsertPayload(db, this.model, id, payload as Record<string, unknown>, expiresAt);
+      const batch = batchScope.getStore();
+      if (!batch) {
+        await store.upsertPayload(db, this.model, id, payload as Record<string, unknown>, expiresAt);
+        return;
+      }
+      const key = keyOf(this.model, id);
+      const prev = batch.ops.get(key);
+      // A consumption earlier in this request stays, as it does in the database.
+      const consumedAt = prev?.op === 'consume' ? prev.at : prev?.op === 'upsert' ? prev.consumedAt : null;
+      // Serialized now: the provider may change the object after saving it.
+      const row = store.payloadRow(this.model, id, payload as Record<string, unknown>, expiresAt);
+      batch.ops.set(key, { op: 'upsert', row, consumedAt });
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (cannotExist(id)) return undefined;
       if (this.model === 'Client') return loadClient(id);
-      return toPayload(await store.findPayload(db, this.model, hashId(this.model, id), new Date()));
+      const now = new Date();
+      const batch = batchScope.getStore();
+      const key = keyOf(this.model, hashId(this.model, id));
+      const pending = batch?.ops.get(key);
+      if (pending?.op === 'delete') return undefined;
+      if (pending?.op === 'upsert') {
+        if (pending.row.expires_at && pending.row.expires_at <= now) return undefined;
+        const p = JSON.parse(pending.row.payload) as AdapterPayload;
+        if (pending.consumedAt) p.consumed = Math.floor(pending.consumedAt.getTime() / 1000);
+        return p;
+      }
+      const p = toPayload(await store.findPayload(db, this.model, hashId(this.model, id), now));
+      if (p && pending?.op === 'consume' && p.consumed === undefined) {
+        p.consumed = Math.floor(pending.at.getTime() / 1000);
+      }
+      return p;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
       if (cannotExist(userCode)) return undefined;
+      const batch = batchScope.getStore();
+      if (batch) await flushBatch(db, batch);
       return toPayload(await store.findPayloadByUserCode(db, this.model, userCode, new Date()));
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
       if (cannotExist(uid)) return undefined;
+      const batch = batchScope.getStore();
+      if (batch) await flushBatch(db, batch);
       return toPayload(await store.findPayloadByUid(db, this.model, uid, new Date()));
     }
 
     async consume(id: string): Promise<void> {
-      await store.consumePayload(db, this.model, id, new Date());
+      const at = new Date();
+      const batch = batchScope.getStore();
+      if (!batch) {
+        await store.consumePayload(db, this.model, id, at);
+        return;
+      }
+      const key = keyOf(this.model, id);
+      const prev = batch.ops.get(key);
+      if (prev?.op === 'delete') return;
+      if (prev?.op === 'upsert') prev.consumedAt = at;
+      else batch.ops.set(key, { op: 'consume', model: this.model, id, at });
     }
 
     async destroy(id: string): Promise<void> {
-      await store.destroyPayload(db, this.model, hashId(this.model, id));
+      const batch = batchScope.getStore();
+      if (!batch) {
+        await store.destroyPayload(db, this.model, hashId(this.model, id));
+        return;
+      }
+      const stored = hashId(this.model, id);
+      batch.ops.set(keyOf(this.model, stored), { op: 'delete', model: this.model, id: stored });
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      const batch = batchScope.getStore();
+      if (batch) await flushBatch(db, batch);
       await store.destroyByGrantId(db, grantId);
     }
   };

@@ -12,7 +12,7 @@ import { type Policy, policyFromSettings } from '../policy/settings.ts';
 import { readSettings } from '../store/settings.ts';
 import { findUserById } from '../store/users.ts';
 import { ACR_MFA, ACR_VALUES } from './acr.ts';
-import { type ClientLoader, createAdapterClass } from './adapter.ts';
+import { type ClientLoader, createAdapterClass, withPayloadBatch } from './adapter.ts';
 import { DestinationPolicy, providerFetch } from './backchannel.ts';
 import { adminScopeForUsers, type CachedClient, CLIENT_CORS_PATHS, corsAllowed } from './clients.ts';
 import { endSessionFrontchannel } from './frontchannel.ts';
@@ -288,6 +288,8 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  // Every request's adapter writes leave as one statement once its response is ready (adapter.ts).
+  provider.use((_ctx, next) => withPayloadBatch(db, next));
   // A preflight names no client: it is answered only for an origin some client allows.
   provider.use(async (ctx, next) => {
     if (ctx.method !== 'OPTIONS' || !CLIENT_CORS_PATHS.has(ctx.path) || !ctx.get('Origin')) return next();

@@ -6,7 +6,7 @@ import type { SecretBox } from '../security/secrets.ts';
 import { recordAudit } from '../store/audit.ts';
 import { insertClient } from '../store/clients.ts';
 import * as store from '../store/oidc.ts';
-import { ADMIN_SCOPE, frontchannelProblem, normalizeOrigin, SECRET_PURPOSE } from './clients.ts';
+import { ADMIN_SCOPE, frontchannelProblem, normalizeOrigin, SCIM_SCOPE, SECRET_PURPOSE } from './clients.ts';
 
 /**
  * Dynamic Client Registration (RFC 7591 / OpenID Connect Dynamic Client Registration 1.0), off unless
@@ -70,15 +70,15 @@ export async function revokeRegistrationToken(db: Db, id: string): Promise<boole
 }
 
 /**
- * The policy run on every registration: the admin scope is removed (a registered client never gets
- * it), and Tobira's own fields are checked as `client add` checks them.
+ * The policy run on every registration: the admin and scim scopes are removed (a registered client
+ * never gets them), and Tobira's own fields are checked as `client add` checks them.
  */
 export function registrationPolicy(production: boolean) {
   return (_ctx: unknown, properties: Record<string, unknown>) => {
     if (typeof properties.scope === 'string') {
       const scope = properties.scope
         .split(' ')
-        .filter((s) => s && s !== ADMIN_SCOPE)
+        .filter((s) => s && s !== ADMIN_SCOPE && s !== SCIM_SCOPE)
         .join(' ');
       if (scope) properties.scope = scope;
       else delete properties.scope;

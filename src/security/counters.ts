@@ -3,6 +3,7 @@ import type { Tx } from '../db/knex.ts';
 import {
   type CounterRule,
   type CounterState,
+  EMPTY_COUNTER,
   isExhausted,
   isLocked,
   retryAt,
@@ -10,7 +11,14 @@ import {
   SIGN_IN_RULE,
   settledNow,
 } from '../policy/counters.ts';
-import { dropIfEmpty, failed, readCounter, reserve, succeeded } from '../store/counters.ts';
+import {
+  clearIfOnlyAttempt,
+  dropIfEmpty,
+  failed,
+  readCounter,
+  reserve,
+  succeeded,
+} from '../store/counters.ts';
 
 /*
  * The domain API over store/counters.ts: every limited check runs inside guard(), which reserves the
@@ -106,13 +114,17 @@ export async function guard<T>(
     throw err;
   }
   const now = deps.clock.now();
-  const state =
-    result.outcome === 'failure'
-      ? await failed(deps.db, spec.key, spec.rule, now, spec.userId ?? null)
-      : await succeeded(deps.db, spec.key, now, result.outcome === 'success' && !!spec.clearOnSuccess);
-  // A success that cleared the counter leaves no row behind (most sign-ins have no failures).
-  if (result.outcome === 'success' && spec.clearOnSuccess && state.hits === 0 && state.lockCount === 0) {
-    await dropIfEmpty(deps.db, spec.key, now);
+  const clears = result.outcome === 'success' && !!spec.clearOnSuccess;
+  let state: CounterState;
+  // A success that clears leaves no row behind (most sign-ins have no failures): when it is the only
+  // attempt in flight and nothing locks, the row goes in one statement.
+  if (clears && (await clearIfOnlyAttempt(deps.db, spec.key, now))) state = EMPTY_COUNTER;
+  else {
+    state =
+      result.outcome === 'failure'
+        ? await failed(deps.db, spec.key, spec.rule, now, spec.userId ?? null)
+        : await succeeded(deps.db, spec.key, now, clears);
+    if (clears && state.hits === 0 && state.lockCount === 0) await dropIfEmpty(deps.db, spec.key, now);
   }
   const blocked = isExhausted(spec.rule, state, now);
   // The settling failure that locks leaves exactly the reservations still in flight in `hits`; a

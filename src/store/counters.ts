@@ -159,6 +159,21 @@ export async function succeeded(db: Tx, key: string, now: Date, clear: boolean):
   return row ? fromRow(row) : EMPTY_COUNTER;
 }
 
+/**
+ * A success that clears, when it is the only attempt in flight: succeeded(clear) would leave the row
+ * empty (no hits, nothing pending, no lock count), and dropIfEmpty would delete it, so it is deleted
+ * at once, in one statement. False (nothing changed) when another attempt is in flight or the
+ * counter is locked now; the caller then settles with succeeded().
+ */
+export async function clearIfOnlyAttempt(db: Tx, key: string, now: Date): Promise<boolean> {
+  const n = await db('counters')
+    .where({ key })
+    .andWhere('pending', '<=', 1)
+    .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', now))
+    .delete();
+  return affected(n) > 0;
+}
+
 /** Deletes the counter when it holds nothing (after a success cleared it); a racing attempt keeps it. */
 export async function dropIfEmpty(db: Tx, key: string, now: Date): Promise<void> {
   await db('counters')

@@ -40,6 +40,19 @@ export async function listCredentials(db: Tx, userId: string): Promise<Credentia
   return rows.map(fromRow);
 }
 
+/**
+ * The user's credentials, without a read when the user's row says there are none: its
+ * credential_summary is kept by a trigger on every write to credentials, in the same transaction
+ * (migration 20261202020100), so an empty summary means no credential row.
+ */
+export async function listUserCredentials(
+  db: Tx,
+  user: { id: string; credentialSummary?: Record<string, number> },
+): Promise<Credential[]> {
+  if (user.credentialSummary && Object.keys(user.credentialSummary).length === 0) return [];
+  return listCredentials(db, user.id);
+}
+
 /** Scoped by user: a credential id from another account is simply not found. */
 export async function findCredential(db: Tx, userId: string, id: string): Promise<Credential | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;

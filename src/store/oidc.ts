@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { affected, type Tx } from '../db/knex.ts';
 
 /** SQL for oidc-provider's models; the adapter in src/oidc/adapter.ts maps the provider's calls onto these. */
@@ -9,6 +10,34 @@ export interface PayloadRow {
 
 const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as Record<string, unknown>;
 
+/** A row as written: the payload serialized, with the columns it is looked up by. */
+export interface PayloadWrite {
+  model: string;
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  account_id: string | null;
+  expires_at: Date | null;
+}
+
+export const payloadRow = (
+  model: string,
+  id: string,
+  payload: Record<string, unknown>,
+  expiresAt: Date | null,
+): PayloadWrite => ({
+  model,
+  id,
+  payload: JSON.stringify(payload),
+  grant_id: (payload.grantId as string) ?? null,
+  user_code: (payload.userCode as string) ?? null,
+  uid: (payload.uid as string) ?? null,
+  account_id: (payload.accountId as string) ?? null,
+  expires_at: expiresAt,
+});
+
 export async function upsertPayload(
   db: Tx,
   model: string,
@@ -16,17 +45,74 @@ export async function upsertPayload(
   payload: Record<string, unknown>,
   expiresAt: Date | null,
 ): Promise<void> {
-  const row = {
-    model,
-    id,
-    payload: JSON.stringify(payload),
-    grant_id: (payload.grantId as string) ?? null,
-    user_code: (payload.userCode as string) ?? null,
-    uid: (payload.uid as string) ?? null,
-    account_id: (payload.accountId as string) ?? null,
-    expires_at: expiresAt,
-  };
-  await db('oidc_payloads').insert(row).onConflict(['model', 'id']).merge();
+  await db('oidc_payloads')
+    .insert(payloadRow(model, id, payload, expiresAt))
+    .onConflict(['model', 'id'])
+    .merge();
+}
+
+/** One pending change of a request's batch (src/oidc/adapter.ts): the last change per row wins. */
+export type PayloadOp =
+  | {
+      op: 'upsert';
+      row: PayloadWrite;
+      /** Set when the row was consumed after it was written in the same request. */
+      consumedAt: Date | null;
+    }
+  | { op: 'delete'; model: string; id: string }
+  | { op: 'consume'; model: string; id: string; at: Date };
+
+/**
+ * Applies a request's changes to oidc_payloads in ONE statement (deletes and consumptions as
+ * data-modifying CTEs before the upserts). The ops touch distinct rows (one op per row), so their
+ * order inside the statement does not matter. An upsert keeps an earlier consumed_at, as
+ * upsertPayload does.
+ */
+export async function applyPayloadOps(db: Tx, ops: readonly PayloadOp[]): Promise<void> {
+  if (!ops.length) return;
+  const parts: string[] = [];
+  const bindings: Knex.RawBinding[] = [];
+  const deletes = ops.filter((o) => o.op === 'delete');
+  const consumes = ops.filter((o) => o.op === 'consume');
+  const upserts = ops.filter((o) => o.op === 'upsert');
+  if (deletes.length) {
+    parts.push(
+      `d as (delete from oidc_payloads where (model, id) in (${deletes.map(() => '(?, ?)').join(', ')}))`,
+    );
+    for (const o of deletes) bindings.push(o.model, o.id);
+  }
+  if (consumes.length) {
+    parts.push(
+      `c as (update oidc_payloads p set consumed_at = v.at from (values ${consumes
+        .map(() => '(?::text, ?::text, ?::timestamptz)')
+        .join(', ')}) as v(model, id, at) where p.model = v.model and p.id = v.id)`,
+    );
+    for (const o of consumes) bindings.push(o.model, o.id, o.at);
+  }
+  let main = 'select 1';
+  if (upserts.length) {
+    main = `insert into oidc_payloads (model, id, payload, grant_id, user_code, uid, account_id, expires_at, consumed_at)
+      values ${upserts.map(() => '(?, ?, ?::jsonb, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz)').join(', ')}
+      on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
+        user_code = excluded.user_code, uid = excluded.uid, account_id = excluded.account_id,
+        expires_at = excluded.expires_at, consumed_at = coalesce(excluded.consumed_at, oidc_payloads.consumed_at)`;
+    for (const o of upserts) {
+      const r = o.row;
+      bindings.push(
+        r.model,
+        r.id,
+        r.payload,
+        r.grant_id,
+        r.user_code,
+        r.uid,
+        r.account_id,
+        r.expires_at,
+        o.consumedAt,
+      );
+    }
+  }
+  if (!parts.length && !upserts.length) return;
+  await db.raw(parts.length ? `with ${parts.join(', ')} ${main}` : main, bindings);
 }
 
 async function findWhere(db: Tx, where: Record<string, string>, now: Date): Promise<PayloadRow | undefined> {

@@ -34,7 +34,10 @@ export async function exportDirectory(db: Db, now: Date): Promise<ExportDocument
       .orderBy([...key]);
   }
   // Derived data: the credentials trigger rebuilds it on import (and older versions do not know it).
-  for (const u of tables.users) delete u.credential_summary;
+  for (const u of tables.users) {
+    delete u.credential_summary;
+    delete u.group_names;
+  }
   return { format: EXPORT_FORMAT, version: 1, exportedAt: now.toISOString(), tables };
 }
 

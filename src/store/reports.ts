@@ -1,8 +1,10 @@
 import type { Tx } from '../db/knex.ts';
 
 /**
- * The report inputs as aggregates computed by the database (issue 12): a 200,000-user directory
- * answers in a few hundred milliseconds and Node holds a few hundred rows, never the directory.
+ * The report inputs, read from rollup tables the database keeps current with triggers in the writing
+ * transaction (issue 12, migration 20261203120000): active users per (roles, groups, credential
+ * classes), and reset events per UTC day (by result, and by method). A report reads a few hundred
+ * rows, O(days x activities), whatever the size of the directory and the audit log.
  *
  * Whether a credential is usable depends on its data for two kinds (a text needs a mobile phone; a
  * question set needs a well-formed list). The database sorts every credential into a class that
@@ -38,21 +40,15 @@ const arr = (v: unknown): string[] =>
 const obj = (v: unknown): any => (typeof v === 'string' ? JSON.parse(v) : v);
 
 /**
- * Active users counted by (roles, groups, credential summary): one pass over the users table (the
- * summary is the rollup kept by the credentials trigger), a few hundred rows out.
+ * Active users counted by (roles, groups, credential summary): the rollup table report_subjects,
+ * kept by triggers on users (migration 20261203120000), a few hundred rows whatever the directory's
+ * size. Signatures no user has any more stay with 0 and are left out.
  */
 export async function activeUsersBySummary(db: Tx): Promise<SubjectClassCount[]> {
-  const r = await db.raw(`
-    with grp as (
-      select gm.user_id, array_agg(g.name order by g.name) as groups
-      from group_members gm join groups g on g.id = gm.group_id
-      group by gm.user_id
-    )
-    select u.roles, coalesce(grp.groups, '{}') as groups, u.credential_summary as summary, count(*) as users
-    from users u left join grp on grp.user_id = u.id
-    where u.status = 'active'
-    group by 1, 2, 3`);
-  return r.rows.map((x: any) => ({
+  const rows = await db('report_subjects')
+    .where('users', '>', 0)
+    .select('roles', 'groups', 'summary', 'users');
+  return rows.map((x: any) => ({
     roles: obj(x.roles),
     groups: arr(x.groups),
     summary: obj(x.summary) ?? {},
@@ -60,40 +56,42 @@ export async function activeUsersBySummary(db: Tx): Promise<SubjectClassCount[]>
   }));
 }
 
-/** Completed resets per UTC day in [from, to). */
+/** The UTC day of a window bound; the rollups count whole UTC days, so a bound must be a midnight. */
+function dayBound(d: Date): string {
+  if (d.getTime() % 86_400_000 !== 0) throw new Error('report windows start and end at midnight UTC');
+  return d.toISOString().slice(0, 10);
+}
+
+/** Completed resets per UTC day in [from, to) (UTC midnights), from the daily rollup. */
 export async function resetsByDay(db: Tx, from: Date, to: Date): Promise<Map<string, number>> {
-  const r = await db.raw(
-    `select to_char(at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*) as n
-     from audit_events
-     where activity = 'reset.complete' and result = 'succeeded' and at >= ? and at < ?
-     group by 1`,
-    [from, to],
-  );
-  return new Map(r.rows.map((x: any) => [x.day, Number(x.n)]));
+  const rows = await db('report_audit_daily')
+    .where({ activity: 'reset.complete', result: 'succeeded' })
+    .andWhere('day', '>=', dayBound(from))
+    .andWhere('day', '<', dayBound(to))
+    .andWhere('n', '>', 0)
+    .select(db.raw("to_char(day, 'YYYY-MM-DD') as day"), 'n');
+  return new Map(rows.map((x: any) => [x.day, Number(x.n)]));
 }
 
-/** Completed resets per method named in their details (each method once per reset). */
+/** Completed resets per method named in their details (each method once per reset), from the rollup. */
 export async function resetsByMethod(db: Tx, from: Date, to: Date): Promise<Map<string, number>> {
-  const r = await db.raw(
-    `select m.method, count(*) as n
-     from audit_events e,
-       lateral (select distinct x #>> '{}' as method
-                from jsonb_array_elements(case when jsonb_typeof(e.details->'methods') = 'array'
-                                               then e.details->'methods' else '[]'::jsonb end) x
-                where jsonb_typeof(x) = 'string' and length(x #>> '{}') <= 40) m
-     where e.activity = 'reset.complete' and e.result = 'succeeded' and e.at >= ? and e.at < ?
-     group by m.method`,
-    [from, to],
-  );
-  return new Map(r.rows.map((x: any) => [x.method, Number(x.n)]));
+  const rows = await db('report_reset_methods')
+    .where('day', '>=', dayBound(from))
+    .andWhere('day', '<', dayBound(to))
+    .groupBy('method')
+    .havingRaw('sum(n) > 0')
+    .select('method', db.raw('sum(n) as n'));
+  return new Map(rows.map((x: any) => [x.method, Number(x.n)]));
 }
 
-/** Reset attempts per result in [from, to). */
+/** Reset attempts per result in [from, to) (UTC midnights), from the daily rollup. */
 export async function attemptsByResult(db: Tx, from: Date, to: Date): Promise<Map<string, number>> {
-  const r = await db.raw(
-    `select result, count(*) as n from audit_events
-     where activity = 'reset.attempt' and at >= ? and at < ? group by result`,
-    [from, to],
-  );
-  return new Map(r.rows.map((x: any) => [x.result, Number(x.n)]));
+  const rows = await db('report_audit_daily')
+    .where({ activity: 'reset.attempt' })
+    .andWhere('day', '>=', dayBound(from))
+    .andWhere('day', '<', dayBound(to))
+    .groupBy('result')
+    .havingRaw('sum(n) > 0')
+    .select('result', db.raw('sum(n) as n'));
+  return new Map(rows.map((x: any) => [x.result, Number(x.n)]));
 }

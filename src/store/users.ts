@@ -20,6 +20,8 @@ export interface User {
   securityInfoConfirmedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /** The credentials counted per class, as the row was read (store/credentials.ts listUserCredentials). */
+  credentialSummary?: Record<string, number>;
 }
 
 /** Logins compare case-insensitively and width-insensitively (NFKC + lower case). */
@@ -46,6 +48,14 @@ export function userFromRow(r: any): User {
     securityInfoConfirmedAt: date(r.security_info_confirmed_at),
     createdAt: date(r.created_at)!,
     updatedAt: date(r.updated_at)!,
+    ...(r.credential_summary != null
+      ? {
+          credentialSummary:
+            typeof r.credential_summary === 'string'
+              ? JSON.parse(r.credential_summary)
+              : r.credential_summary,
+        }
+      : {}),
   };
 }
 

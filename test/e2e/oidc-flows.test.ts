@@ -10,6 +10,7 @@ import {
   codeFlow,
   discover,
   REDIRECT_URI,
+  StepFlow,
   setPolicy,
 } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -125,6 +126,36 @@ describe(`OpenID Connect flows with openid-client (${backendName})`, () => {
       assert.equal(err.error, 'invalid_grant');
       return true;
     });
+  });
+
+  it('attack: a code redeemed twice is refused the second time, and the first redemption is revoked', async () => {
+    // The provider's writes of a request leave together once its response is ready (issue 12): the
+    // code's consumption must still be stored before the tokens reach the app, so a replay finds it.
+    const config = await discover(srv.issuer, web.clientId, web.secret);
+    const f = await StepFlow.start(config, { scope: 'openid offline_access', prompt: 'consent' });
+    await f.submit({ username: 'alice', password });
+    assert.ok(f.page.location?.startsWith(REDIRECT_URI), 'the app received a code');
+    const callback = new URL(f.page.location!);
+    const first = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: f.verifier,
+      expectedNonce: f.nonce,
+      idTokenExpected: true,
+    });
+    assert.ok((await oidc.fetchUserInfo(config, first.access_token, alice.id)).sub);
+    await assert.rejects(
+      oidc.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: f.verifier,
+        expectedNonce: f.nonce,
+        idTokenExpected: true,
+      }),
+      (err: any) => err.error === 'invalid_grant',
+    );
+    // The replay revoked the grant: the first redemption's tokens no longer work.
+    await assert.rejects(oidc.fetchUserInfo(config, first.access_token, alice.id));
+    await assert.rejects(
+      oidc.refreshTokenGrant(config, first.refresh_token!),
+      (err: any) => err.error === 'invalid_grant',
+    );
   });
 
   it('issues client-credentials tokens; introspects and revokes them', async () => {

@@ -414,6 +414,45 @@ describe(`security key method (${backendName})`, () => {
     assert.deepEqual(crossed, { ok: false, error: 'securityKey.failed' });
   });
 
+  it('attack: a passkey challenge the page did not issue, or issued too long ago, signs no one in', async () => {
+    // The sign-in page's challenge is stateless (an HMAC over flow, time and random bytes): nothing is
+    // stored when the page is shown, so these are the ways to get one past verifyPasskey.
+    const auth = new SoftAuthenticator();
+    await enroll(bob, auth, 'Passkey');
+    const flow = `signin:${crypto.randomUUID()}`;
+    const options = JSON.parse((await passkeyOptions(cx, flow)).data.passkeyOptionsJson as string);
+    const raw = Buffer.from(options.challenge, 'base64url');
+    assert.equal(raw.length, 56, 'time, random bytes and the HMAC');
+    const sign = (challenge: string) =>
+      verifyPasskey(cx, flow, {
+        response: JSON.stringify(auth.authenticate(options, { origin: ORIGIN, challenge })),
+      });
+    // A challenge the attacker made up, of the right shape.
+    assert.deepEqual(await sign(crypto.randomBytes(56).toString('base64url')), {
+      ok: false,
+      error: 'securityKey.failed',
+    });
+    // The issued challenge with its time moved forward (to outlive its five minutes): the HMAC breaks.
+    const later = Buffer.from(raw);
+    later.writeBigUInt64BE(later.readBigUInt64BE(0) + 3_600_000n, 0);
+    assert.deepEqual(await sign(later.toString('base64url')), { ok: false, error: 'securityKey.failed' });
+    // A challenge made with another instance's key.
+    const otherBox = { ...cx, box: new SecretBox(crypto.randomBytes(32)) };
+    const foreign = JSON.parse((await passkeyOptions(otherBox, flow)).data.passkeyOptionsJson as string);
+    assert.deepEqual(await sign(foreign.challenge), { ok: false, error: 'securityKey.failed' });
+    // The genuine challenge, answered after its five minutes.
+    clock.advance(5 * 60_000 + 1_000);
+    assert.deepEqual(await sign(options.challenge), { ok: false, error: 'securityKey.expired' });
+    // A fresh one works once, and only once.
+    const fresh = JSON.parse((await passkeyOptions(cx, flow)).data.passkeyOptionsJson as string);
+    const answer = JSON.stringify(auth.authenticate(fresh, { origin: ORIGIN }));
+    assert.equal((await verifyPasskey(cx, flow, { response: answer })).ok, true);
+    assert.deepEqual(await verifyPasskey(cx, flow, { response: answer }), {
+      ok: false,
+      error: 'securityKey.expired',
+    });
+  });
+
   it('refuses a passkey sign-in without user verification, and unknown passkeys', async () => {
     const auth = new SoftAuthenticator();
     await enroll(bob, auth, 'No PIN');

@@ -95,6 +95,16 @@ describe(`directory and audit queries at scale (${backendName})`, () => {
       'administrator',
       'admin.user.update',
     ]);
+    // Each side (subject, actor) stops at the limit on its own: pages still come out in id order,
+    // each event once, and the next page continues below the last id.
+    const first = await queryAudit(tdb.db, { userId: ids.al }, 1);
+    assert.deepEqual(acts(first), ['administrator']);
+    assert.deepEqual(acts(await queryAudit(tdb.db, { userId: ids.al, beforeId: first[0].id }, 1)), [
+      'admin.user.update',
+    ]);
+    assert.deepEqual(acts(await queryAudit(tdb.db, { userId: ids.bob, activity: 'admin.*' }, 50)), [
+      'admin.user.update',
+    ]);
     assert.deepEqual(
       acts(await queryAudit(tdb.db, { from: at(1), to: at(2) }, 50)),
       ['signin.password'],

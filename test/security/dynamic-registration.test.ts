@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { systemClock } from '../../src/clock.ts';
 import { runCommand } from '../../src/commands.ts';
+import { loadConfig } from '../../src/config.ts';
 import { findClient } from '../../src/store/clients.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { addUserViaCli, codeFlow, REDIRECT_URI, setPolicy } from '../helpers/rp.ts';
@@ -71,6 +72,13 @@ describe(`dynamic client registration (${backendName})`, () => {
       unknown
     >;
     assert.equal(on.registration_endpoint, `${srv.issuer}/reg`);
+    // The setting is on or off; anything else stops the start with a clear message.
+    assert.equal(loadConfig({}).dynamicClientRegistration, false);
+    assert.equal(loadConfig({ DYNAMIC_CLIENT_REGISTRATION: 'on' }).dynamicClientRegistration, true);
+    assert.throws(
+      () => loadConfig({ DYNAMIC_CLIENT_REGISTRATION: 'yes' }),
+      /DYNAMIC_CLIENT_REGISTRATION: expected on or off/,
+    );
   });
 
   it('without a valid initial access token: 401 invalid_token, and no client', async () => {
@@ -85,12 +93,12 @@ describe(`dynamic client registration (${backendName})`, () => {
 
   it('with a token: 201, a third-party client without admin that completes code + PKCE; audited', async () => {
     const { token } = await newToken();
-    const r = await register({ ...app, scope: 'openid profile admin' }, token);
+    const r = await register({ ...app, scope: 'openid profile admin scim' }, token);
     assert.equal(r.status, 201);
     const reg = (await r.json()) as Record<string, any>;
     assert.ok(reg.client_id && reg.client_secret);
     assert.equal(reg.registration_access_token, undefined, 'no self-management');
-    assert.equal(reg.scope, 'openid profile', 'admin removed from the answer');
+    assert.equal(reg.scope, 'openid profile', 'admin and scim removed from the answer');
     const row = (await findClient(tdb.db, reg.client_id))!;
     assert.equal(row.firstParty, false);
     assert.equal(row.adminGranted, false);

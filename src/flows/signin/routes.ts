@@ -28,7 +28,7 @@ import {
   secondStep,
 } from '../../policy/sspr.ts';
 import { recordAudit } from '../../store/audit.ts';
-import { type Credential, listCredentials } from '../../store/credentials.ts';
+import { type Credential, listCredentials, listUserCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
 import { findUserById, type User } from '../../store/users.ts';
 import { builtinAppName } from '../app-names.ts';
@@ -76,11 +76,14 @@ export function signInRoutes(deps: AppDeps): Router {
     return (c?.payload.client_name as string) || clientId || '';
   }
 
-  async function finish(ctx: Context, result: Record<string, unknown>, merge = true) {
-    const url = await deps
-      .provider()
-      .interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
-    ctx.redirect(url);
+  /**
+   * The provider's interactionResult on the interaction this request already read (the library's
+   * own call would read it again): the result is saved with the interaction's remaining lifetime.
+   */
+  async function finish(ctx: Context, d: Details, result: Record<string, unknown>, merge = true) {
+    d.result = merge && !('error' in result) ? { ...d.lastSubmission, ...result } : result;
+    await d.persist();
+    ctx.redirect(d.returnTo);
   }
 
   /**
@@ -95,6 +98,7 @@ export function signInRoutes(deps: AppDeps): Router {
     await clearSignIn(db, d.uid);
     await finish(
       ctx,
+      d,
       { error: 'invalid_scope', error_description: 'the admin scope is not available to this client' },
       false,
     );
@@ -120,7 +124,7 @@ export function signInRoutes(deps: AppDeps): Router {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await grant.save();
-    await finish(ctx, { consent: { grantId } });
+    await finish(ctx, d, { consent: { grantId } });
   }
 
   const cxOf = async (ctx: Context) =>
@@ -129,15 +133,22 @@ export function signInRoutes(deps: AppDeps): Router {
   const signInOptions = (creds: Credential[]) => deps.methods.usable(creds, 'signIn');
   const resetKinds = (creds: Credential[]) => deps.methods.usable(creds, 'reset').map((o) => o.method.kind);
 
-  async function subjectOf(user: User) {
-    return { roles: user.roles, groups: await groupNamesOf(db, user.id) };
+  /** Groups decide only the `selected` reset scope (policy/sspr.ts inResetScope): read only then. */
+  async function subjectOf(user: User, policy: Policy) {
+    return {
+      roles: user.roles,
+      groups: policy.resetScope === 'selected' ? await groupNamesOf(db, user.id) : [],
+    };
   }
 
-  /** The user is identified; decide what comes next: a second factor, the wizard, reconfirmation or done. */
-  async function proceed(ctx: Context, d: Details, user: User, state: SignInState) {
+  /**
+   * The user is identified; decide what comes next: a second factor, the wizard, reconfirmation or done.
+   * `cleared`: the caller has just dropped what the interaction kept, so the end need not do it again.
+   */
+  async function proceed(ctx: Context, d: Details, user: User, state: SignInState, cleared = false) {
     const policy = await deps.policy();
     const now = deps.clock.now();
-    const creds = await listCredentials(db, user.id);
+    const creds = await listUserCredentials(db, user);
     const next = machine.decide(state, {
       secondStep: secondStep(
         policy,
@@ -148,7 +159,7 @@ export function signInRoutes(deps: AppDeps): Router {
       mustChangePassword: user.mustChangePassword && user.passwordManaged === 'local',
       needsRegistration: needsRegistration(
         policy,
-        await subjectOf(user),
+        await subjectOf(user, policy),
         resetKinds(creds),
         deps.methods.gateOf,
       ),
@@ -172,10 +183,11 @@ export function signInRoutes(deps: AppDeps): Router {
       await saveSignInState(db, d.uid, next.state, now);
       return ctx.redirect(`/interaction/${d.uid}`);
     }
-    await clearSignIn(db, d.uid);
+    if (!cleared) await clearSignIn(db, d.uid);
     const amr = next.amr;
     await finish(
       ctx,
+      d,
       {
         login: { accountId: user.id, amr, acr: amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD, remember: true },
       },
@@ -269,7 +281,7 @@ export function signInRoutes(deps: AppDeps): Router {
     const creds = await listCredentials(db, user.id);
     const mustRegister = mustRegisterSecondFactor(policy, creds);
     // How many independent methods (reset gates) the user needs, and how many are registered.
-    const subject = await subjectOf(user);
+    const subject = await subjectOf(user, policy);
     const needed = gatesRequired(policy, subject);
     const have = Math.min(
       needed,
@@ -391,6 +403,7 @@ export function signInRoutes(deps: AppDeps): Router {
       d,
       result.user,
       machine.apply(undefined, { type: 'password', userId: result.user.id })!,
+      true,
     );
   });
 
@@ -473,7 +486,13 @@ export function signInRoutes(deps: AppDeps): Router {
       return failTo(ctx, d, '', { error: ctx.state.t(r.ok ? 'signin.passkeyFailed' : r.error) }, 401);
     }
     await clearSignIn(db, d.uid);
-    await proceed(ctx, d, user, machine.apply(undefined, { type: 'passkey', userId: user.id, amr: r.amr })!);
+    await proceed(
+      ctx,
+      d,
+      user,
+      machine.apply(undefined, { type: 'passkey', userId: user.id, amr: r.amr })!,
+      true,
+    );
   });
 
   // Registration at sign-in ("More information required").
@@ -524,7 +543,7 @@ export function signInRoutes(deps: AppDeps): Router {
     const creds = await listCredentials(db, su.user.id);
     if (
       mustRegisterSecondFactor(policy, creds) ||
-      needsRegistration(policy, await subjectOf(su.user), resetKinds(creds), deps.methods.gateOf)
+      needsRegistration(policy, await subjectOf(su.user, policy), resetKinds(creds), deps.methods.gateOf)
     ) {
       return ctx.redirect(`/interaction/${d.uid}`);
     }
@@ -608,7 +627,12 @@ export function signInRoutes(deps: AppDeps): Router {
   router.get('/interaction/:uid/abort', async (ctx) => {
     const d = await details(ctx);
     await clearSignIn(db, d.uid);
-    await finish(ctx, { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
+    await finish(
+      ctx,
+      d,
+      { error: 'access_denied', error_description: 'End-User aborted interaction' },
+      false,
+    );
   });
 
   return router;

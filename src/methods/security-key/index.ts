@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import {
   type AuthenticationResponseJSON,
   generateAuthenticationOptions,
@@ -8,7 +9,7 @@ import {
 } from '@simplewebauthn/server';
 import { isLocale, type MessageKey, translator } from '../../i18n/index.ts';
 import { codeRule } from '../../policy/counters.ts';
-import { type CounterSpec, codeKey, counterBlocked, guard } from '../../security/counters.ts';
+import { type CounterSpec, codeKey, countEvent, counterBlocked, guard } from '../../security/counters.ts';
 import {
   type Challenge,
   consumeChallenge,
@@ -53,7 +54,6 @@ const keyCounter = (flow: string, user: User): CounterSpec => ({
   rule: codeRule(MAX_FAILURES),
   userId: user.id,
 });
-const CH_PASSKEY = 'securityKey.passkey';
 
 /** What is kept in `credentials.data` for one key. Nothing here is secret: the public key is public. */
 export interface SecurityKeyData {
@@ -139,7 +139,7 @@ export function validateKeyName(raw: unknown): { ok: true; name: string } | { ok
 async function verifyAssertion(
   cx: MethodContext,
   response: AuthenticationResponseJSON,
-  challenge: Challenge,
+  expectedChallenge: string,
   cred: Credential,
   requireUserVerification: boolean,
 ) {
@@ -148,7 +148,7 @@ async function verifyAssertion(
   try {
     const r = await verifyAuthenticationResponse({
       response,
-      expectedChallenge: String(challenge.data.challenge ?? ''),
+      expectedChallenge,
       expectedOrigin: cx.rp.origin,
       expectedRPID: cx.rp.id,
       credential: {
@@ -209,6 +209,60 @@ export async function renameSecurityKey(
   return { ok: true };
 }
 
+/*
+ * The passkey challenge of a sign-in page is stateless, so that showing the sign-in page writes
+ * nothing (issue 12: a password sign-in leaves no challenge row): 8 bytes of issue time, 16 random
+ * bytes and an HMAC under the instance's key over the flow, the time and the random bytes. It is
+ * accepted only for its own flow, for TTL_MS, and once: the first assertion that carries it takes its
+ * single use in the counters table (key `passkey:<flow>:<random>`, kept for TTL_MS).
+ */
+const PASSKEY_MAC = 'webauthn.passkey';
+const passkeyMac = (cx: MethodContext, flow: FlowId, head: Buffer) =>
+  Buffer.from(cx.box.hmac(PASSKEY_MAC, `${flow}.${head.toString('base64url')}`), 'base64url');
+const passkeyUse = (flow: FlowId, random: Buffer): CounterSpec => ({
+  key: `passkey:${flow}:${random.toString('base64url')}`,
+  rule: { limit: 1, windowMs: TTL_MS, firstLockMs: 0, maxLockMs: 0 },
+});
+
+function newPasskeyChallenge(cx: MethodContext, flow: FlowId): Uint8Array<ArrayBuffer> {
+  const head = Buffer.alloc(24);
+  head.writeBigUInt64BE(BigInt(cx.clock.now().getTime()), 0);
+  crypto.randomFillSync(head, 8, 16);
+  const out = new Uint8Array(56);
+  out.set(head, 0);
+  out.set(passkeyMac(cx, flow, head), 24);
+  return out;
+}
+
+/**
+ * The challenge an assertion answers (from its client data), when this instance issued it for this
+ * flow: `expired` when it is older than TTL_MS, `forged` when it is not ours or another flow's.
+ */
+function passkeyChallengeOf(
+  cx: MethodContext,
+  flow: FlowId,
+  response: AuthenticationResponseJSON,
+): { ok: true; challenge: string; random: Buffer } | { ok: false; why: 'expired' | 'forged' } {
+  let challenge: unknown;
+  try {
+    const clientData = Buffer.from(String(response.response?.clientDataJSON ?? ''), 'base64url');
+    challenge = (JSON.parse(clientData.toString('utf8')) as { challenge?: unknown }).challenge;
+  } catch {
+    return { ok: false, why: 'forged' };
+  }
+  if (typeof challenge !== 'string' || !/^[A-Za-z0-9_-]{75}$/.test(challenge)) {
+    return { ok: false, why: 'forged' };
+  }
+  const raw = Buffer.from(challenge, 'base64url');
+  const head = raw.subarray(0, 24);
+  if (raw.length !== 56 || !crypto.timingSafeEqual(raw.subarray(24), passkeyMac(cx, flow, head))) {
+    return { ok: false, why: 'forged' };
+  }
+  const age = cx.clock.now().getTime() - Number(head.readBigUInt64BE(0));
+  if (age < 0 || age > TTL_MS) return { ok: false, why: 'expired' };
+  return { ok: true, challenge, random: head.subarray(8) };
+}
+
 /**
  * Options for "Sign in with a passkey": no allowCredentials, so the browser offers the passkeys it
  * holds for this site; the authenticator must verify the user, since there is no password.
@@ -218,13 +272,8 @@ export async function passkeyOptions(cx: MethodContext, flow: FlowId): Promise<M
     rpID: cx.rp.id,
     userVerification: 'required',
     timeout: TTL_MS,
+    challenge: newPasskeyChallenge(cx, flow),
   });
-  await createChallenge(
-    cx.db,
-    { flow, userId: null, kind: CH_PASSKEY, data: { challenge: options.challenge } },
-    cx.clock.now(),
-    TTL_MS,
-  );
   return { partial: 'security-key/passkey', data: { passkeyOptionsJson: embedJson(options) } };
 }
 
@@ -243,17 +292,21 @@ export async function verifyPasskey(
 ): Promise<PasskeyResult> {
   const response = parseResponse<AuthenticationResponseJSON>(input.response);
   if (!response) return { ok: false, error: 'securityKey.badResponse' };
-  const now = cx.clock.now();
-  const challenge = await findLiveChallenge(cx.db, flow, CH_PASSKEY, now);
-  if (!challenge || !(await consumeChallenge(cx.db, challenge.id, now)))
+  const issued = passkeyChallengeOf(cx, flow, response);
+  if (!issued.ok) {
+    return { ok: false, error: issued.why === 'expired' ? 'securityKey.expired' : 'securityKey.failed' };
+  }
+  // Used once: the first assertion that carries it takes it, whatever its outcome.
+  if (!(await countEvent(cx, passkeyUse(flow, issued.random))).ok) {
     return { ok: false, error: 'securityKey.expired' };
+  }
   const cred = await findCredentialByLookup(cx.db, KIND, response.id);
   if (!cred) return { ok: false, error: 'securityKey.unknownPasskey' };
   const handle = response.response?.userHandle;
   if (handle && handle !== Buffer.from(userHandleOf(cred.userId)).toString('base64url')) {
     return { ok: false, error: 'securityKey.failed' };
   }
-  const d = await verifyAssertion(cx, response, challenge, cred, true);
+  const d = await verifyAssertion(cx, response, issued.challenge, cred, true);
   if (!d) return { ok: false, error: 'securityKey.failed' };
   // The passkey verified the user (PIN or biometrics), so the caller may count it as multi-factor.
   return { ok: true, userId: cred.userId, credentialId: cred.id, amr: amrOf(d) };
@@ -383,7 +436,7 @@ export const securityKeyMethod: VerificationMethod = {
       );
       if (!cred)
         return { value: { error: 'securityKey.notRegistered' } as Checked, outcome: 'failure' as const };
-      const d = await verifyAssertion(cx, response, challenge, cred, false);
+      const d = await verifyAssertion(cx, response, String(challenge.data.challenge ?? ''), cred, false);
       if (!d) return { value: { error: 'securityKey.failed' } as Checked, outcome: 'failure' as const };
       return { value: { credentialId: cred.id, amr: amrOf(d) } as Checked, outcome: 'success' as const };
     });
