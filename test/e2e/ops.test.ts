@@ -282,10 +282,19 @@ describe(`operations: health, metrics, headers, logs, demo (${backendName})`, ()
       text = await metricsText(m.url);
       assert.ok(text.includes('\ntobira_sign_ins_total{result="failed"} 1\n'), 'one failed sign-in');
       assert.ok(text.includes('\ntobira_sign_ins_total{result="succeeded"} 1\n'), 'one successful sign-in');
+      // The failed post answers 303 (post/redirect/get); the page it leads to says 401.
       assert.equal(
         sample(text, 'tobira_http_requests_total', {
           route: '/interaction/:uid/login',
           method: 'POST',
+          status: '303',
+        }),
+        1,
+      );
+      assert.equal(
+        sample(text, 'tobira_http_requests_total', {
+          route: '/interaction/:uid',
+          method: 'GET',
           status: '401',
         }),
         1,
@@ -356,7 +365,8 @@ describe(`operations: health, metrics, headers, logs, demo (${backendName})`, ()
         requests.some((l) => l.path === '/token' && l.status === 200),
         'the token request is logged',
       );
-      assert.ok(requests.some((l) => /^\/interaction\/[^/]+\/login$/.test(l.path ?? '') && l.status === 401));
+      assert.ok(requests.some((l) => /^\/interaction\/[^/]+\/login$/.test(l.path ?? '') && l.status === 303));
+      assert.ok(requests.some((l) => /^\/interaction\/[^/]+$/.test(l.path ?? '') && l.status === 401));
       assert.ok(
         requests.some((l) => /^\/auth\//.test(l.path ?? '')),
         'the redirect with the code is logged',

@@ -1,14 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { checkPassword, verifySecondFactor } from '../../account/lockout.ts';
-import { setNewPassword } from '../../account/password.ts';
-import {
-  addableMethods,
-  beginEnroll,
-  confirmSecurityInfo,
-  describeAll,
-  finishEnroll,
-} from '../../account/security-info.ts';
+import { addableMethods, describeAll } from '../../account/security-info.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { AppError } from '../../http/errors.ts';
 import { readPosted } from '../../http/form.ts';
@@ -34,12 +27,19 @@ import { findUserById, type User } from '../../store/users.ts';
 import { builtinAppName } from '../app-names.ts';
 import { flashFor, redirectWithFlash } from '../flash.ts';
 import * as machine from './machine.ts';
-import { clearSignIn, loadSignInState, type SignInState, saveSignInState, signInFlow } from './state.ts';
+import { registrationRoutes } from './registration-routes.ts';
+import {
+  clearSignIn,
+  loadSignInState,
+  METHOD_KIND,
+  type SignInState,
+  saveSignInState,
+  signInFlow,
+} from './state.ts';
 
 const UID = /^[A-Za-z0-9_-]{10,64}$/;
-const KIND = /^[A-Za-z]{2,20}$/;
 
-type Details = Awaited<ReturnType<ReturnType<AppDeps['provider']>['interactionDetails']>>;
+export type Details = Awaited<ReturnType<ReturnType<AppDeps['provider']>['interactionDetails']>>;
 
 export function signInRoutes(deps: AppDeps): Router {
   const router = new Router();
@@ -411,7 +411,7 @@ export function signInRoutes(deps: AppDeps): Router {
     const d = await details(ctx);
     const su = await stateAndUser(d);
     if (!su || !machine.accepts(su.state, 'secondFactor')) return ctx.redirect(`/interaction/${d.uid}`);
-    const m = KIND.test(ctx.params.kind) ? deps.methods.get(ctx.params.kind) : undefined;
+    const m = METHOD_KIND.test(ctx.params.kind) ? deps.methods.get(ctx.params.kind) : undefined;
     const creds = await listCredentials(db, su.user.id);
     if (!m?.usableFor.signIn || !credentialsFor(m, creds).length) {
       throw new AppError('signin.method_unavailable', 404, 'signin.methodUnavailable');
@@ -435,7 +435,7 @@ export function signInRoutes(deps: AppDeps): Router {
     const su = await stateAndUser(d);
     if (!su || !machine.accepts(su.state, 'secondFactor'))
       throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
-    const m = KIND.test(ctx.params.kind) ? deps.methods.get(ctx.params.kind) : undefined;
+    const m = METHOD_KIND.test(ctx.params.kind) ? deps.methods.get(ctx.params.kind) : undefined;
     const creds = await listCredentials(db, su.user.id);
     const mine = m ? credentialsFor(m, creds) : [];
     if (!m?.usableFor.signIn || !mine.length) {
@@ -495,125 +495,18 @@ export function signInRoutes(deps: AppDeps): Router {
     );
   });
 
-  // Registration at sign-in ("More information required").
-  router.get('/interaction/:uid/register/:kind', async (ctx) => {
-    const d = await details(ctx);
-    const su = await stateAndUser(d);
-    if (!su || !machine.accepts(su.state, 'registered')) return ctx.redirect(`/interaction/${d.uid}`);
-    const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
-    const f = await flashOf(ctx, d);
-    const view = await beginEnroll(deps, await cxOf(ctx), su.user, kind, signInFlow(d.uid));
-    render(
-      ctx,
-      views,
-      'signin/register-method',
-      {
-        uid: d.uid,
-        here: `/interaction/${d.uid}`,
-        partial: view.partial,
-        view: view.data,
-        action: `/interaction/${d.uid}/register/${kind}`,
-        methodName: ctx.state.t(`method.${kind}` as never),
-        ...f?.data,
-      },
-      f?.status,
-    );
-  });
-
-  router.post('/interaction/:uid/register/:kind', async (ctx) => {
-    const form = await postedForm(ctx);
-    const d = await details(ctx);
-    const su = await stateAndUser(d);
-    if (!su || !machine.accepts(su.state, 'registered'))
-      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
-    const cx = await cxOf(ctx);
-    const policy = cx.policy;
-    const kind = KIND.test(ctx.params.kind) ? ctx.params.kind : '';
-    const r = await finishEnroll(deps, cx, su.user, kind, signInFlow(d.uid), form, ctx.state.meta);
-    if (!r.ok) {
-      const message = ctx.state.t(r.error.messageKey, r.error.params);
-      return failTo(
-        ctx,
-        d,
-        `/register/${kind}`,
-        r.step ? { notice: message } : { error: message },
-        r.error.status,
-      );
-    }
-    const creds = await listCredentials(db, su.user.id);
-    if (
-      mustRegisterSecondFactor(policy, creds) ||
-      needsRegistration(policy, await subjectOf(su.user, policy), resetKinds(creds), deps.methods.gateOf)
-    ) {
-      return ctx.redirect(`/interaction/${d.uid}`);
-    }
-    await proceed(ctx, d, su.user, machine.apply(su.state, { type: 'registered' })!);
-  });
-
-  router.post('/interaction/:uid/register-skip', async (ctx) => {
-    await postedForm(ctx);
-    const d = await details(ctx);
-    const su = await stateAndUser(d);
-    if (!su || !machine.accepts(su.state, 'registrationSkipped'))
-      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
-    const policy = await deps.policy();
-    if (mustRegisterSecondFactor(policy, await listCredentials(db, su.user.id))) {
-      // No skip under `mfa: required`: skipping would finish a password-only sign-in.
-      await recordAudit(db, {
-        at: deps.clock.now(),
-        actorId: su.user.id,
-        subjectId: su.user.id,
-        activity: 'security_info.registration_prompt',
-        result: 'blocked',
-        reason: 'second_factor_required',
-        ip: ctx.state.meta.ip,
-        userAgent: ctx.state.meta.userAgent,
-      });
-      return failTo(ctx, d, '', {}, 403);
-    }
-    await recordAudit(db, {
-      at: deps.clock.now(),
-      actorId: su.user.id,
-      subjectId: su.user.id,
-      activity: 'security_info.registration_prompt',
-      result: 'cancelled',
-      ip: ctx.state.meta.ip,
-      userAgent: ctx.state.meta.userAgent,
-    });
-    await proceed(ctx, d, su.user, machine.apply(su.state, { type: 'registrationSkipped' })!);
-  });
-
-  router.post('/interaction/:uid/change-password', async (ctx) => {
-    const form = await postedForm(ctx);
-    const d = await details(ctx);
-    const su = await stateAndUser(d);
-    if (!su || !machine.accepts(su.state, 'passwordChanged')) {
-      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
-    }
-    const r = await setNewPassword(
-      deps,
-      su.user,
-      form.password ?? '',
-      form.confirm ?? '',
-      ctx.state.meta,
-      'password.change_required',
-    );
-    if (!r.ok) {
-      return failTo(ctx, d, '', { reasons: r.reasons.map((x) => ctx.state.t(x.key, x.params)) }, 400);
-    }
-    const user = (await findUserById(db, su.user.id))!;
-    await proceed(ctx, d, user, machine.apply(su.state, { type: 'passwordChanged' })!);
-  });
-
-  router.post('/interaction/:uid/reconfirm', async (ctx) => {
-    await postedForm(ctx);
-    const d = await details(ctx);
-    const su = await stateAndUser(d);
-    if (!su || !machine.accepts(su.state, 'reconfirmed'))
-      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
-    await confirmSecurityInfo(deps, su.user, ctx.state.meta);
-    const user = (await findUserById(db, su.user.id))!;
-    await proceed(ctx, d, user, machine.apply(su.state, { type: 'reconfirmed' })!);
+  // Registration at sign-in, a forced new password and reconfirmation: registration-routes.ts.
+  registrationRoutes(router, deps, {
+    details,
+    stateAndUser,
+    flashOf,
+    cxOf,
+    postedForm,
+    failTo,
+    subjectOf,
+    resetKinds,
+    proceed,
+    mustRegisterSecondFactor,
   });
 
   router.post('/interaction/:uid/confirm', async (ctx) => {

@@ -8,6 +8,8 @@ export type { SignInState } from './machine.ts';
 const KIND = 'signin.state';
 const TTL_MS = 30 * 60_000;
 export const signInFlow = (uid: string) => `signin:${uid}`;
+/** A method kind as it may appear in a sign-in address. */
+export const METHOD_KIND = /^[A-Za-z]{2,20}$/;
 
 export async function loadSignInState(db: Db, uid: string, now: Date): Promise<SignInState | undefined> {
   const c = await findLiveChallenge(db, signInFlow(uid), KIND, now);
