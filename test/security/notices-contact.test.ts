@@ -92,7 +92,14 @@ describe(`"Contact an administrator" does the same work for every user ID (${bac
 
     assert.equal(unknown.sendsInRequest, 0, 'no send inside the request (unknown)');
     assert.equal(known.sendsInRequest, 0, 'no send inside the request (known)');
-    assert.deepEqual(known.sql, unknown.sql, 'the request runs the same statements for both');
+    // The policy cache fills on whichever request comes first after start: not about the user ID.
+    const aboutTheRequest = (sql: string[]) =>
+      sql.filter((q) => !/^select "key", "value" from "settings"/.test(q));
+    assert.deepEqual(
+      aboutTheRequest(known.sql),
+      aboutTheRequest(unknown.sql),
+      'the request runs the same statements for both',
+    );
     assert.ok(
       known.sql.some((s) => /insert into "notice_queue"/i.test(s)),
       'the request queues the contact request',
