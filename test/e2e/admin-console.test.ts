@@ -314,6 +314,29 @@ describe(`admin console (${backendName})`, () => {
     r = await post(root, page, '/admin/users/new', { login: 'nina', passwordManaged: 'local' });
     assert.equal(r.status, 409);
     assert.match(fieldError(r.text, 'login') ?? '', /already taken/);
+    // Post/redirect/get: the failed post answers 303 to the form's GET, which shows the message and
+    // the login typed once, with the post's 409; the next GET is an empty form, and nothing is written.
+    const raw = await root.postRaw(
+      '/admin/users/new',
+      {
+        _csrf: hiddenInputs(page.text)._csrf,
+        login: 'nina',
+        displayName: 'Typed Name',
+        passwordManaged: 'local',
+      },
+      srv.issuer,
+    );
+    assert.equal(raw.status, 303);
+    assert.equal(new URL(raw.location!).pathname, '/admin/users/new');
+    const shown = await root.get(raw.location!);
+    assert.equal(shown.status, 409);
+    assert.match(fieldError(shown.text, 'login') ?? '', /already taken/);
+    assert.match(shown.text, /value="Typed Name"/);
+    const again = await root.get('/admin/users/new', srv.issuer);
+    assert.equal(again.status, 200);
+    assert.equal(fieldError(again.text, 'login'), undefined, 'the message is shown once');
+    assert.doesNotMatch(again.text, /Typed Name/);
+    assert.equal((await adminEvents('admin.user.create', ids.root)).length, 0, 'nothing written');
     r = await post(root, page, '/admin/users/new', {
       login: 'zoe',
       displayName: 'Zoe',
