@@ -233,6 +233,27 @@ describe(`admin console (${backendName})`, () => {
     assert.match(r.text, /value="1000"/, 'what was typed is kept');
     assert.equal((await adminEvents('admin.policy.update', ids.root)).length, 0);
 
+    // Post/redirect/get: the failed post itself answers 303 to the editor's GET, which shows the
+    // messages and what was typed once (with the post's 400); a reload shows the saved policy again.
+    const raw = await root.postRaw(
+      '/admin/policy',
+      { ...fields, reconfirmDays: '999', resetScope: 'selected' },
+      srv.issuer,
+    );
+    assert.equal(raw.status, 303);
+    assert.equal(new URL(raw.location!).pathname, '/admin/policy');
+    const shown = await root.get(raw.location!);
+    assert.equal(shown.status, 400);
+    assert.match(fieldError(shown.text, 'reconfirmDays') ?? '', /730 or less/);
+    assert.match(shown.text, /value="999"/, 'what was typed is kept');
+    const again = await root.get('/admin/policy', srv.issuer);
+    assert.equal(again.status, 200);
+    assert.equal(fieldError(again.text, 'reconfirmDays'), undefined, 'the message is shown once');
+    assert.doesNotMatch(again.text, /value="999"/);
+    assert.equal(formFields(again.text, '/admin/policy').reconfirmDays, '180');
+    assert.equal((await adminEvents('admin.policy.update', ids.root)).length, 0, 'nothing written');
+    assert.equal((await srv.app.deps.policy()).reconfirmDays, 180);
+
     r = await root.post(
       '/admin/policy',
       { ...fields, resetScope: 'selected', 'resetGroups.staff': 'on' },
@@ -293,6 +314,29 @@ describe(`admin console (${backendName})`, () => {
     r = await post(root, page, '/admin/users/new', { login: 'nina', passwordManaged: 'local' });
     assert.equal(r.status, 409);
     assert.match(fieldError(r.text, 'login') ?? '', /already taken/);
+    // Post/redirect/get: the failed post answers 303 to the form's GET, which shows the message and
+    // the login typed once, with the post's 409; the next GET is an empty form, and nothing is written.
+    const raw = await root.postRaw(
+      '/admin/users/new',
+      {
+        _csrf: hiddenInputs(page.text)._csrf,
+        login: 'nina',
+        displayName: 'Typed Name',
+        passwordManaged: 'local',
+      },
+      srv.issuer,
+    );
+    assert.equal(raw.status, 303);
+    assert.equal(new URL(raw.location!).pathname, '/admin/users/new');
+    const shown = await root.get(raw.location!);
+    assert.equal(shown.status, 409);
+    assert.match(fieldError(shown.text, 'login') ?? '', /already taken/);
+    assert.match(shown.text, /value="Typed Name"/);
+    const again = await root.get('/admin/users/new', srv.issuer);
+    assert.equal(again.status, 200);
+    assert.equal(fieldError(again.text, 'login'), undefined, 'the message is shown once');
+    assert.doesNotMatch(again.text, /Typed Name/);
+    assert.equal((await adminEvents('admin.user.create', ids.root)).length, 0, 'nothing written');
     r = await post(root, page, '/admin/users/new', {
       login: 'zoe',
       displayName: 'Zoe',

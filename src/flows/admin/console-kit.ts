@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { AppDeps } from '../../app/deps.ts';
 import { isMessageKey } from '../../i18n/index.ts';
+import type { Flashed } from '../flash.ts';
 import type { Permission } from './permissions.ts';
 import type { AdminDeps } from './shared.ts';
 import type { FieldError } from './validation.ts';
@@ -50,6 +51,13 @@ export interface ConsoleKit {
   fieldsOf(ctx: Context, err: FieldError): Record<string, string>;
   /** A `done=` query value fit to name a message, or undefined. */
   done(q: unknown): string | undefined;
+  /**
+   * Post/redirect/get for a failed form: keeps `data` (errors and the non-secret values typed,
+   * never a password or secret) for `path` under the console session and answers 303 to it.
+   */
+  failed(ctx: Context, path: string, data: Record<string, unknown>, status?: number): Promise<void>;
+  /** What a failed post left for this GET page, once. */
+  flash(ctx: Context): Promise<Flashed | undefined>;
 }
 
 /** A method kind in the reader's language ("app" -> "Authenticator app"); unknown kinds as they are. */

@@ -14,6 +14,7 @@ import { listCredentials } from '../../store/credentials.ts';
 import { countUsersByStatus } from '../../store/directory.ts';
 import type { User } from '../../store/users.ts';
 import { FirstPartySessions } from '../first-party-session.ts';
+import { flashFor, redirectWithFlash } from '../flash.ts';
 import { auditConsole } from './audit/console.ts';
 import { clientsConsole } from './clients/console.ts';
 import { type ConsoleKit, fmt, type Section } from './console-kit.ts';
@@ -38,6 +39,8 @@ const REDIRECT_PATH = '/admin/callback';
 interface ConsoleState {
   user: User;
   actor: Actor;
+  /** The console session's id hash: the key of its post/redirect/get flashes. */
+  idHash: string;
 }
 
 declare module 'koa' {
@@ -171,6 +174,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     }
     ctx.state.console = {
       user,
+      idHash: s.idHash,
       actor: {
         id: user.id,
         kind: 'user',
@@ -275,6 +279,9 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     actorOf,
     fieldsOf,
     done,
+    failed: (ctx, path, data, status = 400) =>
+      redirectWithFlash(ctx, deps, `admin:${ctx.state.console.idHash}`, path, data, status),
+    flash: (ctx) => flashFor(ctx, deps, `admin:${ctx.state.console.idHash}`),
   };
   policyConsole(kit);
   usersConsole(kit);

@@ -17,7 +17,20 @@ import * as svc from './service.ts';
 
 /** The console's policy pages (mounted by ../console.ts in this order). */
 export function policyConsole(kit: ConsoleKit): void {
-  const { deps, adminDeps, router, page, requireAdmin, need, posted, form, actorOf, fieldsOf } = kit;
+  const {
+    deps,
+    adminDeps,
+    router,
+    page,
+    requireAdmin,
+    need,
+    posted,
+    form,
+    actorOf,
+    fieldsOf,
+    failed,
+    flash,
+  } = kit;
 
   async function policyPage(
     ctx: Context,
@@ -83,6 +96,12 @@ export function policyConsole(kit: ConsoleKit): void {
             })
           : ctx.state.t('admin.policy.unchanged')
         : undefined;
+    const f = await flash(ctx);
+    if (f) {
+      const values = (f.data.values ?? {}) as Record<string, unknown>;
+      const errors = (f.data.errors ?? {}) as Record<string, string>;
+      return policyPage(ctx, values, errors, undefined, f.status);
+    }
     await policyPage(ctx, {}, {}, notice);
   });
 
@@ -95,7 +114,8 @@ export function policyConsole(kit: ConsoleKit): void {
       ctx.redirect(`/admin/policy?done=saved&changed=${encodeURIComponent(r.changed.join(','))}`);
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
-      await policyPage(ctx, values, fieldsOf(ctx, err), undefined, 400);
+      // Post/redirect/get: the editor shows the messages and what was typed once, on its GET.
+      await failed(ctx, '/admin/policy', { values, errors: fieldsOf(ctx, err) }, 400);
     }
   });
 }

@@ -113,7 +113,9 @@ export function usersConsole(kit: ConsoleKit): void {
     ctx.body = Readable.from(lines);
   });
 
-  router.get('/users/new', requireAdmin, need('users.write'), (ctx) => {
+  router.get('/users/new', requireAdmin, need('users.write'), async (ctx) => {
+    const f = await kit.flash(ctx);
+    if (f) return page(ctx, 'user-new', 'users', f.data, f.status);
     page(ctx, 'user-new', 'users', {
       values: { login: '', displayName: '', email: '', roles: [], passwordManaged: 'local' },
     });
@@ -139,7 +141,8 @@ export function usersConsole(kit: ConsoleKit): void {
       });
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
-      page(ctx, 'user-new', 'users', { values, errors: fieldsOf(ctx, err) }, err.status);
+      // Post/redirect/get: the form shows the messages and what was typed (no password) once.
+      await kit.failed(ctx, '/admin/users/new', { values, errors: fieldsOf(ctx, err) }, err.status);
     }
   });
 
@@ -180,8 +183,13 @@ export function usersConsole(kit: ConsoleKit): void {
   };
 
   router.get('/users/:id', requireAdmin, need('users.read'), async (ctx) => {
-    await userPage(ctx, userId(ctx));
+    const f = await kit.flash(ctx);
+    await userPage(ctx, userId(ctx), f?.data, f?.status);
   });
+
+  /** Post/redirect/get for the user page's forms: what the failed post would show, once, on its GET. */
+  const failedOnUser = (ctx: Context, id: string, extra: Record<string, unknown>, status: number) =>
+    kit.failed(ctx, `/admin/users/${id}`, extra, status);
 
   router.post('/users/:id', posted, requireAdmin, need('users.write'), async (ctx) => {
     const id = userId(ctx);
@@ -196,7 +204,7 @@ export function usersConsole(kit: ConsoleKit): void {
       ctx.redirect(`/admin/users/${id}?done=updated`);
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
-      await userPage(ctx, id, { values: v, errors: fieldsOf(ctx, err) }, err.status);
+      await failedOnUser(ctx, id, { values: v, errors: fieldsOf(ctx, err) }, err.status);
     }
   });
 
@@ -297,7 +305,7 @@ export function usersConsole(kit: ConsoleKit): void {
       ctx.redirect(`/admin/users?${new URLSearchParams({ done: 'deleted', login: r.deleted })}`);
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
-      await userPage(ctx, id, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
+      await failedOnUser(ctx, id, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
     }
   });
 
@@ -312,7 +320,7 @@ export function usersConsole(kit: ConsoleKit): void {
       });
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
-      await userPage(ctx, id, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
+      await failedOnUser(ctx, id, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
     }
   });
 
@@ -331,7 +339,8 @@ export function usersConsole(kit: ConsoleKit): void {
       ctx.redirect(`/admin/users/${id}?done=contacts`);
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
-      await userPage(ctx, id, { contactValues: f, contactErrors: fieldsOf(ctx, err) }, err.status);
+      const { _csrf: _, ...typed } = f;
+      await failedOnUser(ctx, id, { contactValues: typed, contactErrors: fieldsOf(ctx, err) }, err.status);
     }
   });
 
@@ -345,7 +354,7 @@ export function usersConsole(kit: ConsoleKit): void {
       ctx.redirect(`/admin/users/${id}?done=${action.done}`);
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
-      await userPage(ctx, id, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
+      await failedOnUser(ctx, id, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
     }
   });
 }
