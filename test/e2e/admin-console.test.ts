@@ -456,14 +456,27 @@ describe(`admin console (${backendName})`, () => {
   it('manages groups and clients', async (t) => {
     if (!needOathtool(t)) return;
     let page = await root.get('/admin/groups', srv.issuer);
-    let r = await post(root, page, '/admin/groups', { name: 'staff' });
+    // Post/redirect/get: the refused post answers 303 to the list, which says why once.
+    const raw = await root.postRaw(
+      '/admin/groups',
+      { _csrf: hiddenInputs(page.text)._csrf, name: 'staff' },
+      srv.issuer,
+    );
+    assert.equal(raw.status, 303);
+    assert.equal(new URL(raw.location!, srv.issuer).pathname, '/admin/groups');
+    let r = await root.get('/admin/groups', srv.issuer);
     assert.equal(r.status, 409);
     assert.match(fieldError(r.text, 'name') ?? '', /exists already/);
+    r = await root.get('/admin/groups', srv.issuer);
+    assert.equal(r.status, 200);
+    assert.equal(fieldError(r.text, 'name'), undefined, 'shown once');
     r = await post(root, page, '/admin/groups', { name: 'temp' });
     const gp = new URL(r.location!).pathname;
     page = await root.get(gp, srv.issuer);
     r = await post(root, page, `${gp}/members`, { login: 'nobody' });
     assert.equal(r.status, 400);
+    assert.equal(new URL(r.url).pathname, gp, 'the group page says why, after a 303');
+    assert.match(r.text, /value="nobody"/);
     r = await post(root, page, `${gp}/members`, { login: 'omar' });
     page = await root.follow(r);
     assert.match(page.text, />omar</);

@@ -8,6 +8,7 @@ import * as svc from './service.ts';
 /** The console's groups pages (mounted by ../console.ts in this order). */
 export function groupsConsole(kit: ConsoleKit): void {
   const { deps, adminDeps, router, page, requireAdmin, need, posted, form, actorOf, fieldsOf } = kit;
+  const { failed, flash } = kit;
 
   async function groupsPage(ctx: Context, extra: Record<string, unknown> = {}, status = 200) {
     page(
@@ -20,9 +21,16 @@ export function groupsConsole(kit: ConsoleKit): void {
   }
 
   router.get('/groups', requireAdmin, need('groups.read'), async (ctx) => {
-    await groupsPage(ctx, {
-      notice: ctx.query.done === 'deleted' ? ctx.state.t('admin.client.deleted') : undefined,
-    });
+    // A failed post left its message and the name typed here (post/redirect/get).
+    const f = await flash(ctx);
+    await groupsPage(
+      ctx,
+      {
+        notice: ctx.query.done === 'deleted' ? ctx.state.t('admin.client.deleted') : undefined,
+        ...f?.data,
+      },
+      f?.status,
+    );
   });
 
   router.post('/groups', posted, requireAdmin, need('groups.write'), async (ctx) => {
@@ -32,7 +40,7 @@ export function groupsConsole(kit: ConsoleKit): void {
       ctx.redirect(`/admin/groups/${g.id}`);
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
-      await groupsPage(ctx, { name, errors: fieldsOf(ctx, err) }, err.status);
+      await failed(ctx, '/admin/groups', { name, errors: fieldsOf(ctx, err) }, err.status);
     }
   });
 
@@ -60,7 +68,8 @@ export function groupsConsole(kit: ConsoleKit): void {
   }
 
   router.get('/groups/:id', requireAdmin, need('groups.read'), async (ctx) => {
-    await groupPage(ctx);
+    const f = await flash(ctx);
+    await groupPage(ctx, f?.data, f?.status);
   });
 
   router.post('/groups/:id/members', posted, requireAdmin, need('groups.write'), async (ctx) => {
@@ -72,10 +81,15 @@ export function groupsConsole(kit: ConsoleKit): void {
       ctx.redirect(`/admin/groups/${id}`);
     } catch (err) {
       if (err instanceof AppError && err.code === 'user.not_found') {
-        return groupPage(ctx, { login, errors: { login: ctx.state.t('admin.error.userNotFound') } }, 400);
+        return failed(
+          ctx,
+          `/admin/groups/${id}`,
+          { login, errors: { login: ctx.state.t('admin.error.userNotFound') } },
+          400,
+        );
       }
       if (!(err instanceof FieldError)) throw err;
-      await groupPage(ctx, { login, errors: fieldsOf(ctx, err) }, err.status);
+      await failed(ctx, `/admin/groups/${id}`, { login, errors: fieldsOf(ctx, err) }, err.status);
     }
   });
 
@@ -93,7 +107,12 @@ export function groupsConsole(kit: ConsoleKit): void {
       ctx.redirect('/admin/groups?done=deleted');
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
-      await groupPage(ctx, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
+      await failed(
+        ctx,
+        `/admin/groups/${id}`,
+        { actionError: Object.values(fieldsOf(ctx, err)).join(' ') },
+        err.status,
+      );
     }
   });
 }
