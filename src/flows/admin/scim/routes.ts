@@ -216,7 +216,7 @@ export function scimRoutes(deps: AppDeps): Router {
   // ------------------------------------------------------------------ Users
   router.get('/Users', async (ctx) => {
     const q = pageQuery(ctx);
-    const policy = await svc.readPolicy(d.db);
+    const policy = await deps.policy();
     const { total, users } = await page(() => scimUserPage(d.db, q));
     const groups = await groupsOfUsers(
       d.db,
@@ -235,7 +235,7 @@ export function scimRoutes(deps: AppDeps): Router {
     send(ctx, 200, listResponse(out, total, q.startIndex));
   });
   router.post('/Users', async (ctx) => {
-    const policy = await svc.readPolicy(d.db);
+    const policy = await deps.policy();
     const input = readUser(await readBody(ctx), policy);
     const id = await createScimUser(d, actorOf(ctx), input, policy);
     const r = await userOut(await loadScimUser(d, id), policy);
@@ -243,19 +243,19 @@ export function scimRoutes(deps: AppDeps): Router {
     send(ctx, 201, r);
   });
   router.get('/Users/:id', async (ctx) => {
-    const r = await userOut(await loadScimUser(d, ctx.params.id), await svc.readPolicy(d.db));
+    const r = await userOut(await loadScimUser(d, ctx.params.id), await deps.policy());
     if (notModified(ctx, (r.meta as { version: string }).version)) return;
     send(ctx, 200, projection(ctx)(r));
   });
   router.put('/Users/:id', async (ctx) => {
-    const policy = await svc.readPolicy(d.db);
+    const policy = await deps.policy();
     const u = await loadScimUser(d, ctx.params.id);
     checkIfMatch(ctx, ((await userOut(u, policy)).meta as { version: string }).version);
     await replaceScimUser(d, actorOf(ctx), u, readUser(await readBody(ctx), policy));
     send(ctx, 200, await userOut(await loadScimUser(d, u.id), policy));
   });
   router.patch('/Users/:id', async (ctx) => {
-    const policy = await svc.readPolicy(d.db);
+    const policy = await deps.policy();
     const u = await loadScimUser(d, ctx.params.id);
     const current = await userOut(u, policy);
     checkIfMatch(ctx, (current.meta as { version: string }).version);
@@ -270,7 +270,7 @@ export function scimRoutes(deps: AppDeps): Router {
     send(ctx, 200, await userOut(await loadScimUser(d, u.id), policy));
   });
   router.delete('/Users/:id', async (ctx) => {
-    const policy = await svc.readPolicy(d.db);
+    const policy = await deps.policy();
     const u = await loadScimUser(d, ctx.params.id);
     checkIfMatch(ctx, ((await userOut(u, policy)).meta as { version: string }).version);
     refuseRoleHolder(u);
