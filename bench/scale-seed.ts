@@ -81,6 +81,16 @@ async function droppable(db: Knex): Promise<{ drop: string[]; rebuild: Rebuild[]
   };
 }
 
+/**
+ * The longest index builds start first (so the last one to start is a short one): those on the
+ * audit log's text ids, then other text keys, then the rest.
+ */
+function cost(r: Rebuild): number {
+  const table = r.table === 'audit_events' ? 10 : 1;
+  const key = /\((.*)\)/.exec(r.index ?? '')?.[1] ?? '';
+  return table * (/subject_id|actor_id/.test(key) ? 3 : /activity|login|email|name/.test(key) ? 2 : 1);
+}
+
 /** Runs at most n of the given functions at a time. */
 function limiter(n: number) {
   let running = 0;
@@ -129,7 +139,11 @@ export async function seedScale(url: string, users: number, events: number, now:
     const { drop, rebuild } = await droppable(db);
     await step('prepare', async () => {
       for (const sql of drop) await db.raw(sql);
-      for (const t of TABLES) await db.raw(`alter table ${t} disable trigger user`);
+      for (const t of TABLES) {
+        await db.raw(`alter table ${t} disable trigger user`);
+        // Autovacuum would start on the growing tables and then block (or yield to) the index builds.
+        await db.raw(`alter table ${t} set (autovacuum_enabled = false)`);
+      }
       await db.raw('create unlogged table seed_user_ids (n integer primary key, id uuid not null)');
       await db.raw(
         `insert into seed_user_ids select n, md5('user' || n)::uuid from generate_series(1, ${users}) n`,
@@ -141,6 +155,7 @@ export async function seedScale(url: string, users: number, events: number, now:
       Promise.all(
         rebuildOf(tables)
           .filter((r) => r.index)
+          .sort((a, b) => cost(b) - cost(a))
           .map((r) => slot(() => step(`index ${r.name}`, () => db.raw(r.index!)))),
       );
     const attach = (tables: Table[]) =>
@@ -176,7 +191,10 @@ export async function seedScale(url: string, users: number, events: number, now:
     );
     await Promise.all([audit, directoryDone, rollups]);
     await step('finish', async () => {
-      for (const t of TABLES) await db.raw(`alter table ${t} enable trigger user`);
+      for (const t of TABLES) {
+        await db.raw(`alter table ${t} enable trigger user`);
+        await db.raw(`alter table ${t} reset (autovacuum_enabled)`);
+      }
       await db.raw('drop table seed_user_ids');
       await db.raw('analyze groups, report_subjects, report_audit_daily, report_reset_methods');
     });
