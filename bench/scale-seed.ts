@@ -127,13 +127,11 @@ export async function seedScale(url: string, users: number, events: number, now:
     },
   });
   const t0 = performance.now();
-  const steps: string[] = [];
+  const steps: Array<{ name: string; from: number; to: number }> = [];
   const step = async (name: string, fn: () => Promise<unknown>) => {
-    const t = performance.now();
+    const from = (performance.now() - t0) / 1000;
     await fn();
-    steps.push(
-      `${name} ${((performance.now() - t) / 1000).toFixed(1)} s (from ${((t - t0) / 1000).toFixed(1)})`,
-    );
+    steps.push({ name, from, to: (performance.now() - t0) / 1000 });
   };
   try {
     const { drop, rebuild } = await droppable(db);
@@ -199,12 +197,35 @@ export async function seedScale(url: string, users: number, events: number, now:
       await db.raw('analyze groups, report_subjects, report_audit_daily, report_reset_methods');
     });
     const seconds = (performance.now() - t0) / 1000;
-    console.error(`  seeding steps: ${steps.join(', ')}`);
+    printSteps(steps);
     if (users <= 10_000) await checkAgainstTriggers(db);
     return seconds;
   } finally {
     await db.destroy();
   }
+}
+
+/**
+ * Each step (its duration and start) and each phase: from its first step's start to its last step's
+ * end, since the steps of a phase, and the phases, overlap.
+ */
+function printSteps(steps: Array<{ name: string; from: number; to: number }>) {
+  const s = (x: number) => x.toFixed(1);
+  console.error(
+    `  seeding steps: ${steps.map((x) => `${x.name} ${s(x.to - x.from)} s (from ${s(x.from)})`).join(', ')}`,
+  );
+  const phaseOf = (name: string) =>
+    /^(users|groups|credentials|audit)/.test(name)
+      ? 'load'
+      : name.split(' ')[0].replace(/^index$/, 'indexes');
+  const phases = new Map<string, { from: number; to: number }>();
+  for (const x of steps) {
+    const p = phases.get(phaseOf(x.name));
+    phases.set(phaseOf(x.name), p ? { from: Math.min(p.from, x.from), to: Math.max(p.to, x.to) } : { ...x });
+  }
+  console.error(
+    `  seeding phases: ${[...phases].map(([name, p]) => `${name} ${s(p.from)}–${s(p.to)} s`).join(', ')}`,
+  );
 }
 
 /**
