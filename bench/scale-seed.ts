@@ -109,7 +109,8 @@ function limiter(n: number) {
 
 /**
  * Seeds a migrated, empty database at `url`: `users` users (ids md5('user' || n)), two groups, one to
- * four methods per user (2.4 on average) and `events` audit events spread over SPAN_DAYS up to `now`. Returns seconds.
+ * four methods per user (2.4 on average) and `events` audit events spread over SPAN_DAYS up to `now`.
+ * Returns the seconds it took.
  */
 export async function seedScale(url: string, users: number, events: number, now: Date): Promise<number> {
   const parallel = Math.max(1, Number(process.env.SEED_PARALLEL ?? 4));
