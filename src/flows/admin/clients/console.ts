@@ -80,6 +80,23 @@ export function clientsConsole(kit: ConsoleKit): void {
     return body;
   }
 
+  /** The new client's form as the service takes it (blank optional fields left out). */
+  function newClientBody(v: ReturnType<typeof clientFormValues>) {
+    const body: Record<string, unknown> = {
+      clientId: v.clientId,
+      redirectUris: v.redirectUris,
+      postLogoutRedirectUris: v.postLogoutRedirectUris,
+      grantTypes: v.grantTypes,
+      public: v.public,
+      firstParty: v.firstParty,
+      admin: v.admin,
+      ...clientSettingsBody(v, v.public, false),
+    };
+    if (v.name) body.name = v.name;
+    if (v.scope) body.scope = v.scope;
+    return body;
+  }
+
   /** Field names of the service ("redirectUris.1") shown on the form's field ("redirectUris"). */
   const byField = (errors: Record<string, string>) => {
     const out: Record<string, string> = {};
@@ -149,21 +166,12 @@ export function clientsConsole(kit: ConsoleKit): void {
     await kit.attempt(
       ctx,
       '/admin/clients',
-      async () => {
-        const body: Record<string, unknown> = {
-          clientId: v.clientId,
-          redirectUris: v.redirectUris,
-          postLogoutRedirectUris: v.postLogoutRedirectUris,
-          grantTypes: v.grantTypes,
-          public: v.public,
-          firstParty: v.firstParty,
-          admin: v.admin,
-          ...clientSettingsBody(v, v.public, false),
-        };
-        if (v.name) body.name = v.name;
-        if (v.scope) body.scope = v.scope;
-        secretPage(ctx, await svc.createClient(adminDeps, actorOf(ctx), body), 'admin.client.created');
-      },
+      async () =>
+        secretPage(
+          ctx,
+          await svc.createClient(adminDeps, actorOf(ctx), newClientBody(v)),
+          'admin.client.created',
+        ),
       refusedForm(v, true),
     );
   });
