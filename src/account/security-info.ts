@@ -14,7 +14,7 @@ import {
   setDefaultCredential,
 } from '../store/credentials.ts';
 import { confirmOrganizationCredential } from '../store/preregistered.ts';
-import { type User, updateSecurityInfoConfirmed } from '../store/users.ts';
+import { lockUser, type User, updateSecurityInfoConfirmed } from '../store/users.ts';
 import type { AccountDeps, RequestMeta } from './types.ts';
 
 /**
@@ -138,7 +138,7 @@ export async function finishEnroll(
   }
   const credential = await deps.db.transaction(async (trx) => {
     // The limit is checked again under a lock of the user's row, so two tabs cannot both pass it.
-    await trx('users').where({ id: user.id }).forUpdate().first();
+    await lockUser(trx, user.id);
     const current = await listCredentials(trx, user.id);
     if (current.filter((c) => c.kind === credentialKindOf(m)).length >= m.maxPerUser) {
       throw new AppError('security_info.limit', 400, 'securityInfo.limit', { max: m.maxPerUser });
