@@ -75,7 +75,7 @@ export function addableMethods(
   return deps.methods.all().filter((m) => {
     const ck = credentialKindOf(m);
     if (seen.has(ck)) return false;
-    if (m.kind === 'questions' && user.roles.includes('admin')) return false;
+    if (m.notForAdmins && user.roles.includes('admin')) return false;
     const offered = m.usableFor.signIn || policy.resetMethods.includes(m.kind);
     const ok = offered && creds.filter((c) => c.kind === ck).length < m.maxPerUser;
     if (ok) seen.add(ck);

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import { clearLockout, type RequestMeta } from '../../account/lockout.ts';
 import { endEverything } from '../../account/sessions.ts';
 import type { AppDeps } from '../../app/deps.ts';
-import { markVerifiedByReset } from '../../methods/email/profile.ts';
 import type { VerificationMethod } from '../../methods/types.ts';
 import { type CounterRule, isLocked, RESET_ATTEMPT_RULE, RESET_METHOD_RULE } from '../../policy/counters.ts';
 import { countedCredentials } from '../../policy/preregistered.ts';
@@ -145,7 +144,7 @@ export function resetOptions(
   return deps.methods
     .usable(countedCredentials(policy, creds), 'reset')
     .filter((o) => policy.resetMethods.includes(o.method.kind))
-    .filter((o) => !(o.method.kind === 'questions' && isAdmin(user)));
+    .filter((o) => !(o.method.notForAdmins && isAdmin(user)));
 }
 
 /** SSPR.md §3 step 1, in its order; the fold option makes every refusal the same page. */
@@ -246,11 +245,15 @@ export async function completeReset(
     methods: state.methods,
     ...(first ? { firstPassword: true } : {}),
   });
-  if (
-    state.methods.includes('email') &&
-    (await markVerifiedByReset(deps.db, user, await listCredentials(deps.db, user.id), deps.clock.now()))
-  ) {
-    await audit(deps, user.id, 'user.email_verify', 'succeeded', meta, 'reset');
+  // What the methods that passed the gates change besides the password (the email method: a proven
+  // profile address is marked verified), each recorded with the reason "reset".
+  const hooked = [...new Set(state.methods)]
+    .flatMap((k) => deps.methods.get(k) ?? [])
+    .filter((m) => m.afterReset);
+  const creds = hooked.length ? await listCredentials(deps.db, user.id) : [];
+  for (const m of hooked) {
+    const activity = await m.afterReset?.(deps.db, user, creds, deps.clock.now());
+    if (activity) await audit(deps, user.id, activity, 'succeeded', meta, 'reset');
   }
   await audit(deps, user.id, 'reset.attempt', 'succeeded', meta, null, { methods: state.methods });
   if (policy.notifyUserOnReset) await deps.notices.passwordReset(user, meta, first);
