@@ -14,7 +14,7 @@ import {
   setDefaultCredential,
 } from '../store/credentials.ts';
 import { confirmOrganizationCredential } from '../store/preregistered.ts';
-import { type User, updateSecurityInfoConfirmed } from '../store/users.ts';
+import { lockUser, type User, updateSecurityInfoConfirmed } from '../store/users.ts';
 import type { AccountDeps, RequestMeta } from './types.ts';
 
 /**
@@ -75,7 +75,7 @@ export function addableMethods(
   return deps.methods.all().filter((m) => {
     const ck = credentialKindOf(m);
     if (seen.has(ck)) return false;
-    if (m.kind === 'questions' && user.roles.includes('admin')) return false;
+    if (m.notForAdmins && user.roles.includes('admin')) return false;
     const offered = m.usableFor.signIn || policy.resetMethods.includes(m.kind);
     const ok = offered && creds.filter((c) => c.kind === ck).length < m.maxPerUser;
     if (ok) seen.add(ck);
@@ -138,7 +138,7 @@ export async function finishEnroll(
   }
   const credential = await deps.db.transaction(async (trx) => {
     // The limit is checked again under a lock of the user's row, so two tabs cannot both pass it.
-    await trx('users').where({ id: user.id }).forUpdate().first();
+    await lockUser(trx, user.id);
     const current = await listCredentials(trx, user.id);
     if (current.filter((c) => c.kind === credentialKindOf(m)).length >= m.maxPerUser) {
       throw new AppError('security_info.limit', 400, 'securityInfo.limit', { max: m.maxPerUser });

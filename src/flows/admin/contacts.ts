@@ -11,7 +11,7 @@ import {
   insertOrganizationCredential,
   replaceOrganizationCredentialData,
 } from '../../store/preregistered.ts';
-import { findUserById, type User } from '../../store/users.ts';
+import { findUserById, lockUser, type User } from '../../store/users.ts';
 import { type Actor, requirePermission } from './permissions.ts';
 import { type AdminDeps, readPolicy, resolveUser, type UserDetail, userDetail } from './service.ts';
 import { audit } from './shared.ts';
@@ -239,7 +239,7 @@ export async function setContactMethods(
   const policy = await readPolicy(deps.db);
   const changes = await deps.db.transaction(async (trx) => {
     // One administrator change at a time per user (and against the user's own registrations).
-    await trx('users').where({ id: user.id }).forUpdate().first();
+    await lockUser(trx, user.id);
     const creds = await listCredentials(trx, user.id);
     const steps = planContactChanges(
       user,

@@ -10,7 +10,7 @@ import {
   openInvitationOf,
   revokeOpenInvitations,
 } from '../../store/invitations.ts';
-import type { User } from '../../store/users.ts';
+import { lockUser, type User } from '../../store/users.ts';
 import { type Actor, requirePermission } from './permissions.ts';
 import { type AdminDeps, readPolicy, resolveUser } from './service.ts';
 import { audit } from './shared.ts';
@@ -64,7 +64,7 @@ export async function inviteUser(
   const token = crypto.randomBytes(32).toString('base64url');
   const locale = isLocale(user.locale) ? user.locale : config.defaultLocale;
   const result = await deps.db.transaction(async (trx) => {
-    await trx('users').where({ id: user.id }).forUpdate().first();
+    await lockUser(trx, user.id);
     const withdrawn = await revokeOpenInvitations(trx, user.id, now);
     const inv = await insertInvitation(
       trx,

@@ -28,6 +28,7 @@ import type {
   VerificationMethod,
   VerifyResult,
 } from '../types.ts';
+import { markVerifiedByReset } from './profile.ts';
 
 /*
  * Email: a code to an alternate address, for password reset only (SSPR.md §1). The address must not
@@ -302,6 +303,11 @@ export const emailMethod: VerificationMethod = {
   channel: 'email',
   usableFor: { signIn: false, reset: true },
   maxPerUser: MAX_PER_USER,
+
+  /** A reset passed by a code to the alternate address proves the profile address when it is the same mailbox. */
+  async afterReset(db, user, credentials, now) {
+    return (await markVerifiedByReset(db, user, credentials, now)) ? 'user.email_verify' : undefined;
+  },
 
   enroll: {
     begin: (cx, user, flow) => enrollBegin(cx, user, flow),

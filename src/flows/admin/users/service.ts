@@ -7,6 +7,7 @@ import type { Tx } from '../../../db/knex.ts';
 import { countedCredentials } from '../../../policy/preregistered.ts';
 import { gatesRequired, inResetScope, resetGatesAvailable } from '../../../policy/sspr.ts';
 import { hashSecret } from '../../../security/passwords.ts';
+import { deleteUserChallenges } from '../../../store/challenges.ts';
 import { listCredentials } from '../../../store/credentials.ts';
 import {
   clearSecurityInfoConfirmed,
@@ -451,7 +452,7 @@ export async function requireReregistration(deps: AdminDeps, actor: Actor, ref: 
   await deps.db.transaction(async (trx) => {
     const removed = await deleteAllCredentials(trx, user.id);
     await clearSecurityInfoConfirmed(trx, user.id);
-    await trx('challenges').where({ user_id: user.id }).delete();
+    await deleteUserChallenges(trx, user.id);
     await audit(trx, deps, actor, 'admin.user.require_reregistration', user.id, { removed, kinds });
   });
   return userDetail(deps, (await findUserById(deps.db, user.id))!);
