@@ -28,6 +28,12 @@ export interface LoadJob {
   concurrency: number;
   warmupSeconds: number;
   seconds: number;
+  /**
+   * When set, the measurement ends after this many operations (successful or not) instead of after
+   * `seconds`, and the worker posts `{ progress: n }` every `progressEvery` operations.
+   */
+  total?: number;
+  progressEvery?: number;
 }
 
 export interface LoadResult {
@@ -332,19 +338,24 @@ async function run(job: LoadJob): Promise<LoadResult> {
           };
   try {
     // Warm-up: the same loop, results discarded (JIT, connection pool, caches).
-    const phase = async (seconds: number, record: boolean) => {
+    const phase = async (seconds: number, record: boolean, total = Number.POSITIVE_INFINITY) => {
       const latencies: number[] = [];
       let errors = 0;
       let firstError: string | undefined;
+      let begun = 0;
       const startRequests = client.requests;
       const started = performance.now();
-      const deadline = started + seconds * 1000;
+      const deadline = Number.isFinite(total) ? Number.POSITIVE_INFINITY : started + seconds * 1000;
       const loop = async (slot: number) => {
-        while (performance.now() < deadline) {
+        while (performance.now() < deadline && begun < total) {
+          begun++;
           const t0 = performance.now();
           try {
             await op(client, job, slot);
             if (record) latencies.push(performance.now() - t0);
+            const done = latencies.length + errors;
+            if (job.progressEvery && done % job.progressEvery === 0)
+              parentPort?.postMessage({ progress: done });
           } catch (err) {
             errors++;
             firstError ??= (err as Error).message;
@@ -364,7 +375,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
       warmupCompleted = w.latencies.length;
     }
     parentPort?.postMessage({ measuring: true });
-    const m = await phase(job.seconds, true);
+    const m = await phase(job.seconds, true, job.total);
     const sorted = m.latencies.sort((a, b) => a - b);
     const round = (n: number) => Math.round(n * 100) / 100;
     return {

@@ -13,6 +13,8 @@
  * and drop the benchmark's own database on the same server), BENCH_LOG_LEVEL (Tobira's LOG_LEVEL,
  * default warn: an access log line per request would measure the terminal, not Tobira).
  */
+
+import { fork } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -21,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import argon2 from 'argon2';
 import knexFactory, { type Knex } from 'knex';
@@ -55,6 +58,33 @@ const WARMUP_SECONDS = numberFromEnv('BENCH_WARMUP_SECONDS', 1, 0);
 const CONCURRENCY = Math.floor(numberFromEnv('BENCH_CONCURRENCY', 8, 1));
 const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || 'warn';
+
+/**
+ * Command line: `--only clientCredentials,signIn,...` measures only those rows (the others print n/a);
+ * `--tobira-only` leaves the bare provider out (for a CPU profile of Tobira alone:
+ * `node --cpu-prof bench/run.ts --only clientCredentials --tobira-only`).
+ */
+const ROWS = ['clientCredentials', 'signIn', 'refresh', 'argon2Verify'] as const;
+type Row = (typeof ROWS)[number];
+const { values: ARGS } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    'tobira-only': { type: 'boolean', default: false },
+    'rss-signins': { type: 'string' },
+  },
+});
+/** `--rss-signins N`: only N password sign-ins against Tobira in its own process, then its memory. */
+const RSS_SIGNINS = ARGS['rss-signins'] === undefined ? undefined : Number(ARGS['rss-signins']);
+if (RSS_SIGNINS !== undefined && !(Number.isInteger(RSS_SIGNINS) && RSS_SIGNINS > 0)) {
+  throw new Error(`--rss-signins: expected a positive whole number, got "${ARGS['rss-signins']}"`);
+}
+const ONLY = new Set<string>(ARGS.only ? ARGS.only.split(',').map((s) => s.trim()) : ROWS);
+for (const row of ONLY) {
+  if (!(ROWS as readonly string[]).includes(row))
+    throw new Error(`--only: unknown row "${row}" (${ROWS.join(', ')})`);
+}
+const measures = (row: Row) => ONLY.has(row);
+const WITH_BARE = !ARGS['tobira-only'];
 
 /** One account per concurrent browser, so that no per-account state is shared between them. */
 const USERNAMES = Array.from({ length: CONCURRENCY }, (_, i) => `bench-user-${i + 1}`);
@@ -104,7 +134,7 @@ function resourceMeter() {
   };
 }
 
-function runLoad(job: LoadJob): Promise<LoadResult> {
+function runLoad(job: LoadJob, onProgress?: (done: number) => void): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     if (stopRequested) return reject(new Error('interrupted'));
     const worker = new Worker(new URL('./load-worker.ts', import.meta.url), { workerData: job });
@@ -112,8 +142,13 @@ function runLoad(job: LoadJob): Promise<LoadResult> {
     let settled = false;
     let meter: ReturnType<typeof resourceMeter> | undefined;
     let statementsAtStart = 0;
-    type Msg = { measuring: true } | { ok: true; result: LoadResult } | { ok: false; error: string };
+    type Msg =
+      | { measuring: true }
+      | { progress: number }
+      | { ok: true; result: LoadResult }
+      | { ok: false; error: string };
     worker.on('message', (msg: Msg) => {
+      if ('progress' in msg) return onProgress?.(msg.progress);
       if ('measuring' in msg) {
         meter = resourceMeter();
         statementsAtStart = statements;
@@ -186,6 +221,8 @@ async function startTobira(databaseUrl: string, secretKey: Buffer) {
         HOST: '127.0.0.1',
         ISSUER: `http://localhost:${port}`,
         LOG_LEVEL,
+        // The bench stops the server when it is done: no load balancer to wait for.
+        SHUTDOWN_DRAIN_SECONDS: '0',
       });
       return { running, port };
     } catch (err) {
@@ -421,6 +458,109 @@ async function argon2Rate(): Promise<LoadResult> {
   };
 }
 
+interface ServerMemory extends NodeJS.MemoryUsage {
+  peakRss?: number;
+  mallocedMemory: number;
+}
+
+/**
+ * `--rss-signins N`: Tobira alone in a child process (bench/rss-server.ts), N password sign-ins from
+ * the load worker, and the server's memory after a full GC: at the start, every tenth of the way
+ * (to show whether it grows) and at the end.
+ */
+async function rssRun(databaseUrl: string, secretKey: Buffer, webSecret: string, total: number) {
+  const port = await freePort();
+  const child = fork(new URL('./rss-server.ts', import.meta.url), [], {
+    execArgv: [...process.execArgv, '--expose-gc'],
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      SECRET_KEY: secretKey.toString('base64'),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ISSUER: `http://localhost:${port}`,
+      LOG_LEVEL,
+      SHUTDOWN_DRAIN_SECONDS: '0',
+    },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  type Reply = { resolve: (m: Record<string, unknown>) => void; reject: (e: Error) => void };
+  const replies: Reply[] = [];
+  child.on('message', (m: Record<string, unknown>) => replies.shift()?.resolve(m));
+  child.once('exit', (code) => {
+    for (const r of replies.splice(0)) r.reject(new Error(`the server process exited with code ${code}`));
+  });
+  const next = () =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      replies.push({ resolve, reject });
+    });
+  const memory = async () => {
+    const reply = next();
+    child.send({ memory: true });
+    return (await reply).memory as ServerMemory;
+  };
+  const mb = (n?: number) => (n === undefined ? 'n/a' : `${Math.round(n / 2 ** 20)} MB`);
+  const line = (label: string, m: ServerMemory) =>
+    `${label.padEnd(22)} rss ${mb(m.rss).padStart(7)}  heap used ${mb(m.heapUsed).padStart(7)} of ${mb(m.heapTotal).padStart(7)}  external ${mb(m.external).padStart(6)} (array buffers ${mb(m.arrayBuffers)})  malloced ${mb(m.mallocedMemory)}`;
+  try {
+    await next();
+    const at: Array<[number, ServerMemory]> = [[0, await memory()]];
+    process.stdout.write(`${line('after start', at[0][1])}\n`);
+    const every = Math.max(1, Math.round(total / 10));
+    const samples: Promise<void>[] = [];
+    const result = await runLoad(
+      {
+        kind: 'signIn',
+        target: { connectHost: '127.0.0.1', port, host: `localhost:${port}` },
+        clientId: 'bench-web',
+        clientSecret: webSecret,
+        redirectUri: REDIRECT_URI,
+        usernames: USERNAMES,
+        password: PASSWORD,
+        concurrency: CONCURRENCY,
+        warmupSeconds: 0,
+        seconds: 0,
+        total,
+        progressEvery: every,
+      },
+      (done) => {
+        samples.push(
+          memory().then((m) => {
+            at.push([done, m]);
+            process.stdout.write(`${line(`after ${done} sign-ins`, m)}\n`);
+          }),
+        );
+      },
+    );
+    await Promise.all(samples);
+    const end = await memory();
+    const a = ARGON2_PARAMS;
+    const target = 250 * 2 ** 20;
+    const report = [
+      '',
+      `${result.completed} password sign-ins (${result.errors} errors${result.errors ? `: ${result.firstError}` : ''}) in ${result.elapsedSeconds} s, ${result.perSecond}/s, ${CONCURRENCY} concurrent; load average ${os
+        .loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')}`,
+      `argon2id as in production: m=${a.memoryCost} KiB, t=${a.timeCost}, p=${a.parallelism} (the bench does not lighten it)`,
+      'Tobira alone in its own process (the load comes from this one); memory after a full GC:',
+      line('after start', at[0][1]),
+      line(`after ${result.completed + result.errors} sign-ins`, end),
+      `peak RSS (VmHWM) ${mb(end.peakRss)}; RSS ${end.rss <= target ? 'within' : 'OVER'} the target of 250 MB`,
+    ].join('\n');
+    process.stdout.write(`${report}\n`);
+    return { result, start: at[0][1], samples: at, end, errors: result.errors };
+  } finally {
+    child.send({ stop: true });
+    await new Promise((r) => {
+      if (child.exitCode !== null) r(undefined);
+      else child.once('exit', r);
+      setTimeout(() => child.kill(), 15_000).unref();
+    });
+  }
+}
+
 function machineInfo(postgresVersion: string) {
   const cpus = os.cpus();
   return {
@@ -449,6 +589,16 @@ function table(rows: string[][]): string {
   const line = (r: string[]) =>
     r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+/** The run's figures as JSON in bench/results/ (not committed). */
+function writeResults(data: Record<string, unknown>) {
+  const at = new Date();
+  const outDir = path.join(HERE, 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `${at.toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, `${JSON.stringify({ at: at.toISOString(), ...data }, null, 2)}\n`);
+  process.stdout.write(`\nresults written to ${path.relative(process.cwd(), file)}\n`);
 }
 
 async function main(): Promise<number> {
@@ -484,16 +634,21 @@ async function main(): Promise<number> {
 
     const secretKey = crypto.randomBytes(32);
     const secrets = await prepareTobira(dbUrl(dbName), secretKey);
+    if (RSS_SIGNINS !== undefined) {
+      const rss = await rssRun(dbUrl(dbName), secretKey, secrets.webSecret, RSS_SIGNINS);
+      writeResults({ machine, settings, rssSignIns: rss });
+      return rss.errors ? 1 : 0;
+    }
     tobira = await startTobira(dbUrl(dbName), secretKey);
     tobira.running.db.on('query', () => {
       statements++;
     });
-    bare = await startBare();
+    if (WITH_BARE) bare = await startBare();
 
     const tobiraTarget = { connectHost: '127.0.0.1', port: tobira.port, host: `localhost:${tobira.port}` };
-    const bareTarget = { connectHost: '127.0.0.1', port: bare.port, host: `localhost:${bare.port}` };
+    const bareTarget = { connectHost: '127.0.0.1', port: bare?.port ?? 0, host: `localhost:${bare?.port}` };
     const common = { concurrency: CONCURRENCY, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS };
-    const results: Record<string, Record<string, LoadResult>> = {
+    const results: Record<Row, Record<string, LoadResult>> = {
       clientCredentials: {},
       signIn: {},
       refresh: {},
@@ -507,67 +662,35 @@ async function main(): Promise<number> {
       return r;
     };
 
-    results.clientCredentials.tobira = await step('client_credentials, Tobira', () =>
-      runLoad({
-        kind: 'clientCredentials',
-        target: tobiraTarget,
-        clientId: 'bench-cc',
-        clientSecret: secrets.ccSecret,
-        ...common,
-      }),
-    );
-    results.clientCredentials.bare = await step('client_credentials, bare oidc-provider', () =>
-      runLoad({
-        kind: 'clientCredentials',
-        target: bareTarget,
-        clientId: 'bench-cc',
-        clientSecret: bare!.ccSecret,
-        ...common,
-      }),
-    );
+    /** Measures one row against one server, unless the command line left it out. */
+    const measure = async (row: Row, who: 'tobira' | 'bare', job: Omit<LoadJob, 'target' | 'kind'>) => {
+      if (!measures(row) || (who === 'bare' && !WITH_BARE)) return;
+      const label = `${row}, ${who === 'tobira' ? 'Tobira' : 'bare oidc-provider'}`;
+      results[row][who] = await step(label, () =>
+        runLoad({
+          kind: row as LoadJob['kind'],
+          target: who === 'tobira' ? tobiraTarget : bareTarget,
+          ...job,
+        }),
+      );
+    };
+    const tobiraCc = { clientId: 'bench-cc', clientSecret: secrets.ccSecret, ...common };
+    const bareCc = { clientId: 'bench-cc', clientSecret: bare?.ccSecret ?? '', ...common };
     const signInJob = { redirectUri: REDIRECT_URI, usernames: USERNAMES, password: PASSWORD, ...common };
-    results.signIn.tobira = await step('password sign-ins, Tobira', () =>
-      runLoad({
-        kind: 'signIn',
-        target: tobiraTarget,
-        clientId: 'bench-web',
-        clientSecret: secrets.webSecret,
-        ...signInJob,
-      }),
-    );
-    results.signIn.bare = await step('password sign-ins, bare oidc-provider', () =>
-      runLoad({
-        kind: 'signIn',
-        target: bareTarget,
-        clientId: 'bench-web',
-        clientSecret: bare!.webSecret,
-        ...signInJob,
-      }),
-    );
+    const tobiraWeb = { clientId: 'bench-web', clientSecret: secrets.webSecret, ...signInJob };
+    const bareWeb = { clientId: 'bench-web', clientSecret: bare?.webSecret ?? '', ...signInJob };
+    await measure('clientCredentials', 'tobira', tobiraCc);
+    await measure('clientCredentials', 'bare', bareCc);
+    await measure('signIn', 'tobira', tobiraWeb);
+    await measure('signIn', 'bare', bareWeb);
     // Memory after the sign-ins: the whole process (both servers and the load worker).
     const signInsServed =
-      (results.signIn.tobira.completed ?? 0) + (results.signIn.tobira.warmupCompleted ?? 0);
+      (results.signIn.tobira?.completed ?? 0) + (results.signIn.tobira?.warmupCompleted ?? 0);
     global.gc?.();
     const rssAfterSignInsMb = Math.round(process.memoryUsage().rss / 2 ** 20);
-    results.refresh.tobira = await step('refresh_token grants, Tobira', () =>
-      runLoad({
-        kind: 'refresh',
-        target: tobiraTarget,
-        clientId: 'bench-web',
-        clientSecret: secrets.webSecret,
-        ...signInJob,
-      }),
-    );
-    results.refresh.bare = await step('refresh_token grants, bare oidc-provider', () =>
-      runLoad({
-        kind: 'refresh',
-        target: bareTarget,
-        clientId: 'bench-web',
-        clientSecret: bare!.webSecret,
-        ...signInJob,
-      }),
-    );
-    results.argon2Verify.raw = await step('argon2id verify', argon2Rate);
+    await measure('refresh', 'tobira', tobiraWeb);
+    await measure('refresh', 'bare', bareWeb);
+    if (measures('argon2Verify')) results.argon2Verify.raw = await step('argon2id verify', argon2Rate);
 
     const ratio = (a?: LoadResult, b?: LoadResult) =>
       a && b?.perSecond ? `${((a.perSecond / b.perSecond) * 100).toFixed(0)}%` : '';
@@ -639,8 +762,8 @@ async function main(): Promise<number> {
       `Each of the ${CONCURRENCY} concurrent browsers signs in as its own account, with fresh cookies every time.`,
       'A sign-in is GET /auth -> GET /interaction/:uid -> POST the form -> redirects (with consent) -> POST /token.',
       'Process CPU covers both servers, the load worker and argon2 threads, not Postgres.',
-      `HTTP requests per sign-in: Tobira ${results.signIn.tobira.requestsPerOp}, bare ${results.signIn.bare.requestsPerOp}`,
-      `Statements to PostgreSQL per operation (Knex query events while measuring): sign-in ${siR.tobira.statementsPerOp}, client_credentials ${ccR.tobira.statementsPerOp}, refresh_token ${rtR.tobira.statementsPerOp}`,
+      `HTTP requests per sign-in: Tobira ${results.signIn.tobira?.requestsPerOp ?? 'n/a'}, bare ${results.signIn.bare?.requestsPerOp ?? 'n/a'}`,
+      `Statements to PostgreSQL per operation (Knex query events while measuring): sign-in ${siR.tobira?.statementsPerOp ?? 'n/a'}, client_credentials ${ccR.tobira?.statementsPerOp ?? 'n/a'}, refresh_token ${rtR.tobira?.statementsPerOp ?? 'n/a'}`,
       `RSS of this process after ${signInsServed} Tobira sign-ins (both servers and the load worker): ${rssAfterSignInsMb} MB`,
       ...(errors.length
         ? [`ERRORS: ${errors.map(([k, r]) => `${k}: ${r.errors} (${r.firstError})`).join('; ')}`]
@@ -648,15 +771,13 @@ async function main(): Promise<number> {
     ].join('\n');
     process.stdout.write(`${report}\n`);
 
-    const at = new Date();
-    const outDir = path.join(HERE, 'results');
-    fs.mkdirSync(outDir, { recursive: true });
-    const file = path.join(outDir, `${at.toISOString().replace(/[:.]/g, '-')}.json`);
-    fs.writeFileSync(
-      file,
-      `${JSON.stringify({ at: at.toISOString(), machine: { ...machine, loadAverageAtEnd: loadAtEnd }, settings, argon2: { ...argon, type: 'argon2id' }, results, rssAfterSignIns: { signIns: signInsServed, mb: rssAfterSignInsMb } }, null, 2)}\n`,
-    );
-    process.stdout.write(`\nresults written to ${path.relative(process.cwd(), file)}\n`);
+    writeResults({
+      machine: { ...machine, loadAverageAtEnd: loadAtEnd },
+      settings,
+      argon2: { ...argon, type: 'argon2id' },
+      results,
+      rssAfterSignIns: { signIns: signInsServed, mb: rssAfterSignInsMb },
+    });
     return errors.length ? 1 : 0;
   } finally {
     await bare?.stop().catch((err) => process.stderr.write(`bench: stopping the bare provider: ${err}\n`));

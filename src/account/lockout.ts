@@ -14,6 +14,7 @@ import { hashSecret, needsRehash, verifySecret } from '../security/passwords.ts'
 import { type Activity, recordAudit } from '../store/audit.ts';
 import { clearCounters } from '../store/counters.ts';
 import { findUserByLogin, normalizeLogin, setPasswordHash, type User } from '../store/users.ts';
+import { auditOwn } from './audit.ts';
 import type { Notices, RequestMeta } from './types.ts';
 
 export type { RequestMeta } from './types.ts';
@@ -144,15 +145,10 @@ export async function verifySecondFactor(
   meta: RequestMeta,
 ): Promise<SecondFactorResult> {
   const audit = (activity: Activity, result: 'succeeded' | 'failed' | 'blocked', reason: string | null) =>
-    recordAudit(deps.db, {
-      at: deps.clock.now(),
-      actorId: user.id,
-      subjectId: user.id,
+    auditOwn(deps.db, deps.clock.now(), user.id, meta, {
       activity,
       result,
       reason,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
       details: { kind },
     });
   const g = await guard(deps, secondFactorCounter(user.id), async () => {

@@ -17,7 +17,6 @@ import { CONTACT_RULE } from '../policy/counters.ts';
 import { policyFromSettings } from '../policy/settings.ts';
 import { countEvent } from '../security/counters.ts';
 import type { SecretBox } from '../security/secrets.ts';
-import { recordAudit } from '../store/audit.ts';
 import {
   type ClaimedNotice,
   claimDueNotices,
@@ -26,6 +25,7 @@ import {
 } from '../store/notice-queue.ts';
 import { readSettings } from '../store/settings.ts';
 import { findUserByLogin, listUsersWithRole, type User } from '../store/users.ts';
+import { auditOwn } from './audit.ts';
 
 /** What the notices need; AppDeps has all of it. */
 export interface NoticeDeps {
@@ -271,27 +271,25 @@ export function userLocale(user: User, config: Config): Locale {
 async function sendNotice(
   deps: Pick<NoticeDeps, 'db' | 'box' | 'clock' | 'config'>,
   user: User,
-  meta: RequestMeta,
-  template: string,
-  purpose: string,
-  data: EmailData,
-  toAddress?: string,
+  ...notice: Notice
 ): Promise<boolean> {
-  const email = noticeEmail(deps, user, meta, template, purpose, data, toAddress);
+  const email = noticeEmail(deps, user, ...notice);
   if (!email) return false;
   await queueEmail(deps, email, user.id ?? null);
   return true;
 }
 
+/**
+ * One notice: the request of the event, the email template, the message's purpose, the template's
+ * data, and the address (default: the user's profile email).
+ */
+type Notice = [meta: RequestMeta, template: string, purpose: string, data: EmailData, toAddress?: string];
+
 /** The email a notice would queue, or undefined when the user has no address. */
 function noticeEmail(
   deps: Pick<NoticeDeps, 'clock' | 'config'>,
   user: User,
-  meta: RequestMeta,
-  template: string,
-  purpose: string,
-  data: EmailData,
-  toAddress?: string,
+  ...[meta, template, purpose, data, toAddress]: Notice
 ): QueuedEmail | undefined {
   const to = (toAddress ?? user.email)?.trim();
   if (!to) return undefined;
@@ -363,16 +361,9 @@ async function resolveContactRequest(deps: NoticeDeps, trx: Tx, job: ClaimedNoti
   );
   if (!counted.ok) return 0;
   const meta: RequestMeta = { ip: req.ip, userAgent: req.userAgent };
-  await recordAudit(trx, {
-    at: job.createdAt,
-    actorId: user.id,
-    subjectId: user.id,
+  await auditOwn(trx, job.createdAt, user.id, meta, {
     activity: 'reset.attempt',
     result: 'contacted_admin',
-    reason: null,
-    ip: req.ip,
-    userAgent: req.userAgent,
-    details: null,
   });
   // The emails say when the user asked, not when the worker got to it.
   const at: NoticeDeps = { ...deps, db: trx as Db, clock: { now: () => job.createdAt } };

@@ -2,9 +2,10 @@ import type { MessageKey } from '../i18n/index.ts';
 import { checkPassword as checkPolicy } from '../policy/password.ts';
 import { guard, signInCounter } from '../security/counters.ts';
 import { hashSecret, verifySecret } from '../security/passwords.ts';
-import { type Activity, recordAudit } from '../store/audit.ts';
+import type { Activity } from '../store/audit.ts';
 import { recentPasswordHashes, rememberPassword } from '../store/password-history.ts';
 import { normalizeLogin, setPasswordHash, type User } from '../store/users.ts';
+import { auditOwn } from './audit.ts';
 import { announce, type Revocation, revokeEverything } from './sessions.ts';
 import type { AccountDeps, RequestMeta } from './types.ts';
 
@@ -61,14 +62,9 @@ export async function setNewPassword(
     if (user.passwordHash) await rememberPassword(trx, user.id, user.passwordHash, now);
     await setPasswordHash(trx, user.id, hash, now);
     const r = await revokeEverything(trx, user.id, { keepFirstParty });
-    await recordAudit(trx, {
-      at: now,
-      actorId: user.id,
-      subjectId: user.id,
+    await auditOwn(trx, now, user.id, meta, {
       activity,
       result: 'succeeded',
-      ip: meta.ip,
-      userAgent: meta.userAgent,
       details: { revoked: r.revoked },
     });
     return r;
@@ -91,15 +87,10 @@ export async function changePassword(
   keepSession?: string,
 ): Promise<SetPasswordResult> {
   const audit = (activity: Activity, result: 'failed' | 'blocked', reason: string) =>
-    recordAudit(deps.db, {
-      at: deps.clock.now(),
-      actorId: user.id,
-      subjectId: user.id,
+    auditOwn(deps.db, deps.clock.now(), user.id, meta, {
       activity,
       result,
       reason,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
     });
   const g = await guard(deps, signInCounter(normalizeLogin(user.login), user.id), async () => {
     const right = await verifySecret(user.passwordHash, input.current.slice(0, 1024));

@@ -3,7 +3,6 @@ import type { Translate } from '../i18n/index.ts';
 import { credentialKindOf } from '../methods/registry.ts';
 import type { FlowId, MethodContext, MethodInput, MethodView, VerificationMethod } from '../methods/types.ts';
 import type { Policy } from '../policy/settings.ts';
-import { recordAudit } from '../store/audit.ts';
 import {
   type Credential,
   deleteCredential,
@@ -14,7 +13,8 @@ import {
   setDefaultCredential,
 } from '../store/credentials.ts';
 import { confirmOrganizationCredential } from '../store/preregistered.ts';
-import { type User, updateSecurityInfoConfirmed } from '../store/users.ts';
+import { lockUser, type User, updateSecurityInfoConfirmed } from '../store/users.ts';
+import { auditOwn } from './audit.ts';
 import type { AccountDeps, RequestMeta } from './types.ts';
 
 /**
@@ -75,7 +75,7 @@ export function addableMethods(
   return deps.methods.all().filter((m) => {
     const ck = credentialKindOf(m);
     if (seen.has(ck)) return false;
-    if (m.kind === 'questions' && user.roles.includes('admin')) return false;
+    if (m.notForAdmins && user.roles.includes('admin')) return false;
     const offered = m.usableFor.signIn || policy.resetMethods.includes(m.kind);
     const ok = offered && creds.filter((c) => c.kind === ck).length < m.maxPerUser;
     if (ok) seen.add(ck);
@@ -83,10 +83,26 @@ export function addableMethods(
   });
 }
 
-function methodFor(deps: AccountDeps, policy: Policy, user: User, creds: Credential[], kind: string) {
-  const m = addableMethods(deps, policy, user, creds).find((x) => x.kind === kind);
+/** The method `kind` when the user may add one now (given what they have), else a 400. */
+async function addableMethod(deps: AccountDeps, cx: MethodContext, user: User, kind: string) {
+  const creds = await listCredentials(deps.db, user.id);
+  const m = addableMethods(deps, cx.policy, user, creds).find((x) => x.kind === kind);
   if (!m) throw new AppError('security_info.not_addable', 400, 'securityInfo.notAddable');
   return m;
+}
+
+const notFound = () => new AppError('security_info.not_found', 404, 'securityInfo.notFound');
+
+/** The user's own credential `id` when `fits` it; else not found (another user's is never told apart). */
+async function ownCredential(
+  deps: AccountDeps,
+  user: User,
+  id: string,
+  fits: (c: Credential) => boolean = () => true,
+): Promise<Credential> {
+  const cred = await findCredential(deps.db, user.id, id);
+  if (!cred || !fits(cred)) throw notFound();
+  return cred;
 }
 
 export async function beginEnroll(
@@ -96,8 +112,7 @@ export async function beginEnroll(
   kind: string,
   flow: FlowId,
 ): Promise<MethodView> {
-  const creds = await listCredentials(deps.db, user.id);
-  const m = methodFor(deps, cx.policy, user, creds, kind);
+  const m = await addableMethod(deps, cx, user, kind);
   return m.enroll.begin(cx, user, flow, {});
 }
 
@@ -115,30 +130,24 @@ export async function finishEnroll(
   input: MethodInput,
   meta: RequestMeta,
 ): Promise<FinishResult> {
-  const creds = await listCredentials(deps.db, user.id);
-  const m = methodFor(deps, cx.policy, user, creds, kind);
+  const m = await addableMethod(deps, cx, user, kind);
   const r = await m.enroll.finish(cx, user, flow, input);
   const now = deps.clock.now();
   if (!r.ok && r.step) {
     return { ok: false, step: true, error: new AppError(`security_info.${r.error}`, 200, r.error, r.params) };
   }
   if (!r.ok) {
-    await recordAudit(deps.db, {
-      at: now,
-      actorId: user.id,
-      subjectId: user.id,
+    await auditOwn(deps.db, now, user.id, meta, {
       activity: 'security_info.add',
       result: 'failed',
       reason: r.error,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
       details: { kind },
     });
     return { ok: false, error: new AppError(`security_info.${r.error}`, 400, r.error, r.params) };
   }
   const credential = await deps.db.transaction(async (trx) => {
     // The limit is checked again under a lock of the user's row, so two tabs cannot both pass it.
-    await trx('users').where({ id: user.id }).forUpdate().first();
+    await lockUser(trx, user.id);
     const current = await listCredentials(trx, user.id);
     if (current.filter((c) => c.kind === credentialKindOf(m)).length >= m.maxPerUser) {
       throw new AppError('security_info.limit', 400, 'securityInfo.limit', { max: m.maxPerUser });
@@ -148,14 +157,9 @@ export async function finishEnroll(
       await setDefaultCredential(trx, user.id, c.id);
     }
     await updateSecurityInfoConfirmed(trx, user.id, now);
-    await recordAudit(trx, {
-      at: now,
-      actorId: user.id,
-      subjectId: user.id,
+    await auditOwn(trx, now, user.id, meta, {
       activity: 'security_info.add',
       result: 'succeeded',
-      ip: meta.ip,
-      userAgent: meta.userAgent,
       details: { kind, credentialId: c.id },
     });
     return c;
@@ -176,8 +180,7 @@ export async function removeMethod(
   meta: RequestMeta,
 ): Promise<void> {
   const now = deps.clock.now();
-  const cred = await findCredential(deps.db, user.id, credentialId);
-  if (!cred) throw new AppError('security_info.not_found', 404, 'securityInfo.notFound');
+  const cred = await ownCredential(deps, user, credentialId);
   const m = deps.methods.forCredential(cred.kind);
   await deps.db.transaction(async (trx) => {
     await deleteCredential(trx, user.id, cred.id);
@@ -186,14 +189,9 @@ export async function removeMethod(
       const next = rest.find((c) => deps.methods.usable([c], 'signIn').length > 0);
       await setDefaultCredential(trx, user.id, next?.id ?? null);
     }
-    await recordAudit(trx, {
-      at: now,
-      actorId: user.id,
-      subjectId: user.id,
+    await auditOwn(trx, now, user.id, meta, {
       activity: 'security_info.remove',
       result: 'succeeded',
-      ip: meta.ip,
-      userAgent: meta.userAgent,
       details: { kind: cred.kind, credentialId: cred.id },
     });
   });
@@ -207,21 +205,18 @@ export async function chooseDefault(
   credentialId: string,
   meta: RequestMeta,
 ): Promise<void> {
-  const cred = await findCredential(deps.db, user.id, credentialId);
-  if (!cred || !deps.methods.usable([cred], 'signIn').length) {
-    throw new AppError('security_info.not_found', 404, 'securityInfo.notFound');
-  }
+  const cred = await ownCredential(
+    deps,
+    user,
+    credentialId,
+    (c) => deps.methods.usable([c], 'signIn').length > 0,
+  );
   const now = deps.clock.now();
   await deps.db.transaction(async (trx) => {
     await setDefaultCredential(trx, user.id, cred.id);
-    await recordAudit(trx, {
-      at: now,
-      actorId: user.id,
-      subjectId: user.id,
+    await auditOwn(trx, now, user.id, meta, {
       activity: 'security_info.default',
       result: 'succeeded',
-      ip: meta.ip,
-      userAgent: meta.userAgent,
       details: { kind: cred.kind, credentialId: cred.id },
     });
   });
@@ -238,14 +233,9 @@ export async function chooseDefault(
 export async function confirmSecurityInfo(deps: AccountDeps, user: User, meta: RequestMeta): Promise<void> {
   const now = deps.clock.now();
   await updateSecurityInfoConfirmed(deps.db, user.id, now);
-  await recordAudit(deps.db, {
-    at: now,
-    actorId: user.id,
-    subjectId: user.id,
+  await auditOwn(deps.db, now, user.id, meta, {
     activity: 'security_info.reconfirm',
     result: 'succeeded',
-    ip: meta.ip,
-    userAgent: meta.userAgent,
   });
 }
 
@@ -262,22 +252,16 @@ export async function renameMethod(
   if (length < 1 || length > 64 || /\p{Cc}/u.test(name)) {
     throw new AppError('security_info.name_invalid', 400, 'portal.renameInvalid');
   }
-  const cred = await findCredential(deps.db, user.id, credentialId);
-  if (
-    !cred ||
-    !deps.methods.forCredential(cred.kind)?.renamable ||
-    !(await renameCredential(deps.db, user.id, cred.id, name))
-  ) {
-    throw new AppError('security_info.not_found', 404, 'securityInfo.notFound');
-  }
-  await recordAudit(deps.db, {
-    at: deps.clock.now(),
-    actorId: user.id,
-    subjectId: user.id,
+  const cred = await ownCredential(
+    deps,
+    user,
+    credentialId,
+    (c) => !!deps.methods.forCredential(c.kind)?.renamable,
+  );
+  if (!(await renameCredential(deps.db, user.id, cred.id, name))) throw notFound();
+  await auditOwn(deps.db, deps.clock.now(), user.id, meta, {
     activity: 'security_info.rename',
     result: 'succeeded',
-    ip: meta.ip,
-    userAgent: meta.userAgent,
     details: { kind: cred.kind, credentialId: cred.id },
   });
 }
@@ -292,22 +276,14 @@ export async function confirmOrganizationMethod(
   credentialId: string,
   meta: RequestMeta,
 ): Promise<void> {
-  const cred = await findCredential(deps.db, user.id, credentialId);
-  if (cred?.source !== 'organization') {
-    throw new AppError('security_info.not_found', 404, 'securityInfo.notFound');
-  }
+  const cred = await ownCredential(deps, user, credentialId, (c) => c.source === 'organization');
   const now = deps.clock.now();
   const confirmed = await deps.db.transaction(async (trx) => {
     const ok = await confirmOrganizationCredential(trx, user.id, cred.id, now);
     if (ok) {
-      await recordAudit(trx, {
-        at: now,
-        actorId: user.id,
-        subjectId: user.id,
+      await auditOwn(trx, now, user.id, meta, {
         activity: 'security_info.confirm',
         result: 'succeeded',
-        ip: meta.ip,
-        userAgent: meta.userAgent,
         details: { kind: cred.kind, credentialId: cred.id, source: 'organization' },
       });
     }
@@ -331,10 +307,7 @@ export async function confirmByUse(deps: AccountDeps, user: User, credentialId: 
   const now = deps.clock.now();
   await deps.db.transaction(async (trx) => {
     if (!(await confirmOrganizationCredential(trx, user.id, cred.id, now))) return;
-    await recordAudit(trx, {
-      at: now,
-      actorId: user.id,
-      subjectId: user.id,
+    await auditOwn(trx, now, user.id, undefined, {
       activity: 'security_info.confirm',
       result: 'succeeded',
       reason: 'used',

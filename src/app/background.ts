@@ -1,6 +1,5 @@
 import type { Db } from '../db/knex.ts';
 import { sweepAuditRetention } from '../flows/admin/service.ts';
-import { recordAbandoned } from '../flows/reset/service.ts';
 import type { Logger } from '../logger.ts';
 import { sweepChallenges } from '../store/challenges.ts';
 import { sweepCounters } from '../store/counters.ts';
@@ -9,6 +8,7 @@ import { isServerDatabase, withAdvisoryLock } from '../store/locks.ts';
 import { sweepNotices } from '../store/notice-queue.ts';
 import { sweepExpired } from '../store/oidc.ts';
 import { sweepOutbox } from '../store/outbox.ts';
+import { sweepResetSessions } from '../store/reset-sessions.ts';
 import { sweepSessions } from '../store/sessions.ts';
 import { SWEEP_MAX_BATCHES } from '../store/sweep.ts';
 import type { AppDeps } from './deps.ts';
@@ -134,7 +134,7 @@ export async function sweepExpiredRows(deps: AppDeps): Promise<number> {
     total += n;
     if (n < 500) break;
   }
-  total += await recordAbandoned(db, clock.now(), SWEEP_MAX_BATCHES);
+  total += await sweepResetSessions(db, clock.now(), { maxBatches: SWEEP_MAX_BATCHES });
   total += await sweepCounters(db, clock.now());
   total += await sweepAuditRetention(deps);
   total += await sweepOutbox(db, clock.now());

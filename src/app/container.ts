@@ -39,7 +39,7 @@ import { phonePaused } from '../security/rate-limits.ts';
 import type { SecretBox } from '../security/secrets.ts';
 import { observeAudit } from '../store/audit.ts';
 import { listCredentials } from '../store/credentials.ts';
-import { isServerDatabase } from '../store/locks.ts';
+import { isServerDatabase, pingDatabase } from '../store/locks.ts';
 import { noticeQueueDepth } from '../store/notice-queue.ts';
 import { PolicyCache } from '../store/policy-cache.ts';
 import { listUsersWithRole } from '../store/users.ts';
@@ -310,7 +310,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     async readiness() {
       if (draining) return { ok: false, status: 'shutting down' };
       try {
-        await db.raw('select 1');
+        await pingDatabase(db);
         // Once this code's migrations are all applied they stay applied (later releases only add), so
         // the migration table is read only until then: health checks stay one cheap query.
         const pending = migrated ? 0 : await pendingMigrations(db);

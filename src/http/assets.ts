@@ -5,39 +5,31 @@ import type { Context, Next } from 'koa';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+const asset = (type: string) => (file: string) => ({ file, type });
+const js = asset('text/javascript; charset=utf-8');
+const css = asset('text/css; charset=utf-8');
+const svg = asset('image/svg+xml');
+
 /** An allow-list of files served under /assets/ (no directory walking, no bundler). */
 const FILES: Record<string, { file: string; type: string }> = {
-  '/assets/tobira.css': { file: 'public/tobira.css', type: 'text/css; charset=utf-8' },
-  '/assets/vendor/simplewebauthn-browser.js': {
-    file: 'node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js',
-    type: 'text/javascript; charset=utf-8',
-  },
-  '/assets/webauthn.js': { file: 'public/webauthn.js', type: 'text/javascript; charset=utf-8' },
+  '/assets/tobira.css': css('public/tobira.css'),
+  '/assets/vendor/simplewebauthn-browser.js': js(
+    'node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js',
+  ),
+  '/assets/webauthn.js': js('public/webauthn.js'),
   // ALTCHA's "external" build: styles and workers as separate files, so the strict CSP holds
   // (no inline styles, no blob: workers). views/partials/pow.eta loads them.
-  '/assets/vendor/altcha.js': {
-    file: 'node_modules/altcha/dist/external/altcha.min.js',
-    type: 'text/javascript; charset=utf-8',
-  },
-  '/assets/vendor/altcha.css': {
-    file: 'node_modules/altcha/dist/external/altcha.css',
-    type: 'text/css; charset=utf-8',
-  },
-  '/assets/vendor/altcha-ja.js': {
-    file: 'node_modules/altcha/dist/i18n/ja.js',
-    type: 'text/javascript; charset=utf-8',
-  },
-  '/assets/vendor/altcha-worker-pbkdf2.js': {
-    file: 'node_modules/altcha/dist/workers/pbkdf2.js',
-    type: 'text/javascript; charset=utf-8',
-  },
-  '/assets/pow.js': { file: 'public/pow.js', type: 'text/javascript; charset=utf-8' },
-  '/assets/frontchannel.js': { file: 'public/frontchannel.js', type: 'text/javascript; charset=utf-8' },
-  '/assets/local-time.js': { file: 'public/local-time.js', type: 'text/javascript; charset=utf-8' },
-  '/assets/countdown.js': { file: 'public/countdown.js', type: 'text/javascript; charset=utf-8' },
-  '/assets/favicon.svg': { file: 'public/favicon.svg', type: 'image/svg+xml' },
-  '/favicon.svg': { file: 'public/favicon.svg', type: 'image/svg+xml' },
-  '/favicon.ico': { file: 'public/favicon.svg', type: 'image/svg+xml' },
+  '/assets/vendor/altcha.js': js('node_modules/altcha/dist/external/altcha.min.js'),
+  '/assets/vendor/altcha.css': css('node_modules/altcha/dist/external/altcha.css'),
+  '/assets/vendor/altcha-ja.js': js('node_modules/altcha/dist/i18n/ja.js'),
+  '/assets/vendor/altcha-worker-pbkdf2.js': js('node_modules/altcha/dist/workers/pbkdf2.js'),
+  '/assets/pow.js': js('public/pow.js'),
+  '/assets/frontchannel.js': js('public/frontchannel.js'),
+  '/assets/local-time.js': js('public/local-time.js'),
+  '/assets/countdown.js': js('public/countdown.js'),
+  '/assets/favicon.svg': svg('public/favicon.svg'),
+  '/favicon.svg': svg('public/favicon.svg'),
+  '/favicon.ico': svg('public/favicon.svg'),
 };
 
 export function serveAssets() {

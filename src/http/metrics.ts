@@ -7,6 +7,8 @@ export function createMetrics(
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   const { noticeQueueDepth } = sources;
+  const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new client.Counter<L>({ name, help, labelNames, registers: [registry] });
   return {
     registry,
     noticeQueue: new client.Gauge({
@@ -23,12 +25,11 @@ export function createMetrics(
         this.set({ status: 'failed' }, depth.failed);
       },
     }),
-    httpRequests: new client.Counter({
-      name: 'tobira_http_requests_total',
-      help: 'HTTP requests by route and status',
-      labelNames: ['route', 'method', 'status'],
-      registers: [registry],
-    }),
+    httpRequests: counter('tobira_http_requests_total', 'HTTP requests by route and status', [
+      'route',
+      'method',
+      'status',
+    ]),
     httpDuration: new client.Histogram({
       name: 'tobira_http_request_duration_seconds',
       help: 'HTTP request duration by route',
@@ -36,48 +37,32 @@ export function createMetrics(
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    signIns: new client.Counter({
-      name: 'tobira_sign_ins_total',
-      help: 'Sign-in attempts by result',
-      labelNames: ['result'],
-      registers: [registry],
-    }),
-    tokens: new client.Counter({
-      name: 'tobira_tokens_issued_total',
-      help: 'Token endpoint grants issued by grant type',
-      labelNames: ['grant'],
-      registers: [registry],
-    }),
-    resets: new client.Counter({
-      name: 'tobira_resets_total',
-      help: 'Password reset attempts by outcome (succeeded, failed, blocked, cancelled, abandoned, contacted_admin)',
-      labelNames: ['outcome'],
-      registers: [registry],
-    }),
-    lockouts: new client.Counter({
-      name: 'tobira_lockouts_total',
-      help: 'Locks applied: sign_in (failed passwords) and reset (too many reset attempts)',
-      labelNames: ['kind'],
-      registers: [registry],
-    }),
-    auditEvents: new client.Counter({
-      name: 'tobira_audit_events_total',
-      help: 'Audit events recorded by activity and result',
-      labelNames: ['activity', 'result'],
-      registers: [registry],
-    }),
-    messages: new client.Counter({
-      name: 'tobira_messages_sent_total',
-      help: 'Messages handed to a channel (kind: code or notice; result: sent or the delivery error)',
-      labelNames: ['channel', 'kind', 'result'],
-      registers: [registry],
-    }),
-    backgroundRuns: new client.Counter({
-      name: 'tobira_background_job_runs_total',
-      help: 'Background job rounds by result (ran; skipped: another process held the lock; failed)',
-      labelNames: ['job', 'result'],
-      registers: [registry],
-    }),
+    signIns: counter('tobira_sign_ins_total', 'Sign-in attempts by result', ['result']),
+    tokens: counter('tobira_tokens_issued_total', 'Token endpoint grants issued by grant type', ['grant']),
+    resets: counter(
+      'tobira_resets_total',
+      'Password reset attempts by outcome (succeeded, failed, blocked, cancelled, abandoned, contacted_admin)',
+      ['outcome'],
+    ),
+    lockouts: counter(
+      'tobira_lockouts_total',
+      'Locks applied: sign_in (failed passwords) and reset (too many reset attempts)',
+      ['kind'],
+    ),
+    auditEvents: counter('tobira_audit_events_total', 'Audit events recorded by activity and result', [
+      'activity',
+      'result',
+    ]),
+    messages: counter(
+      'tobira_messages_sent_total',
+      'Messages handed to a channel (kind: code or notice; result: sent or the delivery error)',
+      ['channel', 'kind', 'result'],
+    ),
+    backgroundRuns: counter(
+      'tobira_background_job_runs_total',
+      'Background job rounds by result (ran; skipped: another process held the lock; failed)',
+      ['job', 'result'],
+    ),
     shuttingDown: new client.Gauge({
       name: 'tobira_shutting_down',
       help: '1 while this process drains connections before it exits',

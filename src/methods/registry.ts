@@ -73,6 +73,13 @@ export class MethodRegistry {
     );
   }
 
+  /** The method a stored credential is registered with: the first of its credential kind that accepts it. */
+  enrollerOf(credential: Credential): VerificationMethod | undefined {
+    return [...this.#methods.values()].find(
+      (m) => credentialKindOf(m) === credential.kind && (m.accepts ? m.accepts(credential) : true),
+    );
+  }
+
   /**
    * The kinds of the user's credentials for a purpose whose method withoutChannels() switched off:
    * factors the user has but cannot use now.

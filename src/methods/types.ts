@@ -7,6 +7,7 @@ import type { MessageKey, Translate } from '../i18n/index.ts';
 import type { MethodKind, Policy } from '../policy/settings.ts';
 import type { LimitAlerts } from '../security/rate-limits.ts';
 import type { SecretBox } from '../security/secrets.ts';
+import type { Activity } from '../store/audit.ts';
 import type { Credential, NewCredential } from '../store/credentials.ts';
 import type { User } from '../store/users.ts';
 
@@ -97,6 +98,15 @@ export interface VerificationMethod {
   credentialKind?: string;
   /** Whether this method can use one of its credentials (a text needs a mobile phone). Default: yes. */
   accepts?(credential: Credential): boolean;
+  /** Administrators may not use it (security questions, SSPR.md §1): never offered to them, in the portal or at reset. */
+  notForAdmins?: boolean;
+
+  /**
+   * What a completed reset that this method helped pass changes besides the password (the email
+   * method marks a proven profile address verified). Returns the audit activity of that change, which
+   * the reset flow records with the reason `reset`; undefined when nothing changed.
+   */
+  afterReset?(db: Db, user: User, credentials: Credential[], now: Date): Promise<Activity | undefined>;
 
   enroll: {
     /** Starts a registration: returns what to show, state is kept in `challenges` under `flow`. */

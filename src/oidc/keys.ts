@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../db/knex.ts';
 import type { SecretBox } from '../security/secrets.ts';
 import * as keyStore from '../store/keys.ts';
+import { waitForXactLock } from '../store/locks.ts';
 
 /** A retired signing key stays published long enough for everything it signed to expire. */
 export const SIGNING_KEY_RETENTION_MS = 24 * 3600_000;
@@ -45,7 +46,7 @@ function generate(alg: string, box: SecretBox, now: Date): Omit<keyStore.KeyRow,
 /** Serializes key creation across instances (an advisory lock works in Postgres and PGlite alike). */
 async function withKeyLock<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
   return db.transaction(async (trx) => {
-    await trx.raw('select pg_advisory_xact_lock(7420010)');
+    await waitForXactLock(trx, 7420010);
     return fn(trx as unknown as Db);
   });
 }

@@ -4,6 +4,7 @@ import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/knex.ts';
+import { deletePowRedemptionsBefore, redeemPowSignature } from '../store/pow.ts';
 import type { SecretBox } from './secrets.ts';
 
 /**
@@ -106,16 +107,9 @@ export function createPow(deps: { box: SecretBox; db: Db; clock: Clock }): Pow {
 
   /** Records a solved challenge; false when it was already used (the primary key decides races). */
   async function redeem(signature: string, expiresAt: Date): Promise<boolean> {
-    const inserted = await db('pow_redemptions')
-      .insert({ signature, expires_at: expiresAt })
-      .onConflict('signature')
-      .ignore()
-      .returning('signature');
-    if (inserted.length !== 1) return false;
+    if (!(await redeemPowSignature(db, signature, expiresAt))) return false;
     // Rows are only needed until their challenge expires; each use clears the few expired since.
-    await db('pow_redemptions')
-      .where('expires_at', '<', new Date(clock.now().getTime() - KEEP_AFTER_EXPIRY_MS))
-      .delete();
+    await deletePowRedemptionsBefore(db, new Date(clock.now().getTime() - KEEP_AFTER_EXPIRY_MS));
     return true;
   }
 

@@ -98,8 +98,15 @@ export async function updateChallengeData(db: Tx, id: string, data: Record<strin
     .update({ data: JSON.stringify(data) });
 }
 
-export async function deleteFlowChallenges(db: Tx, flow: string): Promise<void> {
-  await db('challenges').where({ flow }).delete();
+export async function deleteFlowChallenges(db: Tx, flow: string, kind?: string): Promise<void> {
+  await db('challenges')
+    .where(kind ? { flow, kind } : { flow })
+    .delete();
+}
+
+/** Every challenge of a user, in any flow (their security info was removed). */
+export async function deleteUserChallenges(db: Tx, userId: string): Promise<void> {
+  await db('challenges').where({ user_id: userId }).delete();
 }
 
 export async function sweepChallenges(db: Tx, now: Date, limits?: SweepLimits): Promise<number> {

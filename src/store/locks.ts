@@ -5,6 +5,16 @@ export function isServerDatabase(db: Db): boolean {
   return (db.client as { config?: { client?: unknown } }).config?.client === 'pg';
 }
 
+/** Waits for the transaction-scoped advisory lock `key` inside `trx`; it is released at commit or rollback. */
+export async function waitForXactLock(trx: Tx, key: number): Promise<void> {
+  await trx.raw('select pg_advisory_xact_lock(?::bigint)', [key]);
+}
+
+/** One round trip to the database (readiness checks); throws when it is unreachable. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.raw('select 1');
+}
+
 /**
  * Runs `fn` while this process holds the transaction-scoped advisory lock named `name`, or returns
  * `undefined` at once when another process holds it. The lock lives on one pooled connection in an

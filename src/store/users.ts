@@ -102,6 +102,19 @@ export async function findUserById(db: Tx, id: string): Promise<User | undefined
   return r ? userFromRow(r) : undefined;
 }
 
+/** Takes the user's row with FOR UPDATE inside `trx`: changes to one user's security info queue behind it. */
+export async function lockUser(trx: Tx, id: string): Promise<void> {
+  await trx('users').where({ id }).forUpdate().first();
+}
+
+/** The logins of these user ids (ids that are no user are left out). */
+export async function loginsByIds(db: Tx, ids: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!ids.length) return out;
+  for (const r of await db('users').whereIn('id', ids).select('id', 'login')) out.set(r.id, r.login);
+  return out;
+}
+
 /**
  * Users in login order, one page: `after` is the previous page's last normalized login (keyset
  * paging, so a late page costs what the first does). `more` says whether users follow this page.

@@ -457,7 +457,7 @@ describe(`admin console (${backendName})`, () => {
     if (!needOathtool(t)) return;
     let page = await root.get('/admin/groups', srv.issuer);
     // Post/redirect/get: the refused post answers 303 to the list, which says why once.
-    const raw = await root.postRaw(
+    let raw = await root.postRaw(
       '/admin/groups',
       { _csrf: hiddenInputs(page.text)._csrf, name: 'staff' },
       srv.issuer,
@@ -495,6 +495,31 @@ describe(`admin console (${backendName})`, () => {
     });
     assert.equal(r.status, 400);
     assert.match(fieldError(r.text, 'redirectUris') ?? '', /absolute/);
+    // Post/redirect/get: the refused post answers 303 to the list, whose GET shows the messages and
+    // what was typed once (with the post's 400); the next GET is the empty form; nothing is written.
+    raw = await root.postRaw(
+      '/admin/clients',
+      {
+        _csrf: hiddenInputs(page.text)._csrf,
+        clientId: 'shop',
+        name: 'Typed Shop',
+        redirectUris: 'not a url',
+        'grant.authorization_code': 'on',
+      },
+      srv.issuer,
+    );
+    assert.equal(raw.status, 303);
+    assert.equal(new URL(raw.location!).pathname, '/admin/clients');
+    r = await root.get(raw.location!);
+    assert.equal(r.status, 400);
+    assert.match(fieldError(r.text, 'redirectUris') ?? '', /absolute/);
+    assert.match(r.text, /value="Typed Shop"/, 'what was typed is kept');
+    r = await root.get('/admin/clients', srv.issuer);
+    assert.equal(r.status, 200);
+    assert.equal(fieldError(r.text, 'redirectUris'), undefined, 'the message is shown once');
+    assert.doesNotMatch(r.text, /Typed Shop/);
+    assert.equal(await tdb.db('clients').where({ client_id: 'shop' }).first(), undefined, 'nothing written');
+    assert.equal((await adminEvents('admin.client.create', ids.root)).length, 0);
     r = await post(root, page, '/admin/clients', {
       clientId: 'shop',
       name: 'Shop',
@@ -532,6 +557,35 @@ describe(`admin console (${backendName})`, () => {
     );
     assert.equal(r.status, 400, 'private_key_jwt without keys is refused');
     assert.match(fieldError(r.text, 'jwks') ?? '', /public keys/);
+    // The same through post/redirect/get, with a secret key pasted by mistake: the edit page says why
+    // once, and the key is kept nowhere (neither in the page nor in what the refusal stored).
+    const before = (await tdb.db('clients').where({ client_id: 'shop' }).first()).metadata;
+    raw = await root.postRaw(
+      '/admin/clients/shop',
+      {
+        ...formFields(page.text, '/admin/clients/shop'),
+        redirectUris: 'https://shop.example/a\nhttps://shop.example/b',
+        authMethod: 'private_key_jwt',
+        jwksText: '{"keys":[{"kty":"oct","k":"c2VjcmV0LXNoYXJlZC1rZXk"}]}',
+      },
+      srv.issuer,
+    );
+    assert.equal(raw.status, 303);
+    assert.equal(new URL(raw.location!).pathname, '/admin/clients/shop');
+    assert.equal(
+      (await tdb.db('challenges').whereRaw('CAST(data AS TEXT) LIKE ?', ['%c2VjcmV0LXNoYXJlZC1rZXk%']))
+        .length,
+      0,
+      'a secret key is never kept for the page',
+    );
+    r = await root.get(raw.location!);
+    assert.equal(r.status, 400);
+    assert.ok(fieldError(r.text, 'jwks'));
+    assert.doesNotMatch(r.text, /c2VjcmV0LXNoYXJlZC1rZXk/);
+    r = await root.get('/admin/clients/shop', srv.issuer);
+    assert.equal(r.status, 200);
+    assert.equal(fieldError(r.text, 'jwks'), undefined, 'the message is shown once');
+    assert.deepEqual((await tdb.db('clients').where({ client_id: 'shop' }).first()).metadata, before);
     r = await root.post(
       '/admin/clients/shop',
       {
@@ -621,6 +675,20 @@ describe(`admin console (${backendName})`, () => {
     page = await root.get('/admin/clients/tobira-portal', srv.issuer);
     assert.match(page.text, /Built-in applications are managed by the service itself/);
     assert.doesNotMatch(page.text, /action="\/admin\/clients\/tobira-portal\/delete"/);
+    // Deleting a built-in application anyway: 303 to its page, which says why once; it stays.
+    raw = await root.postRaw(
+      '/admin/clients/tobira-portal/delete',
+      { _csrf: hiddenInputs(page.text)._csrf },
+      srv.issuer,
+    );
+    assert.equal(raw.status, 303);
+    assert.equal(new URL(raw.location!).pathname, '/admin/clients/tobira-portal');
+    r = await root.get(raw.location!);
+    assert.equal(r.status, 409);
+    assert.match(r.text, /role="alert">Built-in applications cannot be changed\./);
+    r = await root.get('/admin/clients/tobira-portal', srv.issuer);
+    assert.doesNotMatch(r.text, /Built-in applications cannot be changed/, 'shown once');
+    assert.ok(await tdb.db('clients').where({ client_id: 'tobira-portal' }).first());
     for (const a of [
       'admin.client.create',
       'admin.client.update',

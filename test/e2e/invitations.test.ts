@@ -108,6 +108,12 @@ describe(`invitations (${backendName})`, () => {
     const weak = await accept(link, 'short');
     assert.equal(weak.r.status, 400, 'a refused password keeps the link usable');
     assert.match(weak.r.text, /id="form-error"/);
+    // Post/redirect/get: the refusal answered 303 to the link's own page, which says why once.
+    assert.equal(weak.r.url, link);
+    const reloaded = await weak.br.get(link);
+    assert.equal(reloaded.status, 200);
+    assert.doesNotMatch(reloaded.text, /id="form-error"/, 'shown once');
+    assert.equal((await tdb.db('users').where({ id }).first()).password_hash, null, 'nothing written');
     const password = 'lantern meadow copper 41';
     const { br, r } = await accept(link, password);
     assert.equal(r.status, 200, alertText(r.text) ?? r.text.slice(0, 500));

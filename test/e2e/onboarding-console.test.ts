@@ -76,7 +76,9 @@ describe(`onboarding in the admin console (${backendName})`, { skip: skipReason 
 
     const bad = await post(page, `/admin/users/${sora.id}/contact-methods`, { mobilePhone: 'nope' });
     assert.equal(bad.status, 400);
+    assert.equal(new URL(bad.url).pathname, `/admin/users/${sora.id}`, 'the user page says why, after a 303');
     assert.match(bad.text, /data-field="mobilePhone"/);
+    assert.doesNotMatch((await br.get(bad.url)).text, /data-field="mobilePhone"/, 'shown once');
     const saved = await post(page, `/admin/users/${sora.id}/contact-methods`, {
       mobilePhone: '090-7777-8888',
       alternateEmail: 'sora.home@example.org',
@@ -149,9 +151,28 @@ describe(`onboarding in the admin console (${backendName})`, { skip: skipReason 
       ['3:login', '4:groups'],
     );
     assert.ok(await tdb.db('users').where({ login: 'umi' }).first());
-    const broken = await post(page, '/admin/users/import', { csv: '"unclosed', run: 'preview' });
+    // A refused file: 303 to the import page, which says why once and keeps the (small) text.
+    const users = await tdb.db('users').count({ c: '*' }).first();
+    const imports = await tdb.db('audit_events').where({ activity: 'admin.users.import' }).count({ c: '*' });
+    const raw = await br.postRaw(
+      '/admin/users/import',
+      { _csrf: hiddenInputs(page.text)._csrf, csv: '"unclosed', run: 'preview' },
+      srv.issuer,
+    );
+    assert.equal(raw.status, 303);
+    assert.equal(new URL(raw.location!).pathname, '/admin/users/import');
+    const broken = await br.get(raw.location!);
     assert.equal(broken.status, 400);
     assert.match(broken.text, /id="form-error"/);
+    assert.match(broken.text, />&quot;unclosed<\/textarea>/);
+    const reloaded = await br.get('/admin/users/import', srv.issuer);
+    assert.equal(reloaded.status, 200);
+    assert.doesNotMatch(reloaded.text, /id="form-error"/, 'shown once');
+    assert.deepEqual(await tdb.db('users').count({ c: '*' }).first(), users, 'nothing written');
+    assert.deepEqual(
+      await tdb.db('audit_events').where({ activity: 'admin.users.import' }).count({ c: '*' }),
+      imports,
+    );
     const exported = await br.get('/admin/users.csv', srv.issuer);
     assert.equal(exported.status, 200);
     assert.match(exported.text, /umi,Umi,umi@example.com/);

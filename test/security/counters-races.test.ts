@@ -177,7 +177,7 @@ describe(`attacks on the sign-in and reset limits (${backendName}${usingPostgres
       .where({ activity: 'reset.attempt', result: 'blocked', reason: 'too many attempts' });
     assert.equal(blocked.length, 7, 'seven refused attempts audited');
     // uma has no security info, so each accepted attempt ends at the "cannot verify" page.
-    const sessions = await tdb.db('challenges').where({ kind: 'reset.state' });
+    const sessions = await tdb.db('reset_sessions');
     assert.equal(sessions.length, 5, 'exactly five reset sessions were started');
     const accepted = await tdb.db('audit_events').where({ activity: 'reset.attempt', result: 'failed' });
     assert.equal(accepted.length, 5);

@@ -128,6 +128,7 @@ describe('reset state machine', () => {
     const p = step(state(), f, { type: 'prechecked', kind: 'sms' });
     assert.ok(p.ok);
     assert.deepEqual(p.state.prechecked, ['sms']);
+    assert.equal(p.state.activeMethod, 'sms', 'the method in progress');
     assert.equal(methodStep(p.state, 'sms', true), 'challenge');
     assert.equal(methodStep(p.state, 'voice', true), 'precheck', "one method's pre-step is not another's");
     const twice = step(p.state, f, { type: 'prechecked', kind: 'sms' });
@@ -136,6 +137,7 @@ describe('reset state machine', () => {
     const v = step(p.state, f, { type: 'verified', kind: 'sms', gate: 'phone', needsPrecheck: true });
     assert.ok(v.ok);
     assert.equal(v.stage, 'passed');
+    assert.equal(v.state.activeMethod, undefined, 'no method in progress once its gate passed');
   });
 
   it('a one-gate user passes with one verification and then finishes once', () => {

@@ -3,13 +3,14 @@ import type { Context, Next } from 'koa';
 import type { AppDeps } from '../../app/deps.ts';
 import { readJson } from '../../http/body.ts';
 import { AppError } from '../../http/errors.ts';
-import { type AdminApiDeps, API_PREFIX, type ApiRoute, RAW } from './api-route.ts';
+import { type AdminApiDeps, API_PREFIX, type ApiRoute, RAW, resourceApi } from './api-route.ts';
 import { auditApi } from './audit/api.ts';
 import { authenticateBearer, TokenError } from './auth.ts';
 import { clientsApi } from './clients/api.ts';
 import { groupsApi } from './groups/api.ts';
 import { listQueuedNotices, noticeQuerySchema, parseNoticeQuery } from './notices.ts';
 import { apiDocument } from './openapi.ts';
+import type { Actor } from './permissions.ts';
 import { policyApi } from './policy/api.ts';
 import { reportsApi } from './reports/api.ts';
 import { usersApi } from './users/api.ts';
@@ -17,45 +18,36 @@ import { FieldError, translateFields } from './validation.ts';
 
 export type { ApiRoute } from './api-route.ts';
 
+const session = resourceApi('session', {
+  whoAmI: 'The caller: who the token stands for and what it may do',
+});
+const notices = resourceApi('notices', {
+  listNotices:
+    'The notice queue: how many notices wait or finally failed, and the failed ones (or `status=pending`)',
+});
+
+const caller = async (_: AdminApiDeps, actor: Actor) => ({
+  id: actor.id,
+  kind: actor.kind,
+  label: actor.label,
+  permissions: [...actor.permissions],
+});
+
 /** Every operation of the admin API; the router and the OpenAPI document are both made from it. */
-export function apiRoutes(deps: AppDeps): ApiRoute[] {
-  const d: AdminApiDeps = deps;
-  return [
-    {
-      method: 'get',
-      path: '/me',
-      operationId: 'whoAmI',
-      summary: 'The caller: who the token stands for and what it may do',
-      tag: 'session',
-      permission: null,
-      response: { status: 200, schema: 'Caller' },
-      handler: async ({ actor }) => ({
-        id: actor.id,
-        kind: actor.kind,
-        label: actor.label,
-        permissions: [...actor.permissions],
-      }),
-    },
-    ...policyApi(d),
-    ...usersApi(d),
-    ...groupsApi(d),
-    ...clientsApi(d),
-    ...auditApi(d),
-    {
-      method: 'get',
-      path: '/notices',
-      operationId: 'listNotices',
-      summary:
-        'The notice queue: how many notices wait or finally failed, and the failed ones (or `status=pending`)',
-      tag: 'notices',
-      permission: 'audit.read',
-      query: noticeQuerySchema,
-      response: { status: 200, schema: 'NoticeList' },
-      handler: ({ ctx, actor }) => listQueuedNotices(d, actor, parseNoticeQuery(ctx.query)),
-    },
-    ...reportsApi(d),
-  ];
-}
+export const API_ROUTES: ApiRoute[] = [
+  session.get('/me', 'whoAmI', 'Caller', caller, { permission: null }),
+  ...policyApi,
+  ...usersApi,
+  ...groupsApi,
+  ...clientsApi,
+  ...auditApi,
+  notices.get('/notices', 'listNotices', 'NoticeList', listQueuedNotices, {
+    permission: 'audit.read',
+    query: noticeQuerySchema,
+    parse: parseNoticeQuery,
+  }),
+  ...reportsApi,
+];
 
 const toKoaPath = (p: string) => p.replace(/\{(\w+)\}/g, ':$1');
 
@@ -79,7 +71,7 @@ async function apiErrors(ctx: Context, next: Next) {
 
 export function adminApiRoutes(deps: AppDeps): Router {
   const router = new Router({ prefix: API_PREFIX });
-  const routes = apiRoutes(deps);
+  const routes = API_ROUTES;
   router.use(apiErrors);
   router.get('/openapi.json', (ctx) => {
     ctx.body = apiDocument(routes, deps.config.issuer);
@@ -95,7 +87,8 @@ export function adminApiRoutes(deps: AppDeps): Router {
         const raw = await readJson(ctx);
         body = raw;
       }
-      const out = await r.handler({ ctx, actor, body, params: ctx.params as Record<string, string> });
+      const params = ctx.params as Record<string, string>;
+      const out = await r.handler({ deps, ctx, actor, body, params });
       if (out === RAW) return;
       ctx.status = r.response.status;
       if (r.response.status !== 204) ctx.body = out ?? {};

@@ -4,7 +4,7 @@ import { AppError } from '../../http/errors.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import { ADMIN_SCOPE, adminScopeForUsers } from '../../oidc/clients.ts';
 import { findUserById } from '../../store/users.ts';
-import { type Actor, PERMISSIONS, permissionsForRoles } from './permissions.ts';
+import { type Actor, PERMISSIONS, type Permission, permissionsForRoles } from './permissions.ts';
 
 export const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/;
 const MISSING = 'a bearer access token is required';
@@ -40,6 +40,28 @@ export class TokenError extends AppError {
   }
 }
 
+/** The actor of an automation client's request (client credentials), with what it may do. */
+export function clientActor(
+  ctx: Context,
+  clientId: string,
+  permissions: Iterable<Permission>,
+  via: 'api' | 'scim',
+): Actor {
+  return {
+    id: `client:${clientId}`,
+    kind: 'client',
+    label: clientId,
+    permissions: new Set(permissions),
+    via,
+    ...requestMeta(ctx),
+  };
+}
+
+const requestMeta = (ctx: Context) => ({
+  ip: ctx.state.meta?.ip ?? null,
+  userAgent: ctx.state.meta?.userAgent ?? null,
+});
+
 /**
  * Authorizes an admin API request by an opaque access token this provider issued: either a client
  * credentials token with the admin scope from a client an administrator granted it (automation: full
@@ -56,7 +78,6 @@ export async function authenticateBearer(deps: AppDeps, ctx: Context): Promise<A
   const value = m[1];
   if (value.length > 512) throw new TokenError(401, 'invalid_token', 'the access token is not valid');
   const provider = deps.provider();
-  const meta = { ip: ctx.state.meta?.ip ?? null, userAgent: ctx.state.meta?.userAgent ?? null };
 
   const at = await provider.AccessToken.find(value);
   if (at) {
@@ -79,7 +100,7 @@ export async function authenticateBearer(deps: AppDeps, ctx: Context): Promise<A
         'insufficient_user_authentication',
         'a sign-in with a second factor is required',
       );
-    return { id: user.id, kind: 'user', label: user.login, permissions, via: 'api', ...meta };
+    return { id: user.id, kind: 'user', label: user.login, permissions, via: 'api', ...requestMeta(ctx) };
   }
 
   const cc = await provider.ClientCredentials.find(value);
@@ -92,14 +113,7 @@ export async function authenticateBearer(deps: AppDeps, ctx: Context): Promise<A
       throw new TokenError(403, 'insufficient_scope', 'the admin scope is required');
     if (!client.adminGranted)
       throw new TokenError(403, 'insufficient_scope', 'this client is not granted the admin scope');
-    return {
-      id: `client:${cc.clientId}`,
-      kind: 'client',
-      label: cc.clientId,
-      permissions: new Set(PERMISSIONS),
-      via: 'api',
-      ...meta,
-    };
+    return clientActor(ctx, cc.clientId, PERMISSIONS, 'api');
   }
   throw new TokenError(401, 'invalid_token', 'the access token is not valid');
 }

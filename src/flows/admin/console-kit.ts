@@ -58,6 +58,16 @@ export interface ConsoleKit {
   failed(ctx: Context, path: string, data: Record<string, unknown>, status?: number): Promise<void>;
   /** What a failed post left for this GET page, once. */
   flash(ctx: Context): Promise<Flashed | undefined>;
+  /**
+   * Runs a form's change; a refusal (FieldError) is post/redirect/get to `path` (`failed`), keeping
+   * `data` of the field messages: by default the messages as one line above the page (`actionError`).
+   */
+  attempt(
+    ctx: Context,
+    path: string,
+    run: () => Promise<unknown>,
+    data?: (errors: Record<string, string>) => Record<string, unknown>,
+  ): Promise<void>;
 }
 
 /** A method kind in the reader's language ("app" -> "Authenticator app"); unknown kinds as they are. */

@@ -28,7 +28,7 @@ import { reportsConsole } from './reports/console.ts';
 import { cachedReport, type ReportData } from './reports.ts';
 import * as svc from './service.ts';
 import { usersConsole } from './users/console.ts';
-import { type FieldError, translateFields } from './validation.ts';
+import { FieldError, translateFields } from './validation.ts';
 
 const SESSION_COOKIE = 'tobira.admin';
 const STATE_COOKIE = 'tobira.admin.state';
@@ -267,6 +267,12 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     });
   });
 
+  // Post/redirect/get: a refused post keeps what its page shows under the console session.
+  const flow = (ctx: Context) => `admin:${ctx.state.console.idHash}`;
+  const failed: ConsoleKit['failed'] = (ctx, path, data, status = 400) =>
+    redirectWithFlash(ctx, deps, flow(ctx), path, data, status);
+  const actionError = (errors: Record<string, string>) => ({ actionError: Object.values(errors).join(' ') });
+
   const kit: ConsoleKit = {
     deps,
     adminDeps,
@@ -279,9 +285,16 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
     actorOf,
     fieldsOf,
     done,
-    failed: (ctx, path, data, status = 400) =>
-      redirectWithFlash(ctx, deps, `admin:${ctx.state.console.idHash}`, path, data, status),
-    flash: (ctx) => flashFor(ctx, deps, `admin:${ctx.state.console.idHash}`),
+    failed,
+    flash: (ctx) => flashFor(ctx, deps, flow(ctx)),
+    attempt: async (ctx, path, run, data = actionError) => {
+      try {
+        await run();
+      } catch (err) {
+        if (!(err instanceof FieldError)) throw err;
+        await failed(ctx, path, data(fieldsOf(ctx, err)), err.status);
+      }
+    },
   };
   policyConsole(kit);
   usersConsole(kit);

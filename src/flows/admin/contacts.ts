@@ -6,15 +6,15 @@ import type { MessageKey } from '../../i18n/index.ts';
 import { isLocale, translator } from '../../i18n/index.ts';
 import { maskAddress, normalizeAddress } from '../../methods/email/index.ts';
 import { maskPhone, parsePhone } from '../../methods/phone/numbers.ts';
-import { recordAudit } from '../../store/audit.ts';
 import { type Credential, deleteCredential, listCredentials } from '../../store/credentials.ts';
 import {
   insertOrganizationCredential,
   replaceOrganizationCredentialData,
 } from '../../store/preregistered.ts';
-import { findUserById, type User } from '../../store/users.ts';
+import { findUserById, lockUser, type User } from '../../store/users.ts';
 import { type Actor, requirePermission } from './permissions.ts';
 import { type AdminDeps, readPolicy, resolveUser, type UserDetail, userDetail } from './service.ts';
+import { audit } from './shared.ts';
 import { FieldError, type FieldMessages, parseOrThrow } from './validation.ts';
 
 /*
@@ -239,7 +239,7 @@ export async function setContactMethods(
   const policy = await readPolicy(deps.db);
   const changes = await deps.db.transaction(async (trx) => {
     // One administrator change at a time per user (and against the user's own registrations).
-    await trx('users').where({ id: user.id }).forUpdate().first();
+    await lockUser(trx, user.id);
     const creds = await listCredentials(trx, user.id);
     const steps = planContactChanges(
       user,
@@ -251,18 +251,8 @@ export async function setContactMethods(
     const now = deps.clock.now();
     const done = await applyContactChanges(trx, user.id, steps, now);
     if (!done.length) return done;
-    await recordAudit(trx, {
-      at: now,
-      actorId: actor.id,
-      subjectId: user.id,
-      activity: 'admin.user.contact_methods',
-      result: 'succeeded',
-      ip: actor.ip ?? null,
-      userAgent: actor.userAgent ?? null,
-      details: {
-        via: actor.via,
-        changes: done.map((d) => ({ slot: d.slot, change: d.change, value: d.label })),
-      },
+    await audit(trx, deps, actor, 'admin.user.contact_methods', user.id, {
+      changes: done.map((d) => ({ slot: d.slot, change: d.change, value: d.label })),
     });
     return done;
   });

@@ -4,16 +4,16 @@ import type { Config } from '../../config.ts';
 import { queueEmail } from '../../delivery/queue.ts';
 import { formatDateTime, oneLine, timeZoneOf } from '../../delivery/templates.ts';
 import { isLocale } from '../../i18n/index.ts';
-import { recordAudit } from '../../store/audit.ts';
 import {
   type Invitation,
   insertInvitation,
   openInvitationOf,
   revokeOpenInvitations,
 } from '../../store/invitations.ts';
-import type { User } from '../../store/users.ts';
+import { lockUser, type User } from '../../store/users.ts';
 import { type Actor, requirePermission } from './permissions.ts';
 import { type AdminDeps, readPolicy, resolveUser } from './service.ts';
+import { audit } from './shared.ts';
 import { FieldError } from './validation.ts';
 
 /*
@@ -64,22 +64,16 @@ export async function inviteUser(
   const token = crypto.randomBytes(32).toString('base64url');
   const locale = isLocale(user.locale) ? user.locale : config.defaultLocale;
   const result = await deps.db.transaction(async (trx) => {
-    await trx('users').where({ id: user.id }).forUpdate().first();
+    await lockUser(trx, user.id);
     const withdrawn = await revokeOpenInvitations(trx, user.id, now);
     const inv = await insertInvitation(
       trx,
       { userId: user.id, tokenHash: inviteTokenHash(deps.box, token), createdBy: actor.id, expiresAt },
       now,
     );
-    await recordAudit(trx, {
-      at: now,
-      actorId: actor.id,
-      subjectId: user.id,
-      activity: 'admin.user.invite',
-      result: 'succeeded',
-      ip: actor.ip ?? null,
-      userAgent: actor.userAgent ?? null,
-      details: { via: actor.via, expiresAt: expiresAt.toISOString(), resent: withdrawn > 0 },
+    await audit(trx, deps, actor, 'admin.user.invite', user.id, {
+      expiresAt: expiresAt.toISOString(),
+      resent: withdrawn > 0,
     });
     // Queued in the same transaction: the email exists exactly when the invitation does.
     await queueEmail(
@@ -112,16 +106,7 @@ export async function revokeInvitation(deps: AdminDeps, actor: Actor, ref: strin
   await deps.db.transaction(async (trx) => {
     const n = await revokeOpenInvitations(trx, user.id, now);
     if (!n) throw new FieldError({ user: { key: 'admin.invite.none' } }, 409, 'invite.none');
-    await recordAudit(trx, {
-      at: now,
-      actorId: actor.id,
-      subjectId: user.id,
-      activity: 'admin.user.invite_revoke',
-      result: 'succeeded',
-      ip: actor.ip ?? null,
-      userAgent: actor.userAgent ?? null,
-      details: { via: actor.via },
-    });
+    await audit(trx, deps, actor, 'admin.user.invite_revoke', user.id);
   });
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Tx } from '../../db/knex.ts';
 import { listNotices, type NoticeRow, noticeQueueDepth } from '../../store/notice-queue.ts';
 import { type Actor, requirePermission } from './permissions.ts';
+import { pick } from './shared.ts';
 import { parseOrThrow } from './validation.ts';
 
 /*
@@ -45,13 +46,9 @@ export interface NoticeList {
 
 function view(n: NoticeRow): NoticeView {
   return {
-    id: n.id,
-    purpose: n.purpose,
-    userId: n.userId,
-    login: n.login,
+    ...pick(n, 'id', 'purpose', 'userId', 'login'),
     status: n.status === 'failed' ? 'failed' : 'pending',
-    attempts: n.attempts,
-    lastError: n.lastError,
+    ...pick(n, 'attempts', 'lastError'),
     createdAt: n.createdAt.toISOString(),
     nextTryAt: n.status === 'pending' ? n.dueAt.toISOString() : null,
     failedAt: n.status === 'failed' && n.finishedAt ? n.finishedAt.toISOString() : null,

@@ -98,6 +98,13 @@ function components(): Record<string, Schema> {
     createdAt: dateTime,
     updatedAt: dateTime,
   };
+  // What an import (at once or as a job) counts, and how it names a row's error.
+  const rowCounts = {
+    created: { type: 'integer' },
+    updated: { type: 'integer' },
+    unchanged: { type: 'integer' },
+  };
+  const rowError = obj({ line: { type: 'integer' }, column: str, message: str });
   const count = (label: string) => ({
     type: 'array',
     items: obj({ [label]: str, count: { type: 'integer' } }),
@@ -181,14 +188,9 @@ function components(): Record<string, Schema> {
     ImportResult: obj({
       dryRun: { type: 'boolean' },
       rows: { type: 'integer' },
-      created: { type: 'integer' },
-      updated: { type: 'integer' },
-      unchanged: { type: 'integer' },
+      ...rowCounts,
       failed: { type: 'integer', description: 'Rows with errors (nothing of them is written).' },
-      errors: {
-        type: 'array',
-        items: obj({ line: { type: 'integer' }, column: str, message: str }),
-      },
+      errors: { type: 'array', items: rowError },
       truncated: {
         type: 'boolean',
         description: 'More errors than the 1,000 listed (`failed` counts every row).',
@@ -204,14 +206,12 @@ function components(): Record<string, Schema> {
       },
       dryRun: { type: 'boolean' },
       rows: { type: 'integer', description: 'Rows read so far.' },
-      created: { type: 'integer' },
-      updated: { type: 'integer' },
-      unchanged: { type: 'integer' },
+      ...rowCounts,
       failed: { type: 'integer', description: 'Rows with errors so far (nothing of them is written).' },
       errors: {
         type: 'array',
         description: 'When done: the first 1,000 row errors in line order.',
-        items: obj({ line: { type: 'integer' }, column: str, message: str }),
+        items: rowError,
       },
       truncated: { type: 'boolean' },
       failure: { ...strOrNull, description: 'Why a failed job stopped.' },

@@ -7,7 +7,7 @@ import type { MethodRegistry } from '../../methods/registry.ts';
 import type { BackchannelDelivery } from '../../oidc/backchannel.ts';
 import type { SecretBox } from '../../security/secrets.ts';
 import { type Activity, type AuditResult, recordAudit } from '../../store/audit.ts';
-import type { User } from '../../store/users.ts';
+import { DuplicateError, type User } from '../../store/users.ts';
 import type { Actor } from './permissions.ts';
 import { FieldError } from './validation.ts';
 
@@ -32,9 +32,10 @@ export interface AdminDeps {
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Records one audit event of an administrative action: its actor, how it came (`via`) and from where. */
 export async function audit(
   db: Tx,
-  deps: AdminDeps,
+  deps: { clock: Clock },
   actor: Actor,
   activity: Activity,
   subjectId: string | null,
@@ -51,6 +52,49 @@ export async function audit(
     userAgent: actor.userAgent ?? null,
     details: { via: actor.via, ...details },
   });
+}
+
+/**
+ * A user or group by its id (a UUID) or its login or name (at most `max` characters); 404 when there
+ * is none.
+ */
+export async function resolveRef<T>(
+  what: 'user' | 'group',
+  db: Tx,
+  ref: string,
+  max: number,
+  byId: (db: Tx, id: string) => Promise<T | undefined>,
+  byName: (db: Tx, name: string) => Promise<T | undefined>,
+): Promise<T> {
+  const found = UUID.test(ref)
+    ? await byId(db, ref)
+    : ref && ref.length <= max
+      ? await byName(db, ref)
+      : undefined;
+  if (!found) throw notFound(what);
+  return found;
+}
+
+/**
+ * Runs a write in one transaction; a duplicate (a taken login, group name or client id) is answered
+ * 409 on its field.
+ */
+export async function writeUnique<T>(
+  db: Db,
+  duplicate: [code: string, key: MessageKey, field: string],
+  write: (trx: Tx) => Promise<T>,
+): Promise<T> {
+  try {
+    return await db.transaction(write);
+  } catch (err) {
+    if (err instanceof DuplicateError) throw conflict(...duplicate);
+    throw err;
+  }
+}
+
+/** The named fields of a row and nothing else (what an administrator may see of it). */
+export function pick<T extends object, K extends keyof T>(row: T, ...keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, row[k]])) as Pick<T, K>;
 }
 
 export const notFound = (what: 'user' | 'group' | 'client') =>

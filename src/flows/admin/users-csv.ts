@@ -1,8 +1,8 @@
-import { recordAudit } from '../../store/audit.ts';
 import { iterateUsersForExport } from '../../store/user-export.ts';
 import type { AdminDepsWithConfig } from './contacts.ts';
 import { type Actor, requirePermission } from './permissions.ts';
 import { csvCell } from './service.ts';
+import { audit } from './shared.ts';
 
 /*
  * Users out as CSV (issue 16), in the columns the import (users-import.ts) reads back.
@@ -28,16 +28,7 @@ export async function exportUsersCsv(
   actor: Actor,
 ): Promise<AsyncGenerator<string>> {
   requirePermission(actor, 'users.read');
-  await recordAudit(deps.db, {
-    at: deps.clock.now(),
-    actorId: actor.id,
-    subjectId: null,
-    activity: 'admin.users.export',
-    result: 'succeeded',
-    ip: actor.ip ?? null,
-    userAgent: actor.userAgent ?? null,
-    details: { via: actor.via },
-  });
+  await audit(deps.db, deps, actor, 'admin.users.export', null);
   const db = deps.db;
   return (async function* lines() {
     yield `\uFEFF${USER_CSV_COLUMNS.join(',')}\r\n`;

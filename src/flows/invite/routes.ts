@@ -9,6 +9,7 @@ import { render } from '../../http/views.ts';
 import { recordAudit } from '../../store/audit.ts';
 import { claimInvitation, releaseInvitation } from '../../store/invitations.ts';
 import { findUserById, type User } from '../../store/users.ts';
+import { flashFor, redirectWithFlash } from '../flash.ts';
 
 /**
  * The invitation link: `/invite?token=…` (in the query, which the access log never writes). Opening
@@ -41,6 +42,8 @@ export function inviteRoutes(deps: AppDeps): Router {
     render(ctx, deps.views, 'invite/invalid', {}, 410);
   };
 
+  const flowOf = (invitationId: string) => `invite:${invitationId}`;
+
   const formPage = (ctx: Context, user: User, token: string, reasons: string[] = [], status = 200) => {
     ctx.set('Referrer-Policy', 'no-referrer');
     render(
@@ -55,7 +58,10 @@ export function inviteRoutes(deps: AppDeps): Router {
   router.get('/', async (ctx) => {
     const found = await load(ctx.query.token);
     if (!found) return invalid(ctx, 'link not usable');
-    formPage(ctx, found.user, String(ctx.query.token));
+    // A refused password left its reasons here, once (post/redirect/get, under the invitation).
+    const f = await flashFor(ctx, deps, flowOf(found.id));
+    const reasons = Array.isArray(f?.data.reasons) ? f.data.reasons.map(String) : [];
+    formPage(ctx, found.user, String(ctx.query.token), reasons, f?.status);
   });
 
   router.post('/', async (ctx) => {
@@ -78,12 +84,15 @@ export function inviteRoutes(deps: AppDeps): Router {
     );
     if (!r.ok) {
       await releaseInvitation(deps.db, found.id, now);
-      return formPage(
+      // Back to the link's own page (the address the email gave), which says why once.
+      return redirectWithFlash(
         ctx,
-        found.user,
-        token,
-        r.reasons.map((x) => ctx.state.t(x.key, x.params)),
+        deps,
+        flowOf(found.id),
+        '/invite',
+        { reasons: r.reasons.map((x) => ctx.state.t(x.key, x.params)) },
         400,
+        `?token=${encodeURIComponent(token)}`,
       );
     }
     await deps.notices.passwordReset(found.user, meta, true);

@@ -28,6 +28,8 @@ export interface ResetState {
   finished?: boolean;
   /** Methods whose reset pre-step passed (the typed phone number matched). */
   prechecked?: string[];
+  /** The method in progress: its pre-step passed and no gate has passed since. */
+  activeMethod?: string;
 }
 
 export type ResetStage = 'verifying' | 'passed' | 'finished' | 'expired';
@@ -97,6 +99,7 @@ export function step(state: ResetState, facts: ResetFacts, event: ResetEvent): R
       return to({
         ...state,
         prechecked: prechecked.includes(event.kind) ? prechecked : [...prechecked, event.kind],
+        activeMethod: event.kind,
       });
     }
     case 'verified': {
@@ -104,7 +107,8 @@ export function step(state: ResetState, facts: ResetFacts, event: ResetEvent): R
       if (state.gates.includes(event.gate)) return { ok: false, refusal: 'gate_passed' };
       if (methodStep(state, event.kind, event.needsPrecheck) === 'precheck')
         return { ok: false, refusal: 'precheck_missing' };
-      return to({ ...state, gates: [...state.gates, event.gate], methods: [...state.methods, event.kind] });
+      const { activeMethod: _done, ...rest } = state;
+      return to({ ...rest, gates: [...state.gates, event.gate], methods: [...state.methods, event.kind] });
     }
   }
 }

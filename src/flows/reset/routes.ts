@@ -23,9 +23,9 @@ import {
   methodBlocked,
   type ResetState,
   resetOptions,
-  saveSession,
   startSession,
   takeAttempt,
+  transition,
   unlockOnly,
   userOf,
   verifyGuarded,
@@ -310,9 +310,8 @@ export function resetRoutes(deps: AppDeps): Router {
         blocked ? 429 : 400,
       );
     }
-    const t = machine.step(s.state, factsOf(o.required), { type: 'prechecked', kind });
-    if (!t.ok) return refuse(ctx, t.refusal);
-    await saveSession(deps, s.id, t.state);
+    const t = await transition(deps, s.id, factsOf(o.required), { type: 'prechecked', kind });
+    if (!t?.ok) return refuse(ctx, t ? t.refusal : 'expired');
     // The number matched and the user pressed "Send code": that is the request, so the code goes now
     // (the method page itself never sends on load).
     const sent = await o.method.verify(cx, s.user, o.credentials, flow, { resend: '1' });
@@ -377,9 +376,8 @@ export function resetRoutes(deps: AppDeps): Router {
     }
     await audit(deps, s.user.id, 'reset.verify', 'succeeded', meta(ctx), null, { kind });
     await confirmByUse(deps, s.user, r.credentialId);
-    const t = machine.step(s.state, factsOf(o.required), verified);
-    if (!t.ok) return refuse(ctx, t.refusal);
-    await saveSession(deps, s.id, t.state);
+    const t = await transition(deps, s.id, factsOf(o.required), verified);
+    if (!t?.ok) return refuse(ctx, t ? t.refusal : 'expired');
     ctx.redirect('/reset/verify');
   });
 
@@ -424,10 +422,9 @@ export function resetRoutes(deps: AppDeps): Router {
         400,
       );
     }
-    const t = machine.step(s.state, factsOf(s.required!), { type: 'finish' });
-    if (!t.ok) return refuse(ctx, t.refusal);
-    await completeReset(deps, s.user, s.state, meta(ctx));
-    await saveSession(deps, s.id, t.state);
+    const t = await transition(deps, s.id, factsOf(s.required!), { type: 'finish' });
+    if (!t?.ok) return refuse(ctx, t ? t.refusal : 'expired');
+    await completeReset(deps, s.user, t.state, meta(ctx));
     ctx.cookies.set(COOKIE, null, cookieOpts);
     render(ctx, deps.views, 'reset/done', {
       interaction: s.state.interaction,
@@ -439,10 +436,9 @@ export function resetRoutes(deps: AppDeps): Router {
   router.post('/unlock', posted, session, gatesPassed, async (ctx) => {
     const s = sess(ctx);
     if (!ctx.state.unlockOffered) throw new AppError('reset.unlock_not_allowed', 403, 'error.http.403');
-    const t = machine.step(s.state, factsOf(s.required!), { type: 'finish' });
-    if (!t.ok) return refuse(ctx, t.refusal);
-    await unlockOnly(deps, s.user, s.state, meta(ctx));
-    await saveSession(deps, s.id, t.state);
+    const t = await transition(deps, s.id, factsOf(s.required!), { type: 'finish' });
+    if (!t?.ok) return refuse(ctx, t ? t.refusal : 'expired');
+    await unlockOnly(deps, s.user, t.state, meta(ctx));
     ctx.cookies.set(COOKIE, null, cookieOpts);
     render(ctx, deps.views, 'reset/done', { interaction: s.state.interaction, unlocked: true });
   });
@@ -450,11 +446,8 @@ export function resetRoutes(deps: AppDeps): Router {
   router.post('/cancel', posted, async (ctx) => {
     const s = await loadSession(deps, ctx.cookies.get(COOKIE));
     // Cancelling does not depend on the gates passed, so no policy is read for it.
-    const t = s && machine.step(s.state, factsOf(Number.POSITIVE_INFINITY), { type: 'cancel' });
-    if (s && t?.ok) {
-      await audit(deps, s.state.userId, 'reset.attempt', 'cancelled', meta(ctx));
-      await saveSession(deps, s.id, t.state);
-    }
+    const t = s && (await transition(deps, s.id, factsOf(Number.POSITIVE_INFINITY), { type: 'cancel' }));
+    if (s && t?.ok) await audit(deps, s.state.userId, 'reset.attempt', 'cancelled', meta(ctx));
     ctx.cookies.set(COOKIE, null, cookieOpts);
     const back = s?.state.interaction ? `/interaction/${s.state.interaction}` : '/';
     ctx.redirect(back);

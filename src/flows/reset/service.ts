@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import { clearLockout, type RequestMeta } from '../../account/lockout.ts';
 import { endEverything } from '../../account/sessions.ts';
 import type { AppDeps } from '../../app/deps.ts';
-import { markVerifiedByReset } from '../../methods/email/profile.ts';
 import type { VerificationMethod } from '../../methods/types.ts';
 import { type CounterRule, isLocked, RESET_ATTEMPT_RULE, RESET_METHOD_RULE } from '../../policy/counters.ts';
 import { countedCredentials } from '../../policy/preregistered.ts';
@@ -18,13 +17,25 @@ import {
   signInKey,
 } from '../../security/counters.ts';
 import { constantTimeEqual } from '../../security/secrets.ts';
-import { type Activity, type AuditEvent, recordAudit, recordAuditMany } from '../../store/audit.ts';
-import { createChallenge, findLiveChallenge, updateChallengeData } from '../../store/challenges.ts';
+import { type Activity, recordAudit } from '../../store/audit.ts';
 import { clearUserCounters, readCounter } from '../../store/counters.ts';
 import { type Credential, listCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
+import {
+  changeResetSession,
+  createResetSession,
+  findResetSession,
+  type ResetSession,
+} from '../../store/reset-sessions.ts';
 import { findUserById, findUserByLogin, normalizeLogin, type User } from '../../store/users.ts';
-import { RESET_SESSION_MS, type ResetState } from './machine.ts';
+import {
+  RESET_SESSION_MS,
+  type ResetEvent,
+  type ResetFacts,
+  type ResetState,
+  type ResetTransition,
+  step,
+} from './machine.ts';
 
 export { RESET_SESSION_MS, type ResetState } from './machine.ts';
 
@@ -36,7 +47,6 @@ export const METHOD_RULE: CounterRule = RESET_METHOD_RULE;
 export type Eligibility = 'eligible' | 'external' | 'notEnabled' | 'unverified' | 'blocked';
 
 export const flowOf = (id: string) => `reset:${id}`;
-const STATE = 'reset.state';
 
 export function attemptKey(login: string) {
   return `reset.account:${normalizeLogin(login)}`;
@@ -52,28 +62,34 @@ export async function startSession(
   interaction: string | undefined,
 ): Promise<{ id: string; secret: string }> {
   const secret = crypto.randomBytes(24).toString('base64url');
-  const now = deps.clock.now();
-  const state: ResetState = {
-    bind: deps.box.hmac('reset-bind', secret),
-    login: login.slice(0, 256),
-    userId,
-    gates: [],
-    methods: [],
-    interaction,
-    startedAt: now.getTime(),
-  };
-  const c = await createChallenge(
+  const s = await createResetSession(
     deps.db,
-    { flow: 'reset', userId, kind: STATE, data: state as unknown as Record<string, unknown> },
-    now,
+    {
+      bind: deps.box.hmac('reset-bind', secret),
+      login: login.slice(0, 256),
+      userId,
+      interaction: interaction ?? null,
+    },
+    deps.clock.now(),
     RESET_SESSION_MS,
   );
-  // The state row's own id names the session; its flow is `reset` until we know the id.
-  await deps
-    .db('challenges')
-    .where({ id: c.id })
-    .update({ flow: flowOf(c.id) });
-  return { id: c.id, secret };
+  return { id: s.id, secret };
+}
+
+/** The machine's view of a stored session. */
+function stateOf(s: ResetSession): ResetState {
+  return {
+    bind: s.bind,
+    login: s.login,
+    userId: s.userId,
+    gates: s.gates,
+    methods: s.methods,
+    startedAt: s.startedAt.getTime(),
+    ...(s.interaction ? { interaction: s.interaction } : {}),
+    ...(s.stage === 'finished' ? { finished: true } : {}),
+    ...(s.prechecked.length ? { prechecked: s.prechecked } : {}),
+    ...(s.activeMethod ? { activeMethod: s.activeMethod } : {}),
+  };
 }
 
 /** Loads a live session that belongs to this browser; anything else is "start again". */
@@ -87,17 +103,31 @@ export async function loadSession(
   const id = cookie.slice(0, dot);
   const secret = cookie.slice(dot + 1);
   if (!/^[0-9a-f-]{36}$/.test(id) || !secret) return undefined;
-  const c = await findLiveChallenge(deps.db, flowOf(id), STATE, deps.clock.now());
-  if (!c) return undefined;
-  const state = c.data as unknown as ResetState;
+  const s = await findResetSession(deps.db, id, deps.clock.now());
+  if (!s) return undefined;
   const expected = deps.box.hmac('reset-bind', secret);
-  if (state.finished || !constantTimeEqual(expected, state.bind)) return undefined;
-  return { id, state };
+  if (s.stage === 'finished' || !constantTimeEqual(expected, s.bind)) return undefined;
+  return { id, state: stateOf(s) };
 }
 
-export async function saveSession(deps: AppDeps, id: string, state: ResetState): Promise<void> {
-  const c = await findLiveChallenge(deps.db, flowOf(id), STATE, deps.clock.now());
-  if (c) await updateChallengeData(deps.db, c.id, state as unknown as Record<string, unknown>);
+/**
+ * Applies one event to the session as stored now, under its row lock: parallel requests of one
+ * session each see the state the previous one left (a gate passed in parallel counts once, a
+ * finished session finishes once). undefined when the session expired meanwhile.
+ */
+export async function transition(
+  deps: AppDeps,
+  id: string,
+  facts: ResetFacts,
+  event: ResetEvent,
+): Promise<ResetTransition | undefined> {
+  return changeResetSession<ResetTransition>(deps.db, id, deps.clock.now(), (s) => {
+    const t = step(stateOf(s), facts, event);
+    if (!t.ok) return { result: t };
+    const stage = t.stage === 'expired' ? s.stage : t.stage;
+    const { gates, methods, prechecked = [], activeMethod = null } = t.state;
+    return { result: t, change: { stage, gates, methods, prechecked, activeMethod } };
+  });
 }
 
 async function subjectOf(deps: AppDeps, user: User) {
@@ -114,7 +144,7 @@ export function resetOptions(
   return deps.methods
     .usable(countedCredentials(policy, creds), 'reset')
     .filter((o) => policy.resetMethods.includes(o.method.kind))
-    .filter((o) => !(o.method.kind === 'questions' && isAdmin(user)));
+    .filter((o) => !(o.method.notForAdmins && isAdmin(user)));
 }
 
 /** SSPR.md §3 step 1, in its order; the fold option makes every refusal the same page. */
@@ -215,11 +245,15 @@ export async function completeReset(
     methods: state.methods,
     ...(first ? { firstPassword: true } : {}),
   });
-  if (
-    state.methods.includes('email') &&
-    (await markVerifiedByReset(deps.db, user, await listCredentials(deps.db, user.id), deps.clock.now()))
-  ) {
-    await audit(deps, user.id, 'user.email_verify', 'succeeded', meta, 'reset');
+  // What the methods that passed the gates change besides the password (the email method: a proven
+  // profile address is marked verified), each recorded with the reason "reset".
+  const hooked = [...new Set(state.methods)]
+    .flatMap((k) => deps.methods.get(k) ?? [])
+    .filter((m) => m.afterReset);
+  const creds = hooked.length ? await listCredentials(deps.db, user.id) : [];
+  for (const m of hooked) {
+    const activity = await m.afterReset?.(deps.db, user, creds, deps.clock.now());
+    if (activity) await audit(deps, user.id, activity, 'succeeded', meta, 'reset');
   }
   await audit(deps, user.id, 'reset.attempt', 'succeeded', meta, null, { methods: state.methods });
   if (policy.notifyUserOnReset) await deps.notices.passwordReset(user, meta, first);
@@ -246,57 +280,4 @@ export async function userOf(deps: AppDeps, state: ResetState): Promise<User | u
   if (!state.userId) return undefined;
   const u = await findUserById(deps.db, state.userId);
   return u && u.status === 'active' ? u : undefined;
-}
-
-/**
- * Reset sessions that expired before the end are recorded as abandoned (SSPR.md §5), once: the
- * rows are taken with SKIP LOCKED and deleted, so instances never count one twice.
- */
-export async function recordAbandoned(db: AppDeps['db'], now: Date, maxBatches = 1): Promise<number> {
-  let total = 0;
-  for (let i = 0; i < maxBatches; i++) {
-    const { rows, abandoned } = await recordAbandonedBatch(db, now);
-    total += abandoned;
-    if (rows < ABANDONED_BATCH) break;
-  }
-  return total;
-}
-
-const ABANDONED_BATCH = 200;
-
-/** One batch in one short transaction: the audit events go in with a single insert. */
-async function recordAbandonedBatch(
-  db: AppDeps['db'],
-  now: Date,
-): Promise<{ rows: number; abandoned: number }> {
-  return db.transaction(async (trx) => {
-    const rows = await trx('challenges')
-      .where({ kind: STATE })
-      .andWhere('expires_at', '<', now)
-      .limit(ABANDONED_BATCH)
-      .forUpdate()
-      .skipLocked();
-    const events: AuditEvent[] = [];
-    for (const r of rows) {
-      const state = (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as ResetState;
-      if (!state.finished && state.userId)
-        events.push({
-          at: now,
-          actorId: state.userId,
-          subjectId: state.userId,
-          activity: 'reset.attempt',
-          result: 'abandoned',
-          details: { gates: state.gates.length, methods: state.methods },
-        });
-    }
-    await recordAuditMany(trx, events);
-    if (rows.length)
-      await trx('challenges')
-        .whereIn(
-          'id',
-          rows.map((r: { id: string }) => r.id),
-        )
-        .delete();
-    return { rows: rows.length, abandoned: events.length };
-  });
 }

@@ -248,9 +248,7 @@ export function portalRoutes(deps: AppDeps, rp: InternalClient): Router {
     );
     if (!cred) throw new AppError('security_info.not_found', 404, 'securityInfo.notFound');
     await removeMethod(deps, user, cred.id, ctx.state.meta);
-    ctx.redirect(
-      `/my/security-info/add/${cred.kind === 'phone' ? (cred.data.type === 'mobile' ? 'sms' : 'voice') : cred.kind}`,
-    );
+    ctx.redirect(`/my/security-info/add/${deps.methods.enrollerOf(cred)?.kind ?? cred.kind}`);
   });
 
   router.post('/security-info/:id/default', posted, requireUser, requireRecent, async (ctx) => {

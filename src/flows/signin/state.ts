@@ -18,9 +18,7 @@ export async function loadSignInState(db: Db, uid: string, now: Date): Promise<S
 
 export async function saveSignInState(db: Db, uid: string, state: SignInState, now: Date): Promise<void> {
   await db.transaction(async (trx) => {
-    await trx('challenges')
-      .where({ flow: signInFlow(uid), kind: KIND })
-      .delete();
+    await deleteFlowChallenges(trx, signInFlow(uid), KIND);
     await createChallenge(
       trx,
       {

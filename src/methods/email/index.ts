@@ -1,33 +1,13 @@
 import { domainToASCII } from 'node:url';
 import { renderEmail } from '../../delivery/templates.ts';
-import { DeliveryError } from '../../delivery/types.ts';
-import {
-  type CheckResult,
-  CODE_TTL_MS,
-  checkCode,
-  isExhausted,
-  issueCode,
-  liveCode,
-  withdrawLive,
-} from '../../security/codes.ts';
-import {
-  allowCodeSend,
-  allowEmailSend,
-  codeSendWaitMs,
-  type LimitResult,
-} from '../../security/rate-limits.ts';
-import { type Credential, countCredentialsByKind, touchCredential } from '../../store/credentials.ts';
+import { CODE_TTL_MS, isExhausted, liveCode } from '../../security/codes.ts';
+import { allowEmailSend, codeSendWaitMs } from '../../security/rate-limits.ts';
+import { type Credential, countCredentialsByKind } from '../../store/credentials.ts';
 import type { User } from '../../store/users.ts';
 import { type Fail, fail, stepTo } from '../results.ts';
-import type {
-  EnrollFinish,
-  FlowId,
-  MethodContext,
-  MethodInput,
-  MethodView,
-  VerificationMethod,
-  VerifyResult,
-} from '../types.ts';
+import * as codeMethod from '../shared/code-method.ts';
+import type { FlowId, MethodContext, MethodView, VerificationMethod } from '../types.ts';
+import { markVerifiedByReset } from './profile.ts';
 
 /*
  * Email: a code to an alternate address, for password reset only (SSPR.md §1). The address must not
@@ -103,30 +83,21 @@ function addressOf(c: Credential): string | undefined {
   return typeof c.data.address === 'string' ? c.data.address : undefined;
 }
 
-function limitError(r: Exclude<LimitResult, { ok: true }>): Fail {
-  const minutes = Math.max(1, Math.ceil(r.retryAfterMs / 60_000));
-  if (r.reason === 'ip') return fail('emailMethod.limitIp', { minutes });
-  if (r.reason === 'account') return fail('emailMethod.limitAccount', { minutes });
-  return fail('emailMethod.limitAddress', { minutes });
-}
-
-/** An answer that was no guess at all (a blank or malformed field, a stale form, a send): flows do not count it. */
-const notAttempt = (f: Fail): VerifyResult => ({ ...f, counted: false });
-/** A new code was sent on request: not an attempt, and not a failure either. */
-const codeSentStep = (f: Fail): VerifyResult => ({ ...f, counted: false, step: true });
-
-export function codeError(r: Exclude<CheckResult, { ok: true }>): VerifyResult {
-  switch (r.error) {
-    case 'format':
-      return notAttempt(fail('emailMethod.codeFormat'));
-    case 'expired':
-      return notAttempt(fail('emailMethod.codeExpired'));
-    case 'exhausted':
-      return { ok: false, error: 'emailMethod.tooMany', exhausted: true };
-    default:
-      return fail('emailMethod.codeInvalid', { remaining: r.remaining ?? 0 });
-  }
-}
+/** The email method's messages (also those of the profile email's verification, email/profile.ts). */
+export const EMAIL_CODES: codeMethod.CodeMessages = {
+  format: 'emailMethod.codeFormat',
+  expired: 'emailMethod.codeExpired',
+  tooMany: 'emailMethod.tooMany',
+  invalid: 'emailMethod.codeInvalid',
+  limitIp: 'emailMethod.limitIp',
+  limitAccount: 'emailMethod.limitAccount',
+  limitTarget: 'emailMethod.limitAddress',
+  sendFailed: 'emailMethod.sendFailed',
+  sent: 'emailMethod.codeSent',
+  resent: 'emailMethod.codeResent',
+  enrollExpired: 'emailMethod.enrollExpired',
+  tooManyEnroll: 'emailMethod.tooManyEnroll',
+};
 
 /** Checks the limits, makes a code and emails it in the request's language; nothing leaves when a limit refuses. */
 export async function sendCode(
@@ -140,31 +111,25 @@ export async function sendCode(
     purpose: 'enroll' | 'reset' | 'verify';
   },
 ): Promise<{ ok: true } | Fail> {
-  const scope = { flow: o.flow, userId: o.userId, kind: o.kind };
-  if (await isExhausted(cx, scope)) return fail('emailMethod.tooMany');
-  const limits = await allowEmailSend(cx, { userId: o.userId, address: o.address });
-  if (!limits.ok) return limitError(limits);
-  const issued = await issueCode(cx, { ...scope, data: o.data });
-  if (!issued.ok) return fail('emailMethod.tooMany');
   const locale = cx.request.locale;
-  const email = renderEmail(cx.emails, locale, 'code', {
-    subjectKey: 'emailMethod.mail.subject',
-    org: cx.organizationName,
-    // The code email carries the brand like every notice (logo and accent colour from the policy).
-    logoUrl: cx.policy.logoUrl,
-    accentColor: cx.policy.accentColor,
-    leadKey:
-      o.purpose === 'enroll'
-        ? 'emailMethod.mail.leadEnroll'
-        : o.purpose === 'verify'
-          ? 'emailMethod.mail.leadVerify'
-          : 'emailMethod.mail.leadReset',
-    code: issued.code,
-    minutes: CODE_TTL_MS / 60_000,
-  });
-  try {
-    await cx.delivery.send({
-      channel: 'email',
+  const message = (code: string) => {
+    const email = renderEmail(cx.emails, locale, 'code', {
+      subjectKey: 'emailMethod.mail.subject',
+      org: cx.organizationName,
+      // The code email carries the brand like every notice (logo and accent colour from the policy).
+      logoUrl: cx.policy.logoUrl,
+      accentColor: cx.policy.accentColor,
+      leadKey:
+        o.purpose === 'enroll'
+          ? 'emailMethod.mail.leadEnroll'
+          : o.purpose === 'verify'
+            ? 'emailMethod.mail.leadVerify'
+            : 'emailMethod.mail.leadReset',
+      code,
+      minutes: CODE_TTL_MS / 60_000,
+    });
+    return {
+      channel: 'email' as const,
       to: o.address,
       locale,
       subject: email.subject,
@@ -176,90 +141,84 @@ export async function sendCode(
           : o.purpose === 'verify'
             ? 'email.verify_code'
             : 'email.code',
-    });
-  } catch (err) {
-    if (!(err instanceof DeliveryError)) throw err;
-    await withdrawLive(cx, scope);
-    return fail('emailMethod.sendFailed');
-  }
-  return { ok: true };
+    };
+  };
+  return codeMethod.deliverCode(
+    cx,
+    { flow: o.flow, userId: o.userId, kind: o.kind },
+    {
+      messages: EMAIL_CODES,
+      allow: () => allowEmailSend(cx, { userId: o.userId, address: o.address }),
+      data: o.data,
+      message,
+    },
+  );
 }
 
 // ---- enrolment ------------------------------------------------------------------------------------
 
-async function enrollBegin(cx: MethodContext, user: User, flow: FlowId): Promise<MethodView> {
-  const scope = { flow, userId: user.id, kind: ENROLL_KIND };
-  const live = await liveCode(cx, scope);
-  if (live && typeof live.data.address === 'string') {
-    return { partial: 'email/enroll', data: { step: 'code', sentTo: maskAddress(live.data.address) } };
-  }
-  const exhausted = await isExhausted(cx, scope);
-  return {
-    partial: 'email/enroll',
-    data: { step: 'address', problem: exhausted ? 'emailMethod.tooMany' : undefined },
-  };
-}
-
-async function enrollFinish(
-  cx: MethodContext,
-  user: User,
-  flow: FlowId,
-  input: MethodInput,
-): Promise<EnrollFinish> {
-  const scope = { flow, userId: user.id, kind: ENROLL_KIND };
-  if (input.restart) {
-    await withdrawLive(cx, scope);
-    return fail('emailMethod.enterAddress');
-  }
-  const live = await liveCode(cx, scope);
-  if (input.resend) {
-    if (!live || typeof live.data.address !== 'string') return fail('emailMethod.enrollExpired');
-    const sent = await sendCode(cx, {
-      ...scope,
-      address: live.data.address,
-      data: live.data,
-      purpose: 'enroll',
-    });
-    return sent.ok ? stepTo('emailMethod.codeResent', { address: maskAddress(live.data.address) }) : sent;
-  }
-  if (input.address === undefined && input.code !== undefined) {
-    if (!live) return fail('emailMethod.enrollExpired');
-    const r = await checkCode(cx, scope, input.code);
-    if (!r.ok) {
-      if (r.error === 'exhausted') return fail('emailMethod.tooManyEnroll');
-      const { error, params } = codeError(r) as Fail;
-      return fail(error, params);
+const enroll: VerificationMethod['enroll'] = {
+  async begin(cx, user, flow) {
+    const scope = { flow, userId: user.id, kind: ENROLL_KIND };
+    const live = await liveCode(cx, scope);
+    if (live && typeof live.data.address === 'string') {
+      return { partial: 'email/enroll', data: { step: 'code', sentTo: maskAddress(live.data.address) } };
     }
+    const exhausted = await isExhausted(cx, scope);
+    return {
+      partial: 'email/enroll',
+      data: { step: 'address', problem: exhausted ? 'emailMethod.tooMany' : undefined },
+    };
+  },
+
+  async finish(cx, user, flow, input) {
+    const scope = { flow, userId: user.id, kind: ENROLL_KIND };
+    if (input.restart) return codeMethod.restartEnroll(cx, scope, 'emailMethod.enterAddress');
+    const live = await liveCode(cx, scope);
+    if (input.resend) {
+      if (!live || typeof live.data.address !== 'string') return fail('emailMethod.enrollExpired');
+      const sent = await sendCode(cx, {
+        ...scope,
+        address: live.data.address,
+        data: live.data,
+        purpose: 'enroll',
+      });
+      return sent.ok ? stepTo('emailMethod.codeResent', { address: maskAddress(live.data.address) }) : sent;
+    }
+    if (input.address === undefined && input.code !== undefined) {
+      const r = await codeMethod.checkEnrollCode(cx, scope, live, input.code, EMAIL_CODES);
+      if (!r.ok) return r;
+      if ((await countCredentialsByKind(cx.db, user.id, KIND)) >= MAX_PER_USER)
+        return fail('emailMethod.limitReached');
+      return { ok: true, credential: { kind: KIND, label: '', data: { address: String(r.data.address) } } };
+    }
+
+    const n = normalizeAddress(input.address);
+    if (!n.ok) {
+      return fail(
+        n.error === 'tooLong'
+          ? 'emailMethod.tooLong'
+          : n.error === 'missing'
+            ? 'emailMethod.addressMissing'
+            : 'emailMethod.addressInvalid',
+        {
+          max: MAX_LENGTH,
+        },
+      );
+    }
+    if (same(user.login, n.address)) return fail('emailMethod.isSignInAddress');
+    if (same(user.email, n.address)) return fail('emailMethod.isProfileAddress');
     if ((await countCredentialsByKind(cx.db, user.id, KIND)) >= MAX_PER_USER)
       return fail('emailMethod.limitReached');
-    return { ok: true, credential: { kind: KIND, label: '', data: { address: String(r.data.address) } } };
-  }
-
-  const n = normalizeAddress(input.address);
-  if (!n.ok) {
-    return fail(
-      n.error === 'tooLong'
-        ? 'emailMethod.tooLong'
-        : n.error === 'missing'
-          ? 'emailMethod.addressMissing'
-          : 'emailMethod.addressInvalid',
-      {
-        max: MAX_LENGTH,
-      },
-    );
-  }
-  if (same(user.login, n.address)) return fail('emailMethod.isSignInAddress');
-  if (same(user.email, n.address)) return fail('emailMethod.isProfileAddress');
-  if ((await countCredentialsByKind(cx.db, user.id, KIND)) >= MAX_PER_USER)
-    return fail('emailMethod.limitReached');
-  const sent = await sendCode(cx, {
-    ...scope,
-    address: n.address,
-    data: { address: n.address },
-    purpose: 'enroll',
-  });
-  return sent.ok ? stepTo('emailMethod.codeSent', { address: maskAddress(n.address) }) : sent;
-}
+    const sent = await sendCode(cx, {
+      ...scope,
+      address: n.address,
+      data: { address: n.address },
+      purpose: 'enroll',
+    });
+    return sent.ok ? stepTo('emailMethod.codeSent', { address: maskAddress(n.address) }) : sent;
+  },
+};
 
 // ---- verification ---------------------------------------------------------------------------------
 
@@ -282,11 +241,8 @@ function verifyView(sentTo?: Credential, problem?: Fail, waitMs = 0): MethodView
 }
 
 async function sendTo(cx: MethodContext, user: User, flow: FlowId, target: Credential) {
-  // Used up says so first; then "send again" waits RESEND_WAIT_MS after the last code of this flow,
-  // before any other limit is counted.
-  if (await isExhausted(cx, { flow, kind: CODE_KIND })) return fail('emailMethod.tooMany');
-  const wait = await allowCodeSend(cx, flow, CODE_KIND);
-  if (!wait.ok) return fail('code.resendWait', { seconds: Math.max(1, Math.ceil(wait.retryAfterMs / 1000)) });
+  const refusal = await codeMethod.sendRefusal(cx, flow, CODE_KIND, EMAIL_CODES);
+  if (refusal) return refusal;
   return sendCode(cx, {
     flow,
     userId: user.id,
@@ -303,10 +259,12 @@ export const emailMethod: VerificationMethod = {
   usableFor: { signIn: false, reset: true },
   maxPerUser: MAX_PER_USER,
 
-  enroll: {
-    begin: (cx, user, flow) => enrollBegin(cx, user, flow),
-    finish: (cx, user, flow, input) => enrollFinish(cx, user, flow, input),
+  /** A reset passed by a code to the alternate address proves the profile address when it is the same mailbox. */
+  async afterReset(db, user, credentials, now) {
+    return (await markVerifiedByReset(db, user, credentials, now)) ? 'user.email_verify' : undefined;
   },
+
+  enroll,
 
   /** The code form when a code sent in this flow is waiting; else "Send code" (nothing is sent on load). */
   async challenge(cx, user, credentials, flow) {
@@ -314,29 +272,24 @@ export const emailMethod: VerificationMethod = {
     if (!list.length) return verifyView(undefined, fail('emailMethod.noAddress'));
     const scope = { flow, userId: user.id, kind: CODE_KIND };
     if (await isExhausted(cx, scope)) return verifyView(undefined, fail('emailMethod.tooMany'));
-    const live = await liveCode(cx, scope);
-    const waiting = live ? list.find((c) => c.id === live.data.credentialId) : undefined;
-    return verifyView(waiting, undefined, await codeSendWaitMs(cx, flow, CODE_KIND));
+    return verifyView(
+      await codeMethod.waitingFor(cx, scope, list),
+      undefined,
+      await codeSendWaitMs(cx, flow, CODE_KIND),
+    );
   },
 
   async verify(cx, user, credentials, flow, input) {
     const list = mine(user, credentials);
     const scope = { flow, userId: user.id, kind: CODE_KIND };
     if (input.resend !== undefined) {
-      if (!list.length) return notAttempt(fail('emailMethod.noAddress'));
-      const first = !(await liveCode(cx, scope));
-      const sent = await sendTo(cx, user, flow, list[0]);
-      if (!sent.ok)
-        return sent.error === 'emailMethod.tooMany' ? { ...sent, exhausted: true } : notAttempt(sent);
+      if (!list.length) return codeMethod.notAttempt(fail('emailMethod.noAddress'));
       const address = maskAddress(addressOf(list[0]));
-      return codeSentStep(fail(first ? 'emailMethod.codeSent' : 'emailMethod.codeResent', { address }));
+      return codeMethod.sendOnRequest(cx, scope, EMAIL_CODES, () => sendTo(cx, user, flow, list[0]), {
+        address,
+      });
     }
-    const r = await checkCode(cx, scope, input.code);
-    if (!r.ok) return codeError(r);
-    const cred = list.find((c) => c.id === r.data.credentialId);
-    if (!cred) return notAttempt(fail('emailMethod.codeExpired'));
-    await touchCredential(cx.db, cred.id, cx.clock.now());
-    return { ok: true, credentialId: cred.id, amr: [...AMR] };
+    return codeMethod.verifySentCode(cx, scope, input.code, list, EMAIL_CODES, AMR);
   },
 
   describe: (credential) => maskAddress(addressOf(credential)),

@@ -2,8 +2,9 @@ import { checkCode, isExhausted, liveCode } from '../../security/codes.ts';
 import type { Credential } from '../../store/credentials.ts';
 import { markEmailVerified, type User } from '../../store/users.ts';
 import { type Fail, fail } from '../results.ts';
+import { asFail, codeError } from '../shared/code-method.ts';
 import type { FlowId, MethodContext } from '../types.ts';
-import { codeError, maskAddress, normalizeAddress, sendCode } from './index.ts';
+import { EMAIL_CODES, maskAddress, normalizeAddress, sendCode } from './index.ts';
 
 /*
  * Verifying the profile email (the `email` claim): a one-time code sent to that address and typed
@@ -67,10 +68,7 @@ export async function confirmProfileCode(
 ): Promise<{ ok: true } | Fail> {
   if (!user.email) return fail('emailVerify.noEmail');
   const r = await checkCode(cx, scopeOf(user, flow), code);
-  if (!r.ok) {
-    const e = codeError(r) as Fail;
-    return fail(e.error, e.params);
-  }
+  if (!r.ok) return asFail(codeError(r, EMAIL_CODES));
   if (r.data.address !== user.email) return fail('emailVerify.changed');
   if (!(await markEmailVerified(cx.db, user.id, user.email, cx.clock.now())))
     return fail('emailVerify.changed');

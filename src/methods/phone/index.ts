@@ -1,27 +1,14 @@
 import type { Message } from '../../delivery/types.ts';
-import { DeliveryError } from '../../delivery/types.ts';
 import type { MessageKey } from '../../i18n/index.ts';
 import { translator } from '../../i18n/index.ts';
-import {
-  type CheckResult,
-  checkCode,
-  isExhausted,
-  issueCode,
-  liveCode,
-  recordWrongEntry,
-  withdrawLive,
-} from '../../security/codes.ts';
-import {
-  allowCodeSend,
-  allowPhoneSend,
-  codeSendWaitMs,
-  type LimitResult,
-} from '../../security/rate-limits.ts';
+import { isExhausted, liveCode, recordWrongEntry, withdrawLive } from '../../security/codes.ts';
+import { allowPhoneSend, codeSendWaitMs } from '../../security/rate-limits.ts';
 import { constantTimeEqual } from '../../security/secrets.ts';
 import { createChallenge, findLiveChallenge } from '../../store/challenges.ts';
-import { type Credential, listCredentials, touchCredential } from '../../store/credentials.ts';
+import { type Credential, listCredentials } from '../../store/credentials.ts';
 import type { User } from '../../store/users.ts';
 import { type Fail, fail, stepTo } from '../results.ts';
+import * as codeMethod from '../shared/code-method.ts';
 import type {
   EnrollFinish,
   FlowId,
@@ -91,41 +78,29 @@ const PARSE_ERRORS: Record<ParseError, MessageKey> = {
   notAccepted: 'phone.numberNotAccepted',
 };
 
-function limitError(r: Exclude<LimitResult, { ok: true }>): Fail {
-  const minutes = Math.max(1, Math.ceil(r.retryAfterMs / 60_000));
-  switch (r.reason) {
-    case 'budget':
-      return fail('phone.paused');
-    case 'ip':
-      return fail('phone.limitIp', { minutes });
-    case 'account':
-      return fail('phone.limitAccount', { minutes });
-    default:
-      return fail('phone.limitNumber', { minutes });
-  }
-}
-
-const deliveryError = (via: Via): Fail => fail(via === 'sms' ? 'phone.smsFailed' : 'phone.callFailed');
-
-/** An answer that was no guess at all (a blank or malformed field, a stale form, a send): flows do not count it. */
-const notAttempt = (f: Fail): VerifyResult => ({ ...f, counted: false });
-/** A new code was sent on request: not an attempt, and not a failure either. */
-const codeSentStep = (f: Fail): VerifyResult => ({ ...f, counted: false, step: true });
-
-const codeErrors = (via: Via, r: Exclude<CheckResult, { ok: true }>): VerifyResult => {
-  switch (r.error) {
-    case 'format':
-      return notAttempt(fail('phone.codeFormat'));
-    case 'expired':
-      return notAttempt(fail('phone.codeExpired'));
-    case 'exhausted':
-      return { ok: false, error: 'phone.tooMany', exhausted: true };
-    default:
-      return fail(via === 'sms' ? 'phone.codeInvalidSms' : 'phone.codeInvalidVoice', {
-        remaining: r.remaining ?? 0,
-      });
-  }
+/** The messages of texts and calls: alike but for a wrong code and a failed send. */
+const CODES: Record<Via, codeMethod.CodeMessages> = {
+  sms: phoneCodes('phone.codeInvalidSms', 'phone.smsFailed'),
+  voice: phoneCodes('phone.codeInvalidVoice', 'phone.callFailed'),
 };
+
+function phoneCodes(invalid: MessageKey, sendFailed: MessageKey): codeMethod.CodeMessages {
+  return {
+    format: 'phone.codeFormat',
+    expired: 'phone.codeExpired',
+    tooMany: 'phone.tooMany',
+    invalid,
+    limitIp: 'phone.limitIp',
+    limitAccount: 'phone.limitAccount',
+    limitTarget: 'phone.limitNumber',
+    paused: 'phone.paused',
+    sendFailed,
+    sent: 'phone.codeSent',
+    resent: 'phone.codeResent',
+    enrollExpired: 'phone.enrollExpired',
+    tooManyEnroll: 'phone.tooManyEnroll',
+  };
+}
 
 // ---- sending --------------------------------------------------------------------------------------
 
@@ -166,25 +141,20 @@ async function sendCode(
     purpose: string;
   },
 ): Promise<{ ok: true } | Fail> {
-  const scope = { flow: o.flow, userId: o.userId, kind: o.kind };
   // The policy's destinations hold at every send, not only at enrolment: a country removed since the
   // number was registered receives nothing (and nothing is counted).
   if (!allowedCountries(cx.policy, cx.config).includes(countryOf(o.e164) ?? ''))
     return fail('phone.countryNotAllowed');
-  if (await isExhausted(cx, scope)) return fail('phone.tooMany');
-  const limits = await allowPhoneSend(cx, { userId: o.userId, e164: o.e164 });
-  if (!limits.ok) return limitError(limits);
-  const issued = await issueCode(cx, { ...scope, data: { ...o.data, via: o.via } });
-  if (!issued.ok) return fail('phone.tooMany');
-  try {
-    await cx.delivery.send(codeMessage(cx, o.via, o.e164, issued.code, o.purpose));
-  } catch (err) {
-    if (!(err instanceof DeliveryError)) throw err;
-    // The code never arrived: it must not be waiting to be guessed.
-    await withdrawLive(cx, scope);
-    return deliveryError(o.via);
-  }
-  return { ok: true };
+  return codeMethod.deliverCode(
+    cx,
+    { flow: o.flow, userId: o.userId, kind: o.kind },
+    {
+      messages: CODES[o.via],
+      allow: () => allowPhoneSend(cx, { userId: o.userId, e164: o.e164 }),
+      data: { ...o.data, via: o.via },
+      message: (code) => codeMessage(cx, o.via, o.e164, code, o.purpose),
+    },
+  );
 }
 
 // ---- enrolment ------------------------------------------------------------------------------------
@@ -245,10 +215,7 @@ async function enrollFinish(
   const scope = { flow, userId: user.id, kind: ENROLL_KIND };
   const viaOf = (v: unknown, fallback: Via): Via => (v === 'sms' || v === 'voice' ? v : fallback);
 
-  if (input.restart) {
-    await withdrawLive(cx, scope);
-    return fail('phone.enterNumber');
-  }
+  if (input.restart) return codeMethod.restartEnroll(cx, scope, 'phone.enterNumber');
 
   const live = await liveCode(cx, scope);
   if (input.resend) {
@@ -269,13 +236,9 @@ async function enrollFinish(
 
   // Step 2: the code that was sent.
   if (input.number === undefined && input.code !== undefined) {
-    if (!live) return fail('phone.enrollExpired');
-    const r = await checkCode(cx, scope, input.code);
-    if (!r.ok) {
-      if (r.error === 'exhausted') return fail('phone.tooManyEnroll');
-      const { ok: _ok, error, params } = codeErrors(live.data.via === 'voice' ? 'voice' : 'sms', r) as Fail;
-      return fail(error, params);
-    }
+    const sentVia: Via = live?.data.via === 'voice' ? 'voice' : 'sms';
+    const r = await codeMethod.checkEnrollCode(cx, scope, live, input.code, CODES[sentVia]);
+    if (!r.ok) return r;
     const e164 = String(r.data.e164);
     const phones = await listPhones(cx, user);
     const type: PhoneType = r.data.type === 'mobile' ? 'mobile' : 'alternate';
@@ -352,10 +315,6 @@ function verifyView(
   };
 }
 
-/** The refusal of a "send again" pressed before the wait is over. */
-export const waitFail = (retryAfterMs: number): Fail =>
-  fail('code.resendWait', { seconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
-
 function confirmView(cx: MethodContext, via: Via, phones: Credential[], problem?: Fail): MethodView {
   return {
     partial: 'phone/confirm',
@@ -388,16 +347,10 @@ async function challengeFor(
   if (await isExhausted(cx, scope)) return verifyView(via, phones, undefined, fail('phone.tooMany'));
   // Reset: the whole number must be typed and match before any code is sent (SSPR.md §3).
   if (isReset(flow) && !(await numberConfirmed(cx, user, flow, via))) return confirmView(cx, via, phones);
-  const live = await liveCode(cx, scope);
+  const waiting = await codeMethod.waitingFor(cx, scope, phones);
   const waitMs = await codeSendWaitMs(cx, flow, codeKind(via));
   // Nothing is sent on load (a reload or Back would use up the sending limits): the user asks.
-  return verifyView(
-    via,
-    phones,
-    live ? phones.find((c) => c.id === live.data.credentialId) : undefined,
-    undefined,
-    waitMs,
-  );
+  return verifyView(via, phones, waiting, undefined, waitMs);
 }
 
 async function sendTo(
@@ -408,11 +361,8 @@ async function sendTo(
   target: Credential,
 ): Promise<{ ok: true } | Fail> {
   const d = phoneData(target)!;
-  // Used up says so first; then "send again" waits RESEND_WAIT_MS after the last code of this flow,
-  // before any other limit is counted.
-  if (await isExhausted(cx, { flow, kind: codeKind(via) })) return fail('phone.tooMany');
-  const wait = await allowCodeSend(cx, flow, codeKind(via));
-  if (!wait.ok) return waitFail(wait.retryAfterMs);
+  const refusal = await codeMethod.sendRefusal(cx, flow, codeKind(via), CODES[via]);
+  if (refusal) return refusal;
   return sendCode(cx, {
     flow,
     userId,
@@ -518,41 +468,27 @@ async function verifyFor(
   // The number typed in a reset, when the host has no separate step for it.
   if (isReset(flow) && input.number !== undefined) {
     const r = await confirmNumberAndSend(cx, user, credentials, flow, input.number, input.country, via);
-    if (r.ok) return codeSentStep(fail('phone.codeSent', { number: r.sentTo }));
+    if (r.ok) return codeMethod.codeSentStep(fail('phone.codeSent', { number: r.sentTo }));
     if (r.error === 'phone.tooMany') return { ...fail(r.error), exhausted: true };
     // A number that does not match is a wrong entry; a limit or a failed send is not.
-    return r.error === 'phone.numberMismatch' ? fail(r.error) : notAttempt(fail(r.error, r.params));
+    return r.error === 'phone.numberMismatch'
+      ? fail(r.error)
+      : codeMethod.notAttempt(fail(r.error, r.params));
   }
   if (input.resend !== undefined) {
     if (isReset(flow) && !(await numberConfirmed(cx, user, flow, via)))
-      return notAttempt(fail('phone.numberMismatch'));
+      return codeMethod.notAttempt(fail('phone.numberMismatch'));
     const target =
       phones.find((c) => c.id === input.phone) ??
-      (await currentTarget(cx, scope, phones)) ??
+      (await codeMethod.waitingFor(cx, scope, phones)) ??
       pickPhone(phones);
-    if (!target) return notAttempt(fail('phone.noPhone'));
-    const first = !(await liveCode(cx, scope));
-    const sent = await sendTo(cx, via, user.id, flow, target);
-    if (!sent.ok) return sent.error === 'phone.tooMany' ? { ...sent, exhausted: true } : notAttempt(sent);
+    if (!target) return codeMethod.notAttempt(fail('phone.noPhone'));
     const number = maskPhone(phoneData(target)?.e164);
-    return codeSentStep(fail(first ? 'phone.codeSent' : 'phone.codeResent', { number }));
+    return codeMethod.sendOnRequest(cx, scope, CODES[via], () => sendTo(cx, via, user.id, flow, target), {
+      number,
+    });
   }
-
-  const r = await checkCode(cx, scope, input.code);
-  if (!r.ok) return codeErrors(via, r);
-  const cred = phones.find((c) => c.id === r.data.credentialId);
-  if (!cred) return notAttempt(fail('phone.codeExpired'));
-  await touchCredential(cx.db, cred.id, cx.clock.now());
-  return { ok: true, credentialId: cred.id, amr: [...AMR[via]] };
-}
-
-async function currentTarget(
-  cx: MethodContext,
-  scope: { flow: string; userId: string; kind: string },
-  phones: Credential[],
-) {
-  const live = await liveCode(cx, scope);
-  return live ? phones.find((c) => c.id === live.data.credentialId) : undefined;
+  return codeMethod.verifySentCode(cx, scope, input.code, phones, CODES[via], AMR[via]);
 }
 
 function makeMethod(via: Via): VerificationMethod {

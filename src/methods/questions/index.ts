@@ -147,6 +147,7 @@ export const questionsMethod: VerificationMethod = {
   kind: KIND,
   usableFor: { signIn: false, reset: true },
   maxPerUser: 1,
+  notForAdmins: true,
 
   accepts(credential) {
     return storedQuestions(credential) !== undefined;

@@ -27,14 +27,7 @@ import {
   updateCredentialData,
 } from '../../store/credentials.ts';
 import type { User } from '../../store/users.ts';
-import type {
-  FlowId,
-  MethodContext,
-  MethodInput,
-  MethodView,
-  VerificationMethod,
-  VerifyResult,
-} from '../types.ts';
+import type { FlowId, MethodContext, MethodInput, MethodView, VerificationMethod } from '../types.ts';
 
 const KIND = 'securityKey';
 const MAX_PER_USER = 10;
@@ -48,6 +41,18 @@ const NAME_MAX = 64;
 
 const CH_ENROLL = 'securityKey.enroll';
 const CH_VERIFY = 'securityKey.verify';
+/** Keeps the challenge of the options handed to the browser, for this flow and user, for TTL_MS. */
+function rememberChallenge(
+  cx: MethodContext,
+  flow: FlowId,
+  user: User,
+  kind: string,
+  options: { challenge: string },
+) {
+  const data = { challenge: options.challenge };
+  return createChallenge(cx.db, { flow, userId: user.id, kind, data }, cx.clock.now(), TTL_MS);
+}
+
 /** Failed assertions in one flow, reserved before each assertion is checked. */
 const keyCounter = (flow: string, user: User): CounterSpec => ({
   key: codeKey(flow, 'securityKey'),
@@ -337,12 +342,7 @@ export const securityKeyMethod: VerificationMethod = {
         authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
         supportedAlgorithmIDs: ALGORITHMS,
       });
-      await createChallenge(
-        cx.db,
-        { flow, userId: user.id, kind: CH_ENROLL, data: { challenge: options.challenge } },
-        cx.clock.now(),
-        TTL_MS,
-      );
+      await rememberChallenge(cx, flow, user, CH_ENROLL, options);
       return {
         partial: 'security-key/enroll',
         data: { optionsJson: embedJson(options), defaultName: defaultName(cx, user) },
@@ -402,19 +402,14 @@ export const securityKeyMethod: VerificationMethod = {
     });
     // Failures belong to the flow, not to one set of options (the counter `code:<flow>:securityKey`).
     const blocked = await counterBlocked(cx, keyCounter(flow, user));
-    await createChallenge(
-      cx.db,
-      { flow, userId: user.id, kind: CH_VERIFY, data: { challenge: options.challenge } },
-      cx.clock.now(),
-      TTL_MS,
-    );
+    await rememberChallenge(cx, flow, user, CH_VERIFY, options);
     return {
       partial: 'security-key/verify',
       data: { optionsJson: embedJson(options), exhausted: blocked },
     };
   },
 
-  async verify(cx, user, credentials, flow, input): Promise<VerifyResult> {
+  async verify(cx, user, credentials, flow, input) {
     const now = cx.clock.now();
     const exhausted: Failure = { ok: false, error: 'securityKey.exhausted', exhausted: true };
     const response = parseResponse<AuthenticationResponseJSON>(input.response);

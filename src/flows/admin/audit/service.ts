@@ -10,7 +10,7 @@ import {
   queryAudit,
 } from '../../../store/audit-query.ts';
 import { SWEEP_MAX_BATCHES } from '../../../store/sweep.ts';
-import { findUserById, findUserByLogin } from '../../../store/users.ts';
+import { findUserById, findUserByLogin, loginsByIds } from '../../../store/users.ts';
 import { type Actor, requirePermission } from '../permissions.ts';
 import { readPolicy } from '../policy/service.ts';
 import { type AdminDeps, audit, UUID } from '../shared.ts';
@@ -85,10 +85,7 @@ export interface AuditView {
 
 async function loginsOf(db: Tx, ids: Iterable<string | null | undefined>): Promise<Map<string, string>> {
   const uuids = [...new Set([...ids].filter((x): x is string => !!x && UUID.test(x)))];
-  const out = new Map<string, string>();
-  if (!uuids.length) return out;
-  for (const r of await db('users').whereIn('id', uuids).select('id', 'login')) out.set(r.id, r.login);
-  return out;
+  return loginsByIds(db, uuids);
 }
 
 async function views(db: Tx, rows: AuditRow[]): Promise<AuditView[]> {

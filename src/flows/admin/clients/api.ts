@@ -1,70 +1,28 @@
-import type { AdminApiDeps, ApiRoute } from '../api-route.ts';
+import { type ApiRoute, resourceApi } from '../api-route.ts';
 import * as svc from './service.ts';
 
+const r = resourceApi('clients', {
+  listClients: 'List applications (OpenID Connect clients); secrets are never returned',
+  createClient: 'Register an application; a confidential client gets a secret, returned once',
+  getClient: 'One application',
+  updateClient: 'Change redirect URIs, grant types, name, scopes or first-party status',
+  rotateClientSecret:
+    'Replace the secret (returned once); tokens already issued stay valid until they expire',
+  deleteClient: 'Delete an application',
+});
+const client = '/clients/{clientId}';
+
 /** The admin API's clients operations (listed by ../api.ts in this order, in one OpenAPI document). */
-export function clientsApi(d: AdminApiDeps): ApiRoute[] {
-  return [
-    {
-      method: 'get',
-      path: '/clients',
-      operationId: 'listClients',
-      summary: 'List applications (OpenID Connect clients); secrets are never returned',
-      tag: 'clients',
-      permission: 'clients.read',
-      response: { status: 200, schema: 'ClientList' },
-      handler: async ({ actor }) => ({ clients: await svc.listAllClients(d, actor) }),
-    },
-    {
-      method: 'post',
-      path: '/clients',
-      operationId: 'createClient',
-      summary: 'Register an application; a confidential client gets a secret, returned once',
-      tag: 'clients',
-      permission: 'clients.write',
-      body: svc.createClientSchema,
-      response: { status: 201, schema: 'ClientWithSecret' },
-      handler: ({ actor, body }) => svc.createClient(d, actor, body),
-    },
-    {
-      method: 'get',
-      path: '/clients/{clientId}',
-      operationId: 'getClient',
-      summary: 'One application',
-      tag: 'clients',
-      permission: 'clients.read',
-      response: { status: 200, schema: 'Client' },
-      handler: ({ actor, params }) => svc.getClient(d, actor, params.clientId),
-    },
-    {
-      method: 'patch',
-      path: '/clients/{clientId}',
-      operationId: 'updateClient',
-      summary: 'Change redirect URIs, grant types, name, scopes or first-party status',
-      tag: 'clients',
-      permission: 'clients.write',
-      body: svc.updateClientSchema,
-      response: { status: 200, schema: 'Client' },
-      handler: ({ actor, params, body }) => svc.updateClient(d, actor, params.clientId, body),
-    },
-    {
-      method: 'post',
-      path: '/clients/{clientId}/rotate-secret',
-      operationId: 'rotateClientSecret',
-      summary: 'Replace the secret (returned once); tokens already issued stay valid until they expire',
-      tag: 'clients',
-      permission: 'clients.write',
-      response: { status: 200, schema: 'ClientWithSecret' },
-      handler: ({ actor, params }) => svc.rotateClientSecret(d, actor, params.clientId),
-    },
-    {
-      method: 'delete',
-      path: '/clients/{clientId}',
-      operationId: 'deleteClient',
-      summary: 'Delete an application',
-      tag: 'clients',
-      permission: 'clients.write',
-      response: { status: 204, schema: 'empty' },
-      handler: ({ actor, params }) => svc.deleteClient(d, actor, params.clientId),
-    },
-  ];
-}
+export const clientsApi: ApiRoute[] = [
+  r.get('/clients', 'listClients', 'ClientList', async (d, a) => ({
+    clients: await svc.listAllClients(d, a),
+  })),
+  r.post('/clients', 'createClient', 'ClientWithSecret', svc.createClient, {
+    body: svc.createClientSchema,
+    status: 201,
+  }),
+  r.get(client, 'getClient', 'Client', svc.getClient),
+  r.patch(client, 'updateClient', 'Client', svc.updateClient, { body: svc.updateClientSchema }),
+  r.post(`${client}/rotate-secret`, 'rotateClientSecret', 'ClientWithSecret', svc.rotateClientSecret),
+  r.delete(client, 'deleteClient', 'empty', svc.deleteClient),
+];

@@ -23,9 +23,8 @@ import {
   insertClient,
   listClients,
 } from '../../../store/clients.ts';
-import { DuplicateError } from '../../../store/users.ts';
 import { type Actor, requirePermission } from '../permissions.ts';
-import { type AdminDeps, audit, conflict, notFound } from '../shared.ts';
+import { type AdminDeps, audit, conflict, notFound, writeUnique } from '../shared.ts';
 import { FieldError, type FieldMessages, parseOrThrow } from '../validation.ts';
 
 export { ADMIN_CLIENT_ID } from '../../../oidc/builtin-clients.ts';
@@ -263,33 +262,28 @@ export async function createClient(
   // Every confidential client holds a secret, so its method can change later between the secret
   // methods and private_key_jwt.
   const secret = body.public ? null : newSecret();
-  try {
-    await deps.db.transaction(async (trx) => {
-      await insertClient(
-        trx,
-        {
-          clientId: body.clientId,
-          metadata,
-          secretEncrypted: secret ? deps.box.encrypt(SECRET_PURPOSE, secret) : null,
-          firstParty: !!body.firstParty,
-          adminGranted: !!body.admin,
-          scimGranted: !!body.scim,
-        },
-        deps.clock.now(),
-      );
-      await audit(trx, deps, actor, 'admin.client.create', null, {
+  await writeUnique(deps.db, ['client.exists', 'admin.client.idTaken', 'clientId'], async (trx) => {
+    await insertClient(
+      trx,
+      {
         clientId: body.clientId,
-        grantTypes: metadata.grant_types,
-        redirectUris: metadata.redirect_uris,
-        public: !!body.public,
-        admin: !!body.admin,
-        ...(body.scim ? { scim: true } : {}),
-      });
+        metadata,
+        secretEncrypted: secret ? deps.box.encrypt(SECRET_PURPOSE, secret) : null,
+        firstParty: !!body.firstParty,
+        adminGranted: !!body.admin,
+        scimGranted: !!body.scim,
+      },
+      deps.clock.now(),
+    );
+    await audit(trx, deps, actor, 'admin.client.create', null, {
+      clientId: body.clientId,
+      grantTypes: metadata.grant_types,
+      redirectUris: metadata.redirect_uris,
+      public: !!body.public,
+      admin: !!body.admin,
+      ...(body.scim ? { scim: true } : {}),
     });
-  } catch (err) {
-    if (err instanceof DuplicateError) throw conflict('client.exists', 'admin.client.idTaken', 'clientId');
-    throw err;
-  }
+  });
   deps.clients?.invalidate(body.clientId);
   return { client: clientView((await findClient(deps.db, body.clientId))!), clientSecret: secret };
 }

@@ -7,8 +7,7 @@ import * as svc from './service.ts';
 
 /** The console's groups pages (mounted by ../console.ts in this order). */
 export function groupsConsole(kit: ConsoleKit): void {
-  const { deps, adminDeps, router, page, requireAdmin, need, posted, form, actorOf, fieldsOf } = kit;
-  const { failed, flash } = kit;
+  const { deps, adminDeps, router, page, requireAdmin, need, posted, form, actorOf, flash, attempt } = kit;
 
   async function groupsPage(ctx: Context, extra: Record<string, unknown> = {}, status = 200) {
     page(
@@ -35,13 +34,15 @@ export function groupsConsole(kit: ConsoleKit): void {
 
   router.post('/groups', posted, requireAdmin, need('groups.write'), async (ctx) => {
     const name = (form(ctx).name ?? '').slice(0, 200);
-    try {
-      const g = await svc.createGroup(adminDeps, actorOf(ctx), { name });
-      ctx.redirect(`/admin/groups/${g.id}`);
-    } catch (err) {
-      if (!(err instanceof FieldError)) throw err;
-      await failed(ctx, '/admin/groups', { name, errors: fieldsOf(ctx, err) }, err.status);
-    }
+    await attempt(
+      ctx,
+      '/admin/groups',
+      async () => {
+        const g = await svc.createGroup(adminDeps, actorOf(ctx), { name });
+        ctx.redirect(`/admin/groups/${g.id}`);
+      },
+      (errors) => ({ name, errors }),
+    );
   });
 
   const groupId = (ctx: Context) => {
@@ -75,22 +76,23 @@ export function groupsConsole(kit: ConsoleKit): void {
   router.post('/groups/:id/members', posted, requireAdmin, need('groups.write'), async (ctx) => {
     const id = groupId(ctx);
     const login = (form(ctx).login ?? '').trim().slice(0, 256);
-    try {
-      if (!login) throw new FieldError({ login: { key: 'admin.field.required' } });
-      await svc.addGroupMember(adminDeps, actorOf(ctx), id, login);
-      ctx.redirect(`/admin/groups/${id}`);
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'user.not_found') {
-        return failed(
-          ctx,
-          `/admin/groups/${id}`,
-          { login, errors: { login: ctx.state.t('admin.error.userNotFound') } },
-          400,
-        );
-      }
-      if (!(err instanceof FieldError)) throw err;
-      await failed(ctx, `/admin/groups/${id}`, { login, errors: fieldsOf(ctx, err) }, err.status);
-    }
+    await attempt(
+      ctx,
+      `/admin/groups/${id}`,
+      async () => {
+        if (!login) throw new FieldError({ login: { key: 'admin.field.required' } });
+        try {
+          await svc.addGroupMember(adminDeps, actorOf(ctx), id, login);
+        } catch (err) {
+          // An unknown login is a message beside the field, not a page of its own.
+          if (err instanceof AppError && err.code === 'user.not_found')
+            throw new FieldError({ login: { key: 'admin.error.userNotFound' } });
+          throw err;
+        }
+        ctx.redirect(`/admin/groups/${id}`);
+      },
+      (errors) => ({ login, errors }),
+    );
   });
 
   router.post('/groups/:id/members/:user/remove', posted, requireAdmin, need('groups.write'), async (ctx) => {
@@ -102,17 +104,9 @@ export function groupsConsole(kit: ConsoleKit): void {
 
   router.post('/groups/:id/delete', posted, requireAdmin, need('groups.write'), async (ctx) => {
     const id = groupId(ctx);
-    try {
+    await attempt(ctx, `/admin/groups/${id}`, async () => {
       await svc.deleteGroup(adminDeps, actorOf(ctx), id);
       ctx.redirect('/admin/groups?done=deleted');
-    } catch (err) {
-      if (!(err instanceof FieldError)) throw err;
-      await failed(
-        ctx,
-        `/admin/groups/${id}`,
-        { actionError: Object.values(fieldsOf(ctx, err)).join(' ') },
-        err.status,
-      );
-    }
+    });
   });
 }

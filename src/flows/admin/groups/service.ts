@@ -14,21 +14,14 @@ import {
   type Group,
   listGroups,
 } from '../../../store/groups.ts';
-import { DuplicateError } from '../../../store/users.ts';
 import { type Actor, requirePermission } from '../permissions.ts';
 import { readPolicy } from '../policy/service.ts';
-import { type AdminDeps, audit, conflict, notFound, UUID } from '../shared.ts';
+import { type AdminDeps, audit, conflict, resolveRef, writeUnique } from '../shared.ts';
 import { resolveUser } from '../users/service.ts';
 import { parseOrThrow } from '../validation.ts';
 
-export async function resolveGroup(db: Tx, ref: string): Promise<Group> {
-  const g = UUID.test(ref)
-    ? await findGroupById(db, ref)
-    : ref.length <= 100
-      ? await findGroupByName(db, ref)
-      : undefined;
-  if (!g) throw notFound('group');
-  return g;
+export function resolveGroup(db: Tx, ref: string): Promise<Group> {
+  return resolveRef('group', db, ref, 100, findGroupById, findGroupByName);
 }
 
 export interface GroupSummary {
@@ -57,22 +50,11 @@ export const groupSchema = z.object({ name: z.string().trim().min(1).max(100) })
 export async function createGroup(deps: AdminDeps, actor: Actor, input: unknown): Promise<GroupSummary> {
   requirePermission(actor, 'groups.write');
   const { name } = parseOrThrow(groupSchema, input);
-  try {
-    return await deps.db.transaction(async (trx) => {
-      const g = await createGroupRow(trx, name, deps.clock.now());
-      await audit(trx, deps, actor, 'admin.group.create', null, { group: g.name, groupId: g.id });
-      return {
-        id: g.id,
-        name: g.name,
-        members: 0,
-        createdAt: g.createdAt.toISOString(),
-        inResetPolicy: false,
-      };
-    });
-  } catch (err) {
-    if (err instanceof DuplicateError) throw conflict('group.exists', 'admin.group.nameTaken', 'name');
-    throw err;
-  }
+  return writeUnique(deps.db, ['group.exists', 'admin.group.nameTaken', 'name'], async (trx) => {
+    const g = await createGroupRow(trx, name, deps.clock.now());
+    await audit(trx, deps, actor, 'admin.group.create', null, { group: g.name, groupId: g.id });
+    return { id: g.id, name: g.name, members: 0, createdAt: g.createdAt.toISOString(), inResetPolicy: false };
+  });
 }
 
 /** A group the reset policy names cannot be deleted: its members would silently lose password reset. */
@@ -97,9 +79,11 @@ export async function groupMembers(
   return { group, members: await listMembers(deps.db, group.id) };
 }
 
-export async function addGroupMember(
+/** Adds a user to a group or removes them; whether that changed anything, audited either way. */
+async function changeMembership(
   deps: AdminDeps,
   actor: Actor,
+  change: 'add' | 'remove',
   groupRef: string,
   userRef: string,
 ): Promise<boolean> {
@@ -107,28 +91,18 @@ export async function addGroupMember(
   const g = await resolveGroup(deps.db, groupRef);
   const u = await resolveUser(deps.db, userRef);
   return deps.db.transaction(async (trx) => {
-    const added = await addMemberRow(trx, g.id, u.id);
-    await audit(trx, deps, actor, 'admin.group.add_member', u.id, { group: g.name, groupId: g.id, added });
-    return added;
+    const changed = await (change === 'add' ? addMemberRow : removeMemberRow)(trx, g.id, u.id);
+    await audit(trx, deps, actor, `admin.group.${change}_member`, u.id, {
+      group: g.name,
+      groupId: g.id,
+      [change === 'add' ? 'added' : 'removed']: changed,
+    });
+    return changed;
   });
 }
 
-export async function removeGroupMember(
-  deps: AdminDeps,
-  actor: Actor,
-  groupRef: string,
-  userRef: string,
-): Promise<boolean> {
-  requirePermission(actor, 'groups.write');
-  const g = await resolveGroup(deps.db, groupRef);
-  const u = await resolveUser(deps.db, userRef);
-  return deps.db.transaction(async (trx) => {
-    const removed = await removeMemberRow(trx, g.id, u.id);
-    await audit(trx, deps, actor, 'admin.group.remove_member', u.id, {
-      group: g.name,
-      groupId: g.id,
-      removed,
-    });
-    return removed;
-  });
-}
+export const addGroupMember = (deps: AdminDeps, actor: Actor, groupRef: string, userRef: string) =>
+  changeMembership(deps, actor, 'add', groupRef, userRef);
+
+export const removeGroupMember = (deps: AdminDeps, actor: Actor, groupRef: string, userRef: string) =>
+  changeMembership(deps, actor, 'remove', groupRef, userRef);

@@ -12,25 +12,11 @@ import {
   SECTION_ORDER,
   sectionLabel,
 } from '../policy-form.ts';
-import { FieldError } from '../validation.ts';
 import * as svc from './service.ts';
 
 /** The console's policy pages (mounted by ../console.ts in this order). */
 export function policyConsole(kit: ConsoleKit): void {
-  const {
-    deps,
-    adminDeps,
-    router,
-    page,
-    requireAdmin,
-    need,
-    posted,
-    form,
-    actorOf,
-    fieldsOf,
-    failed,
-    flash,
-  } = kit;
+  const { deps, adminDeps, router, page, requireAdmin, need, posted, form, actorOf, flash } = kit;
 
   async function policyPage(
     ctx: Context,
@@ -109,13 +95,15 @@ export function policyConsole(kit: ConsoleKit): void {
     const policy = await svc.readPolicy(deps.db);
     const groups = (await listGroups(deps.db)).map((g) => g.name);
     const values = formToPolicy(policyFields(groups, policy), form(ctx));
-    try {
-      const r = await svc.updatePolicy(adminDeps, actorOf(ctx), values);
-      ctx.redirect(`/admin/policy?done=saved&changed=${encodeURIComponent(r.changed.join(','))}`);
-    } catch (err) {
-      if (!(err instanceof FieldError)) throw err;
-      // Post/redirect/get: the editor shows the messages and what was typed once, on its GET.
-      await failed(ctx, '/admin/policy', { values, errors: fieldsOf(ctx, err) }, 400);
-    }
+    // Post/redirect/get when refused: the editor shows the messages and what was typed once, on its GET.
+    await kit.attempt(
+      ctx,
+      '/admin/policy',
+      async () => {
+        const r = await svc.updatePolicy(adminDeps, actorOf(ctx), values);
+        ctx.redirect(`/admin/policy?done=saved&changed=${encodeURIComponent(r.changed.join(','))}`);
+      },
+      (errors) => ({ values, errors }),
+    );
   });
 }

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { AppDeps } from '../../../app/deps.ts';
 import { SCIM_SCOPE } from '../../../oidc/clients.ts';
-import { BEARER, TokenError } from '../auth.ts';
+import { BEARER, clientActor, TokenError } from '../auth.ts';
 import type { Actor, Permission } from '../permissions.ts';
 
 const SPACE = { realm: 'tobira-scim', scope: SCIM_SCOPE };
@@ -38,13 +38,5 @@ export async function authenticateScim(deps: AppDeps, ctx: Context): Promise<Act
     throw new TokenError(403, 'insufficient_scope', 'the scim scope is required', SPACE);
   if (!client.scimGranted || !client.firstParty)
     throw new TokenError(403, 'insufficient_scope', 'this client is not granted the scim scope', SPACE);
-  return {
-    id: `client:${cc.clientId}`,
-    kind: 'client',
-    label: cc.clientId,
-    permissions: new Set(SCIM_PERMISSIONS),
-    via: 'scim',
-    ip: ctx.state.meta?.ip ?? null,
-    userAgent: ctx.state.meta?.userAgent ?? null,
-  };
+  return clientActor(ctx, cc.clientId, SCIM_PERMISSIONS, 'scim');
 }

@@ -1,4 +1,3 @@
-import { recordAudit } from '../../../store/audit.ts';
 import {
   existingUserIds,
   findScimGroup,
@@ -12,10 +11,11 @@ import {
 import { DuplicateError } from '../../../store/users.ts';
 import type { Actor } from '../permissions.ts';
 import * as svc from '../service.ts';
+import { audit } from '../shared.ts';
 import { ScimError } from './errors.ts';
 import { CORE_GROUP, matchesElement } from './filter.ts';
 import { applyPatch, type PatchOperation, parsePath } from './patch.ts';
-import { member, type ScimDeps, versionOf } from './users.ts';
+import { member, resourceHead, type ScimDeps, scimLocation, withMeta } from './users.ts';
 
 /*
  * The SCIM Group resource (RFC 7643 §4.2): displayName ↔ the group's name, externalId stored,
@@ -36,20 +36,13 @@ export interface GroupInput {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
-export function groupLocation(issuer: string, id: string): string {
-  return `${issuer.replace(/\/$/, '')}/scim/v2/Groups/${id}`;
-}
-
 export function groupResource(
   issuer: string,
   g: ScimGroup,
   members: readonly ScimMember[] | undefined,
 ): Record<string, unknown> {
-  const base = issuer.replace(/\/$/, '');
   const r: Record<string, unknown> = {
-    schemas: [CORE_GROUP],
-    id: g.id,
-    ...(g.externalId ? { externalId: g.externalId } : {}),
+    ...resourceHead(CORE_GROUP, g),
     displayName: g.name,
     ...(members
       ? {
@@ -57,19 +50,12 @@ export function groupResource(
             value: m.id,
             display: m.displayName || m.login,
             type: 'User',
-            $ref: `${base}/scim/v2/Users/${m.id}`,
+            $ref: scimLocation(issuer, 'Users', m.id),
           })),
         }
       : {}),
   };
-  r.meta = {
-    resourceType: 'Group',
-    created: g.createdAt.toISOString(),
-    lastModified: g.updatedAt.toISOString(),
-    location: groupLocation(issuer, g.id),
-    ...(members ? { version: versionOf(r) } : {}),
-  };
-  return r;
+  return withMeta(r, 'Group', g, scimLocation(issuer, 'Groups', g.id), !!members);
 }
 
 function memberIds(v: unknown): string[] {
@@ -146,21 +132,11 @@ async function writeGroup(
           { name: next.displayName, externalId: next.externalId },
           d.clock.now(),
         );
-        await recordAudit(trx, {
-          at: d.clock.now(),
-          actorId: actor.id,
-          subjectId: null,
-          activity: 'admin.group.update',
-          result: 'succeeded',
-          ip: actor.ip ?? null,
-          userAgent: actor.userAgent ?? null,
-          details: {
-            via: actor.via,
-            groupId: g.id,
-            group: next.displayName,
-            ...(renamed ? { before: { name: g.name }, after: { name: next.displayName } } : {}),
-            ...(next.externalId !== g.externalId ? { externalId: next.externalId } : {}),
-          },
+        await audit(trx, d, actor, 'admin.group.update', null, {
+          groupId: g.id,
+          group: next.displayName,
+          ...(renamed ? { before: { name: g.name }, after: { name: next.displayName } } : {}),
+          ...(next.externalId !== g.externalId ? { externalId: next.externalId } : {}),
         });
       });
     } catch (err) {

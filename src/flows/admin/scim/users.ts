@@ -2,13 +2,13 @@ import crypto from 'node:crypto';
 import type { AppDeps } from '../../../app/deps.ts';
 import { LOCALES } from '../../../config.ts';
 import type { Policy } from '../../../policy/settings.ts';
-import { recordAudit } from '../../../store/audit.ts';
 import { type Credential, listCredentials } from '../../../store/credentials.ts';
 import { findScimUser, type ScimUser, setUserExternalId, touchUser } from '../../../store/scim.ts';
 import { normalizeLogin, type User } from '../../../store/users.ts';
 import { CONTACT_SLOTS, type ContactSlot, planContactChanges, setContactMethods } from '../contacts.ts';
 import type { Actor } from '../permissions.ts';
 import * as svc from '../service.ts';
+import { audit } from '../shared.ts';
 import { ScimError } from './errors.ts';
 import { CORE_USER } from './filter.ts';
 
@@ -153,8 +153,34 @@ export function versionOf(resource: Record<string, unknown>): string {
   return `W/"${crypto.createHash('sha256').update(JSON.stringify(rest)).digest('base64url').slice(0, 22)}"`;
 }
 
-export function userLocation(issuer: string, id: string): string {
-  return `${issuer.replace(/\/$/, '')}/scim/v2/Users/${id}`;
+/** The start of every representation: its schema, id and (when set) externalId. */
+export const resourceHead = (schema: string, row: { id: string; externalId: string | null }) => ({
+  schemas: [schema],
+  id: row.id,
+  ...(row.externalId ? { externalId: row.externalId } : {}),
+});
+
+/** Sets a representation's meta; its version (the weak ETag) is a digest of the rest, when versioned. */
+export function withMeta(
+  r: Record<string, unknown>,
+  resourceType: 'User' | 'Group',
+  row: { createdAt: Date; updatedAt: Date },
+  location: string,
+  versioned = true,
+): Record<string, unknown> {
+  r.meta = {
+    resourceType,
+    created: row.createdAt.toISOString(),
+    lastModified: row.updatedAt.toISOString(),
+    location,
+    ...(versioned ? { version: versionOf(r) } : {}),
+  };
+  return r;
+}
+
+/** Where a resource lives: /scim/v2/Users/{id} or /scim/v2/Groups/{id} of this issuer. */
+export function scimLocation(issuer: string, type: 'Users' | 'Groups', id: string): string {
+  return `${issuer.replace(/\/$/, '')}/scim/v2/${type}/${id}`;
 }
 
 /** The SCIM representation of an account (never a password, never what the user registered). */
@@ -176,11 +202,8 @@ export function userResource(
   if (mobile) phones.push({ value: credValue(mobile), type: 'mobile' });
   const work = bySlot('alternatePhone');
   if (work) phones.push({ value: credValue(work), type: 'work' });
-  const base = issuer.replace(/\/$/, '');
   const r: Record<string, unknown> = {
-    schemas: [CORE_USER],
-    id: u.id,
-    ...(u.externalId ? { externalId: u.externalId } : {}),
+    ...resourceHead(CORE_USER, u),
     userName: u.login,
     ...(u.displayName ? { name: { formatted: u.displayName }, displayName: u.displayName } : {}),
     ...(emails.length ? { emails } : {}),
@@ -192,19 +215,12 @@ export function userResource(
           groups: groups.map((g) => ({
             value: g.id,
             display: g.name,
-            $ref: `${base}/scim/v2/Groups/${g.id}`,
+            $ref: scimLocation(issuer, 'Groups', g.id),
           })),
         }
       : {}),
   };
-  r.meta = {
-    resourceType: 'User',
-    created: u.createdAt.toISOString(),
-    lastModified: u.updatedAt.toISOString(),
-    location: userLocation(issuer, u.id),
-    version: versionOf(r),
-  };
-  return r;
+  return withMeta(r, 'User', u, scimLocation(issuer, 'Users', u.id));
 }
 
 /** Roles are given in the console, API or CLI; SCIM may not change or erase such an account. */
@@ -222,16 +238,7 @@ async function auditExternalId(
   before: string | null,
   after: string | null,
 ) {
-  await recordAudit(d.db, {
-    at: d.clock.now(),
-    actorId: actor.id,
-    subjectId: id,
-    activity: 'admin.user.external_id',
-    result: 'succeeded',
-    ip: actor.ip ?? null,
-    userAgent: actor.userAgent ?? null,
-    details: { via: actor.via, before, after },
-  });
+  await audit(d.db, d, actor, 'admin.user.external_id', id, { before, after });
 }
 
 /** Creates an account "not yet activated" (no password), then its externalId, contacts and status. */

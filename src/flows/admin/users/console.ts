@@ -61,8 +61,12 @@ export function usersConsole(kit: ConsoleKit): void {
 
   // CSV import: paste (or drop) the file's text, preview it as a dry run, then import the same text.
   const IMPORT_LIMIT = 8 * 1024 * 1024;
-  router.get('/users/import', requireAdmin, need('users.write'), (ctx) => {
-    page(ctx, 'users-import', 'users', { csv: '', result: null, errors: {} });
+  /** The longest refused text kept for the form after post/redirect/get (characters). */
+  const KEEP_CSV = 64 * 1024;
+  router.get('/users/import', requireAdmin, need('users.write'), async (ctx) => {
+    // A refused file left its message (and its text, when small) here (post/redirect/get).
+    const f = await kit.flash(ctx);
+    page(ctx, 'users-import', 'users', { csv: '', result: null, errors: {}, ...f?.data }, f?.status);
   });
 
   router.post('/users/import', requireAdmin, need('users.write'), async (ctx) => {
@@ -70,27 +74,35 @@ export function usersConsole(kit: ConsoleKit): void {
     verifyCsrf(ctx, f, deps.issuerOrigin);
     const csv = f.csv ?? '';
     const dryRun = f.run !== 'import';
-    try {
-      if (!dryRun) {
-        // The import runs as a job; its page shows the rows done until it ends.
-        const spooled = await spoolUpload(Readable.from([csv]));
-        const job = await startImportJob(adminDeps, actorOf(ctx), spooled, false);
-        ctx.redirect(`/admin/users/import/${job.id}`);
-        return;
-      }
-      const r = await importUsersCsv(adminDeps, actorOf(ctx), Readable.from([csv]), { dryRun });
-      page(ctx, 'users-import', 'users', {
-        csv,
-        result: {
-          ...r,
-          errors: r.errors.slice(0, 500).map((e) => ({ ...e, message: ctx.state.t(e.key, e.params) })),
-        },
-        errors: {},
-      });
-    } catch (err) {
-      if (!(err instanceof FieldError)) throw err;
-      page(ctx, 'users-import', 'users', { csv, result: null, errors: fieldsOf(ctx, err) }, err.status);
-    }
+    // A refused file: its text comes back in the form only when small (the flash is a table row).
+    const refused = (errors: Record<string, string>) => ({
+      csv: csv.length <= KEEP_CSV ? csv : '',
+      errors,
+    });
+    await kit.attempt(
+      ctx,
+      '/admin/users/import',
+      async () => {
+        if (!dryRun) {
+          // The import runs as a job; its page shows the rows done until it ends.
+          const spooled = await spoolUpload(Readable.from([csv]));
+          const job = await startImportJob(adminDeps, actorOf(ctx), spooled, false);
+          ctx.redirect(`/admin/users/import/${job.id}`);
+          return;
+        }
+        // The preview answers the post itself: it carries the text the Import button sends again.
+        const r = await importUsersCsv(adminDeps, actorOf(ctx), Readable.from([csv]), { dryRun });
+        page(ctx, 'users-import', 'users', {
+          csv,
+          result: {
+            ...r,
+            errors: r.errors.slice(0, 500).map((e) => ({ ...e, message: ctx.state.t(e.key, e.params) })),
+          },
+          errors: {},
+        });
+      },
+      refused,
+    );
   });
 
   router.get('/users/import/:id', requireAdmin, need('users.write'), async (ctx) => {
@@ -123,27 +135,29 @@ export function usersConsole(kit: ConsoleKit): void {
 
   router.post('/users/new', posted, requireAdmin, need('users.write'), async (ctx) => {
     const values = userFormValues(form(ctx));
-    try {
-      const body: Record<string, unknown> = {
-        login: values.login,
-        roles: values.roles,
-        passwordManaged: values.passwordManaged,
-      };
-      if (values.displayName) body.displayName = values.displayName;
-      if (values.email) body.email = values.email;
-      if (form(ctx).initialPassword === 'none') body.initialPassword = 'none';
-      const r = await svc.createUser(adminDeps, actorOf(ctx), body);
-      // The temporary password is shown on this response only (never in a URL or a redirect).
-      page(ctx, 'user-secret', 'users', {
-        user: r.user,
-        temporaryPassword: r.temporaryPassword,
-        notice: ctx.state.t('admin.user.created', { login: r.user.login }),
-      });
-    } catch (err) {
-      if (!(err instanceof FieldError)) throw err;
-      // Post/redirect/get: the form shows the messages and what was typed (no password) once.
-      await kit.failed(ctx, '/admin/users/new', { values, errors: fieldsOf(ctx, err) }, err.status);
-    }
+    // Post/redirect/get when refused: the form shows the messages and what was typed (no password) once.
+    await kit.attempt(
+      ctx,
+      '/admin/users/new',
+      async () => {
+        const body: Record<string, unknown> = {
+          login: values.login,
+          roles: values.roles,
+          passwordManaged: values.passwordManaged,
+        };
+        if (values.displayName) body.displayName = values.displayName;
+        if (values.email) body.email = values.email;
+        if (form(ctx).initialPassword === 'none') body.initialPassword = 'none';
+        const r = await svc.createUser(adminDeps, actorOf(ctx), body);
+        // The temporary password is shown on this response only (never in a URL or a redirect).
+        page(ctx, 'user-secret', 'users', {
+          user: r.user,
+          temporaryPassword: r.temporaryPassword,
+          notice: ctx.state.t('admin.user.created', { login: r.user.login }),
+        });
+      },
+      (errors) => ({ values, errors }),
+    );
   });
 
   async function userPage(ctx: Context, ref: string, extra: Record<string, unknown> = {}, status = 200) {
@@ -187,25 +201,31 @@ export function usersConsole(kit: ConsoleKit): void {
     await userPage(ctx, userId(ctx), f?.data, f?.status);
   });
 
-  /** Post/redirect/get for the user page's forms: what the failed post would show, once, on its GET. */
-  const failedOnUser = (ctx: Context, id: string, extra: Record<string, unknown>, status: number) =>
-    kit.failed(ctx, `/admin/users/${id}`, extra, status);
+  /** Post/redirect/get for the user page's forms: what the refused post would show, once, on its GET. */
+  const onUser = (
+    ctx: Context,
+    id: string,
+    run: () => Promise<unknown>,
+    data?: (errors: Record<string, string>) => Record<string, unknown>,
+  ) => kit.attempt(ctx, `/admin/users/${id}`, run, data);
 
   router.post('/users/:id', posted, requireAdmin, need('users.write'), async (ctx) => {
     const id = userId(ctx);
     const v = userFormValues(form(ctx));
-    try {
-      await svc.updateUser(adminDeps, actorOf(ctx), id, {
-        displayName: v.displayName,
-        email: v.email,
-        roles: v.roles,
-        passwordManaged: v.passwordManaged,
-      });
-      ctx.redirect(`/admin/users/${id}?done=updated`);
-    } catch (err) {
-      if (!(err instanceof FieldError)) throw err;
-      await failedOnUser(ctx, id, { values: v, errors: fieldsOf(ctx, err) }, err.status);
-    }
+    await onUser(
+      ctx,
+      id,
+      async () => {
+        await svc.updateUser(adminDeps, actorOf(ctx), id, {
+          displayName: v.displayName,
+          email: v.email,
+          roles: v.roles,
+          passwordManaged: v.passwordManaged,
+        });
+        ctx.redirect(`/admin/users/${id}?done=updated`);
+      },
+      (errors) => ({ values: v, errors }),
+    );
   });
 
   const USER_ACTIONS: Record<
@@ -300,28 +320,22 @@ export function usersConsole(kit: ConsoleKit): void {
 
   router.post('/users/:id/delete', posted, requireAdmin, need('users.write'), async (ctx) => {
     const id = userId(ctx);
-    try {
+    await onUser(ctx, id, async () => {
       const r = await svc.deleteUser(adminDeps, actorOf(ctx), id);
       ctx.redirect(`/admin/users?${new URLSearchParams({ done: 'deleted', login: r.deleted })}`);
-    } catch (err) {
-      if (!(err instanceof FieldError)) throw err;
-      await failedOnUser(ctx, id, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
-    }
+    });
   });
 
   router.post('/users/:id/reset-password', posted, requireAdmin, need('users.write'), async (ctx) => {
     const id = userId(ctx);
-    try {
+    await onUser(ctx, id, async () => {
       const r = await svc.resetPassword(adminDeps, actorOf(ctx), id);
       page(ctx, 'user-secret', 'users', {
         user: r.user,
         temporaryPassword: r.temporaryPassword,
         notice: ctx.state.t('admin.user.done.reset'),
       });
-    } catch (err) {
-      if (!(err instanceof FieldError)) throw err;
-      await failedOnUser(ctx, id, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
-    }
+    });
   });
 
   router.post('/users/:id/contact-methods', posted, requireAdmin, need('users.write'), async (ctx) => {
@@ -334,14 +348,16 @@ export function usersConsole(kit: ConsoleKit): void {
       else if ((f[k] ?? '').trim()) body[k] = (f[k] ?? '').slice(0, 400);
     }
     if (/^[A-Z]{2}$/.test(f.country ?? '')) body.country = f.country;
-    try {
-      await contacts.setContactMethods(adminDeps, actorOf(ctx), id, body);
-      ctx.redirect(`/admin/users/${id}?done=contacts`);
-    } catch (err) {
-      if (!(err instanceof FieldError)) throw err;
-      const { _csrf: _, ...typed } = f;
-      await failedOnUser(ctx, id, { contactValues: typed, contactErrors: fieldsOf(ctx, err) }, err.status);
-    }
+    const { _csrf: _, ...typed } = f;
+    await onUser(
+      ctx,
+      id,
+      async () => {
+        await contacts.setContactMethods(adminDeps, actorOf(ctx), id, body);
+        ctx.redirect(`/admin/users/${id}?done=contacts`);
+      },
+      (errors) => ({ contactValues: typed, contactErrors: errors }),
+    );
   });
 
   router.post('/users/:id/:action', posted, requireAdmin, async (ctx) => {
@@ -349,12 +365,9 @@ export function usersConsole(kit: ConsoleKit): void {
     const action = USER_ACTIONS[ctx.params.action];
     if (!action) throw new AppError('not_found', 404, 'error.http.404');
     if (!can(actorOf(ctx), action.permission)) throw new AppError('forbidden', 403, 'admin.error.forbidden');
-    try {
+    await onUser(ctx, id, async () => {
       await action.run(actorOf(ctx), id);
       ctx.redirect(`/admin/users/${id}?done=${action.done}`);
-    } catch (err) {
-      if (!(err instanceof FieldError)) throw err;
-      await failedOnUser(ctx, id, { actionError: Object.values(fieldsOf(ctx, err)).join(' ') }, err.status);
-    }
+    });
   });
 }

@@ -7,6 +7,7 @@ import type { Tx } from '../../../db/knex.ts';
 import { countedCredentials } from '../../../policy/preregistered.ts';
 import { gatesRequired, inResetScope, resetGatesAvailable } from '../../../policy/sspr.ts';
 import { hashSecret } from '../../../security/passwords.ts';
+import { deleteUserChallenges } from '../../../store/challenges.ts';
 import { listCredentials } from '../../../store/credentials.ts';
 import {
   clearSecurityInfoConfirmed,
@@ -24,7 +25,6 @@ import {
 import { rememberPassword } from '../../../store/password-history.ts';
 import {
   createUser as createUserRow,
-  DuplicateError,
   findUserById,
   findUserByLogin,
   normalizeLogin,
@@ -35,19 +35,13 @@ import {
 } from '../../../store/users.ts';
 import { type Actor, requirePermission } from '../permissions.ts';
 import { readPolicy } from '../policy/service.ts';
-import { type AdminDeps, audit, conflict, notFound, UUID } from '../shared.ts';
+import { type AdminDeps, audit, conflict, pick, resolveRef, writeUnique } from '../shared.ts';
 import { FieldError, parseOrThrow } from '../validation.ts';
 
 export const LOGIN_RE = /^[\p{L}\p{N}._@+-]{1,256}$/u;
 
-export async function resolveUser(db: Tx, ref: string): Promise<User> {
-  const u = UUID.test(ref)
-    ? await findUserById(db, ref)
-    : ref && ref.length <= 256
-      ? await findUserByLogin(db, ref)
-      : undefined;
-  if (!u) throw notFound('user');
-  return u;
+export function resolveUser(db: Tx, ref: string): Promise<User> {
+  return resolveRef('user', db, ref, 256, findUserById, findUserByLogin);
 }
 
 export interface UserSummary {
@@ -89,15 +83,9 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 function summarize(u: User): UserSummary {
   return {
-    id: u.id,
-    login: u.login,
-    displayName: u.displayName,
-    email: u.email,
+    ...pick(u, 'id', 'login', 'displayName', 'email'),
     emailVerified: !!u.email && !!u.emailVerifiedAt,
-    status: u.status,
-    roles: u.roles,
-    passwordManaged: u.passwordManaged,
-    mustChangePassword: u.mustChangePassword,
+    ...pick(u, 'status', 'roles', 'passwordManaged', 'mustChangePassword'),
     activated: u.passwordManaged === 'external' || u.passwordHash !== null,
     createdAt: u.createdAt.toISOString(),
   };
@@ -247,41 +235,35 @@ export async function createUser(
   const temp = external || body.initialPassword === 'none' ? null : temporaryPassword();
   const hash = temp ? await hashSecret(temp) : null;
   const now = deps.clock.now();
-  let user: User;
-  try {
-    user = await deps.db.transaction(async (trx) => {
-      const u = await createUserRow(
-        trx,
-        {
-          login: body.login,
-          displayName: body.displayName,
-          email: body.email || null,
-          roles: [...new Set(body.roles ?? [])],
-          passwordHash: hash,
-          locale: body.locale ?? null,
-        },
-        now,
-      );
-      await updateUserRow(
-        trx,
-        u.id,
-        { passwordManaged: external ? 'external' : 'local', mustChangePassword: !!temp },
-        now,
-      );
-      for (const g of groups) await addMemberRow(trx, g.id, u.id);
-      await audit(trx, deps, actor, 'admin.user.create', u.id, {
-        login: u.login,
-        roles: u.roles,
-        groups: groups.map((g) => g.name),
-        passwordManaged: external ? 'external' : 'local',
-        ...(!external && !temp ? { activated: false } : {}),
-      });
-      return u;
+  const user = await writeUnique(deps.db, ['user.exists', 'admin.user.loginTaken', 'login'], async (trx) => {
+    const u = await createUserRow(
+      trx,
+      {
+        login: body.login,
+        displayName: body.displayName,
+        email: body.email || null,
+        roles: [...new Set(body.roles ?? [])],
+        passwordHash: hash,
+        locale: body.locale ?? null,
+      },
+      now,
+    );
+    await updateUserRow(
+      trx,
+      u.id,
+      { passwordManaged: external ? 'external' : 'local', mustChangePassword: !!temp },
+      now,
+    );
+    for (const g of groups) await addMemberRow(trx, g.id, u.id);
+    await audit(trx, deps, actor, 'admin.user.create', u.id, {
+      login: u.login,
+      roles: u.roles,
+      groups: groups.map((g) => g.name),
+      passwordManaged: external ? 'external' : 'local',
+      ...(!external && !temp ? { activated: false } : {}),
     });
-  } catch (err) {
-    if (err instanceof DuplicateError) throw conflict('user.exists', 'admin.user.loginTaken', 'login');
-    throw err;
-  }
+    return u;
+  });
   const fresh = (await findUserById(deps.db, user.id))!;
   return { user: await userDetail(deps, fresh), temporaryPassword: temp };
 }
@@ -451,7 +433,7 @@ export async function requireReregistration(deps: AdminDeps, actor: Actor, ref: 
   await deps.db.transaction(async (trx) => {
     const removed = await deleteAllCredentials(trx, user.id);
     await clearSecurityInfoConfirmed(trx, user.id);
-    await trx('challenges').where({ user_id: user.id }).delete();
+    await deleteUserChallenges(trx, user.id);
     await audit(trx, deps, actor, 'admin.user.require_reregistration', user.id, { removed, kinds });
   });
   return userDetail(deps, (await findUserById(deps.db, user.id))!);
