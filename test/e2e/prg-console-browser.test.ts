@@ -5,6 +5,7 @@ import { ManualClock } from '../../src/clock.ts';
 import { type MessageKey, translator } from '../../src/i18n/index.ts';
 import { chromiumSkipReason, launchRequiredChromium } from '../helpers/chromium.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { deliverQueuedNotices } from '../helpers/notices.ts';
 import { registerAppInPortal } from '../helpers/reset.ts';
 import { addUserViaCli, setPolicy } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -12,8 +13,8 @@ import { OATHTOOL, oathtoolCode, requireTool, toolAvailable } from '../helpers/t
 
 /*
  * Back and reload after a refused console form, in Chromium. An administrator submits an invalid
- * client form and an invalid user form: each post answers 303 to its page, whose GET shows the
- * messages once (with the post's status). Reloading, going Back and Forward repeat GETs only: no
+ * client form and an invalid user form, and an invited user a password the policy refuses: each
+ * post answers 303 to its page, whose GET shows the messages once (with the post's status). Reloading, going Back and Forward repeat GETs only: no
  * dialog asks to resubmit, the form was posted exactly once, nothing was written and no audit event
  * was recorded. Every wait is on a page state (a response, a load event), never on a timer.
  */
@@ -172,5 +173,69 @@ describe(`post/redirect/get in the admin console in Chromium (${backendName})`, 
     assert.deepEqual(dialogs, [], 'no "confirm form resubmission"');
     assert.deepEqual(await tdb.db('users').count({ c: '*' }).first(), users, 'nothing written');
     assert.deepEqual(await rootEvents(), before, 'no audit event');
+  });
+
+  it('a refused password on the invitation page: 303 to the link, the reasons once, no resubmission', async (tc: TestContext) => {
+    if (!requireTool(tc, OATHTOOL, 'oathtool')) return;
+    const { page: adminTab } = needAdmin();
+    // The administrator creates a user without a password and sends the invitation.
+    await land(adminTab, () => adminTab.goto(at('/admin/users/new')), '/admin/users/new');
+    await adminTab.locator('#login').fill('ines');
+    await adminTab.locator('#email').fill('ines@example.com');
+    await adminTab.getByLabel(t('admin.user.initialPassword.none'), { exact: true }).check();
+    await land(adminTab, () => button(adminTab, 'admin.user.create.submit').click(), '/admin/users/new');
+    const ines = await tdb.db('users').where({ login: 'ines' }).first();
+    assert.ok(ines, 'created');
+    await land(adminTab, () => adminTab.goto(at(`/admin/users/${ines.id}`)), `/admin/users/${ines.id}`);
+    await land(adminTab, () => button(adminTab, 'admin.invite.send').click(), `/admin/users/${ines.id}`);
+    await deliverQueuedNotices(srv);
+    const mail = await tdb
+      .db('outbox')
+      .where({ recipient: 'ines@example.com', purpose: 'invitation' })
+      .first();
+    const link = /(http:\/\/\S+\/invite\?token=[A-Za-z0-9_-]+)/.exec(mail?.body_text ?? '')?.[1];
+    assert.ok(link, 'the invitation email has the link');
+
+    const context = await browser.newContext({ locale: 'en-US' });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    page.setDefaultNavigationTimeout(30_000);
+    const posts: string[] = [];
+    const dialogs: string[] = [];
+    page.on('request', (r: Request) => {
+      if (r.method() === 'POST' && r.isNavigationRequest()) posts.push(new URL(r.url()).pathname);
+    });
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    const events = async () => (await tdb.db('audit_events').where({ subject_id: ines.id })).length;
+    const before = await events();
+    await land(page, () => page.goto(link), '/invite');
+    await page.getByLabel(t('portal.password.new'), { exact: true }).fill('short');
+    await page.getByLabel(t('portal.password.confirm'), { exact: true }).fill('short');
+    const r = await land(page, () => button(page, 'invite.submit').click(), '/invite');
+    assert.equal(r.request().method(), 'GET', `${r.status()} ${await page.locator('main').textContent()}`);
+    assert.equal(r.url(), link, 'back on the address the email gave');
+    assert.equal(r.status(), 400);
+    const messages = '#form-error';
+    assert.equal(await page.locator(messages).count(), 1, 'the reasons, once');
+
+    assert.deepEqual(await reloadBackForward(page, messages), [
+      { step: 'reload', status: 200, shown: 0 },
+      { step: 'back', status: 200, shown: 0 },
+      { step: 'forward', status: 200, shown: 0 },
+    ]);
+    assert.deepEqual(posts, ['/invite'], 'the form was posted exactly once');
+    assert.deepEqual(dialogs, [], 'no "confirm form resubmission"');
+    assert.equal((await tdb.db('users').where({ id: ines.id }).first()).password_hash, null, 'nothing set');
+    assert.equal(await events(), before, 'no event recorded by the refusal or the reloads');
+    // The link still works for a good password.
+    await page.getByLabel(t('portal.password.new'), { exact: true }).fill('lantern meadow copper 41');
+    await page.getByLabel(t('portal.password.confirm'), { exact: true }).fill('lantern meadow copper 41');
+    const done = await land(page, () => button(page, 'invite.submit').click(), '/invite');
+    assert.equal(done.status(), 200);
+    assert.notEqual((await tdb.db('users').where({ id: ines.id }).first()).password_hash, null);
   });
 });

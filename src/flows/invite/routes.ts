@@ -45,7 +45,8 @@ export function inviteRoutes(deps: AppDeps): Router {
   const flowOf = (invitationId: string) => `invite:${invitationId}`;
 
   const formPage = (ctx: Context, user: User, token: string, reasons: string[] = [], status = 200) => {
-    ctx.set('Referrer-Policy', 'no-referrer');
+    // The site-wide Referrer-Policy (same-origin) keeps the link's token from other sites; no-referrer
+    // here made Chromium send "Origin: null" with the form, which the CSRF check refused (403).
     render(
       ctx,
       deps.views,
