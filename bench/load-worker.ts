@@ -6,6 +6,8 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
+import { type Challenge, solveChallenge } from 'altcha-lib';
+import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
 
 export interface Target {
   /** Where to connect (always a loopback address). */
@@ -16,7 +18,7 @@ export interface Target {
 }
 
 export interface LoadJob {
-  kind: 'clientCredentials' | 'signIn' | 'refresh';
+  kind: 'clientCredentials' | 'signIn' | 'refresh' | 'reset';
   target: Target;
   clientId: string;
   clientSecret: string;
@@ -25,6 +27,8 @@ export interface LoadJob {
   /** One account per concurrent simulated browser (slot i signs in as usernames[i % length]). */
   usernames?: string[];
   password?: string;
+  /** reset only: accounts with an authenticator app (base32 secret), each reset once per run. */
+  resetUsers?: Array<{ login: string; totpSecret: string }>;
   concurrency: number;
   warmupSeconds: number;
   seconds: number;
@@ -321,6 +325,105 @@ async function refresh(client: Client, job: LoadJob, slot: number): Promise<void
   refreshTokens.set(slot, body.refresh_token);
 }
 
+/** RFC 6238 (HMAC-SHA1, 6 digits, 30 s steps): what the user's authenticator app shows now. */
+function totp(secretBase32: string, at = Date.now()): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secretBase32.replace(/=+$/, '').toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  }
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => Number.parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30_000)));
+  const mac = crypto.createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/** Every `<input type="hidden">` of a page, as a form would post them. */
+function hiddenFields(html: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const m of html.matchAll(/<input\b[^>]*>/g)) {
+    const tag = m[0];
+    if (!/type="hidden"/.test(tag)) continue;
+    const name = /name="([^"]*)"/.exec(tag)?.[1];
+    if (name) fields[name] = (/value="([^"]*)"/.exec(tag)?.[1] ?? '').replaceAll('&amp;', '&');
+  }
+  return fields;
+}
+
+/** The altcha field for a page's proof-of-work challenge, solved here as the widget would. */
+async function solvePow(html: string): Promise<string> {
+  const raw = /<altcha-widget\b[^>]*?\schallenge="([^"]*)"/.exec(html)?.[1];
+  if (!raw) throw new Error('no proof-of-work challenge on the identify page');
+  const json = raw
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+  const challenge = JSON.parse(json) as Challenge;
+  const solution = await solveChallenge({ challenge, deriveKey, timeout: 60_000 });
+  if (!solution) throw new Error('the proof-of-work challenge was not solved');
+  return Buffer.from(JSON.stringify({ challenge, solution })).toString('base64');
+}
+
+let nextResetUser = 0;
+
+/**
+ * A complete self-service reset: the identify page, its proof of work solved here, the user ID; the
+ * authenticator app gate with the current code; a new password. Each account resets once per run
+ * (an app code is good once, and a new password must not repeat a recent one).
+ */
+async function reset(client: Client, job: LoadJob, _slot: number): Promise<void> {
+  const user = job.resetUsers![nextResetUser++];
+  if (!user) throw new Error('every reset account was used: raise BENCH_RESET_USERS');
+  const jar = new CookieJar();
+  const origin = { origin: `http://${client.url('/').host}` };
+  const visit = async (method: string, path: string, body?: Record<string, string>) => {
+    const url = client.url(path);
+    const cookie = jar.header(url.pathname);
+    const res = await client.send(
+      method,
+      url,
+      { ...(cookie ? { cookie } : {}), ...(body ? origin : {}) },
+      body ? new URLSearchParams(body).toString() : undefined,
+    );
+    jar.store(res.headers['set-cookie'], url.pathname);
+    return res;
+  };
+  const identify = await visit('GET', '/reset');
+  expectStatus(identify, 200, 'GET /reset');
+  const altcha = await solvePow(identify.body);
+  const started = await visit('POST', '/reset', {
+    ...hiddenFields(identify.body),
+    username: user.login,
+    altcha,
+  });
+  expectStatus(started, 302, 'POST /reset');
+  if (!started.headers.location?.endsWith('/reset/verify')) {
+    throw new Error(`POST /reset: went to ${started.headers.location} instead of /reset/verify`);
+  }
+  expectStatus(await visit('GET', '/reset/verify'), 200, 'GET /reset/verify');
+  const gate = await visit('GET', '/reset/verify/app');
+  expectStatus(gate, 200, 'GET /reset/verify/app');
+  const passed = await visit('POST', '/reset/verify/app', {
+    ...hiddenFields(gate.body),
+    code: totp(user.totpSecret),
+  });
+  expectStatus(passed, 302, 'POST /reset/verify/app');
+  const form = await visit('GET', '/reset/password');
+  expectStatus(form, 200, 'GET /reset/password');
+  const fresh = `orbit ${crypto.randomBytes(6).toString('hex')} maple quietly`;
+  const done = await visit('POST', '/reset/password', {
+    ...hiddenFields(form.body),
+    password: fresh,
+    confirm: fresh,
+  });
+  expectStatus(done, 200, 'POST /reset/password');
+  if (!/Your password was reset/.test(done.body)) throw new Error('POST /reset/password: no confirmation');
+}
+
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -333,9 +436,11 @@ async function run(job: LoadJob): Promise<LoadResult> {
       ? clientCredentials
       : job.kind === 'refresh'
         ? refresh
-        : async (c: Client, j: LoadJob, slot: number) => {
-            await signIn(c, j, slot);
-          };
+        : job.kind === 'reset'
+          ? reset
+          : async (c: Client, j: LoadJob, slot: number) => {
+              await signIn(c, j, slot);
+            };
   try {
     // Warm-up: the same loop, results discarded (JIT, connection pool, caches).
     const phase = async (seconds: number, record: boolean, total = Number.POSITIVE_INFINITY) => {

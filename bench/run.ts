@@ -35,6 +35,8 @@ import { type Running, start } from '../src/main.ts';
 import { TTL } from '../src/oidc/provider.ts';
 import { ARGON2_PARAMS } from '../src/security/passwords.ts';
 import { SecretBox } from '../src/security/secrets.ts';
+import { insertCredential } from '../src/store/credentials.ts';
+import { setPasswordHash } from '../src/store/users.ts';
 import type { LoadJob, LoadResult } from './load-worker.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -64,7 +66,7 @@ const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || 'warn';
  * `--tobira-only` leaves the bare provider out (for a CPU profile of Tobira alone:
  * `node --cpu-prof bench/run.ts --only clientCredentials --tobira-only`).
  */
-const ROWS = ['clientCredentials', 'signIn', 'refresh', 'argon2Verify'] as const;
+const ROWS = ['clientCredentials', 'signIn', 'refresh', 'reset', 'argon2Verify'] as const;
 type Row = (typeof ROWS)[number];
 const { values: ARGS } = parseArgs({
   options: {
@@ -86,6 +88,11 @@ for (const row of ONLY) {
 const measures = (row: Row) => ONLY.has(row);
 const WITH_BARE = !ARGS['tobira-only'];
 
+/**
+ * Accounts for the complete-reset row, each with an authenticator app, each reset once per run (an app
+ * code is good once; the run stops with an error when they run out).
+ */
+const RESET_USERS = Math.floor(numberFromEnv('BENCH_RESET_USERS', 300, 1));
 /** One account per concurrent browser, so that no per-account state is shared between them. */
 const USERNAMES = Array.from({ length: CONCURRENCY }, (_, i) => `bench-user-${i + 1}`);
 const PASSWORD = 'correct horse battery staple 42';
@@ -203,7 +210,31 @@ async function prepareTobira(databaseUrl: string, secretKey: Buffer) {
     ]);
     for (const login of USERNAMES) await tobira(['user', 'add', login, '--password-stdin'], `${PASSWORD}\n`);
     for (const [key, value] of TOBIRA_POLICY) await tobira(['policy', 'set', key, value]);
-    return { ccSecret: cc.client_secret as string, webSecret: web.client_secret as string };
+    // The reset accounts: a password they forgot (one hash for all, made once), an authenticator app
+    // registered as the portal stores it (the sealed base32 secret), so the reset has exactly one gate.
+    const resetUsers: Array<{ login: string; totpSecret: string }> = [];
+    if (measures('reset')) {
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+      const forgotten = await argon2.hash('a password nobody remembers 9', ARGON2_PARAMS);
+      for (let i = 1; i <= RESET_USERS; i++) {
+        const login = `bench-reset-${i}`;
+        const added = await tobira(['user', 'add', login]);
+        await setPasswordHash(db, added.id as string, forgotten, new Date());
+        const totpSecret = Array.from(crypto.randomBytes(32), (b) => alphabet[b % 32]).join('');
+        await insertCredential(
+          db,
+          added.id as string,
+          {
+            kind: 'app',
+            label: 'Authenticator',
+            data: { secret: cx.box.encrypt('totp-secret', totpSecret), lastStep: 0 },
+          },
+          new Date(),
+        );
+        resetUsers.push({ login, totpSecret });
+      }
+    }
+    return { ccSecret: cc.client_secret as string, webSecret: web.client_secret as string, resetUsers };
   } finally {
     await db.destroy();
   }
@@ -652,6 +683,7 @@ async function main(): Promise<number> {
       clientCredentials: {},
       signIn: {},
       refresh: {},
+      reset: {},
       argon2Verify: {},
     };
     const step = async (label: string, fn: () => Promise<LoadResult>) => {
@@ -690,11 +722,17 @@ async function main(): Promise<number> {
     const rssAfterSignInsMb = Math.round(process.memoryUsage().rss / 2 ** 20);
     await measure('refresh', 'tobira', tobiraWeb);
     await measure('refresh', 'bare', bareWeb);
+    await measure('reset', 'tobira', {
+      clientId: '',
+      clientSecret: '',
+      resetUsers: secrets.resetUsers,
+      ...common,
+    });
     if (measures('argon2Verify')) results.argon2Verify.raw = await step('argon2id verify', argon2Rate);
 
     const ratio = (a?: LoadResult, b?: LoadResult) =>
       a && b?.perSecond ? `${((a.perSecond / b.perSecond) * 100).toFixed(0)}%` : '';
-    const { clientCredentials: ccR, signIn: siR, refresh: rtR, argon2Verify: arR } = results;
+    const { clientCredentials: ccR, signIn: siR, refresh: rtR, reset: resetR, argon2Verify: arR } = results;
     const rows = [
       [
         `per second (${CONCURRENCY} concurrent)`,
@@ -728,6 +766,7 @@ async function main(): Promise<number> {
         fmtLatency(rtR.bare),
         ratio(rtR.tobira, rtR.bare),
       ],
+      ['complete self-service resets', fmtRate(resetR.tobira), fmtLatency(resetR.tobira), 'n/a', '', ''],
       ['argon2id verify (sign-in ceiling)', fmtRate(arR.raw), fmtLatency(arR.raw), '', '', ''],
     ];
     const costRows = [
@@ -735,6 +774,7 @@ async function main(): Promise<number> {
       ['client_credentials grants', fmtCpu(ccR.tobira), fmtCpu(ccR.bare)],
       ['password sign-ins', fmtCpu(siR.tobira), fmtCpu(siR.bare)],
       ['refresh_token grants', fmtCpu(rtR.tobira), fmtCpu(rtR.bare)],
+      ['complete self-service resets', fmtCpu(resetR.tobira), ''],
       ['argon2id verify', fmtCpu(arR.raw), ''],
     ];
     const errors = Object.values(results)
@@ -763,7 +803,8 @@ async function main(): Promise<number> {
       'A sign-in is GET /auth -> GET /interaction/:uid -> POST the form -> redirects (with consent) -> POST /token.',
       'Process CPU covers both servers, the load worker and argon2 threads, not Postgres.',
       `HTTP requests per sign-in: Tobira ${results.signIn.tobira?.requestsPerOp ?? 'n/a'}, bare ${results.signIn.bare?.requestsPerOp ?? 'n/a'}`,
-      `Statements to PostgreSQL per operation (Knex query events while measuring): sign-in ${siR.tobira?.statementsPerOp ?? 'n/a'}, client_credentials ${ccR.tobira?.statementsPerOp ?? 'n/a'}, refresh_token ${rtR.tobira?.statementsPerOp ?? 'n/a'}`,
+      `Statements to PostgreSQL per operation (Knex query events while measuring): sign-in ${siR.tobira?.statementsPerOp ?? 'n/a'}, client_credentials ${ccR.tobira?.statementsPerOp ?? 'n/a'}, refresh_token ${rtR.tobira?.statementsPerOp ?? 'n/a'}, complete reset ${resetR.tobira?.statementsPerOp ?? 'n/a'}`,
+      `A complete reset is GET /reset -> proof of work solved in the load worker -> POST the user ID -> GET /reset/verify -> GET and POST /reset/verify/app (the authenticator app's code, one gate) -> GET and POST /reset/password (argon2id hash of the new password). bare: n/a (oidc-provider has no reset).`,
       `RSS of this process after ${signInsServed} Tobira sign-ins (both servers and the load worker): ${rssAfterSignInsMb} MB`,
       ...(errors.length
         ? [`ERRORS: ${errors.map(([k, r]) => `${k}: ${r.errors} (${r.firstError})`).join('; ')}`]

@@ -253,6 +253,21 @@ export async function createHttp(deps: AppDeps, parts: HttpParts): Promise<Koa> 
   app.use(renderErrors(deps));
   app.use(refuseControlCharacters());
 
+  /** Hands the request to the OpenID Provider, with a configured logo's origin in the CSP of its pages. */
+  const toProvider = async (ctx: Context, imgOrigin: string | undefined) => {
+    // A configured logo on another origin: the provider's pages (logout) show it too.
+    if (imgOrigin) ctx.set('Content-Security-Policy', contentSecurityPolicy(imgOrigin));
+    ctx.respond = false;
+    await parts.providerCallback()(ctx.req, ctx.res);
+  };
+  // The provider's addresses (token endpoint, discovery, keys, authorization, logout) go to it at
+  // once: no route of ours lies under them, so the assets, the routers and the page branding below
+  // would only look at the path and pass (a token request went through a dozen routers).
+  app.use(async (ctx: Context, next: Next) => {
+    if (!isProviderPath(ctx.path)) return next();
+    await toProvider(ctx, ctx.method === 'OPTIONS' ? undefined : await deps.branding.imgOrigin());
+  });
+
   const base = baseRoutes(deps, parts);
   app.use(serveAssets());
   app.use(deps.branding.middleware());
@@ -274,10 +289,7 @@ export async function createHttp(deps: AppDeps, parts: HttpParts): Promise<Koa> 
   // Everything else is the OpenID Provider's, or nobody's.
   app.use(async (ctx: Context) => {
     if (!isProviderPath(ctx.path)) throw new AppError(NOT_FOUND, 404, 'error.http.404');
-    // A configured logo on another origin: the provider's pages (logout) show it too.
-    if (ctx.state.imgOrigin) ctx.set('Content-Security-Policy', contentSecurityPolicy(ctx.state.imgOrigin));
-    ctx.respond = false;
-    await parts.providerCallback()(ctx.req, ctx.res);
+    await toProvider(ctx, ctx.state.imgOrigin);
   });
   return app;
 }

@@ -26,6 +26,17 @@ export class Branding {
     return { org: p.organizationName, logoUrl: p.logoUrl, accentColor: p.accentColor };
   }
 
+  /** The configured logo's origin, for a CSP that lets the page show it; undefined without a logo. */
+  async imgOrigin(): Promise<string | undefined> {
+    try {
+      const { logoUrl } = await this.#policy();
+      return logoUrl ? new URL(logoUrl).origin : undefined;
+    } catch {
+      // Branding must never take a page down; the defaults show instead.
+      return undefined;
+    }
+  }
+
   /**
    * Sets the organization name and the brand stylesheet's address for the page layout and, when a
    * logo is configured, the logo's origin for the page's CSP (`ctx.state.imgOrigin`). Skips requests

@@ -56,5 +56,16 @@ export const cssVersion = (css: string) =>
 
 /** The address of the brand stylesheet for these settings (versioned by its content). */
 export function brandCssHref(b: Brand): string {
-  return `/assets/brand.css?v=${cssVersion(brandCss(b))}`;
+  // Every page asks; the brand changes rarely: the last answer is kept for the same settings.
+  if (
+    lastHref &&
+    lastHref.org === b.org &&
+    lastHref.logoUrl === b.logoUrl &&
+    lastHref.accentColor === b.accentColor
+  )
+    return lastHref.href;
+  const href = `/assets/brand.css?v=${cssVersion(brandCss(b))}`;
+  lastHref = { org: b.org, logoUrl: b.logoUrl, accentColor: b.accentColor, href };
+  return href;
 }
+let lastHref: (Brand & { href: string }) | undefined;
