@@ -1,13 +1,11 @@
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { BackupError, backupEmbedded } from './backup.ts';
-import type { Clock } from './clock.ts';
-import type { Config } from './config.ts';
-import type { Db } from './db/knex.ts';
 import { migrateLatest } from './db/migrate.ts';
 import { ADMIN_USAGE, runAdminCommand } from './flows/admin/cli.ts';
-import { LOGIN_RE } from './flows/admin/users/service.ts';
-import type { BackchannelDelivery } from './oidc/backchannel.ts';
+import * as kit from './flows/admin/cli-kit.ts';
+import { cliActor } from './flows/admin/permissions.ts';
+import * as svc from './flows/admin/service.ts';
+import { AppError } from './http/errors.ts';
 import {
   addClient,
   CLIENT_SETTING_FLAGS,
@@ -28,43 +26,19 @@ import {
   questionSettingsProblem,
   validatePolicyValue,
 } from './policy/settings.ts';
-import { hashSecret } from './security/passwords.ts';
-import type { SecretBox } from './security/secrets.ts';
 import { type Activity, recordAudit } from './store/audit.ts';
 import { listClients } from './store/clients.ts';
-import { addMember, createGroup, findGroupByName, listGroups } from './store/groups.ts';
 import { isServerDatabase } from './store/locks.ts';
 import { exportDirectory, ImportError, importDirectory } from './store/portable.ts';
 import { readSettings, writeSetting } from './store/settings.ts';
-import {
-  createUser,
-  DuplicateError,
-  findUserByLogin,
-  listUsers,
-  normalizeLogin,
-  setPasswordHash,
-} from './store/users.ts';
+import { DuplicateError, normalizeLogin } from './store/users.ts';
 
-export interface CommandContext {
-  /** The configuration, for notices queued by administration commands. */
-  config?: Config;
-  /** Progress of long commands (an import), written as it happens. */
-  progress?: (line: string) => void;
-  db: Db;
-  box: SecretBox;
-  clock: Clock;
+export interface CommandContext extends kit.AdminCommandContext {
   /** Present when the command runs inside a server (through the control socket). */
-  onClientsChanged?: () => void;
   onKeysChanged?: () => Promise<unknown>;
-  /** Back-channel logout after a disable or reset (present inside a server). */
-  backchannel?: BackchannelDelivery;
 }
 
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CommandResult = kit.AdminCommandResult;
 
 export const USAGE = `Usage: tobira <command> [options]   (add --json for machine-readable output)
 
@@ -178,6 +152,8 @@ export async function runCommand(
     ) {
       message = (err as Error).message;
       code = 2;
+    } else if (kit.refusalOf(err)) {
+      ({ code, message } = kit.refusalOf(err)!);
     } else {
       message = `unexpected error: ${(err as Error).message}`;
     }
@@ -190,6 +166,20 @@ export async function runCommand(
 
 class NotFound extends Error {}
 
+/**
+ * The services' refusals that these commands have always put in their own words: a user or group
+ * that does not exist (exit code 4), a login or group name already taken (3).
+ */
+const inOwnWords =
+  (names: { user?: string; group?: string }) =>
+  (err: unknown): never => {
+    const [what, problem] = err instanceof AppError ? err.code.split('.') : [];
+    const name = what === 'user' || what === 'group' ? names[what] : undefined;
+    if (name !== undefined && problem === 'not_found') throw new NotFound(`no such ${what}: ${name}`);
+    if (name !== undefined && problem === 'exists') throw new DuplicateError(`${what} ${name} exists`);
+    throw err;
+  };
+
 async function dispatch(
   argv: string[],
   stdin: string | undefined,
@@ -201,19 +191,10 @@ async function dispatch(
   const [cmd, sub] = argv;
   const audit = (activity: Activity, subjectId: string | null, details?: Record<string, unknown>) =>
     recordAudit(db, { at: clock.now(), actorId: 'cli', subjectId, activity, result: 'succeeded', details });
-  type Options = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
-  const args = (rest: string[], options: Options = {}) => {
-    const r = parseArgs({
-      args: rest,
-      options: { json: { type: 'boolean' }, ...options },
-      allowPositionals: true,
-      strict: true,
-    });
-    return {
-      values: r.values as Record<string, string | string[] | boolean | undefined>,
-      positionals: r.positionals,
-    };
-  };
+  const args = (rest: string[], options: kit.Options = {}) => kit.parseFlags(rest, options);
+  // Users and groups are written through the admin services, as the admin API and the console do.
+  const deps = kit.adminDepsOf(cx);
+  const actor = cliActor();
 
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     print(USAGE.trimEnd(), { usage: USAGE });
@@ -275,30 +256,19 @@ async function dispatch(
   }
 
   if (cmd === 'user' && sub === 'add') {
-    const { values, positionals } = args(argv.slice(2), {
-      name: { type: 'string' },
-      email: { type: 'string' },
-      admin: { type: 'boolean' },
-      'password-stdin': { type: 'boolean' },
-    });
+    const options = { ...kit.strings('name', 'email'), ...kit.switches('admin', 'password-stdin') };
+    const { values, positionals } = args(argv.slice(2), options);
     const login = positionals[0];
     if (!login || positionals.length > 1) throw new UsageError('user add: exactly one LOGIN is required');
-    if (!LOGIN_RE.test(login)) {
-      throw new UsageError('LOGIN: use letters, digits and . _ @ + - (at most 256 characters)');
-    }
-    const email = values.email as string | undefined;
-    if (email !== undefined && (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254)) {
-      throw new UsageError('--email: expected an email address');
-    }
-    const name = values.name as string | undefined;
-    if (name !== undefined && [...name].length > 200) throw new UsageError('--name: at most 200 characters');
-    const passwordHash = values['password-stdin'] ? await hashSecret(passwordFromStdin(stdin)) : null;
-    const user = await createUser(
-      db,
-      { login, displayName: name, email, roles: values.admin ? ['admin'] : [], passwordHash },
-      clock.now(),
-    );
-    await audit('admin.user.create', user.id, { via: 'cli', roles: user.roles });
+    const password = values['password-stdin'] ? passwordFromStdin(stdin) : undefined;
+    const body = {
+      login,
+      ...kit.fromFlags(values, { name: 'displayName', email: 'email' }),
+      roles: values.admin ? ['admin'] : [],
+      // Without a password the account is "not yet activated", as before: no temporary password.
+      ...(password ? {} : { initialPassword: 'none' }),
+    };
+    const { user } = await svc.createUser(deps, actor, body, { password }).catch(inOwnWords({ user: login }));
     print(`created user ${user.login} (${user.id})`, { id: user.id, login: user.login, roles: user.roles });
     return 0;
   }
@@ -309,22 +279,28 @@ async function dispatch(
     const login = positionals[0];
     if (!login) throw new UsageError('user set-password: LOGIN is required');
     const pw = passwordFromStdin(stdin);
-    const user = await findUserByLogin(db, login);
-    if (!user) throw new NotFound(`no such user: ${login}`);
-    await setPasswordHash(db, user.id, await hashSecret(pw), clock.now());
-    await audit('admin.user.set_password', user.id, { via: 'cli' });
+    const user = await svc.setUserPassword(deps, actor, login, pw).catch(inOwnWords({ user: login }));
     print(`password set for ${user.login}`, { id: user.id, login: user.login });
     return 0;
   }
 
   if (cmd === 'user' && sub === 'list') {
-    const { values } = args(argv.slice(2), { limit: { type: 'string' }, after: { type: 'string' } });
+    const { values } = args(argv.slice(2), kit.strings('limit', 'after'));
     const limit = values.limit === undefined ? 1000 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100_000)
       throw new UsageError('--limit: a whole number from 1 to 100000');
-    const after = typeof values.after === 'string' ? normalizeLogin(values.after) : undefined;
-    const { users, more } = await listUsers(db, { limit, after });
-    if (more)
+    // In login order, page by page of the service (at most 500 each) up to the limit.
+    const users: svc.UserSummary[] = [];
+    let next = typeof values.after === 'string' ? normalizeLogin(values.after) : undefined;
+    do {
+      const page = await svc.listUsers(deps, actor, {
+        limit: Math.min(500, limit - users.length),
+        after: next,
+      });
+      users.push(...page.users);
+      next = page.next ?? undefined;
+    } while (next !== undefined && users.length < limit);
+    if (next !== undefined)
       note(
         `list truncated: ${users.length} users shown, more follow (tobira user list --after ${users[users.length - 1].login})`,
       );
@@ -348,11 +324,8 @@ async function dispatch(
   if (cmd === 'group' && sub === 'add') {
     const { positionals } = args(argv.slice(2));
     const name = positionals[0];
-    if (!name || positionals.length > 1 || [...name].length > 100) {
-      throw new UsageError('group add: exactly one NAME of at most 100 characters');
-    }
-    const g = await createGroup(db, name, clock.now());
-    await audit('admin.group.create', null, { group: name, via: 'cli' });
+    if (!name || positionals.length > 1) throw new UsageError('group add: exactly one NAME is required');
+    const g = await svc.createGroup(deps, actor, { name }).catch(inOwnWords({ group: name }));
     print(`created group ${g.name}`, { id: g.id, name: g.name });
     return 0;
   }
@@ -362,12 +335,10 @@ async function dispatch(
     const [groupName, login] = positionals;
     if (!groupName || !login || positionals.length > 2)
       throw new UsageError('group add-member: GROUP and LOGIN are required');
-    const group = await findGroupByName(db, groupName);
-    if (!group) throw new NotFound(`no such group: ${groupName}`);
-    const user = await findUserByLogin(db, login);
-    if (!user) throw new NotFound(`no such user: ${login}`);
-    const added = await addMember(db, group.id, user.id);
-    if (added) await audit('admin.group.add_member', user.id, { group: group.name, via: 'cli' });
+    const named = inOwnWords({ group: groupName, user: login });
+    const group = await svc.resolveGroup(db, groupName).catch(named);
+    const user = await svc.resolveUser(db, login).catch(named);
+    const added = await svc.addGroupMember(deps, actor, group.id, user.id);
     print(added ? `added ${user.login} to ${group.name}` : `${user.login} is already in ${group.name}`, {
       group: group.name,
       login: user.login,
@@ -378,7 +349,7 @@ async function dispatch(
 
   if (cmd === 'group' && sub === 'list') {
     args(argv.slice(2));
-    const groups = await listGroups(db);
+    const groups = await svc.listAllGroups(deps, actor);
     print(
       groups.map((g) => `${g.name}\t${g.members}`).join('\n') || 'no groups yet',
       groups.map((g) => ({ name: g.name, members: g.members })),
@@ -388,16 +359,9 @@ async function dispatch(
 
   if (cmd === 'client' && sub === 'add') {
     const { values, positionals } = args(argv.slice(2), {
-      'redirect-uri': { type: 'string', multiple: true },
-      'post-logout-redirect-uri': { type: 'string', multiple: true },
-      'backchannel-logout-uri': { type: 'string' },
-      public: { type: 'boolean' },
-      'grant-type': { type: 'string', multiple: true },
-      'first-party': { type: 'boolean' },
-      name: { type: 'string' },
-      scope: { type: 'string' },
-      admin: { type: 'boolean' },
-      scim: { type: 'boolean' },
+      ...kit.lists('redirect-uri', 'post-logout-redirect-uri', 'grant-type'),
+      ...kit.strings('backchannel-logout-uri', 'name', 'scope'),
+      ...kit.switches('public', 'first-party', 'admin', 'scim'),
       ...CLIENT_SETTING_FLAGS,
     });
     const clientId = positionals[0];

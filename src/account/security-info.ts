@@ -3,6 +3,7 @@ import type { Translate } from '../i18n/index.ts';
 import { credentialKindOf } from '../methods/registry.ts';
 import type { FlowId, MethodContext, MethodInput, MethodView, VerificationMethod } from '../methods/types.ts';
 import type { Policy } from '../policy/settings.ts';
+import { offeredForReset } from '../policy/sspr.ts';
 import {
   type Credential,
   deleteCredential,
@@ -76,7 +77,7 @@ export function addableMethods(
     const ck = credentialKindOf(m);
     if (seen.has(ck)) return false;
     if (m.notForAdmins && user.roles.includes('admin')) return false;
-    const offered = m.usableFor.signIn || policy.resetMethods.includes(m.kind);
+    const offered = m.usableFor.signIn || offeredForReset(policy, m.kind);
     const ok = offered && creds.filter((c) => c.kind === ck).length < m.maxPerUser;
     if (ok) seen.add(ck);
     return ok;

@@ -28,6 +28,7 @@ import { createViews } from '../http/views.ts';
 import { isLocale, translator } from '../i18n/index.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { createMethodRegistry, passkeys } from '../methods/index.ts';
+import type { VerificationMethod } from '../methods/types.ts';
 import { BackchannelDelivery } from '../oidc/backchannel.ts';
 import { ClientCache, ensureBuiltinClient } from '../oidc/clients.ts';
 import { InternalClient } from '../oidc/internal-client.ts';
@@ -63,6 +64,11 @@ export interface CreateAppOptions {
   background?: boolean;
   /** Message delivery; by default built from the configuration (unconfigured channels go to the outbox). */
   delivery?: Delivery;
+  /**
+   * Verification methods kept outside src/, registered after Tobira's own (CONTRIBUTING.md, "Adding
+   * a verification method"), with the partials and messages they bring.
+   */
+  methods?: readonly VerificationMethod[];
 }
 
 export interface TobiraApp {
@@ -128,7 +134,8 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
   const tracing = await startTracing(config, db, logger);
-  const views = createViews(config.production);
+  const methods = createMethodRegistry(opts.methods);
+  const views = createViews(config.production, methods.viewDirs());
   const emails = createEmailViews(config.production);
   const alerts = adminAlerts({ db, box, clock, config });
   const metrics = createMetrics({ noticeQueueDepth: () => noticeQueueDepth(db) });
@@ -140,14 +147,14 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   await ensureKeys(db, box, clock.now());
   let keySet = await loadKeySet(db, box, clock.now());
 
-  const methods = createMethodRegistry();
   // The policy from memory, dropped on any settings write (issue 12). The embedded database has one
   // process (the CLI goes through the control socket), so its cache never needs to poll.
   const policyCache = new PolicyCache(db, { pollMs: isServerDatabase(db) ? 1000 : Number.POSITIVE_INFINITY });
   if (config.databaseUrl) await policyCache.listen(config.databaseUrl);
   const rpId = new URL(config.issuer).hostname;
+  const methodMessages = methods.messages();
   const translatorFor = (user: { locale: string | null }) =>
-    translator(isLocale(user.locale) ? user.locale : config.defaultLocale);
+    translator(isLocale(user.locale) ? user.locale : config.defaultLocale, methodMessages);
   const deps: AppDeps = {
     methods,
     passkeys: methods.all().some((m) => m.passwordless) ? passkeys : undefined,

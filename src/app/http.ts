@@ -109,6 +109,8 @@ function observeRequests(deps: AppDeps, draining: () => boolean, tracing: Tracin
 /** Locale, translator and request facts for every page, and the CSRF token made on first use. */
 function requestFacts(deps: AppDeps) {
   const { config, box, secureCookies } = deps;
+  // Messages the registered methods bring along (a method kept outside src/).
+  const extraMessages = deps.methods.messages();
   return async (ctx: Context, next: Next) => {
     const locale = negotiateLocale(
       {
@@ -119,7 +121,8 @@ function requestFacts(deps: AppDeps) {
       config.defaultLocale,
     );
     ctx.state.locale = locale;
-    ctx.state.t = translator(locale);
+    ctx.state.t = translator(locale, extraMessages);
+    ctx.state.extraMessages = extraMessages;
     ctx.state.dev = !config.production;
     ctx.state.meta = { ip: ctx.ip, userAgent: ctx.get('user-agent').slice(0, 512), locale };
     // The CSRF token is made on first use, so responses that render no form set no cookie.

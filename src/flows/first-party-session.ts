@@ -55,18 +55,10 @@ export interface FirstPartySession {
 const hashOf = (id: string) => crypto.createHash('sha256').update(id).digest('hex');
 const ID = /^[A-Za-z0-9_-]{43}$/;
 
+/** The row as the app sees it: its times in milliseconds, without the row's own creation time. */
 function toSession(r: FirstPartySessionRow): FirstPartySession {
-  return {
-    idHash: r.idHash,
-    userId: r.userId,
-    clientId: r.clientId,
-    amr: r.amr,
-    acr: r.acr,
-    authTime: r.authTime.getTime(),
-    expiresAt: r.expiresAt.getTime(),
-    sid: r.sid,
-    idToken: r.idToken,
-  };
+  const { authTime, expiresAt, createdAt: _, ...same } = r;
+  return { ...same, authTime: authTime.getTime(), expiresAt: expiresAt.getTime() };
 }
 
 export class FirstPartySessions {

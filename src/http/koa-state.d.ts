@@ -1,6 +1,6 @@
 import type { RequestMeta } from '../account/types.ts';
 import type { Locale } from '../config.ts';
-import type { Translate } from '../i18n/index.ts';
+import type { ExtraMessages, Translate } from '../i18n/index.ts';
 
 /*
  * What `ctx.state` holds, typed by module augmentation instead of casts at every use. The fields set
@@ -14,6 +14,8 @@ declare module 'koa' {
     traceId: string | undefined;
     locale: Locale;
     t: Translate;
+    /** Messages the registered methods bring along (for `t` in another language). */
+    extraMessages?: ExtraMessages;
     /** Development mode: pages show the development helpers. */
     dev: boolean;
     /** Where the request came from, for audit events and notices. */

@@ -6,8 +6,22 @@ import { LOCALES, pickLocale, translator } from '../i18n/index.ts';
 
 export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
 
-export function createViews(production: boolean) {
-  return new Eta({ views: VIEWS_DIR, cache: production, autoEscape: true, autoTrim: false });
+/**
+ * The page templates. `methodViews` maps a method kind to the directory of its own partials (a
+ * method kept outside src/): `/methods/<kind>/<name>` is then read from `<dir>/<name>.eta`.
+ */
+export function createViews(production: boolean, methodViews: Record<string, string> = {}) {
+  const eta = new Eta({ views: VIEWS_DIR, cache: production, autoEscape: true, autoTrim: false });
+  const resolve = eta.resolvePath;
+  if (!resolve || !Object.keys(methodViews).length) return eta;
+  const methodsDir = path.join(VIEWS_DIR, 'methods');
+  eta.resolvePath = function (template, options) {
+    const file = resolve.call(this, template, options);
+    const [kind, ...rest] = path.relative(methodsDir, file).split(path.sep);
+    const dir = Object.hasOwn(methodViews, kind) ? methodViews[kind] : undefined;
+    return dir && rest.length ? path.join(dir, ...rest) : file;
+  };
+  return eta;
 }
 
 export type Views = ReturnType<typeof createViews>;
@@ -98,7 +112,7 @@ export function applyUiLocales(ctx: Context, uiLocales: unknown): void {
   const picked = typeof uiLocales === 'string' ? pickLocale(uiLocales) : undefined;
   if (picked && picked !== ctx.state.locale) {
     ctx.state.locale = picked;
-    ctx.state.t = translator(picked);
+    ctx.state.t = translator(picked, ctx.state.extraMessages);
     // Notices the interaction causes speak its language too.
     if (ctx.state.meta) ctx.state.meta = { ...ctx.state.meta, locale: picked };
   }

@@ -9,14 +9,24 @@ export type Translate = (key: MessageKey, params?: Params) => string;
 
 const catalogues: Record<Locale, Record<MessageKey, string>> = { en, ja };
 
-export function translator(locale: Locale): Translate {
+/**
+ * Messages added to the catalogue when the app starts (a method kept outside src/ brings its own),
+ * by language; Japanese falls back to English key by key. They never replace a catalogue message.
+ */
+export interface ExtraMessages {
+  en: Record<string, string>;
+  ja: Partial<Record<string, string>>;
+}
+
+export function translator(locale: Locale, extra?: ExtraMessages): Translate {
   const cat = catalogues[locale];
+  const own = extra?.[locale] as Record<string, string | undefined> | undefined;
   return (key, params) => {
     const one = locale === 'en' && params ? EN_ONE[key] : undefined;
     const s =
       one && Number(params?.[one.param]) === 1 && typeof params?.[one.param] !== 'undefined'
         ? one.text
-        : (cat[key] ?? en[key] ?? key);
+        : (cat[key] ?? own?.[key] ?? en[key] ?? extra?.en[key] ?? key);
     return params ? s.replace(/\{(\w+)\}/g, (m, p) => (p in params ? String(params[p]) : m)) : s;
   };
 }

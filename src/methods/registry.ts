@@ -1,6 +1,6 @@
 import type { Channel } from '../delivery/types.ts';
 import type { Credential } from '../store/credentials.ts';
-import type { MethodKind, VerificationMethod } from './types.ts';
+import type { MethodMessages, VerificationMethod } from './types.ts';
 
 export const credentialKindOf = (m: VerificationMethod) => m.credentialKind ?? m.kind;
 
@@ -15,12 +15,32 @@ export function credentialsFor(m: VerificationMethod, creds: readonly Credential
  * one folder under src/methods/ plus one line here, and no flow changes.
  */
 export class MethodRegistry {
-  readonly #methods = new Map<MethodKind, VerificationMethod>();
-  readonly #off = new Set<MethodKind>();
+  readonly #methods = new Map<string, VerificationMethod>();
+  readonly #off = new Set<string>();
 
+  /** Adds a method; its kind must be new and letters only (2 to 20: it appears in addresses). */
   register(m: VerificationMethod): this {
+    if (!/^[A-Za-z]{2,20}$/.test(m.kind)) throw new Error(`method kind "${m.kind}": letters only, 2 to 20`);
+    if (this.#methods.has(m.kind)) throw new Error(`method kind "${m.kind}" is registered twice`);
     this.#methods.set(m.kind, m);
     return this;
+  }
+
+  /** The messages methods bring along (`VerificationMethod.messages`), merged, for the catalogue. */
+  messages(): MethodMessages {
+    const out: MethodMessages = { en: {}, ja: {} };
+    for (const m of this.#methods.values()) {
+      Object.assign(out.en, m.messages?.en);
+      Object.assign(out.ja, m.messages?.ja);
+    }
+    return out;
+  }
+
+  /** The directories of the partials methods bring along (`VerificationMethod.views`), by kind. */
+  viewDirs(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const m of this.#methods.values()) if (m.views) out[m.kind] = m.views;
+    return out;
   }
 
   /**
@@ -35,12 +55,12 @@ export class MethodRegistry {
   }
 
   /** The kinds withoutChannels() turned off. */
-  unavailable(): MethodKind[] {
+  unavailable(): string[] {
     return [...this.#off];
   }
 
   get(kind: string): VerificationMethod | undefined {
-    return this.#off.has(kind as MethodKind) ? undefined : this.#methods.get(kind as MethodKind);
+    return this.#off.has(kind) ? undefined : this.#methods.get(kind);
   }
 
   all(): VerificationMethod[] {
@@ -60,7 +80,7 @@ export class MethodRegistry {
    * text and a call to the same phones) are one gate. Unknown kinds are their own gate.
    */
   readonly gateOf = (kind: string): string => {
-    const m = this.#methods.get(kind as MethodKind);
+    const m = this.#methods.get(kind);
     return m ? credentialKindOf(m) : kind;
   };
 
@@ -84,8 +104,8 @@ export class MethodRegistry {
    * The kinds of the user's credentials for a purpose whose method withoutChannels() switched off:
    * factors the user has but cannot use now.
    */
-  unavailableFor(creds: readonly Credential[], purpose: 'signIn' | 'reset'): MethodKind[] {
-    const out: MethodKind[] = [];
+  unavailableFor(creds: readonly Credential[], purpose: 'signIn' | 'reset'): string[] {
+    const out: string[] = [];
     for (const kind of this.#off) {
       const method = this.#methods.get(kind);
       if (method?.usableFor[purpose] && credentialsFor(method, creds).length) out.push(kind);

@@ -3,7 +3,7 @@ import type { Config, Locale } from '../config.ts';
 import type { Db } from '../db/knex.ts';
 import type { EmailViews } from '../delivery/templates.ts';
 import type { Channel, Delivery } from '../delivery/types.ts';
-import type { MessageKey, Translate } from '../i18n/index.ts';
+import type { ExtraMessages, MessageKey, Translate } from '../i18n/index.ts';
 import type { MethodKind, Policy } from '../policy/settings.ts';
 import type { LimitAlerts } from '../security/rate-limits.ts';
 import type { SecretBox } from '../security/secrets.ts';
@@ -80,8 +80,16 @@ export type VerifyResult =
       step?: true;
     };
 
+/**
+ * A method's own messages, when they are not in the shared catalogue (src/i18n/): English is
+ * required, Japanese falls back to English key by key. Keys are used like catalogue keys (`fail`,
+ * `t` in its partials); `ownMessages` (results.ts) types them.
+ */
+export type MethodMessages = ExtraMessages;
+
 export interface VerificationMethod {
-  kind: MethodKind;
+  /** Its name in addresses, policy and the audit log (letters only, 2 to 20). */
+  kind: string;
   usableFor: { signIn: boolean; reset: boolean };
   /** Most credentials of this kind one user may register (SSPR.md §1). */
   maxPerUser: number;
@@ -129,6 +137,14 @@ export interface VerificationMethod {
 
   /** A masked label for lists: "Authenticator app", "+81 ••• •••• 34", "YubiKey 5". */
   describe(credential: Credential, t: Translate): string;
+
+  /**
+   * A method kept outside src/ (a plug-in) brings its partials and messages along: `views` is the
+   * directory its partials `<kind>/<name>` are read from (`<views>/<name>.eta`, instead of
+   * views/methods/<kind>/), and `messages` are added to the catalogue, `method.<kind>` among them.
+   */
+  views?: string;
+  messages?: MethodMessages;
 
   /**
    * A step the reset flow runs before challenge(), when the method has one: for texts and calls the

@@ -8,6 +8,16 @@ export type MethodKind = (typeof METHOD_KINDS)[number];
  * Every administrator setting of SSPR.md §2 with its default. Stored one row per key in `settings`;
  * read per use so that a change takes effect at once on every instance.
  */
+/** How many security questions a step takes: 3 to 5 (default 3); `why` ends the range's messages. */
+function questionCount(why: string) {
+  return z
+    .number({ error: 'must be a whole number from 3 to 5' })
+    .int({ error: 'must be a whole number from 3 to 5' })
+    .min(3, { error: `must be at least 3: ${why}` })
+    .max(5, { error: `must be at most 5: ${why}` })
+    .default(3);
+}
+
 export const policySchema = z
   .object({
     organizationName: z.string().trim().min(1).max(100).default('Tobira'),
@@ -103,18 +113,8 @@ export const policySchema = z
         });
       })
       .default([]),
-    questionsRequiredToRegister: z
-      .number({ error: 'must be a whole number from 3 to 5' })
-      .int({ error: 'must be a whole number from 3 to 5' })
-      .min(3, { error: 'must be at least 3: users register 3 to 5 questions' })
-      .max(5, { error: 'must be at most 5: users register 3 to 5 questions' })
-      .default(3),
-    questionsRequiredToReset: z
-      .number({ error: 'must be a whole number from 3 to 5' })
-      .int({ error: 'must be a whole number from 3 to 5' })
-      .min(3, { error: 'must be at least 3: a reset asks 3 to 5 questions' })
-      .max(5, { error: 'must be at most 5: a reset asks 3 to 5 questions' })
-      .default(3),
+    questionsRequiredToRegister: questionCount('users register 3 to 5 questions'),
+    questionsRequiredToReset: questionCount('a reset asks 3 to 5 questions'),
     // -- end security questions settings --
     // -- administration settings --
     // Branding: an absolute http(s) address of the organization's logo ('' = none) and the accent colour.

@@ -26,6 +26,11 @@ export function inResetScope(policy: Policy, s: Subject): boolean {
  */
 const builtinGateOf = (kind: string) => (kind === 'sms' || kind === 'voice' ? 'phone' : kind);
 
+/** Whether the policy offers the method `kind` for reset. */
+export function offeredForReset(policy: Policy, kind: string): boolean {
+  return policy.resetMethods.includes(kind as MethodKind);
+}
+
 /**
  * The distinct gates a user could pass at reset with what they registered: methods the policy
  * offers; a text and a call to the same phones count as one; questions never count for admins.
@@ -38,7 +43,7 @@ export function resetGatesAvailable(
 ): string[] {
   const gates = new Set<string>();
   for (const kind of registeredKinds) {
-    if (!policy.resetMethods.includes(kind as MethodKind)) continue;
+    if (!offeredForReset(policy, kind)) continue;
     if (kind === 'questions' && isAdmin(s)) continue;
     gates.add(gateOf(kind));
   }

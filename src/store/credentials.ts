@@ -18,6 +18,30 @@ export interface Credential {
 
 const d = (v: unknown) => (v == null ? null : new Date(v as string));
 
+/**
+ * Each of these users' credentials that `only` selects (the organisation's, or of these kinds),
+ * oldest first: a page of users in one query.
+ */
+export async function credentialsOfUsers(
+  db: Tx,
+  userIds: readonly string[],
+  only: { source: 'organization' } | { kinds: readonly string[] },
+): Promise<Map<string, Credential[]>> {
+  const out = new Map<string, Credential[]>();
+  if (!userIds.length) return out;
+  const q = db('credentials').whereIn('user_id', userIds as string[]);
+  if ('source' in only) q.andWhere({ source: only.source });
+  else q.whereIn('kind', only.kinds as string[]);
+  const rows = await q.orderBy(['created_at', 'id']);
+  for (const r of rows) {
+    const c = fromRow(r);
+    const list = out.get(c.userId);
+    if (list) list.push(c);
+    else out.set(c.userId, [c]);
+  }
+  return out;
+}
+
 /** A `credentials` row as a Credential (also used by store/audit-query.ts). */
 export function fromRow(r: any): Credential {
   return {

@@ -48,37 +48,27 @@ const rowsOf = (res: unknown): any[] => (res as { rows?: any[] }).rows ?? [];
 
 /** Queues one notice, due now; `db` may be the transaction of the event the notice is about. */
 export async function enqueueNotice(db: Tx, n: NewNotice, now: Date): Promise<number> {
-  const [row] = await db('notice_queue')
-    .insert({
-      kind: n.kind,
-      purpose: n.purpose,
-      user_id: n.userId ?? null,
-      payload: n.payload,
-      status: 'pending',
-      attempts: 0,
-      due_at: now,
-      created_at: now,
-    })
-    .returning('id');
+  const [row] = await db('notice_queue').insert(newRow(n, now)).returning('id');
   return Number(row?.id ?? row);
 }
 
 /** Queues several notices in one insert, all due now. */
 export async function enqueueNotices(db: Tx, notices: readonly NewNotice[], now: Date): Promise<void> {
   if (!notices.length) return;
-  await db('notice_queue').insert(
-    notices.map((n) => ({
-      kind: n.kind,
-      purpose: n.purpose,
-      user_id: n.userId ?? null,
-      payload: n.payload,
-      status: 'pending',
-      attempts: 0,
-      due_at: now,
-      created_at: now,
-    })),
-  );
+  await db('notice_queue').insert(notices.map((n) => newRow(n, now)));
 }
+
+/** A new notice's row: pending, due now, not tried yet. */
+const newRow = (n: NewNotice, now: Date) => ({
+  kind: n.kind,
+  purpose: n.purpose,
+  user_id: n.userId ?? null,
+  payload: n.payload,
+  status: 'pending',
+  attempts: 0,
+  due_at: now,
+  created_at: now,
+});
 
 /**
  * Claims up to `limit` due pending rows for `leaseMs`: counts the attempt, stamps a fresh claim and

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Tx } from '../db/knex.ts';
 
 /**
@@ -75,23 +76,27 @@ export async function resetsByDay(db: Tx, from: Date, to: Date): Promise<Map<str
 
 /** Completed resets per method named in their details (each method once per reset), from the rollup. */
 export async function resetsByMethod(db: Tx, from: Date, to: Date): Promise<Map<string, number>> {
-  const rows = await db('report_reset_methods')
-    .where('day', '>=', dayBound(from))
-    .andWhere('day', '<', dayBound(to))
-    .groupBy('method')
-    .havingRaw('sum(n) > 0')
-    .select('method', db.raw('sum(n) as n'));
-  return new Map(rows.map((x: any) => [x.method, Number(x.n)]));
+  return sumsBy(db, db('report_reset_methods'), 'method', from, to);
 }
 
 /** Reset attempts per result in [from, to) (UTC midnights), from the daily rollup. */
 export async function attemptsByResult(db: Tx, from: Date, to: Date): Promise<Map<string, number>> {
-  const rows = await db('report_audit_daily')
-    .where({ activity: 'reset.attempt' })
+  return sumsBy(db, db('report_audit_daily').where({ activity: 'reset.attempt' }), 'result', from, to);
+}
+
+/** A daily rollup's counts (`n`) in [from, to) summed per value of `column`; only sums above zero. */
+async function sumsBy(
+  db: Tx,
+  rollup: Knex.QueryBuilder,
+  column: string,
+  from: Date,
+  to: Date,
+): Promise<Map<string, number>> {
+  const rows = await rollup
     .andWhere('day', '>=', dayBound(from))
     .andWhere('day', '<', dayBound(to))
-    .groupBy('result')
+    .groupBy(column)
     .havingRaw('sum(n) > 0')
-    .select('result', db.raw('sum(n) as n'));
-  return new Map(rows.map((x: any) => [x.result, Number(x.n)]));
+    .select(column, db.raw('sum(n) as n'));
+  return new Map(rows.map((x: any) => [x[column], Number(x.n)]));
 }

@@ -1,5 +1,5 @@
 import { affected, type Tx } from '../db/knex.ts';
-import { type Credential, fromRow as credentialFromRow } from './credentials.ts';
+import { type Credential, credentialsOfUsers } from './credentials.ts';
 import { DuplicateError, normalizeLogin, type User, userFromRow } from './users.ts';
 
 /*
@@ -182,23 +182,39 @@ const scimUserFromRow = (r: any): ScimUser => ({ ...userFromRow(r), externalId: 
  * and email equality).
  */
 export async function scimUserPage(db: Tx, s: ScimPageQuery): Promise<{ total: number; users: ScimUser[] }> {
-  const base = () => {
-    const q = db('users');
-    if (s.filter) apply(q, s.filter, USER_COLUMNS);
-    return q;
-  };
-  const order = sortOf(USER_SORT, s);
-  const [{ c }] = await base().count<{ c: string | number }[]>({ c: '*' });
-  const total = Number(c);
-  if (s.count === 0 || s.startIndex > total) return { total, users: [] };
-  const q = base().select('users.*');
-  if (order) q.orderByRaw(order);
-  const rows = await q
-    .orderBy('users.login_normalized')
-    .limit(s.count)
-    .offset(s.startIndex - 1);
+  const { total, rows } = await page(db, s, { table: 'users', columns: USER_COLUMNS, sort: USER_SORT });
   return { total, users: rows.map(scimUserFromRow) };
 }
+
+/**
+ * One page of a table's rows under the query's filter and sort (then `tiebreak`, for a stable
+ * order), and the count of all that match.
+ */
+async function page(
+  db: Tx,
+  s: ScimPageQuery,
+  t: { table: 'users' | 'groups'; columns: Record<string, Column>; sort: Record<string, string> },
+): Promise<{ total: number; rows: any[] }> {
+  const base = () => {
+    const q = db(t.table);
+    if (s.filter) apply(q, s.filter, t.columns);
+    return q;
+  };
+  const order = sortOf(t.sort, s);
+  const [{ c }] = await base().count<{ c: string | number }[]>({ c: '*' });
+  const total = Number(c);
+  if (s.count === 0 || s.startIndex > total) return { total, rows: [] };
+  const q = base().select(`${t.table}.*`);
+  if (order) q.orderByRaw(order);
+  const rows = await q
+    .orderBy(TIEBREAK[t.table])
+    .limit(s.count)
+    .offset(s.startIndex - 1);
+  return { total, rows };
+}
+
+/** The last sort key of every page, so that equal sort values keep one order across pages. */
+const TIEBREAK = { users: 'users.login_normalized', groups: 'groups.name' };
 
 export async function findScimUser(db: Tx, id: string): Promise<ScimUser | undefined> {
   if (!UUID.test(id)) return undefined;
@@ -246,17 +262,7 @@ export async function organizationCredentialsOf(
   db: Tx,
   userIds: readonly string[],
 ): Promise<Map<string, Credential[]>> {
-  const out = new Map<string, Credential[]>();
-  if (!userIds.length) return out;
-  const rows = await db('credentials')
-    .whereIn('user_id', userIds)
-    .andWhere({ source: 'organization' })
-    .orderBy(['created_at', 'id']);
-  for (const r of rows) {
-    const c = credentialFromRow(r);
-    out.set(c.userId, [...(out.get(c.userId) ?? []), c]);
-  }
-  return out;
+  return credentialsOfUsers(db, userIds, { source: 'organization' });
 }
 
 export interface ScimGroup {
@@ -279,21 +285,7 @@ export async function scimGroupPage(
   db: Tx,
   s: ScimPageQuery,
 ): Promise<{ total: number; groups: ScimGroup[] }> {
-  const base = () => {
-    const q = db('groups');
-    if (s.filter) apply(q, s.filter, GROUP_COLUMNS);
-    return q;
-  };
-  const order = sortOf(GROUP_SORT, s);
-  const [{ c }] = await base().count<{ c: string | number }[]>({ c: '*' });
-  const total = Number(c);
-  if (s.count === 0 || s.startIndex > total) return { total, groups: [] };
-  const q = base().select('groups.*');
-  if (order) q.orderByRaw(order);
-  const rows = await q
-    .orderBy('groups.name')
-    .limit(s.count)
-    .offset(s.startIndex - 1);
+  const { total, rows } = await page(db, s, { table: 'groups', columns: GROUP_COLUMNS, sort: GROUP_SORT });
   return { total, groups: rows.map(scimGroupFromRow) };
 }
 

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Tx } from '../db/knex.ts';
-import { type Credential, fromRow as credentialFromRow } from './credentials.ts';
+import { type Credential, credentialsOfUsers } from './credentials.ts';
 import { type Role, type User, userFromRow } from './users.ts';
 
 /*
@@ -35,20 +35,7 @@ export async function contactCredentialsOf(
   db: Tx,
   userIds: readonly string[],
 ): Promise<Map<string, Credential[]>> {
-  const out = new Map<string, Credential[]>();
-  if (!userIds.length) return out;
-  const rows = await db('credentials')
-    .whereIn('user_id', userIds as string[])
-    .whereIn('kind', ['phone', 'email'])
-    .orderBy('created_at')
-    .orderBy('id');
-  for (const r of rows) {
-    const c = credentialFromRow(r);
-    const list = out.get(c.userId);
-    if (list) list.push(c);
-    else out.set(c.userId, [c]);
-  }
-  return out;
+  return credentialsOfUsers(db, userIds, { kinds: ['phone', 'email'] });
 }
 
 /** The group ids each of these users belongs to. */

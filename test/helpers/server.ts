@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { Db } from '../../src/db/knex.ts';
 import type { Delivery } from '../../src/delivery/types.ts';
 import { createLogger } from '../../src/logger.ts';
+import type { VerificationMethod } from '../../src/methods/types.ts';
 import { SecretBox } from '../../src/security/secrets.ts';
 
 export const TEST_SECRET = crypto.randomBytes(32).toString('base64');
@@ -28,6 +29,8 @@ export async function startTestServer(opts: {
   secret?: string;
   /** Message delivery for the app (e.g. one whose sender fails); by default built from the configuration. */
   delivery?: Delivery;
+  /** Verification methods kept outside src/ (test/fixtures/methods/), registered after Tobira's own. */
+  methods?: readonly VerificationMethod[];
 }): Promise<TestServer> {
   const server = http.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -47,6 +50,7 @@ export async function startTestServer(opts: {
     box,
     clock: opts.clock,
     delivery: opts.delivery,
+    methods: opts.methods,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
   });
   app.setLocalUrl(`http://127.0.0.1:${port}`);

@@ -57,6 +57,21 @@ function open(id: string, title: string, width: number, height: number, kind: st
   );
 }
 
+/**
+ * Each datum with its value (clamped) and its bar's length on an axis of `span`, scaled to the
+ * largest value; a non-zero value is at least 1 long, so it never vanishes.
+ */
+function scaled(data: Datum[], span: number) {
+  const max = Math.max(0, ...data.map((d) => clampValue(d.value)));
+  return data.map((d) => {
+    const v = clampValue(d.value);
+    return { d, v, length: max ? Math.max(v ? 1 : 0, Math.round((v / max) * span)) : 0 };
+  });
+}
+
+const axis = (x1: number, y1: number, x2: number, y2: number) =>
+  `<line class="axis" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${MUTED}" stroke-width="1"/>`;
+
 /** Horizontal bars, one row per category, with the label on the left and the value at the bar's end. */
 export function barChart(data: Datum[], opts: ChartOptions): string {
   const width = opts.width ?? 560;
@@ -65,15 +80,9 @@ export function barChart(data: Datum[], opts: ChartOptions): string {
   const valueW = 48;
   const top = 8;
   const height = top * 2 + Math.max(1, data.length) * row;
-  const max = Math.max(0, ...data.map((d) => clampValue(d.value)));
   const span = width - labelW - valueW - 8;
-  const parts = [open(opts.id, opts.title, width, height, 'bar')];
-  parts.push(
-    `<line class="axis" x1="${labelW}" y1="${top}" x2="${labelW}" y2="${height - top}" stroke="${MUTED}" stroke-width="1"/>`,
-  );
-  data.forEach((d, i) => {
-    const v = clampValue(d.value);
-    const w = max ? Math.max(v ? 1 : 0, Math.round((v / max) * span)) : 0;
+  const parts = [open(opts.id, opts.title, width, height, 'bar'), axis(labelW, top, labelW, height - top)];
+  scaled(data, span).forEach(({ d, v, length: w }, i) => {
     const y = top + i * row;
     const label = escapeXml(d.label);
     parts.push(
@@ -103,15 +112,9 @@ export function columnChart(data: Datum[], opts: ChartOptions & { labelEvery?: n
   const slot = (width - left - right) / n;
   const barW = Math.max(2, slot * 0.7);
   const every = opts.labelEvery ?? Math.max(1, Math.ceil(n / 6));
-  const max = Math.max(0, ...data.map((d) => clampValue(d.value)));
   const base = top + plotH;
-  const parts = [open(opts.id, opts.title, width, height, 'column')];
-  parts.push(
-    `<line class="axis" x1="${left}" y1="${base}" x2="${width - right}" y2="${base}" stroke="${MUTED}" stroke-width="1"/>`,
-  );
-  data.forEach((d, i) => {
-    const v = clampValue(d.value);
-    const h = max ? Math.max(v ? 1 : 0, Math.round((v / max) * plotH)) : 0;
+  const parts = [open(opts.id, opts.title, width, height, 'column'), axis(left, base, width - right, base)];
+  scaled(data, plotH).forEach(({ d, v, length: h }, i) => {
     const x = left + i * slot + (slot - barW) / 2;
     const cx = (x + barW / 2).toFixed(1);
     const label = escapeXml(d.label);

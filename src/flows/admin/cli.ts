@@ -1,14 +1,18 @@
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
-import type { Clock } from '../../clock.ts';
-import type { Config } from '../../config.ts';
-import type { Db } from '../../db/knex.ts';
-import { AppError } from '../../http/errors.ts';
 import { translator } from '../../i18n/index.ts';
-import { createMethodRegistry } from '../../methods/index.ts';
-import type { BackchannelDelivery } from '../../oidc/backchannel.ts';
 import { CLIENT_SETTING_FLAGS, ClientSpecError, settingsFromFlags } from '../../oidc/clients.ts';
-import type { SecretBox } from '../../security/secrets.ts';
+import {
+  type AdminCommandContext,
+  type AdminCommandResult,
+  adminDepsOf,
+  fromFlags,
+  lists,
+  type Options,
+  parseFlags,
+  refusalOf,
+  strings,
+  switches,
+} from './cli-kit.ts';
 import * as contacts from './contacts.ts';
 import * as invitations from './invitations.ts';
 import { listQueuedNotices, parseNoticeQuery } from './notices.ts';
@@ -17,7 +21,6 @@ import { loadReport } from './reports.ts';
 import * as svc from './service.ts';
 import * as usersCsv from './users-csv.ts';
 import { type ImportProgress, importUsersCsv } from './users-import.ts';
-import { FieldError, translateFields } from './validation.ts';
 
 /** The CLI import prints its progress after this many rows (or a second). */
 const PROGRESS_ROWS = 1000;
@@ -26,6 +29,8 @@ const PROGRESS_ROWS = 1000;
  * The administration commands of the `tobira` CLI: the same operations as the admin API, through the
  * same service (same checks, one audit event each, actor `cli`).
  */
+export type { AdminCommandContext, AdminCommandResult } from './cli-kit.ts';
+
 export const ADMIN_USAGE = `
   user show LOGIN                           profile, groups, lockout, method kinds and dates
   user create LOGIN [--name N] [--email E] [--group G...] [--locale en|ja] [--no-password | --external]
@@ -72,25 +77,6 @@ export const ADMIN_USAGE = `
                                             the notice queue: depth, and the notices that finally failed
 `;
 
-export interface AdminCommandContext {
-  /** For the notices administration queues (issuer, default language). */
-  config?: Config;
-  /** Where progress of long commands (an import) is written as it happens: standard error. */
-  progress?: (line: string) => void;
-  db: Db;
-  box: SecretBox;
-  clock: Clock;
-  onClientsChanged?: () => void;
-  /** Back-channel logout after a disable or reset (present inside a server). */
-  backchannel?: BackchannelDelivery;
-}
-
-export interface AdminCommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 class CliUsage extends Error {}
 /** An import with row errors: the report is printed, and the exit code says so (2). */
 class RowsFailed extends Error {}
@@ -120,16 +106,8 @@ const OWN: Record<string, string[]> = {
   notice: ['list'],
 };
 
-type Options = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
-
 function args(rest: string[], options: Options = {}, positionals = 0) {
-  const r = parseArgs({
-    args: rest,
-    options: { json: { type: 'boolean' }, ...options },
-    allowPositionals: true,
-    strict: true,
-    allowNegative: true,
-  });
+  const r = parseFlags(rest, options, true);
   if (r.positionals.length !== positionals) {
     throw new CliUsage(
       positionals
@@ -137,20 +115,10 @@ function args(rest: string[], options: Options = {}, positionals = 0) {
         : 'no arguments expected',
     );
   }
-  return {
-    values: r.values as Record<string, string | string[] | boolean | undefined>,
-    positionals: r.positionals,
-  };
+  return r;
 }
 
-const auditOptions: Options = {
-  from: { type: 'string' },
-  to: { type: 'string' },
-  user: { type: 'string' },
-  activity: { type: 'string' },
-  result: { type: 'string' },
-  limit: { type: 'string' },
-};
+const auditOptions = strings('from', 'to', 'user', 'activity', 'result', 'limit');
 
 function describeUser(u: svc.UserDetail): string {
   const lines = [
@@ -178,15 +146,7 @@ export async function runAdminCommand(
   const jsonOut = argv.includes('--json');
   const out: string[] = [];
   const print = (human: string, json: unknown) => out.push(jsonOut ? JSON.stringify(json) : human);
-  const deps: svc.AdminDeps = {
-    db: cx.db,
-    box: cx.box,
-    clock: cx.clock,
-    methods: createMethodRegistry(),
-    clients: { invalidate: () => cx.onClientsChanged?.() },
-    backchannel: cx.backchannel,
-    config: cx.config,
-  };
+  const deps = adminDepsOf(cx);
   const actor = cliActor();
   const rest = argv.slice(2);
   try {
@@ -196,15 +156,9 @@ export async function runAdminCommand(
   } catch (err) {
     let code = 1;
     let message: string;
-    const t = translator('en');
-    if (err instanceof FieldError) {
-      code = err.status === 409 ? 3 : 2;
-      message = Object.entries(translateFields(err.fields, t))
-        .map(([k, v]) => `${k}: ${v}`)
-        .join('; ');
-    } else if (err instanceof AppError) {
-      code = err.status === 404 ? 4 : err.status === 409 ? 3 : 2;
-      message = t(err.messageKey, err.params);
+    const refusal = refusalOf(err);
+    if (refusal) {
+      ({ code, message } = refusal);
     } else if (err instanceof RowsFailed) {
       return { code: 2, stdout: out.length ? `${out.join('\n')}\n` : '', stderr: '' };
     } else if (err instanceof CliUsage || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
@@ -272,19 +226,7 @@ async function dispatch(
   }
   if (cmd === 'user') {
     if (sub === 'search') {
-      const r = parseArgs({
-        args: rest,
-        options: {
-          json: { type: 'boolean' },
-          status: { type: 'string' },
-          role: { type: 'string' },
-          group: { type: 'string' },
-          limit: { type: 'string' },
-          after: { type: 'string' },
-        },
-        allowPositionals: true,
-        strict: true,
-      });
+      const r = parseFlags(rest, strings('status', 'role', 'group', 'limit', 'after'));
       if (r.positionals.length > 1) throw new CliUsage('at most one QUERY');
       const { json: _json, ...filters } = r.values;
       const search = svc.parseUserSearch({ q: r.positionals[0], ...filters });
@@ -301,23 +243,15 @@ async function dispatch(
     if (sub === 'create') {
       const { values, positionals } = args(
         rest,
-        {
-          name: { type: 'string' },
-          email: { type: 'string' },
-          group: { type: 'string', multiple: true },
-          locale: { type: 'string' },
-          'no-password': { type: 'boolean' },
-          external: { type: 'boolean' },
-        },
+        { ...strings('name', 'email', 'locale'), ...lists('group'), ...switches('no-password', 'external') },
         1,
       );
       if (values['no-password'] && values.external)
         throw new CliUsage('--no-password and --external exclude each other');
-      const body: Record<string, unknown> = { login: positionals[0] };
-      if (values.name !== undefined) body.displayName = values.name;
-      if (values.email !== undefined) body.email = values.email;
-      if (values.group !== undefined) body.groups = values.group;
-      if (values.locale !== undefined) body.locale = values.locale;
+      const body: Record<string, unknown> = {
+        login: positionals[0],
+        ...fromFlags(values, { name: 'displayName', email: 'email', group: 'groups', locale: 'locale' }),
+      };
       if (values.external) body.passwordManaged = 'external';
       if (values['no-password']) body.initialPassword = 'none';
       const r = await svc.createUser(deps, actor, body);
@@ -330,19 +264,15 @@ async function dispatch(
     if (sub === 'contact') {
       const { values, positionals } = args(
         rest,
-        {
-          mobile: { type: 'string' },
-          'alternate-phone': { type: 'string' },
-          'alternate-email': { type: 'string' },
-          country: { type: 'string' },
-        },
+        strings('mobile', 'alternate-phone', 'alternate-email', 'country'),
         1,
       );
-      const body: Record<string, unknown> = {};
-      if (values.mobile !== undefined) body.mobilePhone = values.mobile;
-      if (values['alternate-phone'] !== undefined) body.alternatePhone = values['alternate-phone'];
-      if (values['alternate-email'] !== undefined) body.alternateEmail = values['alternate-email'];
-      if (values.country !== undefined) body.country = values.country;
+      const body = fromFlags(values, {
+        mobile: 'mobilePhone',
+        'alternate-phone': 'alternatePhone',
+        'alternate-email': 'alternateEmail',
+        country: 'country',
+      });
       const r = Object.keys(body).length
         ? await contacts.setContactMethods(deps, actor, positionals[0], body)
         : await contacts.getContactMethods(deps, actor, positionals[0]);
@@ -359,24 +289,23 @@ async function dispatch(
       const { values, positionals } = args(
         rest,
         {
-          name: { type: 'string' },
-          email: { type: 'string' },
-          role: { type: 'string', multiple: true },
-          'clear-roles': { type: 'boolean' },
-          'password-managed': { type: 'string' },
-          locale: { type: 'string' },
-          'email-verified': { type: 'boolean' },
+          ...strings('name', 'email', 'password-managed', 'locale'),
+          ...lists('role'),
+          ...switches('clear-roles', 'email-verified'),
         },
         1,
       );
-      const patch: Record<string, unknown> = {};
-      if (values.name !== undefined) patch.displayName = values.name;
-      if (values.email !== undefined) patch.email = values.email;
-      if (values['email-verified'] !== undefined) patch.emailVerified = values['email-verified'];
-      if (values['clear-roles']) patch.roles = [];
-      if (values.role !== undefined) patch.roles = values.role;
-      if (values['password-managed'] !== undefined) patch.passwordManaged = values['password-managed'];
-      if (values.locale !== undefined) patch.locale = values.locale;
+      const patch = {
+        ...fromFlags(values, {
+          name: 'displayName',
+          email: 'email',
+          'email-verified': 'emailVerified',
+          'password-managed': 'passwordManaged',
+          locale: 'locale',
+        }),
+        ...(values['clear-roles'] ? { roles: [] } : {}),
+        ...fromFlags(values, { role: 'roles' }),
+      };
       const u = await svc.updateUser(deps, actor, positionals[0], patch);
       print(describeUser(u), u);
       return;
@@ -455,15 +384,9 @@ async function dispatch(
       const { values, positionals } = args(
         rest,
         {
-          'redirect-uri': { type: 'string', multiple: true },
-          'post-logout-redirect-uri': { type: 'string', multiple: true },
-          'grant-type': { type: 'string', multiple: true },
-          name: { type: 'string' },
-          scope: { type: 'string' },
-          'first-party': { type: 'boolean' },
-          admin: { type: 'boolean' },
-          scim: { type: 'boolean' },
-          'backchannel-logout-uri': { type: 'string' },
+          ...lists('redirect-uri', 'post-logout-redirect-uri', 'grant-type'),
+          ...strings('name', 'scope', 'backchannel-logout-uri'),
+          ...switches('first-party', 'admin', 'scim'),
           ...CLIENT_SETTING_FLAGS,
         },
         1,
@@ -475,17 +398,22 @@ async function dispatch(
         if (err instanceof ClientSpecError) throw new CliUsage(err.message);
         throw err;
       }
-      if (values['backchannel-logout-uri'] !== undefined)
-        patch.backchannelLogoutUri = values['backchannel-logout-uri'] || null;
-      if (values['redirect-uri']) patch.redirectUris = values['redirect-uri'];
-      if (values['post-logout-redirect-uri'])
-        patch.postLogoutRedirectUris = values['post-logout-redirect-uri'];
-      if (values['grant-type']) patch.grantTypes = values['grant-type'];
-      if (values.name !== undefined) patch.name = values.name;
-      if (values.scope !== undefined) patch.scope = values.scope === '' ? null : values.scope;
-      if (values['first-party'] !== undefined) patch.firstParty = values['first-party'];
-      if (values.admin !== undefined) patch.admin = values.admin;
-      if (values.scim !== undefined) patch.scim = values.scim;
+      Object.assign(
+        patch,
+        fromFlags(values, {
+          'backchannel-logout-uri': 'backchannelLogoutUri',
+          'redirect-uri': 'redirectUris',
+          'post-logout-redirect-uri': 'postLogoutRedirectUris',
+          'grant-type': 'grantTypes',
+          name: 'name',
+          scope: 'scope',
+          'first-party': 'firstParty',
+          admin: 'admin',
+          scim: 'scim',
+        }),
+      );
+      // An empty back-channel URI or scope clears it.
+      for (const k of ['backchannelLogoutUri', 'scope']) if (patch[k] === '') patch[k] = null;
       const c = await svc.updateClient(deps, actor, positionals[0], patch);
       print(`updated client ${c.clientId}: ${c.grantTypes.join(',')} ${c.redirectUris.join(' ')}`, c);
       return;

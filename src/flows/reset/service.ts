@@ -6,7 +6,13 @@ import type { VerificationMethod } from '../../methods/types.ts';
 import { type CounterRule, isLocked, RESET_ATTEMPT_RULE, RESET_METHOD_RULE } from '../../policy/counters.ts';
 import { countedCredentials } from '../../policy/preregistered.ts';
 import type { Policy } from '../../policy/settings.ts';
-import { gatesRequired, inResetScope, isAdmin, resetGatesAvailable } from '../../policy/sspr.ts';
+import {
+  gatesRequired,
+  inResetScope,
+  isAdmin,
+  offeredForReset,
+  resetGatesAvailable,
+} from '../../policy/sspr.ts';
 import {
   type CounterSpec,
   countEvent,
@@ -143,7 +149,7 @@ export function resetOptions(
 ): Array<{ method: VerificationMethod; credentials: Credential[] }> {
   return deps.methods
     .usable(countedCredentials(policy, creds), 'reset')
-    .filter((o) => policy.resetMethods.includes(o.method.kind))
+    .filter((o) => offeredForReset(policy, o.method.kind))
     .filter((o) => !(o.method.notForAdmins && isAdmin(user)));
 }
 

@@ -3,7 +3,6 @@ import type { Context } from 'koa';
 import { setNewPassword } from '../../account/password.ts';
 import { beginEnroll, confirmSecurityInfo, finishEnroll } from '../../account/security-info.ts';
 import type { AppDeps } from '../../app/deps.ts';
-import { AppError } from '../../http/errors.ts';
 import { render } from '../../http/views.ts';
 import type { MethodContext } from '../../methods/types.ts';
 import type { Policy } from '../../policy/settings.ts';
@@ -20,6 +19,11 @@ import { METHOD_KIND, type SignInState, signInFlow } from './state.ts';
 export interface SignInKit {
   details(ctx: Context): Promise<Details>;
   stateAndUser(d: Details): Promise<{ state: SignInState; user: User } | undefined>;
+  /** The interaction of a posted step and its state and user, when the state takes `event` (else 400). */
+  atStep(
+    ctx: Context,
+    event: machine.SignInEvent['type'],
+  ): Promise<{ d: Details; su: { state: SignInState; user: User } }>;
   flashOf(ctx: Context, d: Details): ReturnType<typeof flashFor>;
   cxOf(ctx: Context): Promise<MethodContext>;
   postedForm(ctx: Context): Promise<Record<string, string>>;
@@ -43,7 +47,8 @@ export interface SignInKit {
  */
 export function registrationRoutes(router: Router, deps: AppDeps, kit: SignInKit): void {
   const { db, views } = deps;
-  const { details, stateAndUser, flashOf, cxOf, postedForm, failTo, subjectOf, resetKinds, proceed } = kit;
+  const { details, stateAndUser, atStep, flashOf, cxOf, postedForm, failTo, subjectOf, resetKinds, proceed } =
+    kit;
   const { mustRegisterSecondFactor } = kit;
 
   // Registration at sign-in ("More information required").
@@ -73,10 +78,7 @@ export function registrationRoutes(router: Router, deps: AppDeps, kit: SignInKit
 
   router.post('/interaction/:uid/register/:kind', async (ctx) => {
     const form = await postedForm(ctx);
-    const d = await details(ctx);
-    const su = await stateAndUser(d);
-    if (!su || !machine.accepts(su.state, 'registered'))
-      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    const { d, su } = await atStep(ctx, 'registered');
     const cx = await cxOf(ctx);
     const policy = cx.policy;
     const kind = METHOD_KIND.test(ctx.params.kind) ? ctx.params.kind : '';
@@ -103,10 +105,7 @@ export function registrationRoutes(router: Router, deps: AppDeps, kit: SignInKit
 
   router.post('/interaction/:uid/register-skip', async (ctx) => {
     await postedForm(ctx);
-    const d = await details(ctx);
-    const su = await stateAndUser(d);
-    if (!su || !machine.accepts(su.state, 'registrationSkipped'))
-      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    const { d, su } = await atStep(ctx, 'registrationSkipped');
     const policy = await deps.policy();
     if (mustRegisterSecondFactor(policy, await listCredentials(db, su.user.id))) {
       // No skip under `mfa: required`: skipping would finish a password-only sign-in.
@@ -136,11 +135,7 @@ export function registrationRoutes(router: Router, deps: AppDeps, kit: SignInKit
 
   router.post('/interaction/:uid/change-password', async (ctx) => {
     const form = await postedForm(ctx);
-    const d = await details(ctx);
-    const su = await stateAndUser(d);
-    if (!su || !machine.accepts(su.state, 'passwordChanged')) {
-      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
-    }
+    const { d, su } = await atStep(ctx, 'passwordChanged');
     const r = await setNewPassword(
       deps,
       su.user,
@@ -158,10 +153,7 @@ export function registrationRoutes(router: Router, deps: AppDeps, kit: SignInKit
 
   router.post('/interaction/:uid/reconfirm', async (ctx) => {
     await postedForm(ctx);
-    const d = await details(ctx);
-    const su = await stateAndUser(d);
-    if (!su || !machine.accepts(su.state, 'reconfirmed'))
-      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    const { d, su } = await atStep(ctx, 'reconfirmed');
     await confirmSecurityInfo(deps, su.user, ctx.state.meta);
     const user = (await findUserById(db, su.user.id))!;
     await proceed(ctx, d, user, machine.apply(su.state, { type: 'reconfirmed' })!);

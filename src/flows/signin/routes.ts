@@ -86,6 +86,12 @@ export function signInRoutes(deps: AppDeps): Router {
     ctx.redirect(d.returnTo);
   }
 
+  /** Ends the interaction with an OAuth error for the client; the sign-in's state goes with it. */
+  async function refuse(ctx: Context, d: Details, error: string, description: string) {
+    await clearSignIn(db, d.uid);
+    await finish(ctx, d, { error, error_description: description }, false);
+  }
+
   /**
    * A user's token carries the admin scope only for a first-party client an administrator granted it;
    * any other client asking for it on a user's behalf gets invalid_scope back, before any page is shown
@@ -95,13 +101,7 @@ export function signInRoutes(deps: AppDeps): Router {
     const requested = String(d.params.scope ?? '').split(' ');
     if (!requested.includes(ADMIN_SCOPE)) return false;
     if (adminScopeForUsers(await deps.clients.get(d.params.client_id as string))) return false;
-    await clearSignIn(db, d.uid);
-    await finish(
-      ctx,
-      d,
-      { error: 'invalid_scope', error_description: 'the admin scope is not available to this client' },
-      false,
-    );
+    await refuse(ctx, d, 'invalid_scope', 'the admin scope is not available to this client');
     return true;
   }
 
@@ -201,6 +201,18 @@ export function signInRoutes(deps: AppDeps): Router {
     const user = await findUserById(db, state.userId);
     if (user?.status !== 'active') return undefined;
     return { state, user };
+  }
+
+  /**
+   * The interaction a form was posted to, with its state and user, when that state takes `event`;
+   * anything else is a stale or skipped step (400).
+   */
+  async function atStep(ctx: Context, event: machine.SignInEvent['type']) {
+    const d = await details(ctx);
+    const su = await stateAndUser(d);
+    if (!su || !machine.accepts(su.state, event))
+      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    return { d, su };
   }
 
   async function loginPage(ctx: Context, d: Details, extra: Record<string, unknown> = {}, status = 200) {
@@ -431,10 +443,7 @@ export function signInRoutes(deps: AppDeps): Router {
 
   router.post('/interaction/:uid/mfa/:kind', async (ctx) => {
     const form = await postedForm(ctx);
-    const d = await details(ctx);
-    const su = await stateAndUser(d);
-    if (!su || !machine.accepts(su.state, 'secondFactor'))
-      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    const { d, su } = await atStep(ctx, 'secondFactor');
     const m = METHOD_KIND.test(ctx.params.kind) ? deps.methods.get(ctx.params.kind) : undefined;
     const creds = await listCredentials(db, su.user.id);
     const mine = m ? credentialsFor(m, creds) : [];
@@ -499,6 +508,7 @@ export function signInRoutes(deps: AppDeps): Router {
   registrationRoutes(router, deps, {
     details,
     stateAndUser,
+    atStep,
     flashOf,
     cxOf,
     postedForm,
@@ -519,13 +529,7 @@ export function signInRoutes(deps: AppDeps): Router {
 
   router.get('/interaction/:uid/abort', async (ctx) => {
     const d = await details(ctx);
-    await clearSignIn(db, d.uid);
-    await finish(
-      ctx,
-      d,
-      { error: 'access_denied', error_description: 'End-User aborted interaction' },
-      false,
-    );
+    await refuse(ctx, d, 'access_denied', 'End-User aborted interaction');
   });
 
   return router;

@@ -211,12 +211,14 @@ export function temporaryPassword(): string {
 
 /**
  * Creates a user. A user whose password is managed here gets a temporary password, shown once,
- * that must be changed at the first sign-in.
+ * that must be changed at the first sign-in, unless the operator chose one (`password`, the CLI's
+ * --password-stdin, checked by the caller) that stays.
  */
 export async function createUser(
   deps: AdminDeps,
   actor: Actor,
   input: unknown,
+  chosen: { password?: string } = {},
 ): Promise<{ user: UserDetail; temporaryPassword: string | null }> {
   requirePermission(actor, 'users.write');
   const body = parseOrThrow(createUserSchema, input);
@@ -232,8 +234,9 @@ export async function createUser(
       groups: { key: 'admin.policy.unknownGroups', params: { names: missing.join(', ') } },
     });
   const external = body.passwordManaged === 'external';
-  const temp = external || body.initialPassword === 'none' ? null : temporaryPassword();
-  const hash = temp ? await hashSecret(temp) : null;
+  const temp = external || chosen.password || body.initialPassword === 'none' ? null : temporaryPassword();
+  const password = external ? null : (chosen.password ?? temp);
+  const hash = password ? await hashSecret(password) : null;
   const now = deps.clock.now();
   const user = await writeUnique(deps.db, ['user.exists', 'admin.user.loginTaken', 'login'], async (trx) => {
     const u = await createUserRow(
@@ -260,7 +263,7 @@ export async function createUser(
       roles: u.roles,
       groups: groups.map((g) => g.name),
       passwordManaged: external ? 'external' : 'local',
-      ...(!external && !temp ? { activated: false } : {}),
+      ...(!external && !hash ? { activated: false } : {}),
     });
     return u;
   });
@@ -408,6 +411,26 @@ export async function resetPassword(
     await deps.notices.passwordChanged(user, { ip: actor.ip ?? '', userAgent: actor.userAgent ?? '' });
   }
   return { user: await userDetail(deps, (await findUserById(deps.db, user.id))!), temporaryPassword: temp };
+}
+
+/**
+ * Sets a password the operator chose (the CLI's `user set-password`, checked by the caller), not to
+ * be changed at the next sign-in; sessions and the lockout are left as they are.
+ */
+export async function setUserPassword(
+  deps: AdminDeps,
+  actor: Actor,
+  ref: string,
+  password: string,
+): Promise<UserDetail> {
+  requirePermission(actor, 'users.write');
+  const user = await resolveUser(deps.db, ref);
+  const hash = await hashSecret(password);
+  await deps.db.transaction(async (trx) => {
+    await setPasswordHash(trx, user.id, hash, deps.clock.now());
+    await audit(trx, deps, actor, 'admin.user.set_password', user.id);
+  });
+  return userDetail(deps, (await findUserById(deps.db, user.id))!);
 }
 
 /** Clears the sign-in lockout (SSPR.md §4), password and second factor, without touching the password. */
