@@ -69,7 +69,7 @@ export async function setNewPassword(
     });
     return r;
   });
-  announce(deps, revocation);
+  await announce(deps, revocation);
   return { ok: true };
 }
 

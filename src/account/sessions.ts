@@ -1,5 +1,7 @@
+import type { Clock } from '../clock.ts';
 import type { Db, Tx } from '../db/knex.ts';
 import type { BackchannelDelivery, Logout } from '../oidc/backchannel.ts';
+import { enqueueLogouts } from '../store/backchannel-queue.ts';
 import { destroyByAccountId, destroyGrant, destroyPayload, listProviderSessions } from '../store/oidc.ts';
 import { deleteSession, deleteSessionsOfUser } from '../store/sessions.ts';
 
@@ -44,9 +46,21 @@ export async function revokeEverything(
   return { revoked: firstParty + provider, logouts };
 }
 
-/** Sends the logout tokens of a committed revocation (in the background; not from the CLI). */
-export function announce(deps: { backchannel?: BackchannelDelivery }, r: Revocation): void {
-  for (const l of r.logouts) deps.backchannel?.send(l);
+/**
+ * Sends the logout tokens of a committed revocation in the background; without a sender in this
+ * process (the CLI running alone against the database) queues them, due now, for a running server.
+ */
+export async function announce(
+  deps: SessionDeps | { db: Db; clock: Clock; backchannel?: BackchannelDelivery },
+  r: Revocation,
+): Promise<void> {
+  if (deps.backchannel) {
+    for (const l of r.logouts) deps.backchannel.send(l);
+    return;
+  }
+  if (!('clock' in deps)) return;
+  const now = deps.clock.now();
+  await enqueueLogouts(deps.db, r.logouts, { attempt: 1, dueAt: now, now });
 }
 
 /** {@link revokeEverything} in its own transaction, then {@link announce}. Returns the rows removed. */
@@ -56,7 +70,7 @@ export async function endEverything(
   opts: { keepFirstParty?: string } = {},
 ): Promise<number> {
   const r = await deps.db.transaction((trx) => revokeEverything(trx, userId, opts));
-  announce(deps, r);
+  await announce(deps, r);
   return r.revoked;
 }
 
@@ -85,7 +99,7 @@ export async function endSignOut(
     await destroyPayload(trx, 'Session', session.id);
     return out;
   });
-  announce(deps, r);
+  await announce(deps, r);
   // The apps of the ended session, for front-channel logout in the browser.
   return r.logouts;
 }

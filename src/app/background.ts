@@ -120,6 +120,7 @@ export class BackgroundRunner {
 const KEY_POLL_MS = 10_000;
 const SWEEP_MS = 60_000;
 const NOTICE_POLL_MS = 5_000;
+const BACKCHANNEL_POLL_MS = 5_000;
 /** Sent notices are kept a day (for support questions), failed ones 30 days, then swept. */
 const NOTICE_SENT_KEEP_MS = 24 * 3600_000;
 const NOTICE_FAILED_KEEP_MS = 30 * 24 * 3600_000;
@@ -150,6 +151,7 @@ export interface JobTargets {
   syncKeys(): Promise<unknown>;
   sweep(): Promise<unknown>;
   deliverNotices(): Promise<unknown>;
+  deliverLogouts(): Promise<unknown>;
 }
 
 /** Registers the periodic jobs on `background` (started only when the app runs with `background`). */
@@ -164,5 +166,12 @@ export function registerJobs(background: BackgroundRunner, app: JobTargets): voi
     everyMs: NOTICE_POLL_MS,
     scope: 'process',
     run: () => app.deliverNotices(),
+  });
+  // Queued back-channel logouts (retries, and logouts of sessions the CLI ended): claimed the same way.
+  background.add({
+    name: 'backchannel',
+    everyMs: BACKCHANNEL_POLL_MS,
+    scope: 'process',
+    run: () => app.deliverLogouts(),
   });
 }

@@ -82,6 +82,8 @@ export interface TobiraApp {
   sweep(): Promise<number>;
   /** Sends the due notices of the queue (the background worker runs this; tests call it directly). */
   deliverNotices(): Promise<DeliveryRun>;
+  /** Delivers the due back-channel logouts of the queue (a background job; tests call it directly). */
+  deliverLogouts(): Promise<number>;
   /** Periodic jobs (sweep, key sync; others register here); started only with `background`. */
   background: BackgroundRunner;
   /** SIGTERM's first step: /readyz answers 503 and every response asks the client to close its connection. */
@@ -303,6 +305,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     },
     sweep: () => sweepExpiredRows(deps),
     deliverNotices: () => deliverNotices(deps),
+    deliverLogouts: () => deps.backchannel.drain(),
     background,
     beginShutdown() {
       draining = true;
@@ -331,7 +334,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     async close() {
       unobserve();
       await background.stop();
-      deps.backchannel.close();
+      await deps.backchannel.close();
       await policyCache.close();
       await tracing?.shutdown();
     },

@@ -8,6 +8,7 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/knex.ts';
 import type { Logger } from '../logger.ts';
 import { recordAudit } from '../store/audit.ts';
+import { claimDueLogouts, enqueueLogouts, finishLogout, retryLogout } from '../store/backchannel-queue.ts';
 
 /**
  * Back-channel logout (OpenID Connect Back-Channel Logout 1.0): which destinations a logout token may
@@ -148,24 +149,41 @@ export interface BackchannelDeps {
   provider(): Provider;
 }
 
+/** How long a worker holds a claimed row before another may take it (a worker that died mid-send). */
+const CLAIM_LEASE_MS = 60_000;
+/** Rows claimed per batch, and batches per run: a backlog is drained in bounded steps. */
+const DRAIN_BATCH = 50;
+const DRAIN_MAX_BATCHES = 10;
+
+/** Why an attempt ended: delivered, failed (retry or give up), or nothing to send any more. */
+type Outcome = { ok: true } | { ok: false; err: unknown } | { gone: true };
+
 /**
- * Sends logout tokens in the background (the request that ended the session never waits for an app),
- * retries a failed delivery a few times with growing delays, and logs and audits every outcome.
+ * Sends logout tokens (the request that ended the session never waits for an app), and logs and
+ * audits every outcome. The first attempt goes out at once from this process; a failed one is written
+ * to the durable queue (store/backchannel-queue.ts) with its retry time, and {@link drain} (a
+ * background job on every instance) delivers due rows, signing each token at send time with the
+ * current keys. The retries are bounded; a destination the policy refuses is never retried.
  */
 export class BackchannelDelivery {
   /** Delays before the 2nd, 3rd, ... attempt; the number of entries bounds the retries. */
   retryDelaysMs: number[] = [5_000, 30_000, 120_000];
   readonly #deps: BackchannelDeps;
   readonly #pending = new Set<Promise<void>>();
-  readonly #timers = new Map<NodeJS.Timeout, () => void>();
 
   constructor(deps: BackchannelDeps) {
     this.#deps = deps;
   }
 
-  /** Queues one logout token; returns at once. */
+  /** Sends one logout token in the background; returns at once. */
   send(logout: Logout): void {
-    this.#track(this.#attempt(logout, 1));
+    this.#track(
+      (async () => {
+        const outcome = await this.#attempt(logout);
+        if ('gone' in outcome) return;
+        await this.#settle(logout, 1, outcome);
+      })(),
+    );
   }
 
   /** The provider delivered a logout token itself (RP-initiated logout at /session/end). */
@@ -177,28 +195,60 @@ export class BackchannelDelivery {
     this.#track(this.#record({ clientId: client.clientId, sub, sid }, 1, client.backchannelLogoutUri));
   }
 
-  /** The provider's own delivery failed: record it and retry from here. */
+  /** The provider's own delivery failed: record it and queue the retry. */
   providerFailed(
     err: unknown,
     client: { clientId: string; backchannelLogoutUri?: string },
     sub: string,
     sid?: string,
   ): void {
-    this.#track(this.#failed({ clientId: client.clientId, sub, sid }, 1, client.backchannelLogoutUri, err));
+    this.#track(
+      this.#settle(
+        { clientId: client.clientId, sub, sid },
+        1,
+        { ok: false, err },
+        client.backchannelLogoutUri,
+      ),
+    );
   }
 
-  /** Resolves when no delivery or retry is in flight or waiting (tests, shutdown). */
+  /**
+   * Delivers the queued logouts that are due (every instance runs this; rows are claimed with FOR
+   * UPDATE SKIP LOCKED, so each is sent by one). Returns the rows handled.
+   */
+  async drain(): Promise<number> {
+    const { db, clock } = this.#deps;
+    let total = 0;
+    for (let i = 0; i < DRAIN_MAX_BATCHES; i++) {
+      const rows = await db.transaction((trx) =>
+        claimDueLogouts(trx, clock.now(), DRAIN_BATCH, CLAIM_LEASE_MS),
+      );
+      for (const row of rows) {
+        const outcome = await this.#attempt(row);
+        if ('gone' in outcome) {
+          await finishLogout(db, row);
+          continue;
+        }
+        const err = outcome.ok ? undefined : outcome.err;
+        const retryAt = this.#retryAt(row.attempt, outcome);
+        if (retryAt) await retryLogout(db, row, reasonOf(err), retryAt);
+        else await finishLogout(db, row);
+        await this.#record(row, row.attempt, outcome.uri, err);
+      }
+      total += rows.length;
+      if (rows.length < DRAIN_BATCH) break;
+    }
+    return total;
+  }
+
+  /** Resolves when no first delivery started here is in flight (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.#pending.size) await Promise.allSettled([...this.#pending]);
   }
 
-  /** Cancels waiting retries (shutdown). */
-  close(): void {
-    for (const [t, resolve] of this.#timers) {
-      clearTimeout(t);
-      resolve();
-    }
-    this.#timers.clear();
+  /** Shutdown: waits for the deliveries in flight; the queued retries stay in the database. */
+  close(): Promise<void> {
+    return this.idle();
   }
 
   #track(p: Promise<void>): void {
@@ -209,21 +259,52 @@ export class BackchannelDelivery {
     void guarded.finally(() => this.#pending.delete(guarded));
   }
 
-  async #attempt(logout: Logout, attempt: number): Promise<void> {
+  /** One delivery; the token is signed now, with the current keys. */
+  async #attempt(logout: Logout): Promise<Outcome & { uri?: string }> {
     const client = (await this.#deps.provider().Client.find(logout.clientId)) as ClientLike | undefined;
-    if (!client?.backchannelLogoutUri) return;
+    // The app is gone or no longer asks for logout tokens: nothing to send.
+    if (!client?.backchannelLogoutUri) return { gone: true };
+    const uri = client.backchannelLogoutUri;
     try {
       await client.backchannelLogout(logout.sub, logout.sid);
+      return { ok: true, uri };
     } catch (err) {
-      return this.#failed(logout, attempt, client.backchannelLogoutUri, err);
+      return { ok: false, err, uri };
     }
-    await this.#record(logout, attempt, client.backchannelLogoutUri);
+  }
+
+  /** When attempt `attempt` failed with `outcome`, the time of the next one; undefined: no retry. */
+  #retryAt(attempt: number, outcome: { ok: true } | { ok: false; err: unknown }): Date | undefined {
+    // A destination the policy refuses stays refused: no retry.
+    if (outcome.ok || outcome.err instanceof DestinationRefused) return undefined;
+    const delay = this.retryDelaysMs[attempt - 1];
+    if (delay === undefined) return undefined;
+    return new Date(this.#deps.clock.now().getTime() + delay);
+  }
+
+  /** Records attempt `attempt` sent from this process, and queues its retry when it failed. */
+  async #settle(
+    logout: Logout,
+    attempt: number,
+    outcome: ({ ok: true } | { ok: false; err: unknown }) & { uri?: string },
+    uri = outcome.uri,
+  ): Promise<void> {
+    const err = outcome.ok ? undefined : outcome.err;
+    await this.#record(logout, attempt, uri, err);
+    const retryAt = this.#retryAt(attempt, outcome);
+    if (!retryAt) return;
+    await enqueueLogouts(this.#deps.db, [logout], {
+      attempt: attempt + 1,
+      dueAt: retryAt,
+      now: this.#deps.clock.now(),
+      error: reasonOf(err),
+    });
   }
 
   async #record(logout: Logout, attempt: number, uri: string | undefined, err?: unknown): Promise<void> {
     const destination = uri ? new URL(uri).host : null;
     const refused = err instanceof DestinationRefused;
-    const reason = err ? String((err as Error).message ?? err).slice(0, 300) : null;
+    const reason = err ? reasonOf(err) : null;
     const fields = {
       clientId: logout.clientId,
       sub: logout.auditSubject ?? logout.sub,
@@ -242,22 +323,8 @@ export class BackchannelDelivery {
       details: { clientId: logout.clientId, destination, attempt, sid: !!logout.sid },
     });
   }
+}
 
-  async #failed(logout: Logout, attempt: number, uri: string | undefined, err: unknown): Promise<void> {
-    await this.#record(logout, attempt, uri, err);
-    // A destination the policy refuses stays refused: no retry.
-    if (err instanceof DestinationRefused) return;
-    const delay = this.retryDelaysMs[attempt - 1];
-    if (delay === undefined) return;
-    let timer: NodeJS.Timeout;
-    const retried = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        this.#attempt(logout, attempt + 1).then(resolve, resolve);
-      }, delay);
-      timer.unref();
-      this.#timers.set(timer, resolve);
-    });
-    this.#track(retried);
-  }
+function reasonOf(err: unknown): string {
+  return String((err as Error)?.message ?? err).slice(0, 300);
 }

@@ -76,7 +76,7 @@ describe(`back-channel logout destinations (${backendName})`, () => {
     await setPolicy(open, 'mfa', 'off');
     await register(open, 'bc-sid', withSid, true);
     await register(open, 'bc-plain', withoutSid, false);
-    // Retries come at once in tests (the delays are timers, not something the test waits out).
+    // Retries are due at once in tests (queued rows the test drains, not delays it waits out).
     open.app.deps.backchannel.retryDelaysMs = [0, 0, 0];
   });
   after(async () => {
@@ -94,6 +94,12 @@ describe(`back-channel logout destinations (${backendName})`, () => {
     return { config, flow, claims: flow.tokens.claims()! };
   }
 
+  /** The first delivery, then the queued retries until none is due (what the background job does). */
+  async function settle(srv: TestServer) {
+    await srv.app.deps.backchannel.idle();
+    while (await srv.app.deliverLogouts()) {}
+  }
+
   const audits = (subject: string) =>
     tdb.db('audit_events').where({ activity: 'oidc.backchannel_logout', subject_id: subject }).orderBy('id');
   const detailsOf = (row: { details: unknown }) =>
@@ -105,7 +111,7 @@ describe(`back-channel logout destinations (${backendName})`, () => {
     assert.ok(claims.sid);
     const hits = withSid.hits;
     await svc.setUserStatus(closed.app.deps, actor, 'bc-closed', 'disabled');
-    await closed.app.deps.backchannel.idle();
+    await settle(closed);
     assert.equal(withSid.hits, hits, 'no request reached the app');
     const rows = await audits(u.id);
     assert.equal(rows.length, 1, 'one refusal, not retried');
@@ -154,7 +160,7 @@ describe(`back-channel logout destinations (${backendName})`, () => {
     const hits = withSid.hits;
     withSid.failNext = 2;
     await svc.setUserStatus(open.app.deps, actor, 'bc-retry', 'disabled');
-    await open.app.deps.backchannel.idle();
+    await settle(open);
     assert.equal(withSid.hits - hits, 3, 'two failures, then the delivery');
     assert.equal(withSid.received.length, n + 1);
     const rows = await audits(u.id);
@@ -174,12 +180,21 @@ describe(`back-channel logout destinations (${backendName})`, () => {
     withSid.failNext = 100;
     try {
       await svc.setUserStatus(open.app.deps, actor, 'bc-giveup', 'disabled');
-      await open.app.deps.backchannel.idle();
+      await settle(open);
       assert.equal(withSid.hits - hits2, 4);
       const failed = await audits(v.id);
       assert.deepEqual(
         failed.map((r) => r.result),
         ['failed', 'failed', 'failed', 'failed'],
+      );
+      assert.equal(
+        await tdb
+          .db('backchannel_logouts')
+          .count({ n: '*' })
+          .first()
+          .then((r) => Number(r?.n)),
+        0,
+        'given up: nothing left queued',
       );
     } finally {
       withSid.failNext = 0;

@@ -344,7 +344,7 @@ export async function setUserStatus(
     );
     return r;
   });
-  if (revocation) announce(deps, revocation);
+  if (revocation) await announce(deps, revocation);
   return userDetail(deps, (await findUserById(deps.db, user.id))!);
 }
 
@@ -370,7 +370,7 @@ export async function deleteUser(
     return { revocation, removed };
   });
   // The logouts' own audit events name the pseudonym too.
-  announce(deps, {
+  await announce(deps, {
     ...revocation,
     logouts: revocation.logouts.map((l) => ({ ...l, auditSubject: pseudonym })),
   });
@@ -405,7 +405,7 @@ export async function resetPassword(
     });
     return r;
   });
-  announce(deps, revocation);
+  await announce(deps, revocation);
   const policy = await readPolicy(deps.db);
   if (policy.notifyUserOnReset && deps.notices) {
     await deps.notices.passwordChanged(user, { ip: actor.ip ?? '', userAgent: actor.userAgent ?? '' });
