@@ -15,8 +15,10 @@
  *   policy/            ─▶ base
  *   base (cidr, clock, config, errors, logger, secret-key, db/, i18n/) ─▶ base
  *
- * So nothing below flows imports http/, flows/ or app/. Type-only imports count: a type is as much a
- * dependency as a value. Known violations are listed in ALLOWED with the reason; the list may only
+ * So nothing below flows imports http/, flows/ or app/. And SQL is written only in store/ (and db/, the
+ * connection and migrations runner): a Knex query on a table (`db('users')…`) or a raw statement
+ * (`.raw('…')`) anywhere else is a violation too, reported with the target `(SQL)`. Type-only imports
+ * count: a type is as much a dependency as a value. Known violations are listed in ALLOWED with the reason; the list may only
  * shrink (an entry that no longer occurs is an error too, so it is removed when its import is).
  *
  * Run: `npm run check:layers` (also in .ci/run). Exit status 1 on a violation.
@@ -114,6 +116,16 @@ function problemOf(from: string, to: string): string | undefined {
   return undefined;
 }
 
+/** A Knex query on a named table, or a raw statement: what only store/ (and db/) may write. */
+const SQL = /\b(?:db|trx|tx|knex|k|d)\s*\(\s*['"][a-z_]+['"]\s*\)|\.raw\(\s*['"`]/;
+
+/** Whether a file at `rel` (relative to src/) writing `source` breaks "all SQL lives in store/". */
+export function writesSqlOutsideStore(rel: string, source: string): boolean {
+  const [head] = rel.split('/');
+  if (head === 'store' || head === 'db') return false;
+  return SQL.test(source);
+}
+
 function listTs(dir: string): string[] {
   const out: string[] = [];
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -129,7 +141,11 @@ export function checkLayers(srcDir: string, allowed = ALLOWED): Violation[] {
   const found: Violation[] = [];
   for (const file of listTs(srcDir).sort()) {
     const from = path.relative(srcDir, file).split(path.sep).join('/');
-    for (const spec of importsOf(fs.readFileSync(file, 'utf8'))) {
+    const source = fs.readFileSync(file, 'utf8');
+    if (writesSqlOutsideStore(from, source)) {
+      found.push({ from, to: '(SQL)', problem: 'only store/ writes SQL: move the query into a store/ module' });
+    }
+    for (const spec of importsOf(source)) {
       const target = path.relative(srcDir, path.resolve(path.dirname(file), spec)).split(path.sep).join('/');
       if (target.startsWith('..')) continue;
       const problem = problemOf(from, target);

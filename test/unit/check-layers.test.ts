@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { checkLayers, importsOf, layerOf } from '../../scripts/check-layers.ts';
+import { checkLayers, importsOf, layerOf, writesSqlOutsideStore } from '../../scripts/check-layers.ts';
 
 /**
  * The layering rule (scripts/check-layers.ts, CONTRIBUTING.md) is enforced in CI. Here it is shown to
@@ -14,11 +14,12 @@ const FIXTURE = path.join(HERE, '../fixtures/layers/src');
 const SRC = path.join(HERE, '../../src');
 
 describe('layering check', () => {
-  it('catches a lower layer importing http/, a flow importing the root or another flow, and type-only imports', () => {
+  it('catches a lower layer importing http/, a flow importing the root or another flow, type-only imports, and SQL outside store/', () => {
     const found = checkLayers(FIXTURE, []).map((v) => `${v.from} -> ${v.to}`);
     assert.deepEqual(found.sort(), [
       'flows/a/routes.ts -> app/container.ts',
       'flows/a/routes.ts -> flows/b/routes.ts',
+      'flows/b/report.ts -> (SQL)',
       'methods/code.ts -> flows/a/routes.ts',
       'security/limits.ts -> http/render.ts',
     ]);
@@ -49,6 +50,16 @@ describe('layering check', () => {
     assert.equal(layerOf('i18n/en/index.ts'), 'base');
     assert.equal(layerOf('clock.ts'), 'base');
     assert.equal(layerOf('main.ts'), 'entry');
+  });
+
+  it('knows SQL by a Knex query on a table or a raw statement, and allows it in store/ and db/ only', () => {
+    const query = "const u = await trx('users').where({ id }).first();";
+    const raw = 'await db.raw(`select 1`);';
+    assert.equal(writesSqlOutsideStore('flows/reset/service.ts', query), true);
+    assert.equal(writesSqlOutsideStore('account/password.ts', raw), true);
+    assert.equal(writesSqlOutsideStore('store/users.ts', query), false);
+    assert.equal(writesSqlOutsideStore('db/migrate.ts', raw), false);
+    assert.equal(writesSqlOutsideStore('flows/reset/service.ts', "t('reset.title'); render('x');"), false);
   });
 
   it('src/ keeps the rule (but for the listed exceptions)', () => {
