@@ -40,14 +40,16 @@ interface PendingWrite {
 /**
  * Group commit of the requests' batches: at most MAX_IN_FLIGHT statements at a time, and the batches
  * that become ready while they run go together in the next one (under load, several tokens per
- * statement; alone, a batch leaves at once). Batches that touch the same row are never combined
- * (the later one waits for the next statement), and when a combined statement fails, each of its
+ * statement; alone, a batch leaves at once). Batches that touch the same row are never combined nor
+ * in flight together (the later one waits until the earlier one's statement is done), and when a combined statement fails, each of its
  * batches is sent again on its own, so one request's failure is never another's.
  */
 class PayloadWriter {
   static readonly MAX_IN_FLIGHT = 2;
   readonly #db: Db;
   readonly #queue: PendingWrite[] = [];
+  /** The rows the statements in flight write. */
+  readonly #writing = new Map<string, number>();
   #inFlight = 0;
 
   constructor(db: Db) {
@@ -65,9 +67,13 @@ class PayloadWriter {
     while (this.#inFlight < PayloadWriter.MAX_IN_FLIGHT && this.#queue.length) {
       const group: PendingWrite[] = [];
       const rows = new Set<string>();
+      // A row that a statement in flight writes, or that an earlier batch still waiting writes, is
+      // busy: a batch touching it waits, so writes to one row reach the database in request order.
+      const busy = new Set(this.#writing.keys());
       for (let i = 0; i < this.#queue.length; ) {
         const w = this.#queue[i];
-        if (w.rows.some((r) => rows.has(r))) {
+        if (w.rows.some((r) => rows.has(r) || busy.has(r))) {
+          for (const r of w.rows) busy.add(r);
           i++;
           continue;
         }
@@ -75,8 +81,15 @@ class PayloadWriter {
         group.push(w);
         this.#queue.splice(i, 1);
       }
+      if (!group.length) return;
+      for (const r of rows) this.#writing.set(r, (this.#writing.get(r) ?? 0) + 1);
       this.#inFlight++;
       void this.#send(group).finally(() => {
+        for (const r of rows) {
+          const n = (this.#writing.get(r) ?? 1) - 1;
+          if (n) this.#writing.set(r, n);
+          else this.#writing.delete(r);
+        }
         this.#inFlight--;
         this.#pump();
       });

@@ -31,13 +31,32 @@ describe(`group commit of the provider's writes (${backendName})`, () => {
     assert.equal((await tokens.find('at-07'))?.accountId, 'at-07');
   });
 
-  it('two requests writing the same row are not combined, and the later write stays', async () => {
+  it('two requests writing the same row are neither combined nor in flight together, and the later write stays', async () => {
     const sessions = adapter('Session');
-    await Promise.all(
-      ['first', 'second', 'third'].map((v) =>
-        withPayloadBatch(tdb.db, () => sessions.upsert('same', { accountId: v } as any, 60)),
-      ),
-    );
+    // Statements touching the row 'same' that are in flight at once (sent and not yet answered).
+    const open = new Set<string>();
+    let most = 0;
+    const sent = (q: { __knexQueryUid: string; bindings?: unknown[] }) => {
+      if (!q.bindings?.includes('same')) return;
+      open.add(q.__knexQueryUid);
+      most = Math.max(most, open.size);
+    };
+    const done = (_r: unknown, q: { __knexQueryUid: string }) => open.delete(q.__knexQueryUid);
+    tdb.db
+      .on('query', sent)
+      .on('query-response', done)
+      .on('query-error', (_e: unknown, q: any) => done(_e, q));
+    try {
+      await Promise.all(
+        ['first', 'second', 'third'].map((v) =>
+          withPayloadBatch(tdb.db, () => sessions.upsert('same', { accountId: v } as any, 60)),
+        ),
+      );
+    } finally {
+      tdb.db.removeListener('query', sent).removeListener('query-response', done);
+      tdb.db.removeAllListeners('query-error');
+    }
+    assert.equal(most, 1, 'two statements wrote the same row at once, so their order was up to the database');
     assert.equal((await sessions.find('same'))?.accountId, 'third');
   });
 
