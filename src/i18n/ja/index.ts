@@ -9,4 +9,13 @@ import { reset } from './reset.ts';
 import { signin } from './signin.ts';
 
 /** The Japanese catalogue, by area; each area is type-checked against the English one (en/). */
-export const ja: Record<MessageKey, string> = { ...common, ...signin, ...reset, ...portal, ...methods, ...notices, ...admin, ...activity };
+export const ja: Record<MessageKey, string> = {
+  ...common,
+  ...signin,
+  ...reset,
+  ...portal,
+  ...methods,
+  ...notices,
+  ...admin,
+  ...activity,
+};
