@@ -1,5 +1,5 @@
-import crypto from 'node:crypto';
 import { affected, type Tx } from '../db/knex.ts';
+import { claimDue } from './claims.ts';
 
 /*
  * SQL of the durable back-channel logout queue (migrations/20261205010000_backchannel_queue.ts). A row
@@ -21,8 +21,6 @@ export interface ClaimedLogout extends QueuedLogout {
   attempt: number;
   claim: string;
 }
-
-const rowsOf = (res: unknown): any[] => (res as { rows?: any[] }).rows ?? [];
 
 /** Queues logouts for their attempt number `attempt`, due at `dueAt`; `db` may be a transaction. */
 export async function enqueueLogouts(
@@ -52,26 +50,22 @@ export async function claimDueLogouts(
   limit: number,
   leaseMs: number,
 ): Promise<ClaimedLogout[]> {
-  const claim = crypto.randomBytes(12).toString('base64url');
-  const res = await db.raw(
-    `update backchannel_logouts set claim = ?, due_at = ?
-     where id in (
-       select id from backchannel_logouts where due_at <= ?
-       order by due_at, id limit ? for update skip locked)
-     returning id, client_id, sub, sid, audit_subject, attempt, claim`,
-    [claim, new Date(now.getTime() + leaseMs), now, limit],
+  const rows = await claimDue(
+    db,
+    { table: 'backchannel_logouts', returning: 'id, client_id, sub, sid, audit_subject, attempt' },
+    now,
+    limit,
+    leaseMs,
   );
-  return rowsOf(res)
-    .map((r) => ({
-      id: Number(r.id),
-      clientId: r.client_id,
-      sub: r.sub,
-      sid: r.sid ?? undefined,
-      auditSubject: r.audit_subject ?? undefined,
-      attempt: Number(r.attempt),
-      claim: r.claim,
-    }))
-    .sort((a, b) => a.id - b.id);
+  return rows.map((r) => ({
+    id: Number(r.id),
+    clientId: r.client_id,
+    sub: r.sub,
+    sid: r.sid ?? undefined,
+    auditSubject: r.audit_subject ?? undefined,
+    attempt: Number(r.attempt),
+    claim: r.claim,
+  }));
 }
 
 /** The claimed row is finished (delivered, or given up): removes it. False when the claim was lost. */

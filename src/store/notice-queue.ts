@@ -1,5 +1,5 @@
-import crypto from 'node:crypto';
 import { affected, type Tx } from '../db/knex.ts';
+import { claimDue } from './claims.ts';
 
 /*
  * SQL of the durable notice queue (migrations/20261201030000_notice_queue.ts). A row is pending until
@@ -44,8 +44,6 @@ export interface NoticeRow {
   finishedAt: Date | null;
 }
 
-const rowsOf = (res: unknown): any[] => (res as { rows?: any[] }).rows ?? [];
-
 /** Queues one notice, due now; `db` may be the transaction of the event the notice is about. */
 export async function enqueueNotice(db: Tx, n: NewNotice, now: Date): Promise<number> {
   const [row] = await db('notice_queue').insert(newRow(n, now)).returning('id');
@@ -80,27 +78,28 @@ export async function claimDueNotices(
   limit: number,
   leaseMs: number,
 ): Promise<ClaimedNotice[]> {
-  const claim = crypto.randomBytes(12).toString('base64url');
-  const res = await db.raw(
-    `update notice_queue set attempts = attempts + 1, claim = ?, due_at = ?
-     where id in (
-       select id from notice_queue where status = 'pending' and due_at <= ?
-       order by due_at, id limit ? for update skip locked)
-     returning id, kind, purpose, user_id, payload, attempts, claim, created_at`,
-    [claim, new Date(now.getTime() + leaseMs), now, limit],
+  const rows = await claimDue(
+    db,
+    {
+      table: 'notice_queue',
+      set: 'attempts = attempts + 1',
+      where: "status = 'pending'",
+      returning: 'id, kind, purpose, user_id, payload, attempts, created_at',
+    },
+    now,
+    limit,
+    leaseMs,
   );
-  return rowsOf(res)
-    .map((r) => ({
-      id: Number(r.id),
-      kind: r.kind,
-      purpose: r.purpose,
-      userId: r.user_id ?? null,
-      payload: r.payload,
-      attempts: Number(r.attempts),
-      claim: r.claim,
-      createdAt: new Date(r.created_at),
-    }))
-    .sort((a, b) => a.id - b.id);
+  return rows.map((r) => ({
+    id: Number(r.id),
+    kind: r.kind,
+    purpose: r.purpose,
+    userId: r.user_id ?? null,
+    payload: r.payload,
+    attempts: Number(r.attempts),
+    claim: r.claim,
+    createdAt: new Date(r.created_at),
+  }));
 }
 
 /** The claimed row was sent (or, for a contact request, resolved). False when the claim was lost. */
