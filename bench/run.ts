@@ -64,7 +64,8 @@ const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || 'warn';
 /**
  * Command line: `--only clientCredentials,signIn,...` measures only those rows (the others print n/a);
  * `--tobira-only` leaves the bare provider out (for a CPU profile of Tobira alone:
- * `node --cpu-prof bench/run.ts --only clientCredentials --tobira-only`).
+ * `node --cpu-prof bench/run.ts --only clientCredentials --tobira-only`), and `--bare-only` measures only
+ * the bare provider (the same profile of the library alone, to compare with).
  */
 const ROWS = ['clientCredentials', 'signIn', 'refresh', 'reset', 'argon2Verify'] as const;
 type Row = (typeof ROWS)[number];
@@ -72,6 +73,7 @@ const { values: ARGS } = parseArgs({
   options: {
     only: { type: 'string' },
     'tobira-only': { type: 'boolean', default: false },
+    'bare-only': { type: 'boolean', default: false },
     'rss-signins': { type: 'string' },
   },
 });
@@ -87,6 +89,7 @@ for (const row of ONLY) {
 }
 const measures = (row: Row) => ONLY.has(row);
 const WITH_BARE = !ARGS['tobira-only'];
+const WITH_TOBIRA = !ARGS['bare-only'];
 
 /**
  * Accounts for the complete-reset row, each with an authenticator app, each reset once per run (an app
@@ -696,7 +699,7 @@ async function main(): Promise<number> {
 
     /** Measures one row against one server, unless the command line left it out. */
     const measure = async (row: Row, who: 'tobira' | 'bare', job: Omit<LoadJob, 'target' | 'kind'>) => {
-      if (!measures(row) || (who === 'bare' && !WITH_BARE)) return;
+      if (!measures(row) || (who === 'bare' && !WITH_BARE) || (who === 'tobira' && !WITH_TOBIRA)) return;
       const label = `${row}, ${who === 'tobira' ? 'Tobira' : 'bare oidc-provider'}`;
       results[row][who] = await step(label, () =>
         runLoad({
