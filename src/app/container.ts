@@ -269,7 +269,7 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   let draining = false;
   let migrated = false;
   let metricsSource = () => metrics.registry.metrics();
-  const app = await createHttp(deps, {
+  const http = await createHttp(deps, {
     portalRp,
     demoRp,
     providerCallback: () => providerCallback,
@@ -284,8 +284,8 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
   const unobserve = observeAudit(metricsFromAudit(metrics));
   const tobira: TobiraApp = {
     deps,
-    koa: app,
-    handler: app.callback(),
+    koa: http.koa,
+    handler: http.handler,
     setLocalUrl(url) {
       localUrl = url;
     },

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import { adminApiRoutes } from '../flows/admin/api.ts';
@@ -16,7 +17,7 @@ import { refuseControlCharacters } from '../http/body.ts';
 import { clientIp, metricsAccess } from '../http/client.ts';
 import { CSRF_COOKIE } from '../http/csrf.ts';
 import { AppError } from '../http/errors.ts';
-import { contentSecurityPolicy, securityHeaders } from '../http/headers.ts';
+import { contentSecurityPolicy, securityHeaderList, securityHeaders } from '../http/headers.ts';
 import { traceIdOf } from '../http/observe.ts';
 import type { Tracing } from '../http/tracing.ts';
 import { render } from '../http/views.ts';
@@ -65,43 +66,59 @@ export interface HttpParts {
   metricsText(): Promise<string>;
 }
 
-/** Request id, access log and metrics. Never logs a query string: it can carry codes and tokens. */
-function observeRequests(deps: AppDeps, draining: () => boolean, tracing: Tracing | undefined) {
-  const { config, metrics, logger } = deps;
-  return async (ctx: Context, next: Next) => {
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/**
+ * Request id, trace span, access log and metrics of one request, on the bare request and response:
+ * the Koa pipeline (observeRequests) and the provider's direct path (httpHandler) share it. Never logs
+ * a query string: it can carry codes and tokens.
+ */
+function requestObserver(deps: AppDeps, draining: () => boolean, tracing: Tracing | undefined) {
+  const { metrics, logger } = deps;
+  return (req: IncomingMessage, res: ServerResponse, method: string, path: string) => {
     const started = process.hrtime.bigint();
+    const incoming = req.headers['x-request-id'];
+    const requestId =
+      typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : '';
+    const span = tracing?.startRequest(method, path, traceparent || undefined);
+    const traceId = span?.traceId ?? traceIdOf(traceparent);
+    // While draining, every response asks the client to reconnect (to another replica).
+    if (draining()) res.setHeader('Connection', 'close');
+    return {
+      requestId,
+      traceId,
+      run: (fn: () => Promise<void>) => (span ? span.run(fn) : fn()),
+      end(route: string, status: number) {
+        span?.end(route, status);
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        metrics.httpRequests.inc({ route, method, status: String(status) });
+        metrics.httpDuration.observe({ route }, seconds);
+        logger.info(
+          { requestId, traceId, method, path, route, status, ms: Math.round(seconds * 1000) },
+          'request',
+        );
+      },
+    };
+  };
+}
+
+type Observer = ReturnType<typeof requestObserver>;
+
+/** The Koa side of requestObserver, with the client IP as TRUST_PROXY defines it. */
+function observeRequests(deps: AppDeps, observe: Observer) {
+  const { config } = deps;
+  return async (ctx: Context, next: Next) => {
     // The client IP as TRUST_PROXY defines it (never the leftmost X-Forwarded-For a client can forge).
     ctx.request.ip = clientIp(ctx.req.socket.remoteAddress, ctx.req.headers, config.proxy);
-    const incoming = ctx.get('x-request-id');
-    const requestId = /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : crypto.randomUUID();
-    ctx.state.requestId = requestId;
-    ctx.set('X-Request-Id', requestId);
-    const span = tracing?.startRequest(ctx.method, ctx.path, ctx.get('traceparent') || undefined);
-    const traceId = span?.traceId ?? traceIdOf(ctx.get('traceparent'));
-    ctx.state.traceId = traceId;
-    // While draining, every response asks the client to reconnect (to another replica).
-    if (draining()) ctx.set('Connection', 'close');
+    const o = observe(ctx.req, ctx.res, ctx.method, ctx.path);
+    ctx.state.requestId = o.requestId;
+    ctx.state.traceId = o.traceId;
     try {
-      await (span ? span.run(next) : next());
+      await o.run(next);
     } finally {
-      const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
-      const route = routeLabel(ctx);
-      span?.end(route, status);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.httpRequests.inc({ route, method: ctx.method, status: String(status) });
-      metrics.httpDuration.observe({ route }, seconds);
-      logger.info(
-        {
-          requestId,
-          traceId,
-          method: ctx.method,
-          path: ctx.path,
-          route,
-          status,
-          ms: Math.round(seconds * 1000),
-        },
-        'request',
-      );
+      o.end(routeLabel(ctx), ctx.respond === false ? ctx.res.statusCode : ctx.status);
     }
   };
 }
@@ -242,12 +259,16 @@ function styleRoutes(deps: AppDeps): Router {
 }
 
 /** Builds the Koa application: middleware in order, then every flow's routes, then the provider. */
-export async function createHttp(deps: AppDeps, parts: HttpParts): Promise<Koa> {
+export async function createHttp(
+  deps: AppDeps,
+  parts: HttpParts,
+): Promise<{ koa: Koa; handler: (req: IncomingMessage, res: ServerResponse) => void }> {
   const { config } = deps;
   const app = new Koa({ proxy: config.trustProxy });
   app.silent = true;
+  const observe = requestObserver(deps, parts.draining, parts.tracing);
 
-  app.use(observeRequests(deps, parts.draining, parts.tracing));
+  app.use(observeRequests(deps, observe));
   app.use(securityHeaders(deps.secureCookies));
   app.use(requestFacts(deps));
   app.use(renderErrors(deps));
@@ -291,5 +312,58 @@ export async function createHttp(deps: AppDeps, parts: HttpParts): Promise<Koa> 
     if (!isProviderPath(ctx.path)) throw new AppError(NOT_FOUND, 404, 'error.http.404');
     await toProvider(ctx, ctx.state.imgOrigin);
   });
-  return app;
+  return { koa: app, handler: httpHandler(deps, parts, app, observe) };
+}
+
+/**
+ * The provider's JSON endpoints, as an exact method and address (no query string), with their route
+ * labels. Tobira's pipeline has nothing for them but the request's observation and the fixed
+ * headers: no page, no form, no locale, no query to check for control characters, no logo in the CSP.
+ * So they skip it, and with it one Koa context of two (the provider is a Koa application of its own).
+ * Anything else, including these addresses with a query string, takes the pipeline.
+ */
+const DIRECT_PROVIDER = new Map([
+  ['POST /token', 'token'],
+  ['POST /token/introspection', 'introspection'],
+  ['POST /token/revocation', 'revocation'],
+  ['GET /jwks', 'jwks'],
+  ['GET /.well-known/openid-configuration', 'discovery'],
+]);
+
+/** The server's request handler: the provider's JSON endpoints directly, everything else through Koa. */
+function httpHandler(deps: AppDeps, parts: HttpParts, app: Koa, observe: Observer) {
+  const viaKoa = app.callback();
+  const headers = securityHeaderList(deps.secureCookies);
+  const direct = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    path: string,
+    route: string,
+  ) => {
+    const o = observe(req, res, method, path);
+    for (const [name, value] of headers) res.setHeader(name, value);
+    try {
+      await o.run(async () => {
+        await parts.providerCallback()(req, res);
+      });
+    } catch (err) {
+      // The provider answers its own errors; this is a fault of its handler, answered as Koa would.
+      deps.logger.error({ err, requestId: o.requestId, traceId: o.traceId }, 'unhandled error');
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      }
+      if (!res.writableEnded) res.end('Internal Server Error');
+    } finally {
+      o.end(route, res.statusCode);
+    }
+  };
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const method = req.method ?? '';
+    const path = req.url ?? '';
+    const route = DIRECT_PROVIDER.get(`${method} ${path}`);
+    if (route === undefined) return viaKoa(req, res);
+    void direct(req, res, method, path, route);
+  };
 }

@@ -19,22 +19,30 @@ export function contentSecurityPolicy(imgOrigin?: unknown): string {
   return img ? CSP.replace("img-src 'self' data:", `img-src 'self' data:${img}`) : CSP;
 }
 
+/** The headers every response carries, whatever writes it (securityHeaders, and app/http.ts's direct path). */
+export function securityHeaderList(https: boolean): ReadonlyArray<readonly [string, string]> {
+  return [
+    ['X-Content-Type-Options', 'nosniff'],
+    // same-origin, not no-referrer: under no-referrer Chromium sends "Origin: null" on our own form posts.
+    ['Referrer-Policy', 'same-origin'],
+    ['X-Frame-Options', 'DENY'],
+    ['Cross-Origin-Opener-Policy', 'same-origin'],
+    ['Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()'],
+    ...(https ? [['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'] as const] : []),
+    ['Content-Security-Policy', CSP],
+  ];
+}
+
 /**
  * Strict headers on every response, the CSP included: set before the request is handled, because the
  * provider writes its own pages (errors, 404, logout, form_post) past Koa. The provider adds the
  * sha256 of its one inline script (form_post) to script-src itself; nothing else inline is allowed.
  */
 export function securityHeaders(https: boolean) {
+  const fixed = securityHeaderList(https);
   return async (ctx: Context, next: Next) => {
     // Set before the request is handled: the provider writes its own responses directly.
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    // same-origin, not no-referrer: under no-referrer Chromium sends "Origin: null" on our own form posts.
-    ctx.set('Referrer-Policy', 'same-origin');
-    ctx.set('X-Frame-Options', 'DENY');
-    ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-    ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-    if (https) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    ctx.set('Content-Security-Policy', CSP);
+    for (const [name, value] of fixed) ctx.set(name, value);
     await next();
     if (ctx.state.ownPage) {
       // Front-channel logout frames the apps that signed out: frames from their origins only.

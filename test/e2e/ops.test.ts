@@ -222,6 +222,40 @@ describe(`operations: health, metrics, headers, logs, demo (${backendName})`, ()
     assert.ok(health.headers.get('referrer-policy'));
   });
 
+  it("the provider's JSON endpoints (the direct path) carry the same headers and request ids as pages", async () => {
+    const home = await fetch(`${srv.url}/healthz`);
+    const expected = [
+      'x-content-type-options',
+      'x-frame-options',
+      'referrer-policy',
+      'content-security-policy',
+    ]
+      .concat(['cross-origin-opener-policy', 'permissions-policy'])
+      .map((h) => [h, home.headers.get(h)]);
+    const mine = 'direct-path-1234';
+    const requests: Array<[string, RequestInit]> = [
+      ['/token', { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials' }) }],
+      ['/token/introspection', { method: 'POST', body: new URLSearchParams({ token: 'x' }) }],
+      ['/token/revocation', { method: 'POST', body: new URLSearchParams({ token: 'x' }) }],
+      ['/jwks', {}],
+      ['/.well-known/openid-configuration', {}],
+    ];
+    for (const [path, init] of requests) {
+      const res = await fetch(`${srv.url}${path}`, { ...init, headers: { 'x-request-id': mine } });
+      await res.arrayBuffer();
+      assert.ok(res.status < 500, `${path}: ${res.status}`);
+      for (const [h, v] of expected) assert.equal(res.headers.get(h as string), v, `${path}: ${h}`);
+      assert.equal(res.headers.get('x-request-id'), mine, `${path}: the request id is echoed`);
+    }
+    // The same address with a query string takes the pipeline: a control character is refused there.
+    const refused = await fetch(`${srv.url}/token?x=%01`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.headers.get('x-content-type-options'), 'nosniff');
+  });
+
   it('the landing page links to discovery, the portal, the reset flow and (in development) the demo', async () => {
     const res = await new Browser().get(`${srv.url}/`);
     assert.equal(res.status, 200);
