@@ -62,11 +62,51 @@ export type PayloadOp =
   | { op: 'delete'; model: string; id: string }
   | { op: 'consume'; model: string; id: string; at: Date };
 
+const UPSERT_SET = `on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
+        user_code = excluded.user_code, uid = excluded.uid, account_id = excluded.account_id,
+        expires_at = excluded.expires_at, consumed_at = coalesce(excluded.consumed_at, oidc_payloads.consumed_at)`;
+
+/**
+ * The upserts alone, as one statement whose text never changes, whatever the number of rows: each
+ * column is one array parameter, unnested. On PostgreSQL it is a named prepared statement, so each
+ * connection parses and plans it once, not per batch; its plan has no choice to make (the rows come
+ * from the arrays, the conflict goes through the primary key). This is the token endpoint's write.
+ */
+const UPSERT_ARRAYS = `insert into oidc_payloads (model, id, payload, grant_id, user_code, uid, account_id, expires_at, consumed_at)
+      select * from unnest(?::text[], ?::text[], ?::jsonb[], ?::text[], ?::text[], ?::text[], ?::text[],
+        ?::timestamptz[], ?::timestamptz[])
+      ${UPSERT_SET}`;
+const UPSERT_STATEMENT = 'tobira_oidc_payloads_upsert';
+
+async function upsertRows(
+  db: Tx,
+  upserts: ReadonlyArray<Extract<PayloadOp, { op: 'upsert' }>>,
+): Promise<void> {
+  const columns: unknown[][] = [[], [], [], [], [], [], [], [], []];
+  for (const { row: r, consumedAt } of upserts) {
+    const values = [
+      r.model,
+      r.id,
+      r.payload,
+      r.grant_id,
+      r.user_code,
+      r.uid,
+      r.account_id,
+      r.expires_at,
+      consumedAt,
+    ];
+    for (let i = 0; i < values.length; i++) columns[i].push(values[i]);
+  }
+  // PostgreSQL's driver prepares a named statement once per connection; the embedded database ignores the name.
+  await db.raw(UPSERT_ARRAYS, columns as Knex.RawBinding[]).options({ name: UPSERT_STATEMENT });
+}
+
 /**
  * Applies a request's changes to oidc_payloads in ONE statement (deletes and consumptions as
  * data-modifying CTEs before the upserts). The ops touch distinct rows (one op per row), so their
  * order inside the statement does not matter. An upsert keeps an earlier consumed_at, as
- * upsertPayload does.
+ * upsertPayload does. Upserts alone (issuing tokens, a sign-in's grant, code and session) take the
+ * prepared statement above.
  */
 export async function applyPayloadOps(db: Tx, ops: readonly PayloadOp[]): Promise<void> {
   if (!ops.length) return;
@@ -75,6 +115,7 @@ export async function applyPayloadOps(db: Tx, ops: readonly PayloadOp[]): Promis
   const deletes = ops.filter((o) => o.op === 'delete');
   const consumes = ops.filter((o) => o.op === 'consume');
   const upserts = ops.filter((o) => o.op === 'upsert');
+  if (!deletes.length && !consumes.length) return upsertRows(db, upserts);
   if (deletes.length) {
     parts.push(
       `d as (delete from oidc_payloads where (model, id) in (${deletes.map(() => '(?, ?)').join(', ')}))`,
@@ -93,9 +134,7 @@ export async function applyPayloadOps(db: Tx, ops: readonly PayloadOp[]): Promis
   if (upserts.length) {
     main = `insert into oidc_payloads (model, id, payload, grant_id, user_code, uid, account_id, expires_at, consumed_at)
       values ${upserts.map(() => '(?, ?, ?::jsonb, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz)').join(', ')}
-      on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
-        user_code = excluded.user_code, uid = excluded.uid, account_id = excluded.account_id,
-        expires_at = excluded.expires_at, consumed_at = coalesce(excluded.consumed_at, oidc_payloads.consumed_at)`;
+      ${UPSERT_SET}`;
     for (const o of upserts) {
       const r = o.row;
       bindings.push(
@@ -111,8 +150,7 @@ export async function applyPayloadOps(db: Tx, ops: readonly PayloadOp[]): Promis
       );
     }
   }
-  if (!parts.length && !upserts.length) return;
-  await db.raw(parts.length ? `with ${parts.join(', ')} ${main}` : main, bindings);
+  await db.raw(`with ${parts.join(', ')} ${main}`, bindings);
 }
 
 async function findWhere(db: Tx, where: Record<string, string>, now: Date): Promise<PayloadRow | undefined> {

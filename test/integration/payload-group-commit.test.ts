@@ -37,7 +37,8 @@ describe(`group commit of the provider's writes (${backendName})`, () => {
     const open = new Set<string>();
     let most = 0;
     const sent = (q: { __knexQueryUid: string; bindings?: unknown[] }) => {
-      if (!q.bindings?.includes('same')) return;
+      // Bindings are values, or (the prepared upsert) one array per column.
+      if (!q.bindings?.flat().includes('same')) return;
       open.add(q.__knexQueryUid);
       most = Math.max(most, open.size);
     };
