@@ -32,6 +32,12 @@ export interface Config {
   readonly backchannelAllowedNetworks: readonly string[];
   /** Dynamic Client Registration at /reg with an initial access token (DYNAMIC_CLIENT_REGISTRATION=on). */
   readonly dynamicClientRegistration: boolean;
+  /**
+   * How client-credentials tokens commit on PostgreSQL (CLIENT_TOKEN_COMMIT): `async` does not wait for
+   * the WAL flush (a crash of the database server can lose the last fraction of a second of them, which
+   * only sends the apps back for a new token); `sync` waits, as every other write does.
+   */
+  readonly clientTokenCommit: 'async' | 'sync';
   /** Worker processes (node:cluster); 1 means no cluster. */
   readonly workers: number;
   /** Seconds between SIGTERM (readiness turns 503) and closing the listener. */
@@ -212,6 +218,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const dcr = (get('DYNAMIC_CLIENT_REGISTRATION') ?? 'off').toLowerCase();
   if (dcr !== 'on' && dcr !== 'off')
     problems.push(`DYNAMIC_CLIENT_REGISTRATION: expected on or off, got "${dcr}"`);
+  const clientTokenCommit = (get('CLIENT_TOKEN_COMMIT') ?? 'async').toLowerCase();
+  if (clientTokenCommit !== 'async' && clientTokenCommit !== 'sync')
+    problems.push(`CLIENT_TOKEN_COMMIT: expected async or sync, got "${clientTokenCommit}"`);
   const workers = count('WORKERS', databaseUrl ? availableParallelism() : 1, 1, 256);
   if (workers > 1 && !databaseUrl)
     problems.push(
@@ -257,6 +266,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     metricsToken,
     backchannelAllowedNetworks,
     dynamicClientRegistration: dcr === 'on',
+    clientTokenCommit: clientTokenCommit === 'sync' ? 'sync' : 'async',
     workers,
     shutdownDrainSeconds,
     shutdownTimeoutSeconds,

@@ -14,7 +14,7 @@ import {
 } from '../account/notices.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/knex.ts';
+import { createRelaxedCommitDb, type Db } from '../db/knex.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { CHANNELS, createDelivery, type Delivery } from '../delivery/index.ts';
 import { createEmailViews } from '../delivery/templates.ts';
@@ -29,6 +29,7 @@ import { isLocale, translator } from '../i18n/index.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { createMethodRegistry, passkeys } from '../methods/index.ts';
 import type { VerificationMethod } from '../methods/types.ts';
+import { relaxTokenCommits } from '../oidc/adapter.ts';
 import { BackchannelDelivery } from '../oidc/backchannel.ts';
 import { ClientCache, ensureBuiltinClient } from '../oidc/clients.ts';
 import { InternalClient } from '../oidc/internal-client.ts';
@@ -95,6 +96,11 @@ export interface TobiraApp {
   readiness(): Promise<{ ok: boolean; status: string; pendingMigrations?: number }>;
   /** OpenTelemetry tracing, when OTEL_EXPORTER_OTLP_ENDPOINT turned it on. */
   readonly tracing: Tracing | undefined;
+  /**
+   * The pool client-credentials tokens commit through without waiting for the disk
+   * (CLIENT_TOKEN_COMMIT=async on PostgreSQL); undefined when every commit waits.
+   */
+  readonly relaxedDb: Db | undefined;
   close(): Promise<void>;
 }
 
@@ -239,6 +245,9 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     );
     return p;
   };
+  // Client-credentials tokens commit without waiting for the disk, on a pool of their own (adapter.ts).
+  const relaxedDb = config.clientTokenCommit === 'async' ? createRelaxedCommitDb(db) : undefined;
+  const unrelax = relaxTokenCommits(db, relaxedDb);
   let provider = build();
   let providerCallback = provider.callback();
 
@@ -331,8 +340,11 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
       }
     },
     tracing,
+    relaxedDb,
     async close() {
       unobserve();
+      unrelax();
+      await relaxedDb?.destroy();
       await background.stop();
       await deps.backchannel.close();
       await policyCache.close();

@@ -38,3 +38,32 @@ export function affected(result: unknown): number {
   const r = result as { rowCount?: number; affectedRows?: number } | undefined;
   return Number(r?.rowCount ?? r?.affectedRows ?? 0);
 }
+
+/**
+ * A second, small pool on the same PostgreSQL whose commits do not wait for the WAL to reach the disk
+ * (`synchronous_commit = off` for its sessions), for writes whose loss in a crash of PostgreSQL can only
+ * deny, never grant (client-credentials tokens: src/oidc/adapter.ts). Such a commit is visible to every
+ * other session at once and reaches standbys like any other; only a crash of the database server in the
+ * fraction of a second before the WAL writer flushes it (at most three times `wal_writer_delay`, 0.6 s
+ * by default) loses it. Its statements are reported as the main pool's (the `query` events that
+ * tracing and statement counts listen to). Undefined on the embedded database, where there is one
+ * connection and nothing to gain.
+ */
+export function createRelaxedCommitDb(db: Db, poolMax = 2): Db | undefined {
+  const config = db.client.config as Knex.Config;
+  const settings = config.connection;
+  if (config.client !== 'pg' || !settings || typeof settings === 'function') return undefined;
+  // Knex keeps a URL as it was given or as the object it parsed it into.
+  const base: Record<string, unknown> =
+    typeof settings === 'string' ? { connectionString: settings } : { ...(settings as object) };
+  const options = [base.options, '-c synchronous_commit=off'].filter(Boolean).join(' ');
+  const relaxed = knexFactory({
+    client: 'pg',
+    connection: { ...base, options } as Knex.PgConnectionConfig,
+    pool: { min: 0, max: poolMax },
+    acquireConnectionTimeout: 10_000,
+  });
+  for (const event of ['query', 'query-response', 'query-error'])
+    relaxed.on(event, (...args: unknown[]) => db.emit(event, ...args));
+  return relaxed;
+}

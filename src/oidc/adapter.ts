@@ -33,9 +33,22 @@ const rowOf = (o: store.PayloadOp) =>
 interface PendingWrite {
   ops: store.PayloadOp[];
   rows: string[];
+  /** Whether its commit may skip the wait for the disk (RELAXED_MODELS); lanes never share a statement. */
+  relaxed: boolean;
   resolve(): void;
   reject(err: unknown): void;
 }
+
+/**
+ * Rows whose loss in a crash of PostgreSQL can only deny: a client-credentials token that is gone is
+ * refused (401), and the app asks for a new one with its credentials as it does when one expires. A
+ * batch of nothing but new such rows commits through the relaxed pool (db/knex.ts
+ * createRelaxedCommitDb), without waiting for the WAL flush; a revocation (a delete) or anything else
+ * commits as usual.
+ */
+const RELAXED_MODELS = new Set(['ClientCredentials']);
+const isRelaxed = (ops: store.PayloadOp[]) =>
+  ops.every((o) => o.op === 'upsert' && RELAXED_MODELS.has(o.row.model) && !o.consumedAt);
 
 /**
  * Group commit of the requests' batches: at most MAX_IN_FLIGHT statements at a time, and the batches
@@ -51,6 +64,8 @@ class PayloadWriter {
   /** The rows the statements in flight write. */
   readonly #writing = new Map<string, number>();
   #inFlight = 0;
+  /** The pool relaxed batches commit through (see RELAXED_MODELS); the main one when unset. */
+  relaxed: Db | undefined;
 
   constructor(db: Db) {
     this.#db = db;
@@ -58,7 +73,7 @@ class PayloadWriter {
 
   write(ops: store.PayloadOp[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ ops, rows: ops.map(rowOf), resolve, reject });
+      this.#queue.push({ ops, rows: ops.map(rowOf), relaxed: isRelaxed(ops), resolve, reject });
       this.#pump();
     });
   }
@@ -70,21 +85,26 @@ class PayloadWriter {
       // A row that a statement in flight writes, or that an earlier batch still waiting writes, is
       // busy: a batch touching it waits, so writes to one row reach the database in request order.
       const busy = new Set(this.#writing.keys());
+      let relaxed: boolean | undefined;
       for (let i = 0; i < this.#queue.length; ) {
         const w = this.#queue[i];
-        if (w.rows.some((r) => rows.has(r) || busy.has(r))) {
+        if (
+          w.rows.some((r) => rows.has(r) || busy.has(r)) ||
+          (relaxed !== undefined && w.relaxed !== relaxed)
+        ) {
           for (const r of w.rows) busy.add(r);
           i++;
           continue;
         }
         for (const r of w.rows) rows.add(r);
+        relaxed ??= w.relaxed;
         group.push(w);
         this.#queue.splice(i, 1);
       }
       if (!group.length) return;
       for (const r of rows) this.#writing.set(r, (this.#writing.get(r) ?? 0) + 1);
       this.#inFlight++;
-      void this.#send(group).finally(() => {
+      void this.#send(group, relaxed ? (this.relaxed ?? this.#db) : this.#db).finally(() => {
         for (const r of rows) {
           const n = (this.#writing.get(r) ?? 1) - 1;
           if (n) this.#writing.set(r, n);
@@ -96,32 +116,48 @@ class PayloadWriter {
     }
   }
 
-  async #send(group: PendingWrite[]): Promise<void> {
+  async #send(group: PendingWrite[], db: Db): Promise<void> {
     try {
       await store.applyPayloadOps(
-        this.#db,
+        db,
         group.flatMap((w) => w.ops),
       );
       for (const w of group) w.resolve();
     } catch (err) {
       if (group.length === 1) return group[0].reject(err);
-      for (const w of group) await store.applyPayloadOps(this.#db, w.ops).then(w.resolve, w.reject);
+      for (const w of group) await store.applyPayloadOps(db, w.ops).then(w.resolve, w.reject);
     }
   }
 }
 
 const writers = new WeakMap<Db, PayloadWriter>();
 
-async function flushBatch(db: Db, batch: PayloadBatch): Promise<void> {
-  if (!batch.ops.size) return;
-  const ops = [...batch.ops.values()];
-  batch.ops.clear();
+function writerOf(db: Db): PayloadWriter {
   let writer = writers.get(db);
   if (!writer) {
     writer = new PayloadWriter(db);
     writers.set(db, writer);
   }
-  await writer.write(ops);
+  return writer;
+}
+
+/**
+ * Lets the provider's writes on `db` commit client-credentials tokens through `relaxed` (see
+ * RELAXED_MODELS); undefined leaves every commit durable. Returns the undo, for the app's close.
+ */
+export function relaxTokenCommits(db: Db, relaxed: Db | undefined): () => void {
+  const writer = writerOf(db);
+  writer.relaxed = relaxed;
+  return () => {
+    if (writer.relaxed === relaxed) writer.relaxed = undefined;
+  };
+}
+
+async function flushBatch(db: Db, batch: PayloadBatch): Promise<void> {
+  if (!batch.ops.size) return;
+  const ops = [...batch.ops.values()];
+  batch.ops.clear();
+  await writerOf(db).write(ops);
 }
 
 /**

@@ -41,6 +41,7 @@ describe('loadConfig', () => {
     assert.deepEqual(c.proxy, { kind: 'none' });
     assert.equal(c.metricsToken, undefined);
     assert.equal(c.organizationCountry, 'JP');
+    assert.equal(c.clientTokenCommit, 'async');
     assert.ok(Object.isFrozen(c), 'the config is frozen');
   });
 
@@ -60,7 +61,9 @@ describe('loadConfig', () => {
       DEFAULT_LOCALE: 'ja',
       TRUST_PROXY: 'true',
       DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
+      CLIENT_TOKEN_COMMIT: 'SYNC',
     });
+    assert.equal(c.clientTokenCommit, 'sync');
     assert.equal(c.port, 8080);
     assert.deepEqual(c.secretKey, Buffer.alloc(32, 7));
     assert.equal(c.logLevel, 'warn');
@@ -78,8 +81,17 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'loud',
       DEFAULT_LOCALE: 'fr',
       TRUST_PROXY: 'maybe',
+      CLIENT_TOKEN_COMMIT: 'later',
     });
-    const vars = ['ISSUER', 'PORT', 'SECRET_KEY', 'LOG_LEVEL', 'DEFAULT_LOCALE', 'TRUST_PROXY'];
+    const vars = [
+      'ISSUER',
+      'PORT',
+      'SECRET_KEY',
+      'LOG_LEVEL',
+      'DEFAULT_LOCALE',
+      'TRUST_PROXY',
+      'CLIENT_TOKEN_COMMIT',
+    ];
     assert.equal(problems.length, vars.length, problems.join('\n'));
     for (const v of vars) {
       assert.equal(
