@@ -86,11 +86,11 @@ PLAN="$("$NODE" -e '
     console.error("could not read COPY, HEALTHCHECK CMD [...] and CMD [...] from the final stage");
     process.exit(1);
   }
-  // ENV NAME=value ... (the image's runtime settings); DATA_DIR and NODE_ENV are set below.
+  // ENV NAME=value ... (runtime settings of the image); DATA_DIR and NODE_ENV are set below.
   const env = [];
   for (const l of last.filter((x) => /^ENV\s/i.test(x))) {
     for (const [, k, v] of l.slice(4).matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(\S*)/g)) {
-      if (k !== "DATA_DIR" && k !== "NODE_ENV") env.push(`${k}=${v}`);
+      if (k !== "DATA_DIR" && k !== "NODE_ENV") env.push(k + "=" + v);
     }
   }
   process.stdout.write(JSON.stringify({ copies, healthcheck, cmd, env }));
