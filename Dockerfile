@@ -12,6 +12,10 @@ RUN npm ci --omit=dev --ignore-scripts=false --no-audit --no-fund \
 
 FROM node:24-slim
 ENV NODE_ENV=production DATA_DIR=/data
+# Memory (README, "Memory"): glibc maps each argon2id hash's 19 MiB block on its own (in transparent
+# huge pages) and gives it back after the hash, instead of every thread keeping one; with the smaller
+# young generation in CMD this keeps RSS after 10,000 sign-ins under 250 MB. GLIBC_TUNABLES= turns it off.
+ENV GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=1048576
 WORKDIR /app
 # A dedicated unprivileged user (numeric, so that runAsNonRoot-style checks can verify it). The app
 # files stay owned by root and read-only to it; only /data is writable.
@@ -35,4 +39,4 @@ EXPOSE 3000
 # slim has no curl: ask Node itself (liveness only; /readyz also checks the database).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "src/main.ts"]
+CMD ["node", "--max-semi-space-size=16", "src/main.ts"]

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import { start } from '../src/main.ts';
 
 const running = await start(process.env);
-const kb = (field: string) => {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync('/proc/self/status', 'utf8'));
+const kb = (file: string, field: string) => {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(file, 'utf8'));
   return m ? Number(m[1]) * 1024 : undefined;
 };
 process.on('message', async (msg: { memory?: true; stop?: true }) => {
@@ -19,7 +19,15 @@ process.on('message', async (msg: { memory?: true; stop?: true }) => {
     global.gc?.();
     const m = process.memoryUsage();
     const heap = (await import('node:v8')).getHeapStatistics();
-    process.send?.({ memory: { ...m, peakRss: kb('VmHWM'), mallocedMemory: heap.malloced_memory } });
+    process.send?.({
+      memory: {
+        ...m,
+        peakRss: kb('/proc/self/status', 'VmHWM'),
+        // RSS = anonymous memory (heaps, stacks) + file-backed pages (mostly the node binary's code)
+        anonymous: kb('/proc/self/smaps_rollup', 'Anonymous'),
+        mallocedMemory: heap.malloced_memory,
+      },
+    });
   }
   if (msg.stop) {
     await running.stop();

@@ -28,6 +28,7 @@ import { Worker } from 'node:worker_threads';
 import argon2 from 'argon2';
 import knexFactory, { type Knex } from 'knex';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { startCommand, startEnv } from '../scripts/start-command.ts';
 import { systemClock } from '../src/clock.ts';
 import { runCommand } from '../src/commands.ts';
 import { createDb } from '../src/db/knex.ts';
@@ -494,6 +495,7 @@ async function argon2Rate(): Promise<LoadResult> {
 
 interface ServerMemory extends NodeJS.MemoryUsage {
   peakRss?: number;
+  anonymous?: number;
   mallocedMemory: number;
 }
 
@@ -504,10 +506,24 @@ interface ServerMemory extends NodeJS.MemoryUsage {
  */
 async function rssRun(databaseUrl: string, secretKey: Buffer, webSecret: string, total: number) {
   const port = await freePort();
+  // Started the way `npm start` starts the product (its Node options and environment defaults, from
+  // package.json); options given to this process come after them, so they win (to try other settings).
+  const product = startCommand();
+  const env = startEnv(process.env, product);
+  const execArgv = [
+    ...product.nodeOptions,
+    ...process.execArgv.filter((a) => a !== '--expose-gc'),
+    '--expose-gc',
+  ];
+  process.stdout.write(
+    `server: node ${execArgv.join(' ')}${Object.keys(product.envDefaults)
+      .map((k) => `; ${k}=${env[k] ?? ''}`)
+      .join('')}\n`,
+  );
   const child = fork(new URL('./rss-server.ts', import.meta.url), [], {
-    execArgv: [...process.execArgv, '--expose-gc'],
+    execArgv,
     env: {
-      ...process.env,
+      ...env,
       NODE_ENV: 'production',
       DATABASE_URL: databaseUrl,
       SECRET_KEY: secretKey.toString('base64'),
@@ -536,7 +552,7 @@ async function rssRun(databaseUrl: string, secretKey: Buffer, webSecret: string,
   };
   const mb = (n?: number) => (n === undefined ? 'n/a' : `${Math.round(n / 2 ** 20)} MB`);
   const line = (label: string, m: ServerMemory) =>
-    `${label.padEnd(22)} rss ${mb(m.rss).padStart(7)}  heap used ${mb(m.heapUsed).padStart(7)} of ${mb(m.heapTotal).padStart(7)}  external ${mb(m.external).padStart(6)} (array buffers ${mb(m.arrayBuffers)})  malloced ${mb(m.mallocedMemory)}`;
+    `${label.padEnd(22)} rss ${mb(m.rss).padStart(7)} (anonymous ${mb(m.anonymous)})  heap used ${mb(m.heapUsed).padStart(7)} of ${mb(m.heapTotal).padStart(7)}  external ${mb(m.external).padStart(6)} (array buffers ${mb(m.arrayBuffers)})  malloced ${mb(m.mallocedMemory)}`;
   try {
     await next();
     const at: Array<[number, ServerMemory]> = [[0, await memory()]];
@@ -584,7 +600,11 @@ async function rssRun(databaseUrl: string, secretKey: Buffer, webSecret: string,
       `peak RSS (VmHWM) ${mb(end.peakRss)}; RSS ${end.rss <= target ? 'within' : 'OVER'} the target of 250 MB`,
     ].join('\n');
     process.stdout.write(`${report}\n`);
-    return { result, start: at[0][1], samples: at, end, errors: result.errors };
+    const server = {
+      nodeOptions: execArgv,
+      env: Object.fromEntries(Object.keys(product.envDefaults).map((k) => [k, env[k] ?? null])),
+    };
+    return { server, result, start: at[0][1], samples: at, end, errors: result.errors };
   } finally {
     child.send({ stop: true });
     await new Promise((r) => {

@@ -4,7 +4,7 @@
 #   build stage    package.json + package-lock.json -> npm ci --omit=dev
 #   runtime stage  node_modules + what the Dockerfile COPYs (tracked files only), NODE_ENV=production,
 #                  DATA_DIR on its own writable directory, app files not writable, non-root user
-#   run            the Dockerfile's CMD; wait for /healthz, /readyz and discovery; its HEALTHCHECK
+#   run            the Dockerfile's CMD with its ENV; wait for /healthz, /readyz and discovery; its HEALTHCHECK
 #                  command; SIGTERM must end it with status 0 within 15 s
 #
 # The repository's own Node 24 (node_modules/.bin/node, from the node@24 devDependency) stands in for
@@ -86,16 +86,24 @@ PLAN="$("$NODE" -e '
     console.error("could not read COPY, HEALTHCHECK CMD [...] and CMD [...] from the final stage");
     process.exit(1);
   }
-  process.stdout.write(JSON.stringify({ copies, healthcheck, cmd }));
+  // ENV NAME=value ... (runtime settings of the image); DATA_DIR and NODE_ENV are set below.
+  const env = [];
+  for (const l of last.filter((x) => /^ENV\s/i.test(x))) {
+    for (const [, k, v] of l.slice(4).matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(\S*)/g)) {
+      if (k !== "DATA_DIR" && k !== "NODE_ENV") env.push(k + "=" + v);
+    }
+  }
+  process.stdout.write(JSON.stringify({ copies, healthcheck, cmd, env }));
 ' "$ROOT/Dockerfile")" || fail "could not read the Dockerfile"
 plan() { "$NODE" -e 'const p = JSON.parse(process.argv[1]); for (const x of p[process.argv[2]]) console.log(x);' "$PLAN" "$1"; }
 mapfile -t COPIES < <(plan copies)
 mapfile -t HEALTHCHECK < <(plan healthcheck)
 mapfile -t CMD < <(plan cmd)
+mapfile -t IMAGE_ENV < <(plan env)
 [[ "${CMD[0]}" == node ]] || fail "expected the Dockerfile's CMD to start with node, got: ${CMD[*]}"
 [[ "${HEALTHCHECK[0]}" == node ]] || fail "expected the HEALTHCHECK command to start with node, got: ${HEALTHCHECK[0]}"
 grep -Eq '^RUN npm ci --omit=dev' "$ROOT/Dockerfile" || fail "the Dockerfile no longer installs with 'npm ci --omit=dev'"
-step "Dockerfile copies: ${COPIES[*]}; CMD: ${CMD[*]}"
+step "Dockerfile copies: ${COPIES[*]}; ENV: ${IMAGE_ENV[*]}; CMD: ${CMD[*]}"
 if [[ -n "${SMOKE_REF:-}" ]]; then
   step "files from commit $SMOKE_REF"
 else
@@ -173,6 +181,7 @@ RUN_ENV=(
   "PORT=$PORT"
   HOST=127.0.0.1
   "ISSUER=$ISSUER"
+  "${IMAGE_ENV[@]}"
 )
 
 step "starting: ${CMD[*]} (Node $("$NODE" --version), port $PORT)"

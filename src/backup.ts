@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { Db } from './db/knex.ts';
 import { isServerDatabase } from './store/locks.ts';
 
@@ -59,6 +59,7 @@ export async function restoreEmbedded(dataDir: string, file: string): Promise<{ 
     );
   }
   fs.mkdirSync(target, { recursive: true, mode: 0o700 });
+  const { PGlite } = await import('@electric-sql/pglite');
   let pg: PGlite | undefined;
   try {
     pg = await PGlite.create({ dataDir: target, loadDataDir: new Blob([new Uint8Array(data)]) });

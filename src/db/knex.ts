@@ -1,7 +1,11 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
+
+// The embedded database's driver (knex-pglite and PGlite, a CommonJS require) loads only when it is
+// used: a server on PostgreSQL never needs it (issue 12).
+const require = createRequire(import.meta.url);
 
 export type Db = Knex;
 export type Tx = Knex | Knex.Transaction;
@@ -29,7 +33,8 @@ export function createDb(opts: DbOptions): Db {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     connection = { filename: dir };
   }
-  return knexFactory({ client: ClientPgLite as any, dialect: 'postgres', connection } as Knex.Config);
+  const ClientPgLite = require('knex-pglite');
+  return knexFactory({ client: ClientPgLite, dialect: 'postgres', connection } as Knex.Config);
 }
 
 /** Rows affected by a delete or update: a number on pg, a result object on knex-pglite. */

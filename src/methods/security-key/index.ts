@@ -1,11 +1,8 @@
 import crypto from 'node:crypto';
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  RegistrationResponseJSON,
   verifyAuthenticationResponse,
-  verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import { isLocale, type MessageKey, translator } from '../../i18n/index.ts';
 import { codeRule } from '../../policy/counters.ts';
@@ -28,6 +25,17 @@ import {
 } from '../../store/credentials.ts';
 import type { User } from '../../store/users.ts';
 import type { FlowId, MethodContext, MethodInput, MethodView, VerificationMethod } from '../types.ts';
+
+// The WebAuthn library (about 5 MB of heap with its ASN.1 and CBOR parsers) loads on the first
+// security-key or passkey request, not with the server: most sign-ins never need it (issue 12).
+let webauthnLibrary: Promise<typeof import('@simplewebauthn/server')> | undefined;
+function webauthn(): Promise<typeof import('@simplewebauthn/server')> {
+  webauthnLibrary ??= import('@simplewebauthn/server');
+  webauthnLibrary.catch(() => {
+    webauthnLibrary = undefined;
+  });
+  return webauthnLibrary;
+}
 
 const KIND = 'securityKey';
 const MAX_PER_USER = 10;
@@ -149,6 +157,7 @@ async function verifyAssertion(
   requireUserVerification: boolean,
 ) {
   const d = keyData(cred);
+  const { verifyAuthenticationResponse } = await webauthn();
   let info: Awaited<ReturnType<typeof verifyAuthenticationResponse>>['authenticationInfo'];
   try {
     const r = await verifyAuthenticationResponse({
@@ -181,6 +190,7 @@ async function verifyRegistration(
   response: RegistrationResponseJSON,
   challenge: Challenge,
 ) {
+  const { verifyRegistrationResponse } = await webauthn();
   try {
     const r = await verifyRegistrationResponse({
       response,
@@ -273,7 +283,7 @@ function passkeyChallengeOf(
  * holds for this site; the authenticator must verify the user, since there is no password.
  */
 export async function passkeyOptions(cx: MethodContext, flow: FlowId): Promise<MethodView> {
-  const options = await generateAuthenticationOptions({
+  const options = await (await webauthn()).generateAuthenticationOptions({
     rpID: cx.rp.id,
     userVerification: 'required',
     timeout: TTL_MS,
@@ -327,7 +337,7 @@ export const securityKeyMethod: VerificationMethod = {
   enroll: {
     async begin(cx, user, flow) {
       const existing = (await listCredentials(cx.db, user.id)).filter((c) => c.kind === KIND && c.lookup);
-      const options = await generateRegistrationOptions({
+      const options = await (await webauthn()).generateRegistrationOptions({
         rpName: cx.rp.name,
         rpID: cx.rp.id,
         userName: user.login,
@@ -394,7 +404,7 @@ export const securityKeyMethod: VerificationMethod = {
 
   async challenge(cx, user, credentials, flow) {
     const keys = credentials.filter((c) => c.kind === KIND && c.userId === user.id && c.lookup);
-    const options = await generateAuthenticationOptions({
+    const options = await (await webauthn()).generateAuthenticationOptions({
       rpID: cx.rp.id,
       allowCredentials: keys.map((c) => ({ id: c.lookup as string, transports: keyData(c).transports })),
       userVerification: 'preferred',
