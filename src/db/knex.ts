@@ -45,7 +45,7 @@ export function affected(result: unknown): number {
 }
 
 /**
- * A second, small pool on the same PostgreSQL whose commits do not wait for the WAL to reach the disk
+ * A second pool (one connection) on the same PostgreSQL whose commits do not wait for the WAL to reach the disk
  * (`synchronous_commit = off` for its sessions), for writes whose loss in a crash of PostgreSQL can only
  * deny, never grant (client-credentials tokens: src/oidc/adapter.ts). Such a commit is visible to every
  * other session at once and reaches standbys like any other; only a crash of the database server in the
@@ -54,7 +54,7 @@ export function affected(result: unknown): number {
  * tracing and statement counts listen to). Undefined on the embedded database, where there is one
  * connection and nothing to gain.
  */
-export function createRelaxedCommitDb(db: Db, poolMax = 2): Db | undefined {
+export function createRelaxedCommitDb(db: Db, poolMax = 1): Db | undefined {
   const config = db.client.config as Knex.Config;
   const settings = config.connection;
   if (config.client !== 'pg' || !settings || typeof settings === 'function') return undefined;

@@ -51,19 +51,22 @@ const isRelaxed = (ops: store.PayloadOp[]) =>
   ops.every((o) => o.op === 'upsert' && RELAXED_MODELS.has(o.row.model) && !o.consumedAt);
 
 /**
- * Group commit of the requests' batches: at most MAX_IN_FLIGHT statements at a time, and the batches
- * that become ready while they run go together in the next one (under load, several tokens per
- * statement; alone, a batch leaves at once). Batches that touch the same row are never combined nor
- * in flight together (the later one waits until the earlier one's statement is done), and when a combined statement fails, each of its
- * batches is sent again on its own, so one request's failure is never another's.
+ * Group commit of the requests' batches, in two lanes (durable, and relaxed: RELAXED_MODELS): in each,
+ * at most its MAX_IN_FLIGHT statements at a time, and the batches that become ready while they run go
+ * together in the next one (under load, several tokens per statement; alone, a batch leaves at once).
+ * The relaxed lane keeps one statement in flight: its commits are quick, so with two the batches stay
+ * small and the statements (each a round trip and a wake-up of the database) many. Batches that touch
+ * the same row are never combined nor in flight together, whatever their lanes (the later one waits
+ * until the earlier one's statement is done), and when a combined statement fails, each of its batches
+ * is sent again on its own, so one request's failure is never another's.
  */
 class PayloadWriter {
-  static readonly MAX_IN_FLIGHT = 2;
+  static readonly MAX_IN_FLIGHT = { durable: 2, relaxed: 1 } as const;
   readonly #db: Db;
   readonly #queue: PendingWrite[] = [];
   /** The rows the statements in flight write. */
   readonly #writing = new Map<string, number>();
-  #inFlight = 0;
+  readonly #inFlight = { durable: 0, relaxed: 0 };
   /** The pool relaxed batches commit through (see RELAXED_MODELS); the main one when unset. */
   relaxed: Db | undefined;
 
@@ -79,40 +82,39 @@ class PayloadWriter {
   }
 
   #pump(): void {
-    while (this.#inFlight < PayloadWriter.MAX_IN_FLIGHT && this.#queue.length) {
-      const group: PendingWrite[] = [];
-      const rows = new Set<string>();
-      // A row that a statement in flight writes, or that an earlier batch still waiting writes, is
-      // busy: a batch touching it waits, so writes to one row reach the database in request order.
-      const busy = new Set(this.#writing.keys());
-      let relaxed: boolean | undefined;
-      for (let i = 0; i < this.#queue.length; ) {
-        const w = this.#queue[i];
-        if (
-          w.rows.some((r) => rows.has(r) || busy.has(r)) ||
-          (relaxed !== undefined && w.relaxed !== relaxed)
-        ) {
-          for (const r of w.rows) busy.add(r);
-          i++;
-          continue;
+    for (const relaxed of [false, true]) {
+      const lane = relaxed ? 'relaxed' : 'durable';
+      while (this.#inFlight[lane] < PayloadWriter.MAX_IN_FLIGHT[lane] && this.#queue.length) {
+        const group: PendingWrite[] = [];
+        const rows = new Set<string>();
+        // A row that a statement in flight writes, or that an earlier batch still waiting writes (in
+        // either lane), is busy: a batch touching it waits, so writes to one row reach the database in
+        // request order.
+        const busy = new Set(this.#writing.keys());
+        for (let i = 0; i < this.#queue.length; ) {
+          const w = this.#queue[i];
+          if (w.relaxed !== relaxed || w.rows.some((r) => rows.has(r) || busy.has(r))) {
+            for (const r of w.rows) busy.add(r);
+            i++;
+            continue;
+          }
+          for (const r of w.rows) rows.add(r);
+          group.push(w);
+          this.#queue.splice(i, 1);
         }
-        for (const r of w.rows) rows.add(r);
-        relaxed ??= w.relaxed;
-        group.push(w);
-        this.#queue.splice(i, 1);
+        if (!group.length) break;
+        for (const r of rows) this.#writing.set(r, (this.#writing.get(r) ?? 0) + 1);
+        this.#inFlight[lane]++;
+        void this.#send(group, relaxed ? (this.relaxed ?? this.#db) : this.#db).finally(() => {
+          for (const r of rows) {
+            const n = (this.#writing.get(r) ?? 1) - 1;
+            if (n) this.#writing.set(r, n);
+            else this.#writing.delete(r);
+          }
+          this.#inFlight[lane]--;
+          this.#pump();
+        });
       }
-      if (!group.length) return;
-      for (const r of rows) this.#writing.set(r, (this.#writing.get(r) ?? 0) + 1);
-      this.#inFlight++;
-      void this.#send(group, relaxed ? (this.relaxed ?? this.#db) : this.#db).finally(() => {
-        for (const r of rows) {
-          const n = (this.#writing.get(r) ?? 1) - 1;
-          if (n) this.#writing.set(r, n);
-          else this.#writing.delete(r);
-        }
-        this.#inFlight--;
-        this.#pump();
-      });
     }
   }
 
