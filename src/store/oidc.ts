@@ -78,23 +78,26 @@ const UPSERT_ARRAYS = `insert into oidc_payloads (model, id, payload, grant_id, 
       ${UPSERT_SET}`;
 const UPSERT_STATEMENT = 'tobira_oidc_payloads_upsert';
 
+/** An upsert's values in the column order of both upsert statements. */
+const upsertValues = ({ row: r, consumedAt }: Extract<PayloadOp, { op: 'upsert' }>): Knex.RawBinding[] => [
+  r.model,
+  r.id,
+  r.payload,
+  r.grant_id,
+  r.user_code,
+  r.uid,
+  r.account_id,
+  r.expires_at,
+  consumedAt,
+];
+
 async function upsertRows(
   db: Tx,
   upserts: ReadonlyArray<Extract<PayloadOp, { op: 'upsert' }>>,
 ): Promise<void> {
   const columns: unknown[][] = [[], [], [], [], [], [], [], [], []];
-  for (const { row: r, consumedAt } of upserts) {
-    const values = [
-      r.model,
-      r.id,
-      r.payload,
-      r.grant_id,
-      r.user_code,
-      r.uid,
-      r.account_id,
-      r.expires_at,
-      consumedAt,
-    ];
+  for (const o of upserts) {
+    const values = upsertValues(o);
     for (let i = 0; i < values.length; i++) columns[i].push(values[i]);
   }
   // PostgreSQL's driver prepares a named statement once per connection; the embedded database ignores the name.
@@ -135,20 +138,7 @@ export async function applyPayloadOps(db: Tx, ops: readonly PayloadOp[]): Promis
     main = `insert into oidc_payloads (model, id, payload, grant_id, user_code, uid, account_id, expires_at, consumed_at)
       values ${upserts.map(() => '(?, ?, ?::jsonb, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz)').join(', ')}
       ${UPSERT_SET}`;
-    for (const o of upserts) {
-      const r = o.row;
-      bindings.push(
-        r.model,
-        r.id,
-        r.payload,
-        r.grant_id,
-        r.user_code,
-        r.uid,
-        r.account_id,
-        r.expires_at,
-        o.consumedAt,
-      );
-    }
+    for (const o of upserts) bindings.push(...upsertValues(o));
   }
   await db.raw(`with ${parts.join(', ')} ${main}`, bindings);
 }
