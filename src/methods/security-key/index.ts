@@ -30,10 +30,13 @@ import type { FlowId, MethodContext, MethodInput, MethodView, VerificationMethod
 // security-key or passkey request, not with the server: most sign-ins never need it (issue 12).
 let webauthnLibrary: Promise<typeof import('@simplewebauthn/server')> | undefined;
 function webauthn(): Promise<typeof import('@simplewebauthn/server')> {
-  webauthnLibrary ??= import('@simplewebauthn/server');
-  webauthnLibrary.catch(() => {
-    webauthnLibrary = undefined;
-  });
+  if (!webauthnLibrary) {
+    webauthnLibrary = import('@simplewebauthn/server');
+    // A failed load is tried again on the next request, not remembered.
+    webauthnLibrary.catch(() => {
+      webauthnLibrary = undefined;
+    });
+  }
   return webauthnLibrary;
 }
 
