@@ -54,7 +54,7 @@ export function affected(result: unknown): number {
  * tracing and statement counts listen to). Undefined on the embedded database, where there is one
  * connection and nothing to gain.
  */
-export function createRelaxedCommitDb(db: Db, poolMax = 1): Db | undefined {
+export function createRelaxedCommitDb(db: Db): Db | undefined {
   const config = db.client.config as Knex.Config;
   const settings = config.connection;
   if (config.client !== 'pg' || !settings || typeof settings === 'function') return undefined;
@@ -65,7 +65,8 @@ export function createRelaxedCommitDb(db: Db, poolMax = 1): Db | undefined {
   const relaxed = knexFactory({
     client: 'pg',
     connection: { ...base, options } as Knex.PgConnectionConfig,
-    pool: { min: 0, max: poolMax },
+    // One connection: the writer keeps one statement of these in flight (oidc/adapter.ts).
+    pool: { min: 0, max: 1 },
     acquireConnectionTimeout: 10_000,
   });
   for (const event of ['query', 'query-response', 'query-error'])

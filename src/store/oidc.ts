@@ -62,6 +62,8 @@ export type PayloadOp =
   | { op: 'delete'; model: string; id: string }
   | { op: 'consume'; model: string; id: string; at: Date };
 
+/** The columns both upsert statements write, in the order of upsertValues. */
+const UPSERT_COLUMNS = 'model, id, payload, grant_id, user_code, uid, account_id, expires_at, consumed_at';
 const UPSERT_SET = `on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
         user_code = excluded.user_code, uid = excluded.uid, account_id = excluded.account_id,
         expires_at = excluded.expires_at, consumed_at = coalesce(excluded.consumed_at, oidc_payloads.consumed_at)`;
@@ -72,7 +74,7 @@ const UPSERT_SET = `on conflict (model, id) do update set payload = excluded.pay
  * connection parses and plans it once, not per batch; its plan has no choice to make (the rows come
  * from the arrays, the conflict goes through the primary key). This is the token endpoint's write.
  */
-const UPSERT_ARRAYS = `insert into oidc_payloads (model, id, payload, grant_id, user_code, uid, account_id, expires_at, consumed_at)
+const UPSERT_ARRAYS = `insert into oidc_payloads (${UPSERT_COLUMNS})
       select * from unnest(?::text[], ?::text[], ?::jsonb[], ?::text[], ?::text[], ?::text[], ?::text[],
         ?::timestamptz[], ?::timestamptz[])
       ${UPSERT_SET}`;
@@ -135,7 +137,7 @@ export async function applyPayloadOps(db: Tx, ops: readonly PayloadOp[]): Promis
   }
   let main = 'select 1';
   if (upserts.length) {
-    main = `insert into oidc_payloads (model, id, payload, grant_id, user_code, uid, account_id, expires_at, consumed_at)
+    main = `insert into oidc_payloads (${UPSERT_COLUMNS})
       values ${upserts.map(() => '(?, ?, ?::jsonb, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz)').join(', ')}
       ${UPSERT_SET}`;
     for (const o of upserts) bindings.push(...upsertValues(o));
