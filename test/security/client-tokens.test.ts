@@ -129,6 +129,36 @@ describe(`client-credentials tokens commit without waiting for the disk (${backe
     assert.equal((await post(a, '/token/introspection', { token: t })).body.active, false);
   });
 
+  it('parallel grants on both instances each get a working token, and parallel revocations end every one for good', async () => {
+    // Truly parallel grants: several tokens share one statement of the relaxed lane on each instance.
+    const issued = await Promise.all(Array.from({ length: 24 }, (_, i) => token(i % 2 ? a : b)));
+    assert.equal(new Set(issued).size, issued.length, 'a distinct token for every grant');
+    const live = await Promise.all(issued.map((t, i) => adminMe(i % 2 ? b : a, t)));
+    assert.deepEqual(
+      live,
+      issued.map(() => 200),
+      'each works at once on the other instance',
+    );
+
+    // Revocations (the durable lane) in parallel on both instances, with uses of the same tokens racing
+    // them; then no token may have come back.
+    await Promise.all([
+      ...issued.map(async (t, i) => {
+        const r = await post(i % 2 ? a : b, '/token/revocation', { token: t });
+        assert.equal(r.status, 200);
+      }),
+      ...issued.map((t, i) => adminMe(i % 2 ? b : a, t)),
+    ]);
+    const after = await Promise.all(issued.flatMap((t) => [adminMe(a, t), adminMe(b, t)]));
+    assert.deepEqual(
+      after,
+      after.map(() => 401),
+      'every revoked token is refused on both instances',
+    );
+    const rows = await tdb.db('oidc_payloads').where({ model: 'ClientCredentials' }).whereIn('id', issued);
+    assert.equal(rows.length, 0, 'no revoked row remains');
+  });
+
   it('a token the database lost (what a crash before the flush loses) is refused, and the app gets a new one', async () => {
     const t = await token(a);
     assert.equal(await adminMe(a, t), 200);
