@@ -118,6 +118,7 @@ async function main(argv: string[]): Promise<number> {
   const db = createDb({
     databaseUrl: config.databaseUrl,
     dataDir: config.databaseUrl ? undefined : config.dataDir,
+    preparedStatements: config.databasePreparedStatements,
     poolMax: 2,
   });
   try {

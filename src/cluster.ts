@@ -13,7 +13,11 @@ import type { Logger } from './logger.ts';
  * requests; it answers the workers' requests for the metrics of all workers together.
  */
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
-  const db = createDb({ databaseUrl: config.databaseUrl, poolMax: 1 });
+  const db = createDb({
+    databaseUrl: config.databaseUrl,
+    poolMax: 1,
+    preparedStatements: config.databasePreparedStatements,
+  });
   try {
     const applied = await migrateLatest(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');

@@ -38,6 +38,8 @@ export interface Config {
    * only sends the apps back for a new token); `sync` waits, as every other write does.
    */
   readonly clientTokenCommit: 'async' | 'sync';
+  /** PostgreSQL only (DATABASE_PREPARED_STATEMENTS): repeated statements are named prepared statements. */
+  readonly databasePreparedStatements: boolean;
   /** Worker processes (node:cluster); 1 means no cluster. */
   readonly workers: number;
   /** Seconds between SIGTERM (readiness turns 503) and closing the listener. */
@@ -221,6 +223,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const clientTokenCommit = (get('CLIENT_TOKEN_COMMIT') ?? 'async').toLowerCase();
   if (clientTokenCommit !== 'async' && clientTokenCommit !== 'sync')
     problems.push(`CLIENT_TOKEN_COMMIT: expected async or sync, got "${clientTokenCommit}"`);
+  const prepared = (get('DATABASE_PREPARED_STATEMENTS') ?? 'on').toLowerCase();
+  if (prepared !== 'on' && prepared !== 'off')
+    problems.push(`DATABASE_PREPARED_STATEMENTS: expected on or off, got "${prepared}"`);
   const workers = count('WORKERS', databaseUrl ? availableParallelism() : 1, 1, 256);
   if (workers > 1 && !databaseUrl)
     problems.push(
@@ -267,6 +272,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     backchannelAllowedNetworks,
     dynamicClientRegistration: dcr === 'on',
     clientTokenCommit: clientTokenCommit === 'sync' ? 'sync' : 'async',
+    databasePreparedStatements: prepared !== 'off',
     workers,
     shutdownDrainSeconds,
     shutdownTimeoutSeconds,

@@ -79,6 +79,7 @@ export async function start(
   const db = createDb({
     databaseUrl: config.databaseUrl,
     dataDir: config.databaseUrl ? undefined : config.dataDir,
+    preparedStatements: config.databasePreparedStatements,
   });
   let app: TobiraApp;
   let server: http.Server;

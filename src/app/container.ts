@@ -246,7 +246,10 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     return p;
   };
   // Client-credentials tokens commit without waiting for the disk, on a pool of their own (adapter.ts).
-  const relaxedDb = config.clientTokenCommit === 'async' ? createRelaxedCommitDb(db) : undefined;
+  const relaxedDb =
+    config.clientTokenCommit === 'async'
+      ? createRelaxedCommitDb(db, config.databasePreparedStatements)
+      : undefined;
   const unrelax = relaxTokenCommits(db, relaxedDb);
   let provider = build();
   let providerCallback = provider.callback();

@@ -42,6 +42,7 @@ describe('loadConfig', () => {
     assert.equal(c.metricsToken, undefined);
     assert.equal(c.organizationCountry, 'JP');
     assert.equal(c.clientTokenCommit, 'async');
+    assert.equal(c.databasePreparedStatements, true);
     assert.ok(Object.isFrozen(c), 'the config is frozen');
   });
 
@@ -62,8 +63,10 @@ describe('loadConfig', () => {
       TRUST_PROXY: 'true',
       DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
       CLIENT_TOKEN_COMMIT: 'SYNC',
+      DATABASE_PREPARED_STATEMENTS: 'OFF',
     });
     assert.equal(c.clientTokenCommit, 'sync');
+    assert.equal(c.databasePreparedStatements, false);
     assert.equal(c.port, 8080);
     assert.deepEqual(c.secretKey, Buffer.alloc(32, 7));
     assert.equal(c.logLevel, 'warn');
@@ -82,6 +85,7 @@ describe('loadConfig', () => {
       DEFAULT_LOCALE: 'fr',
       TRUST_PROXY: 'maybe',
       CLIENT_TOKEN_COMMIT: 'later',
+      DATABASE_PREPARED_STATEMENTS: 'sometimes',
     });
     const vars = [
       'ISSUER',
@@ -91,6 +95,7 @@ describe('loadConfig', () => {
       'DEFAULT_LOCALE',
       'TRUST_PROXY',
       'CLIENT_TOKEN_COMMIT',
+      'DATABASE_PREPARED_STATEMENTS',
     ];
     assert.equal(problems.length, vars.length, problems.join('\n'));
     for (const v of vars) {
