@@ -21,10 +21,35 @@ export type ClientLoader = (clientId: string) => Promise<AdapterPayload | undefi
  */
 class PayloadBatch {
   readonly ops = new Map<string, store.PayloadOp>();
+  /**
+   * Rows read ahead in this request (a grant source's grant and session, store.findGrantSource), by
+   * the key of their lookup (keyOf, or uidKeyOf); null: read as absent. Each answers one lookup, and
+   * any write of this request to its model drops it, so it is never older than this request's view.
+   */
+  readonly ahead = new Map<string, AdapterPayload | null>();
+  /** Forgets what was read ahead of `model`'s rows (a write to one of them, a revocation: everything). */
+  forget(model?: string): void {
+    for (const key of this.ahead.keys())
+      if (!model || key.startsWith(`${model}\u0000`)) this.ahead.delete(key);
+  }
 }
 
 const batchScope = new AsyncLocalStorage<PayloadBatch>();
 const keyOf = (model: string, id: string) => `${model}\u0000${id}`;
+const uidKeyOf = (model: string, uid: string) => `${model}\u0000uid\u0000${uid}`;
+
+/**
+ * Grant sources: the token endpoint reads each, then the grant it names, then (for a token bound to
+ * the session) the session; one statement reads all three (store.findGrantSource, issue 12).
+ */
+const GRANT_SOURCES = new Set(['AuthorizationCode', 'RefreshToken']);
+
+/** The row read ahead for this lookup, once (undefined: none was; null: it was read as absent). */
+function takeAhead(batch: PayloadBatch | undefined, key: string): AdapterPayload | null | undefined {
+  const got = batch?.ahead.get(key);
+  if (got !== undefined) batch?.ahead.delete(key);
+  return got;
+}
 
 /** The rows one op touches (one per op), as the batch keys them. */
 const rowOf = (o: store.PayloadOp) =>
@@ -216,6 +241,7 @@ export function createAdapterClass(
         return;
       }
       const key = keyOf(this.model, id);
+      batch.forget(this.model);
       const prev = batch.ops.get(key);
       // A consumption earlier in this request stays, as it does in the database.
       const consumedAt = prev?.op === 'consume' ? prev.at : prev?.op === 'upsert' ? prev.consumedAt : null;
@@ -238,7 +264,20 @@ export function createAdapterClass(
         if (pending.consumedAt) p.consumed = Math.floor(pending.consumedAt.getTime() / 1000);
         return p;
       }
-      const p = toPayload(await store.findPayload(db, this.model, hashId(this.model, id), now));
+      const ahead = takeAhead(batch, key);
+      if (ahead !== undefined) return ahead ?? undefined;
+      let p: AdapterPayload | undefined;
+      if (batch && GRANT_SOURCES.has(this.model)) {
+        const rows = await store.findGrantSource(db, this.model, id, now);
+        p = toPayload(rows.source);
+        // What this request wrote or will write to them is not read ahead: the pending op answers.
+        if (rows.grant && !batch.ops.has(keyOf('Grant', rows.grant.id)))
+          batch.ahead.set(keyOf('Grant', rows.grant.id), toPayload(rows.grant.row) ?? null);
+        if (rows.session && !hasPending(batch, 'Session'))
+          batch.ahead.set(uidKeyOf('Session', rows.session.uid), toPayload(rows.session.row) ?? null);
+      } else {
+        p = toPayload(await store.findPayload(db, this.model, hashId(this.model, id), now));
+      }
       if (p && pending?.op === 'consume' && p.consumed === undefined) {
         p.consumed = Math.floor(pending.at.getTime() / 1000);
       }
@@ -255,6 +294,10 @@ export function createAdapterClass(
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
       if (cannotExist(uid)) return undefined;
       const batch = batchScope.getStore();
+      if (batch && !hasPending(batch, this.model)) {
+        const ahead = takeAhead(batch, uidKeyOf(this.model, uid));
+        if (ahead !== undefined) return ahead ?? undefined;
+      }
       if (batch) await flushBatch(db, batch);
       return toPayload(await store.findPayloadByUid(db, this.model, uid, new Date()));
     }
@@ -267,6 +310,7 @@ export function createAdapterClass(
         return;
       }
       const key = keyOf(this.model, id);
+      batch.forget(this.model);
       const prev = batch.ops.get(key);
       if (prev?.op === 'delete') return;
       if (prev?.op === 'upsert') prev.consumedAt = at;
@@ -280,16 +324,22 @@ export function createAdapterClass(
         return;
       }
       const stored = hashId(this.model, id);
+      batch.forget(this.model);
       batch.ops.set(keyOf(this.model, stored), { op: 'delete', model: this.model, id: stored });
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
       const batch = batchScope.getStore();
+      batch?.forget();
       if (batch) await flushBatch(db, batch);
       await store.destroyByGrantId(db, grantId);
     }
   };
 }
+
+/** Whether this request has a write of `model`'s rows waiting (a lookup by uid cannot match it). */
+const hasPending = (batch: PayloadBatch, model: string) =>
+  [...batch.ops.values()].some((o) => (o.op === 'upsert' ? o.row.model : o.model) === model);
 
 function toPayload(row: store.PayloadRow | undefined): AdapterPayload | undefined {
   if (!row) return undefined;

@@ -78,4 +78,67 @@ describe(`group commit of the provider's writes (${backendName})`, () => {
     );
     assert.deepEqual(await ids('Grant'), ['g-1', 'g-2', 'g-3', 'g-4']);
   });
+
+  /** A code naming a grant and a session, as a sign-in leaves them. */
+  async function signedIn(tag: string) {
+    await adapter('Grant').upsert(`grant-${tag}`, { accountId: 'a' } as any, 60);
+    await adapter('Session').upsert(`sess-${tag}`, { uid: `uid-${tag}`, accountId: 'a' } as any, 60);
+    await adapter('AuthorizationCode').upsert(
+      `code-${tag}`,
+      { grantId: `grant-${tag}`, sessionUid: `uid-${tag}`, accountId: 'a' } as any,
+      60,
+    );
+  }
+
+  it("a code's grant and session are read with it: one statement where the token endpoint made three", async () => {
+    await signedIn('one');
+    statements = 0;
+    const [code, grant, session] = await withPayloadBatch(tdb.db, async () => {
+      const c = await adapter('AuthorizationCode').find('code-one');
+      return [c, await adapter('Grant').find('grant-one'), await adapter('Session').findByUid('uid-one')];
+    });
+    assert.equal(statements, 1);
+    assert.equal(code?.grantId, 'grant-one');
+    assert.equal(grant?.accountId, 'a');
+    assert.equal(session?.uid, 'uid-one');
+    // Outside a request's batch, and for what was read as absent, the answers are the same.
+    await adapter('Grant').destroy('grant-one');
+    const again = await withPayloadBatch(tdb.db, async () => {
+      await adapter('AuthorizationCode').find('code-one');
+      return adapter('Grant').find('grant-one');
+    });
+    assert.equal(again, undefined);
+  });
+
+  it('attack: what was read ahead never answers after this request changed it, nor twice', async () => {
+    await signedIn('two');
+    await withPayloadBatch(tdb.db, async () => {
+      await adapter('AuthorizationCode').find('code-two');
+      // The request revokes the grant (a code used twice does): the grant is gone for it, also once
+      // its writes were sent (a lookup by uid sends them first).
+      await adapter('Grant').destroy('grant-two');
+      assert.equal(await adapter('Grant').find('grant-two'), undefined);
+      await adapter('Session').findByUid('no-such-uid');
+      assert.equal(await adapter('Grant').find('grant-two'), undefined);
+      // It writes the session: the lookup by uid sees the new one, not what was read ahead.
+      await adapter('Session').upsert('sess-two', { uid: 'uid-two', accountId: 'b' } as any, 60);
+      assert.equal((await adapter('Session').findByUid('uid-two'))?.accountId, 'b');
+    });
+    await signedIn('three');
+    statements = 0;
+    await withPayloadBatch(tdb.db, async () => {
+      await adapter('AuthorizationCode').find('code-three');
+      await adapter('Grant').find('grant-three');
+      await adapter('Grant').find('grant-three');
+    });
+    assert.equal(statements, 2, 'the second lookup of the grant went to the database');
+    await signedIn('four');
+    await withPayloadBatch(tdb.db, async () => {
+      await adapter('AuthorizationCode').find('code-four');
+      // A revocation by grant (a code replayed) drops everything read ahead.
+      await adapter('AccessToken').revokeByGrantId('grant-four');
+      await adapter('Grant').destroy('grant-four');
+      assert.equal(await adapter('Grant').find('grant-four'), undefined);
+    });
+  });
 });
