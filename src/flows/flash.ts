@@ -40,13 +40,17 @@ export function seeOther(ctx: Context, url: string): void {
   ctx.redirect(url);
 }
 
-/** What a failed post left for this page (its path), once. */
+/**
+ * What a failed post left for this page (its path), once. `waiting` false says the page has read its
+ * flow's rows already and saw no flash for it (flashKind): nothing is taken, and no statement sent.
+ */
 export async function flashFor(
   ctx: Context,
   deps: Pick<AppDeps, 'db' | 'clock'>,
   flow: string,
+  waiting = true,
 ): Promise<Flashed | undefined> {
-  if (ctx.method !== 'GET') return undefined;
+  if (ctx.method !== 'GET' || !waiting) return undefined;
   const f = await takeFlash(deps.db, flow, ctx.path, deps.clock.now());
   if (!f || typeof f.data !== 'object' || !f.data) return undefined;
   const status = typeof f.status === 'number' && f.status >= 200 && f.status < 600 ? f.status : 200;

@@ -59,6 +59,41 @@ export async function createChallenge(
   return fromRow(row);
 }
 
+/** The columns fromRow reads, named: a prepared statement of `select *` breaks when a column is added. */
+const CHALLENGE_COLUMNS = [
+  'id',
+  'flow',
+  'user_id',
+  'kind',
+  'code_hash',
+  'data',
+  'attempts',
+  'created_at',
+  'expires_at',
+  'consumed_at',
+] as const;
+
+/**
+ * The live (unconsumed, unexpired) challenges of these kinds in a flow, newest first, in one
+ * statement: a page that needs its flow's state and whatever a failed post left for it reads both
+ * at once (issue 12).
+ */
+export async function findLiveChallenges(
+  db: Tx,
+  flow: string,
+  kinds: readonly string[],
+  now: Date,
+): Promise<Challenge[]> {
+  const rows = await db('challenges')
+    .select(CHALLENGE_COLUMNS)
+    .where({ flow })
+    .whereIn('kind', kinds)
+    .whereNull('consumed_at')
+    .andWhere('expires_at', '>', now)
+    .orderBy('created_at', 'desc');
+  return rows.map(fromRow);
+}
+
 /** The newest live (unconsumed, unexpired) challenge of a kind in a flow. */
 export async function findLiveChallenge(
   db: Tx,
@@ -71,7 +106,7 @@ export async function findLiveChallenge(
     .whereNull('consumed_at')
     .andWhere('expires_at', '>', now)
     .orderBy('created_at', 'desc')
-    .first();
+    .first(CHALLENGE_COLUMNS);
   return r ? fromRow(r) : undefined;
 }
 

@@ -7,7 +7,9 @@ import type { Tx } from '../db/knex.ts';
  * console session), kind `flash <path>`. Taking it deletes it, so the page shows it once.
  */
 
-const kindOf = (path: string) => `flash ${path}`;
+/** The challenge kind a flash for `path` is kept under. */
+export const flashKind = (path: string) => `flash ${path}`;
+const kindOf = flashKind;
 
 export async function putFlash(
   db: Tx,

@@ -30,6 +30,7 @@ import * as machine from './machine.ts';
 import { registrationRoutes } from './registration-routes.ts';
 import {
   clearSignIn,
+  loadSignInPage,
   loadSignInState,
   METHOD_KIND,
   type SignInState,
@@ -67,7 +68,8 @@ export function signInRoutes(deps: AppDeps): Router {
   /** A failed post answers 303 to `path` of this interaction, which shows `data` once (post/redirect/get). */
   const failTo = (ctx: Context, d: Details, path: string, data: Record<string, unknown>, status: number) =>
     redirectWithFlash(ctx, deps, signInFlow(d.uid), `/interaction/${d.uid}${path}`, data, status);
-  const flashOf = (ctx: Context, d: Details) => flashFor(ctx, deps, signInFlow(d.uid));
+  const flashOf = (ctx: Context, d: Details, waiting = true) =>
+    flashFor(ctx, deps, signInFlow(d.uid), waiting);
 
   async function clientName(clientId: string | undefined, ctx?: Context) {
     const builtin = ctx ? builtinAppName(clientId, ctx.state.t, ctx.state.org ?? 'Tobira') : undefined;
@@ -195,8 +197,12 @@ export function signInRoutes(deps: AppDeps): Router {
     );
   }
 
-  async function stateAndUser(d: Details): Promise<{ state: SignInState; user: User } | undefined> {
-    const state = await loadSignInState(db, d.uid, deps.clock.now());
+  /** The interaction's sign-in state and its user; `known`: the state as the page already read it. */
+  async function stateAndUser(
+    d: Details,
+    known?: { state: SignInState | undefined },
+  ): Promise<{ state: SignInState; user: User } | undefined> {
+    const state = known ? known.state : await loadSignInState(db, d.uid, deps.clock.now());
     if (!state) return undefined;
     const user = await findUserById(db, state.userId);
     if (user?.status !== 'active') return undefined;
@@ -326,8 +332,10 @@ export function signInRoutes(deps: AppDeps): Router {
     if (await refuseAdminScope(ctx, d)) return;
     const clientId = d.params.client_id as string;
     if (d.prompt.name === 'login') {
-      const su = await stateAndUser(d);
-      const f = await flashOf(ctx, d);
+      // The state and what a failed post left here, in one read.
+      const page = await loadSignInPage(db, d.uid, ctx.path, deps.clock.now());
+      const su = await stateAndUser(d, page);
+      const f = await flashOf(ctx, d, page.flashWaiting);
       if (!su && f?.data.locked) {
         const locked = f.data.locked as { minutes: number; login: string };
         return render(

@@ -1,5 +1,11 @@
 import type { Db } from '../../db/knex.ts';
-import { createChallenge, deleteFlowChallenges, findLiveChallenge } from '../../store/challenges.ts';
+import {
+  createChallenge,
+  deleteFlowChallenges,
+  findLiveChallenge,
+  findLiveChallenges,
+} from '../../store/challenges.ts';
+import { flashKind } from '../../store/flash.ts';
 
 import type { SignInState } from './machine.ts';
 
@@ -14,6 +20,24 @@ export const METHOD_KIND = /^[A-Za-z]{2,20}$/;
 export async function loadSignInState(db: Db, uid: string, now: Date): Promise<SignInState | undefined> {
   const c = await findLiveChallenge(db, signInFlow(uid), KIND, now);
   return c ? (c.data as unknown as SignInState) : undefined;
+}
+
+/**
+ * A sign-in page's view of its flow in one read: the sign-in state, and whether a failed post left
+ * this page (`path`) something to show (then the flash is taken as it always is).
+ */
+export async function loadSignInPage(
+  db: Db,
+  uid: string,
+  path: string,
+  now: Date,
+): Promise<{ state: SignInState | undefined; flashWaiting: boolean }> {
+  const rows = await findLiveChallenges(db, signInFlow(uid), [KIND, flashKind(path)], now);
+  const state = rows.find((r) => r.kind === KIND);
+  return {
+    state: state ? (state.data as unknown as SignInState) : undefined,
+    flashWaiting: rows.some((r) => r.kind !== KIND),
+  };
 }
 
 export async function saveSignInState(db: Db, uid: string, state: SignInState, now: Date): Promise<void> {
