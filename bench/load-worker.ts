@@ -57,6 +57,8 @@ export interface LoadResult {
   serverEventLoopUtilization?: number;
   processCpuCores?: number;
   processCpuMsPerOp?: number;
+  /** Filled in by bench/run.ts: CPU of the PostgreSQL processes serving the benchmark database, per operation. */
+  postgresCpuMsPerOp?: number;
 }
 
 interface Response {

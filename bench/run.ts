@@ -129,6 +129,38 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * PostgreSQL's side of Tobira's cost: the CPU time of the server processes serving the benchmark's
+ * database (pg_stat_activity), read from /proc. Set in main() when PostgreSQL runs on this machine
+ * (its processes are visible here); otherwise the column says n/a. The bare provider sends nothing
+ * there, so a fair comparison adds this to Tobira's process CPU: both servers share these two cores.
+ */
+let postgresCpuTicks: (() => Promise<Map<number, number>>) | undefined;
+
+/** utime + stime of a process, in clock ticks (USER_HZ, 100 on Linux), or undefined once it is gone. */
+function procTicks(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** PostgreSQL CPU (ms) spent by the benchmark database's server processes since the meter started. */
+async function postgresMeter(): Promise<(() => Promise<number | undefined>) | undefined> {
+  if (!postgresCpuTicks) return undefined;
+  const before = await postgresCpuTicks();
+  return async () => {
+    const after = await postgresCpuTicks?.();
+    if (!after) return undefined;
+    let ticks = 0;
+    for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0);
+    return ticks * 10;
+  };
+}
+
 /** What the server side spent while a measurement ran: event-loop busy share and process CPU. */
 function resourceMeter() {
   const elu = performance.eventLoopUtilization();
@@ -152,6 +184,7 @@ function runLoad(job: LoadJob, onProgress?: (done: number) => void): Promise<Loa
     activeWorker = worker;
     let settled = false;
     let meter: ReturnType<typeof resourceMeter> | undefined;
+    let pgMeter: Promise<(() => Promise<number | undefined>) | undefined> | undefined;
     let statementsAtStart = 0;
     type Msg =
       | { measuring: true }
@@ -162,6 +195,7 @@ function runLoad(job: LoadJob, onProgress?: (done: number) => void): Promise<Loa
       if ('progress' in msg) return onProgress?.(msg.progress);
       if ('measuring' in msg) {
         meter = resourceMeter();
+        pgMeter = postgresMeter().catch(() => undefined);
         statementsAtStart = statements;
         return;
       }
@@ -169,8 +203,15 @@ function runLoad(job: LoadJob, onProgress?: (done: number) => void): Promise<Loa
       settled = true;
       void worker.terminate();
       if (msg.ok) {
-        const perOp = msg.result.completed ? Math.round((sent / msg.result.completed) * 10) / 10 : 0;
-        resolve({ ...msg.result, ...meter?.(msg.result.completed), statementsPerOp: perOp });
+        const { completed } = msg.result;
+        const perOp = completed ? Math.round((sent / completed) * 10) / 10 : 0;
+        const own = meter?.(completed);
+        void (async () => {
+          const pgMs = await (await pgMeter)?.().catch(() => undefined);
+          const postgresCpuMsPerOp =
+            pgMs !== undefined && completed ? Math.round((pgMs / completed) * 100) / 100 : undefined;
+          resolve({ ...msg.result, ...own, statementsPerOp: perOp, postgresCpuMsPerOp });
+        })();
       } else reject(new Error(`${job.kind}: ${msg.error}`));
     });
     worker.once('error', (err) => {
@@ -633,6 +674,13 @@ function machineInfo(postgresVersion: string) {
 const fmtRate = (r?: LoadResult) => (r ? `${r.perSecond.toFixed(1)}/s` : 'n/a');
 const fmtLatency = (r?: LoadResult) =>
   r ? `${r.latencyMs.p50.toFixed(1)} / ${r.latencyMs.p95.toFixed(1)}` : '';
+/** PostgreSQL's CPU per operation, and Tobira's whole cost (its process plus PostgreSQL). */
+const fmtPg = (r?: LoadResult) =>
+  r?.postgresCpuMsPerOp !== undefined && r.processCpuMsPerOp !== undefined
+    ? `${r.postgresCpuMsPerOp.toFixed(2)} ms (together ${(r.processCpuMsPerOp + r.postgresCpuMsPerOp).toFixed(2)} ms)`
+    : r
+      ? 'n/a (PostgreSQL not on this machine)'
+      : '';
 const fmtCpu = (r?: LoadResult) =>
   r?.processCpuMsPerOp !== undefined
     ? `${r.processCpuMsPerOp.toFixed(2)} ms, ${r.processCpuCores?.toFixed(2)} cores, loop ${Math.round((r.serverEventLoopUtilization ?? 0) * 100)}%`
@@ -697,6 +745,27 @@ async function main(): Promise<number> {
     tobira.running.db.on('query', () => {
       statements++;
     });
+    const firstPid = (
+      (await admin.raw('select pid from pg_stat_activity where datname = ? limit 1', [dbName])) as {
+        rows: { pid: number }[];
+      }
+    ).rows[0]?.pid;
+    // PostgreSQL on this machine: its server processes are ours to read.
+    if (firstPid !== undefined && procTicks(firstPid) !== undefined) {
+      postgresCpuTicks = async () => {
+        const { rows } = (await admin.raw('select pid from pg_stat_activity where datname = ?', [
+          dbName,
+        ])) as {
+          rows: { pid: number }[];
+        };
+        const out = new Map<number, number>();
+        for (const { pid } of rows) {
+          const t = procTicks(pid);
+          if (t !== undefined) out.set(pid, t);
+        }
+        return out;
+      };
+    }
     if (WITH_BARE) bare = await startBare();
 
     const tobiraTarget = { connectHost: '127.0.0.1', port: tobira.port, host: `localhost:${tobira.port}` };
@@ -793,12 +862,12 @@ async function main(): Promise<number> {
       ['argon2id verify (sign-in ceiling)', fmtRate(arR.raw), fmtLatency(arR.raw), '', '', ''],
     ];
     const costRows = [
-      ['process CPU per op, cores busy, server loop busy', 'Tobira', 'bare'],
-      ['client_credentials grants', fmtCpu(ccR.tobira), fmtCpu(ccR.bare)],
-      ['password sign-ins', fmtCpu(siR.tobira), fmtCpu(siR.bare)],
-      ['refresh_token grants', fmtCpu(rtR.tobira), fmtCpu(rtR.bare)],
-      ['complete self-service resets', fmtCpu(resetR.tobira), ''],
-      ['argon2id verify', fmtCpu(arR.raw), ''],
+      ['process CPU per op, cores busy, server loop busy', 'Tobira', 'PostgreSQL (Tobira)', 'bare'],
+      ['client_credentials grants', fmtCpu(ccR.tobira), fmtPg(ccR.tobira), fmtCpu(ccR.bare)],
+      ['password sign-ins', fmtCpu(siR.tobira), fmtPg(siR.tobira), fmtCpu(siR.bare)],
+      ['refresh_token grants', fmtCpu(rtR.tobira), fmtPg(rtR.tobira), fmtCpu(rtR.bare)],
+      ['complete self-service resets', fmtCpu(resetR.tobira), fmtPg(resetR.tobira), ''],
+      ['argon2id verify', fmtCpu(arR.raw), '', ''],
     ];
     const errors = Object.values(results)
       .flatMap((group) => Object.entries(group))
@@ -824,7 +893,7 @@ async function main(): Promise<number> {
       'bare: oidc-provider in-memory adapter, static clients, minimal interaction (CSRF + argon2id, auto consent).',
       `Each of the ${CONCURRENCY} concurrent browsers signs in as its own account, with fresh cookies every time.`,
       'A sign-in is GET /auth -> GET /interaction/:uid -> POST the form -> redirects (with consent) -> POST /token.',
-      'Process CPU covers both servers, the load worker and argon2 threads, not Postgres.',
+      'Process CPU covers both servers, the load worker and argon2 threads; PostgreSQL (Tobira) is the CPU of the PostgreSQL processes serving Tobira, on the same cores.',
       `HTTP requests per sign-in: Tobira ${results.signIn.tobira?.requestsPerOp ?? 'n/a'}, bare ${results.signIn.bare?.requestsPerOp ?? 'n/a'}`,
       `Statements to PostgreSQL per operation (Knex query events while measuring): sign-in ${siR.tobira?.statementsPerOp ?? 'n/a'}, client_credentials ${ccR.tobira?.statementsPerOp ?? 'n/a'}, refresh_token ${rtR.tobira?.statementsPerOp ?? 'n/a'}, complete reset ${resetR.tobira?.statementsPerOp ?? 'n/a'}`,
       `A complete reset is GET /reset -> proof of work solved in the load worker -> POST the user ID -> GET /reset/verify -> GET and POST /reset/verify/app (the authenticator app's code, one gate) -> GET and POST /reset/password (argon2id hash of the new password). bare: n/a (oidc-provider has no reset).`,
