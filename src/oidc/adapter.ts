@@ -26,7 +26,7 @@ class PayloadBatch {
    * the key of their lookup (keyOf, or uidKeyOf); null: read as absent. Each answers one lookup, and
    * any write of this request to its model drops it, so it is never older than this request's view.
    */
-  readonly ahead = new Map<string, AdapterPayload | null>();
+  readonly ahead = new Map<string, AdapterPayload | Record<string, unknown> | null>();
   /** Forgets what was read ahead of `model`'s rows (a write to one of them, a revocation: everything). */
   forget(model?: string): void {
     for (const key of this.ahead.keys())
@@ -39,13 +39,31 @@ const keyOf = (model: string, id: string) => `${model}\u0000${id}`;
 const uidKeyOf = (model: string, uid: string) => `${model}\u0000uid\u0000${uid}`;
 
 /**
- * Grant sources: the token endpoint reads each, then the grant it names, then (for a token bound to
- * the session) the session; one statement reads all three (store.findGrantSource, issue 12).
+ * What one statement reads with a row (store.findWithRelated, issue 12): the token endpoint reads a
+ * grant source, then the grant it names, then (for a token bound to the session) the session, then
+ * the account (findAccount); the resume of a sign-in reads the interaction, then the account it signed
+ * in. In a provider request, these rows are read together and the later lookups answered from them.
  */
-const GRANT_SOURCES = new Set(['AuthorizationCode', 'RefreshToken']);
+const READ_WITH: Record<string, store.Related> = {
+  AuthorizationCode: { grant: true, session: true, accountAt: ['accountId'] },
+  RefreshToken: { grant: true, session: true, accountAt: ['accountId'] },
+  Interaction: { accountAt: ['result', 'login', 'accountId'] },
+};
+const userKeyOf = (id: string) => `User\u0000${id}`;
+
+/**
+ * The user row (store/users.ts USER_COLUMNS) read ahead in this provider request for this account id,
+ * once: null when it was read as absent, undefined when it was not read ahead (then read it).
+ */
+export function takeAheadUser(id: string): Record<string, unknown> | null | undefined {
+  return takeAhead(batchScope.getStore(), userKeyOf(id)) as Record<string, unknown> | null | undefined;
+}
 
 /** The row read ahead for this lookup, once (undefined: none was; null: it was read as absent). */
-function takeAhead(batch: PayloadBatch | undefined, key: string): AdapterPayload | null | undefined {
+function takeAhead(
+  batch: PayloadBatch | undefined,
+  key: string,
+): AdapterPayload | Record<string, unknown> | null | undefined {
   const got = batch?.ahead.get(key);
   if (got !== undefined) batch?.ahead.delete(key);
   return got;
@@ -267,14 +285,16 @@ export function createAdapterClass(
       const ahead = takeAhead(batch, key);
       if (ahead !== undefined) return ahead ?? undefined;
       let p: AdapterPayload | undefined;
-      if (batch && GRANT_SOURCES.has(this.model)) {
-        const rows = await store.findGrantSource(db, this.model, id, now);
+      const related = READ_WITH[this.model];
+      if (batch && related) {
+        const rows = await store.findWithRelated(db, this.model, id, now, related);
         p = toPayload(rows.source);
         // What this request wrote or will write to them is not read ahead: the pending op answers.
         if (rows.grant && !batch.ops.has(keyOf('Grant', rows.grant.id)))
           batch.ahead.set(keyOf('Grant', rows.grant.id), toPayload(rows.grant.row) ?? null);
         if (rows.session && !hasPending(batch, 'Session'))
           batch.ahead.set(uidKeyOf('Session', rows.session.uid), toPayload(rows.session.row) ?? null);
+        if (rows.account) batch.ahead.set(userKeyOf(rows.account.id), rows.account.row ?? null);
       } else {
         p = toPayload(await store.findPayload(db, this.model, hashId(this.model, id), now));
       }

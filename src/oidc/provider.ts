@@ -10,9 +10,9 @@ import { negotiateLocale, translator } from '../i18n/index.ts';
 import { brandCssHref } from '../policy/brand.ts';
 import { type Policy, policyFromSettings } from '../policy/settings.ts';
 import { readSettings } from '../store/settings.ts';
-import { findUserById } from '../store/users.ts';
+import { findUserById, userFromRow } from '../store/users.ts';
 import { ACR_MFA, ACR_VALUES } from './acr.ts';
-import { type ClientLoader, createAdapterClass, withPayloadBatch } from './adapter.ts';
+import { type ClientLoader, createAdapterClass, takeAheadUser, withPayloadBatch } from './adapter.ts';
 import { DestinationPolicy, providerFetch } from './backchannel.ts';
 import { adminScopeForUsers, type CachedClient, CLIENT_CORS_PATHS, corsAllowed } from './clients.ts';
 import { endSessionFrontchannel } from './frontchannel.ts';
@@ -258,7 +258,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       policy: interactionPolicyWithMfa(),
     },
     findAccount: async (_ctx, sub) => {
-      const user = await findUserById(db, sub);
+      // Read with the code, refresh token or interaction this request already read (adapter.ts).
+      const ahead = takeAheadUser(sub);
+      const user = ahead === undefined ? await findUserById(db, sub) : ahead && userFromRow(ahead as never);
       if (user?.status !== 'active') return undefined;
       return {
         accountId: user.id,

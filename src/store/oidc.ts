@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { affected, type Tx } from '../db/knex.ts';
+import { USER_COLUMNS } from './users.ts';
 
 /** SQL for oidc-provider's models; the adapter in src/oidc/adapter.ts maps the provider's calls onto these. */
 
@@ -158,53 +159,95 @@ const rowOf = (r: { payload: unknown; consumed_at: unknown }): PayloadRow => ({
   consumedAt: r.consumed_at ? new Date(r.consumed_at as string) : null,
 });
 
-/** A grant source as read with the grant and the session it names (findGrantSource). */
-export interface GrantSourceRows {
+/** A row read with what it names, in one statement (findWithRelated). */
+export interface RelatedRows {
   source: PayloadRow | undefined;
-  /** Both undefined when the source names none (or is not there); the row undefined when it is gone. */
+  /** Present when asked for and the source names one; `row` undefined when it is gone. */
   grant?: { id: string; row: PayloadRow | undefined };
   session?: { uid: string; row: PayloadRow | undefined };
+  /** The user row (USER_COLUMNS, as JSON) of the account the source names; undefined when none is. */
+  account?: { id: string; row: Record<string, unknown> | undefined };
 }
 
+/** What to read with a row: its grant (by id), its session (by uid), its account's user (by a path in the payload). */
+export interface Related {
+  grant?: boolean;
+  session?: boolean;
+  accountAt?: readonly string[];
+}
+
+const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const USER_JSON = `jsonb_build_object(${USER_COLUMNS.map((c) => `'${c}', u.${c}`).join(', ')})`;
+const relatedSql = new Map<string, string>();
+
 /**
- * A grant source (an authorization code, a refresh token) together with the grant (by id) and the
- * session (by uid) its payload names, in ONE statement: the token endpoint reads all three one after
- * another, so this is one round trip instead of three (issue 12). Each row is filtered exactly as
- * findPayload and findPayloadByUid filter it (live: no expiry, or a later one), in the same snapshot.
+ * A row of oidc_payloads together with the rows its payload names, in ONE statement (issue 12): the
+ * token endpoint reads a code or a refresh token, then the grant it names, then (for a token bound to
+ * the session) the session, then the account's user; the resume of a sign-in reads the interaction,
+ * then the user it signed in. Each row is filtered exactly as findPayload, findPayloadByUid and
+ * findUserById filter it, all in the same snapshot. The statement's text depends only on `related`.
  */
-export async function findGrantSource(
+export async function findWithRelated(
   db: Tx,
   model: string,
   id: string,
   now: Date,
-): Promise<GrantSourceRows> {
-  const { rows } = (await db.raw(
-    `with s as (
+  related: Related,
+): Promise<RelatedRows> {
+  const key = JSON.stringify(related);
+  let sql = relatedSql.get(key);
+  if (sql === undefined) {
+    // Every placeholder is the time (`?`), after the source's model and id.
+    const parts = ['select 0 as k, payload, consumed_at from s'];
+    if (related.grant)
+      parts.push(`select 1, g.payload, g.consumed_at from s join oidc_payloads g
+        on g.model = 'Grant' and g.id = s.payload->>'grantId'
+     where g.expires_at is null or g.expires_at > ?`);
+    if (related.session)
+      parts.push(`select 2, x.payload, x.consumed_at from s join oidc_payloads x
+        on x.model = 'Session' and x.uid = s.payload->>'sessionUid'
+     where x.expires_at is null or x.expires_at > ?`);
+    if (related.accountAt) {
+      const at = `s.payload #>> '{${related.accountAt.join(',')}}'`;
+      // Only a well-formed id is cast, so a payload naming anything else finds no user instead of failing.
+      parts.push(`select 3, ${USER_JSON}, null from s join users u
+        on u.id = (case when ${at} ~ '${UUID}' then cast(${at} as uuid) end)`);
+    }
+    sql = `with s as (
       select payload, consumed_at from oidc_payloads
        where model = ? and id = ? and (expires_at is null or expires_at > ?)
     )
-    select 0 as k, payload, consumed_at from s
-    union all
-    select 1, g.payload, g.consumed_at from s join oidc_payloads g
-        on g.model = 'Grant' and g.id = s.payload->>'grantId'
-     where g.expires_at is null or g.expires_at > ?
-    union all
-    select 2, x.payload, x.consumed_at from s join oidc_payloads x
-        on x.model = 'Session' and x.uid = s.payload->>'sessionUid'
-     where x.expires_at is null or x.expires_at > ?`,
-    [model, id, now, now, now],
-  )) as { rows: { k: number; payload: unknown; consumed_at: unknown }[] };
-  const first = (k: number) => {
-    const r = rows.find((x) => Number(x.k) === k);
+    ${parts.join('\n    union all\n    ')}`;
+    relatedSql.set(key, sql);
+  }
+  const times = (sql.match(/\?/g)?.length ?? 2) - 2;
+  const { rows } = (await db.raw(sql, [model, id, ...Array.from({ length: times }, () => now)])) as {
+    rows: { k: number; payload: unknown; consumed_at: unknown }[];
+  };
+  const first = (k: number) => rows.find((x) => Number(x.k) === k);
+  const found = first(0);
+  const source = found ? rowOf(found) : undefined;
+  if (!source) return { source };
+  const named = (path: readonly string[]) => {
+    let v: unknown = source.payload;
+    for (const p of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
+    return typeof v === 'string' ? v : undefined;
+  };
+  const grantId = related.grant ? named(['grantId']) : undefined;
+  const sessionUid = related.session ? named(['sessionUid']) : undefined;
+  const accountId = related.accountAt ? named(related.accountAt) : undefined;
+  const row = (k: number) => {
+    const r = first(k);
     return r ? rowOf(r) : undefined;
   };
-  const source = first(0);
-  if (!source) return { source };
-  const { grantId, sessionUid } = source.payload;
+  const user = first(3);
   return {
     source,
-    ...(typeof grantId === 'string' ? { grant: { id: grantId, row: first(1) } } : {}),
-    ...(typeof sessionUid === 'string' ? { session: { uid: sessionUid, row: first(2) } } : {}),
+    ...(grantId !== undefined ? { grant: { id: grantId, row: row(1) } } : {}),
+    ...(sessionUid !== undefined ? { session: { uid: sessionUid, row: row(2) } } : {}),
+    ...(accountId !== undefined
+      ? { account: { id: accountId, row: user ? parse(user.payload) : undefined } }
+      : {}),
   };
 }
 

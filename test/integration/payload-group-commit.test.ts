@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createAdapterClass, withPayloadBatch } from '../../src/oidc/adapter.ts';
+import { createAdapterClass, takeAheadUser, withPayloadBatch } from '../../src/oidc/adapter.ts';
+import { createUser, findUserById, userFromRow } from '../../src/store/users.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 /** The provider's writes of concurrent requests share statements (src/oidc/adapter.ts, PayloadWriter). */
@@ -108,6 +109,43 @@ describe(`group commit of the provider's writes (${backendName})`, () => {
       return adapter('Grant').find('grant-one');
     });
     assert.equal(again, undefined);
+  });
+
+  it("a code's account is read with it, exactly as findUserById reads it; an id that is no user's finds none", async () => {
+    const user = await createUser(tdb.db, { login: 'ahead', email: 'ahead@example.com' }, new Date());
+    for (const model of ['AuthorizationCode', 'RefreshToken']) {
+      await adapter(model).upsert(`${model}-acct`, { accountId: user.id, grantId: 'none' } as any, 60);
+      statements = 0;
+      const row = await withPayloadBatch(tdb.db, async () => {
+        await adapter(model).find(`${model}-acct`);
+        const r = takeAheadUser(user.id);
+        assert.equal(takeAheadUser(user.id), undefined, 'read ahead answers once');
+        return r;
+      });
+      assert.equal(statements, 1);
+      assert.ok(row, `${model}: the user was read with it`);
+      assert.deepEqual(userFromRow(row as never), await findUserById(tdb.db, user.id));
+    }
+    // The interaction a sign-in finished names its account under result.login.
+    await adapter('Interaction').upsert('ia', { result: { login: { accountId: user.id } } } as any, 60);
+    const viaInteraction = await withPayloadBatch(tdb.db, async () => {
+      await adapter('Interaction').find('ia');
+      return takeAheadUser(user.id);
+    });
+    assert.deepEqual(userFromRow(viaInteraction as never), await findUserById(tdb.db, user.id));
+    // Whatever a payload names, the statement neither fails nor finds a user for it.
+    for (const bad of ['not-a-uuid', '------------------------------------', "x'; select 1; --", '0'.repeat(36)]) {
+      await adapter('AuthorizationCode').upsert('code-bad', { accountId: bad } as any, 60);
+      const got = await withPayloadBatch(tdb.db, async () => {
+        const code = await adapter('AuthorizationCode').find('code-bad');
+        return { code, user: takeAheadUser(bad) };
+      });
+      assert.equal(got.code?.accountId, bad);
+      assert.equal(got.user, null, `${bad}: read as absent`);
+    }
+    // Outside a provider request nothing is read ahead.
+    await adapter('AuthorizationCode').find('AuthorizationCode-acct');
+    assert.equal(takeAheadUser(user.id), undefined);
   });
 
   it('attack: what was read ahead never answers after this request changed it, nor twice', async () => {
