@@ -134,7 +134,12 @@ describe(`group commit of the provider's writes (${backendName})`, () => {
     });
     assert.deepEqual(userFromRow(viaInteraction as never), await findUserById(tdb.db, user.id));
     // Whatever a payload names, the statement neither fails nor finds a user for it.
-    for (const bad of ['not-a-uuid', '------------------------------------', "x'; select 1; --", '0'.repeat(36)]) {
+    for (const bad of [
+      'not-a-uuid',
+      '------------------------------------',
+      "x'; select 1; --",
+      '0'.repeat(36),
+    ]) {
       await adapter('AuthorizationCode').upsert('code-bad', { accountId: bad } as any, 60);
       const got = await withPayloadBatch(tdb.db, async () => {
         const code = await adapter('AuthorizationCode').find('code-bad');
