@@ -22,9 +22,10 @@ export type ClientLoader = (clientId: string) => Promise<AdapterPayload | undefi
 class PayloadBatch {
   readonly ops = new Map<string, store.PayloadOp>();
   /**
-   * Rows read ahead in this request (a grant source's grant and session, store.findGrantSource), by
-   * the key of their lookup (keyOf, or uidKeyOf); null: read as absent. Each answers one lookup, and
-   * any write of this request to its model drops it, so it is never older than this request's view.
+   * Rows read ahead in this request (READ_WITH: a grant source's grant, session and user, an
+   * interaction's user), by the key of their lookup (keyOf, uidKeyOf, userKeyOf); null: read as
+   * absent. Each answers one lookup, and any write of this request to its model drops it, so it is
+   * never older than this request's view.
    */
   readonly ahead = new Map<string, AdapterPayload | Record<string, unknown> | null>();
   /** Forgets what was read ahead of `model`'s rows (a write to one of them, a revocation: everything). */
