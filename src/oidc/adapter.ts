@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Db } from '../db/knex.ts';
 import * as store from '../store/oidc.ts';
+import type { UserRow } from '../store/users.ts';
 
 /**
  * An identifier the client sent (a client_id, a token) that cannot exist: PostgreSQL cannot even
@@ -56,8 +57,8 @@ const userKeyOf = (id: string) => `User\u0000${id}`;
  * The user row (store/users.ts USER_COLUMNS) read ahead in this provider request for this account id,
  * once: null when it was read as absent, undefined when it was not read ahead (then read it).
  */
-export function takeAheadUser(id: string): Record<string, unknown> | null | undefined {
-  return takeAhead(batchScope.getStore(), userKeyOf(id)) as Record<string, unknown> | null | undefined;
+export function takeAheadUser(id: string): UserRow | null | undefined {
+  return takeAhead(batchScope.getStore(), userKeyOf(id)) as UserRow | null | undefined;
 }
 
 /** The row read ahead for this lookup, once (undefined: none was; null: it was read as absent). */

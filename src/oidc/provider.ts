@@ -260,7 +260,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     findAccount: async (_ctx, sub) => {
       // Read with the code, refresh token or interaction this request already read (adapter.ts).
       const ahead = takeAheadUser(sub);
-      const user = ahead === undefined ? await findUserById(db, sub) : ahead && userFromRow(ahead as never);
+      const user = ahead === undefined ? await findUserById(db, sub) : ahead && userFromRow(ahead);
       if (user?.status !== 'active') return undefined;
       return {
         accountId: user.id,

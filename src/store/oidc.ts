@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { affected, type Tx } from '../db/knex.ts';
-import { USER_COLUMNS } from './users.ts';
+import { USER_COLUMNS, type UserRow } from './users.ts';
 
 /** SQL for oidc-provider's models; the adapter in src/oidc/adapter.ts maps the provider's calls onto these. */
 
@@ -166,7 +166,7 @@ export interface RelatedRows {
   grant?: { id: string; row: PayloadRow | undefined };
   session?: { uid: string; row: PayloadRow | undefined };
   /** The user row (USER_COLUMNS, as JSON) of the account the source names; undefined when none is. */
-  account?: { id: string; row: Record<string, unknown> | undefined };
+  account?: { id: string; row: UserRow | undefined };
 }
 
 /** What to read with a row: its grant (by id), its session (by uid), its account's user (by a path in the payload). */
@@ -178,14 +178,16 @@ export interface Related {
 
 const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 const USER_JSON = `jsonb_build_object(${USER_COLUMNS.map((c) => `'${c}', u.${c}`).join(', ')})`;
-const relatedSql = new Map<string, string>();
+/** Each Related's statement and how many times it binds the time, built on first use. */
+const relatedSql = new Map<Related, { sql: string; times: number }>();
 
 /**
  * A row of oidc_payloads together with the rows its payload names, in ONE statement (issue 12): the
  * token endpoint reads a code or a refresh token, then the grant it names, then (for a token bound to
  * the session) the session, then the account's user; the resume of a sign-in reads the interaction,
  * then the user it signed in. Each row is filtered exactly as findPayload, findPayloadByUid and
- * findUserById filter it, all in the same snapshot. The statement's text depends only on `related`.
+ * findUserById filter it, all in the same snapshot. The statement's text depends only on `related`
+ * (a constant of the adapter's: its statement is built once).
  */
 export async function findWithRelated(
   db: Tx,
@@ -194,9 +196,8 @@ export async function findWithRelated(
   now: Date,
   related: Related,
 ): Promise<RelatedRows> {
-  const key = JSON.stringify(related);
-  let sql = relatedSql.get(key);
-  if (sql === undefined) {
+  let statement = relatedSql.get(related);
+  if (statement === undefined) {
     // Every placeholder is the time (`?`), after the source's model and id.
     const parts = ['select 0 as k, payload, consumed_at from s'];
     if (related.grant)
@@ -213,14 +214,15 @@ export async function findWithRelated(
       parts.push(`select 3, ${USER_JSON}, null from s join users u
         on u.id = (case when ${at} ~ '${UUID}' then cast(${at} as uuid) end)`);
     }
-    sql = `with s as (
+    const sql = `with s as (
       select payload, consumed_at from oidc_payloads
        where model = ? and id = ? and (expires_at is null or expires_at > ?)
     )
     ${parts.join('\n    union all\n    ')}`;
-    relatedSql.set(key, sql);
+    statement = { sql, times: (sql.match(/\?/g)?.length ?? 2) - 2 };
+    relatedSql.set(related, statement);
   }
-  const times = (sql.match(/\?/g)?.length ?? 2) - 2;
+  const { sql, times } = statement;
   const { rows } = (await db.raw(sql, [model, id, ...Array.from({ length: times }, () => now)])) as {
     rows: { k: number; payload: unknown; consumed_at: unknown }[];
   };
@@ -246,7 +248,7 @@ export async function findWithRelated(
     ...(grantId !== undefined ? { grant: { id: grantId, row: row(1) } } : {}),
     ...(sessionUid !== undefined ? { session: { uid: sessionUid, row: row(2) } } : {}),
     ...(accountId !== undefined
-      ? { account: { id: accountId, row: user ? parse(user.payload) : undefined } }
+      ? { account: { id: accountId, row: user ? (parse(user.payload) as UserRow) : undefined } }
       : {}),
   };
 }

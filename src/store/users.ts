@@ -54,7 +54,8 @@ export const USER_COLUMNS = [
   'updated_at',
   'credential_summary',
 ] as const;
-type UserRow = { [column in (typeof USER_COLUMNS)[number]]: any };
+/** A user row as userFromRow reads it. */
+export type UserRow = { [column in (typeof USER_COLUMNS)[number]]: any };
 
 export function userFromRow(r: UserRow): User {
   return {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createAdapterClass, takeAheadUser, withPayloadBatch } from '../../src/oidc/adapter.ts';
-import { createUser, findUserById, userFromRow } from '../../src/store/users.ts';
+import { createUser, findUserById, type UserRow, userFromRow } from '../../src/store/users.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 /** The provider's writes of concurrent requests share statements (src/oidc/adapter.ts, PayloadWriter). */
@@ -124,7 +124,7 @@ describe(`group commit of the provider's writes (${backendName})`, () => {
       });
       assert.equal(statements, 1);
       assert.ok(row, `${model}: the user was read with it`);
-      assert.deepEqual(userFromRow(row as never), await findUserById(tdb.db, user.id));
+      assert.deepEqual(userFromRow(row), await findUserById(tdb.db, user.id));
     }
     // The interaction a sign-in finished names its account under result.login.
     await adapter('Interaction').upsert('ia', { result: { login: { accountId: user.id } } } as any, 60);
@@ -132,7 +132,7 @@ describe(`group commit of the provider's writes (${backendName})`, () => {
       await adapter('Interaction').find('ia');
       return takeAheadUser(user.id);
     });
-    assert.deepEqual(userFromRow(viaInteraction as never), await findUserById(tdb.db, user.id));
+    assert.deepEqual(userFromRow(viaInteraction as UserRow), await findUserById(tdb.db, user.id));
     // Whatever a payload names, the statement neither fails nor finds a user for it.
     for (const bad of [
       'not-a-uuid',
