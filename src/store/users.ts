@@ -123,7 +123,8 @@ export async function findUserByLogin(db: Tx, login: string): Promise<User | und
 }
 
 export async function findUserById(db: Tx, id: string): Promise<User | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  // Only a well-formed id reaches the uuid column (anything else would be a database error, not "none").
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return undefined;
   const r = await db('users').where({ id }).first(USER_COLUMNS);
   return r ? userFromRow(r) : undefined;
 }

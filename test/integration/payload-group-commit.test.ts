@@ -147,6 +147,7 @@ describe(`group commit of the provider's writes (${backendName})`, () => {
       });
       assert.equal(got.code?.accountId, bad);
       assert.equal(got.user, null, `${bad}: read as absent`);
+      assert.equal(await findUserById(tdb.db, bad), undefined, `${bad}: findUserById agrees`);
     }
     // Outside a provider request nothing is read ahead.
     await adapter('AuthorizationCode').find('AuthorizationCode-acct');
