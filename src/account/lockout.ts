@@ -11,8 +11,9 @@ import {
   signInKey,
 } from '../security/counters.ts';
 import { hashSecret, needsRehash, verifySecret } from '../security/passwords.ts';
-import { type Activity, recordAudit } from '../store/audit.ts';
+import { type Activity, type AuditEvent, auditAlong, auditRecorded, recordAudit } from '../store/audit.ts';
 import { clearCounters } from '../store/counters.ts';
+import type { RideAlong } from '../store/together.ts';
 import { findUserByLogin, normalizeLogin, setPasswordHash, type User } from '../store/users.ts';
 import { auditOwn } from './audit.ts';
 import type { Notices, RequestMeta } from './types.ts';
@@ -20,7 +21,8 @@ import type { Notices, RequestMeta } from './types.ts';
 export type { RequestMeta } from './types.ts';
 
 export type PasswordResult =
-  | { ok: true; user: User }
+  /** `alongWritten`: the caller's `along` writes were made with the success (see checkPassword). */
+  | { ok: true; user: User; alongWritten: boolean }
   | { ok: false; reason: 'invalid' | 'disabled' | 'unknown' }
   | { ok: false; reason: 'locked'; until: Date };
 
@@ -28,45 +30,57 @@ export type PasswordResult =
  * Checks a login and password. Unknown, disabled and wrong-password attempts cost the same argon2
  * verification and give the same answer; failures are counted by the normalized login in the
  * database (so an unknown login locks exactly like a known one, on every instance).
+ *
+ * `along`: writes the caller makes anyway after a success (the sign-in drops what its interaction
+ * kept). In the common case (no other attempt in flight, nothing locked) they go in the statement
+ * that clears the counter, with the success's audit event; `alongWritten` then says so, and the
+ * caller makes them itself otherwise. Never written for a failure.
  */
 export async function checkPassword(
   deps: { db: Db; clock: Clock },
   login: string,
   password: string,
   meta: RequestMeta,
+  along: RideAlong[] = [],
 ): Promise<PasswordResult> {
   const key = normalizeLogin(login);
   const now = deps.clock.now();
   const user = login ? await findUserByLogin(deps.db, login) : undefined;
-  const audit = (
+  const event = (
     result: 'succeeded' | 'failed' | 'blocked',
     reason: string | null,
     activity: Activity = 'signin.password',
-  ) =>
-    recordAudit(deps.db, {
-      at: now,
-      actorId: user?.id ?? null,
-      subjectId: user?.id ?? null,
-      activity,
-      result,
-      reason,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-      details: user ? null : { login: login.slice(0, 256) },
-    });
+  ): AuditEvent => ({
+    at: now,
+    actorId: user?.id ?? null,
+    subjectId: user?.id ?? null,
+    activity,
+    result,
+    reason,
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+    details: user ? null : { login: login.slice(0, 256) },
+  });
+  const audit = (...args: Parameters<typeof event>) => recordAudit(deps.db, event(...args));
+  const succeeded = event('succeeded', null);
 
   // The attempt is reserved before argon2 runs: a counter that is locked, or whose last allowed
   // attempts are in flight, refuses without evaluating the password.
   type Judged = { ok: true; user: User } | { ok: false; reason: 'invalid' | 'disabled' | 'unknown' };
-  const g = await guard(deps, signInCounter(key, user?.id ?? null), async () => {
-    const valid = await verifySecret(user?.passwordHash, password);
-    let value: Judged;
-    if (!user) value = { ok: false, reason: 'unknown' };
-    else if (!valid) value = { ok: false, reason: 'invalid' };
-    else if (user.status !== 'active') value = { ok: false, reason: 'disabled' };
-    else value = { ok: true, user };
-    return { value, outcome: value.ok ? 'success' : 'failure' };
-  });
+  const g = await guard(
+    deps,
+    signInCounter(key, user?.id ?? null),
+    async () => {
+      const valid = await verifySecret(user?.passwordHash, password);
+      let value: Judged;
+      if (!user) value = { ok: false, reason: 'unknown' };
+      else if (!valid) value = { ok: false, reason: 'invalid' };
+      else if (user.status !== 'active') value = { ok: false, reason: 'disabled' };
+      else value = { ok: true, user };
+      return { value, outcome: value.ok ? 'success' : 'failure' };
+    },
+    () => [auditAlong(succeeded), ...along],
+  );
   if (g.refused) {
     await audit('blocked', 'locked');
     return { ok: false, reason: 'locked', until: g.until ?? now };
@@ -81,8 +95,9 @@ export async function checkPassword(
     if (user?.passwordHash && needsRehash(user.passwordHash)) {
       await setPasswordHash(deps.db, user.id, await hashSecret(password), now, false);
     }
-    await audit('succeeded', null);
-    return result;
+    if (g.rode) auditRecorded(succeeded);
+    else await recordAudit(deps.db, succeeded);
+    return { ...result, alongWritten: g.rode };
   }
   await audit('failed', result.reason);
   if (g.blocked) {

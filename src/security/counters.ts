@@ -19,6 +19,7 @@ import {
   reserve,
   succeeded,
 } from '../store/counters.ts';
+import type { RideAlong } from '../store/together.ts';
 
 /*
  * The domain API over store/counters.ts: every limited check runs inside guard(), which reserves the
@@ -70,6 +71,12 @@ export type Guarded<T> =
       lockedNow: boolean;
       state: CounterState;
       until: Date | null;
+      /**
+       * The writes `onClear` gave were made, in the statement that cleared the counter: a success,
+       * the only attempt in flight, nothing locked. Never after a failure, nor when a racing attempt
+       * or a lock kept the counter (the caller then makes them itself, as it sees fit).
+       */
+      rode: boolean;
     };
 
 export const signInKey = (normalizedLogin: string) => `signin:${normalizedLogin}`;
@@ -91,12 +98,15 @@ export const secondFactorCounter = (userId: string): CounterSpec => ({
 
 /**
  * Reserves one attempt, runs `check` only when the reservation was taken, and settles it by the
- * outcome. A check that throws gives its reservation back.
+ * outcome. A check that throws gives its reservation back. `onClear`: for a success that clears the
+ * counter, the writes that success makes anyway (its audit event, say), made in the same statement
+ * as the clear when that is the whole settlement (`rode` says whether they were).
  */
 export async function guard<T>(
   deps: CounterDeps,
   spec: CounterSpec,
   check: () => Promise<{ value: T; outcome: Outcome }>,
+  onClear?: (value: T) => RideAlong[],
 ): Promise<Guarded<T>> {
   const reserved = await reserve(deps.db, spec.key, spec.rule, deps.clock.now(), {
     settle: 'later',
@@ -116,10 +126,14 @@ export async function guard<T>(
   const now = deps.clock.now();
   const clears = result.outcome === 'success' && !!spec.clearOnSuccess;
   let state: CounterState;
+  let rode = false;
+  const along = clears && onClear ? onClear(result.value) : [];
   // A success that clears leaves no row behind (most sign-ins have no failures): when it is the only
-  // attempt in flight and nothing locks, the row goes in one statement.
-  if (clears && (await clearIfOnlyAttempt(deps.db, spec.key, now))) state = EMPTY_COUNTER;
-  else {
+  // attempt in flight and nothing locks, the row goes in one statement, with what rides along.
+  if (clears && (await clearIfOnlyAttempt(deps.db, spec.key, now, along))) {
+    state = EMPTY_COUNTER;
+    rode = along.length > 0;
+  } else {
     state =
       result.outcome === 'failure'
         ? await failed(deps.db, spec.key, spec.rule, now, spec.userId ?? null)
@@ -137,6 +151,7 @@ export async function guard<T>(
     lockedNow,
     state,
     until: blocked ? retryAt(state, now) : null,
+    rode,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Tx } from '../db/knex.ts';
 import type { MessageKey } from '../i18n/index.ts';
+import type { RideAlong } from './together.ts';
 
 /**
  * Every activity an audit event can record: the codes with an `activity.<code>` label in the message
@@ -44,6 +45,19 @@ export function observeAudit(fn: AuditObserver): () => void {
 
 export async function recordAudit(db: Tx, e: AuditEvent): Promise<void> {
   await insertAudit(db, e);
+  auditRecorded(e);
+}
+
+/**
+ * The insert of `e` as a write that rides along with another statement (store/together.ts); once
+ * that statement says it was made, the caller reports it with auditRecorded().
+ */
+export function auditAlong(e: AuditEvent): RideAlong {
+  return { table: 'audit_events', insert: auditRow(e) };
+}
+
+/** Tells the observers about an event recorded through auditAlong(). */
+export function auditRecorded(e: AuditEvent): void {
   for (const fn of observers) fn(e);
 }
 

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { affected, type Tx } from '../db/knex.ts';
 import { deleteInBatches, type SweepLimits } from './sweep.ts';
+import type { RideAlong } from './together.ts';
 
 export interface Challenge {
   id: string;
@@ -137,6 +138,11 @@ export async function deleteFlowChallenges(db: Tx, flow: string, kind?: string):
   await db('challenges')
     .where(kind ? { flow, kind } : { flow })
     .delete();
+}
+
+/** deleteFlowChallenges(flow) as a write that rides along with another statement (store/together.ts). */
+export function flowChallengesAlong(flow: string): RideAlong {
+  return { table: 'challenges', deleteWhere: { flow } };
 }
 
 /** Every challenge of a user, in any flow (their security info was removed). */

@@ -1,6 +1,7 @@
 import { affected, type Tx } from '../db/knex.ts';
 import { type CounterRule, type CounterState, EMPTY_COUNTER, lockDuration } from '../policy/counters.ts';
 import { deleteInBatches, type SweepLimits } from './sweep.ts';
+import { type RideAlong, whenChanged } from './together.ts';
 
 /*
  * The `counters` table: every limit of Tobira, one row per key. Each change is ONE statement
@@ -163,15 +164,22 @@ export async function succeeded(db: Tx, key: string, now: Date, clear: boolean):
  * A success that clears, when it is the only attempt in flight: succeeded(clear) would leave the row
  * empty (no hits, nothing pending, no lock count), and dropIfEmpty would delete it, so it is deleted
  * at once, in one statement. False (nothing changed) when another attempt is in flight or the
- * counter is locked now; the caller then settles with succeeded().
+ * counter is locked now; the caller then settles with succeeded(). `along`: writes the success makes
+ * anyway, made in the same statement and only when the counter was cleared (store/together.ts).
  */
-export async function clearIfOnlyAttempt(db: Tx, key: string, now: Date): Promise<boolean> {
-  const n = await db('counters')
+export async function clearIfOnlyAttempt(
+  db: Tx,
+  key: string,
+  now: Date,
+  along: RideAlong[] = [],
+): Promise<boolean> {
+  const q = db('counters')
     .where({ key })
     .andWhere('pending', '<=', 1)
-    .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', now))
+    .andWhere((w) => w.whereNull('locked_until').orWhere('locked_until', '<=', now))
     .delete();
-  return affected(n) > 0;
+  if (along.length) return (await whenChanged(db, q, along)) > 0;
+  return affected(await q) > 0;
 }
 
 /** Deletes the counter when it holds nothing (after a success cleared it); a racing attempt keeps it. */

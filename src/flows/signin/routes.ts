@@ -30,6 +30,7 @@ import * as machine from './machine.ts';
 import { registrationRoutes } from './registration-routes.ts';
 import {
   clearSignIn,
+  clearSignInAlong,
   loadSignInPage,
   loadSignInState,
   METHOD_KIND,
@@ -403,7 +404,8 @@ export function signInRoutes(deps: AppDeps): Router {
     if (!username.trim() || !password) {
       return failTo(ctx, d, '', { username, error: ctx.state.t('signin.missing') }, 400);
     }
-    const result = await checkPassword(deps, username, password, ctx.state.meta);
+    // What the interaction kept goes with the success's own statement when it can (issue 12).
+    const result = await checkPassword(deps, username, password, ctx.state.meta, [clearSignInAlong(d.uid)]);
     deps.metrics.signIns.inc({
       result: result.ok ? 'succeeded' : result.reason === 'locked' ? 'locked' : 'failed',
     });
@@ -417,7 +419,7 @@ export function signInRoutes(deps: AppDeps): Router {
       }
       return failTo(ctx, d, '', { username, error: ctx.state.t('signin.invalid') }, 401);
     }
-    await clearSignIn(db, d.uid);
+    if (!result.alongWritten) await clearSignIn(db, d.uid);
     await proceed(
       ctx,
       d,

@@ -4,8 +4,10 @@ import {
   deleteFlowChallenges,
   findLiveChallenge,
   findLiveChallenges,
+  flowChallengesAlong,
 } from '../../store/challenges.ts';
 import { flashKind } from '../../store/flash.ts';
+import type { RideAlong } from '../../store/together.ts';
 
 import type { SignInState } from './machine.ts';
 
@@ -60,4 +62,9 @@ export async function saveSignInState(db: Db, uid: string, state: SignInState, n
 /** Drops everything the interaction kept (state, codes, WebAuthn challenges). */
 export async function clearSignIn(db: Db, uid: string): Promise<void> {
   await deleteFlowChallenges(db, signInFlow(uid));
+}
+
+/** clearSignIn() as a write that rides along with the statement deciding a step (store/together.ts). */
+export function clearSignInAlong(uid: string): RideAlong {
+  return flowChallengesAlong(signInFlow(uid));
 }

@@ -1,0 +1,55 @@
+import type { Knex } from 'knex';
+import type { Tx } from '../db/knex.ts';
+
+/**
+ * A write that rides along with another statement, described by the store module that owns its
+ * table (store/audit.ts `auditAlong`, store/challenges.ts `flowChallengesAlong`). On this machine a
+ * round trip, not the statement, is most of what a statement costs (issue 12), so the writes a
+ * successful step makes anyway go with the statement that decides it.
+ */
+export type RideAlong =
+  | { table: string; insert: Record<string, unknown> }
+  | { table: string; deleteWhere: Record<string, string> };
+
+/** Our own table and column names only: they are written into the statement. */
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+function ident(name: string): string {
+  if (!IDENTIFIER.test(name)) throw new Error(`not an identifier: ${name}`);
+  return `"${name}"`;
+}
+
+/**
+ * Runs `head` (a delete or an update, as a Knex builder) and `along` in ONE statement, the writes of
+ * `along` only when head changed a row. All of it commits together or not at all, and nothing of
+ * `along` is written when head changed nothing. Returns how many rows head changed.
+ *
+ * The statement's parts run on one snapshot (PostgreSQL's data-modifying WITH): `along` must not
+ * depend on what head changes, nor write what head reads.
+ */
+export async function whenChanged(db: Tx, head: Knex.QueryBuilder, along: RideAlong[]): Promise<number> {
+  const h = head.toSQL() as Knex.Sql & { method?: string; returning?: unknown };
+  if ((h.method !== 'del' && h.method !== 'update') || h.returning !== undefined) {
+    throw new Error('whenChanged: head must be a delete or an update without returning');
+  }
+  let sql = `with h as (${h.sql} returning 1)`;
+  const bindings: unknown[] = [...h.bindings];
+  along.forEach((w, i) => {
+    if ('insert' in w) {
+      const cols = Object.keys(w.insert);
+      sql +=
+        `, w${i} as (insert into ${ident(w.table)} (${cols.map(ident).join(', ')})` +
+        ` select ${cols.map(() => '?').join(', ')} where exists (select 1 from h))`;
+      bindings.push(...cols.map((c) => w.insert[c]));
+    } else {
+      const cols = Object.keys(w.deleteWhere);
+      if (!cols.length) throw new Error('whenChanged: a delete needs a condition');
+      sql +=
+        `, w${i} as (delete from ${ident(w.table)} where ` +
+        `${cols.map((c) => `${ident(c)} = ?`).join(' and ')} and exists (select 1 from h))`;
+      bindings.push(...cols.map((c) => w.deleteWhere[c]));
+    }
+  });
+  sql += ' select count(*)::int as n from h';
+  const res = (await db.raw(sql, bindings as Knex.RawBinding[])) as { rows?: Array<{ n: number }> };
+  return Number(res.rows?.[0]?.n ?? 0);
+}
