@@ -35,6 +35,9 @@ export type PasswordResult =
  * kept). In the common case (no other attempt in flight, nothing locked) they go in the statement
  * that clears the counter, with the success's audit event; `alongWritten` then says so, and the
  * caller makes them itself otherwise. Never written for a failure.
+ *
+ * `known`: the user with this login as the caller already read it in this request (with the
+ * interaction, store/oidc.ts findInteractionWith), instead of a read of its own.
  */
 export async function checkPassword(
   deps: { db: Db; clock: Clock },
@@ -42,10 +45,11 @@ export async function checkPassword(
   password: string,
   meta: RequestMeta,
   along: RideAlong[] = [],
+  known?: { user: User | undefined },
 ): Promise<PasswordResult> {
   const key = normalizeLogin(login);
   const now = deps.clock.now();
-  const user = login ? await findUserByLogin(deps.db, login) : undefined;
+  const user = known ? known.user : login ? await findUserByLogin(deps.db, login) : undefined;
   const event = (
     result: 'succeeded' | 'failed' | 'blocked',
     reason: string | null,

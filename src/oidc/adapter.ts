@@ -226,6 +226,28 @@ export async function withPayloadBatch<T>(db: Db, fn: () => Promise<T>): Promise
 }
 
 /**
+ * Runs `fn` (a page's interactionDetails) with the interaction `uid` read ahead, in one statement with
+ * what the page reads besides (store.findInteractionWith, issue 12): the provider's lookup of that
+ * interaction is answered from it, once, instead of a statement of its own. Returns `fn`'s value and
+ * the page's rows. Writes `fn` makes are sent when it is done, as in a provider request.
+ */
+export async function withInteractionAhead<T>(
+  db: Db,
+  uid: string,
+  w: store.InteractionWith,
+  fn: () => Promise<T>,
+): Promise<{ value: T; rows: store.InteractionRows }> {
+  const rows = await store.findInteractionWith(db, uid, new Date(), w);
+  const batch = new PayloadBatch();
+  batch.ahead.set(keyOf('Interaction', uid), toPayload(rows.source) ?? null);
+  try {
+    return { value: await batchScope.run(batch, fn), rows };
+  } finally {
+    await flushBatch(db, batch);
+  }
+}
+
+/**
  * One Knex-backed adapter class for every oidc-provider model (one table, see store/oidc.ts).
  * Clients come from the `clients` table through the cached loader instead.
  */

@@ -16,7 +16,8 @@ export interface Challenge {
   consumedAt: Date | null;
 }
 
-function fromRow(r: any): Challenge {
+/** A challenges row as read (also as JSON, store/oidc.ts findInteractionWith). */
+export function challengeFromRow(r: any): Challenge {
   return {
     id: r.id,
     flow: r.flow,
@@ -57,11 +58,11 @@ export async function createChallenge(
       expires_at: new Date(now.getTime() + ttlMs),
     })
     .returning('*');
-  return fromRow(row);
+  return challengeFromRow(row);
 }
 
-/** The columns fromRow reads, named: a prepared statement of `select *` breaks when a column is added. */
-const CHALLENGE_COLUMNS = [
+/** The columns challengeFromRow reads, named: a prepared statement of `select *` breaks when a column is added. */
+export const CHALLENGE_COLUMNS = [
   'id',
   'flow',
   'user_id',
@@ -92,7 +93,7 @@ export async function findLiveChallenges(
     .whereNull('consumed_at')
     .andWhere('expires_at', '>', now)
     .orderBy('created_at', 'desc');
-  return rows.map(fromRow);
+  return rows.map(challengeFromRow);
 }
 
 /** The newest live (unconsumed, unexpired) challenge of a kind in a flow. */
@@ -108,7 +109,7 @@ export async function findLiveChallenge(
     .andWhere('expires_at', '>', now)
     .orderBy('created_at', 'desc')
     .first(CHALLENGE_COLUMNS);
-  return r ? fromRow(r) : undefined;
+  return r ? challengeFromRow(r) : undefined;
 }
 
 /** The newest challenge of a kind in a flow, live or not (to carry failure counts over to a new code). */
@@ -118,7 +119,7 @@ export async function findLatestChallenge(
   kind: string,
 ): Promise<Challenge | undefined> {
   const r = await db('challenges').where({ flow, kind }).orderBy('created_at', 'desc').first();
-  return r ? fromRow(r) : undefined;
+  return r ? challengeFromRow(r) : undefined;
 }
 
 /** Consumes a challenge once; false when it was already consumed (a replay). */

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { affected, type Tx } from '../db/knex.ts';
+import { CHALLENGE_COLUMNS, type Challenge, challengeFromRow } from './challenges.ts';
 import { USER_COLUMNS, type UserRow } from './users.ts';
 
 /** SQL for oidc-provider's models; the adapter in src/oidc/adapter.ts maps the provider's calls onto these. */
@@ -249,6 +250,71 @@ export async function findWithRelated(
     ...(sessionUid !== undefined ? { session: { uid: sessionUid, row: row(2) } } : {}),
     ...(accountId !== undefined
       ? { account: { id: accountId, row: user ? (parse(user.payload) as UserRow) : undefined } }
+      : {}),
+  };
+}
+
+/** What a page reads with its interaction, in the same statement (findInteractionWith). */
+export interface InteractionWith {
+  /** The live challenges of a flow, of these kinds, as store/challenges.ts findLiveChallenges reads them. */
+  challenges?: { flow: string; kinds: readonly string[] };
+  /** The user with this normalized login, as store/users.ts findUserByLogin reads it. */
+  userLogin?: string;
+}
+
+/** An interaction and what its page reads with it (findInteractionWith). */
+export interface InteractionRows {
+  source: PayloadRow | undefined;
+  /** Newest first; empty when none was asked for. */
+  challenges: Challenge[];
+  /** Present when asked for; `row` undefined when no user has that login. */
+  user?: { row: UserRow | undefined };
+}
+
+const CHALLENGE_JSON = `jsonb_build_object(${CHALLENGE_COLUMNS.map((c) => `'${c}', c.${c}`).join(', ')})`;
+
+/**
+ * An interaction together with what its page needs, in ONE statement (issue 12): the sign-in page
+ * reads its interaction and then the flow's state and flash; the password post reads its interaction
+ * and then the user the form names. Each part is filtered exactly as findPayload, findLiveChallenges
+ * and findUserByLogin filter it, all in one snapshot. The statement's text depends only on what is
+ * asked for (and on how many kinds), so it is prepared once per shape.
+ */
+export async function findInteractionWith(
+  db: Tx,
+  id: string,
+  now: Date,
+  w: InteractionWith,
+): Promise<InteractionRows> {
+  const parts = [
+    `select 0 as k, payload, consumed_at from oidc_payloads
+      where model = 'Interaction' and id = ? and (expires_at is null or expires_at > ?)`,
+  ];
+  const bindings: unknown[] = [id, now];
+  if (w.challenges?.kinds.length) {
+    parts.push(`select 1, ${CHALLENGE_JSON}, null from challenges c
+      where c.flow = ? and c.kind in (${w.challenges.kinds.map(() => '?').join(', ')})
+        and c.consumed_at is null and c.expires_at > ?`);
+    bindings.push(w.challenges.flow, ...w.challenges.kinds, now);
+  }
+  if (w.userLogin !== undefined) {
+    parts.push(`select 2, ${USER_JSON}, null from users u where u.login_normalized = ?`);
+    bindings.push(w.userLogin);
+  }
+  const { rows } = (await db.raw(parts.join('\n    union all\n    '), bindings as Knex.RawBinding[])) as {
+    rows: { k: number; payload: unknown; consumed_at: unknown }[];
+  };
+  const found = rows.find((r) => Number(r.k) === 0);
+  const challenges = rows
+    .filter((r) => Number(r.k) === 1)
+    .map((r) => challengeFromRow(parse(r.payload)))
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  const user = rows.find((r) => Number(r.k) === 2);
+  return {
+    source: found ? rowOf(found) : undefined,
+    challenges,
+    ...(w.userLogin !== undefined
+      ? { user: { row: user ? (parse(user.payload) as UserRow) : undefined } }
       : {}),
   };
 }

@@ -9,6 +9,7 @@ import { applyUiLocales, render } from '../../http/views.ts';
 import { credentialsFor } from '../../methods/registry.ts';
 import type { VerificationMethod } from '../../methods/types.ts';
 import { ACR_MFA, ACR_PASSWORD } from '../../oidc/acr.ts';
+import { withInteractionAhead } from '../../oidc/adapter.ts';
 import { PORTAL_CLIENT_ID } from '../../oidc/builtin-clients.ts';
 import { ADMIN_SCOPE, adminScopeForUsers } from '../../oidc/clients.ts';
 import { mfaRequested } from '../../oidc/provider.ts';
@@ -23,7 +24,8 @@ import {
 import { recordAudit } from '../../store/audit.ts';
 import { type Credential, listCredentials, listUserCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
-import { findUserById, type User } from '../../store/users.ts';
+import type { InteractionRows, InteractionWith } from '../../store/oidc.ts';
+import { findUserById, normalizeLogin, type User, userFromRow } from '../../store/users.ts';
 import { builtinAppName } from '../app-names.ts';
 import { flashFor, redirectWithFlash } from '../flash.ts';
 import * as machine from './machine.ts';
@@ -31,12 +33,13 @@ import { registrationRoutes } from './registration-routes.ts';
 import {
   clearSignIn,
   clearSignInAlong,
-  loadSignInPage,
   loadSignInState,
   METHOD_KIND,
   type SignInState,
   saveSignInState,
   signInFlow,
+  signInPageOf,
+  signInPageReads,
 } from './state.ts';
 
 const UID = /^[A-Za-z0-9_-]{10,64}$/;
@@ -48,11 +51,25 @@ export function signInRoutes(deps: AppDeps): Router {
   const { db, views } = deps;
 
   async function details(ctx: Context): Promise<Details> {
+    return (await detailsWith(ctx)).d;
+  }
+
+  /**
+   * The interaction, with what the page reads besides (`w`) in the same statement (issue 12); without
+   * `w`, the provider reads the interaction alone.
+   */
+  async function detailsWith(
+    ctx: Context,
+    w?: InteractionWith,
+  ): Promise<{ d: Details; rows?: InteractionRows }> {
     const uid = ctx.params.uid;
     if (!UID.test(uid)) throw new AppError('interaction.not_found', 400, 'error.interaction_expired');
+    const read = () => deps.provider().interactionDetails(ctx.req, ctx.res);
     let d: Details;
+    let rows: InteractionRows | undefined;
     try {
-      d = await deps.provider().interactionDetails(ctx.req, ctx.res);
+      if (w) ({ value: d, rows } = await withInteractionAhead(db, uid, w, read));
+      else d = await read();
     } catch (err) {
       // A missing, expired or tampered interaction is the user's problem; anything else is ours.
       if ((err as Error).name === 'SessionNotFound') {
@@ -62,7 +79,7 @@ export function signInRoutes(deps: AppDeps): Router {
     }
     if (d.uid !== uid) throw new AppError('interaction.not_found', 400, 'error.interaction_expired');
     applyUiLocales(ctx, d.params.ui_locales);
-    return d;
+    return { d, rows };
   }
 
   const postedForm = (ctx: Context) => readPosted(ctx, deps.issuerOrigin);
@@ -329,12 +346,12 @@ export function signInRoutes(deps: AppDeps): Router {
   }
 
   router.get('/interaction/:uid', async (ctx) => {
-    const d = await details(ctx);
+    // The interaction, its sign-in state and what a failed post left here, in one read.
+    const { d, rows } = await detailsWith(ctx, { challenges: signInPageReads(ctx.params.uid, ctx.path) });
     if (await refuseAdminScope(ctx, d)) return;
     const clientId = d.params.client_id as string;
     if (d.prompt.name === 'login') {
-      // The state and what a failed post left here, in one read.
-      const page = await loadSignInPage(db, d.uid, ctx.path, deps.clock.now());
+      const page = signInPageOf(rows?.challenges ?? []);
       const su = await stateAndUser(d, page);
       const f = await flashOf(ctx, d, page.flashWaiting);
       if (!su && f?.data.locked) {
@@ -396,16 +413,29 @@ export function signInRoutes(deps: AppDeps): Router {
 
   router.post('/interaction/:uid/login', async (ctx) => {
     const form = await postedForm(ctx);
-    const d = await details(ctx);
-    if (d.prompt.name !== 'login')
-      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
     const username = (form.username ?? '').slice(0, 256);
     const password = (form.password ?? '').slice(0, 1024);
-    if (!username.trim() || !password) {
+    const complete = !!username.trim() && !!password;
+    // The interaction and the user the form names, in one read.
+    const { d, rows } = await detailsWith(
+      ctx,
+      complete ? { userLogin: normalizeLogin(username) } : undefined,
+    );
+    if (d.prompt.name !== 'login')
+      throw new AppError('interaction.wrong_step', 400, 'error.interaction_expired');
+    if (!complete) {
       return failTo(ctx, d, '', { username, error: ctx.state.t('signin.missing') }, 400);
     }
     // What the interaction kept goes with the success's own statement when it can (issue 12).
-    const result = await checkPassword(deps, username, password, ctx.state.meta, [clearSignInAlong(d.uid)]);
+    const known = rows?.user && { user: rows.user.row && userFromRow(rows.user.row) };
+    const result = await checkPassword(
+      deps,
+      username,
+      password,
+      ctx.state.meta,
+      [clearSignInAlong(d.uid)],
+      known,
+    );
     deps.metrics.signIns.inc({
       result: result.ok ? 'succeeded' : result.reason === 'locked' ? 'locked' : 'failed',
     });

@@ -1,9 +1,9 @@
 import type { Db } from '../../db/knex.ts';
 import {
+  type Challenge,
   createChallenge,
   deleteFlowChallenges,
   findLiveChallenge,
-  findLiveChallenges,
   flowChallengesAlong,
 } from '../../store/challenges.ts';
 import { flashKind } from '../../store/flash.ts';
@@ -24,17 +24,14 @@ export async function loadSignInState(db: Db, uid: string, now: Date): Promise<S
   return c ? (c.data as unknown as SignInState) : undefined;
 }
 
-/**
- * A sign-in page's view of its flow in one read: the sign-in state, and whether a failed post left
- * this page (`path`) something to show (then the flash is taken as it always is).
- */
-export async function loadSignInPage(
-  db: Db,
-  uid: string,
-  path: string,
-  now: Date,
-): Promise<{ state: SignInState | undefined; flashWaiting: boolean }> {
-  const rows = await findLiveChallenges(db, signInFlow(uid), [KIND, flashKind(path)], now);
+/** The rows a sign-in page at `path` reads: its flow's state and what a failed post left for it. */
+export const signInPageReads = (uid: string, path: string) => ({
+  flow: signInFlow(uid),
+  kinds: [KIND, flashKind(path)] as const,
+});
+
+/** The page's view of the rows signInPageReads names (read on their own or with the interaction). */
+export function signInPageOf(rows: Challenge[]): { state: SignInState | undefined; flashWaiting: boolean } {
   const state = rows.find((r) => r.kind === KIND);
   return {
     state: state ? (state.data as unknown as SignInState) : undefined,
