@@ -78,6 +78,21 @@ export function statementName(sql: string): string {
 }
 
 /**
+ * `preparable`, decided once per statement text: its test scans the whole text, and on the hot path it
+ * ran for every statement (issue 12).
+ */
+const preparableTexts = new Map<string, boolean>();
+function isPreparable(sql: string): boolean {
+  let p = preparableTexts.get(sql);
+  if (p === undefined) {
+    p = preparable(sql);
+    if (preparableTexts.size >= 4 * PREPARED_PER_CONNECTION) preparableTexts.clear();
+    preparableTexts.set(sql, p);
+  }
+  return p;
+}
+
+/**
  * Makes the statements the server repeats named prepared statements (issue 12). PostgreSQL then
  * parses each once per connection and, after a few executions, keeps one generic plan: on this
  * machine a sign-in's statements cost the database a third less CPU. Knex's query events still fire
@@ -92,7 +107,7 @@ function namePreparedStatements(db: Db, enabled: boolean): void {
   client._query = function (this: DriverClient, connection: object, obj: DriverQuery) {
     if (!enabled) {
       if (obj.options?.name) obj.options = { ...obj.options, name: undefined };
-    } else if (!obj.options?.name && preparable(obj.sql)) {
+    } else if (!obj.options?.name && isPreparable(obj.sql)) {
       const name = statementName(obj.sql);
       let names = prepared.get(connection);
       if (!names) {
@@ -106,6 +121,78 @@ function namePreparedStatements(db: Db, enabled: boolean): void {
     }
     return send.call(this, connection, obj);
   };
+}
+
+/** What runStatement uses of a Knex client (pg, and knex-pglite which extends it). */
+type StatementClient = DriverClient & {
+  acquireConnection(): Promise<{ __knexUid?: string }>;
+  releaseConnection(connection: object): Promise<unknown>;
+  positionBindings(sql: string): string;
+  emit(event: string, ...args: unknown[]): boolean;
+};
+/** A statement as Knex hands it to the driver, with what its query events carry. */
+type StatementQuery = DriverQuery & {
+  method: 'raw';
+  bindings: readonly unknown[];
+  response?: { rows?: unknown[]; rowCount?: number | null; affectedRows?: number };
+  __knexUid?: string;
+  __knexQueryUid: string;
+};
+
+/** Each statement text with `$n` placeholders, as Knex's positionBindings makes it (once per text). */
+const nativeTexts = new Map<string, string>();
+let statementIds = 0;
+
+/**
+ * Runs a statement of the store's own (`?` placeholders; a text that repeats) straight on a pooled
+ * connection, without Knex's query builder, runner and per-statement scans of the text and the
+ * bindings (issue 12: in the server, they cost about as much as the driver itself). The statement
+ * still goes through the driver hook that names prepared statements, and Knex's query events fire as
+ * for any other statement (statement counts, tracing). Inside a transaction it runs as `db.raw` on
+ * the transaction's connection. `options.name` names the prepared statement explicitly.
+ */
+export async function runStatement<R = Record<string, unknown>>(
+  db: Tx,
+  sql: string,
+  bindings: readonly unknown[],
+  options: { name?: string } = {},
+): Promise<{ rows: R[]; rowCount: number }> {
+  if (bindings.includes(undefined)) throw new Error(`undefined binding in: ${sql.slice(0, 80)}`);
+  if ((db as Knex.Transaction).isTransaction) {
+    const r = (await db
+      .raw(sql, bindings as Knex.RawBinding[])
+      .options(options)) as StatementQuery['response'];
+    return { rows: (r?.rows ?? []) as R[], rowCount: Number(r?.rowCount ?? r?.affectedRows ?? 0) };
+  }
+  const client = db.client as unknown as StatementClient;
+  let text = nativeTexts.get(sql);
+  if (text === undefined) {
+    text = client.positionBindings(sql);
+    if (nativeTexts.size >= 4 * PREPARED_PER_CONNECTION) nativeTexts.clear();
+    nativeTexts.set(sql, text);
+  }
+  const connection = await client.acquireConnection();
+  const obj: StatementQuery = {
+    method: 'raw',
+    sql: text,
+    bindings,
+    options: options.name ? { name: options.name } : {},
+    __knexUid: connection.__knexUid,
+    __knexQueryUid: `statement-${++statementIds}`,
+  };
+  try {
+    client.emit('query', obj);
+    await client._query(connection, obj);
+    const r = obj.response;
+    const rows = (r?.rows ?? []) as R[];
+    client.emit('query-response', rows, obj);
+    return { rows, rowCount: Number(r?.rowCount ?? r?.affectedRows ?? 0) };
+  } catch (err) {
+    client.emit('query-error', err, obj);
+    throw err;
+  } finally {
+    await client.releaseConnection(connection);
+  }
 }
 
 /** Rows affected by a delete or update: a number on pg, a result object on knex-pglite. */

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { affected, type Tx } from '../db/knex.ts';
+import { affected, runStatement, type Tx } from '../db/knex.ts';
 import { CHALLENGE_COLUMNS, type Challenge, challengeFromRow } from './challenges.ts';
 import { USER_COLUMNS, type UserRow } from './users.ts';
 
@@ -105,7 +105,7 @@ async function upsertRows(
     for (let i = 0; i < values.length; i++) columns[i].push(values[i]);
   }
   // PostgreSQL's driver prepares a named statement once per connection; the embedded database ignores the name.
-  await db.raw(UPSERT_ARRAYS, columns as Knex.RawBinding[]).options({ name: UPSERT_STATEMENT });
+  await runStatement(db, UPSERT_ARRAYS, columns, { name: UPSERT_STATEMENT });
 }
 
 /**
@@ -144,15 +144,30 @@ export async function applyPayloadOps(db: Tx, ops: readonly PayloadOp[]): Promis
       ${UPSERT_SET}`;
     for (const o of upserts) bindings.push(...upsertValues(o));
   }
-  await db.raw(`with ${parts.join(', ')} ${main}`, bindings);
+  await runStatement(db, `with ${parts.join(', ')} ${main}`, bindings);
 }
 
-async function findWhere(db: Tx, where: Record<string, string>, now: Date): Promise<PayloadRow | undefined> {
-  const r = await db('oidc_payloads')
-    .where(where)
-    .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now))
-    .first('payload', 'consumed_at');
-  return r ? rowOf(r) : undefined;
+/** The lookups of one live row, one fixed text each (prepared once per connection). */
+const FIND_BY = {
+  id: 'select payload, consumed_at from oidc_payloads where model = ? and id = ? and (expires_at is null or expires_at > ?) limit 1',
+  uid: 'select payload, consumed_at from oidc_payloads where model = ? and uid = ? and (expires_at is null or expires_at > ?) limit 1',
+  user_code:
+    'select payload, consumed_at from oidc_payloads where model = ? and user_code = ? and (expires_at is null or expires_at > ?) limit 1',
+} as const;
+
+async function findWhere(
+  db: Tx,
+  by: keyof typeof FIND_BY,
+  model: string,
+  value: string,
+  now: Date,
+): Promise<PayloadRow | undefined> {
+  const { rows } = await runStatement<{ payload: unknown; consumed_at: unknown }>(db, FIND_BY[by], [
+    model,
+    value,
+    now,
+  ]);
+  return rows[0] ? rowOf(rows[0]) : undefined;
 }
 
 const rowOf = (r: { payload: unknown; consumed_at: unknown }): PayloadRow => ({
@@ -224,9 +239,11 @@ export async function findWithRelated(
     relatedSql.set(related, statement);
   }
   const { sql, times } = statement;
-  const { rows } = (await db.raw(sql, [model, id, ...Array.from({ length: times }, () => now)])) as {
-    rows: { k: number; payload: unknown; consumed_at: unknown }[];
-  };
+  const { rows } = await runStatement<{ k: number; payload: unknown; consumed_at: unknown }>(db, sql, [
+    model,
+    id,
+    ...Array.from({ length: times }, () => now),
+  ]);
   const first = (k: number) => rows.find((x) => Number(x.k) === k);
   const found = first(0);
   const source = found ? rowOf(found) : undefined;
@@ -301,9 +318,11 @@ export async function findInteractionWith(
     parts.push(`select 2, ${USER_JSON}, null from users u where u.login_normalized = ?`);
     bindings.push(w.userLogin);
   }
-  const { rows } = (await db.raw(parts.join('\n    union all\n    '), bindings as Knex.RawBinding[])) as {
-    rows: { k: number; payload: unknown; consumed_at: unknown }[];
-  };
+  const { rows } = await runStatement<{ k: number; payload: unknown; consumed_at: unknown }>(
+    db,
+    parts.join('\n    union all\n    '),
+    bindings,
+  );
   const found = rows.find((r) => Number(r.k) === 0);
   const challenges = rows
     .filter((r) => Number(r.k) === 1)
@@ -320,11 +339,11 @@ export async function findInteractionWith(
 }
 
 export const findPayload = (db: Tx, model: string, id: string, now: Date) =>
-  findWhere(db, { model, id }, now);
+  findWhere(db, 'id', model, id, now);
 export const findPayloadByUid = (db: Tx, model: string, uid: string, now: Date) =>
-  findWhere(db, { model, uid }, now);
+  findWhere(db, 'uid', model, uid, now);
 export const findPayloadByUserCode = (db: Tx, model: string, userCode: string, now: Date) =>
-  findWhere(db, { model, user_code: userCode }, now);
+  findWhere(db, 'user_code', model, userCode, now);
 
 export async function consumePayload(db: Tx, model: string, id: string, now: Date): Promise<void> {
   await db('oidc_payloads').where({ model, id }).update({ consumed_at: now });

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Tx } from '../db/knex.ts';
+import { runStatement, type Tx } from '../db/knex.ts';
 
 /**
  * A write that rides along with another statement, described by the store module that owns its
@@ -50,6 +50,6 @@ export async function whenChanged(db: Tx, head: Knex.QueryBuilder, along: RideAl
     }
   });
   sql += ' select count(*)::int as n from h';
-  const res = (await db.raw(sql, bindings as Knex.RawBinding[])) as { rows?: Array<{ n: number }> };
-  return Number(res.rows?.[0]?.n ?? 0);
+  const { rows } = await runStatement<{ n: number }>(db, sql, bindings);
+  return Number(rows[0]?.n ?? 0);
 }
