@@ -195,6 +195,36 @@ export async function runStatement<R = Record<string, unknown>>(
   }
 }
 
+/** Each text with `:name` placeholders as positional `?` and the names in their order (once per text). */
+const namedTexts = new Map<string, { sql: string; names: string[] }>();
+
+/**
+ * runStatement for a text with named placeholders (`:name`, as Knex's raw takes them; a `::` cast is
+ * not one). The text is turned into positional form once, not on every call.
+ */
+export async function runNamed<R = Record<string, unknown>>(
+  db: Tx,
+  sql: string,
+  values: Record<string, unknown>,
+): Promise<{ rows: R[]; rowCount: number }> {
+  let t = namedTexts.get(sql);
+  if (t === undefined) {
+    const names: string[] = [];
+    const text = sql.replace(/(?<![:\w]):([A-Za-z_]\w*)/g, (_m, name: string) => {
+      names.push(name);
+      return '?';
+    });
+    t = { sql: text, names };
+    if (namedTexts.size >= 4 * PREPARED_PER_CONNECTION) namedTexts.clear();
+    namedTexts.set(sql, t);
+  }
+  const bindings = t.names.map((n) => {
+    if (!(n in values)) throw new Error(`no value for :${n}`);
+    return values[n];
+  });
+  return runStatement<R>(db, t.sql, bindings);
+}
+
 /** Rows affected by a delete or update: a number on pg, a result object on knex-pglite. */
 export function affected(result: unknown): number {
   if (typeof result === 'number') return result;

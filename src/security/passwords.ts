@@ -30,7 +30,14 @@ export async function verifySecret(hash: string | null | undefined, secret: stri
   return ok && hash != null;
 }
 
+/** The start of a hash made with ARGON2_PARAMS (argon2id, version 19): such a hash needs no rehash. */
+const CURRENT_PREFIX = `$argon2id$v=19$m=${ARGON2_PARAMS.memoryCost},p=${ARGON2_PARAMS.parallelism},t=${ARGON2_PARAMS.timeCost}$`;
+
 export function needsRehash(hash: string): boolean {
+  // Every sign-in asks; most hashes are current, and this answers them without parsing (issue 12).
+  if (hash.startsWith(CURRENT_PREFIX)) return false;
+  // argon2's own check compares the parameters only: another variant (argon2i, argon2d) becomes argon2id.
+  if (!hash.startsWith('$argon2id$')) return true;
   try {
     return argon2.needsRehash(hash, ARGON2_PARAMS);
   } catch {

@@ -1,4 +1,4 @@
-import { affected, type Tx } from '../db/knex.ts';
+import { affected, runNamed, runStatement, type Tx } from '../db/knex.ts';
 import { type CounterRule, type CounterState, EMPTY_COUNTER, lockDuration } from '../policy/counters.ts';
 import { deleteInBatches, type SweepLimits } from './sweep.ts';
 import { type RideAlong, whenChanged } from './together.ts';
@@ -29,8 +29,6 @@ function fromRow(r: any): CounterState {
     lockCount: Number(r.lock_count),
   };
 }
-
-const rowsOf = (res: unknown): any[] => (res as { rows?: any[] }).rows ?? [];
 
 /** The window's end for a counter starting now; null when the rule has no window. */
 const windowEnd = (rule: CounterRule, now: Date) =>
@@ -80,7 +78,8 @@ export async function reserve(
   const pend = event ? 0 : 1;
   const next = `(case when ${EXPIRED} then 1 else c.hits + 1 end)`;
   const locks = event && rule.firstLockMs > 0 ? `(${next} >= :limit)` : 'false';
-  const res = await db.raw(
+  const res = await runNamed(
+    db,
     `${INSERT}
      on conflict (key) do update set
        hits = case when ${locks} then 0 else ${next} end,
@@ -99,7 +98,7 @@ export async function reserve(
       max: rule.maxLockMs,
     },
   );
-  const row = rowsOf(res)[0];
+  const row = res.rows[0];
   return row ? fromRow(row) : undefined;
 }
 
@@ -118,7 +117,8 @@ export async function failed(
 ): Promise<CounterState> {
   const left = 'greatest(c.pending - 1, 0)';
   const locks = rule.firstLockMs > 0 ? `(not ${LOCKED} and c.hits - ${left} >= :limit)` : 'false';
-  const res = await db.raw(
+  const res = await runNamed(
+    db,
     `${INSERT}
      on conflict (key) do update set
        pending = ${left},
@@ -134,7 +134,7 @@ export async function failed(
       max: rule.maxLockMs,
     },
   );
-  return fromRow(rowsOf(res)[0]);
+  return fromRow(res.rows[0]);
 }
 
 /**
@@ -146,7 +146,8 @@ export async function failed(
 export async function succeeded(db: Tx, key: string, now: Date, clear: boolean): Promise<CounterState> {
   const left = 'greatest(c.pending - 1, 0)';
   const clears = clear ? `(not ${LOCKED})` : 'false';
-  const res = await db.raw(
+  const res = await runNamed(
+    db,
     `update counters as c set
        pending = ${left},
        hits = case when ${clears} then ${left} else greatest(c.hits - 1, 0) end,
@@ -156,7 +157,7 @@ export async function succeeded(db: Tx, key: string, now: Date, clear: boolean):
      returning ${COLUMNS}`,
     { key, now },
   );
-  const row = rowsOf(res)[0];
+  const row = res.rows[0];
   return row ? fromRow(row) : EMPTY_COUNTER;
 }
 
@@ -173,13 +174,12 @@ export async function clearIfOnlyAttempt(
   now: Date,
   along: RideAlong[] = [],
 ): Promise<boolean> {
-  const q = db('counters')
-    .where({ key })
-    .andWhere('pending', '<=', 1)
-    .andWhere((w) => w.whereNull('locked_until').orWhere('locked_until', '<=', now))
-    .delete();
-  if (along.length) return (await whenChanged(db, q, along)) > 0;
-  return affected(await q) > 0;
+  const clear = {
+    sql: 'delete from counters where key = ? and pending <= 1 and (locked_until is null or locked_until <= ?)',
+    bindings: [key, now],
+  };
+  if (along.length) return (await whenChanged(db, clear, along)) > 0;
+  return (await runStatement(db, clear.sql, clear.bindings)).rowCount > 0;
 }
 
 /** Deletes the counter when it holds nothing (after a success cleared it); a racing attempt keeps it. */

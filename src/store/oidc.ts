@@ -47,10 +47,11 @@ export async function upsertPayload(
   payload: Record<string, unknown>,
   expiresAt: Date | null,
 ): Promise<void> {
-  await db('oidc_payloads')
-    .insert(payloadRow(model, id, payload, expiresAt))
-    .onConflict(['model', 'id'])
-    .merge();
+  await runStatement(
+    db,
+    UPSERT_ONE,
+    upsertValues({ op: 'upsert', row: payloadRow(model, id, payload, expiresAt), consumedAt: null }),
+  );
 }
 
 /** One pending change of a request's batch (src/oidc/adapter.ts): the last change per row wins. */
@@ -81,6 +82,10 @@ const UPSERT_ARRAYS = `insert into oidc_payloads (${UPSERT_COLUMNS})
         ?::timestamptz[], ?::timestamptz[])
       ${UPSERT_SET}`;
 const UPSERT_STATEMENT = 'tobira_oidc_payloads_upsert';
+/** One row's upsert (upsertPayload): an earlier consumed_at stays. */
+const UPSERT_ONE = `insert into oidc_payloads (${UPSERT_COLUMNS})
+      values (?, ?, ?::jsonb, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz)
+      ${UPSERT_SET}`;
 
 /** An upsert's values in the column order of both upsert statements. */
 const upsertValues = ({ row: r, consumedAt }: Extract<PayloadOp, { op: 'upsert' }>): Knex.RawBinding[] => [

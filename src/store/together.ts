@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import { runStatement, type Tx } from '../db/knex.ts';
 
 /**
@@ -18,19 +17,25 @@ function ident(name: string): string {
   return `"${name}"`;
 }
 
+/** A statement of the store's own: its text (`?` placeholders) and its values. */
+export interface Statement {
+  sql: string;
+  bindings: readonly unknown[];
+}
+
 /**
- * Runs `head` (a delete or an update, as a Knex builder) and `along` in ONE statement, the writes of
- * `along` only when head changed a row. All of it commits together or not at all, and nothing of
- * `along` is written when head changed nothing. Returns how many rows head changed.
+ * Runs `head` (a delete or an update) and `along` in ONE statement, the writes of `along` only when
+ * head changed a row. All of it commits together or not at all, and nothing of `along` is written
+ * when head changed nothing. Returns how many rows head changed.
  *
  * The statement's parts run on one snapshot (PostgreSQL's data-modifying WITH): `along` must not
  * depend on what head changes, nor write what head reads.
  */
-export async function whenChanged(db: Tx, head: Knex.QueryBuilder, along: RideAlong[]): Promise<number> {
-  const h = head.toSQL() as Knex.Sql & { method?: string; returning?: unknown };
-  if ((h.method !== 'del' && h.method !== 'update') || h.returning !== undefined) {
+export async function whenChanged(db: Tx, head: Statement, along: RideAlong[]): Promise<number> {
+  if (!/^\s*(?:delete|update)\s/i.test(head.sql) || /\breturning\b/i.test(head.sql)) {
     throw new Error('whenChanged: head must be a delete or an update without returning');
   }
+  const h = head;
   let sql = `with h as (${h.sql} returning 1)`;
   const bindings: unknown[] = [...h.bindings];
   along.forEach((w, i) => {

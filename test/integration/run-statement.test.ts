@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runStatement } from '../../src/db/knex.ts';
+import { runNamed, runStatement } from '../../src/db/knex.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 /**
@@ -96,6 +96,16 @@ describe(`statements run without the query builder (${backendName})`, () => {
       [],
     );
     assert.equal(Number(rows[0].n), 2);
+  });
+
+  it('takes named values (a name used twice, a :: cast left alone) and refuses a missing one', async () => {
+    const { rows } = await runNamed<{ a: string; b: number; c: string }>(
+      tdb.db,
+      'select :a::text as a, cast(:b as int) + :b::int as b, :c as c',
+      { a: 'x', b: 2, c: 'y' },
+    );
+    assert.deepEqual({ ...rows[0], b: Number(rows[0].b) }, { a: 'x', b: 4, c: 'y' });
+    await assert.rejects(runNamed(tdb.db, 'select :a::text as a', {}), /no value for :a/);
   });
 
   it('refuses an undefined value instead of sending NULL', async () => {
