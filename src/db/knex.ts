@@ -63,7 +63,8 @@ export const PREPARED_PER_CONNECTION = 120;
  */
 export const preparable = (sql: string): boolean =>
   /^\s*(?:select|insert|update|delete|with)\b/i.test(sql) &&
-  !/(?:^|[\s,(])(?:"?\w+"?\.)?\*(?=\s|,|$)/.test(sql);
+  // A `*` that is a result column: right after select, returning or a comma (not `a * b`, not count(*)).
+  !/(?:\bselect|\breturning|,)\s*(?:distinct\s+)?(?:"?\w+"?\.)?\*(?=\s|,|$)/i.test(sql);
 
 const statementNames = new Map<string, string>();
 /** The name of a statement's text: its digest, so one name never stands for two texts. */

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createDb, type Db, PREPARED_PER_CONNECTION, preparable } from '../../src/db/knex.ts';
+import { SIGN_IN_RULE } from '../../src/policy/counters.ts';
+import { reserve } from '../../src/store/counters.ts';
 import { applyPayloadOps, payloadRow } from '../../src/store/oidc.ts';
 import { createUser, findUserById, findUserByLogin } from '../../src/store/users.ts';
 import { backendName, createTestDatabase, type TestDatabase, usingPostgres } from '../helpers/db.ts';
@@ -39,7 +41,18 @@ describe(`prepared statements (${backendName})`, () => {
     assert.equal(preparable('select count(*) as n from users'), true);
     assert.equal(preparable('with s as (select payload from t) select 0 as k, payload from s'), true);
     assert.equal(preparable('insert into t (a) values ($1) returning "a"'), true);
+    // A multiplication is no result column (the lockout counter's lock length is one): prepared.
+    assert.equal(
+      preparable(
+        "update c set locked_until = cast($1 as timestamptz) + $2 * interval '1 millisecond' returning hits",
+      ),
+      true,
+    );
     assert.equal(preparable('select * from "users" where "id" = $1'), false);
+    assert.equal(preparable('SELECT *\nFROM users'), false);
+    assert.equal(preparable('select distinct * from users'), false);
+    assert.equal(preparable('select id, * from users'), false);
+    assert.equal(preparable('with s as (select payload from t) select s.* from s'), false);
     assert.equal(preparable('select "users".* from "users"'), false);
     assert.equal(preparable('select groups.*, count(x) from groups'), false);
     assert.equal(preparable('insert into "users" ("id") values ($1) returning *'), false);
@@ -56,10 +69,18 @@ describe(`prepared statements (${backendName})`, () => {
         assert.equal((await findUserById(db, userId))?.login, 'alice');
         assert.equal((await findUserByLogin(db, 'ALICE'))?.id, userId);
       }
+      // The sign-in's lockout reservation (its lock length multiplies: no `*` result column).
+      for (let i = 0; i < 3; i++)
+        await reserve(db, 'signin:alice', SIGN_IN_RULE, new Date(), { settle: 'later', userId });
       await db.raw('select * from users where id = ?', [userId]);
       const prepared = await preparedOn(db);
       const users = prepared.filter((p) => /from "users"/.test(p.statement));
       assert.equal(users.length, 2, `one statement per read, prepared once: ${JSON.stringify(prepared)}`);
+      assert.equal(
+        prepared.filter((p) => /insert into counters/.test(p.statement)).length,
+        1,
+        'the lockout reservation is prepared once',
+      );
       assert.ok(
         !prepared.some((p) => /select \*/.test(p.statement)),
         'a `select *` was prepared: a migration adding a column would break it',
