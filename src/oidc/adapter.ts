@@ -112,6 +112,8 @@ class PayloadWriter {
   /** The rows the statements in flight write. */
   readonly #writing = new Map<string, number>();
   readonly #inFlight = { durable: 0, relaxed: 0 };
+  /** Batches waiting in #queue, per lane: a lane with none is not scanned (issue 12). */
+  readonly #queued = { durable: 0, relaxed: 0 };
   /** The pool relaxed batches commit through (see RELAXED_MODELS); the main one when unset. */
   relaxed: Db | undefined;
 
@@ -121,7 +123,9 @@ class PayloadWriter {
 
   write(ops: store.PayloadOp[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ ops, rows: ops.map(rowOf), relaxed: isRelaxed(ops), resolve, reject });
+      const relaxed = isRelaxed(ops);
+      this.#queue.push({ ops, rows: ops.map(rowOf), relaxed, resolve, reject });
+      this.#queued[relaxed ? 'relaxed' : 'durable']++;
       this.#pump();
     });
   }
@@ -129,7 +133,7 @@ class PayloadWriter {
   #pump(): void {
     for (const relaxed of [false, true]) {
       const lane = relaxed ? 'relaxed' : 'durable';
-      while (this.#inFlight[lane] < PayloadWriter.MAX_IN_FLIGHT[lane] && this.#queue.length) {
+      while (this.#inFlight[lane] < PayloadWriter.MAX_IN_FLIGHT[lane] && this.#queued[lane]) {
         const group: PendingWrite[] = [];
         const rows = new Set<string>();
         // A row that a statement in flight writes, or that an earlier batch still waiting writes (in
@@ -146,6 +150,7 @@ class PayloadWriter {
           for (const r of w.rows) rows.add(r);
           group.push(w);
           this.#queue.splice(i, 1);
+          this.#queued[lane]--;
         }
         if (!group.length) break;
         for (const r of rows) this.#writing.set(r, (this.#writing.get(r) ?? 0) + 1);
