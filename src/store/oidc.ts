@@ -278,8 +278,11 @@ export async function findWithRelated(
 
 /** What a page reads with its interaction, in the same statement (findInteractionWith). */
 export interface InteractionWith {
-  /** The live challenges of a flow, of these kinds, as store/challenges.ts findLiveChallenges reads them. */
-  challenges?: { flow: string; kinds: readonly string[] };
+  /**
+   * The live challenges of a flow, of these kinds, as store/challenges.ts findLiveChallenges reads them
+   * at `now` (the server's clock, which wrote them; the interaction's expiry is the provider's time).
+   */
+  challenges?: { flow: string; kinds: readonly string[]; now: Date };
   /** The user with this normalized login, as store/users.ts findUserByLogin reads it. */
   userLogin?: string;
 }
@@ -317,7 +320,7 @@ export async function findInteractionWith(
     parts.push(`select 1, ${CHALLENGE_JSON}, null from challenges c
       where c.flow = ? and c.kind in (${w.challenges.kinds.map(() => '?').join(', ')})
         and c.consumed_at is null and c.expires_at > ?`);
-    bindings.push(w.challenges.flow, ...w.challenges.kinds, now);
+    bindings.push(w.challenges.flow, ...w.challenges.kinds, w.challenges.now);
   }
   if (w.userLogin !== undefined) {
     parts.push(`select 2, ${USER_JSON}, null from users u where u.login_normalized = ?`);

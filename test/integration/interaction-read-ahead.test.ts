@@ -70,7 +70,7 @@ describe(`an interaction read with its page's rows (${backendName})`, () => {
       for (const login of ['page.reader', 'PAGE.READER ', 'nobody']) {
         statements = 0;
         const got = await findInteractionWith(tdb.db, id, now, {
-          challenges: { flow, kinds },
+          challenges: { flow, kinds, now },
           userLogin: normalizeLogin(login),
         });
         assert.equal(statements, 1);
@@ -89,6 +89,16 @@ describe(`an interaction read with its page's rows (${backendName})`, () => {
         assert.deepEqual(user, await findUserByLogin(tdb.db, login), login);
       }
     }
+  });
+
+  it("judges the challenges by the server's clock it is given, not the wall clock", async () => {
+    const tomorrow = later(24 * 3600_000);
+    const got = await findInteractionWith(tdb.db, 'page-uid-0001', now, {
+      challenges: { flow, kinds, now: tomorrow },
+    });
+    assert.ok(got.source, 'the interaction is judged by the provider time');
+    assert.deepEqual(got.challenges, [], 'every challenge has expired by the given time');
+    assert.deepEqual(got.challenges, await findLiveChallenges(tdb.db, flow, kinds, tomorrow));
   });
 
   it('reads only what it is asked for', async () => {

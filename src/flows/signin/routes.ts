@@ -347,7 +347,9 @@ export function signInRoutes(deps: AppDeps): Router {
 
   router.get('/interaction/:uid', async (ctx) => {
     // The interaction, its sign-in state and what a failed post left here, in one read.
-    const { d, rows } = await detailsWith(ctx, { challenges: signInPageReads(ctx.params.uid, ctx.path) });
+    const { d, rows } = await detailsWith(ctx, {
+      challenges: signInPageReads(ctx.params.uid, ctx.path, deps.clock.now()),
+    });
     if (await refuseAdminScope(ctx, d)) return;
     const clientId = d.params.client_id as string;
     if (d.prompt.name === 'login') {

@@ -24,10 +24,11 @@ export async function loadSignInState(db: Db, uid: string, now: Date): Promise<S
   return c ? (c.data as unknown as SignInState) : undefined;
 }
 
-/** The rows a sign-in page at `path` reads: its flow's state and what a failed post left for it. */
-export const signInPageReads = (uid: string, path: string) => ({
+/** The rows a sign-in page at `path` reads at `now`: its flow's state and what a failed post left for it. */
+export const signInPageReads = (uid: string, path: string, now: Date) => ({
   flow: signInFlow(uid),
   kinds: [KIND, flashKind(path)] as const,
+  now,
 });
 
 /** The page's view of the rows signInPageReads names (read on their own or with the interaction). */
