@@ -66,32 +66,32 @@ export const preparable = (sql: string): boolean =>
   // A `*` that is a result column: right after select, returning or a comma (not `a * b`, not count(*)).
   !/(?:\bselect|\breturning|,)\s*(?:distinct\s+)?(?:"?\w+"?\.)?\*(?=\s|,|$)/i.test(sql);
 
-const statementNames = new Map<string, string>();
-/** The name of a statement's text: its digest, so one name never stands for two texts. */
-export function statementName(sql: string): string {
-  let name = statementNames.get(sql);
-  if (name === undefined) {
-    name = `t_${crypto.createHash('sha256').update(sql).digest('base64url').slice(0, 24)}`;
-    if (statementNames.size >= 4 * PREPARED_PER_CONNECTION) statementNames.clear();
-    statementNames.set(sql, name);
-  }
-  return name;
+/**
+ * `compute` remembered per statement text: the server's texts are few, so each is worked out once.
+ * Bounded all the same (a text that varies with its values would otherwise grow it without end).
+ */
+function perText<T, A extends unknown[] = []>(
+  compute: (sql: string, ...rest: A) => T,
+): (sql: string, ...rest: A) => T {
+  const memo = new Map<string, T>();
+  return (sql, ...rest) => {
+    let v = memo.get(sql);
+    if (v === undefined) {
+      v = compute(sql, ...rest);
+      if (memo.size >= 4 * PREPARED_PER_CONNECTION) memo.clear();
+      memo.set(sql, v);
+    }
+    return v;
+  };
 }
 
-/**
- * `preparable`, decided once per statement text: its test scans the whole text, and on the hot path it
- * ran for every statement (issue 12).
- */
-const preparableTexts = new Map<string, boolean>();
-function isPreparable(sql: string): boolean {
-  let p = preparableTexts.get(sql);
-  if (p === undefined) {
-    p = preparable(sql);
-    if (preparableTexts.size >= 4 * PREPARED_PER_CONNECTION) preparableTexts.clear();
-    preparableTexts.set(sql, p);
-  }
-  return p;
-}
+/** The name of a statement's text: its digest, so one name never stands for two texts. */
+export const statementName = perText(
+  (sql) => `t_${crypto.createHash('sha256').update(sql).digest('base64url').slice(0, 24)}`,
+);
+
+/** `preparable`, decided once per text: its test scans the whole text (issue 12: it ran per statement). */
+const isPreparable = perText(preparable);
 
 /**
  * Makes the statements the server repeats named prepared statements (issue 12). PostgreSQL then
@@ -140,8 +140,8 @@ type StatementQuery = DriverQuery & {
   __knexQueryUid: string;
 };
 
-/** Each statement text with `$n` placeholders, as Knex's positionBindings makes it (once per text). */
-const nativeTexts = new Map<string, string>();
+/** Each statement text with `$n` placeholders, as the client makes it (pg's, which knex-pglite shares). */
+const nativeText = perText((sql: string, client: StatementClient) => client.positionBindings(sql));
 let statementIds = 0;
 
 /**
@@ -163,15 +163,10 @@ export async function runStatement<R = Record<string, unknown>>(
     const r = (await db
       .raw(sql, bindings as Knex.RawBinding[])
       .options(options)) as StatementQuery['response'];
-    return { rows: (r?.rows ?? []) as R[], rowCount: Number(r?.rowCount ?? r?.affectedRows ?? 0) };
+    return { rows: (r?.rows ?? []) as R[], rowCount: affected(r) };
   }
   const client = db.client as unknown as StatementClient;
-  let text = nativeTexts.get(sql);
-  if (text === undefined) {
-    text = client.positionBindings(sql);
-    if (nativeTexts.size >= 4 * PREPARED_PER_CONNECTION) nativeTexts.clear();
-    nativeTexts.set(sql, text);
-  }
+  const text = nativeText(sql, client);
   const connection = await client.acquireConnection();
   const obj: StatementQuery = {
     method: 'raw',
@@ -187,7 +182,7 @@ export async function runStatement<R = Record<string, unknown>>(
     const r = obj.response;
     const rows = (r?.rows ?? []) as R[];
     client.emit('query-response', rows, obj);
-    return { rows, rowCount: Number(r?.rowCount ?? r?.affectedRows ?? 0) };
+    return { rows, rowCount: affected(r) };
   } catch (err) {
     client.emit('query-error', err, obj);
     throw err;
@@ -196,8 +191,15 @@ export async function runStatement<R = Record<string, unknown>>(
   }
 }
 
-/** Each text with `:name` placeholders as positional `?` and the names in their order (once per text). */
-const namedTexts = new Map<string, { sql: string; names: string[] }>();
+/** A text with `:name` placeholders as positional `?`, and the names in their order. */
+const positional = perText((sql) => {
+  const names: string[] = [];
+  const text = sql.replace(/(?<![:\w]):([A-Za-z_]\w*)/g, (_m, name: string) => {
+    names.push(name);
+    return '?';
+  });
+  return { sql: text, names };
+});
 
 /**
  * runStatement for a text with named placeholders (`:name`, as Knex's raw takes them; a `::` cast is
@@ -208,17 +210,7 @@ export async function runNamed<R = Record<string, unknown>>(
   sql: string,
   values: Record<string, unknown>,
 ): Promise<{ rows: R[]; rowCount: number }> {
-  let t = namedTexts.get(sql);
-  if (t === undefined) {
-    const names: string[] = [];
-    const text = sql.replace(/(?<![:\w]):([A-Za-z_]\w*)/g, (_m, name: string) => {
-      names.push(name);
-      return '?';
-    });
-    t = { sql: text, names };
-    if (namedTexts.size >= 4 * PREPARED_PER_CONNECTION) namedTexts.clear();
-    namedTexts.set(sql, t);
-  }
+  const t = positional(sql);
   const bindings = t.names.map((n) => {
     if (!(n in values)) throw new Error(`no value for :${n}`);
     return values[n];

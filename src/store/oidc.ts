@@ -153,12 +153,9 @@ export async function applyPayloadOps(db: Tx, ops: readonly PayloadOp[]): Promis
 }
 
 /** The lookups of one live row, one fixed text each (prepared once per connection). */
-const FIND_BY = {
-  id: 'select payload, consumed_at from oidc_payloads where model = ? and id = ? and (expires_at is null or expires_at > ?) limit 1',
-  uid: 'select payload, consumed_at from oidc_payloads where model = ? and uid = ? and (expires_at is null or expires_at > ?) limit 1',
-  user_code:
-    'select payload, consumed_at from oidc_payloads where model = ? and user_code = ? and (expires_at is null or expires_at > ?) limit 1',
-} as const;
+const findBy = (column: string) =>
+  `select payload, consumed_at from oidc_payloads where model = ? and ${column} = ? and (expires_at is null or expires_at > ?) limit 1`;
+const FIND_BY = { id: findBy('id'), uid: findBy('uid'), user_code: findBy('user_code') } as const;
 
 async function findWhere(
   db: Tx,

@@ -35,9 +35,8 @@ export async function whenChanged(db: Tx, head: Statement, along: RideAlong[]): 
   if (!/^\s*(?:delete|update)\s/i.test(head.sql) || /\breturning\b/i.test(head.sql)) {
     throw new Error('whenChanged: head must be a delete or an update without returning');
   }
-  const h = head;
-  let sql = `with h as (${h.sql} returning 1)`;
-  const bindings: unknown[] = [...h.bindings];
+  let sql = `with h as (${head.sql} returning 1)`;
+  const bindings: unknown[] = [...head.bindings];
   along.forEach((w, i) => {
     if ('insert' in w) {
       const cols = Object.keys(w.insert);
