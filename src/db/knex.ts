@@ -86,7 +86,7 @@ function perText<T, A extends unknown[] = []>(
 }
 
 /** The name of a statement's text: its digest, so one name never stands for two texts. */
-export const statementName = perText(
+const statementName = perText(
   (sql) => `t_${crypto.createHash('sha256').update(sql).digest('base64url').slice(0, 24)}`,
 );
 

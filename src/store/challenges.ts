@@ -75,27 +75,6 @@ export const CHALLENGE_COLUMNS = [
   'consumed_at',
 ] as const;
 
-/**
- * The live (unconsumed, unexpired) challenges of these kinds in a flow, newest first, in one
- * statement: a page that needs its flow's state and whatever a failed post left for it reads both
- * at once (issue 12).
- */
-export async function findLiveChallenges(
-  db: Tx,
-  flow: string,
-  kinds: readonly string[],
-  now: Date,
-): Promise<Challenge[]> {
-  const rows = await db('challenges')
-    .select(CHALLENGE_COLUMNS)
-    .where({ flow })
-    .whereIn('kind', kinds)
-    .whereNull('consumed_at')
-    .andWhere('expires_at', '>', now)
-    .orderBy('created_at', 'desc');
-  return rows.map(challengeFromRow);
-}
-
 /** The newest live (unconsumed, unexpired) challenge of a kind in a flow. */
 export async function findLiveChallenge(
   db: Tx,

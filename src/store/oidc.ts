@@ -276,7 +276,7 @@ export async function findWithRelated(
 /** What a page reads with its interaction, in the same statement (findInteractionWith). */
 export interface InteractionWith {
   /**
-   * The live challenges of a flow, of these kinds, as store/challenges.ts findLiveChallenges reads them
+   * The live challenges of a flow, of these kinds, as store/challenges.ts findLiveChallenge reads each kind
    * at `now` (the server's clock, which wrote them; the interaction's expiry is the provider's time).
    */
   challenges?: { flow: string; kinds: readonly string[]; now: Date };
@@ -298,7 +298,7 @@ const CHALLENGE_JSON = `jsonb_build_object(${CHALLENGE_COLUMNS.map((c) => `'${c}
 /**
  * An interaction together with what its page needs, in ONE statement (issue 12): the sign-in page
  * reads its interaction and then the flow's state and flash; the password post reads its interaction
- * and then the user the form names. Each part is filtered exactly as findPayload, findLiveChallenges
+ * and then the user the form names. Each part is filtered exactly as findPayload, findLiveChallenge
  * and findUserByLogin filter it, all in one snapshot. The statement's text depends only on what is
  * asked for (and on how many kinds), so it is prepared once per shape.
  */

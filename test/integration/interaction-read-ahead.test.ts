@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createAdapterClass, withInteractionAhead } from '../../src/oidc/adapter.ts';
-import { createChallenge, findLiveChallenges } from '../../src/store/challenges.ts';
+import { challengeFromRow, createChallenge } from '../../src/store/challenges.ts';
 import { findInteractionWith, findPayload, upsertPayload } from '../../src/store/oidc.ts';
 import { createUser, findUserByLogin, normalizeLogin, userFromRow } from '../../src/store/users.ts';
 import { backendName, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -64,6 +64,17 @@ describe(`an interaction read with its page's rows (${backendName})`, () => {
   after(() => tdb.drop());
 
   const kinds = ['signin.state', 'flash:/here'] as const;
+  /** The separate read the combined one must equal: the flow's live challenges of these kinds, newest first. */
+  const findLiveChallenges = async (f: string, k: readonly string[], at: Date) =>
+    (
+      await tdb
+        .db('challenges')
+        .where({ flow: f })
+        .whereIn('kind', k)
+        .whereNull('consumed_at')
+        .andWhere('expires_at', '>', at)
+        .orderBy('created_at', 'desc')
+    ).map(challengeFromRow);
 
   it('answers what the separate reads answer, in one statement', async () => {
     for (const id of ['page-uid-0001', 'page-uid-gone', 'page-uid-none']) {
@@ -77,7 +88,7 @@ describe(`an interaction read with its page's rows (${backendName})`, () => {
         assert.deepEqual(got.source, await findPayload(tdb.db, 'Interaction', id, now), id);
         assert.deepEqual(
           got.challenges.map((c) => [c.id, c.kind, c.data, c.createdAt.getTime(), c.expiresAt.getTime()]),
-          (await findLiveChallenges(tdb.db, flow, kinds, now)).map((c) => [
+          (await findLiveChallenges(flow, kinds, now)).map((c) => [
             c.id,
             c.kind,
             c.data,
@@ -98,7 +109,7 @@ describe(`an interaction read with its page's rows (${backendName})`, () => {
     });
     assert.ok(got.source, 'the interaction is judged by the provider time');
     assert.deepEqual(got.challenges, [], 'every challenge has expired by the given time');
-    assert.deepEqual(got.challenges, await findLiveChallenges(tdb.db, flow, kinds, tomorrow));
+    assert.deepEqual(got.challenges, await findLiveChallenges(flow, kinds, tomorrow));
   });
 
   it('reads only what it is asked for', async () => {
