@@ -2,8 +2,8 @@ import type { Db } from '../db/knex.ts';
 
 /**
  * The directory as one JSON document, for moving between the embedded database and PostgreSQL:
- * users, groups and membership, security info (credentials), password history, clients and the
- * policy. Secrets inside stay sealed under SECRET_KEY, so both sides must use the same key. Not
+ * users, groups and membership, security info (credentials), password history, clients, APIs and
+ * their grants, and the policy. Secrets inside stay sealed under SECRET_KEY, so both sides must use the same key. Not
  * carried: sessions, tokens, codes, signing keys (the target makes its own; relying parties fetch
  * the new JWKS), audit events, counters.
  */
@@ -14,6 +14,8 @@ export const PORTABLE_TABLES = [
   { table: 'credentials', key: ['id'] },
   { table: 'password_history', key: ['id'] },
   { table: 'clients', key: ['client_id'] },
+  { table: 'apis', key: ['identifier'] },
+  { table: 'api_grants', key: ['client_id', 'api_identifier'] },
   { table: 'settings', key: ['key'] },
 ] as const;
 
