@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { AdapterPayload } from 'oidc-provider';
 import type { Db } from '../db/knex.ts';
 import type { SecretBox } from '../security/secrets.ts';
+import { apiAccessOf, apisIntrospectedBy, type ClientApiAccess } from '../store/apis.ts';
 import * as clientStore from '../store/clients.ts';
 import { SCOPES } from './provider.ts';
 
@@ -302,6 +303,10 @@ export interface CachedClient {
   firstParty: boolean;
   adminGranted: boolean;
   scimGranted?: boolean;
+  /** The APIs an administrator granted this client, by resource indicator (store/apis.ts). */
+  apis?: ReadonlyMap<string, ClientApiAccess>;
+  /** The APIs this client is the introspecting client of (their opaque tokens it may introspect). */
+  introspects?: ReadonlySet<string>;
 }
 
 /**
@@ -330,6 +335,7 @@ export function adminScopeForUsers(client: CachedClient | undefined): boolean {
 /**
  * Clients are read through a short-lived in-process cache so the token endpoint does not query the
  * database for the client on every request; a change made on another instance shows within the TTL.
+ * A client's API grants (store/apis.ts) are read with it and expire with it.
  */
 export class ClientCache {
   readonly #db: Db;
@@ -363,6 +369,8 @@ export class ClientCache {
         firstParty: row.firstParty,
         adminGranted: row.adminGranted,
         scimGranted: row.scimGranted && row.firstParty,
+        apis: new Map((await apiAccessOf(this.#db, clientId)).map((a) => [a.identifier, a])),
+        introspects: new Set(await apisIntrospectedBy(this.#db, clientId)),
       };
     }
     if (this.#entries.size > 10_000) this.#entries.clear();

@@ -18,6 +18,7 @@ import { adminScopeForUsers, type CachedClient, CLIENT_CORS_PATHS, corsAllowed }
 import { endSessionFrontchannel } from './frontchannel.ts';
 import type { KeySet } from './keys.ts';
 import { REGISTRATION_POLICY, registrationPolicy } from './registration.ts';
+import { resourceServerInfo } from './resources.ts';
 
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'admin', 'scim'];
 const ADMIN_SCOPE = 'admin';
@@ -202,16 +203,32 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     features: {
       devInteractions: { enabled: false },
-      // A client may introspect or revoke only its own tokens.
+      // A client may introspect or revoke only its own tokens; an API's own client (store/apis.ts
+      // introspection_client_id) may also introspect the tokens issued for that API.
       introspection: {
         enabled: true,
-        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          const aud = (token as { aud?: unknown }).aud;
+          return (
+            typeof aud === 'string' && !!(await deps.clientInfo?.(client.clientId))?.introspects?.has(aud)
+          );
+        },
       },
       revocation: {
         enabled: true,
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       clientCredentials: { enabled: true },
+      // Tokens for APIs an administrator registered and granted (src/oidc/resources.ts): client
+      // credentials only; nothing is defaulted, so a request without `resource` gets a Tobira token.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => undefined,
+        useGrantedResource: async () => false,
+        getResourceServerInfo: (ctx, identifier) =>
+          resourceServerInfo(ctx, identifier, deps.clientInfo ?? (async () => undefined)),
+      },
       backchannelLogout: { enabled: true },
       claimsParameter: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
@@ -236,7 +253,11 @@ export function createProvider(deps: ProviderDeps): Provider {
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
-    ttl: TTL,
+    ttl: {
+      ...TTL,
+      // A token for an API lives as long as the API says (resources.ts); Tobira's own, an hour.
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? TTL.ClientCredentials,
+    },
     // A user's access token records how its user signed in (the code's or refresh token's acr), so the
     // admin API can require a second factor from the token alone.
     extraTokenClaims: async (ctx, token) => {

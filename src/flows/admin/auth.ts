@@ -105,7 +105,8 @@ export async function authenticateBearer(deps: AppDeps, ctx: Context): Promise<A
 
   const cc = await provider.ClientCredentials.find(value);
   if (cc) {
-    if (cc.isExpired || cc.isSenderConstrained())
+    // A token for an API (RFC 8707: it names its audience) is that API's, never the admin API's.
+    if (cc.isExpired || cc.isSenderConstrained() || cc.aud !== undefined)
       throw new TokenError(401, 'invalid_token', 'the access token is not valid');
     const client = cc.clientId ? await deps.clients.get(cc.clientId) : undefined;
     if (!client || !cc.clientId) throw new TokenError(401, 'invalid_token', 'the access token is not valid');

@@ -31,7 +31,8 @@ export async function authenticateScim(deps: AppDeps, ctx: Context): Promise<Act
       throw new TokenError(403, 'insufficient_scope', 'SCIM takes client credentials tokens only', SPACE);
     throw invalid();
   }
-  if (cc.isExpired || cc.isSenderConstrained() || !cc.clientId) throw invalid();
+  // A token for an API (RFC 8707: it names its audience) is that API's, never SCIM's.
+  if (cc.isExpired || cc.isSenderConstrained() || !cc.clientId || cc.aud !== undefined) throw invalid();
   const client = await deps.clients.get(cc.clientId);
   if (!client) throw invalid();
   if (!cc.scopes.has(SCIM_SCOPE))
