@@ -4,6 +4,7 @@ import type { AppDeps } from '../../app/deps.ts';
 import { readJson } from '../../http/body.ts';
 import { AppError } from '../../http/errors.ts';
 import { type AdminApiDeps, API_PREFIX, type ApiRoute, RAW, resourceApi } from './api-route.ts';
+import { apisApi } from './apis/api.ts';
 import { auditApi } from './audit/api.ts';
 import { authenticateBearer, TokenError } from './auth.ts';
 import { clientsApi } from './clients/api.ts';
@@ -40,6 +41,7 @@ export const API_ROUTES: ApiRoute[] = [
   ...usersApi,
   ...groupsApi,
   ...clientsApi,
+  ...apisApi,
   ...auditApi,
   notices.get('/notices', 'listNotices', 'NoticeList', listQueuedNotices, {
     permission: 'audit.read',

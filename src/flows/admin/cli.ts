@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { translator } from '../../i18n/index.ts';
 import { CLIENT_SETTING_FLAGS, ClientSpecError, settingsFromFlags } from '../../oidc/clients.ts';
+import * as apis from './apis/service.ts';
 import {
   type AdminCommandContext,
   type AdminCommandResult,
@@ -69,6 +70,23 @@ export const ADMIN_USAGE = `
                                             --scim grants SCIM provisioning (first-party only)
   client rotate-secret CLIENT_ID            prints the new secret once
   client delete CLIENT_ID
+  api list                                  APIs (resource servers) and the applications granted each
+  api show IDENTIFIER
+  api add IDENTIFIER --name N [--scope S...] [--format jwt|opaque] [--ttl SECONDS] [--alg ES256|RS256|PS256|EdDSA]
+             [--introspection-client CLIENT_ID]
+                                            IDENTIFIER is the resource indicator apps send (https://…, api://…);
+                                            jwt (default): checked by the API against /jwks, lives --ttl
+                                            (default 600 s); opaque: stored and revocable, checked by the API
+                                            at the introspection endpoint as --introspection-client
+  api update IDENTIFIER [--name N] [--scope S...] [--format F] [--ttl SECONDS] [--alg ALG]
+             [--introspection-client CLIENT_ID]
+                                            --scope replaces the list (--scope "" clears it);
+                                            --introspection-client "" removes it
+  api delete IDENTIFIER                     and every grant on it
+  api grant IDENTIFIER CLIENT_ID [--scope S...]
+                                            the client's client-credentials tokens for the API carry
+                                            these scopes (replaces its grant there)
+  api revoke IDENTIFIER CLIENT_ID           no new tokens for it (issued ones run out)
   audit list [--from DATE] [--to DATE] [--user LOGIN] [--activity A|PREFIX*] [--result R] [--limit N]
   audit export [same filters]               CSV on standard output
   audit sweep                               delete events older than auditRetentionDays
@@ -101,6 +119,7 @@ const OWN: Record<string, string[]> = {
   ],
   group: ['members', 'remove-member', 'delete'],
   client: ['show', 'update', 'rotate-secret', 'delete'],
+  api: ['list', 'show', 'add', 'update', 'delete', 'grant', 'revoke'],
   audit: ['list', 'export', 'sweep'],
   report: ['show'],
   notice: ['list'],
@@ -450,6 +469,8 @@ async function dispatch(
     return;
   }
 
+  if (cmd === 'api') return apiCommand(sub, rest, deps, actor, print);
+
   if (cmd === 'audit') {
     if (sub === 'sweep') {
       args(rest);
@@ -515,5 +536,93 @@ async function dispatch(
       r,
     );
   }
+  return;
+}
+
+function describeApi(a: apis.ApiView): string {
+  return [
+    `${a.identifier}: ${a.name}`,
+    `  scopes: ${a.scopes.join(' ') || '-'}; tokens: ${a.tokenFormat}, ${a.tokenTtlSeconds} s${a.tokenFormat === 'jwt' ? `, ${a.signingAlg}` : ''}${a.introspectionClientId ? `; introspected by ${a.introspectionClientId}` : ''}`,
+    ...(a.grants.length
+      ? a.grants.map((g) => `  granted to ${g.clientId}: ${g.scopes.join(' ') || '(no scopes)'}`)
+      : ['  granted to no application']),
+  ].join('\n');
+}
+
+/** `--scope` given once or more; a single empty value clears the list. */
+const scopesOf = (v: unknown): string[] | undefined =>
+  Array.isArray(v) ? v.flatMap((s) => String(s).split(' ')).filter(Boolean) : undefined;
+
+/** `--ttl` as whole seconds (the service checks the range). */
+function ttlOf(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^\d{1,6}$/.test(v)) throw new CliUsage('--ttl: whole seconds, such as 600');
+  return Number(v);
+}
+
+async function apiCommand(
+  sub: string,
+  rest: string[],
+  deps: svc.AdminDeps,
+  actor: ReturnType<typeof cliActor>,
+  print: (human: string, json: unknown) => void,
+): Promise<undefined> {
+  if (sub === 'list') {
+    args(rest);
+    const list = await apis.listAllApis(deps, actor);
+    print(list.map(describeApi).join('\n') || 'no APIs yet', list);
+    return;
+  }
+  const settingFlags = {
+    ...strings('name', 'format', 'ttl', 'alg', 'introspection-client'),
+    ...lists('scope'),
+  };
+  if (sub === 'show' || sub === 'delete') {
+    const { positionals } = args(rest, {}, 1);
+    if (sub === 'show') {
+      const a = await apis.getApi(deps, actor, positionals[0]);
+      print(describeApi(a), a);
+    } else {
+      await apis.deleteApi(deps, actor, positionals[0]);
+      print(`deleted API ${positionals[0]}`, { deleted: positionals[0] });
+    }
+    return;
+  }
+  if (sub === 'add' || sub === 'update') {
+    const { values, positionals } = args(rest, settingFlags, 1);
+    const input = {
+      ...(sub === 'add' ? { identifier: positionals[0] } : {}),
+      ...(values.name !== undefined ? { name: values.name } : {}),
+      ...(values.scope !== undefined ? { scopes: scopesOf(values.scope) } : {}),
+      ...(values.format !== undefined ? { tokenFormat: values.format } : {}),
+      ...(values.ttl !== undefined ? { tokenTtlSeconds: ttlOf(values.ttl) } : {}),
+      ...(values.alg !== undefined ? { signingAlg: values.alg } : {}),
+      ...(values['introspection-client'] !== undefined
+        ? { introspectionClientId: values['introspection-client'] || null }
+        : {}),
+    };
+    const a =
+      sub === 'add'
+        ? await apis.createApi(deps, actor, input)
+        : await apis.updateApi(deps, actor, positionals[0], input);
+    print(`${sub === 'add' ? 'created' : 'updated'} API ${describeApi(a)}`, a);
+    return;
+  }
+  if (sub === 'grant') {
+    const { values, positionals } = args(rest, lists('scope'), 2);
+    const a = await apis.grantApi(deps, actor, positionals[0], positionals[1], {
+      scopes: scopesOf(values.scope) ?? [],
+    });
+    print(describeApi(a), a);
+    return;
+  }
+  const { positionals } = args(rest, {}, 2);
+  const r = await apis.revokeApiGrant(deps, actor, positionals[0], positionals[1]);
+  print(
+    r.changed
+      ? `${positionals[1]} may no longer ask for tokens for ${positionals[0]}`
+      : `${positionals[1]} held no grant on ${positionals[0]}`,
+    r,
+  );
   return;
 }

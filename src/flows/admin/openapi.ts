@@ -238,6 +238,30 @@ function components(): Record<string, Schema> {
     MembershipChange: obj({ changed: { type: 'boolean' } }),
     Client: obj(client),
     ClientList: obj({ clients: { type: 'array', items: ref('Client') } }),
+    Api: obj({
+      identifier: { ...str, description: 'The resource indicator (RFC 8707) clients send as `resource`.' },
+      name: str,
+      scopes: { type: 'array', items: str },
+      tokenFormat: {
+        type: 'string',
+        enum: ['jwt', 'opaque'],
+        description:
+          'jwt: an RFC 9068 JWT the API checks against /jwks (not revocable; it expires); opaque: stored, checked by introspection, revocable.',
+      },
+      tokenTtlSeconds: { type: 'integer' },
+      signingAlg: { type: 'string', enum: ['ES256', 'RS256', 'PS256', 'EdDSA'] },
+      introspectionClientId: {
+        ...strOrNull,
+        description: 'The client the API signs in as to introspect its opaque tokens.',
+      },
+      grants: {
+        type: 'array',
+        items: obj({ clientId: str, scopes: { type: 'array', items: str } }),
+      },
+      createdAt: dateTime,
+      updatedAt: dateTime,
+    }),
+    ApiList: obj({ apis: { type: 'array', items: ref('Api') } }),
     ClientWithSecret: obj({
       client: ref('Client'),
       clientSecret: { ...strOrNull, description: 'Shown once; null for a public client.' },

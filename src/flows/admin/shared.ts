@@ -97,16 +97,15 @@ export function pick<T extends object, K extends keyof T>(row: T, ...keys: K[]):
   return Object.fromEntries(keys.map((k) => [k, row[k]])) as Pick<T, K>;
 }
 
-export const notFound = (what: 'user' | 'group' | 'client') =>
-  new AppError(
-    `${what}.not_found`,
-    404,
-    what === 'user'
-      ? 'admin.error.userNotFound'
-      : what === 'group'
-        ? 'admin.error.groupNotFound'
-        : 'admin.error.clientNotFound',
-  );
+const NOT_FOUND = {
+  user: 'admin.error.userNotFound',
+  group: 'admin.error.groupNotFound',
+  client: 'admin.error.clientNotFound',
+  api: 'admin.error.apiNotFound',
+} as const satisfies Record<string, MessageKey>;
+
+export const notFound = (what: keyof typeof NOT_FOUND) =>
+  new AppError(`${what}.not_found`, 404, NOT_FOUND[what]);
 
 export const conflict = (code: string, key: MessageKey, field = 'body') =>
   new FieldError({ [field]: { key } }, 409, code);

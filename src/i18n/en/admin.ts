@@ -37,6 +37,15 @@ export const admin = {
   'admin.error.userNotFound': 'No such user.',
   'admin.error.groupNotFound': 'No such group.',
   'admin.error.clientNotFound': 'No such application.',
+  'admin.error.apiNotFound': 'No such API.',
+  'admin.api.identifierTaken': 'An API with this identifier exists.',
+  'admin.api.identifierFormat': 'Use an absolute URI, such as https://api.example.com or api://orders.',
+  'admin.api.identifierFragment': 'An API identifier cannot contain "#".',
+  'admin.api.scopeFormat':
+    'A scope is one word of printable characters, without spaces, quotes or backslashes.',
+  'admin.api.scopeReserved':
+    "This scope is one of Tobira's own (openid, offline_access, profile, email, admin, scim).",
+  'admin.api.scopeUndefined': 'The API does not define these scopes: {scopes}.',
   'admin.field.required': 'This is required.',
   'admin.field.invalidType': 'This has the wrong type (expected {expected}).',
   'admin.field.tooShort': 'Use at least {min} characters.',
