@@ -121,6 +121,8 @@ async function snapshot(db: Db) {
     ['groups', 'id'],
     ['group_members', 'user_id'],
     ['settings', 'key'],
+    ['apis', 'identifier'],
+    ['api_grants', 'client_id'],
   ] as const)
     out[t] = await db(t).select('*').orderBy(key);
   return out;
@@ -148,10 +150,10 @@ async function seed(db: Db) {
     { kind: 'email', label: 'a***@alt.example', data: { address: 'alice@alt.example' } },
     new Date(),
   );
-  return run(['client', 'add', 'web', '--redirect-uri', REDIRECT_URI, '--first-party']) as Promise<{
-    client_id: string;
-    client_secret: string;
-  }>;
+  const web = await run(['client', 'add', 'web', '--redirect-uri', REDIRECT_URI, '--first-party']);
+  await run(['api', 'add', 'https://orders.example.com', '--name', 'Orders', '--scope', 'orders.read']);
+  await run(['api', 'grant', 'https://orders.example.com', 'web', '--scope', 'orders.read']);
+  return web as { client_id: string; client_secret: string };
 }
 
 describe('tobira backup and restore (embedded database)', {
@@ -276,6 +278,10 @@ describe('moving between the embedded database and PostgreSQL (tobira export / i
           JSON.parse(JSON.stringify(now.group_members)),
           JSON.parse(JSON.stringify(before.group_members)),
         );
+        for (const t of ['apis', 'api_grants']) {
+          assert.equal(now[t].length, 1, `${t} arrive`);
+          assert.deepEqual(JSON.parse(JSON.stringify(now[t])), JSON.parse(JSON.stringify(before[t])));
+        }
         const cfg = await discover(srv.issuer, web.client_id, web.client_secret);
         const { tokens } = await codeFlow(cfg, { username: 'alice', password: PASSWORD });
         assert.ok(tokens.id_token);
