@@ -103,6 +103,8 @@ async function startServer(dataDir: string) {
   }
   return {
     issuer,
+    /** What the server printed (its log), for a failure to show. */
+    log: () => out,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
@@ -186,7 +188,10 @@ describe('tobira backup and restore (embedded database)', {
     await new Promise((r) => setTimeout(r, 0));
     const backup = await tobira(source, ['backup', file]);
     backupDone = true;
-    const total = await signIns;
+    const total = await signIns.catch((err) => {
+      process.stderr.write(`the server's log:\n${server.log()}\n`);
+      throw err;
+    });
     assert.equal(backup.code, 0, backup.stderr);
     assert.match(backup.stdout, /backup written/);
     assert.ok(during >= 1, 'sign-ins ran while the backup was taken');
