@@ -22,6 +22,8 @@ export interface LoadJob {
   target: Target;
   clientId: string;
   clientSecret: string;
+  /** clientCredentials only: the API (RFC 8707 resource indicator) the token is for; it must be a JWT. */
+  resource?: string;
   /** signIn only */
   redirectUri?: string;
   /** One account per concurrent simulated browser (slot i signs in as usernames[i % length]). */
@@ -191,11 +193,15 @@ async function clientCredentials(client: Client, job: LoadJob, _slot: number): P
     'POST',
     client.url('/token'),
     { authorization: basic(job.clientId, job.clientSecret), accept: 'application/json' },
-    new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
+    job.resource
+      ? `grant_type=client_credentials&resource=${encodeURIComponent(job.resource)}`
+      : 'grant_type=client_credentials',
   );
   expectStatus(res, 200, 'POST /token (client_credentials)');
   const body = JSON.parse(res.body) as { access_token?: string };
   if (!body.access_token) throw new Error('token response without access_token');
+  if (job.resource && body.access_token.split('.').length !== 3)
+    throw new Error('a token for an API that is not a JWT');
 }
 
 /**

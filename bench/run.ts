@@ -1,14 +1,18 @@
 /**
  * `npm run bench`: Tobira on Postgres against a bare oidc-provider (in memory) in one run, on this machine.
  *
- *   a. client_credentials grants per second
+ *   a. client_credentials grants per second: a JWT for an API (RFC 8707 `resource`, RFC 9068; both
+ *      servers sign it with ES256 and store nothing), and Tobira's own opaque token (Tobira stores a
+ *      row every instance sees; the bare provider keeps it in this process's memory)
  *   b. password sign-ins per second (authorization request -> sign-in page -> form post -> code -> token)
  *   c. raw argon2id verifications per second: the ceiling for (b), since every sign-in verifies one hash
  *
  * Both servers run on this process's main thread; the load comes from a worker thread over loopback with
  * bounded concurrency. A fresh database is created for the run and dropped at the end.
  *
- * Environment: BENCH_SECONDS (5) per measurement, BENCH_WARMUP_SECONDS (1), BENCH_CONCURRENCY (8),
+ * Environment: BENCH_SECONDS (5) per measurement, BENCH_WARMUP_SECONDS (1),
+ * BENCH_FIRST_WARMUP_SECONDS (8: the first run of each row on each server, while the JIT settles),
+ * BENCH_CONCURRENCY (8),
  * BENCH_ROUNDS (1: pairs of Tobira and bare measured in turn, medians reported),
  * BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/test: an existing database, used only to create
  * and drop the benchmark's own database on the same server), BENCH_LOG_LEVEL (Tobira's LOG_LEVEL,
@@ -28,7 +32,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import argon2 from 'argon2';
 import knexFactory, { type Knex } from 'knex';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { startCommand, startEnv } from '../scripts/start-command.ts';
 import { systemClock } from '../src/clock.ts';
 import { runCommand } from '../src/commands.ts';
@@ -59,6 +63,15 @@ function numberFromEnv(name: string, fallback: number, min: number): number {
 
 const SECONDS = numberFromEnv('BENCH_SECONDS', 5, 0.5);
 const WARMUP_SECONDS = numberFromEnv('BENCH_WARMUP_SECONDS', 1, 0);
+/**
+ * The first run of a row on each server warms up longer: under load, V8 goes on optimizing (and
+ * re-optimizing) Tobira's code for about seven seconds (counted with --trace-opt), the bare provider's
+ * for less, and a run measured in the middle of that measures the compiler.
+ */
+const FIRST_WARMUP_SECONDS = numberFromEnv('BENCH_FIRST_WARMUP_SECONDS', 8, 0);
+/** The API the JWT row's tokens are for (registered in Tobira, configured alike in the bare provider). */
+const BENCH_API = 'https://api.bench.example';
+const BENCH_API_SCOPE = 'bench.read';
 const CONCURRENCY = Math.floor(numberFromEnv('BENCH_CONCURRENCY', 8, 1));
 /**
  * BENCH_ROUNDS (1): how many times each Tobira/bare pair (client credentials, sign-ins, refresh) is
@@ -76,7 +89,14 @@ const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || 'warn';
  * `node --cpu-prof bench/run.ts --only clientCredentials --tobira-only`), and `--bare-only` measures only
  * the bare provider (the same profile of the library alone, to compare with).
  */
-const ROWS = ['clientCredentials', 'signIn', 'refresh', 'reset', 'argon2Verify'] as const;
+const ROWS = [
+  'clientCredentialsJwt',
+  'clientCredentials',
+  'signIn',
+  'refresh',
+  'reset',
+  'argon2Verify',
+] as const;
 type Row = (typeof ROWS)[number];
 const { values: ARGS } = parseArgs({
   options: {
@@ -249,6 +269,18 @@ async function prepareTobira(databaseUrl: string, secretKey: Buffer) {
   try {
     await tobira(['migrate']);
     const cc = await tobira(['client', 'add', 'bench-cc', '--grant-type', 'client_credentials']);
+    await tobira([
+      'api',
+      'add',
+      BENCH_API,
+      '--name',
+      'Bench API',
+      '--scope',
+      BENCH_API_SCOPE,
+      '--ttl',
+      '600',
+    ]);
+    await tobira(['api', 'grant', BENCH_API, 'bench-cc', '--scope', BENCH_API_SCOPE]);
     const web = await tobira([
       'client',
       'add',
@@ -356,7 +388,10 @@ async function startBare() {
     ],
     jwks: { keys: [{ ...es256, kid: 'bench-es256', alg: 'ES256', use: 'sig' }] } as Configuration['jwks'],
     cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
-    ttl: { ...TTL },
+    ttl: {
+      ...TTL,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? TTL.ClientCredentials,
+    },
     // As Tobira: every refresh_token grant rotates the token.
     rotateRefreshToken: true,
     clientDefaults: {
@@ -368,6 +403,22 @@ async function startBare() {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // As Tobira for the bench's API: a JWT (ES256) for it, with its scope, for client credentials.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => undefined,
+        useGrantedResource: async () => false,
+        getResourceServerInfo: async (_ctx, identifier) => {
+          if (identifier !== BENCH_API) throw new errors.InvalidTarget();
+          return {
+            scope: BENCH_API_SCOPE,
+            audience: BENCH_API,
+            accessTokenTTL: 600,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
     },
     interactions: { url: (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}` },
     findAccount: async (_ctx, sub) =>
@@ -733,6 +784,7 @@ async function main(): Promise<number> {
     const settings = {
       seconds: SECONDS,
       warmupSeconds: WARMUP_SECONDS,
+      firstWarmupSeconds: FIRST_WARMUP_SECONDS,
       concurrency: CONCURRENCY,
       tobiraLogLevel: LOG_LEVEL,
       tobiraPolicy: Object.fromEntries(TOBIRA_POLICY),
@@ -781,6 +833,7 @@ async function main(): Promise<number> {
     const bareTarget = { connectHost: '127.0.0.1', port: bare?.port ?? 0, host: `localhost:${bare?.port}` };
     const common = { concurrency: CONCURRENCY, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS };
     const results: Record<Row, Record<string, LoadResult>> = {
+      clientCredentialsJwt: {},
       clientCredentials: {},
       signIn: {},
       refresh: {},
@@ -803,9 +856,13 @@ async function main(): Promise<number> {
       const label = `${row}, ${who === 'tobira' ? 'Tobira' : 'bare oidc-provider'}`;
       const r = await step(label, () =>
         runLoad({
-          kind: row as LoadJob['kind'],
+          kind: (row === 'clientCredentialsJwt' ? 'clientCredentials' : row) as LoadJob['kind'],
           target: who === 'tobira' ? tobiraTarget : bareTarget,
           ...job,
+          // The first run of a row on a server warms up while the JIT settles.
+          ...(runs[row]?.[who]?.length
+            ? {}
+            : { warmupSeconds: Math.max(job.warmupSeconds, FIRST_WARMUP_SECONDS) }),
         }),
       );
       const ofRow = runs[row] ?? {};
@@ -834,6 +891,11 @@ async function main(): Promise<number> {
     const signInJob = { redirectUri: REDIRECT_URI, usernames: USERNAMES, password: PASSWORD, ...common };
     const tobiraWeb = { clientId: 'bench-web', clientSecret: secrets.webSecret, ...signInJob };
     const bareWeb = { clientId: 'bench-web', clientSecret: bare?.webSecret ?? '', ...signInJob };
+    await pairs(
+      'clientCredentialsJwt',
+      { ...tobiraCc, resource: BENCH_API },
+      { ...bareCc, resource: BENCH_API },
+    );
     await pairs('clientCredentials', tobiraCc, bareCc);
     await pairs('signIn', tobiraWeb, bareWeb);
     // Memory after the sign-ins: the whole process (both servers and the load worker).
@@ -865,7 +927,14 @@ async function main(): Promise<number> {
         all.length % 2 ? all[(all.length - 1) / 2] : (all[all.length / 2 - 1] + all[all.length / 2]) / 2;
       return all.length === 1 ? pct(mid) : `${pct(mid)} (${pct(all[0])}-${pct(all[all.length - 1])})`;
     };
-    const { clientCredentials: ccR, signIn: siR, refresh: rtR, reset: resetR, argon2Verify: arR } = results;
+    const {
+      clientCredentialsJwt: jwtR,
+      clientCredentials: ccR,
+      signIn: siR,
+      refresh: rtR,
+      reset: resetR,
+      argon2Verify: arR,
+    } = results;
     const rows = [
       [
         `per second (${CONCURRENCY} concurrent)`,
@@ -876,7 +945,15 @@ async function main(): Promise<number> {
         'Tobira/bare',
       ],
       [
-        'client_credentials grants',
+        'client_credentials, JWT for an API',
+        fmtRate(jwtR.tobira),
+        fmtLatency(jwtR.tobira),
+        fmtRate(jwtR.bare),
+        fmtLatency(jwtR.bare),
+        ratioOf('clientCredentialsJwt'),
+      ],
+      [
+        'client_credentials, opaque',
         fmtRate(ccR.tobira),
         fmtLatency(ccR.tobira),
         fmtRate(ccR.bare),
@@ -904,7 +981,8 @@ async function main(): Promise<number> {
     ];
     const costRows = [
       ['process CPU per op, cores busy, server loop busy', 'Tobira', 'PostgreSQL (Tobira)', 'bare'],
-      ['client_credentials grants', fmtCpu(ccR.tobira), fmtPg(ccR.tobira), fmtCpu(ccR.bare)],
+      ['client_credentials, JWT', fmtCpu(jwtR.tobira), fmtPg(jwtR.tobira), fmtCpu(jwtR.bare)],
+      ['client_credentials, opaque', fmtCpu(ccR.tobira), fmtPg(ccR.tobira), fmtCpu(ccR.bare)],
       ['password sign-ins', fmtCpu(siR.tobira), fmtPg(siR.tobira), fmtCpu(siR.bare)],
       ['refresh_token grants', fmtCpu(rtR.tobira), fmtPg(rtR.tobira), fmtCpu(rtR.bare)],
       ['complete self-service resets', fmtCpu(resetR.tobira), fmtPg(resetR.tobira), ''],
@@ -925,7 +1003,7 @@ async function main(): Promise<number> {
       '',
       `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemoryGiB} GiB RAM, ${machine.os}`,
       `runtime: node ${machine.node}, UV_THREADPOOL_SIZE ${machine.uvThreadpoolSize}, PostgreSQL ${machine.postgres} on loopback`,
-      `load:    ${CONCURRENCY} concurrent, ${SECONDS} s per measurement after ${WARMUP_SECONDS} s warm-up; servers on the main thread, load from a worker thread`,
+      `load:    ${CONCURRENCY} concurrent, ${SECONDS} s per measurement after ${WARMUP_SECONDS} s warm-up (${FIRST_WARMUP_SECONDS} s for a row's first run on each server); servers on the main thread, load from a worker thread`,
       `argon2id: m=${argon.memoryCost} KiB, t=${argon.timeCost}, p=${argon.parallelism}`,
       `load average (1 min) at start ${machine.loadAverageAtStart[0]}, at end ${loadAtEnd[0]}` +
         (Math.max(machine.loadAverageAtStart[0], loadAtEnd[0]) > machine.cores / 2
@@ -938,11 +1016,12 @@ async function main(): Promise<number> {
       '',
       `Tobira: Postgres via Knex, access log at LOG_LEVEL ${LOG_LEVEL}, policy ${TOBIRA_POLICY.map(([k, v]) => `${k}=${v}`).join(', ')} (password only, no second step).`,
       'bare: oidc-provider in-memory adapter, static clients, minimal interaction (CSRF + argon2id, auto consent).',
+      `client_credentials, JWT: resource=${BENCH_API}; both servers sign an RFC 9068 JWT (ES256) and store nothing. Opaque: Tobira stores each token in PostgreSQL (visible to every instance, revocable), the bare provider in its own memory.`,
       `Each of the ${CONCURRENCY} concurrent browsers signs in as its own account, with fresh cookies every time.`,
       'A sign-in is GET /auth -> GET /interaction/:uid -> POST the form -> redirects (with consent) -> POST /token.',
       'Process CPU covers both servers, the load worker and argon2 threads; PostgreSQL (Tobira) is the CPU of the PostgreSQL processes serving Tobira, on the same cores.',
       `HTTP requests per sign-in: Tobira ${results.signIn.tobira?.requestsPerOp ?? 'n/a'}, bare ${results.signIn.bare?.requestsPerOp ?? 'n/a'}`,
-      `Statements to PostgreSQL per operation (Knex query events while measuring): sign-in ${siR.tobira?.statementsPerOp ?? 'n/a'}, client_credentials ${ccR.tobira?.statementsPerOp ?? 'n/a'}, refresh_token ${rtR.tobira?.statementsPerOp ?? 'n/a'}, complete reset ${resetR.tobira?.statementsPerOp ?? 'n/a'}`,
+      `Statements to PostgreSQL per operation (Knex query events while measuring): sign-in ${siR.tobira?.statementsPerOp ?? 'n/a'}, client_credentials JWT ${jwtR.tobira?.statementsPerOp ?? 'n/a'}, opaque ${ccR.tobira?.statementsPerOp ?? 'n/a'}, refresh_token ${rtR.tobira?.statementsPerOp ?? 'n/a'}, complete reset ${resetR.tobira?.statementsPerOp ?? 'n/a'}`,
       `A complete reset is GET /reset -> proof of work solved in the load worker -> POST the user ID -> GET /reset/verify -> GET and POST /reset/verify/app (the authenticator app's code, one gate) -> GET and POST /reset/password (argon2id hash of the new password). bare: n/a (oidc-provider has no reset).`,
       `RSS of this process after ${signInsServed} Tobira sign-ins (both servers and the load worker): ${rssAfterSignInsMb} MB`,
       ...(errors.length
@@ -958,7 +1037,10 @@ async function main(): Promise<number> {
       results,
       runs,
       pairRatios: Object.fromEntries(
-        (['clientCredentials', 'signIn', 'refresh'] as const).map((row) => [row, pairRatios(row)]),
+        (['clientCredentialsJwt', 'clientCredentials', 'signIn', 'refresh'] as const).map((row) => [
+          row,
+          pairRatios(row),
+        ]),
       ),
       rssAfterSignIns: { signIns: signInsServed, mb: rssAfterSignInsMb },
     });
