@@ -702,6 +702,97 @@ describe(`admin console (${backendName})`, () => {
     }
   });
 
+  it('manages APIs: registers one, grants an application access, withdraws it, deletes the API', async (t) => {
+    if (!needOathtool(t)) return;
+    let page = await root.get('/admin/apis', srv.issuer);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /No APIs yet/);
+    // A bad identifier: post/redirect/get, the message beside the field, what was typed kept, nothing written.
+    let r = await post(root, page, '/admin/apis', {
+      identifier: 'orders',
+      name: 'Orders',
+      scopes: 'orders.read',
+      tokenFormat: 'jwt',
+      tokenTtlSeconds: '600',
+    });
+    assert.equal(r.status, 400);
+    assert.equal(new URL(r.url).pathname, '/admin/apis');
+    assert.match(fieldError(r.text, 'identifier') ?? '', /absolute URI/);
+    assert.match(r.text, /value="Orders"/);
+    assert.equal(await tdb.db('apis').first(), undefined, 'nothing written');
+    r = await post(root, page, '/admin/apis', {
+      identifier: 'https://orders.example.com',
+      name: 'Orders',
+      scopes: 'orders.read orders.write',
+      tokenFormat: 'jwt',
+      tokenTtlSeconds: 'soon',
+    });
+    assert.equal(r.status, 400, 'a lifetime that is not a number');
+    assert.ok(fieldError(r.text, 'tokenTtlSeconds'));
+    r = await post(root, page, '/admin/apis', {
+      identifier: 'https://orders.example.com',
+      name: 'Orders',
+      scopes: 'orders.read orders.write',
+      tokenFormat: 'opaque',
+      tokenTtlSeconds: '300',
+    });
+    assert.equal(r.status, 302);
+    page = await root.follow(r);
+    assert.match(page.text, /The API was registered/);
+    assert.match(page.text, /https:\/\/orders\.example\.com/);
+    const row = await tdb.db('apis').where({ identifier: 'https://orders.example.com' }).first();
+    assert.equal(row.token_format, 'opaque');
+    assert.equal(row.token_ttl_seconds, 300);
+    // Granting: an unknown application is a message beside its field; a scope the API lacks too.
+    r = await post(root, page, '/admin/apis/grant', {
+      api: 'https://orders.example.com',
+      clientId: 'nobody',
+      scopes: 'orders.read',
+    });
+    assert.equal(r.status, 400);
+    assert.match(fieldError(r.text, 'clientId') ?? '', /No such application/);
+    r = await post(root, page, '/admin/apis/grant', {
+      api: 'https://orders.example.com',
+      clientId: 'tobira-demo',
+      scopes: 'orders.delete',
+    });
+    assert.equal(r.status, 400);
+    assert.match(fieldError(r.text, 'scopes') ?? '', /orders\.delete/);
+    r = await post(root, page, '/admin/apis/grant', {
+      api: 'https://orders.example.com',
+      clientId: 'tobira-demo',
+      scopes: 'orders.read',
+    });
+    assert.equal(r.status, 302);
+    page = await root.follow(r);
+    assert.match(page.text, /Access was granted/);
+    assert.deepEqual(
+      (await tdb.db('api_grants').where({ client_id: 'tobira-demo' })).map((g) => g.api_identifier),
+      ['https://orders.example.com'],
+    );
+    r = await post(root, page, '/admin/apis/withdraw', {
+      api: 'https://orders.example.com',
+      clientId: 'tobira-demo',
+    });
+    page = await root.follow(r);
+    assert.match(page.text, /Access was withdrawn/);
+    assert.equal((await tdb.db('api_grants')).length, 0);
+    r = await post(root, page, '/admin/apis/delete', { api: 'https://orders.example.com' });
+    page = await root.follow(r);
+    assert.match(page.text, /The API was deleted/);
+    assert.equal((await tdb.db('apis')).length, 0);
+    // A post without the CSRF token changes nothing.
+    const forged = await root.postRaw(
+      '/admin/apis',
+      { identifier: 'https://x.example.com', name: 'X', tokenFormat: 'jwt', tokenTtlSeconds: '600' },
+      srv.issuer,
+    );
+    assert.equal(forged.status, 403);
+    assert.equal((await tdb.db('apis')).length, 0);
+    for (const a of ['admin.api.create', 'admin.api.grant', 'admin.api.revoke', 'admin.api.delete'])
+      assert.equal((await adminEvents(a, ids.root)).length, 1, a);
+  });
+
   it('filters the audit log; the CSV link exports the same events', async (t) => {
     if (!needOathtool(t)) return;
     const today = clock.now().toISOString().slice(0, 10);

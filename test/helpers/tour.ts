@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { ManualClock } from '../../src/clock.ts';
 import type { Locale } from '../../src/config.ts';
+import { insertApi, upsertGrant } from '../../src/store/apis.ts';
 import { formAction, Browser as HttpBrowser, hiddenInputs } from './browser.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { registerAppInPortal } from './reset.ts';
@@ -47,6 +48,28 @@ export async function startTour(env: Record<string, string> = {}): Promise<Tour>
   ] as const) {
     ids[login] = (await addUserViaCli(srv, login, PASSWORD, [...extra])).id;
   }
+  // An API with a grant, so its page shows the table and every form.
+  const now = new Date(clock.now());
+  await insertApi(
+    srv.db,
+    {
+      identifier: 'https://orders.example.com/api/v1/a-long-identifier-for-narrow-screens',
+      name: 'Orders',
+      scopes: ['orders.read', 'orders.write'],
+      tokenFormat: 'jwt',
+      tokenTtlSeconds: 600,
+      signingAlg: 'ES256',
+      introspectionClientId: null,
+    },
+    now,
+  );
+  await upsertGrant(
+    srv.db,
+    'tobira-demo',
+    'https://orders.example.com/api/v1/a-long-identifier-for-narrow-screens',
+    ['orders.read'],
+    now,
+  );
   try {
     // Questions first: once the app is registered, signing in to the portal asks for its code.
     await registerQuestions(srv, 'mia');
@@ -229,6 +252,7 @@ export const ADMIN_PAGES = [
   '/admin/users/new',
   '/admin/groups',
   '/admin/clients',
+  '/admin/apis',
   '/admin/policy',
   '/admin/audit',
   '/admin/reports',

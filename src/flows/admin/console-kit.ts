@@ -15,6 +15,7 @@ export type Section =
   | 'users'
   | 'groups'
   | 'clients'
+  | 'apis'
   | 'policy'
   | 'audit'
   | 'reports'

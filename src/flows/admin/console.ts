@@ -15,6 +15,7 @@ import { countUsersByStatus } from '../../store/directory.ts';
 import type { User } from '../../store/users.ts';
 import { FirstPartySessions } from '../first-party-session.ts';
 import { flashFor, redirectWithFlash } from '../flash.ts';
+import { apisConsole } from './apis/console.ts';
 import { auditConsole } from './audit/console.ts';
 import { clientsConsole } from './clients/console.ts';
 import { type ConsoleKit, fmt, type Section } from './console-kit.ts';
@@ -55,6 +56,7 @@ const NAV: Array<{ section: Section; href: string; label: MessageKey; permission
   { section: 'users', href: '/admin/users', label: 'admin.nav.users', permission: 'users.read' },
   { section: 'groups', href: '/admin/groups', label: 'admin.nav.groups', permission: 'groups.read' },
   { section: 'clients', href: '/admin/clients', label: 'admin.nav.clients', permission: 'clients.read' },
+  { section: 'apis', href: '/admin/apis', label: 'admin.nav.apis', permission: 'clients.read' },
   { section: 'policy', href: '/admin/policy', label: 'admin.nav.policy', permission: 'policy.read' },
   { section: 'audit', href: '/admin/audit', label: 'admin.nav.audit', permission: 'audit.read' },
   { section: 'reports', href: '/admin/reports', label: 'admin.nav.reports', permission: 'reports.read' },
@@ -300,6 +302,7 @@ export async function adminConsoleRoutes(deps: AppDeps): Promise<Router> {
   usersConsole(kit);
   groupsConsole(kit);
   clientsConsole(kit);
+  apisConsole(kit);
   auditConsole(kit);
   reportsConsole(kit);
 
