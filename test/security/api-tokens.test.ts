@@ -365,6 +365,21 @@ describe(`access tokens for APIs (${backendName})`, () => {
     assert.equal(bad.status, 400);
     const err = (await bad.json()) as { fields: Record<string, string> };
     assert.match(err.fields.identifier, /絶対 URI/);
+    // Bad input in the path is refused, never a 500: a control character by the app's guard (400), an
+    // identifier no lookup takes (too long, not ASCII) as nothing (404).
+    for (const [method, p, status] of [
+      ['GET', `/apis/${encodeURIComponent('https://billing.example.com\u0000')}`, 400],
+      ['PUT', `${path}/grants/a%00b`, 400],
+      ['GET', `/apis/${encodeURIComponent(`https://${'x'.repeat(3000)}`)}`, 404],
+      ['GET', `/apis/${encodeURIComponent('https://ａｐｉ.example.com')}`, 404],
+      ['PUT', `${path}/grants/${encodeURIComponent('ｏｔｈｅｒ')}`, 404],
+    ] as const) {
+      const r = await call(method, p, method === 'PUT' ? { scopes: ['b.read'] } : undefined);
+      assert.equal(r.status, status, `${method} ${p.slice(0, 60)}`);
+    }
+    const ghost = await call('DELETE', `${path}/grants/ghost`);
+    assert.equal(ghost.status, 200, 'withdrawing a grant nobody holds changes nothing');
+    assert.equal(((await ghost.json()) as { changed: boolean }).changed, false);
     assert.equal((await call('DELETE', `${path}/grants/other`)).status, 200);
     assert.equal((await call('DELETE', path)).status, 204);
     assert.equal((await call('GET', path)).status, 404);

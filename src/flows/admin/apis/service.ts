@@ -109,17 +109,20 @@ export const updateApiSchema = z
 
 export const grantApiSchema = z.object({ scopes: z.array(scopeSchema).max(100) }).strict();
 
+/**
+ * An identifier or client id as a lookup takes it: printable ASCII, bounded. Anything else (a NUL
+ * from a percent-encoded path, which PostgreSQL cannot even compare) names nothing.
+ */
+const lookupable = (v: unknown): v is string => typeof v === 'string' && /^[\x21-\x7e]{1,200}$/.test(v);
+
 /** The introspecting client must exist (null: none). */
 async function requireClient(deps: AdminDeps, clientId: string | null): Promise<void> {
-  if (clientId !== null && !(await findClient(deps.db, clientId)))
+  if (clientId !== null && !(lookupable(clientId) && (await findClient(deps.db, clientId))))
     throw new FieldError({ introspectionClientId: { key: 'admin.error.clientNotFound' } });
 }
 
 async function resolveApi(deps: AdminDeps, identifier: string): Promise<ApiRow> {
-  const a =
-    typeof identifier === 'string' && identifier.length <= 200
-      ? await findApi(deps.db, identifier)
-      : undefined;
+  const a = lookupable(identifier) ? await findApi(deps.db, identifier) : undefined;
   if (!a) throw notFound('api');
   return a;
 }
@@ -210,8 +213,7 @@ export async function grantApi(
   requirePermission(actor, 'clients.write');
   const { scopes: asked } = parseOrThrow(grantApiSchema, input);
   const a = await resolveApi(deps, identifier);
-  const client =
-    typeof clientId === 'string' && clientId.length <= 200 ? await findClient(deps.db, clientId) : undefined;
+  const client = lookupable(clientId) ? await findClient(deps.db, clientId) : undefined;
   if (!client) throw notFound('client');
   const scopes = [...new Set(asked)];
   const unknown = scopes.filter((s) => !a.scopes.includes(s));
@@ -241,7 +243,7 @@ export async function revokeApiGrant(
   requirePermission(actor, 'clients.write');
   const a = await resolveApi(deps, identifier);
   const changed = await deps.db.transaction(async (trx) => {
-    const removed = typeof clientId === 'string' && (await deleteGrant(trx, clientId, a.identifier));
+    const removed = lookupable(clientId) && (await deleteGrant(trx, clientId, a.identifier));
     await audit(trx, deps, actor, 'admin.api.revoke', null, { api: a.identifier, clientId, removed });
     return removed;
   });
