@@ -342,6 +342,11 @@ export class ClientCache {
   readonly #box: SecretBox;
   readonly #ttlMs: number;
   readonly #entries = new Map<string, { at: number; value: CachedClient | undefined }>();
+  /**
+   * Counts invalidations: a read that began before one is answered but not kept, so a change (a
+   * withdrawn grant, a revoked admin scope) is never put back into the cache by a read that raced it.
+   */
+  #generation = 0;
 
   constructor(db: Db, box: SecretBox, ttlMs = 30_000) {
     this.#db = db;
@@ -351,6 +356,7 @@ export class ClientCache {
 
   async get(clientId: string): Promise<CachedClient | undefined> {
     const hit = this.#entries.get(clientId);
+    const generation = this.#generation;
     const now = Date.now();
     // An unknown id is remembered only briefly, so a client added elsewhere shows up at once.
     if (hit && now - hit.at < (hit.value ? this.#ttlMs : Math.min(this.#ttlMs, 2000))) return hit.value;
@@ -373,6 +379,7 @@ export class ClientCache {
         introspects: new Set(await apisIntrospectedBy(this.#db, clientId)),
       };
     }
+    if (generation !== this.#generation) return value;
     if (this.#entries.size > 10_000) this.#entries.clear();
     this.#entries.set(clientId, { at: now, value });
     return value;
@@ -397,6 +404,7 @@ export class ClientCache {
   }
 
   invalidate(clientId?: string): void {
+    this.#generation++;
     if (clientId) this.#entries.delete(clientId);
     else this.#entries.clear();
     this.#origins = undefined;

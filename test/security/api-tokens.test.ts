@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { systemClock } from '../../src/clock.ts';
 import { runCommand } from '../../src/commands.ts';
-import { deleteApi, insertApi, listGrants, upsertGrant } from '../../src/store/apis.ts';
+import { deleteApi, deleteGrant, insertApi, listGrants, upsertGrant } from '../../src/store/apis.ts';
 import { backendName, createTestDatabase, type TestDatabase, usingPostgres } from '../helpers/db.ts';
 import { addClientViaCli, REDIRECT_URI } from '../helpers/rp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -293,6 +293,38 @@ describe(`access tokens for APIs (${backendName})`, () => {
     await ok('api', 'delete', 'api://reports');
     assert.equal((await ccFor(other, { resource: 'api://reports' })).body.error, 'invalid_target');
     assert.deepEqual(await listGrants(srv.db, 'api://reports'), []);
+  });
+
+  it('attack: a client read racing a withdrawn grant never puts the grant back into the cache', async () => {
+    await ok('api', 'grant', ORDERS, 'other', '--scope', 'orders.read');
+    const cache = srv.app.deps.clients;
+    // A read begins, and the cache is dropped (a grant withdrawn) while it is in flight: the read may
+    // answer, but it must not be kept: the next lookup reads the database again.
+    cache.invalidate();
+    const racing = cache.get('other');
+    cache.invalidate('other');
+    await racing;
+    let statements = 0;
+    const count = () => {
+      statements++;
+    };
+    srv.db.on('query', count);
+    try {
+      await cache.get('other');
+    } finally {
+      srv.db.off('query', count);
+    }
+    assert.ok(statements > 0, 'the raced read was not kept');
+    await deleteGrant(srv.db, 'other', ORDERS);
+    cache.invalidate('other');
+    assert.equal((await ccFor(other, { resource: ORDERS })).body.error, 'invalid_target');
+    // And with truly parallel token requests around the withdrawal: none after it succeeds.
+    await ok('api', 'grant', ORDERS, 'other', '--scope', 'orders.read');
+    const during = Array.from({ length: 20 }, () => ccFor(other, { resource: ORDERS }));
+    await ok('api', 'revoke', ORDERS, 'other');
+    await Promise.all(during);
+    const after = await Promise.all(Array.from({ length: 10 }, () => ccFor(other, { resource: ORDERS })));
+    for (const r of after) assert.equal(r.body.error, 'invalid_target');
   });
 
   it('deleting a client deletes its grants', async () => {
