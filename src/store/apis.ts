@@ -77,14 +77,15 @@ export async function updateApi(db: Tx, a: NewApi, now: Date): Promise<ApiRow | 
     .update({ ...settingsOf(a), updated_at: now })
     .returning('*');
   if (!rows.length) return undefined;
-  const defined = new Set(a.scopes);
-  for (const g of await listGrants(db, a.identifier)) {
-    const kept = g.scopes.filter((s) => defined.has(s));
-    if (kept.length !== g.scopes.length)
-      await db('api_grants')
-        .where({ client_id: g.clientId, api_identifier: a.identifier })
-        .update({ scopes: JSON.stringify(kept), updated_at: now });
-  }
+  // One statement for every grant that holds a scope the API no longer defines.
+  await db.raw(
+    `update api_grants g set scopes = coalesce(
+       (select jsonb_agg(s order by o) from jsonb_array_elements_text(g.scopes) with ordinality as e(s, o)
+        where s in (select jsonb_array_elements_text(?::jsonb))), '[]'::jsonb), updated_at = ?
+     where g.api_identifier = ? and exists (select 1 from jsonb_array_elements_text(g.scopes) s
+       where s not in (select jsonb_array_elements_text(?::jsonb)))`,
+    [JSON.stringify(a.scopes), now, a.identifier, JSON.stringify(a.scopes)],
+  );
   return apiOf(rows[0]);
 }
 

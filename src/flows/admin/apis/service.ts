@@ -129,13 +129,8 @@ async function resolveApi(deps: AdminDeps, identifier: string): Promise<ApiRow> 
 
 export async function listAllApis(deps: AdminDeps, actor: Actor): Promise<ApiView[]> {
   requirePermission(actor, 'clients.read');
-  const grants = await listGrants(deps.db);
-  return (await listApis(deps.db)).map((a) =>
-    view(
-      a,
-      grants.filter((g) => g.apiIdentifier === a.identifier),
-    ),
-  );
+  const grants = Map.groupBy(await listGrants(deps.db), (g) => g.apiIdentifier);
+  return (await listApis(deps.db)).map((a) => view(a, grants.get(a.identifier) ?? []));
 }
 
 export async function getApi(deps: AdminDeps, actor: Actor, identifier: string): Promise<ApiView> {
