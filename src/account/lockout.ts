@@ -32,9 +32,15 @@ export type PasswordResult =
  * database (so an unknown login locks exactly like a known one, on every instance).
  *
  * `along`: writes the caller makes anyway after a success (the sign-in drops what its interaction
- * kept). In the common case (no other attempt in flight, nothing locked) they go in the statement
+ * kept and saves its result), or the function that gives them for the user once the password is
+ * right. In the common case (no other attempt in flight, nothing locked) they go in the statement
  * that clears the counter, with the success's audit event; `alongWritten` then says so, and the
  * caller makes them itself otherwise. Never written for a failure.
+ *
+ * That statement's commit does not wait for the WAL flush (security/counters.ts guard), and neither
+ * does the reservation's: a success grants nothing by itself. The caller's next durable commit (the
+ * sign-in's resume, which consumes the interaction) flushes both before a session exists, so the
+ * success's audit event is on disk whenever what it granted is.
  *
  * `known`: the user with this login as the caller already read it in this request (with the
  * interaction, store/oidc.ts findInteractionWith), instead of a read of its own.
@@ -44,7 +50,7 @@ export async function checkPassword(
   login: string,
   password: string,
   meta: RequestMeta,
-  along: RideAlong[] = [],
+  along: RideAlong[] | ((user: User) => Promise<RideAlong[]>) = [],
   known?: { user: User | undefined },
 ): Promise<PasswordResult> {
   const key = normalizeLogin(login);
@@ -83,7 +89,10 @@ export async function checkPassword(
       else value = { ok: true, user };
       return { value, outcome: value.ok ? 'success' : 'failure' };
     },
-    () => [auditAlong(succeeded), ...along],
+    async (value) => [
+      auditAlong(succeeded),
+      ...(typeof along === 'function' ? (value.ok ? await along(value.user) : []) : along),
+    ],
   );
   if (g.refused) {
     await audit('blocked', 'locked');

@@ -218,6 +218,20 @@ export async function runNamed<R = Record<string, unknown>>(
   return runStatement<R>(db, t.sql, bindings);
 }
 
+/**
+ * A select-list item that makes the statement's own commit skip the wait for the WAL flush
+ * (`synchronous_commit = off` for its implicit transaction; PostgreSQL decides at commit time), or ''
+ * inside the caller's transaction, whose commit is the caller's to decide. The commit is visible to
+ * every session at once, as any other; only a crash of the database server before the WAL writer
+ * (or any later durable commit, which flushes everything before it) writes it out loses it. So it is
+ * for writes whose loss can only deny, or that the flow's next durable commit covers before anything
+ * is granted (the sign-in's counter reservation and its clear: account/lockout.ts).
+ */
+export function relaxedCommit(db: Tx): string {
+  if ((db as Knex.Transaction).isTransaction) return '';
+  return ", (select set_config('synchronous_commit', 'off', true)) as relaxed_commit";
+}
+
 /** Rows affected by a delete or update: a number on pg, a result object on knex-pglite. */
 export function affected(result: unknown): number {
   if (typeof result === 'number') return result;

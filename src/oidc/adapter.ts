@@ -86,12 +86,13 @@ interface PendingWrite {
 
 /**
  * Rows whose loss in a crash of PostgreSQL can only deny: a client-credentials token that is gone is
- * refused (401), and the app asks for a new one with its credentials as it does when one expires. A
- * batch of nothing but new such rows commits through the relaxed pool (db/knex.ts
- * createRelaxedCommitDb), without waiting for the WAL flush; a revocation (a delete) or anything else
- * commits as usual.
+ * refused (401), and the app asks for a new one with its credentials as it does when one expires; an
+ * interaction that is gone (the one an authorization request starts, or its saved result) sends the
+ * browser back to sign in again ("this sign-in expired"). A batch of nothing but such upserts commits
+ * through the relaxed pool (db/knex.ts createRelaxedCommitDb), without waiting for the WAL flush; a
+ * deletion (an interaction consumed by the resume, a revocation) or anything else commits as usual.
  */
-const RELAXED_MODELS = new Set(['ClientCredentials']);
+const RELAXED_MODELS = new Set(['ClientCredentials', 'Interaction']);
 const isRelaxed = (ops: store.PayloadOp[]) =>
   ops.every((o) => o.op === 'upsert' && RELAXED_MODELS.has(o.row.model) && !o.consumedAt);
 
@@ -228,6 +229,22 @@ export async function withPayloadBatch<T>(db: Db, fn: () => Promise<T>): Promise
   }
   await flushBatch(db, batch);
   return result;
+}
+
+/**
+ * Runs `fn` (provider calls that save models: an interaction's persist) with its writes held instead
+ * of sent, and returns them: for a statement of the caller's to carry (store.payloadWritesAlong, in
+ * the statement that decides the step), and `send` for when that statement did not. Nothing is
+ * written until one of the two happens; a throw from `fn` drops them.
+ */
+export async function holdPayloadWrites<T>(
+  db: Db,
+  fn: () => Promise<T>,
+): Promise<{ value: T; ops: store.PayloadOp[]; send: () => Promise<void> }> {
+  const batch = new PayloadBatch();
+  const value = await batchScope.run(batch, fn);
+  const ops = [...batch.ops.values()];
+  return { value, ops, send: async () => (ops.length ? writerOf(db).write(ops) : undefined) };
 }
 
 /**

@@ -100,17 +100,26 @@ export const secondFactorCounter = (userId: string): CounterSpec => ({
  * Reserves one attempt, runs `check` only when the reservation was taken, and settles it by the
  * outcome. A check that throws gives its reservation back. `onClear`: for a success that clears the
  * counter, the writes that success makes anyway (its audit event, say), made in the same statement
- * as the clear when that is the whole settlement (`rode` says whether they were).
+ * as the clear when that is the whole settlement (`rode` says whether they were); when it throws, the
+ * reservation is given back and the error goes on.
+ *
+ * Durability (issue 12): the reservation's commit, and a success's clear, do not wait for the WAL
+ * flush; every other settlement does. Limits hold as before: a commit is visible to every session
+ * and instance at once, flushed or not, and only a crash of PostgreSQL can lose an unflushed one. A
+ * failure is told only after its durable settlement, which flushes the reservation before it; a
+ * success clears the counter, so losing its reservation and its clear loses nothing it counted (and
+ * what rides along must be covered by the flow's next durable commit: see account/lockout.ts).
  */
 export async function guard<T>(
   deps: CounterDeps,
   spec: CounterSpec,
   check: () => Promise<{ value: T; outcome: Outcome }>,
-  onClear?: (value: T) => RideAlong[],
+  onClear?: (value: T) => RideAlong[] | Promise<RideAlong[]>,
 ): Promise<Guarded<T>> {
   const reserved = await reserve(deps.db, spec.key, spec.rule, deps.clock.now(), {
     settle: 'later',
     userId: spec.userId ?? null,
+    relaxed: true,
   });
   if (!reserved) {
     const now = deps.clock.now();
@@ -127,10 +136,18 @@ export async function guard<T>(
   const clears = result.outcome === 'success' && !!spec.clearOnSuccess;
   let state: CounterState;
   let rode = false;
-  const along = clears && onClear ? onClear(result.value) : [];
+  let along: RideAlong[] = [];
+  if (clears && onClear) {
+    try {
+      along = await onClear(result.value);
+    } catch (err) {
+      await succeeded(deps.db, spec.key, deps.clock.now(), false);
+      throw err;
+    }
+  }
   // A success that clears leaves no row behind (most sign-ins have no failures): when it is the only
   // attempt in flight and nothing locks, the row goes in one statement, with what rides along.
-  if (clears && (await clearIfOnlyAttempt(deps.db, spec.key, now, along))) {
+  if (clears && (await clearIfOnlyAttempt(deps.db, spec.key, now, along, { relaxed: true }))) {
     state = EMPTY_COUNTER;
     rode = along.length > 0;
   } else {

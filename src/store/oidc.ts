@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { affected, runStatement, type Tx } from '../db/knex.ts';
 import { CHALLENGE_COLUMNS, type Challenge, challengeFromRow } from './challenges.ts';
+import type { RideAlong } from './together.ts';
 import { USER_COLUMNS, type UserRow } from './users.ts';
 
 /** SQL for oidc-provider's models; the adapter in src/oidc/adapter.ts maps the provider's calls onto these. */
@@ -111,6 +112,24 @@ async function upsertRows(
   }
   // PostgreSQL's driver prepares a named statement once per connection; the embedded database ignores the name.
   await runStatement(db, UPSERT_ARRAYS, columns, { name: UPSERT_STATEMENT });
+}
+
+/**
+ * A request's held upserts (oidc/adapter.ts holdPayloadWrites) as writes that ride along with another
+ * statement (store/together.ts), each as upsertPayload would make it; undefined when there is
+ * something else among them (a delete, a consumption), which only applyPayloadOps sends.
+ */
+export function payloadWritesAlong(ops: readonly PayloadOp[]): RideAlong[] | undefined {
+  if (ops.some((o) => o.op !== 'upsert')) return undefined;
+  return (ops as Extract<PayloadOp, { op: 'upsert' }>[]).map((o) => {
+    const [model, id, payload, grant_id, user_code, uid, account_id, expires_at, consumed_at] =
+      upsertValues(o);
+    return {
+      table: 'oidc_payloads',
+      insert: { model, id, payload, grant_id, user_code, uid, account_id, expires_at, consumed_at },
+      onConflict: UPSERT_SET,
+    };
+  });
 }
 
 /**

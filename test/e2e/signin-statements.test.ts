@@ -18,7 +18,7 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
  * session written in one statement), token 2 (the code read with its grant, session and user, then
  * the code consumed + the access token written in one statement).
  */
-const MAX_STATEMENTS = 10;
+const MAX_STATEMENTS = 9;
 const MAX_SETTINGS_READS = 0;
 
 describe(`statements per password sign-in (${backendName})`, () => {

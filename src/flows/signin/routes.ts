@@ -9,7 +9,7 @@ import { applyUiLocales, render } from '../../http/views.ts';
 import { credentialsFor } from '../../methods/registry.ts';
 import type { VerificationMethod } from '../../methods/types.ts';
 import { ACR_MFA, ACR_PASSWORD } from '../../oidc/acr.ts';
-import { withInteractionAhead } from '../../oidc/adapter.ts';
+import { holdPayloadWrites, withInteractionAhead } from '../../oidc/adapter.ts';
 import { PORTAL_CLIENT_ID } from '../../oidc/builtin-clients.ts';
 import { ADMIN_SCOPE, adminScopeForUsers } from '../../oidc/clients.ts';
 import { mfaRequested } from '../../oidc/provider.ts';
@@ -24,7 +24,8 @@ import {
 import { recordAudit } from '../../store/audit.ts';
 import { type Credential, listCredentials, listUserCredentials } from '../../store/credentials.ts';
 import { groupNamesOf } from '../../store/groups.ts';
-import type { InteractionRows, InteractionWith } from '../../store/oidc.ts';
+import { type InteractionRows, type InteractionWith, payloadWritesAlong } from '../../store/oidc.ts';
+import type { RideAlong } from '../../store/together.ts';
 import { findUserById, normalizeLogin, type User, userFromRow } from '../../store/users.ts';
 import { builtinAppName } from '../app-names.ts';
 import { flashFor, redirectWithFlash } from '../flash.ts';
@@ -166,10 +167,15 @@ export function signInRoutes(deps: AppDeps): Router {
    * `cleared`: the caller has just dropped what the interaction kept, so the end need not do it again.
    */
   async function proceed(ctx: Context, d: Details, user: User, state: SignInState, cleared = false) {
+    return take(ctx, d, user, await nextStep(d, user, state), cleared);
+  }
+
+  /** What comes after `state` for this user (the policy, their methods; no write). */
+  async function nextStep(d: Details, user: User, state: SignInState): Promise<machine.SignInDecision> {
     const policy = await deps.policy();
     const now = deps.clock.now();
     const creds = await listUserCredentials(db, user);
-    const next = machine.decide(state, {
+    return machine.decide(state, {
       secondStep: secondStep(
         policy,
         signInOptions(creds).map((o) => o.method.kind),
@@ -185,6 +191,16 @@ export function signInRoutes(deps: AppDeps): Router {
       ),
       needsReconfirm: creds.length > 0 && needsReconfirm(policy, user.securityInfoConfirmedAt, now),
     });
+  }
+
+  /** The interaction's result for a sign-in that is done. */
+  const signedIn = (user: User, amr: string[]) => ({
+    login: { accountId: user.id, amr, acr: amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD, remember: true },
+  });
+
+  /** Takes the step `next` decided (proceed): a refusal, the next stage, or the end of the sign-in. */
+  async function take(ctx: Context, d: Details, user: User, next: machine.SignInDecision, cleared: boolean) {
+    const now = deps.clock.now();
     if (next.type === 'refused') {
       await clearSignIn(db, d.uid);
       await recordAudit(db, {
@@ -204,15 +220,7 @@ export function signInRoutes(deps: AppDeps): Router {
       return ctx.redirect(`/interaction/${d.uid}`);
     }
     if (!cleared) await clearSignIn(db, d.uid);
-    const amr = next.amr;
-    await finish(
-      ctx,
-      d,
-      {
-        login: { accountId: user.id, amr, acr: amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD, remember: true },
-      },
-      false,
-    );
+    await finish(ctx, d, signedIn(user, next.amr), false);
   }
 
   /** The interaction's sign-in state and its user; `known`: the state as the page already read it. */
@@ -428,16 +436,28 @@ export function signInRoutes(deps: AppDeps): Router {
     if (!complete) {
       return failTo(ctx, d, '', { username, error: ctx.state.t('signin.missing') }, 400);
     }
-    // What the interaction kept goes with the success's own statement when it can (issue 12).
+    // What the interaction kept goes with the success's own statement when it can, and so does the
+    // interaction's result when the password is all this sign-in takes (issue 12): one statement.
     const known = rows?.user && { user: rows.user.row && userFromRow(rows.user.row) };
-    const result = await checkPassword(
-      deps,
-      username,
-      password,
-      ctx.state.meta,
-      [clearSignInAlong(d.uid)],
-      known,
-    );
+    let next: machine.SignInDecision | undefined;
+    let held: Awaited<ReturnType<typeof holdPayloadWrites>> | undefined;
+    const along = async (user: User): Promise<RideAlong[]> => {
+      next = await nextStep(d, user, machine.apply(undefined, { type: 'password', userId: user.id })!);
+      if (next.type !== 'done') return [clearSignInAlong(d.uid)];
+      const result = signedIn(user, next.amr);
+      const h = await holdPayloadWrites(db, async () => {
+        d.result = result;
+        await d.persist();
+      });
+      const writes = payloadWritesAlong(h.ops);
+      if (!writes) {
+        await h.send();
+        return [clearSignInAlong(d.uid)];
+      }
+      held = h;
+      return [clearSignInAlong(d.uid), ...writes];
+    };
+    const result = await checkPassword(deps, username, password, ctx.state.meta, along, known);
     deps.metrics.signIns.inc({
       result: result.ok ? 'succeeded' : result.reason === 'locked' ? 'locked' : 'failed',
     });
@@ -452,13 +472,13 @@ export function signInRoutes(deps: AppDeps): Router {
       return failTo(ctx, d, '', { username, error: ctx.state.t('signin.invalid') }, 401);
     }
     if (!result.alongWritten) await clearSignIn(db, d.uid);
-    await proceed(
-      ctx,
-      d,
-      result.user,
-      machine.apply(undefined, { type: 'password', userId: result.user.id })!,
-      true,
-    );
+    if (held) {
+      // The result was decided with the success: saved with it, or now.
+      if (!result.alongWritten) await held.send();
+      return ctx.redirect(d.returnTo);
+    }
+    const state = machine.apply(undefined, { type: 'password', userId: result.user.id })!;
+    await take(ctx, d, result.user, next ?? (await nextStep(d, result.user, state)), true);
   });
 
   router.get('/interaction/:uid/mfa/:kind', async (ctx) => {
