@@ -15,6 +15,7 @@ import { ACR_MFA, ACR_VALUES } from './acr.ts';
 import { type ClientLoader, createAdapterClass, takeAheadUser, withPayloadBatch } from './adapter.ts';
 import { DestinationPolicy, providerFetch } from './backchannel.ts';
 import { adminScopeForUsers, type CachedClient, CLIENT_CORS_PATHS, corsAllowed } from './clients.ts';
+import { CookieSigner } from './cookie-signer.ts';
 import { endSessionFrontchannel } from './frontchannel.ts';
 import type { KeySet } from './keys.ts';
 import { REGISTRATION_POLICY, registrationPolicy } from './registration.ts';
@@ -168,7 +169,10 @@ export function createProvider(deps: ProviderDeps): Provider {
     clients: [],
     jwks: deps.keys.jwks as Configuration['jwks'],
     cookies: {
-      keys: deps.keys.cookieKeys,
+      // Keygrip's signatures, checked without tsscmp (oidc/cookie-signer.ts).
+      keys: (deps.keys.cookieKeys.length
+        ? new CookieSigner(deps.keys.cookieKeys)
+        : deps.keys.cookieKeys) as unknown as string[],
       long: cookieOpts,
       short: cookieOpts,
       names: { session: 'tobira.session', interaction: 'tobira.interaction', resume: 'tobira.resume' },
