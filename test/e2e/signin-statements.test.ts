@@ -10,13 +10,13 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
  * (every statement the server's code sends passes there). A count, not a timing: a regression on the
  * hot path (the policy read per step, the user read again and again) shows up here in CI.
  *
- * 10 since issue 12 (was 28, then 19, 14 and 12): authorize 1 (the interaction), sign-in page 1 (the
+ * 9 since issue 12 (was 28, then 19, 14, 12 and 10): authorize 1 (the interaction), sign-in page 1 (the
  * interaction with its sign-in state and what a failed post left for the page: store/oidc.ts
- * findInteractionWith), form 4 (the interaction with the user the form names, the lockout counter
- * reserved, then cleared in one statement with the audit event and the interaction's leftovers
- * (store/together.ts), the result), resume 2 (the interaction read with the user it signed in, then grant + code +
- * session written in one statement), token 2 (the code read with its grant, session and user, then
- * the code consumed + the access token written in one statement).
+ * findInteractionWith), form 3 (the interaction with the user the form names, the lockout counter
+ * reserved, then cleared in one statement with the audit event, the interaction's leftovers and its
+ * result (store/together.ts)), resume 2 (the interaction read with the user it signed in, then
+ * grant + code + session written in one statement), token 2 (the code read with its grant, session
+ * and user, then the code consumed + the access token written in one statement).
  */
 const MAX_STATEMENTS = 9;
 const MAX_SETTINGS_READS = 0;
@@ -79,6 +79,39 @@ describe(`statements per password sign-in (${backendName})`, () => {
       settingsReads <= MAX_SETTINGS_READS,
       `settings read ${settingsReads} times:\n${breakdown.join('\n')}`,
     );
+    // Durability (issue 12): only the counter's reservation and its clear (with what rides along)
+    // commit without waiting for the WAL flush; what consumes (the interaction at the resume, the
+    // code at the token endpoint) always waits for it.
+    const relaxed = seen.filter((sql) => sql.includes("set_config('synchronous_commit', 'off'"));
+    assert.equal(relaxed.length, 2, `relaxed:\n${relaxed.join('\n')}`);
+    assert.ok(relaxed.every((sql) => /\bcounters\b/.test(sql)));
+    const consuming = seen.filter((sql) => /delete from oidc_payloads|set consumed_at/.test(sql));
+    assert.equal(consuming.length, 2, 'the resume and the token request consume');
+    assert.ok(!consuming.some((sql) => sql.includes('synchronous_commit')));
     console.log(`# ${seen.length} statements per sign-in (${backendName}): ${breakdown.join(', ')}`);
+  });
+
+  it('a right password while another attempt is in flight still signs in: its result is then saved on its own', async () => {
+    // Another attempt for this login holds a reservation, so the success cannot clear the counter and
+    // nothing rides along with it (store/counters.ts clearIfOnlyAttempt).
+    const now = new Date();
+    await srv.db('counters').insert({
+      key: 'signin:alice',
+      hits: 1,
+      pending: 1,
+      window_ends: new Date(now.getTime() + 15 * 60_000),
+      locked_until: null,
+      lock_count: 0,
+      user_id: null,
+      updated_at: now,
+    });
+    try {
+      const { tokens } = await codeFlow(config, { username: 'alice', password });
+      assert.ok(tokens.access_token, 'the sign-in completed');
+      const row = await srv.db('counters').where({ key: 'signin:alice' }).first();
+      assert.equal(Number(row?.pending), 1, 'only the other attempt is still in flight');
+    } finally {
+      await srv.db('counters').where({ key: 'signin:alice' }).delete();
+    }
   });
 });
