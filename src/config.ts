@@ -33,9 +33,12 @@ export interface Config {
   /** Dynamic Client Registration at /reg with an initial access token (DYNAMIC_CLIENT_REGISTRATION=on). */
   readonly dynamicClientRegistration: boolean;
   /**
-   * How client-credentials tokens commit on PostgreSQL (CLIENT_TOKEN_COMMIT): `async` does not wait for
-   * the WAL flush (a crash of the database server can lose the last fraction of a second of them, which
-   * only sends the apps back for a new token); `sync` waits, as every other write does.
+   * How the writes whose loss can only deny commit on PostgreSQL (CLIENT_TOKEN_COMMIT; the name is
+   * from when client-credentials tokens were the only ones): `async` does not wait for the WAL flush
+   * (a crash of the database server can lose the last fraction of a second of them: client-credentials
+   * tokens, which only sends the apps back for a new token; new sign-in interactions, which only sends
+   * the browser back to sign in; the sign-in lockout counter's reservation and a success's clear, which
+   * the sign-in's next durable commit covers); `sync` waits for every commit.
    */
   readonly clientTokenCommit: 'async' | 'sync';
   /** PostgreSQL only (DATABASE_PREPARED_STATEMENTS): repeated statements are named prepared statements. */

@@ -14,7 +14,7 @@ import {
 } from '../account/notices.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
-import { createRelaxedCommitDb, type Db } from '../db/knex.ts';
+import { createRelaxedCommitDb, type Db, waitForEveryCommit } from '../db/knex.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { CHANNELS, createDelivery, type Delivery } from '../delivery/index.ts';
 import { createEmailViews } from '../delivery/templates.ts';
@@ -245,11 +245,14 @@ export async function createApp(opts: CreateAppOptions): Promise<TobiraApp> {
     );
     return p;
   };
-  // Client-credentials tokens commit without waiting for the disk, on a pool of their own (adapter.ts).
+  // Client-credentials tokens and new interactions commit without waiting for the disk, on a pool of
+  // their own (adapter.ts RELAXED_MODELS), and so do the sign-in counter's reservation and clear, each
+  // in its own statement (db/knex.ts relaxedCommit); CLIENT_TOKEN_COMMIT=sync makes every commit wait.
   const relaxedDb =
     config.clientTokenCommit === 'async'
       ? createRelaxedCommitDb(db, config.databasePreparedStatements)
       : undefined;
+  if (config.clientTokenCommit === 'sync') waitForEveryCommit(db);
   const unrelax = relaxTokenCommits(db, relaxedDb);
   let provider = build();
   let providerCallback = provider.callback();

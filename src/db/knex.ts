@@ -218,6 +218,14 @@ export async function runNamed<R = Record<string, unknown>>(
   return runStatement<R>(db, t.sql, bindings);
 }
 
+/** Clients whose statements never relax their commit (CLIENT_TOKEN_COMMIT=sync: waitForEveryCommit). */
+const everyCommitWaits = new WeakSet<object>();
+
+/** Every commit on `db` waits for the WAL flush: relaxedCommit gives nothing (CLIENT_TOKEN_COMMIT=sync). */
+export function waitForEveryCommit(db: Db): void {
+  everyCommitWaits.add(db.client);
+}
+
 /**
  * A select-list item that makes the statement's own commit skip the wait for the WAL flush
  * (`synchronous_commit = off` for its implicit transaction; PostgreSQL decides at commit time), or ''
@@ -228,7 +236,7 @@ export async function runNamed<R = Record<string, unknown>>(
  * is granted (the sign-in's counter reservation and its clear: account/lockout.ts).
  */
 export function relaxedCommit(db: Tx): string {
-  if ((db as Knex.Transaction).isTransaction) return '';
+  if ((db as Knex.Transaction).isTransaction || everyCommitWaits.has(db.client)) return '';
   return ", (select set_config('synchronous_commit', 'off', true)) as relaxed_commit";
 }
 

@@ -16,9 +16,11 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 /**
  * Client-credentials tokens commit without waiting for the WAL flush (CLIENT_TOKEN_COMMIT=async, the
  * default; adapter.ts RELAXED_MODELS, db/knex.ts createRelaxedCommitDb). The guarantees, each as the
- * attack or accident that would break it: only those tokens are relaxed (never a session, a grant, a
- * code, a user's token or a revocation); a token is known on every instance the moment it is issued; a
- * revocation on one instance ends it on all; and a token the database lost can only be refused.
+ * attack or accident that would break it: only those tokens and new sign-in interactions are relaxed
+ * on that pool, and only the sign-in counter's statements elsewhere (never a session, a grant, a code,
+ * a user's token, a consumption or a revocation); a token is known on every instance the moment it is
+ * issued; a revocation on one instance ends it on all; and a token the database lost can only be
+ * refused.
  */
 describe(`client-credentials tokens commit without waiting for the disk (${backendName})`, () => {
   let tdb: TestDatabase;
@@ -78,14 +80,21 @@ describe(`client-credentials tokens commit without waiting for the disk (${backe
     assert.equal(await setting(relaxed), 'off');
     assert.equal(await setting(tdb.db), 'on', 'the main pool waits for the disk');
 
-    // Statements the relaxed pool itself ran (its own events, not the main pool's).
-    const seen: unknown[][] = [];
-    const listen = (q: { bindings?: unknown[] }) => seen.push((q.bindings ?? []).flat());
+    // Statements the relaxed pool itself ran (its own events, not the main pool's), and the statements
+    // of the main pool that relax their own commit (db/knex.ts relaxedCommit).
+    const seen: { sql: string; bindings: unknown[] }[] = [];
+    const listen = (q: { sql: string; bindings?: unknown[] }) =>
+      seen.push({ sql: q.sql, bindings: q.bindings ?? [] });
+    const ownRelaxed: string[] = [];
+    const listenMain = (q: { sql: string }) => {
+      if (q.sql.includes('synchronous_commit')) ownRelaxed.push(q.sql);
+    };
     relaxed.on('query', listen);
+    a.db.on('query', listenMain);
     try {
       const t1 = await token(a);
       assert.equal(seen.length, 1, 'the token is one statement on the relaxed pool');
-      assert.ok(seen[0].includes(t1), 'and it is that token');
+      assert.ok(seen[0].bindings.flat().includes(t1), 'and it is that token');
 
       seen.length = 0;
       // A user's sign-in (interaction, session, grant, code) and its token exchange, then a revocation.
@@ -96,9 +105,19 @@ describe(`client-credentials tokens commit without waiting for the disk (${backe
       });
       assert.ok(tokens.access_token);
       assert.equal((await post(a, '/token/revocation', { token: t1 })).status, 200);
-      assert.deepEqual(seen, [], 'nothing else commits without waiting');
+      // Only the interaction the sign-in started went through the relaxed pool: an insert of
+      // Interaction rows (the models are the statement's first array), nothing else.
+      assert.ok(seen.length >= 1, 'the new interaction');
+      for (const q of seen) {
+        assert.match(q.sql.trim(), /^insert into oidc_payloads/);
+        assert.deepEqual([...new Set([q.bindings[0]].flat())], ['Interaction'], q.sql);
+      }
+      // On the main pool, only the lockout counter's reservation and its clear relax their commit.
+      assert.equal(ownRelaxed.length, 2, ownRelaxed.join('\n'));
+      assert.ok(ownRelaxed.every((sql) => /\bcounters\b/.test(sql) && !/set consumed_at/.test(sql)));
     } finally {
       relaxed.removeListener('query', listen);
+      a.db.off('query', listenMain);
     }
   });
 
@@ -111,6 +130,23 @@ describe(`client-credentials tokens commit without waiting for the disk (${backe
       assert.equal(s.app.relaxedDb, undefined);
       s.app.deps.clients.invalidate();
       assert.equal(await adminMe(s, await token(s)), 200, 'tokens still work');
+      // Nor does any statement relax its own commit: a whole sign-in, every commit waiting.
+      const relaxing: string[] = [];
+      const listen = (q: { sql: string }) => {
+        if (q.sql.includes('synchronous_commit')) relaxing.push(q.sql);
+      };
+      s.db.on('query', listen);
+      try {
+        const config = await discover(s.issuer, web.clientId, web.secret);
+        const { tokens } = await codeFlow(config, {
+          username: 'erin',
+          password: 'correct horse battery staple 9',
+        });
+        assert.ok(tokens.access_token);
+      } finally {
+        s.db.off('query', listen);
+      }
+      assert.deepEqual(relaxing, []);
     } finally {
       await s.stop();
     }
