@@ -450,10 +450,8 @@ export function signInRoutes(deps: AppDeps): Router {
         await d.persist();
       });
       const writes = payloadWritesAlong(h.ops);
-      if (!writes) {
-        await h.send();
-        return [clearSignInAlong(d.uid)];
-      }
+      // Nothing is written before the success stands: what cannot ride along is saved by take().
+      if (!writes) return [clearSignInAlong(d.uid)];
       held = h;
       return [clearSignInAlong(d.uid), ...writes];
     };
