@@ -140,6 +140,18 @@ describe(`writes that ride along (${backendName})`, () => {
       whenChanged(tdb.db, dropCounter('x'), [{ table: 'challenges', deleteWhere: {} }]),
       /needs a condition/,
     );
+    // An upsert's conflict clause is the store's own fixed text: nothing else, no second statement.
+    for (const onConflict of [
+      'on conflict do nothing; drop table users',
+      'on conflict (key) do update set hits = ?',
+      'do nothing',
+    ]) {
+      await assert.rejects(
+        whenChanged(tdb.db, dropCounter('x'), [{ table: 'counters', insert: { key: 'y' }, onConflict }]),
+        /not an on conflict clause/,
+      );
+    }
+    assert.ok(await tdb.db.schema.hasTable('users'));
   });
 
   it('a clean password success clears the counter, audits once and drops the leftovers in one statement', async () => {
