@@ -237,14 +237,17 @@ export async function withPayloadBatch<T>(db: Db, fn: () => Promise<T>): Promise
  * the statement that decides the step), and `send` for when that statement did not. Nothing is
  * written until one of the two happens; a throw from `fn` drops them.
  */
-export async function holdPayloadWrites<T>(
-  db: Db,
-  fn: () => Promise<T>,
-): Promise<{ value: T; ops: store.PayloadOp[]; send: () => Promise<void> }> {
+export async function holdPayloadWrites(db: Db, fn: () => Promise<void>): Promise<HeldWrites> {
   const batch = new PayloadBatch();
-  const value = await batchScope.run(batch, fn);
+  await batchScope.run(batch, fn);
   const ops = [...batch.ops.values()];
-  return { value, ops, send: async () => (ops.length ? writerOf(db).write(ops) : undefined) };
+  return { ops, send: async () => (ops.length ? writerOf(db).write(ops) : undefined) };
+}
+
+/** What holdPayloadWrites kept: the writes, and how to send them on their own. */
+export interface HeldWrites {
+  ops: store.PayloadOp[];
+  send(): Promise<void>;
 }
 
 /**

@@ -9,7 +9,7 @@ import { applyUiLocales, render } from '../../http/views.ts';
 import { credentialsFor } from '../../methods/registry.ts';
 import type { VerificationMethod } from '../../methods/types.ts';
 import { ACR_MFA, ACR_PASSWORD } from '../../oidc/acr.ts';
-import { holdPayloadWrites, withInteractionAhead } from '../../oidc/adapter.ts';
+import { type HeldWrites, holdPayloadWrites, withInteractionAhead } from '../../oidc/adapter.ts';
 import { PORTAL_CLIENT_ID } from '../../oidc/builtin-clients.ts';
 import { ADMIN_SCOPE, adminScopeForUsers } from '../../oidc/clients.ts';
 import { mfaRequested } from '../../oidc/provider.ts';
@@ -440,7 +440,7 @@ export function signInRoutes(deps: AppDeps): Router {
     // interaction's result when the password is all this sign-in takes (issue 12): one statement.
     const known = rows?.user && { user: rows.user.row && userFromRow(rows.user.row) };
     let next: machine.SignInDecision | undefined;
-    let held: Awaited<ReturnType<typeof holdPayloadWrites>> | undefined;
+    let held: HeldWrites | undefined;
     const along = async (user: User): Promise<RideAlong[]> => {
       next = await nextStep(d, user, machine.apply(undefined, { type: 'password', userId: user.id })!);
       if (next.type !== 'done') return [clearSignInAlong(d.uid)];
