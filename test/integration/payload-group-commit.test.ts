@@ -32,6 +32,24 @@ describe(`group commit of the provider's writes (${backendName})`, () => {
     assert.equal((await tokens.find('at-07'))?.accountId, 'at-07');
   });
 
+  it('client-credentials tokens issued in one turn of the event loop leave as one statement, the first included', async () => {
+    const tokens = adapter('ClientCredentials');
+    const names = Array.from({ length: 8 }, (_, i) => `cc-${i}`);
+    statements = 0;
+    await Promise.all(
+      names.map((id, i) =>
+        withPayloadBatch(tdb.db, async () => {
+          // Each request is ready a little later than the one before, as requests handled in turn are.
+          for (let tick = 0; tick < i * 3; tick++) await Promise.resolve();
+          await tokens.upsert(id, { clientId: 'app' } as any, 60);
+        }),
+      ),
+    );
+    // Sent at once, the first token would have left alone and the other seven after it.
+    assert.equal(statements, 1);
+    assert.deepEqual(await ids('ClientCredentials'), names);
+  });
+
   it('two requests writing the same row are neither combined nor in flight together, and the later write stays', async () => {
     const sessions = adapter('Session');
     // Statements touching the row 'same' that are in flight at once (sent and not yet answered).
