@@ -172,9 +172,19 @@ export async function applyPayloadOps(db: Tx, ops: readonly PayloadOp[]): Promis
 }
 
 /** The lookups of one live row, one fixed text each (prepared once per connection). */
-const findBy = (column: string) =>
-  `select payload, consumed_at from oidc_payloads where model = ? and ${column} = ? and (expires_at is null or expires_at > ?) limit 1`;
-const FIND_BY = { id: findBy('id'), uid: findBy('uid'), user_code: findBy('user_code') } as const;
+const BY_ID = `select payload, consumed_at from oidc_payloads where model = ? and id = ? and (expires_at is null or expires_at > ?) limit 1`;
+/**
+ * By uid or user code, the value alone finds the rows, through its own index, and the model is checked
+ * on them (OFFSET 0 keeps the planner from moving that check into the scan). Asked together, the
+ * primary key's `model` prefix is an equal candidate, and a plan made while the table was small (a
+ * prepared statement's generic plan, or statistics autovacuum has not refreshed yet) took it: every
+ * session was read and filtered by uid, growing with every sign-in (issue 12). Its bindings are the
+ * value, then the model and the time.
+ */
+const byValue = (column: string) => `select payload, consumed_at from (
+      select model, payload, consumed_at, expires_at from oidc_payloads where ${column} = ? offset 0) x
+    where model = ? and (expires_at is null or expires_at > ?) limit 1`;
+const FIND_BY = { id: BY_ID, uid: byValue('uid'), user_code: byValue('user_code') } as const;
 
 async function findWhere(
   db: Tx,
@@ -183,11 +193,11 @@ async function findWhere(
   value: string,
   now: Date,
 ): Promise<PayloadRow | undefined> {
-  const { rows } = await runStatement<{ payload: unknown; consumed_at: unknown }>(db, FIND_BY[by], [
-    model,
-    value,
-    now,
-  ]);
+  const { rows } = await runStatement<{ payload: unknown; consumed_at: unknown }>(
+    db,
+    FIND_BY[by],
+    by === 'id' ? [model, value, now] : [value, model, now],
+  );
   return rows[0] ? rowOf(rows[0]) : undefined;
 }
 
@@ -246,10 +256,12 @@ export async function findWithRelated(
       parts.push(`select 1, g.payload, g.consumed_at from oidc_payloads g
      where g.model = 'Grant' and g.id = (select s.payload->>'grantId' from s)
        and (g.expires_at is null or g.expires_at > ?)`);
+    // The session by its uid alone, then its model, as findPayloadByUid (byValue) and for its reason.
     if (related.session)
-      parts.push(`select 2, x.payload, x.consumed_at from oidc_payloads x
-     where x.uid = (select s.payload->>'sessionUid' from s) and x.model = 'Session'
-       and (x.expires_at is null or x.expires_at > ?)`);
+      parts.push(`select 2, x.payload, x.consumed_at from (
+       select model, payload, consumed_at, expires_at from oidc_payloads
+        where uid = (select s.payload->>'sessionUid' from s) offset 0) x
+     where x.model = 'Session' and (x.expires_at is null or x.expires_at > ?)`);
     if (related.accountAt) {
       const at = `s.payload #>> '{${related.accountAt.join(',')}}'`;
       // Only a well-formed id is cast, so a payload naming anything else finds no user instead of failing.
