@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { backendName, createTestDatabase, type TestDatabase, usingPostgres } from '../helpers/db.ts';
 import { codeFlow, discover, REDIRECT_URI } from '../helpers/rp.ts';
 
@@ -436,5 +437,44 @@ describe('tobira COMMAND --help (issue 13)', () => {
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('tobira starts from V8’s compile cache (issue 12)', () => {
+  it('keeps the cache next to the installed packages, and NODE_DISABLE_COMPILE_CACHE turns it off', async () => {
+    // The command runs as `node bin/tobira.js` does (here without arguments: its usage, exit 2), then
+    // the same process says where Node keeps its compile cache.
+    const probe = `import m from 'node:module';
+      await import(${JSON.stringify(pathToFileURL(CLI).href)});
+      process.stderr.write('\\ncache: ' + (m.getCompileCacheDir() ?? 'none') + '\\n');`;
+    const run = (extra: Record<string, string>) =>
+      new Promise<Run>((resolve, reject) => {
+        const child = track(
+          spawn(process.execPath, ['--input-type=module', '-e', probe], {
+            cwd: os.tmpdir(),
+            env: baseEnv({ LOG_LEVEL: 'silent', ...extra }),
+            stdio: ['ignore', 'pipe', 'pipe'],
+          }),
+        );
+        let stdout = '';
+        let stderr = '';
+        child.stdout!.setEncoding('utf8').on('data', (d) => (stdout += d));
+        child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
+        child.once('error', reject);
+        child.once('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const on = await run({});
+    assert.equal(on.code, 2, on.stderr);
+    assert.match(on.stdout, /^Usage: tobira/);
+    assert.match(on.stderr, /\ncache: (.*)\n/);
+    // Node keeps one subdirectory per version of itself in the directory it was given.
+    assert.equal(
+      path.dirname(on.stderr.match(/\ncache: (.*)\n/)![1]),
+      path.join(ROOT, 'node_modules/.cache/tobira-cli'),
+      'in the installation, not in a shared temporary directory',
+    );
+    const off = await run({ NODE_DISABLE_COMPILE_CACHE: '1' });
+    assert.equal(off.code, 2, off.stderr);
+    assert.match(off.stderr, /\ncache: none\n/);
   });
 });
