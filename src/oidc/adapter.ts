@@ -99,11 +99,11 @@ const isRelaxed = (ops: store.PayloadOp[]) =>
 /**
  * Group commit of the requests' batches, in two lanes (durable, and relaxed: RELAXED_MODELS): in each,
  * at most its MAX_IN_FLIGHT statements at a time, and the batches that become ready while they run go
- * together in the next one (under load, several tokens per statement; alone, a batch leaves at once).
- * The relaxed lane keeps one statement in flight: its commits are quick, so with two the batches stay
- * small and the statements (each a round trip and a wake-up of the database) many. For the same
+ * together in the next one (under load, several tokens per statement; alone, a durable batch leaves at
+ * once). The relaxed lane keeps one statement in flight: its commits are quick, so with two the batches
+ * stay small and the statements (each a round trip and a wake-up of the database) many. For the same
  * reason its statement leaves at the end of the event loop's turn (setImmediate), not at once: the
- * requests handled in that turn join it (under load, a third fewer statements per token; alone, a
+ * requests handled in that turn join it (under load, 0.3 statements per token instead of 0.4; alone, a
  * batch waits microseconds). Batches that touch
  * the same row are never combined nor in flight together, whatever their lanes (the later one waits
  * until the earlier one's statement is done), and when a combined statement fails, each of its batches
