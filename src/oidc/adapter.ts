@@ -118,10 +118,8 @@ class PayloadWriter {
   readonly #inFlight = { durable: 0, relaxed: 0 };
   /** Batches waiting in #queue, per lane: a lane with none is not scanned (issue 12). */
   readonly #queued = { durable: 0, relaxed: 0 };
-  /** Whether the relaxed lane's send waits for the end of this turn of the event loop. */
+  /** Whether a pump at the end of this turn of the event loop is already scheduled. */
   #turnEnding = false;
-  /** Set while the pump runs at the end of a turn: the relaxed lane may send. */
-  #turnEnded = false;
   /** The pool relaxed batches commit through (see RELAXED_MODELS); the main one when unset. */
   relaxed: Db | undefined;
 
@@ -138,11 +136,12 @@ class PayloadWriter {
     });
   }
 
-  #pump(): void {
+  /** Sends what may go now; the relaxed lane only `atEndOfTurn` (see above). */
+  #pump(atEndOfTurn = false): void {
     for (const relaxed of [false, true]) {
       const lane = relaxed ? 'relaxed' : 'durable';
       while (this.#inFlight[lane] < PayloadWriter.MAX_IN_FLIGHT[lane] && this.#queued[lane]) {
-        if (relaxed && !this.#turnEnded) {
+        if (relaxed && !atEndOfTurn) {
           this.#atEndOfTurn();
           break;
         }
@@ -186,12 +185,7 @@ class PayloadWriter {
     this.#turnEnding = true;
     setImmediate(() => {
       this.#turnEnding = false;
-      this.#turnEnded = true;
-      try {
-        this.#pump();
-      } finally {
-        this.#turnEnded = false;
-      }
+      this.#pump(true);
     });
   }
 
