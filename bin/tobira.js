@@ -5,6 +5,7 @@
 // PostgreSQL, issue 12). Where that directory is not writable (the container image), nothing is
 // cached and nothing fails; NODE_COMPILE_CACHE moves it, NODE_DISABLE_COMPILE_CACHE=1 turns it off.
 import module from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-module.enableCompileCache?.(new URL('../node_modules/.cache/tobira-cli', import.meta.url).pathname);
+module.enableCompileCache?.(fileURLToPath(new URL('../node_modules/.cache/tobira-cli', import.meta.url)));
 await import('../src/cli.ts');
